@@ -1,0 +1,194 @@
+"""The JSON Schemas of the three record kinds, generated from the label inventory.
+
+The files in ``schemas/`` are written by `write_schemas` (``toolkit schemas``)
+and a test checks they equal what `build_schemas` returns, so they cannot drift
+from ``labels.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from toolkit.files import write_text
+from toolkit.inventory import ENTITY_CLAIMER, SCHEMAS_DIR, Inventory, load_inventory
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+ID_PATTERN = "^[A-Za-z0-9._-]+$"
+SHA256_PATTERN = "^[0-9a-f]{64}$"
+KINDS = ("document", "annotation", "prediction")
+
+_OFFSET = {"type": "integer", "minimum": 0, "description": "code-point offset into the document text"}
+_END = {"type": "integer", "minimum": 1, "description": "end-exclusive code-point offset"}
+_OPTIONAL_STRING = {"type": ["string", "null"]}
+_ANNOTATORS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "description": "the annotators whose annotations support this item (adjudicated gold)",
+}
+
+
+def _document_schema() -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "title": "voci document",
+        "description": "One article. Offsets in annotations index `text` in Unicode code points.",
+        "type": "object",
+        "required": ["id", "text", "lang", "text_sha256"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "text": {"type": "string", "minLength": 1, "description": "NFC, line endings \\n"},
+            "lang": {"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1"},
+            "text_sha256": {"type": "string", "pattern": SHA256_PATTERN},
+            "title": _OPTIONAL_STRING,
+            "source": _OPTIONAL_STRING,
+            "url": _OPTIONAL_STRING,
+            "published": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}", "description": "ISO date"},
+            "license": _OPTIONAL_STRING,
+            "split": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_]+$"},
+        },
+    }
+
+
+def _annotation_schema(inventory: Inventory) -> dict[str, Any]:
+    entity = {
+        "type": "object",
+        "required": ["id", "start", "end", "label", "text"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "start": _OFFSET,
+            "end": _END,
+            "label": {"enum": inventory.entity_names},
+            "text": {"type": "string", "minLength": 1},
+            "annotators": _ANNOTATORS,
+        },
+    }
+    claimer = {
+        "type": "object",
+        "required": ["kind", "entity_ids"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"enum": inventory.claimer_kind_names},
+            "entity_ids": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}, "uniqueItems": True},
+        },
+        "if": {"properties": {"kind": {"const": ENTITY_CLAIMER}}},
+        "then": {"properties": {"entity_ids": {"minItems": 1}}},
+        "else": {"properties": {"entity_ids": {"maxItems": 0}}},
+    }
+    claim = {
+        "type": "object",
+        "required": ["id", "start", "end", "text", "stance", "claimer"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "start": _OFFSET,
+            "end": _END,
+            "text": {"type": "string", "minLength": 1},
+            "stance": {"enum": inventory.stance_names},
+            "claimer": claimer,
+            "annotators": _ANNOTATORS,
+        },
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "voci annotation record",
+        "description": "The annotation of one document, gold or by one annotator.",
+        "type": "object",
+        "required": ["id", "text_sha256", "entities", "claims"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "text_sha256": {"type": "string", "pattern": SHA256_PATTERN},
+            "entities": {"type": "array", "items": entity},
+            "claims": {"type": "array", "items": claim},
+            "annotator": {"type": "string", "minLength": 1},
+            "annotation_id": {"type": ["string", "integer"]},
+            "created_at": {"type": "string"},
+            "ground_truth": {"type": "boolean", "description": "a reviewer marked this annotation as ground truth"},
+            "lead_time": {"type": ["number", "null"], "description": "seconds the annotator spent"},
+            "task_id": {"type": ["string", "integer"]},
+        },
+    }
+
+
+def _prediction_schema(inventory: Inventory) -> dict[str, Any]:
+    score = {"type": "number", "description": "optional model confidence"}
+    entity = {
+        "type": "object",
+        "required": ["start", "end", "label"],
+        "additionalProperties": False,
+        "properties": {"start": _OFFSET, "end": _END, "label": {"enum": inventory.entity_names}, "text": {"type": "string"}, "score": score},
+    }
+    claimer_span = {
+        "type": "object",
+        "required": ["start", "end"],
+        "additionalProperties": False,
+        "properties": {"start": _OFFSET, "end": _END, "text": {"type": "string"}},
+    }
+    claim = {
+        "type": "object",
+        "required": ["start", "end", "stance", "claimer"],
+        "additionalProperties": False,
+        "properties": {
+            "start": _OFFSET,
+            "end": _END,
+            "text": {"type": "string"},
+            "stance": {"enum": inventory.stance_names},
+            "claimer": {"oneOf": [{"enum": sorted(inventory.prediction_claimer_keywords)}, claimer_span]},
+            "score": score,
+        },
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "voci prediction record",
+        "description": "What a system predicts for one document; a layer's key is absent when the system does not predict it.",
+        "type": "object",
+        "required": ["id"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "entities": {"type": "array", "items": entity},
+            "claims": {"type": "array", "items": claim},
+        },
+    }
+
+
+def build_schemas(inventory: Inventory | None = None) -> dict[str, dict[str, Any]]:
+    """The schema of each record kind, keyed by kind."""
+    inventory = inventory or load_inventory()
+    return {
+        "document": _document_schema(),
+        "annotation": _annotation_schema(inventory),
+        "prediction": _prediction_schema(inventory),
+    }
+
+
+def schema_path(kind: str, folder: Path = SCHEMAS_DIR) -> Path:
+    return folder / f"{kind}.schema.json"
+
+
+def render_schema(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_schemas(folder: Path = SCHEMAS_DIR) -> list[Path]:
+    """Regenerate the schema files from the inventory; returns the paths written."""
+    written = []
+    for kind, schema in build_schemas().items():
+        path = schema_path(kind, folder)
+        write_text(path, render_schema(schema))
+        written.append(path)
+    return written
+
+
+@cache
+def validator(kind: str):
+    """A compiled validator for one record kind, read from the committed schema file."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(schema_path(kind).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)

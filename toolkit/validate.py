@@ -1,0 +1,281 @@
+"""Validation of documents, annotation records and prediction records.
+
+Two passes per record: the JSON Schema (structure, types, labels from the
+inventory) and then meaning (offsets inside the text, span text equal to the
+document slice, ids unique and resolvable, hashes matching).  Every problem is
+collected as a `Problem` located by file, line and field, so a user fixes all
+of them in one go.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.documents import text_sha256
+from toolkit.errors import InputError, Problem, ValidationError
+from toolkit.files import iter_jsonl, json_type
+from toolkit.schemas import KINDS, validator
+
+DEFAULT_MAX_PROBLEMS = 100
+Documents = Mapping[str, Mapping[str, Any]]
+Finding = tuple[str, str]  # (field, message)
+
+
+@dataclass
+class ValidationResult:
+    path: Path
+    kind: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def detect_kind(record: Mapping[str, Any]) -> str:
+    """Documents carry ``text``; annotation records ``text_sha256``; anything else is a prediction."""
+    if "text" in record:
+        return "document"
+    if "text_sha256" in record:
+        return "annotation"
+    return "prediction"
+
+
+def field_path(parts) -> str:
+    """``['entities', 0, 'end']`` → ``entities[0].end``."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(record)"
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _schema_message(error) -> Finding:
+    """Turn one jsonschema error into ``(field, 'what is wrong (expected …)')``."""
+    path = list(error.absolute_path)
+    value = error.instance
+    kind = error.validator
+    expected = error.validator_value
+    if kind == "required":
+        missing = next(name for name in expected if name not in value)
+        return field_path(path + [missing]), "missing (expected this required field)"
+    if kind == "additionalProperties":
+        allowed = ", ".join(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(error.schema.get("properties", {})))
+        return field_path(path + [extra[0]]), f"unexpected field (expected only: {allowed})"
+    if kind == "enum":
+        return field_path(path), f"{_short(value)} is not allowed (expected one of: {', '.join(map(str, expected))})"
+    if kind == "const":
+        return field_path(path), f"{_short(value)} (expected {expected!r})"
+    if kind == "type":
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return field_path(path), f"got {json_type(value)} {_short(value)} (expected {wanted})"
+    if kind == "pattern":
+        return field_path(path), f"{_short(value)} has the wrong form (expected to match {expected})"
+    if kind == "minimum":
+        return field_path(path), f"{value} is too small (expected >= {expected})"
+    if kind == "minLength":
+        return field_path(path), f"{_short(value)} is empty (expected a non-empty string)"
+    if kind == "minItems":
+        return field_path(path), f"is empty (expected at least {expected} item)"
+    if kind == "maxItems":
+        return field_path(path), f"has {len(value)} item(s) (expected none for this claimer kind)"
+    if kind == "uniqueItems":
+        return field_path(path), "has repeated items (expected each item once)"
+    if kind == "oneOf" and path and path[-1] == "claimer":
+        return field_path(path), f"got {_short(value)} (expected \"AUTHOR\", \"UNNAMED\" or an object {{start, end}})"
+    return field_path(path), f"{error.message}"
+
+
+def schema_findings(kind: str, record: Mapping[str, Any]) -> list[Finding]:
+    errors = sorted(validator(kind).iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    return [_schema_message(error) for error in errors]
+
+
+def span_findings(item: Mapping[str, Any], prefix: str, text: str) -> Iterator[Finding]:
+    """Offsets inside the text, end after start, and ``text`` equal to the slice when given."""
+    start, end = item["start"], item["end"]
+    if end <= start:
+        yield f"{prefix}.end", f"{end} is not after start {start} (expected end > start)"
+        return
+    if end > len(text):
+        yield f"{prefix}.end", f"{end} is past the end of the text (expected <= {len(text)})"
+        return
+    if "text" in item and item["text"] != text[start:end]:
+        yield f"{prefix}.text", f"{_short(item['text'])} does not match the document text[{start}:{end}] = {_short(text[start:end])}"
+
+
+def _document_for(record: Mapping[str, Any], documents: Documents, source: str) -> Iterator[Finding]:
+    if record["id"] not in documents:
+        yield "id", f"{record['id']!r} is not a document in {source} (expected the id of a document)"
+
+
+def _duplicates(items: list, key: Callable, prefix: str, what: str) -> Iterator[Finding]:
+    first_seen: dict = {}
+    for index, item in enumerate(items):
+        first = first_seen.setdefault(key(item), index)
+        if first != index:
+            yield f"{prefix}[{index}]", f"duplicate of {prefix}[{first}] (expected each {what} once)"
+
+
+def _claimer_key(claimer: Any) -> Any:
+    if isinstance(claimer, Mapping):
+        return ("span", claimer.get("kind"), claimer.get("start"), claimer.get("end"), tuple(sorted(claimer.get("entity_ids", []))))
+    return ("keyword", claimer)
+
+
+@dataclass
+class CheckContext:
+    documents: Documents
+    documents_source: str
+
+
+def check_document(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:
+    text = record["text"]
+    if "\r" in text:
+        yield "text", "contains a carriage return (expected \\n line endings; `toolkit ingest` normalises them)"
+    if not unicodedata.is_normalized("NFC", text):
+        yield "text", "is not in Unicode NFC (expected NFC; `toolkit ingest` normalises it)"
+    actual = text_sha256(text)
+    if record["text_sha256"] != actual:
+        yield "text_sha256", f"does not match the text (expected {actual})"
+
+
+def check_annotation(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:
+    missing = list(_document_for(record, context.documents, context.documents_source))
+    if missing:
+        yield from missing
+        return
+    document = context.documents[record["id"]]
+    if record["text_sha256"] != document["text_sha256"]:
+        yield "text_sha256", f"does not match document {record['id']!r} (expected {document['text_sha256']})"
+        return
+    text = document["text"]
+    ids: dict[str, str] = {}
+    for layer in ("entities", "claims"):
+        for index, item in enumerate(record[layer]):
+            prefix = f"{layer}[{index}]"
+            if item["id"] in ids:
+                yield f"{prefix}.id", f"duplicate id {item['id']!r} (expected unique ids; first at {ids[item['id']]})"
+            else:
+                ids[item["id"]] = f"{prefix}.id"
+            yield from span_findings(item, prefix, text)
+    entity_ids = {entity["id"] for entity in record["entities"]}
+    for index, claim in enumerate(record["claims"]):
+        for position, entity_id in enumerate(claim["claimer"]["entity_ids"]):
+            if entity_id not in entity_ids:
+                yield f"claims[{index}].claimer.entity_ids[{position}]", f"{entity_id!r} is not an entity of this record (expected the id of an entity mention)"
+    yield from _duplicates(record["entities"], lambda e: (e["start"], e["end"], e["label"]), "entities", "span and label")
+    yield from _duplicates(record["claims"], lambda c: (c["start"], c["end"], _claimer_key(c["claimer"])), "claims", "claim span and claimer")
+
+
+def check_prediction(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:
+    missing = list(_document_for(record, context.documents, context.documents_source))
+    if missing:
+        yield from missing
+        return
+    text = context.documents[record["id"]]["text"]
+    entities = record.get("entities", [])
+    claims = record.get("claims", [])
+    for index, entity in enumerate(entities):
+        yield from span_findings(entity, f"entities[{index}]", text)
+    for index, claim in enumerate(claims):
+        yield from span_findings(claim, f"claims[{index}]", text)
+        if isinstance(claim["claimer"], Mapping):
+            yield from span_findings(claim["claimer"], f"claims[{index}].claimer", text)
+    yield from _duplicates(entities, lambda e: (e["start"], e["end"], e["label"]), "entities", "span and label")
+    yield from _duplicates(claims, lambda c: (c["start"], c["end"], _claimer_key(c["claimer"])), "claims", "claim span and claimer")
+
+
+SEMANTIC_CHECKS: dict[str, Callable[[Mapping[str, Any], CheckContext], Iterator[Finding]]] = {
+    "document": check_document,
+    "annotation": check_annotation,
+    "prediction": check_prediction,
+}
+
+
+def validate_file(
+    path: str | Path,
+    kind: str | None = None,
+    documents: Documents | None = None,
+    documents_source: str = "the documents file",
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> ValidationResult:
+    """Check every record of a JSONL file; returns the records and all problems found.
+
+    ``kind`` is detected from the first record when not given.  Annotation and
+    prediction records need ``documents`` (by id) to check offsets and hashes.
+    """
+    path = Path(path)
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"--kind: {kind!r} is not a record kind (expected one of: {', '.join(KINDS)})")
+    result = ValidationResult(path=path, kind=kind or "")
+    problems: list[Problem] = []
+    seen_ids: dict[str, int] = {}
+    name = str(path)
+    for line, record in iter_jsonl(path, problems):
+        if not result.kind:
+            result.kind = detect_kind(record)
+        if result.kind != "document" and documents is None:
+            raise InputError(f"{name}: {result.kind} records are checked against their documents (expected --documents FILE)")
+        context = CheckContext(documents or {}, documents_source)
+        findings = schema_findings(result.kind, record)
+        if not findings:
+            findings = list(SEMANTIC_CHECKS[result.kind](record, context))
+        record_id = record.get("id")
+        if isinstance(record_id, str):
+            if record_id in seen_ids:
+                findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_ids[record_id]})"))
+            else:
+                seen_ids[record_id] = line
+        problems.extend(Problem(name, line, where, message) for where, message in findings)
+        result.records.append(record)
+        if len(problems) >= max_problems:
+            result.truncated = True
+            break
+    result.kind = result.kind or kind or "document"
+    result.problems = problems[:max_problems]
+    return result
+
+
+def require_valid(path: str | Path, kind: str, documents: Documents | None = None, documents_source: str = "the documents file") -> list[dict[str, Any]]:
+    """The records of a file that must be valid; raises `ValidationError` listing every problem."""
+    result = validate_file(path, kind=kind, documents=documents, documents_source=documents_source)
+    if result.problems:
+        raise ValidationError(result.problems, result.truncated)
+    return result.records
+
+
+def first_kind(path: Path) -> str | None:
+    """The kind of a file's first readable record, or None for an empty file."""
+    for _, record in iter_jsonl(path, problems=[]):
+        return detect_kind(record)
+    return None
+
+
+def validate_paths(paths: list[Path], kind: str | None, documents_path: Path, max_problems: int) -> str:
+    """Validate every file; returns the one-line summary, raises `ValidationError` with all problems."""
+    from toolkit.documents import load_documents
+
+    documents = None
+    results: list[ValidationResult] = []
+    for path in paths:
+        file_kind = kind or first_kind(path)
+        if file_kind not in (None, "document") and documents is None:
+            documents = load_documents(documents_path)
+        results.append(validate_file(path, kind=file_kind, documents=documents, documents_source=str(documents_path), max_problems=max_problems))
+    problems = [problem for result in results for problem in result.problems]
+    if problems:
+        raise ValidationError(problems, any(result.truncated for result in results))
+    parts = [f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})" for result in results]
+    return "valid: " + ", ".join(parts)
