@@ -75,9 +75,13 @@ def _annotation_schema(inventory: Inventory) -> dict[str, Any]:
             "kind": {"enum": inventory.claimer_kind_names},
             "entity_ids": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}, "uniqueItems": True},
         },
-        "if": {"properties": {"kind": {"const": ENTITY_CLAIMER}}},
-        "then": {"properties": {"entity_ids": {"minItems": 1}}},
-        "else": {"properties": {"entity_ids": {"maxItems": 0}}},
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": ENTITY_CLAIMER}}}, "then": {"properties": {"entity_ids": {"minItems": 1}}}},
+            {
+                "if": {"properties": {"kind": {"enum": [kind for kind in inventory.claimer_kind_names if kind != ENTITY_CLAIMER]}}},
+                "then": {"properties": {"entity_ids": {"maxItems": 0}}},
+            },
+        ],
     }
     claim = {
         "type": "object",

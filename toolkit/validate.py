@@ -244,6 +244,7 @@ def validate_file(
             result.truncated = True
             break
     result.kind = result.kind or kind or "document"
+    result.truncated = result.truncated or len(problems) > max_problems
     result.problems = problems[:max_problems]
     return result
 

@@ -6,7 +6,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,14 +30,14 @@ def report_error(error: ToolkitError) -> int:
 class ToolkitGroup(TyperGroup):
     """Maps every `ToolkitError` raised by a command to its message and exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ToolkitError as error:
-            raise click.exceptions.Exit(report_error(error)) from None
+            raise typer.Exit(report_error(error)) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
