@@ -18,7 +18,7 @@ from typing import Any
 from toolkit.documents import text_sha256
 from toolkit.errors import InputError, Problem, ValidationError
 from toolkit.files import iter_jsonl, json_type
-from toolkit.schemas import KINDS, validator
+from toolkit.schemas import KINDS, fast_check, validator
 
 DEFAULT_MAX_PROBLEMS = 100
 Documents = Mapping[str, Mapping[str, Any]]
@@ -98,6 +98,14 @@ def _schema_message(error) -> Finding:
 
 
 def schema_findings(kind: str, record: Mapping[str, Any]) -> list[Finding]:
+    """Every schema error of one record as ``(field, message)``; empty when valid."""
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        fast_check(kind)(record)
+        return []
+    except JsonSchemaException:
+        pass
     errors = sorted(validator(kind).iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     return [_schema_message(error) for error in errors]
 
