@@ -9,8 +9,11 @@ BIN := $(VENV)/bin
 TOOLKIT := $(BIN)/toolkit
 DOCUMENTS := annotations/documents.jsonl
 GOLD := annotations/gold.jsonl
+# Per-annotator records (`toolkit pull` writes annotations/annotators/); until a second annotator exists the seed gold is one annotator's record.
+ANNOTATOR_RECORDS ?= $(or $(wildcard annotations/annotators/*.jsonl),$(GOLD))
+AGREEMENT := annotations/agreement.json
 
-.PHONY: release test lint studio schemas clean
+.PHONY: release test lint studio schemas clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +31,17 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 release: $(VENV)/.core-installed
 	$(TOOLKIT) validate $(DOCUMENTS) $(GOLD)
 	$(TOOLKIT) stats $(GOLD)
+	$(TOOLKIT) baseline $(DOCUMENTS) --out dist/submissions/baseline/predictions.jsonl
+	cp submissions/baseline/meta.json dist/submissions/baseline/meta.json
+	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold $(GOLD) --documents $(DOCUMENTS) --bootstrap 1000 --format json --out dist/baseline/scores.json
+	$(TOOLKIT) leaderboard dist/submissions --gold $(GOLD) --documents $(DOCUMENTS) --out dist/leaderboard --bootstrap 1000
+	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --json $(AGREEMENT) --report annotations/disagreements.md
 
-test: $(VENV)/.dev-installed
+# The leaderboard page is checked in a real headless Chromium (Debian package); without it that one test is skipped.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium unavailable: the browser test will be skipped"
+
+test: $(VENV)/.dev-installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -38,6 +50,15 @@ lint: $(VENV)/.dev-installed
 
 schemas: $(VENV)/.core-installed
 	$(TOOLKIT) schemas
+
+# A local Label Studio (127.0.0.1, telemetry off, data in .studio/) with the project ready; Ctrl-C stops it.
+# Pre-fill the editor with any model's output: make studio PREDICTIONS=path/to/predictions.jsonl
+$(VENV)/.studio-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[studio]'
+	touch $@ $(VENV)/.core-installed
+
+studio: $(VENV)/.studio-installed
+	$(TOOLKIT) studio --documents $(DOCUMENTS) $(if $(PREDICTIONS),--predictions $(PREDICTIONS) --model-version $(or $(MODEL_VERSION),$(basename $(notdir $(PREDICTIONS)))))
 
 clean:
 	rm -rf dist .pytest_cache

@@ -78,3 +78,13 @@ class ValidationError(InputError):
     def lines(self) -> list[str]:
         """The messages a user reads, one per problem."""
         return [str(problem) for problem in self.problems]
+
+
+class ConversionError(ValidationError):
+    """Annotations in a Label Studio export could not be converted; the rest were written, the raw export is kept."""
+
+    code = "E102"
+
+    def __init__(self, problems: list[Problem], summary: str):
+        super().__init__(problems)
+        self.args = (summary,)

@@ -32,6 +32,7 @@ class ValidationResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -218,11 +219,14 @@ def validate_file(
     documents: Documents | None = None,
     documents_source: str = "the documents file",
     max_problems: int = DEFAULT_MAX_PROBLEMS,
+    ignore: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> ValidationResult:
     """Check every record of a JSONL file; returns the records and all problems found.
 
     ``kind`` is detected from the first record when not given.  Annotation and
     prediction records need ``documents`` (by id) to check offsets and hashes.
+    Records for which ``ignore`` is true are neither checked nor returned; their
+    ids are listed in ``ignored`` (the scorer's ``--ignore-extra``).
     """
     path = Path(path)
     if kind is not None and kind not in KINDS:
@@ -232,6 +236,9 @@ def validate_file(
     seen_ids: dict[str, int] = {}
     name = str(path)
     for line, record in iter_jsonl(path, problems):
+        if ignore is not None and ignore(record):
+            result.ignored.append(record.get("id"))
+            continue
         if not result.kind:
             result.kind = detect_kind(record)
         if result.kind != "document" and documents is None:

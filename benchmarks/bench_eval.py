@@ -1,0 +1,172 @@
+"""Speed of ``toolkit eval`` against nervaluate and seqeval on one synthetic corpus.
+
+Generates documents of random Italian-looking words with flat entities (so the
+same data can be written as IOB2 for seqeval) and two claims each, and
+predictions with boundary, label, missing and spurious errors.  Then times, in
+one run: the whole ``toolkit eval`` process (validation included), the same
+with ``--bootstrap 1000``, nervaluate's ``Evaluator.evaluate()`` alone, and
+seqeval's strict-mode F1 alone; checks the strict figures agree; prints each
+time and the ratios against the targets (5x nervaluate, 20x seqeval, bootstrap
+adding under 20%).
+
+    .venv/bin/python benchmarks/bench_eval.py [--documents 20000] [--tokens 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from toolkit.documents import make_document  # noqa: E402
+from toolkit.files import write_jsonl  # noqa: E402
+from toolkit.inventory import load_inventory  # noqa: E402
+
+SYLLABLES = ["ma", "ri", "o", "ro", "ssi", "la", "pre", "si", "den", "te", "ca", "sa", "go", "ver", "no", "mi", "la", "no", "all'", "è"]
+
+
+def word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4)))
+
+
+def make_corpus(n_documents: int, tokens_per_document: int, entities_per_document: int, seed: int):
+    """Documents, gold records, prediction records, and per-document token spans with gold/predicted IOB2 tags."""
+    rng = random.Random(seed)
+    inventory = load_inventory()
+    labels = inventory.entity_names
+    stances = inventory.stance_names
+    documents, gold, predictions, iob = [], [], [], []
+    for d in range(n_documents):
+        words = [word(rng) for _ in range(tokens_per_document)]
+        offsets, position = [], 0
+        for w in words:
+            offsets.append((position, position + len(w)))
+            position += len(w) + 1
+        text = " ".join(words)
+        document = make_document(f"doc-{d:06d}", text, "it")
+        # flat gold entities: 1-3 tokens each, at least one free token between them
+        slots = sorted(rng.sample(range(0, tokens_per_document - 4, 4), entities_per_document))
+        gold_entities, pred_entities = [], []
+        gold_tags, pred_tags = ["O"] * tokens_per_document, ["O"] * tokens_per_document
+        for k, first in enumerate(slots):
+            length = rng.randint(1, 3) if first + 3 < tokens_per_document else 1
+            last = first + length - 1
+            label = rng.choice(labels)
+            start, end = offsets[first][0], offsets[last][1]
+            gold_entities.append({"id": f"e{k}", "start": start, "end": end, "label": label, "text": text[start:end]})
+            gold_tags[first:last + 1] = [f"B-{label}"] + [f"I-{label}"] * (last - first)
+            roll = rng.random()
+            if roll < 0.10:
+                continue  # missed
+            p_first, p_last, p_label = first, last, label
+            if roll < 0.20:
+                p_label = rng.choice([name for name in labels if name != label])
+            elif roll < 0.30:
+                if last > first:
+                    p_first += 1
+                else:
+                    p_last += 1  # into the free token after the entity
+            pred_entities.append({"start": offsets[p_first][0], "end": offsets[p_last][1], "label": p_label})
+            pred_tags[p_first:p_last + 1] = [f"B-{p_label}"] + [f"I-{p_label}"] * (p_last - p_first)
+        for first in range(3, tokens_per_document - 1, 4):  # spurious entities on free tokens
+            if rng.random() < 0.02 and pred_tags[first] == "O" and gold_tags[first] == "O":
+                label = rng.choice(labels)
+                pred_entities.append({"start": offsets[first][0], "end": offsets[first][1], "label": label})
+                pred_tags[first] = f"B-{label}"
+        claims, pred_claims = [], []
+        for c, first in enumerate(rng.sample(range(0, tokens_per_document - 25), 2)):
+            last = first + rng.randint(8, 20)
+            claimer = gold_entities[rng.randrange(len(gold_entities))]
+            kind = rng.choice(inventory.claimer_kind_names)
+            start, end = offsets[first][0], offsets[last][1]
+            stance = rng.choice(stances)
+            claims.append({"id": f"c{c}", "start": start, "end": end, "text": text[start:end], "stance": stance,
+                           "claimer": {"kind": kind, "entity_ids": [claimer["id"]] if kind == "entity" else []}})
+            shift = rng.randint(0, 3)
+            predicted_claimer = {"start": claimer["start"], "end": claimer["end"]} if rng.random() < 0.5 else rng.choice(sorted(inventory.prediction_claimer_keywords))
+            predicted = {"start": offsets[first + shift][0], "end": end, "stance": rng.choice(stances), "claimer": predicted_claimer}
+            if all((p["start"], p["end"], str(p["claimer"])) != (predicted["start"], end, str(predicted_claimer)) for p in pred_claims):
+                pred_claims.append(predicted)
+        rng.shuffle(pred_entities)
+        documents.append(document)
+        gold.append({"id": document["id"], "text_sha256": document["text_sha256"], "entities": gold_entities, "claims": claims})
+        predictions.append({"id": document["id"], "entities": pred_entities, "claims": pred_claims})
+        iob.append((gold_tags, pred_tags))
+    return documents, gold, predictions, iob
+
+
+def timed(function):
+    began = time.perf_counter()
+    value = function()
+    return time.perf_counter() - began, value
+
+
+def run_eval(folder: Path, *extra: str) -> tuple[float, dict]:
+    command = [str(ROOT / ".venv/bin/toolkit"), "eval", str(folder / "predictions.jsonl"), "--gold", str(folder / "gold.jsonl"),
+               "--documents", str(folder / "documents.jsonl"), "--format", "json", "--out", str(folder / "result.json"), *extra]
+    seconds, process = timed(lambda: subprocess.run(command, capture_output=True, text=True))
+    if process.returncode:
+        sys.exit(f"toolkit eval failed:\n{process.stderr}")
+    return seconds, json.loads((folder / "result.json").read_text(encoding="utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=20000)
+    parser.add_argument("--tokens", type=int, default=200, help="tokens per document")
+    parser.add_argument("--entities", type=int, default=20, help="gold entities per document")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    documents, gold, predictions, iob = make_corpus(args.documents, args.tokens, args.entities, args.seed)
+    n_gold = sum(len(record["entities"]) for record in gold)
+    n_pred = sum(len(record["entities"]) for record in predictions)
+    print(f"corpus: {len(documents)} documents, {len(documents) * args.tokens} tokens, {n_gold} gold entities, {n_pred} predicted entities, "
+          f"{sum(len(r['claims']) for r in gold)} gold claims")
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        write_jsonl(folder / "documents.jsonl", documents)
+        write_jsonl(folder / "gold.jsonl", gold)
+        write_jsonl(folder / "predictions.jsonl", predictions)
+        eval_seconds, result = run_eval(folder)
+        bootstrap_seconds, bootstrap_result = run_eval(folder, "--bootstrap", "1000")
+
+    from nervaluate import Evaluator
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    labels = load_inventory().entity_names
+    # nervaluate's ends are inclusive: convert at the boundary
+    true = [[{"label": e["label"], "start": e["start"], "end": e["end"] - 1} for e in record["entities"]] for record in gold]
+    pred = [[{"label": e["label"], "start": e["start"], "end": e["end"] - 1} for e in record["entities"]] for record in predictions]
+    evaluator = Evaluator(true, pred, tags=labels, loader="dict")
+    nervaluate_seconds, nervaluate_result = timed(evaluator.evaluate)
+    y_true = [tags for tags, _ in iob]
+    y_pred = [tags for _, tags in iob]
+    seqeval_seconds, seqeval_f1 = timed(lambda: f1_score(y_true, y_pred, mode="strict", scheme=IOB2))
+
+    ours = result["entities"]["strict"]
+    theirs = nervaluate_result["overall"]["strict"]
+    agree_nervaluate = all(ours[name] == getattr(theirs, name) for name in ("correct", "incorrect", "partial", "missed", "spurious"))
+    agree_seqeval = abs(ours["f1"] - seqeval_f1) < 1e-9
+    print(f"strict F1: toolkit {ours['f1']:.6f}, nervaluate {theirs.f1:.6f}, seqeval {seqeval_f1:.6f} -> "
+          f"counts equal nervaluate: {agree_nervaluate}, F1 equals seqeval: {agree_seqeval}")
+    print(f"bootstrap interval of entities.strict.f1: {bootstrap_result['ci']['entities.strict.f1']}")
+    print(f"toolkit eval (whole process):          {eval_seconds:8.2f} s")
+    print(f"toolkit eval --bootstrap 1000:         {bootstrap_seconds:8.2f} s  (+{100 * (bootstrap_seconds / eval_seconds - 1):.1f}%, target < +20%)")
+    print(f"nervaluate Evaluator.evaluate() alone: {nervaluate_seconds:8.2f} s  ({nervaluate_seconds / eval_seconds:.1f}x the toolkit process, target >= 5x)")
+    print(f"seqeval f1_score(mode='strict') alone: {seqeval_seconds:8.2f} s  ({seqeval_seconds / eval_seconds:.1f}x the toolkit process, target >= 20x)")
+    if not (agree_nervaluate and agree_seqeval):
+        sys.exit("the strict figures disagree")
+
+
+if __name__ == "__main__":
+    main()

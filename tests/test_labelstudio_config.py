@@ -1,0 +1,99 @@
+"""The labeling config and instructions: derived from the inventory, escaped, accepted by a real server."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.inventory import ENTITY_CLAIMER, Inventory, Label, load_inventory
+from toolkit.labelstudio.config import NAMES, attribution_kinds, build_label_config, load_guidelines_html, markdown_to_html
+
+
+def _values(root: ET.Element, control: str) -> list[str]:
+    (element,) = [e for e in root.iter() if e.get("name") == control]
+    return [child.get("value") for child in element]
+
+
+def test_config_holds_every_inventory_label_in_its_control():
+    inventory = load_inventory()
+    root = ET.fromstring(build_label_config())
+    assert _values(root, NAMES.entity) == inventory.entity_names
+    assert _values(root, NAMES.claim) == [inventory.claim_label.name]
+    assert _values(root, NAMES.stance) == inventory.stance_names
+    assert _values(root, NAMES.attribution) == [name for name in inventory.claimer_kind_names if name != ENTITY_CLAIMER]
+    assert [r.get("value") for r in root.iter("Relation")] == [NAMES.claimer_relation]
+    hotkeys = {e.get("value"): e.get("hotkey") for e in root.iter() if e.get("hotkey")}
+    assert hotkeys == {label.name: label.hotkey for label in (*inventory.entity_labels, inventory.claim_label, *inventory.stances) if label.hotkey}
+    per_region = {e.get("name") for e in root.iter("Choices") if e.get("perRegion") == "true"}
+    assert per_region == {NAMES.stance, NAMES.attribution}
+    (claim_label,) = [e for e in root.iter("Label") if e.get("value") == inventory.claim_label.name]
+    assert claim_label.get("granularity") == "word"
+
+
+def test_label_names_and_hints_are_xml_escaped():
+    hostile = Label('A&B"<x>', 'hint with <script>alert("x")</script> & more', "z", "#000000")
+    inventory = Inventory(1, (hostile,), Label("CLAIM", "c"), (Label(ENTITY_CLAIMER, ""), Label("author", "")), (Label("SUPPORT", ""),))
+    xml = build_label_config(inventory)
+    assert "<script>" not in xml and 'A&amp;B&quot;&lt;x&gt;' in xml
+    root = ET.fromstring(xml)
+    assert _values(root, NAMES.entity) == ['A&B"<x>']
+    assert attribution_kinds(inventory) == ["author"]
+
+
+def test_markdown_becomes_escaped_html():
+    markdown = "# Title <b>\n\nA **bold** and *em* `code` [link](http://x.y)\n\n- one\n- two <img src=x onerror=alert(1)>\n\n```\n<raw> & code\n```\n\n| a | b |\n|---|---|\n| 1 | <2> |\n"
+    rendered = markdown_to_html(markdown)
+    assert "<h1>Title &lt;b&gt;</h1>" in rendered
+    assert "<strong>bold</strong>" in rendered and "<em>em</em>" in rendered and "<code>code</code>" in rendered
+    assert "link (http://x.y)" in rendered and "<a " not in rendered
+    assert "<li>two &lt;img src=x onerror=alert(1)&gt;</li>" in rendered
+    assert "<pre>&lt;raw&gt; &amp; code</pre>" in rendered
+    assert "<td>&lt;2&gt;</td>" in rendered
+    assert "<img" not in rendered
+
+
+def test_missing_guidelines_say_so(tmp_path):
+    assert "were not found" in load_guidelines_html(tmp_path / "nope.md")
+
+
+def test_cli_writes_config_and_instructions(tmp_path):
+    guidelines = tmp_path / "g.md"
+    guidelines.write_text("# Linee guida\n\nUsa **PER** per le persone.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["config", "--out", str(tmp_path / "c.xml"), "--guidelines", str(guidelines), "--instructions-out", str(tmp_path / "i.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "c.xml").read_text(encoding="utf-8") == build_label_config()
+    assert (tmp_path / "i.html").read_text(encoding="utf-8") == "<h1>Linee guida</h1>\n<p>Usa <strong>PER</strong> per le persone.</p>\n"
+
+
+def test_cli_refuses_unreadable_guidelines(tmp_path):
+    bad = tmp_path / "g.md"
+    bad.write_bytes(b"\xff\xfe not utf-8")
+    result = CliRunner().invoke(app, ["config", "--out", str(tmp_path / "c.xml"), "--guidelines", str(bad), "--instructions-out", str(tmp_path / "i.html")])
+    assert result.exit_code == 2
+    assert "g.md: cannot be read as UTF-8" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.studio
+def test_real_server_accepts_config_and_instructions(label_studio, tmp_path):
+    from label_studio_sdk.core.api_error import ApiError
+
+    from toolkit.labelstudio.client import connect, ensure_project
+
+    guidelines = tmp_path / "g.md"
+    guidelines.write_text("# Guida\n\n<script>alert(1)</script> **CLAIM**\n", encoding="utf-8")
+    studio = connect(label_studio.url, label_studio.api_key)
+    project, created = ensure_project(studio, label_studio.project_title("config"), guidelines)
+    assert created
+    stored = label_studio.client.projects.get(project.id)
+    root = ET.fromstring(stored.label_config)
+    inventory = load_inventory()
+    for name in [*inventory.entity_names, inventory.claim_label.name, *inventory.stance_names, *attribution_kinds()]:
+        assert [e for e in root.iter() if e.get("value") == name], name
+    assert "<strong>CLAIM</strong>" in stored.expert_instruction
+    assert "&lt;script&gt;" in stored.expert_instruction and "<script>" not in stored.expert_instruction
+    # the same server refuses a broken config, so acceptance above means something
+    with pytest.raises(ApiError):
+        label_studio.client.projects.create(title=label_studio.project_title("broken"), label_config="<View><Labels name='x' toName='nothing'/></View>")

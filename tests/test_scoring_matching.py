@@ -1,0 +1,47 @@
+"""One-to-one matching: components, enumeration equals the Hungarian solver, determinism."""
+
+from __future__ import annotations
+
+import random
+
+from toolkit.scoring.matching import _enumerate, _hungarian, assign, overlap_components
+from toolkit.scoring.spans import Span, iou, overlap
+
+
+def test_span_overlap_and_iou_are_half_open():
+    assert overlap(Span(0, 5), Span(5, 9)) == 0
+    assert overlap(Span(0, 6), Span(5, 9)) == 1
+    assert iou(Span(0, 10), Span(5, 15)) == 5 / 15
+    assert iou((0, 4, "x"), (0, 4, "y")) == 1.0
+
+
+def test_components_chain_overlaps_and_split_at_touching_spans():
+    gold = [(0, 5, 0), (10, 20, 0), (30, 35, 0)]
+    pred = [(4, 12, 0), (20, 25, 0)]
+    assert list(overlap_components(gold, pred)) == [([0, 1], [0]), ([], [1]), ([2], [])]
+
+
+def test_enumeration_finds_the_same_optimum_as_scipy():
+    rng = random.Random(1)
+    for _ in range(300):
+        rows, columns = rng.randint(1, 3), rng.randint(1, 3)
+        weights = {(r, c): rng.choice([1.0, 2.5, 3.0, 7.25]) for r in range(rows) for c in range(columns) if rng.random() < 0.7}
+        small = sum(weights[pair] for pair in _enumerate(weights, rows, columns))
+        large = sum(weights[pair] for pair in _hungarian(weights, rows, columns))
+        assert small == large
+        chosen = _enumerate(weights, rows, columns)
+        assert len({r for r, _ in chosen}) == len(chosen) == len({c for _, c in chosen})
+
+
+def test_large_components_use_the_assignment_and_stay_order_independent():
+    gold = [(i * 3, i * 3 + 5, i % 2) for i in range(6)]  # a chain of overlapping spans: one 6×6 component
+    pred = [(i * 3 + 1, i * 3 + 5, (i + 1) % 2) for i in range(6)]
+
+    def same_label(g, p):
+        return (1.0 if g[2] == p[2] else 0.0) if overlap(g, p) else None
+
+    first = sorted((gold[g], pred[p], c) for g, p, c in assign(gold, pred, same_label))
+    shuffled = pred[::-1]
+    second = sorted((gold[g], shuffled[p], c) for g, p, c in assign(gold, shuffled, same_label))
+    assert first == second
+    assert sum(c for *_, c in first) == 6  # prediction i pairs with gold i±1 (same label), never with gold i (other label)

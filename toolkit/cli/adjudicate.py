@@ -1,0 +1,60 @@
+"""``toolkit adjudicate``: per-annotator records → gold, by strategies tried in order; ties listed, never guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import DocumentsOption
+
+
+def format_summary(summary: dict) -> list[str]:
+    counts, items = summary["documents"], summary["items"]
+    by_strategy = ", ".join(f"{name} {count}" for name, count in counts["by_strategy"].items()) or "none"
+    lines = [
+        f"gold: {counts['gold']} document(s) ({by_strategy}), {items['entities']} entities, {items['claims']} claims",
+        f"left out: {items['unresolved']} unresolved item(s) in {counts['with_unresolved_items']} document(s), "
+        f"{items['minority_left_out']} item(s) marked by fewer than half of the annotators",
+    ]
+    for entry in summary["documents_with_unresolved_items"]:
+        lines.append(f"review {entry['id']}:")
+        for item in entry["items"]:
+            votes = "; ".join(f"{annotator}: {value}" for annotator, value in item["votes"].items())
+            lines.append(f"  {item['layer']} {item['start']}–{item['end']} {item['text']!r}: {item['reason']} ({votes})")
+    for entry in summary["not_adjudicated"]:
+        lines.append(f"not adjudicated {entry['id']}: " + "; ".join(entry["reasons"]))
+    return lines
+
+
+@app.command()
+def adjudicate(
+    annotations: list[Path] = typer.Argument(..., help="Per-annotator annotation records (JSONL), as for `toolkit agree`."),
+    out: Path = typer.Option(..., "--out", help="Gold file to write (JSONL), e.g. annotations/gold.jsonl; never one of the inputs."),
+    strategy: list[str] = typer.Option(
+        None, "--strategy",
+        help="ground-truth, prefer:ANNOTATOR or majority; repeat it to fall back in order (the first that applies decides a document). "
+        "Default: ground-truth, then majority.",
+    ),
+    documents: Path = DocumentsOption,
+    json_out: str = typer.Option(None, "--json", metavar="OUT|-", help="Write the adjudication summary (strategies, ties, documents to review) as JSON."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file whose content differs."),
+) -> None:
+    """Adjudicate per-annotator records into gold; every gold item lists the annotators who marked it."""
+    from toolkit.agreement.adjudicate import DEFAULT_STRATEGIES, adjudicate_records, write_gold
+    from toolkit.agreement.records import load_annotator_records
+    from toolkit.cli._outputs import emit_json
+    from toolkit.documents import load_documents
+
+    loaded = load_documents(documents)
+    records = load_annotator_records(annotations, loaded, str(documents))
+    gold, summary = adjudicate_records(records, loaded, strategy or DEFAULT_STRATEGIES)
+    changed = write_gold(gold, out, annotations, loaded, overwrite=overwrite)
+    summary["out"] = str(out)
+    say = echo_err if json_out == "-" else typer.echo
+    for line in format_summary(summary):
+        say(line)
+    say(f"wrote {out}" if changed else f"{out} already holds this gold (unchanged)")
+    if json_out is not None:
+        emit_json(summary, json_out)

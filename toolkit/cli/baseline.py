@@ -1,0 +1,20 @@
+"""``toolkit baseline``: run the rule-based Italian baseline on a documents file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+
+
+@app.command()
+def baseline(
+    documents: Path = typer.Argument(..., help="Documents file (JSONL), e.g. annotations/documents.jsonl."),
+    out: Path = typer.Option(..., "--out", help="Where to write the prediction records (JSONL)."),
+) -> None:
+    """Predict entities, claims, claimers and stance with transparent rules (no model download)."""
+    from toolkit.baseline import run_baseline
+
+    echo_err(run_baseline(documents, out).summary())

@@ -1,0 +1,25 @@
+"""``toolkit leaderboard``: score every submission and write LEADERBOARD.md, leaderboard.json and index.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+
+
+@app.command()
+def leaderboard(
+    submissions: Path = typer.Argument(..., help="Folder of submissions: one sub-folder each, with predictions.jsonl and meta.json."),
+    gold: Path = typer.Option(..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build` (as in `toolkit eval`)."),
+    documents: Path = typer.Option(None, "--documents", help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl)."),
+    out: Path = typer.Option(Path("dist/leaderboard"), "--out", help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Resamples for 95% intervals and the paired test against the leader (0 = neither)."),
+    seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: the scorer's fixed seed)."),
+) -> None:
+    """Rank submissions by overall score; an invalid submission is reported and skipped, the others still ranked."""
+    from toolkit.leaderboard import build_leaderboard
+
+    board, paths = build_leaderboard(submissions, gold, out, documents=documents, bootstrap=bootstrap, seed=seed, progress=echo_err)
+    echo_err(f"leaderboard: {len(board.entries)} ranked, {len(board.skipped)} skipped → {', '.join(map(str, paths))}")

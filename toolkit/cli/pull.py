@@ -1,0 +1,31 @@
+"""``toolkit pull``: export a Label Studio project, keep the raw export, write per-annotator annotation records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
+
+
+@app.command()
+def pull(
+    project: str = ProjectOption,
+    out: Path = typer.Option(Path("annotations"), "--out", help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt."),
+    documents: Path = typer.Option(None, "--documents", help="Also check every task's text against this documents file."),
+    url: str = StudioUrlOption,
+    api_key: str = StudioKeyOption,
+) -> None:
+    """Pull every submitted annotation (cancelled ones skipped and counted); unconvertible ones are listed, never dropped."""
+    from toolkit.documents import load_documents
+    from toolkit.labelstudio.client import connect
+    from toolkit.labelstudio.client import pull as run_pull
+    from toolkit.labelstudio.report import conversion_summary
+
+    docs = load_documents(documents) if documents else None
+    studio = connect(url, api_key)
+    report = run_pull(studio, project, out, documents=docs, step=lambda name: echo_err(f"{name}…"))
+    echo_err(f"{report.raw_path}: raw export saved")
+    conversion_summary(report.conversion, report.files, str(report.raw_path), echo_err)

@@ -1,0 +1,41 @@
+"""``toolkit studio``: a local Label Studio with the voci project ready for annotators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import ProjectOption
+from toolkit.documents import DEFAULT_DOCUMENTS
+
+
+@app.command()
+def studio(
+    port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: a free one)."),
+    data_dir: Path = typer.Option(Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."),
+    project: str = ProjectOption,
+    documents: Path = typer.Option(DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."),
+    predictions: Path = typer.Option(None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
+    model_version: str = typer.Option(None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."),
+    guidelines: Path = typer.Option(Path("docs/guidelines.md"), "--guidelines", help="Guidelines shown to annotators when the project is created."),
+) -> None:
+    """Start Label Studio on 127.0.0.1 (telemetry off), create or reuse the project, push the documents; Ctrl-C stops it."""
+    from toolkit.cli._progress import progress_bar
+    from toolkit.labelstudio.server import prepare_server
+    from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
+
+    if port is not None and not 1 <= port <= 65535:
+        raise typer.BadParameter(f"{port} (expected a port number 1..65535)", param_hint="--port")
+    options = StudioOptions(project=project, documents=documents, predictions=predictions, model_version=model_version, guidelines=guidelines)
+    inputs = load_inputs(options)  # bad input stops us before the server starts
+    server = prepare_server(data_dir, port)
+    echo_err(f"starting Label Studio on {server.url} (data in {server.data_dir}; a first start takes about a minute)…")
+    with server:
+        with progress_bar("importing") as progress:
+            ready = prepare_project(server, inputs, progress)
+        for line in login_lines(server, ready):
+            echo_err(line)
+        server.serve_until_interrupted()
+    echo_err("Label Studio stopped")

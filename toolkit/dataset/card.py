@@ -1,0 +1,266 @@
+"""The dataset card: a YAML header and a body from ``templates/card.md.j2``, filled with figures computed
+from the built parquet files and, when present, the agreement and baseline-score JSON files.
+
+The card is a pure function of its inputs (no dates, no absolute paths), so a
+rebuild writes the same bytes and a test can check the repo's ``DATASET_CARD.md``
+against a fresh build.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES, DEFAULT_CONFIG
+from toolkit.dataset.splits import ordered_splits
+from toolkit.errors import InputError
+from toolkit.files import write_text
+from toolkit.inventory import load_inventory
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DEFAULT_AGREEMENT = Path("annotations/agreement.json")
+DEFAULT_SCORES = Path("annotations/baseline_scores.json")
+DEFAULT_GUIDELINES = Path("docs/guidelines.md")
+DEFAULT_CARD = Path("DATASET_CARD.md")
+PRETTY_NAME = "voci: who claims what in Italian news"
+LISTED_DOCUMENTS = 20
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
+AGREEMENT_FIGURES = (
+    ("entity mentions, strict match: mean pairwise F1", "entities.strict.mean_pairwise_f1"),
+    ("entity mentions, overlap match: mean pairwise F1", "entities.overlap.mean_pairwise_f1"),
+    ("claims, overlap match: mean pairwise F1", "claims.overlap.mean_pairwise_f1"),
+    ("stance: Krippendorff's alpha", "stance.krippendorff_alpha"),
+    ("stance: percent agreement", "stance.percent_agreement"),
+    ("claimer: percent agreement", "claimer.percent_agreement"),
+)
+SCORE_FIGURES = (
+    ("entities, strict F1", "entities.strict.f1"),
+    ("claims, overlap F1", "claims.overlap.f1"),
+    ("claimer accuracy", "claimer.accuracy"),
+    ("stance macro F1", "stance.macro_f1"),
+    ("end-to-end F1", "end_to_end.f1"),
+    ("overall", "overall"),
+)
+
+
+@dataclass(frozen=True)
+class CardInputs:
+    """Files the card quotes besides the built folder; paths are shown as given, so give them relative to the repo."""
+
+    agreement: Path = DEFAULT_AGREEMENT
+    scores: Path = DEFAULT_SCORES
+    guidelines: Path = DEFAULT_GUIDELINES
+    documents: Path = Path("annotations/documents.jsonl")
+    gold: Path = Path("annotations/gold.jsonl")
+
+
+@dataclass
+class SplitStats:
+    documents: int = 0
+    characters: int = 0
+    entities: Counter = field(default_factory=Counter)
+    stances: Counter = field(default_factory=Counter)
+    claimer_kinds: Counter = field(default_factory=Counter)
+    tokens: int = 0
+    tagged_mentions: int = 0
+
+
+def split_files(folder: Path) -> dict[str, dict[str, Path]]:
+    """``{config: {split: parquet path}}`` of a built folder, configs in contract order, splits in standard order."""
+    found = {}
+    for config in CONFIG_FEATURES:
+        files = {path.name.split("-00000-of-")[0]: path for path in sorted((folder / config).glob("*-00000-of-00001.parquet"))}
+        if files:
+            found[config] = {split: files[split] for split in ordered_splits(files)}
+    if DEFAULT_CONFIG not in found:
+        raise InputError(f"{folder}: no {DEFAULT_CONFIG}/*.parquet (expected a folder written by `toolkit build`)")
+    return found
+
+
+def _batches(path: Path, columns: list[str]):
+    import pyarrow.parquet as pq
+
+    yield from pq.ParquetFile(path).iter_batches(columns=columns, batch_size=2_000)
+
+
+def collect_stats(folder: Path) -> dict[str, Any]:
+    """Counts per config, split, label, stance and claimer kind, read column by column from the parquet files."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    inventory = load_inventory()
+    bio = inventory.bio_tags()
+    files = split_files(folder)
+    splits: dict[str, SplitStats] = {split: SplitStats() for split in files[DEFAULT_CONFIG]}
+    annotators: set[str] = set()
+    most_annotators = 0
+    languages: Counter = Counter()
+    licenses: Counter = Counter()
+    listed: list[dict[str, Any]] = []
+    for split, path in files[DEFAULT_CONFIG].items():
+        stats = splits[split]
+        for batch in _batches(path, ["id", "lang", "title", "source", "url", "published", "license", "text", "annotators", "entities", "claims"]):
+            rows = batch.to_pydict()
+            stats.documents += batch.num_rows
+            stats.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+            for index in range(batch.num_rows):
+                names = rows["annotators"][index]
+                annotators.update(names)
+                most_annotators = max(most_annotators, len(names))
+                languages[rows["lang"][index]] += 1
+                licenses[rows["license"][index] or "unknown"] += 1
+                stats.entities.update(inventory.entity_names[entity["label"]] for entity in rows["entities"][index])
+                stats.stances.update(inventory.stance_names[claim["stance"]] for claim in rows["claims"][index])
+                stats.claimer_kinds.update(inventory.claimer_kind_names[claim["claimer_kind"]] for claim in rows["claims"][index])
+                if len(listed) < LISTED_DOCUMENTS:
+                    listed.append({key: rows[key][index] for key in ("id", "title", "source", "url", "published", "license")} | {"split": split})
+    for split, path in files.get("ner", {}).items():
+        for batch in _batches(path, ["ner_tags"]):
+            tags = pc.list_flatten(batch.column("ner_tags")).to_pylist()
+            splits[split].tokens += len(tags)
+            splits[split].tagged_mentions += sum(1 for tag in tags if bio[tag].startswith("B-"))
+    rows_per_config = {config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()} for config, by_split in files.items()}
+    return {
+        "files": {config: {split: path.relative_to(folder).as_posix() for split, path in by_split.items()} for config, by_split in files.items()},
+        "rows": rows_per_config,
+        "splits": splits,
+        "annotators": sorted(annotators),
+        "most_annotators_per_document": most_annotators,
+        "languages": languages,
+        "licenses": licenses,
+        "listed_documents": listed,
+    }
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any] | None:
+    """A JSON object from ``path``; None when the file does not exist (the card then says the figures are not available)."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: not readable as JSON ({error}) (expected the {what} JSON)") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: got a JSON {type(data).__name__} (expected the {what} JSON object)")
+    return data
+
+
+def _dig(data: dict[str, Any], dotted: str) -> Any:
+    for key in dotted.split("."):
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _figure(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "not available"
+
+
+def size_category(count: int) -> str:
+    for limit, name in SIZE_CATEGORIES:
+        if count < limit:
+            return name
+    return "n>1M"
+
+
+def _hub_license(licenses: Counter) -> dict[str, Any]:
+    """``license: unknown`` when no text states its terms; one stated Hub licence id as is; ``other`` otherwise."""
+    names = set(licenses)
+    if len(names) == 1 and re.fullmatch(r"[a-z0-9][a-z0-9.-]*", next(iter(names))):
+        return {"license": next(iter(names))}
+    return {"license": "other", "license_name": "; ".join(sorted(names))}
+
+
+def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
+    """The card's metadata: what the Hub shows and what `load_dataset` reads (configs, features, split sizes)."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+
+    configs = []
+    infos = []
+    for config, by_split in stats["files"].items():
+        entry = {"config_name": config, "data_files": [{"split": split, "path": path} for split, path in by_split.items()]}
+        if config == DEFAULT_CONFIG:
+            entry["default"] = True
+        configs.append(entry)
+        splits = SplitDict({split: SplitInfo(split, num_examples=stats["rows"][config][split]) for split in by_split})
+        info = DatasetInfo(features=CONFIG_FEATURES[config](), config_name=config, splits=splits)._to_yaml_dict()
+        for split in info["splits"]:
+            split.pop("num_bytes", None)
+        infos.append(info)
+    documents = sum(stats["rows"][DEFAULT_CONFIG].values())
+    return {
+        "language": sorted(stats["languages"]),
+        **_hub_license(stats["licenses"]),
+        "pretty_name": PRETTY_NAME,
+        "size_categories": [size_category(documents)],
+        "task_categories": ["token-classification", "text-classification"],
+        "task_ids": ["named-entity-recognition", "fact-checking", "multi-class-classification"],
+        "annotations_creators": ["expert-generated"],
+        "language_creators": ["found"],
+        "multilinguality": ["monolingual"],
+        "source_datasets": ["original"],
+        "tags": ["claim-detection", "stance-detection", "attribution", "news"],
+        "configs": configs,
+        "dataset_info": infos,
+    }
+
+
+def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
+    """The whole card (YAML header and Markdown body) for a built folder."""
+    import jinja2
+    import yaml
+
+    from toolkit.dataset.build import BUILD_MARKER
+
+    inventory = load_inventory()
+    stats = collect_stats(Path(folder))
+    agreement = _read_json(inputs.agreement, "agreement (`toolkit agree --json`)")
+    scores = _read_json(inputs.scores, "baseline scores (`toolkit eval --format json`)")
+    splits = stats["splits"]
+    totals = SplitStats()
+    for split_stats in splits.values():
+        totals.documents += split_stats.documents
+        totals.characters += split_stats.characters
+        totals.tokens += split_stats.tokens
+        totals.tagged_mentions += split_stats.tagged_mentions
+        totals.entities.update(split_stats.entities)
+        totals.stances.update(split_stats.stances)
+        totals.claimer_kinds.update(split_stats.claimer_kinds)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
+    )
+    body = environment.get_template("card.md.j2").render(
+        marker=BUILD_MARKER,
+        pretty_name=PRETTY_NAME,
+        inventory=inventory,
+        stats=stats,
+        splits=splits,
+        totals=totals,
+        configs=list(stats["files"]),
+        descriptions=CONFIG_DESCRIPTIONS,
+        features={config: list(CONFIG_FEATURES[config]()) for config in stats["files"]},
+        default_config=DEFAULT_CONFIG,
+        inputs=inputs,
+        guidelines_exist=inputs.guidelines.is_file(),
+        agreement=agreement,
+        agreement_figures=[(name, _figure(_dig(agreement, key))) for name, key in AGREEMENT_FIGURES] if agreement else [],
+        scores=scores,
+        score_figures=[(name, _figure(_dig(scores, key))) for name, key in SCORE_FIGURES] if scores else [],
+        untagged=totals.entities.total() - totals.tagged_mentions,
+    )
+    header = yaml.safe_dump(yaml_header(stats), sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{header}---\n\n{body}"
+
+
+def write_card(folder: Path, inputs: CardInputs = CardInputs(), copy_to: Path | None = None) -> str:
+    """Write ``README.md`` into the built folder (and a copy, e.g. the repo's ``DATASET_CARD.md``); returns the card."""
+    card = render_card(folder, inputs)
+    write_text(Path(folder) / "README.md", card)
+    if copy_to is not None:
+        write_text(copy_to, card)
+    return card

@@ -1,0 +1,102 @@
+"""The build's inputs, validated as `toolkit validate` does, without holding the corpus in memory.
+
+`toolkit.validate.validate_file` keeps every record it reads; for a corpus of
+100k documents that is the whole corpus in Python objects.  Here the same checks
+(`schema_findings` and `SEMANTIC_CHECKS`, duplicate ids, the same problem limit)
+run while streaming, and only the byte offset of each record is kept, so that a
+record is read again from disk when the build needs it.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import InputError, Problem, ValidationError
+from toolkit.files import iter_jsonl
+from toolkit.validate import DEFAULT_MAX_PROBLEMS, SEMANTIC_CHECKS, CheckContext, schema_findings
+
+
+def line_offsets(path: Path) -> array:
+    """Byte offset of the start of every line (index 0 is line 1)."""
+    offsets = array("q")
+    position = 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            offsets.append(position)
+            position += len(raw)
+    return offsets
+
+
+class RecordIndex(Mapping):
+    """Records of a validated JSONL file by id, read back from disk on demand (a few kept in memory)."""
+
+    def __init__(self, path: Path, offsets: dict[str, int], cache_size: int = 64):
+        self.path = path
+        self.offsets = offsets
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
+        self._handle = None
+
+    def __getitem__(self, record_id: str) -> dict[str, Any]:
+        if record_id in self._cache:
+            self._cache.move_to_end(record_id)
+            return self._cache[record_id]
+        offset = self.offsets[record_id]
+        if self._handle is None:
+            self._handle = self.path.open("rb")
+        self._handle.seek(offset)
+        raw = self._handle.readline()
+        record = json.loads(raw)
+        self._cache[record_id] = record
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.offsets
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def index_valid(path: str | Path, kind: str, documents: Mapping | None = None, documents_source: str = "the documents file",
+                max_problems: int = DEFAULT_MAX_PROBLEMS) -> RecordIndex:
+    """Validate a JSONL file record by record; returns an index of its records or raises `ValidationError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (expected a JSONL file of {kind} records)")
+    offsets = line_offsets(path)
+    context = CheckContext(documents or {}, documents_source)
+    check = SEMANTIC_CHECKS[kind]
+    name = str(path)
+    problems: list[Problem] = []
+    by_id: dict[str, int] = {}
+    seen_lines: dict[str, int] = {}
+    for line, record in iter_jsonl(path, problems):
+        findings = schema_findings(kind, record) or list(check(record, context))
+        record_id = record.get("id")
+        if isinstance(record_id, str):
+            if record_id in seen_lines:
+                findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_lines[record_id]})"))
+            else:
+                seen_lines[record_id] = line
+                by_id[record_id] = offsets[line - 1]
+        problems.extend(Problem(name, line, where, message) for where, message in findings)
+        if len(problems) >= max_problems:
+            break
+    if problems:
+        raise ValidationError(problems[:max_problems], len(problems) >= max_problems)
+    return RecordIndex(path, by_id)

@@ -1,0 +1,257 @@
+"""Push documents to and pull annotations from a Label Studio server through the SDK (2.x).
+
+Push is idempotent (documents are matched by ``data.doc_id`` and
+``data.text_sha256`` of the tasks already on the server); pull keeps the raw
+export exactly as received under a new timestamped name, then converts it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from toolkit.documents import slugify
+from toolkit.errors import ConfigurationError, ConflictError, InputError, ServerError
+from toolkit.labelstudio.config import build_label_config, load_guidelines_html
+from toolkit.labelstudio.convert import ConversionResult, WrittenFiles, convert_tasks, write_converted
+from toolkit.labelstudio.tasks import Preannotations, iter_tasks
+
+URL_VARIABLE = "LABEL_STUDIO_URL"
+KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
+DEFAULT_BATCH_SIZE = 500
+REQUEST_TIMEOUT = 600.0
+EXPORT_TIMEOUT = 600.0
+RAW_DIR = "raw"
+Progress = Callable[[int], None]
+
+
+@contextlib.contextmanager
+def server_errors(url: str, action: str) -> Iterator[None]:
+    """SDK and network failures → `ServerError`/`ConfigurationError` naming the server, never the key."""
+    import httpx
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        yield
+    except ApiError as error:
+        if error.status_code in (401, 403):
+            raise ConfigurationError(f"{url} refused the API key while trying to {action} (HTTP {error.status_code}); check {KEY_VARIABLE}") from None
+        body = str(error.body)[:200]
+        raise ServerError(f"{url} answered HTTP {error.status_code} while trying to {action}: {body}") from None
+    except httpx.HTTPError as error:
+        raise ServerError(f"cannot reach Label Studio at {url} while trying to {action} ({error.__class__.__name__}); is the server running?") from None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An SDK client (``label_studio_sdk.LabelStudio``) and the URL it talks to, for messages."""
+
+    sdk: Any
+    url: str
+
+
+def connect(url: str | None, api_key: str | None) -> Connection:
+    """An SDK client for a server we have checked answers and accepts the key."""
+    from label_studio_sdk import LabelStudio
+
+    if not url:
+        raise ConfigurationError(f"no Label Studio URL (expected --url or the {URL_VARIABLE} environment variable)")
+    if not api_key:
+        raise ConfigurationError(f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)")
+    url = url.rstrip("/")
+    studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), url)
+    with server_errors(url, "check the API key"):
+        studio.sdk.users.whoami()
+    return studio
+
+
+def find_project(studio: Connection, title: str):
+    """The one project with exactly this title, or None; two with the same title is a conflict."""
+    with server_errors(studio.url, f"look up project {title!r}"):
+        matches = [project for project in studio.sdk.projects.list(title=title) if project.title == title]
+    if len(matches) > 1:
+        ids = ", ".join(str(project.id) for project in matches)
+        raise ConflictError(f"{len(matches)} projects are titled {title!r} on {studio.url} (ids {ids}); expected one: rename the others")
+    return matches[0] if matches else None
+
+
+def ensure_project(studio: Connection, title: str, guidelines: Path) -> tuple[Any, bool]:
+    """The project with this title, created with the generated config and guidelines if missing."""
+    project = find_project(studio, title)
+    if project is not None:
+        return project, False
+    with server_errors(studio.url, f"create project {title!r}"):
+        project = studio.sdk.projects.create(
+            title=title,
+            label_config=build_label_config(),
+            expert_instruction=load_guidelines_html(guidelines),
+            show_instruction=True,
+            description="voci: who claims what in Italian news (entities, claims, claimers, stance)",
+        )
+    return project, True
+
+
+def existing_documents(studio: Connection, project_id: int) -> dict[str, str]:
+    """``doc_id`` → ``text_sha256`` of the tasks already in the project."""
+    found: dict[str, str] = {}
+    with server_errors(studio.url, "list the project's tasks"):
+        for task in studio.sdk.tasks.list(project=project_id, include="id,data", page_size=1000):
+            data = task.data or {}
+            if isinstance(data.get("doc_id"), str):
+                found[data["doc_id"]] = data.get("text_sha256")
+    return found
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class PushReport:
+    project_id: int
+    project_title: str
+    project_created: bool
+    created: int = 0
+    unchanged: int = 0
+    predictions: int = 0
+    unlinked_claimers: list[str] = field(default_factory=list)
+
+
+def plan_push(documents: Mapping[str, Mapping[str, Any]], on_server: Mapping[str, str]) -> list[str]:
+    """Ids of the documents to import; any id on the server with another text stops the run before anything is sent."""
+    changed = [doc_id for doc_id, document in documents.items() if doc_id in on_server and on_server[doc_id] != document["text_sha256"]]
+    if changed:
+        shown = ", ".join(repr(doc_id) for doc_id in changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise ConflictError(
+            f"{len(changed)} document(s) already in the project with a different text_sha256: {shown} "
+            "(expected the same text; give a changed text a new document id, nothing was pushed)"
+        )
+    return [doc_id for doc_id in documents if doc_id not in on_server]
+
+
+def push(
+    studio: Connection,
+    title: str,
+    documents: Mapping[str, Mapping[str, Any]],
+    preannotations: Preannotations | None = None,
+    guidelines: Path = Path("docs/guidelines.md"),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], Progress] | None = None,
+) -> PushReport:
+    """Create the project if needed and import the documents it does not have yet, in batches."""
+    if batch_size < 1:
+        raise InputError(f"--batch-size: {batch_size} (expected a positive number)")
+    project, created = ensure_project(studio, title, guidelines)
+    report = PushReport(project_id=project.id, project_title=title, project_created=created)
+    to_send = plan_push(documents, {} if created else existing_documents(studio, project.id))
+    report.unchanged = len(documents) - len(to_send)
+    advance = progress(len(to_send)) if progress else None
+    tasks = iter_tasks((documents[doc_id] for doc_id in to_send), preannotations)
+    for batch in batched(tasks, batch_size):
+        with server_errors(studio.url, f"import {len(batch)} tasks into project {title!r}"):
+            response = studio.sdk.projects.import_tasks(id=project.id, request=batch, return_task_ids=False)
+        if response.task_count != len(batch):
+            raise ServerError(f"{studio.url} imported {response.task_count} of {len(batch)} tasks; re-run the push (it only sends what is missing)")
+        report.created += len(batch)
+        report.predictions += sum(len(task.get("predictions", [])) for task in batch)
+        if advance:
+            advance(len(batch))
+    if preannotations:
+        report.unlinked_claimers = list(preannotations.notes.unlinked_claimers)
+    return report
+
+
+# --- pull ---
+
+
+def _export_json(studio: Connection, project_id: int, step: Callable[[str], None]) -> bytes:
+    """A full JSON snapshot export: every task, predictions whole, annotators with their email."""
+    from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
+
+    whole = SerializationOptionRequest(only_id=False)
+    options = SerializationOptionsRequest(predictions=whole, annotations_completed_by=whole)
+    url = studio.url
+    step("export")
+    with server_errors(url, "create an export snapshot"):
+        snapshot = studio.sdk.projects.exports.create(project_id, title=f"toolkit pull {datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}", serialization_options=options)
+    deadline = time.monotonic() + EXPORT_TIMEOUT
+    while snapshot.status != "completed":
+        if snapshot.status == "failed" or time.monotonic() > deadline:
+            raise ServerError(f"{url}: export snapshot {snapshot.id} of project {project_id} ended as {snapshot.status!r}")
+        time.sleep(1.0)
+        with server_errors(url, "check the export snapshot"):
+            snapshot = studio.sdk.projects.exports.get(project_id, snapshot.id)
+    step("download")
+    with server_errors(url, "download the export"):
+        raw = b"".join(studio.sdk.projects.exports.download(project_id, export_pk=snapshot.id, export_type="JSON"))
+    with contextlib.suppress(ServerError), server_errors(url, "delete the export snapshot"):
+        studio.sdk.projects.exports.delete(project_id, snapshot.id)
+    return raw
+
+
+def write_new_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path:
+    """Write ``content`` under a name that did not exist (``stem``, ``stem-2``, …): nothing is ever overwritten."""
+    from toolkit.files import atomic_writer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_writer(folder / f".{stem}{suffix}.partial", "wb") as handle:
+        handle.write(content)
+    temporary = folder / f".{stem}{suffix}.partial"
+    try:
+        for attempt in range(1, 1000):
+            path = folder / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
+            try:
+                os.link(temporary, path)  # fails if the name exists: never replaces a snapshot
+                return path
+            except FileExistsError:
+                continue
+        raise ConflictError(f"{folder}: too many snapshots named {stem}*{suffix}")
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@dataclass
+class PullReport:
+    project_id: int
+    raw_path: Path
+    conversion: ConversionResult
+    files: WrittenFiles
+
+
+def user_emails(studio: Connection) -> dict[int, str]:
+    with server_errors(studio.url, "list users"):
+        return {user.id: user.email for user in studio.sdk.users.list() if user.email}
+
+
+def pull(studio: Connection, title: str, out_dir: Path, documents: Mapping[str, Mapping[str, Any]] | None = None, step: Callable[[str], None] | None = None) -> PullReport:
+    """Export the project, keep the raw export, convert every submitted annotation into per-annotator files."""
+    step = step or (lambda name: None)
+    project = find_project(studio, title)
+    if project is None:
+        raise InputError(f"--project: no project titled {title!r} on {studio.url} (expected an existing project; `toolkit push` creates it)")
+    raw = _export_json(studio, project.id, step)
+    try:
+        tasks = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ServerError(f"{studio.url}: the export of project {title!r} is not JSON ({error.__class__.__name__})") from None
+    step("save")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    raw_path = write_new_file(Path(out_dir) / RAW_DIR, f"{slugify(title) or 'project'}-{stamp}", ".json", raw)
+    step("convert")
+    conversion = convert_tasks(tasks, users=user_emails(studio), documents=documents)
+    files = write_converted(conversion, Path(out_dir))
+    return PullReport(project_id=project.id, raw_path=raw_path, conversion=conversion, files=files)

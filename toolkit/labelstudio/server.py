@@ -1,0 +1,229 @@
+"""Start and stop a local Label Studio server: loopback only, telemetry off, SQLite in a data dir we own.
+
+Used by ``toolkit studio`` and by the test suite's session fixture, so both run
+the server the same measured way (see the project notes on Label Studio).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.errors import ConfigurationError, InputError, ServerError
+from toolkit.files import atomic_writer
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_DATA_DIR = Path(".studio")
+CREDENTIALS_FILE = "credentials.json"
+LOG_FILE = "server.log"
+START_TIMEOUT = 180.0
+STOP_TIMEOUT = 15.0
+
+# Without these the server tries to reach error reporting, version checks and analytics.
+QUIET_ENVIRONMENT = {
+    "DJANGO_DB": "sqlite",
+    "SENTRY_DSN": "",
+    "FRONTEND_SENTRY_DSN": "",
+    "LATEST_VERSION_CHECK": "false",
+    "COLLECT_ANALYTICS": "false",
+    "FEATURE_FLAGS_OFFLINE": "true",
+    "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+    # the admin token below is a legacy token; the choice is stored when the organisation is created
+    "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The generated admin login and API token of one data dir."""
+
+    username: str
+    password: str = field(repr=False)
+    api_key: str = field(repr=False)
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        return cls(username="admin@voci.local", password=secrets.token_urlsafe(18), api_key=secrets.token_hex(20))
+
+    def masked_key(self) -> str:
+        """Enough of the key to tell two keys apart, never enough to use it."""
+        return self.api_key[:4] + "…"
+
+
+def credentials_path(data_dir: Path) -> Path:
+    return Path(data_dir) / CREDENTIALS_FILE
+
+
+def load_or_create_credentials(data_dir: Path) -> Credentials:
+    """Reuse the data dir's credentials, or generate them into a file only the user can read (mode 0600)."""
+    path = credentials_path(data_dir)
+    if path.exists():
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return Credentials(username=raw["username"], password=raw["password"], api_key=raw["api_key"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{path}: unreadable credentials ({error}); expected the JSON file written by `toolkit studio`") from None
+    credentials = Credentials.generate()
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with atomic_writer(path) as handle:  # mkstemp creates the file with mode 0600
+        os.chmod(handle.fileno(), 0o600)
+        json.dump({"username": credentials.username, "password": credentials.password, "api_key": credentials.api_key}, handle, indent=2)
+        handle.write("\n")
+    return credentials
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the server would silently move to another one if busy)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    """Nothing listens there; like the server, ignore connections still closing (TIME_WAIT) after a restart."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+        return True
+
+
+def label_studio_program() -> str:
+    """The ``label-studio`` executable of this environment."""
+    beside_python = Path(sys.executable).parent / "label-studio"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("label-studio")
+    if not found:
+        raise ConfigurationError("the Label Studio server is not installed (expected `pip install -e '.[studio]'`, which `make studio` runs)")
+    return found
+
+
+def server_environment(data_dir: Path, credentials: Credentials) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.update(QUIET_ENVIRONMENT)
+    environment.update(
+        {
+            "LABEL_STUDIO_BASE_DATA_DIR": str(Path(data_dir).resolve()),
+            "LABEL_STUDIO_USERNAME": credentials.username,
+            "LABEL_STUDIO_PASSWORD": credentials.password,
+            "LABEL_STUDIO_USER_TOKEN": credentials.api_key,
+        }
+    )
+    return environment
+
+
+def health(url: str, timeout: float = 2.0) -> bool:
+    """True when ``GET /health`` answers ``{"status": "UP"}``."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:  # noqa: S310 (loopback URL we built)
+            return json.loads(response.read().decode("utf-8")).get("status") == "UP"
+    except (OSError, ValueError):
+        return False
+
+
+@dataclass
+class StudioServer:
+    """One running (or stopped) server; `stop` and `start` keep the data dir, port and credentials."""
+
+    data_dir: Path
+    port: int
+    credentials: Credentials
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        return self.credentials.api_key
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / LOG_FILE
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = START_TIMEOUT) -> StudioServer:
+        """Launch the server and wait until /health answers on our port."""
+        if self.running():
+            return self
+        if not port_is_free(self.port):
+            raise ServerError(f"port {self.port} on {LOOPBACK} is in use (expected a free port; omit --port to pick one)")
+        command = [label_studio_program(), "start", "--no-browser", "--internal-host", LOOPBACK, "--port", str(self.port), "--host", self.url]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 (fixed program and arguments)
+                command,
+                env=server_environment(self.data_dir, self.credentials),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it cleanly
+            )
+        self._wait_until_healthy(timeout)
+        return self
+
+    def _wait_until_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if health(self.url):
+                return
+            if self.process.poll() is not None:
+                raise ServerError(f"Label Studio exited with code {self.process.returncode} while starting; see {self.log_path}")
+            time.sleep(0.5)
+        self.stop()
+        raise ServerError(f"Label Studio did not answer {self.url}/health within {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """SIGTERM by PID, then SIGKILL if it does not exit in time."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=timeout)
+        self.process = None
+
+    def serve_until_interrupted(self) -> None:
+        """Block until Ctrl-C (then return, the caller stops the server); an unexpected exit is an error."""
+        try:
+            code = self.process.wait()
+        except KeyboardInterrupt:
+            return
+        raise ServerError(f"Label Studio exited unexpectedly with code {code}; see {self.log_path}")
+
+    def __enter__(self) -> StudioServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def prepare_server(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -> StudioServer:
+    """A server for ``data_dir`` (created if needed, with its credentials), not started yet."""
+    data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InputError(f"{data_dir}: is a file (expected a folder for the Label Studio data)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    credentials = load_or_create_credentials(data_dir)
+    return StudioServer(data_dir=data_dir, port=port or free_port(), credentials=credentials)

@@ -1,0 +1,57 @@
+"""The plain result object the library returns; the CLI only formats it."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+HEADLINE_FIGURES = ("entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall")
+
+
+@dataclass
+class EvalResult:
+    """Every figure of one evaluation; ``None`` wherever a figure is undefined."""
+
+    signature: str
+    settings: dict[str, Any]
+    n_documents: int
+    missing_documents: list[str]
+    extra_documents: list[str]
+    entities: dict[str, Any]
+    claims: dict[str, Any]
+    claimer: dict[str, Any]
+    stance: dict[str, Any]
+    end_to_end: dict[str, Any]
+    overall: float | None
+    overall_reason: str | None
+    ci: dict[str, dict] | None = None
+    layers: list[str] = field(default_factory=list)
+
+    def figure(self, dotted: str) -> float | None:
+        """A figure by its dotted name, e.g. ``entities.strict.f1``."""
+        value: Any = self.to_dict()
+        for part in dotted.split("."):
+            value = value[part]
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``toolkit eval --format json`` (a contract: keys never change meaning)."""
+        return copy.deepcopy(
+            {
+                "signature": self.signature,
+                "settings": self.settings,
+                "n_documents": self.n_documents,
+                "missing_documents": self.missing_documents,
+                "extra_documents": self.extra_documents,
+                "layers": self.layers,
+                "entities": self.entities,
+                "claims": self.claims,
+                "claimer": self.claimer,
+                "stance": self.stance,
+                "end_to_end": self.end_to_end,
+                "overall": self.overall,
+                "overall_reason": self.overall_reason,
+                "ci": self.ci,
+            }
+        )
