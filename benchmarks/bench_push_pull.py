@@ -63,7 +63,7 @@ def timed(action):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=5000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=1000)
     args = parser.parse_args()
 
     documents, predictions = synthetic_corpus(args.documents)
@@ -101,7 +101,6 @@ def main() -> None:
             annotated_project, _ = ensure_project(studio, "annotated", guidelines)
             annotated = [{"data": task["data"], "annotations": [{"result": prediction_to_result(predictions[task["data"]["doc_id"]], task["data"]["text"])}]}
                          for task in raw_tasks]
-            del raw_tasks
             setup, _ = timed(lambda: raw_import(annotated_project.id, annotated))
             print(f"(setup: raw import of {len(annotated)} tasks with one annotation each: {setup:.1f} s)")
             pulled, result = timed(lambda: pull(studio, "annotated", Path(folder) / "pulled"))

@@ -85,3 +85,19 @@ def test_help_explains_every_figure():
     for figure in ("entities.<scheme>", "entities.per_label", "entities.macro", "claims.strict", "claims.overlap", "claimer.accuracy",
                    "stance.accuracy", "stance.macro_f1", "stance.f_avg", "stance.confusion", "end_to_end", "overall", "ci", "signature"):
         assert figure in result.stdout, figure
+
+
+def test_eval_against_a_folder_built_by_toolkit_build(tmp_path):
+    documents, gold = standard_corpus(tmp_path)
+    built = tmp_path / "voci"
+    build = run("build", "--documents", str(documents), "--gold", str(gold), "--out", str(built), "--card", str(tmp_path / "card.md"),
+                "--agreement", str(tmp_path / "none.json"), "--scores", str(tmp_path / "none.json"), "--ratios", "test=1")
+    assert build.exit_code == 0, build.output
+    predictions = write_predictions(tmp_path / "p.jsonl", [prediction()])
+    from_build = json.loads(run("eval", str(predictions), "--gold", str(built), "--split", "test", "--format", "json").stdout)
+    from_jsonl = json.loads(run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "json").stdout)
+    assert from_build["settings"]["gold_hash"] == from_jsonl["settings"]["gold_hash"]
+    assert from_build["entities"] == from_jsonl["entities"] and from_build["end_to_end"] == from_jsonl["end_to_end"]
+    assert "|split:test|" in from_build["signature"]
+    wrong_split = run("eval", str(predictions), "--gold", str(built), "--split", "train")
+    assert wrong_split.exit_code == 2 and "no parquet file for split 'train'" in wrong_split.stderr

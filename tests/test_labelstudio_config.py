@@ -44,7 +44,10 @@ def test_label_names_and_hints_are_xml_escaped():
 
 
 def test_markdown_becomes_escaped_html():
-    markdown = "# Title <b>\n\nA **bold** and *em* `code` [link](http://x.y)\n\n- one\n- two <img src=x onerror=alert(1)>\n\n```\n<raw> & code\n```\n\n| a | b |\n|---|---|\n| 1 | <2> |\n"
+    markdown = (
+        "# Title <b>\n\nA **bold** and *em* `code` [link](http://x.y)\n\n- one\n- two <img src=x onerror=alert(1)>\n\n"
+        "```\n<raw> & code\n```\n\n| a | b |\n|---|---|\n| 1 | <2> |\n"
+    )
     rendered = markdown_to_html(markdown)
     assert "<h1>Title &lt;b&gt;</h1>" in rendered
     assert "<strong>bold</strong>" in rendered and "<em>em</em>" in rendered and "<code>code</code>" in rendered

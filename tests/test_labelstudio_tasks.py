@@ -36,7 +36,8 @@ def _record():
 def test_task_data_carries_ids_hash_and_metadata():
     document = make_document("d1", TEXT, "it", title="Titolo", url="https://example.org/a", split="test")
     task = build_task(document)
-    assert task == {"data": {"text": TEXT, "doc_id": "d1", "text_sha256": document["text_sha256"], "lang": "it", "title": "Titolo", "url": "https://example.org/a", "split": "test"}}
+    expected = {"text": TEXT, "doc_id": "d1", "text_sha256": document["text_sha256"], "lang": "it", "title": "Titolo", "url": "https://example.org/a", "split": "test"}
+    assert task == {"data": expected}
 
 
 def test_record_to_result_is_what_the_editor_submits_and_converts_back():
@@ -44,7 +45,8 @@ def test_record_to_result_is_what_the_editor_submits_and_converts_back():
     result = record_to_result(record)
     kinds = [(item["type"], item.get("from_name")) for item in result]
     assert kinds == [("labels", NAMES.entity), ("labels", NAMES.entity), ("labels", NAMES.claim), ("choices", NAMES.stance), ("relation", None), ("relation", None)]
-    assert result[3] == {"id": "c1", "from_name": "stance", "to_name": "text", "type": "choices", "value": {"start": 16, "end": 31, "text": "il PIL crescerà", "choices": ["SUPPORT"]}}
+    stance_value = {"start": 16, "end": 31, "text": "il PIL crescerà", "choices": ["SUPPORT"]}
+    assert result[3] == {"id": "c1", "from_name": "stance", "to_name": "text", "type": "choices", "value": stance_value}
     assert result[4] == {"from_id": "e1", "to_id": "c1", "type": "relation", "direction": "right", "labels": ["claimer"]}
     entities, claims = convert_annotation(result, TEXT)
     assert entities == record["entities"] and claims == record["claims"]

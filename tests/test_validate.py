@@ -217,3 +217,15 @@ def test_emoji_offsets_are_code_points(tmp_path, documents_file):
     result = runner.invoke(app, ["validate", str(path), "--documents", str(documents_file)])
     assert result.exit_code == 2
     assert "entities[2].text" in result.stderr
+
+
+def test_every_bad_item_is_reported_in_index_order(tmp_path, documents_file):
+    record = good_annotation()
+    for index in range(12):
+        record["entities"].append({**record["entities"][1], "id": f"x{index}", "label": "PLACE"})
+    path = tmp_path / "many-labels.jsonl"
+    path.write_bytes(line(record))
+    result = runner.invoke(app, ["validate", str(path), "--documents", str(documents_file)])
+    assert result.exit_code == 2
+    reported = [row.split(": ")[1] for row in result.stderr.splitlines() if "'PLACE' is not allowed" in row]
+    assert reported == [f"entities[{index}].label" for index in range(2, 14)]

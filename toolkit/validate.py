@@ -107,7 +107,7 @@ def schema_findings(kind: str, record: Mapping[str, Any]) -> list[Finding]:
         return []
     except JsonSchemaException:
         pass
-    errors = sorted(validator(kind).iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    errors = sorted(validator(kind).iter_errors(record), key=lambda e: ([(isinstance(p, str), p) for p in e.absolute_path], e.validator))
     return [_schema_message(error) for error in errors]
 
 

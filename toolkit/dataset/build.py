@@ -179,7 +179,8 @@ def build_dataset(
         report.rows = {config: counts for config, counts in writers.rows.items() if counts}
         if not report.documents:
             raise InputError(f"{gold_path}: no gold record matches a document of {documents_path} (expected at least one annotated document)")
-        write_card(staging, card_inputs or CardInputs(), copy_to=None)
+        write_card(staging, card_inputs or CardInputs())
+        os.chmod(staging / "README.md", 0o644)
         _move_into_place(staging, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

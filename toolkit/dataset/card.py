@@ -81,7 +81,8 @@ def split_files(folder: Path) -> dict[str, dict[str, Path]]:
     return found
 
 
-def _batches(path: Path, columns: list[str]):
+def _batches(path: Path, columns: list[str] | None):
+    """Record batches of a fixed size, so that sizes summed over them do not depend on how the file was written."""
     import pyarrow.parquet as pq
 
     yield from pq.ParquetFile(path).iter_batches(columns=columns, batch_size=2_000)
@@ -124,9 +125,11 @@ def collect_stats(folder: Path) -> dict[str, Any]:
             splits[split].tokens += len(tags)
             splits[split].tagged_mentions += sum(1 for tag in tags if bio[tag].startswith("B-"))
     rows_per_config = {config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()} for config, by_split in files.items()}
+    bytes_per_config = {config: {split: sum(batch.nbytes for batch in _batches(path, None)) for split, path in by_split.items()} for config, by_split in files.items()}
     return {
         "files": {config: {split: path.relative_to(folder).as_posix() for split, path in by_split.items()} for config, by_split in files.items()},
         "rows": rows_per_config,
+        "bytes": bytes_per_config,
         "splits": splits,
         "annotators": sorted(annotators),
         "most_annotators_per_document": most_annotators,
@@ -187,11 +190,8 @@ def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
         if config == DEFAULT_CONFIG:
             entry["default"] = True
         configs.append(entry)
-        splits = SplitDict({split: SplitInfo(split, num_examples=stats["rows"][config][split]) for split in by_split})
-        info = DatasetInfo(features=CONFIG_FEATURES[config](), config_name=config, splits=splits)._to_yaml_dict()
-        for split in info["splits"]:
-            split.pop("num_bytes", None)
-        infos.append(info)
+        splits = SplitDict({split: SplitInfo(split, num_bytes=stats["bytes"][config][split], num_examples=stats["rows"][config][split]) for split in by_split})
+        infos.append(DatasetInfo(features=CONFIG_FEATURES[config](), config_name=config, splits=splits)._to_yaml_dict())
     documents = sum(stats["rows"][DEFAULT_CONFIG].values())
     return {
         "language": sorted(stats["languages"]),

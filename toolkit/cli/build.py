@@ -1,0 +1,34 @@
+"""``toolkit build``: the Hugging Face dataset folder (parquet per config and split) and its card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import DocumentsOption
+
+
+@app.command()
+def build(
+    documents: Path = DocumentsOption,
+    gold: Path = typer.Option(Path("annotations/gold.jsonl"), "--gold", help="Gold annotation records (JSONL), validated like `toolkit validate`."),
+    out: Path = typer.Option(Path("dist/voci"), "--out", help="Dataset folder to write (replaced only if it is a previous build)."),
+    ratios: str = typer.Option("train=0.8,validation=0.1,test=0.1", "--ratios", help="Split ratios for documents without a `split` field (by a hash of the id)."),
+    card: Path = typer.Option(Path("DATASET_CARD.md"), "--card", help="Where to copy the generated card besides OUT/README.md."),
+    agreement: Path = typer.Option(Path("annotations/agreement.json"), "--agreement", help="Agreement figures (`toolkit agree --json`) quoted in the card when the file exists."),
+    scores: Path = typer.Option(Path("annotations/baseline_scores.json"), "--scores", help="Baseline scores (`toolkit eval` JSON) quoted in the card when the file exists."),
+    guidelines: Path = typer.Option(Path("docs/guidelines.md"), "--guidelines", help="Annotation guidelines the card points to."),
+    batch_size: int = typer.Option(500, "--batch-size", help="Documents processed and written per batch (bounds memory)."),
+) -> None:
+    """Build the dataset folder that `datasets.load_dataset(OUT, CONFIG)` loads: configs documents (default), ner, claims."""
+    from toolkit.dataset.build import build_dataset
+    from toolkit.dataset.card import CardInputs
+    from toolkit.dataset.splits import parse_ratios
+
+    inputs = CardInputs(agreement=agreement, scores=scores, guidelines=guidelines, documents=documents, gold=gold)
+    report = build_dataset(documents, gold, out, ratios=parse_ratios(ratios), batch_size=batch_size, card_inputs=inputs, card_copy=card)
+    for line in report.lines():
+        echo_err(line)
+    echo_err(f"card: {out / 'README.md'} and {card}")
