@@ -31,11 +31,13 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 release: $(VENV)/.core-installed
 	$(TOOLKIT) validate $(DOCUMENTS) $(GOLD)
 	$(TOOLKIT) stats $(GOLD)
+	$(TOOLKIT) build --documents $(DOCUMENTS) --gold $(GOLD) --out dist/voci
 	$(TOOLKIT) baseline $(DOCUMENTS) --out dist/submissions/baseline/predictions.jsonl
 	cp submissions/baseline/meta.json dist/submissions/baseline/meta.json
 	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold $(GOLD) --documents $(DOCUMENTS) --bootstrap 1000 --format json --out dist/baseline/scores.json
 	$(TOOLKIT) leaderboard dist/submissions --gold $(GOLD) --documents $(DOCUMENTS) --out dist/leaderboard --bootstrap 1000
 	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --json $(AGREEMENT) --report annotations/disagreements.md
+	$(TOOLKIT) card dist/voci
 
 # The leaderboard page is checked in a real headless Chromium (Debian package); without it that one test is skipped.
 chromium:

@@ -109,13 +109,17 @@ def timed(function):
     return time.perf_counter() - began, value
 
 
-def run_eval(folder: Path, *extra: str) -> tuple[float, dict]:
+def run_eval(folder: Path, repeat: int, *extra: str) -> tuple[float, dict]:
+    """Best of ``repeat`` runs of the whole process (the machine is shared: the minimum is the least disturbed)."""
     command = [str(ROOT / ".venv/bin/toolkit"), "eval", str(folder / "predictions.jsonl"), "--gold", str(folder / "gold.jsonl"),
                "--documents", str(folder / "documents.jsonl"), "--format", "json", "--out", str(folder / "result.json"), *extra]
-    seconds, process = timed(lambda: subprocess.run(command, capture_output=True, text=True))
-    if process.returncode:
-        sys.exit(f"toolkit eval failed:\n{process.stderr}")
-    return seconds, json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    times = []
+    for _ in range(repeat):
+        seconds, process = timed(lambda: subprocess.run(command, capture_output=True, text=True))
+        if process.returncode:
+            sys.exit(f"toolkit eval failed:\n{process.stderr}")
+        times.append(seconds)
+    return min(times), json.loads((folder / "result.json").read_text(encoding="utf-8"))
 
 
 def main() -> None:
@@ -124,6 +128,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=200, help="tokens per document")
     parser.add_argument("--entities", type=int, default=20, help="gold entities per document")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each toolkit process; the best is reported")
     args = parser.parse_args()
 
     documents, gold, predictions, iob = make_corpus(args.documents, args.tokens, args.entities, args.seed)
@@ -136,8 +141,8 @@ def main() -> None:
         write_jsonl(folder / "documents.jsonl", documents)
         write_jsonl(folder / "gold.jsonl", gold)
         write_jsonl(folder / "predictions.jsonl", predictions)
-        eval_seconds, result = run_eval(folder)
-        bootstrap_seconds, bootstrap_result = run_eval(folder, "--bootstrap", "1000")
+        eval_seconds, result = run_eval(folder, args.repeat)
+        bootstrap_seconds, bootstrap_result = run_eval(folder, args.repeat, "--bootstrap", "1000")
 
     from nervaluate import Evaluator
     from seqeval.metrics import f1_score
@@ -160,7 +165,7 @@ def main() -> None:
     print(f"strict F1: toolkit {ours['f1']:.6f}, nervaluate {theirs.f1:.6f}, seqeval {seqeval_f1:.6f} -> "
           f"counts equal nervaluate: {agree_nervaluate}, F1 equals seqeval: {agree_seqeval}")
     print(f"bootstrap interval of entities.strict.f1: {bootstrap_result['ci']['entities.strict.f1']}")
-    print(f"toolkit eval (whole process):          {eval_seconds:8.2f} s")
+    print(f"toolkit eval (whole process, best of {args.repeat}): {eval_seconds:8.2f} s")
     print(f"toolkit eval --bootstrap 1000:         {bootstrap_seconds:8.2f} s  (+{100 * (bootstrap_seconds / eval_seconds - 1):.1f}%, target < +20%)")
     print(f"nervaluate Evaluator.evaluate() alone: {nervaluate_seconds:8.2f} s  ({nervaluate_seconds / eval_seconds:.1f}x the toolkit process, target >= 5x)")
     print(f"seqeval f1_score(mode='strict') alone: {seqeval_seconds:8.2f} s  ({seqeval_seconds / eval_seconds:.1f}x the toolkit process, target >= 20x)")

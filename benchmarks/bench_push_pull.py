@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from toolkit.cli._progress import progress_bar
 from toolkit.documents import make_document
 from toolkit.labelstudio.client import connect, ensure_project, pull, push
 from toolkit.labelstudio.server import prepare_server
@@ -90,13 +91,17 @@ def main() -> None:
             anchor, _ = timed(lambda: raw_import(anchor_project.id, raw_tasks))
             print(f"anchor: one raw bulk import of {len(raw_tasks)} tasks: {anchor:.1f} s")
 
-            pushed, report = timed(lambda: push(studio, "pushed", documents, preannotations, guidelines=guidelines, batch_size=args.batch_size))
+            def push_with_bar():
+                with progress_bar("importing") as progress:
+                    return push(studio, "pushed", documents, preannotations, guidelines=guidelines, batch_size=args.batch_size, progress=progress)
+
+            pushed, report = timed(push_with_bar)
             assert report.created == len(documents), report
-            print(f"toolkit push ({args.batch_size} tasks per batch, idempotency listing included): {pushed:.1f} s  ratio {pushed / anchor:.2f}x (target <= 1.5x)")
+            print(f"toolkit push into a new project ({args.batch_size} tasks per batch, progress bar on stderr): {pushed:.1f} s  ratio {pushed / anchor:.2f}x (target <= 1.5x)")
 
             again, report = timed(lambda: push(studio, "pushed", documents, preannotations, guidelines=guidelines, batch_size=args.batch_size))
             assert report.created == 0 and report.unchanged == len(documents), report
-            print(f"toolkit push again (nothing to send): {again:.1f} s")
+            print(f"toolkit push again (lists the {len(documents)} tasks on the server, sends nothing): {again:.1f} s")
 
             annotated_project, _ = ensure_project(studio, "annotated", guidelines)
             annotated = [{"data": task["data"], "annotations": [{"result": prediction_to_result(predictions[task["data"]["doc_id"]], task["data"]["text"])}]}

@@ -52,3 +52,11 @@ def test_paired_test():
     better[:, 0] = np.minimum(better[:, 0] + 1, 4)
     different = paired_test(base, better, ratio, 500, seed=3)["share"]
     assert different["difference"] > 0 and different["p_value"] < 0.01
+
+
+def test_no_p_value_without_variation():
+    """One document: every resample is that document, so a difference cannot be judged."""
+    a = np.array([[1, 4]])
+    b = np.array([[3, 4]])
+    assert paired_test(a, b, ratio, 100, seed=1)["share"]["p_value"] is None
+    assert paired_test(a, a, ratio, 100, seed=1)["share"]["p_value"] == 1.0

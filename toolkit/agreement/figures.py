@@ -129,6 +129,18 @@ def _pair_attributes(records: Sequence[tuple[Record, Record]], names: tuple[str,
     return result
 
 
+def _reasons_last(value: Any) -> Any:
+    """Each dict with ``null_reasons`` after its figures, so the JSON reads value first, explanation second."""
+    if isinstance(value, dict):
+        ordered = {key: _reasons_last(item) for key, item in value.items() if key != "null_reasons"}
+        if "null_reasons" in value:
+            ordered["null_reasons"] = value["null_reasons"]
+        return ordered
+    if isinstance(value, list):
+        return [_reasons_last(item) for item in value]
+    return value
+
+
 def _mean(values: list[float | None]) -> float | None:
     defined = [value for value in values if value is not None]
     return sum(defined) / len(defined) if defined else None
@@ -240,7 +252,7 @@ def compute_agreement(records: Sequence[Record], inputs: Sequence[str] = ()) -> 
         "krippendorff_alpha": "krippendorff package, nominal; units = claims grouped across all annotators at claims.overlap; missing ratings allowed",
         "percent_agreement": "agreeing pairs of ratings over all pairs of ratings on the same claim",
     }
-    return result
+    return _reasons_last(result)
 
 
 def headline(agreement: Mapping[str, Any]) -> list[str]:

@@ -44,4 +44,4 @@ def compare(
     from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files
 
     comparison = compare_files(a, b, gold, documents, split, iou=iou, resamples=resamples, seed=DEFAULT_SEED if seed is None else seed, ignore_extra=ignore_extra)
-    typer.echo(json.dumps(comparison, ensure_ascii=False, indent=2) if as_json else format_comparison(comparison), nl=not as_json or True)
+    typer.echo(json.dumps(comparison, ensure_ascii=False, indent=2) if as_json else format_comparison(comparison))

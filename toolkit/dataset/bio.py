@@ -14,6 +14,7 @@ every mention whose ends are not white space.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 Span = tuple[int, int]
@@ -49,7 +50,7 @@ def split_at(tokens: Sequence[Span], boundaries: Iterable[int]) -> tuple[list[Sp
         if inside:
             split_count += 1
             edges = [start, *inside, end]
-            result.extend(zip(edges, edges[1:]))
+            result.extend(itertools.pairwise(edges))
         else:
             result.append((start, end))
     return result, split_count
@@ -75,7 +76,7 @@ def tags_to_spans(tokens: Sequence[Span], tags: Sequence[str]) -> list[Mention]:
     """Mentions read back from IOB2 tags; an ``I-`` that continues nothing starts a mention (as seqeval does)."""
     mentions: list[Mention] = []
     current: list | None = None
-    for (start, end), tag in zip(tokens, tags):
+    for (start, end), tag in zip(tokens, tags, strict=True):
         prefix, _, label = tag.partition("-")
         if prefix == "I" and current is not None and current[2] == label:
             current[1] = end

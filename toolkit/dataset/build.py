@@ -180,7 +180,6 @@ def build_dataset(
         if not report.documents:
             raise InputError(f"{gold_path}: no gold record matches a document of {documents_path} (expected at least one annotated document)")
         write_card(staging, card_inputs or CardInputs())
-        os.chmod(staging / "README.md", 0o644)
         _move_into_place(staging, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -9,6 +9,7 @@ against a fresh build.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -260,7 +261,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
 def write_card(folder: Path, inputs: CardInputs = CardInputs(), copy_to: Path | None = None) -> str:
     """Write ``README.md`` into the built folder (and a copy, e.g. the repo's ``DATASET_CARD.md``); returns the card."""
     card = render_card(folder, inputs)
-    write_text(Path(folder) / "README.md", card)
-    if copy_to is not None:
-        write_text(copy_to, card)
+    for path in [Path(folder) / "README.md", *([copy_to] if copy_to is not None else [])]:
+        write_text(path, card)
+        os.chmod(path, 0o644)
     return card

@@ -21,7 +21,7 @@ from toolkit.documents import slugify
 from toolkit.errors import ConfigurationError, ConflictError, InputError, ServerError
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
 from toolkit.labelstudio.convert import ConversionResult, WrittenFiles, convert_tasks, write_converted
-from toolkit.labelstudio.tasks import Preannotations, iter_tasks
+from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
 
 URL_VARIABLE = "LABEL_STUDIO_URL"
 KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
@@ -98,15 +98,37 @@ def ensure_project(studio: Connection, title: str, guidelines: Path) -> tuple[An
     return project, True
 
 
-def existing_documents(studio: Connection, project_id: int) -> dict[str, str]:
-    """``doc_id`` → ``text_sha256`` of the tasks already in the project."""
-    found: dict[str, str] = {}
+@dataclass(frozen=True)
+class ServerTask:
+    task_id: int
+    text_sha256: str | None
+    model_versions: frozenset[str]
+
+
+def existing_documents(studio: Connection, project_id: int) -> dict[str, ServerTask]:
+    """The tasks already in the project by ``doc_id``, with the model versions of their pre-annotations."""
+    found: dict[str, ServerTask] = {}
     with server_errors(studio.url, "list the project's tasks"):
-        for task in studio.sdk.tasks.list(project=project_id, include="id,data", page_size=1000):
+        for task in studio.sdk.tasks.list(project=project_id, include="id,data,predictions_model_versions", page_size=1000):
             data = task.data or {}
             if isinstance(data.get("doc_id"), str):
-                found[data["doc_id"]] = data.get("text_sha256")
+                versions = frozenset(filter(None, (task.predictions_model_versions or "").split(",")))
+                found[data["doc_id"]] = ServerTask(task.id, data.get("text_sha256"), versions)
     return found
+
+
+def add_missing_predictions(studio: Connection, on_server: Mapping[str, ServerTask], documents: Mapping[str, Mapping[str, Any]], preannotations: Preannotations) -> int:
+    """Pre-annotations for tasks pushed earlier without this model version; a re-run adds none."""
+    added = 0
+    for doc_id, record in preannotations.by_id.items():
+        task = on_server.get(doc_id)
+        if task is None or preannotations.model_version in task.model_versions:
+            continue
+        prediction = preannotation(record, preannotations.kind, documents[doc_id]["text"], preannotations.model_version, preannotations.notes)
+        with server_errors(studio.url, f"add a pre-annotation to task {task.task_id}"):
+            studio.sdk.predictions.create(task=task.task_id, **prediction)
+        added += 1
+    return added
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -131,9 +153,9 @@ class PushReport:
     unlinked_claimers: list[str] = field(default_factory=list)
 
 
-def plan_push(documents: Mapping[str, Mapping[str, Any]], on_server: Mapping[str, str]) -> list[str]:
+def plan_push(documents: Mapping[str, Mapping[str, Any]], on_server: Mapping[str, ServerTask]) -> list[str]:
     """Ids of the documents to import; any id on the server with another text stops the run before anything is sent."""
-    changed = [doc_id for doc_id, document in documents.items() if doc_id in on_server and on_server[doc_id] != document["text_sha256"]]
+    changed = [doc_id for doc_id, document in documents.items() if doc_id in on_server and on_server[doc_id].text_sha256 != document["text_sha256"]]
     if changed:
         shown = ", ".join(repr(doc_id) for doc_id in changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         raise ConflictError(
@@ -157,8 +179,11 @@ def push(
         raise InputError(f"--batch-size: {batch_size} (expected a positive number)")
     project, created = ensure_project(studio, title, guidelines)
     report = PushReport(project_id=project.id, project_title=title, project_created=created)
-    to_send = plan_push(documents, {} if created else existing_documents(studio, project.id))
+    on_server = {} if created else existing_documents(studio, project.id)
+    to_send = plan_push(documents, on_server)
     report.unchanged = len(documents) - len(to_send)
+    if preannotations and on_server:
+        report.predictions += add_missing_predictions(studio, on_server, documents, preannotations)
     advance = progress(len(to_send)) if progress else None
     tasks = iter_tasks((documents[doc_id] for doc_id in to_send), preannotations)
     for batch in batched(tasks, batch_size):

@@ -150,6 +150,8 @@ def load_preannotations(path: Path, documents: Mapping[str, Mapping[str, Any]], 
     kind = first_kind(path) or "prediction"
     if kind not in PREANNOTATION_KINDS:
         raise InputError(f"{path}: holds {kind} records (expected prediction or annotation records for pre-annotations)")
+    if model_version is not None and ("," in model_version or not model_version.strip()):
+        raise InputError(f"--model-version: {model_version!r} (expected a non-empty name without commas)")
     records = require_valid(path, kind, documents, documents_source)
     return Preannotations(kind=kind, by_id={record["id"]: record for record in records}, model_version=model_version or DEFAULT_MODEL_VERSION)
 

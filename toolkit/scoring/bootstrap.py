@@ -51,7 +51,8 @@ def paired_test(stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, re
     For each headline figure: the two values, ``difference`` (B − A), and a
     two-sided p-value: the share of resamples whose difference, centred on its
     mean (the null hypothesis of no difference), is at least as large in
-    absolute value as the observed one, with the +1 correction.
+    absolute value as the observed one, with the +1 correction.  ``None`` when
+    the resampled differences do not vary (a single document) yet differ from 0.
     """
     observed_a = headline(stats_a.sum(axis=0, keepdims=True).astype(np.float64))
     observed_b = headline(stats_b.sum(axis=0, keepdims=True).astype(np.float64))
@@ -64,7 +65,11 @@ def paired_test(stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, re
         entry = {"a": _finite_or_none(a), "b": _finite_or_none(b), "difference": _finite_or_none(b - a), "p_value": None, "resamples": resamples, "seed": seed}
         deltas = sampled_b[name] - sampled_a[name]
         deltas = deltas[np.isfinite(deltas)]
-        if np.isfinite(b - a) and len(deltas):
+        if not (np.isfinite(b - a) and len(deltas)):
+            pass
+        elif np.ptp(deltas) == 0:  # no variation (e.g. one document): nothing to judge a non-zero difference against
+            entry["p_value"] = 1.0 if b == a else None
+        else:
             extreme = np.abs(deltas - deltas.mean()) >= abs(b - a) - 1e-12
             entry["p_value"] = float((extreme.sum() + 1) / (len(deltas) + 1))
         result[name] = entry
