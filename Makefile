@@ -35,6 +35,7 @@ release: $(VENV)/.core-installed
 	$(TOOLKIT) baseline $(DOCUMENTS) --out dist/submissions/baseline/predictions.jsonl
 	cp submissions/baseline/meta.json dist/submissions/baseline/meta.json
 	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold $(GOLD) --documents $(DOCUMENTS) --bootstrap 1000 --format json --out dist/baseline/scores.json
+	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold dist/voci --split test --ignore-extra --bootstrap 1000
 	$(TOOLKIT) leaderboard dist/submissions --gold $(GOLD) --documents $(DOCUMENTS) --out dist/leaderboard --bootstrap 1000
 	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --json $(AGREEMENT) --report annotations/disagreements.md
 	$(TOOLKIT) card dist/voci

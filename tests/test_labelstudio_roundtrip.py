@@ -114,6 +114,14 @@ def test_push_is_idempotent_and_refuses_changed_text(label_studio, pushed, tmp_p
     again = _run(label_studio, "push", documents, "--project", title)
     assert again.exit_code == 0, again.output
     assert "0 task(s) created, 2 already present" in again.output and "(existing" in again.output
+    draghi = _span("Mario Draghi")
+    write_jsonl(tmp_path / "pred.jsonl", [{"id": "doc-a", "entities": [{"start": draghi[0], "end": draghi[1], "label": "PER"}]}])
+    for expected in ("1 pre-annotation(s)", "0 pre-annotation(s)"):  # added to the existing task once
+        with_predictions = _run(label_studio, "push", documents, "--project", title, "--predictions", tmp_path / "pred.jsonl", "--model-version", "rules")
+        assert with_predictions.exit_code == 0 and expected in with_predictions.output, with_predictions.output
+    _, tasks = _tasks(label_studio, title)
+    (prediction,) = label_studio.client.predictions.list(task=tasks["doc-a"].id)
+    assert prediction.model_version == "rules" and prediction.result[0]["value"]["text"] == "Mario Draghi"
     changed = tmp_path / "changed.jsonl"
     write_jsonl(changed, [make_document("doc-a", TEXT + " Aggiornato.", "it"), make_document("doc-c", "Nuovo.", "it")])
     refused = _run(label_studio, "push", changed, "--project", title)

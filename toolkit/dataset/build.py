@@ -47,9 +47,6 @@ class BuildReport:
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     tally: Tally = field(default_factory=Tally)
 
-    def files(self) -> list[str]:
-        return [data_file(config, split) for config, splits in self.rows.items() for split in ordered_splits(splits)]
-
     def lines(self) -> list[str]:
         """The summary a user reads after a build."""
         lines = [f"built {self.out}: {self.documents} document(s) with gold ({self.unannotated_documents} without gold left out)"]

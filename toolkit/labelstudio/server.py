@@ -205,11 +205,19 @@ class StudioServer:
         self.process = None
 
     def serve_until_interrupted(self) -> None:
-        """Block until Ctrl-C (then return, the caller stops the server); an unexpected exit is an error."""
+        """Block until Ctrl-C or SIGTERM (then return, the caller stops the server); an unexpected exit is an error."""
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
         try:
             code = self.process.wait()
         except KeyboardInterrupt:
             return
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         raise ServerError(f"Label Studio exited unexpectedly with code {code}; see {self.log_path}")
 
     def __enter__(self) -> StudioServer:
