@@ -60,3 +60,12 @@ def test_no_p_value_without_variation():
     b = np.array([[3, 4]])
     assert paired_test(a, b, ratio, 100, seed=1)["share"]["p_value"] is None
     assert paired_test(a, a, ratio, 100, seed=1)["share"]["p_value"] == 1.0
+
+
+def test_constant_difference_over_several_documents_is_significant():
+    """Several documents that all differ the same way: no resample comes near 0, so p is the smallest it can be."""
+    a = np.array([[0, 4], [0, 4], [0, 4]])
+    b = np.array([[4, 4], [4, 4], [4, 4]])
+    result = paired_test(a, b, ratio, 99, seed=1)["share"]
+    assert result["difference"] == 1.0
+    assert result["p_value"] == 1 / 100

@@ -89,6 +89,12 @@ def _batches(path: Path, columns: list[str] | None):
     yield from pq.ParquetFile(path).iter_batches(columns=columns, batch_size=2_000)
 
 
+def _value_counts(array) -> Counter:
+    import pyarrow.compute as pc
+
+    return Counter({item["values"]: item["counts"] for item in pc.value_counts(array).to_pylist()})
+
+
 def collect_stats(folder: Path) -> dict[str, Any]:
     """Counts per config, split, label, stance and claimer kind, read column by column from the parquet files."""
     import pyarrow.compute as pc
@@ -106,20 +112,20 @@ def collect_stats(folder: Path) -> dict[str, Any]:
     for split, path in files[DEFAULT_CONFIG].items():
         stats = splits[split]
         for batch in _batches(path, ["id", "lang", "title", "source", "url", "published", "license", "text", "annotators", "entities", "claims"]):
-            rows = batch.to_pydict()
             stats.documents += batch.num_rows
             stats.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
-            for index in range(batch.num_rows):
-                names = rows["annotators"][index]
-                annotators.update(names)
-                most_annotators = max(most_annotators, len(names))
-                languages[rows["lang"][index]] += 1
-                licenses[rows["license"][index] or "unknown"] += 1
-                stats.entities.update(inventory.entity_names[entity["label"]] for entity in rows["entities"][index])
-                stats.stances.update(inventory.stance_names[claim["stance"]] for claim in rows["claims"][index])
-                stats.claimer_kinds.update(inventory.claimer_kind_names[claim["claimer_kind"]] for claim in rows["claims"][index])
-                if len(listed) < LISTED_DOCUMENTS:
-                    listed.append({key: rows[key][index] for key in ("id", "title", "source", "url", "published", "license")} | {"split": split})
+            annotators.update(pc.unique(pc.list_flatten(batch.column("annotators"))).to_pylist())
+            most_annotators = max(most_annotators, pc.max(pc.list_value_length(batch.column("annotators"))).as_py() or 0)
+            languages.update(_value_counts(batch.column("lang")))
+            licenses.update(_value_counts(pc.fill_null(batch.column("license"), "unknown")))
+            entities, claims = pc.list_flatten(batch.column("entities")), pc.list_flatten(batch.column("claims"))
+            stats.entities.update({inventory.entity_names[index]: count for index, count in _value_counts(pc.struct_field(entities, "label")).items()})
+            stats.stances.update({inventory.stance_names[index]: count for index, count in _value_counts(pc.struct_field(claims, "stance")).items()})
+            stats.claimer_kinds.update({inventory.claimer_kind_names[index]: count for index, count in _value_counts(pc.struct_field(claims, "claimer_kind")).items()})
+            wanted = LISTED_DOCUMENTS - len(listed)
+            if wanted > 0:
+                head = batch.slice(0, wanted).select(["id", "title", "source", "url", "published", "license"]).to_pylist()
+                listed.extend(row | {"split": split} for row in head)
     for split, path in files.get("ner", {}).items():
         for batch in _batches(path, ["ner_tags"]):
             tags = pc.list_flatten(batch.column("ner_tags")).to_pylist()

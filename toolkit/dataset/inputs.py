@@ -35,8 +35,9 @@ def line_offsets(path: Path) -> array:
 class RecordIndex(Mapping):
     """Records of a validated JSONL file by id, read back from disk on demand (a few kept in memory)."""
 
-    def __init__(self, path: Path, offsets: dict[str, int], cache_size: int = 64):
+    def __init__(self, path: Path, lines: dict[str, int], offsets: array, cache_size: int = 64):
         self.path = path
+        self.lines = lines
         self.offsets = offsets
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_size = cache_size
@@ -46,7 +47,7 @@ class RecordIndex(Mapping):
         if record_id in self._cache:
             self._cache.move_to_end(record_id)
             return self._cache[record_id]
-        offset = self.offsets[record_id]
+        offset = self.offsets[self.lines[record_id] - 1]
         if self._handle is None:
             self._handle = self.path.open("rb")
         self._handle.seek(offset)
@@ -58,13 +59,13 @@ class RecordIndex(Mapping):
         return record
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.offsets)
+        return iter(self.lines)
 
     def __len__(self) -> int:
-        return len(self.offsets)
+        return len(self.lines)
 
     def __contains__(self, record_id: object) -> bool:
-        return record_id in self.offsets
+        return record_id in self.lines
 
     def close(self) -> None:
         if self._handle is not None:
@@ -83,7 +84,6 @@ def index_valid(path: str | Path, kind: str, documents: Mapping | None = None, d
     check = SEMANTIC_CHECKS[kind]
     name = str(path)
     problems: list[Problem] = []
-    by_id: dict[str, int] = {}
     seen_lines: dict[str, int] = {}
     for line, record in iter_jsonl(path, problems):
         findings = schema_findings(kind, record) or list(check(record, context))
@@ -93,10 +93,9 @@ def index_valid(path: str | Path, kind: str, documents: Mapping | None = None, d
                 findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_lines[record_id]})"))
             else:
                 seen_lines[record_id] = line
-                by_id[record_id] = offsets[line - 1]
         problems.extend(Problem(name, line, where, message) for where, message in findings)
         if len(problems) >= max_problems:
             break
     if problems:
         raise ValidationError(problems[:max_problems], len(problems) >= max_problems)
-    return RecordIndex(path, by_id)
+    return RecordIndex(path, seen_lines, offsets)

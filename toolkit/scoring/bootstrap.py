@@ -52,7 +52,7 @@ def paired_test(stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, re
     two-sided p-value: the share of resamples whose difference, centred on its
     mean (the null hypothesis of no difference), is at least as large in
     absolute value as the observed one, with the +1 correction.  ``None`` when
-    the resampled differences do not vary (a single document) yet differ from 0.
+    there is a single document and the two systems differ (nothing to judge against).
     """
     observed_a = headline(stats_a.sum(axis=0, keepdims=True).astype(np.float64))
     observed_b = headline(stats_b.sum(axis=0, keepdims=True).astype(np.float64))
@@ -67,8 +67,10 @@ def paired_test(stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, re
         deltas = deltas[np.isfinite(deltas)]
         if not (np.isfinite(b - a) and len(deltas)):
             pass
-        elif np.ptp(deltas) == 0:  # no variation (e.g. one document): nothing to judge a non-zero difference against
-            entry["p_value"] = 1.0 if b == a else None
+        elif np.ptp(deltas) == 0:
+            # Every resample gives the same difference: with one document there is nothing to judge it against
+            # (undefined); with several, no resample comes near 0, the smallest p-value the resamples can show.
+            entry["p_value"] = 1.0 if b == a else (None if len(stats_a) < 2 else 1 / (len(deltas) + 1))
         else:
             extreme = np.abs(deltas - deltas.mean()) >= abs(b - a) - 1e-12
             entry["p_value"] = float((extreme.sum() + 1) / (len(deltas) + 1))

@@ -73,28 +73,31 @@ def score_entities(gold: Sequence[tuple], pred: Sequence[tuple], label_counts: l
     one_sided = [(list(range(len(rest_gold))), list(range(len(rest_pred))))]
     groups = overlap_components(rest_gold, rest_pred) if rest_gold and rest_pred else one_sided
     for gold_indices, pred_indices in groups:
-        golds = [rest_gold[i] for i in gold_indices]
-        preds = [rest_pred[i] for i in pred_indices]
-        for offset, scheme in enumerate(SCHEMES):
-            offset *= 5
-            pairs = assign(golds, preds, CREDIT[scheme]) if golds and preds else []
-            paired_pred = set()
-            paired_gold = set()
-            for g, p, credit in pairs:
-                category = offset + CATEGORY_OF_CREDIT[credit]
-                counts[category] += 1
-                label_counts[golds[g][2] * WIDTH + category] += 1
-                paired_gold.add(g)
-                paired_pred.add(p)
-            for g, span in enumerate(golds):
-                if g not in paired_gold:
-                    counts[offset + MIS] += 1
-                    label_counts[span[2] * WIDTH + offset + MIS] += 1
-            for p, span in enumerate(preds):
-                if p not in paired_pred:
-                    counts[offset + SPU] += 1
-                    label_counts[span[2] * WIDTH + offset + SPU] += 1
+        score_component([rest_gold[i] for i in gold_indices], [rest_pred[i] for i in pred_indices], counts, label_counts)
     return counts
+
+
+def score_component(golds: Sequence[tuple], preds: Sequence[tuple], counts: list[int], label_counts: list[int]) -> None:
+    """Adds the counts of one group of overlapping spans (no identical pair left), per scheme by `assign`."""
+    for offset, scheme in enumerate(SCHEMES):
+        offset *= 5
+        pairs = assign(golds, preds, CREDIT[scheme]) if golds and preds else []
+        paired_pred = set()
+        paired_gold = set()
+        for g, p, credit in pairs:
+            category = offset + CATEGORY_OF_CREDIT[credit]
+            counts[category] += 1
+            label_counts[golds[g][2] * WIDTH + category] += 1
+            paired_gold.add(g)
+            paired_pred.add(p)
+        for g, span in enumerate(golds):
+            if g not in paired_gold:
+                counts[offset + MIS] += 1
+                label_counts[span[2] * WIDTH + offset + MIS] += 1
+        for p, span in enumerate(preds):
+            if p not in paired_pred:
+                counts[offset + SPU] += 1
+                label_counts[span[2] * WIDTH + offset + SPU] += 1
 
 
 def scheme_figures(scheme: str, counts: Sequence[int]) -> dict:
