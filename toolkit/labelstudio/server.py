@@ -176,7 +176,11 @@ class StudioServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it cleanly
             )
-        self._wait_until_healthy(timeout)
+        try:
+            self._wait_until_healthy(timeout)
+        except BaseException:  # Ctrl-C included: in its own session the server would outlive us
+            self.stop()
+            raise
         return self
 
     def _wait_until_healthy(self, timeout: float) -> None:
@@ -187,7 +191,6 @@ class StudioServer:
             if self.process.poll() is not None:
                 raise ServerError(f"Label Studio exited with code {self.process.returncode} while starting; see {self.log_path}")
             time.sleep(0.5)
-        self.stop()
         raise ServerError(f"Label Studio did not answer {self.url}/health within {timeout:.0f} s; see {self.log_path}")
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:

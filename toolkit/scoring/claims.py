@@ -66,24 +66,29 @@ def score_claims(gold: Sequence[tuple], pred: Sequence[tuple], threshold: float,
         if boundaries.get(key):
             boundaries[key] -= 1
             counts[STRICT_TP] += 1
+    for gold_indices, pred_indices in overlap_components(gold, pred):
+        if gold_indices and pred_indices:
+            match_claims([gold[i] for i in gold_indices], [pred[i] for i in pred_indices], threshold, n_stances, counts)
+    return counts
+
+
+def match_claims(golds: Sequence[tuple], preds: Sequence[tuple], threshold: float, n_stances: int, counts: list[int]) -> None:
+    """Adds the overlap matches of one group of overlapping claims (one-to-one, IoU >= ``threshold``) and what they get right."""
 
     def credit(g: tuple, p: tuple) -> float | None:
         return 1.0 if iou(g, p) >= threshold else None
 
-    confusion = len(CLAIM_COLUMNS)
-    for gold_indices, pred_indices in overlap_components(gold, pred):
-        if not gold_indices or not pred_indices:
-            continue
-        golds = [gold[i] for i in gold_indices]
-        preds = [pred[i] for i in pred_indices]
-        for g, p, _ in assign(golds, preds, credit):
-            g_claim, p_claim = golds[g], preds[p]
-            counts[OVERLAP_TP] += 1
-            right_claimer = claimer_is_right(g_claim[3], p_claim[3])
-            counts[CLAIMER_CORRECT] += right_claimer
-            counts[END_TO_END_TP] += right_claimer and g_claim[2] == p_claim[2]
-            counts[confusion + g_claim[2] * n_stances + p_claim[2]] += 1
-    return counts
+    for g, p, _ in assign(golds, preds, credit):
+        add_match(golds[g], preds[p], n_stances, counts)
+
+
+def add_match(g_claim: tuple, p_claim: tuple, n_stances: int, counts) -> None:
+    """Counts one matched pair: the match, a right claimer, end to end, the stance confusion cell."""
+    counts[OVERLAP_TP] += 1
+    right_claimer = claimer_is_right(g_claim[3], p_claim[3])
+    counts[CLAIMER_CORRECT] += right_claimer
+    counts[END_TO_END_TP] += right_claimer and g_claim[2] == p_claim[2]
+    counts[len(CLAIM_COLUMNS) + g_claim[2] * n_stances + p_claim[2]] += 1
 
 
 def _prf(tp: int, predicted: int, gold: int) -> dict:

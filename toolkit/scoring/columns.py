@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolkit.scoring.claims import CLAIM_COLUMNS, CLAIMER_CORRECT, END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, STRICT_TP, claimer_is_right, match_claims, score_claims
 from toolkit.scoring.entities import COR, INC, MIS, PAR, SCHEMES, SPU, WIDTH, score_component, score_entities
 
 KEY_LIMIT = 2**62  # composite keys must stay below this to fit int64 without overflow
@@ -62,7 +63,7 @@ def _scheme_columns(category: int) -> np.ndarray:
 def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
     """``(documents × WIDTH counts, labels × WIDTH counts)``: exactly what `score_entities` gives per document."""
     bound = int(max(gold.end.max(initial=0), pred.end.max(initial=0))) + 1
-    if (n_documents + 1) * bound * bound * max(n_labels, 1) >= KEY_LIMIT or not (_unique(gold, bound, n_labels) and _unique(pred, bound, n_labels)):
+    if (n_documents + 1) * bound * bound * max(n_labels, 1) >= KEY_LIMIT or repeated(gold, n_labels) or repeated(pred, n_labels):
         return _per_document(gold, pred, n_documents, n_labels)
     tally = _Tally(n_documents, n_labels)
     gold_key, pred_key = _key(gold, bound, n_labels), _key(pred, bound, n_labels)
@@ -72,18 +73,11 @@ def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: 
 
     rest = [np.concatenate([g[~identical_gold], p[~identical_pred]]) for g, p in zip(_fields(gold), _fields(pred), strict=True)]
     side = np.concatenate([np.zeros((~identical_gold).sum(), np.int8), np.ones((~identical_pred).sum(), np.int8)])
-    order = np.lexsort((side, rest[2], rest[1], rest[0]))
+    if not len(side):
+        return tally.result()
+    order, group, opens, golds_in, preds_in = overlap_groups(rest[0], rest[1], rest[2], side, bound)
     doc, start, end, label = (column[order] for column in rest)
     side = side[order]
-    if not len(doc):
-        return tally.result()
-    # a span opens a new group when it starts at or after the furthest end so far in its document
-    reach = np.maximum.accumulate(doc * bound + end)
-    opens = np.ones(len(doc), dtype=bool)
-    opens[1:] = doc[1:] * bound + start[1:] >= reach[:-1]
-    group = np.cumsum(opens) - 1
-    golds_in = np.bincount(group, weights=side == 0).astype(np.int64)[group]
-    preds_in = np.bincount(group, weights=side == 1).astype(np.int64)[group]
 
     missed = (preds_in == 0) & (side == 0)
     tally.add(doc[missed], label[missed], _scheme_columns(MIS))
@@ -108,6 +102,94 @@ def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: 
     if len(ambiguous):
         tally.add_components(doc[ambiguous], group[ambiguous], start[ambiguous], end[ambiguous], label[ambiguous], side[ambiguous])
     return tally.result()
+
+
+def overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int) -> tuple[np.ndarray, ...]:
+    """`toolkit.scoring.matching.overlap_components` for a whole corpus at once.
+
+    Returns the order of the spans (by document, start, end, side), and in that
+    order each span's group number, whether it opens its group, and how many gold
+    (side 0) and predicted (side 1) spans its group holds.  A span opens a new
+    group when it starts at or after the furthest end so far in its document.
+    """
+    order = np.lexsort((side, end, start, doc))
+    doc, start, end, side = doc[order], start[order], end[order], side[order]
+    reach = np.maximum.accumulate(doc * bound + end)
+    opens = np.ones(len(doc), dtype=bool)
+    opens[1:] = doc[1:] * bound + start[1:] >= reach[:-1]
+    group = np.cumsum(opens) - 1
+    golds_in = np.bincount(group, weights=side == 0).astype(np.int64)[group]
+    preds_in = np.bincount(group, weights=side == 1).astype(np.int64)[group]
+    return order, group, opens, golds_in, preds_in
+
+
+def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]], threshold: float, n_stances: int) -> np.ndarray:
+    """Documents × claim statistics: exactly what `score_claims` gives per document.
+
+    Exact boundaries are counted through composite keys (a multiset
+    intersection); a group of overlapping claims that is one gold claim against
+    one prediction is matched when their IoU reaches the threshold; larger
+    groups go through `match_claims`.
+    """
+    n_documents = len(gold)
+    width = len(CLAIM_COLUMNS) + n_stances * n_stances
+    sides = [_claim_columns(gold), _claim_columns(pred)]
+    (g_doc, g_start, g_end, g_stance, g_claimer), (p_doc, p_start, p_end, p_stance, p_claimer) = sides
+    bound = int(max(g_end.max(initial=0), p_end.max(initial=0))) + 1
+    if (n_documents + 1) * bound * bound >= KEY_LIMIT:
+        return np.array([score_claims(g, p, threshold, n_stances) for g, p in zip(gold, pred, strict=True)], dtype=np.int64).reshape(n_documents, width)
+    stats = np.zeros((n_documents, width), dtype=np.int64)
+    stats[:, PREDICTED] = np.bincount(p_doc, minlength=n_documents)
+    stats[:, GOLD] = np.bincount(g_doc, minlength=n_documents)
+    gold_keys, gold_counts = np.unique((g_doc * bound + g_start) * bound + g_end, return_counts=True)
+    pred_keys, pred_counts = np.unique((p_doc * bound + p_start) * bound + p_end, return_counts=True)
+    common, in_gold, in_pred = np.intersect1d(gold_keys, pred_keys, assume_unique=True, return_indices=True)
+    stats[:, STRICT_TP] = np.bincount(common // (bound * bound), weights=np.minimum(gold_counts[in_gold], pred_counts[in_pred]), minlength=n_documents).astype(np.int64)
+
+    n_gold = len(g_doc)
+    side = np.concatenate([np.zeros(n_gold, np.int8), np.ones(len(p_doc), np.int8)])
+    if not len(side):
+        return stats
+    order, group, opens, golds_in, preds_in = overlap_groups(np.concatenate([g_doc, p_doc]), np.concatenate([g_start, p_start]), np.concatenate([g_end, p_end]), side, bound)
+    row = np.concatenate([np.arange(n_gold), np.arange(len(p_doc))])[order]  # index within its side
+    side, sorted_doc = side[order], np.concatenate([g_doc, p_doc])[order]
+    first = np.flatnonzero(opens & (golds_in == 1) & (preds_in == 1))
+    g_row = np.where(side[first] == 0, row[first], row[first + 1])
+    p_row = np.where(side[first] == 0, row[first + 1], row[first])
+    shared = np.minimum(g_end[g_row], p_end[p_row]) - np.maximum(g_start[g_row], p_start[p_row])
+    union = np.maximum(g_end[g_row], p_end[p_row]) - np.minimum(g_start[g_row], p_start[p_row])
+    matched = shared / union >= threshold  # the same float as `iou`: both sides exact int to double, one correctly rounded division
+    g_row, p_row = g_row[matched], p_row[matched]
+    doc = g_doc[g_row]
+    right = np.array([claimer_is_right(g_claimer[g], p_claimer[p]) for g, p in zip(g_row.tolist(), p_row.tolist(), strict=True)], dtype=bool)
+    np.add.at(stats, (doc, OVERLAP_TP), 1)
+    np.add.at(stats, (doc, CLAIMER_CORRECT), right)
+    np.add.at(stats, (doc, END_TO_END_TP), right & (g_stance[g_row] == p_stance[p_row]))
+    np.add.at(stats, (doc, len(CLAIM_COLUMNS) + g_stance[g_row] * n_stances + p_stance[p_row]), 1)
+
+    ambiguous = np.flatnonzero((golds_in >= 1) & (preds_in >= 1) & (golds_in + preds_in >= 3))
+    if len(ambiguous):
+        bounds = np.flatnonzero(np.diff(group[ambiguous])) + 1
+        for rows in np.split(ambiguous, bounds):
+            members = list(zip(side[rows].tolist(), row[rows].tolist(), strict=True))
+            counts = [0] * width
+            match_claims([_claim(sides[0], r) for k, r in members if k == 0], [_claim(sides[1], r) for k, r in members if k == 1], threshold, n_stances, counts)
+            stats[int(sorted_doc[rows[0]])] += counts
+    return stats
+
+
+def _claim_columns(per_document: Sequence[Sequence[tuple]]) -> tuple:
+    """``(doc, start, end, stance)`` arrays and the claimers (a list) of claim tuples per document."""
+    flat = [claim for claims in per_document for claim in claims]
+    doc = np.repeat(np.arange(len(per_document), dtype=np.int64), [len(claims) for claims in per_document])
+    columns = [np.array([claim[k] for claim in flat], dtype=np.int64) for k in range(3)]
+    return doc, *columns, [claim[3] for claim in flat]
+
+
+def _claim(columns: tuple, row: int) -> tuple:
+    """One claim tuple back from its columns."""
+    _, start, end, stance, claimer = columns
+    return int(start[row]), int(end[row]), int(stance[row]), claimer[row]
 
 
 class _Tally:
@@ -155,10 +237,16 @@ def _key(columns: EntityColumns, bound: int, n_labels: int) -> np.ndarray:
     return ((columns.doc * bound + columns.start) * bound + columns.end) * n_labels + columns.label
 
 
-def _unique(columns: EntityColumns, bound: int, n_labels: int) -> bool:
-    """Whether no span occurs twice in a document (validated inputs never repeat one)."""
-    keys = _key(columns, bound, n_labels)
-    return len(np.unique(keys)) == len(keys)
+def repeated(columns: EntityColumns, n_labels: int) -> bool:
+    """Whether some document has the same span with the same label twice (validated inputs never do)."""
+    if len(columns) < 2:
+        return False
+    bound = int(columns.end.max()) + 1
+    if (int(columns.doc.max()) + 1) * bound * bound * max(n_labels, 1) < KEY_LIMIT:
+        keys = np.sort(_key(columns, bound, n_labels))
+        return bool((keys[1:] == keys[:-1]).any())
+    rows = np.stack(_fields(columns), axis=1)[np.lexsort(_fields(columns)[::-1])]
+    return bool((rows[1:] == rows[:-1]).all(axis=1).any())
 
 
 def _per_document(gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:

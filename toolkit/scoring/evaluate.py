@@ -8,17 +8,21 @@ scoring garbage quietly is worse than refusing it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from toolkit.documents import DEFAULT_DOCUMENTS
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
-from toolkit.scoring.claims import CLAIM_COLUMNS, END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, claim_figures, gold_claimer, normalise_mention, score_claims
-from toolkit.scoring.entities import WIDTH, entity_figures, score_entities
+from toolkit.scoring.claims import END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, claim_figures, gold_claimer, normalise_mention
+from toolkit.scoring.columns import EntityColumns, score_claim_lists, score_entity_columns
+from toolkit.scoring.entities import WIDTH, entity_figures
 from toolkit.scoring.matching import MATCHING_RULE
+from toolkit.scoring.predictions import Predictions, from_records, paused_gc, read_fast
 from toolkit.scoring.result import HEADLINE_FIGURES, EvalResult
 from toolkit.scoring.signature import content_hash, make_signature
 
@@ -30,12 +34,18 @@ LAYERS = ("entities", "claims")
 
 @dataclass
 class Gold:
-    """The gold being scored: annotation records and their documents, by id, in file order."""
+    """The gold being scored, in file order: documents by id, and its spans as the scorers compare them."""
 
     name: str
     split: str | None
     documents: dict[str, dict[str, Any]]
-    records: dict[str, dict[str, Any]]
+    ids: list[str]
+    entities: EntityColumns  # (start, end, label index) of every gold entity, by document index
+    claims: list[list[tuple]]  # per document: (start, end, stance index, claimer), see `toolkit.scoring.claims`
+
+    @property
+    def position(self) -> dict[str, int]:
+        return {doc_id: index for index, doc_id in enumerate(self.ids)}
 
 
 # ---------------------------------------------------------------- loading gold
@@ -51,11 +61,18 @@ def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gol
         records = [record for record in records if documents[record["id"]].get("split") == split]
         if not records:
             raise InputError(f"--split: no gold document of {gold} is in split {split!r} (splits present in {documents_path}: {', '.join(present)})")
-    return Gold(gold.name, split, {record["id"]: documents[record["id"]] for record in records}, {record["id"]: record for record in records})
+    inventory = load_inventory()
+    label_index = {name: i for i, name in enumerate(inventory.entity_names)}
+    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
+    spans = [gold_spans(record, documents[record["id"]]["text"], label_index, stance_index) for record in records]
+    return Gold(
+        gold.name, split, {record["id"]: documents[record["id"]] for record in records}, [record["id"] for record in records],
+        EntityColumns.from_documents([entities for entities, _ in spans]), [claims for _, claims in spans],
+    )
 
 
 def _gold_from_build(folder: Path, split: str | None) -> Gold:
-    """Read ``documents/<split>-*.parquet`` of a built dataset back into annotation records."""
+    """Read ``documents/<split>-*.parquet`` of a built dataset as flat columns (validated when it was built: not again)."""
     import pyarrow.parquet as pq
 
     pattern = f"{split}-*.parquet" if split else "*.parquet"
@@ -65,34 +82,99 @@ def _gold_from_build(folder: Path, split: str | None) -> Gold:
         wanted = f"split {split!r}" if split else "any split"
         found = f"splits found: {', '.join(available)}" if available else "no documents/*.parquet at all"
         raise InputError(f"{folder}: no parquet file for {wanted} (expected a folder built by `toolkit build` with documents/<split>-*.parquet; {found})")
-    inventory = load_inventory()
     documents: dict[str, dict] = {}
-    records: dict[str, dict] = {}
+    entities: list[EntityColumns] = []
+    claims: list[list[tuple]] = []
     for path in files:
-        for row in pq.read_table(path).to_pylist():
-            document = {key: row[key] for key in ("id", "lang", "text", "text_sha256") if key in row}
-            entities = [{"id": e["id"], "start": e["start"], "end": e["end"], "label": inventory.entity_names[e["label"]], "text": e["text"]} for e in row["entities"]]
-            claims = [
-                {
-                    "id": c["id"], "start": c["start"], "end": c["end"], "text": c["text"],
-                    "stance": inventory.stance_names[c["stance"]],
-                    "claimer": {"kind": inventory.claimer_kind_names[c["claimer_kind"]], "entity_ids": list(c["claimer_ids"] or [])},
-                }
-                for c in row["claims"]
-            ]
-            if row["id"] in documents:
-                raise InputError(f"{path}: id: {row['id']!r} appears twice in the built dataset (expected one row per document)")
-            documents[row["id"]] = document
-            records[row["id"]] = {"id": row["id"], "text_sha256": row["text_sha256"], "entities": entities, "claims": claims}
-    return Gold(folder.name, split, documents, records)
+        table = pq.ParquetFile(path).read(columns=["id", "text", "text_sha256", "entities", "claims"])  # not read_table: it imports pandas
+        first = len(documents)
+        for doc_id, text, sha in zip(*(table.column(name).to_pylist() for name in ("id", "text", "text_sha256")), strict=True):
+            if doc_id in documents:
+                raise InputError(f"{path}: id: {doc_id!r} appears twice in the built dataset (expected one row per document)")
+            documents[doc_id] = {"id": doc_id, "text": text, "text_sha256": sha}
+        file_entities, entity_ids = _entity_columns(table.column("entities").combine_chunks(), first, path)
+        entities.append(file_entities)
+        claims += _built_claims(table.column("claims").combine_chunks(), file_entities, entity_ids, list(documents.values())[first:], first)
+    merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities]) for name in ("doc", "start", "end", "label")))
+    return Gold(folder.name, split, documents, list(documents), merged, claims)
+
+
+def _entity_columns(column, first: int, path: Path) -> tuple[EntityColumns, _Strings]:
+    """Entity spans of one parquet file (document index from the list offsets) and their ids."""
+    import pyarrow.compute as pc
+
+    values = pc.list_flatten(column)
+    doc = _integers(pc.list_parent_indices(column)) + first
+    label = _integers(values.field("label"))
+    if len(label) and not (label.min() >= 0 and label.max() < len(load_inventory().entity_names)):
+        raise InputError(f"{path}: entities.label: {int(label.max())} is not a label index of schemas/labels.json (expected a dataset built with this inventory)")
+    return EntityColumns(doc, _integers(values.field("start")), _integers(values.field("end")), label), _Strings(values.field("id"))
+
+
+def _integers(array) -> np.ndarray:
+    """An Arrow integer array without nulls as int64, read from its buffer (``to_numpy()`` imports pandas: 0.2 s)."""
+    if array.null_count:
+        raise InputError(f"built dataset: {array.null_count} missing value(s) in an integer column (expected a folder written by `toolkit build`)")
+    dtype = np.dtype(str(array.type))
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize).astype(np.int64)
+
+
+class _Strings:
+    """The strings of an Arrow string array, decoded only where needed.
+
+    ``to_pylist()`` of 400,000 entity ids costs 0.2 s and ``to_numpy()`` imports pandas; a
+    claimer only needs the ids of its own document.
+    """
+
+    def __init__(self, array):
+        import pyarrow as pa
+
+        _, offsets, data = array.buffers()
+        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+        self.offsets = np.frombuffer(offsets, dtype=width, count=len(array) + 1, offset=array.offset * np.dtype(width).itemsize).tolist()
+        self.data = data.to_pybytes() if data is not None else b""
+        self.text = self.data.decode("ascii") if self.data.isascii() else None  # ids are ASCII: then byte offsets are character offsets
+
+    def slice(self, first: int, last: int) -> list[str]:
+        offsets = self.offsets
+        if self.text is not None:
+            return [self.text[offsets[i]:offsets[i + 1]] for i in range(first, last)]
+        return [self.data[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(first, last)]
+
+
+def _built_claims(column, entities: EntityColumns, entity_ids: _Strings, documents: list[dict], first: int) -> list[list[tuple]]:
+    """Claim tuples per document of one parquet file; a claimer's accepted spans from the entities of its document."""
+    import pyarrow.compute as pc
+
+    kind_names = load_inventory().claimer_kind_names
+    claims: list[list[tuple]] = [[] for _ in documents]
+    values = pc.list_flatten(column)
+    parents = _integers(pc.list_parent_indices(column)).tolist()
+    starts, ends, stances, kinds = (_integers(values.field(name)).tolist() for name in ("start", "end", "stance", "claimer_kind"))
+    claimer_lists = values.field("claimer_ids")
+    if claimer_lists.null_count:
+        raise InputError(f"built dataset: {claimer_lists.null_count} claim(s) without claimer_ids (expected a list, empty for author/unnamed claims)")
+    claimer_bounds = _integers(claimer_lists.offsets).tolist()  # positions in claimer_lists.values
+    claimer_ids = _Strings(claimer_lists.values)
+    bounds = np.searchsorted(entities.doc, np.arange(first, first + len(documents) + 1)).tolist()
+    mentions, mentions_of = None, -1
+    for index, (parent, start, end, stance, kind) in enumerate(zip(parents, starts, ends, stances, kinds, strict=True)):
+        ids = claimer_ids.slice(claimer_bounds[index], claimer_bounds[index + 1])
+        if ids and mentions_of != parent:
+            a, b = bounds[parent], bounds[parent + 1]
+            mentions, mentions_of = [entity_ids.slice(a, b), entities.start[a:b].tolist(), entities.end[a:b].tolist(), entities.label[a:b].tolist()], parent
+        claimer = {"kind": kind_names[kind], "entity_ids": ids}
+        claims[parent].append((start, end, stance, scored_claimer(claimer, mentions, documents[parent]["text"])))
+    return claims
 
 
 def load_gold(gold: Path, documents: Path | None = None, split: str | None = None) -> Gold:
     """Gold from an annotation JSONL (+ documents) or from a folder built by ``toolkit build``."""
     gold = Path(gold)
-    if gold.is_dir():
-        return _gold_from_build(gold, split)
-    return _gold_from_jsonl(gold, Path(documents or DEFAULT_DOCUMENTS), split)
+    with paused_gc():
+        if gold.is_dir():
+            return _gold_from_build(gold, split)
+        return _gold_from_jsonl(gold, Path(documents or DEFAULT_DOCUMENTS), split)
 
 
 def load_predictions(path: Path, gold: Gold, ignore_extra: bool = False) -> tuple[dict[str, dict], list[str]]:
@@ -108,7 +190,41 @@ def load_predictions(path: Path, gold: Gold, ignore_extra: bool = False) -> tupl
     return {record["id"]: record for record in result.records}, sorted(result.ignored)
 
 
+def read_predictions(path: Path, gold: Gold, ignore_extra: bool = False) -> Predictions:
+    """A predictions file as columns: the short way when every check passes, else validated by `load_predictions`."""
+    position = gold.position
+    with paused_gc():
+        fast = read_fast(Path(path), [gold.documents[doc_id]["text"] for doc_id in gold.ids], position, ignore_extra)
+        if fast is not None:
+            return fast
+        records, extra = load_predictions(Path(path), gold, ignore_extra)
+        return from_records(records, extra, position, len(gold.ids))
+
+
 # ---------------------------------------------------------------- spans as tuples
+
+def scored_claimer(claimer: Mapping, mentions: Sequence[Sequence], text: str):
+    """`gold_claimer` of one claim; ``mentions`` are the ``(ids, starts, ends, labels)`` of its document's entities.
+
+    Only mentions with a claimer's label can name the same source, so only those are normalised.
+    """
+    if not claimer["entity_ids"]:
+        return claimer["kind"]
+    ids, starts, ends, labels = mentions
+    named = {}
+    for entity_id in claimer["entity_ids"]:
+        index = ids.index(entity_id)
+        named[entity_id] = (starts[index], ends[index], labels[index], normalise_mention(text[starts[index]:ends[index]]))
+    keys = {(label, normalised) for _, _, label, normalised in named.values()}
+    wanted = {label for label, _ in keys}
+    same_source: dict[tuple, list] = {}
+    for start, end, label in zip(starts, ends, labels, strict=True):
+        if label in wanted:
+            key = (label, normalise_mention(text[start:end]))
+            if key in keys:
+                same_source.setdefault(key, []).append((start, end))
+    return gold_claimer({"claimer": claimer}, named, same_source)
+
 
 def gold_spans(record: Mapping, text: str, label_index: Mapping[str, int], stance_index: Mapping[str, int]) -> tuple[list[tuple], list[tuple]]:
     """``(entities, claims)`` of a gold record as the tuples the scorers compare."""
@@ -116,14 +232,8 @@ def gold_spans(record: Mapping, text: str, label_index: Mapping[str, int], stanc
     claims = record["claims"]
     if not claims:
         return entities, []
-    mentions = {}
-    same_source: dict[tuple, list] = {}
-    if any(claim["claimer"]["entity_ids"] for claim in claims):
-        for e in record["entities"]:
-            key = (e["label"], normalise_mention(text[e["start"]:e["end"]]))
-            mentions[e["id"]] = (e["start"], e["end"], *key)
-            same_source.setdefault(key, []).append((e["start"], e["end"]))
-    return entities, [(c["start"], c["end"], stance_index[c["stance"]], gold_claimer(c, mentions, same_source)) for c in claims]
+    mentions = [[e[key] for e in record["entities"]] for key in ("id", "start", "end", "label")]
+    return entities, [(c["start"], c["end"], stance_index[c["stance"]], scored_claimer(c["claimer"], mentions, text)) for c in claims]
 
 
 def predicted_spans(record: Mapping, label_index: Mapping[str, int], stance_index: Mapping[str, int], keywords: Mapping[str, str]) -> tuple[list[tuple], list[tuple]]:
@@ -137,12 +247,29 @@ def predicted_spans(record: Mapping, label_index: Mapping[str, int], stance_inde
     return entities, claims
 
 
-def gold_lines(gold: Gold, ids: list[str], spans: list[tuple[list, list]]) -> Iterator[str]:
-    """The gold as scored, one line per document, for the signature's content hash."""
+def gold_hash(gold: Gold) -> str:
+    """`content_hash` of the gold as scored: a line naming the inventory, then one line per document in id order,
+    ``id TAB text_sha256 TAB repr(sorted entity tuples) TAB repr(claim tuples sorted by their repr)``.
+
+    The entity parts are the reprs of lists of int tuples, all written by one ``%`` (the same text, in one C loop).
+    """
     inventory = load_inventory()
-    yield repr((inventory.entity_names, inventory.stance_names)) + "\n"
-    for doc_id, (entities, claims) in sorted(zip(ids, spans, strict=True)):
-        yield f"{doc_id}\t{gold.documents[doc_id]['text_sha256']}\t{sorted(entities)!r}\t{sorted(claims, key=repr)!r}\n"
+    n = len(gold.ids)
+    by_id = sorted(range(n), key=gold.ids.__getitem__)
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_id] = np.arange(n)
+    spans = gold.entities
+    order = np.lexsort((spans.label, spans.end, spans.start, rank[spans.doc]))
+    values = np.stack([spans.start[order], spans.end[order], spans.label[order]], axis=1).ravel().tolist()
+    counts = np.bincount(rank[spans.doc], minlength=n).tolist()
+    formats = {count: "[" + ", ".join(["(%d, %d, %d)"] * count) + "]" for count in set(counts)}
+    entity_parts = ("\0".join(formats[count] for count in counts) % tuple(values)).split("\0")
+    lines = [repr((inventory.entity_names, inventory.stance_names)) + "\n"]
+    for index, entities in zip(by_id, entity_parts, strict=True):
+        doc_id = gold.ids[index]
+        claims = gold.claims[index]
+        lines.append(f"{doc_id}\t{gold.documents[doc_id]['text_sha256']}\t{entities}\t{claims if len(claims) < 2 else sorted(claims, key=repr)!r}\n")
+    return content_hash(lines)
 
 
 # ---------------------------------------------------------------- scoring
@@ -159,35 +286,18 @@ class Scored:
     missing: list[str]
 
 
-def score(gold: Gold, predictions: Mapping[str, Mapping], iou: float = DEFAULT_IOU) -> Scored:
+def score(gold: Gold, predictions: Predictions, iou: float = DEFAULT_IOU) -> Scored:
     """Count every document; a gold document without a prediction counts as predicting nothing."""
-    import numpy as np
-
     inventory = load_inventory()
-    label_index = {name: i for i, name in enumerate(inventory.entity_names)}
-    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
-    keywords = inventory.prediction_claimer_keywords
-    n_stances = len(stance_index)
-    label_totals = [0] * (WIDTH * len(label_index))
-    ids = list(gold.records)
-    rows = []
-    spans = []
-    empty: dict = {}
-    for doc_id in ids:
-        gold_entities, gold_claims = gold_spans(gold.records[doc_id], gold.documents[doc_id]["text"], label_index, stance_index)
-        spans.append((gold_entities, gold_claims))
-        pred_entities, pred_claims = predicted_spans(predictions.get(doc_id, empty), label_index, stance_index, keywords)
-        rows.append(score_entities(gold_entities, pred_entities, label_totals) + score_claims(gold_claims, pred_claims, iou, n_stances))
-    stats = np.array(rows, dtype=np.int64).reshape(len(ids), WIDTH + len(CLAIM_COLUMNS) + n_stances * n_stances)
-    layers = [layer for layer in LAYERS if any(layer in record for record in predictions.values())]
-    missing = [doc_id for doc_id in ids if doc_id not in predictions]
-    return Scored(ids, stats, label_totals, content_hash(gold_lines(gold, ids, spans)), layers, missing)
+    n_stances = len(inventory.stance_names)
+    entity_stats, label_stats = score_entity_columns(gold.entities, predictions.entities, len(gold.ids), len(inventory.entity_names))
+    claim_stats = score_claim_lists(gold.claims, predictions.claims, iou, n_stances)
+    missing = [doc_id for index, doc_id in enumerate(gold.ids) if index not in predictions.present]
+    return Scored(list(gold.ids), np.hstack([entity_stats, claim_stats]), label_stats.ravel().tolist(), gold_hash(gold), predictions.layers, missing)
 
 
 def headline(sums):
     """The headline figures from summed statistics (one row per resample); NaN where undefined."""
-    import numpy as np
-
     with np.errstate(divide="ignore", invalid="ignore"):
         correct, incorrect, partial, missed, spurious = (sums[:, i] for i in range(5))
         claims = sums[:, CLAIM_OFFSET:]
@@ -275,9 +385,10 @@ def evaluate_files(
 ) -> EvalResult:
     """Score one predictions file against gold; raises `InputError`/`ValidationError` on bad input."""
     _check_settings(iou, bootstrap)
-    gold_set = load_gold(gold, documents, split)
-    records, extra = load_predictions(Path(predictions), gold_set, ignore_extra)
-    return result_from(score(gold_set, records, iou), gold_set, extra, iou, bootstrap, seed)
+    with paused_gc():
+        gold_set = load_gold(gold, documents, split)
+        predicted = read_predictions(Path(predictions), gold_set, ignore_extra)
+        return result_from(score(gold_set, predicted, iou), gold_set, predicted.extra, iou, bootstrap, seed)
 
 
 def compare_files(
@@ -301,8 +412,9 @@ def compare_files(
     _check_settings(iou, resamples)
     if resamples < 1:
         raise InputError(f"--resamples: {resamples} (expected at least 1 resample)")
-    gold_set = load_gold(gold, documents, split)
-    scored = [score(gold_set, load_predictions(Path(path), gold_set, ignore_extra)[0], iou) for path in (a, b)]
+    with paused_gc():
+        gold_set = load_gold(gold, documents, split)
+        scored = [score(gold_set, read_predictions(Path(path), gold_set, ignore_extra), iou) for path in (a, b)]
     figures = paired_test(scored[0].stats, scored[1].stats, headline, resamples, seed)
     for name, system in (("a", scored[0]), ("b", scored[1])):
         if overall_figure({key: figures[key][name] for key in HEADLINE_FIGURES[:3]}, system.layers)[0] is None:

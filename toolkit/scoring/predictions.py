@@ -1,0 +1,212 @@
+"""Prediction records as the scorer needs them: flat entity columns and claim tuples per gold document.
+
+Nearly every submitted file is valid, so it is first read the short way:
+orjson, then a yes/no check over flat lists (types, keys, labels, offsets,
+``text`` slices, duplicates) that builds the columns directly.  That check is
+at least as strict as `toolkit.validate.validate_file` (a record it accepts,
+the validator accepts); whenever anything looks off (a line orjson cannot
+read, a float where an integer is expected, an unknown label, an offset past
+the end, a duplicate, an unknown id...) it gives up and the file goes through
+`validate_file`, which reports every problem by file, line and field.  So the
+messages never change; only valid files take the short way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.files import BOM
+from toolkit.inventory import load_inventory
+from toolkit.schemas import ID_PATTERN
+from toolkit.scoring.columns import EntityColumns, repeated
+
+RECORD_KEYS = frozenset({"id", "entities", "claims"})
+ENTITY_ALLOWED = frozenset({"start", "end", "label", "text", "score"})
+CLAIM_REQUIRED, CLAIM_ALLOWED = frozenset({"start", "end", "stance", "claimer"}), frozenset({"start", "end", "stance", "claimer", "text", "score"})
+CLAIMER_REQUIRED, CLAIMER_ALLOWED = frozenset({"start", "end"}), frozenset({"start", "end", "text"})
+NUMBER_TYPES = frozenset({int, float})
+LAYERS = ("entities", "claims")
+
+
+@dataclass
+class Predictions:
+    """What a predictions file says about the gold documents, in gold order."""
+
+    entities: EntityColumns
+    claims: list[list[tuple]]  # per gold document: (start, end, stance index, claimer kind name or (start, end))
+    present: set[int]  # gold documents that have a prediction record
+    layers: list[str]  # "entities"/"claims" when at least one record has the key
+    extra: list[str]  # ids of ignored records for documents not in gold (--ignore-extra)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while millions of small acyclic objects are built (it would rescan them all, for nothing)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Unsure(Exception):
+    """The short way does not vouch for this file: let the full validator look at it."""
+
+
+def read_fast(path: Path, texts: Sequence[str], position: Mapping[str, int], ignore_extra: bool) -> Predictions | None:
+    """The predictions of a file that passes every check, or ``None`` (then `validate_file` must explain)."""
+    try:
+        return _read(Path(path), texts, position, ignore_extra)
+    except (_Unsure, KeyError, TypeError, OverflowError):  # a missing key, an unhashable label or stance, an offset beyond int64
+        return None
+
+
+def _parse(path: Path) -> list:
+    import orjson
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise _Unsure from None
+    if data.startswith(BOM):
+        raise _Unsure
+    try:
+        return [orjson.loads(line) for line in data.split(b"\n") if line.strip()]
+    except orjson.JSONDecodeError:
+        raise _Unsure from None
+
+
+def _read(path: Path, texts: Sequence[str], position: Mapping[str, int], ignore_extra: bool) -> Predictions:
+    inventory = load_inventory()
+    id_form = re.compile(ID_PATTERN)
+    present: set[int] = set()
+    extra: list[str] = []
+    entity_lists: list[tuple[int, list]] = []
+    claim_lists: list[tuple[int, list]] = []
+    layers = set()
+    for record in _parse(path):
+        if type(record) is not dict:
+            raise _Unsure
+        record_id = record.get("id")
+        if type(record_id) is not str:
+            raise _Unsure
+        index = position.get(record_id)
+        if index is None:
+            if not ignore_extra:
+                raise _Unsure
+            extra.append(record_id)
+            continue
+        if not record.keys() <= RECORD_KEYS or index in present or not id_form.search(record_id):
+            raise _Unsure
+        present.add(index)
+        for layer, lists in zip(LAYERS, (entity_lists, claim_lists), strict=True):
+            if layer in record:
+                if type(record[layer]) is not list:
+                    raise _Unsure
+                layers.add(layer)
+                lists.append((index, record[layer]))
+    claims: list[list[tuple]] = [[] for _ in texts]
+    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
+    keywords = inventory.prediction_claimer_keywords
+    for index, items in claim_lists:
+        claims[index] = _claims(items, texts[index], stance_index, keywords)
+    return Predictions(_entities(entity_lists, texts, inventory), claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
+
+
+def _ints(values: list) -> np.ndarray:
+    if set(map(type, values)) - {int}:  # not a bool (an int in Python, not in JSON Schema), not a float
+        raise _Unsure
+    return np.array(values, dtype=np.int64)
+
+
+def _entities(entity_lists: list[tuple[int, list]], texts: Sequence[str], inventory) -> EntityColumns:
+    """Every entity of every record checked at once, over flat lists and arrays."""
+    flat = list(chain.from_iterable(items for _, items in entity_lists))
+    doc = np.repeat(np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists])
+    if not flat:
+        return EntityColumns.from_lists(doc, [], [], [])
+    if set(map(type, flat)) != {dict}:
+        raise _Unsure
+    keys = set(chain.from_iterable(flat))  # every key of every entity; a missing required key raises KeyError below
+    if not keys <= ENTITY_ALLOWED:
+        raise _Unsure
+    start, end = _ints(list(map(itemgetter("start"), flat))), _ints(list(map(itemgetter("end"), flat)))
+    label_index = {name: i for i, name in enumerate(inventory.entity_names)}
+    labels = list(map(label_index.get, map(itemgetter("label"), flat)))
+    if None in labels:
+        raise _Unsure
+    label = np.array(labels, dtype=np.int64)
+    lengths = np.array([len(text) for text in texts], dtype=np.int64)
+    if not ((start >= 0).all() and (end > start).all() and (end <= lengths[doc]).all()):
+        raise _Unsure
+    columns = EntityColumns(doc, start, end, label)
+    if repeated(columns, len(label_index)):
+        raise _Unsure  # the same span and label twice in a record
+    if "score" in keys and set(type(item["score"]) for item in flat if "score" in item) - NUMBER_TYPES:
+        raise _Unsure
+    if "text" in keys:
+        for row in np.flatnonzero([("text" in item) for item in flat]).tolist():
+            s, e = int(start[row]), int(end[row])
+            if flat[row]["text"] != texts[int(doc[row])][s:e]:
+                raise _Unsure
+    return columns
+
+
+def _span(item: Mapping, text: str) -> tuple[int, int]:
+    """``(start, end)`` of a claim or claimer span that lies in the text and matches its ``text`` when given."""
+    start, end = item["start"], item["end"]
+    if type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text):
+        raise _Unsure
+    if "text" in item and item["text"] != text[start:end]:
+        raise _Unsure
+    return start, end
+
+
+def _claims(items: list, text: str, stance_index: Mapping[str, int], keywords: Mapping[str, str]) -> list[tuple]:
+    """The claims of one record (few per document: plain Python)."""
+    claims, seen = [], set()
+    for claim in items:
+        if type(claim) is not dict or not CLAIM_REQUIRED <= claim.keys() <= CLAIM_ALLOWED:
+            raise _Unsure
+        start, end = _span(claim, text)
+        if "score" in claim and type(claim["score"]) not in NUMBER_TYPES:
+            raise _Unsure
+        stance = stance_index.get(claim["stance"])
+        claimer = claim["claimer"]
+        if type(claimer) is str and claimer in keywords:
+            scored, identity = keywords[claimer], claimer
+        elif type(claimer) is dict and CLAIMER_REQUIRED <= claimer.keys() <= CLAIMER_ALLOWED:
+            scored = identity = _span(claimer, text)
+        else:
+            raise _Unsure
+        if stance is None or (start, end, identity) in seen:
+            raise _Unsure
+        seen.add((start, end, identity))
+        claims.append((start, end, stance, scored))
+    return claims
+
+
+def from_records(records: Mapping[str, Mapping], extra: list[str], position: Mapping[str, int], n_documents: int) -> Predictions:
+    """The same, from records `validate_file` accepted (the long way)."""
+    from toolkit.scoring.evaluate import predicted_spans
+
+    inventory = load_inventory()
+    label_index = {name: i for i, name in enumerate(inventory.entity_names)}
+    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
+    entities: list[list[tuple]] = [[] for _ in range(n_documents)]
+    claims: list[list[tuple]] = [[] for _ in range(n_documents)]
+    for doc_id, record in records.items():
+        entities[position[doc_id]], claims[position[doc_id]] = predicted_spans(record, label_index, stance_index, inventory.prediction_claimer_keywords)
+    layers = [layer for layer in LAYERS if any(layer in record for record in records.values())]
+    return Predictions(EntityColumns.from_documents(entities), claims, {position[doc_id] for doc_id in records}, layers, extra)
