@@ -12,6 +12,7 @@ GOLD := annotations/gold.jsonl
 # Per-annotator records (`toolkit pull` writes annotations/annotators/); until a second annotator exists the seed gold is one annotator's record.
 ANNOTATOR_RECORDS ?= $(or $(wildcard annotations/annotators/*.jsonl),$(GOLD))
 AGREEMENT := annotations/agreement.json
+BASELINE_SCORES := annotations/baseline_scores.json
 
 .PHONY: release test lint studio schemas clean chromium
 
@@ -28,17 +29,18 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.core-installed
 
+# The main job, in order: check the data, measure agreement, run and score the baseline (the card quotes both),
+# build the dataset and its card, score the baseline against the built dataset, rank the submissions.
 release: $(VENV)/.core-installed
 	$(TOOLKIT) validate $(DOCUMENTS) $(GOLD)
 	$(TOOLKIT) stats $(GOLD)
-	$(TOOLKIT) build --documents $(DOCUMENTS) --gold $(GOLD) --out dist/voci
+	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --json $(AGREEMENT) --report annotations/disagreements.md
 	$(TOOLKIT) baseline $(DOCUMENTS) --out dist/submissions/baseline/predictions.jsonl
 	cp submissions/baseline/meta.json dist/submissions/baseline/meta.json
-	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold $(GOLD) --documents $(DOCUMENTS) --bootstrap 1000 --format json --out dist/baseline/scores.json
+	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold $(GOLD) --documents $(DOCUMENTS) --bootstrap 1000 --format json --out $(BASELINE_SCORES)
+	$(TOOLKIT) build --documents $(DOCUMENTS) --gold $(GOLD) --agreement $(AGREEMENT) --scores $(BASELINE_SCORES) --out dist/voci
 	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold dist/voci --split test --ignore-extra --bootstrap 1000
-	$(TOOLKIT) leaderboard dist/submissions --gold $(GOLD) --documents $(DOCUMENTS) --out dist/leaderboard --bootstrap 1000
-	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --json $(AGREEMENT) --report annotations/disagreements.md
-	$(TOOLKIT) card dist/voci
+	$(TOOLKIT) leaderboard dist/submissions --gold dist/voci --split test --out dist/leaderboard --bootstrap 1000
 
 # The leaderboard page is checked in a real headless Chromium (Debian package); without it that one test is skipped.
 chromium:

@@ -108,7 +108,7 @@ def test_validate_command_accepts_the_gold_and_rejects_a_shifted_span(tmp_path):
 def test_gold_carries_provenance(gold):
     for record in gold:
         assert record["annotation_id"] == "gold-v1"
-        assert "by hand" in record["annotator"] and "AI-assisted" in record["annotator"]
+        assert "by hand" in record["annotator"] and "language-model agent" in record["annotator"]
         assert datetime.fromisoformat(record["created_at"]).tzinfo is not None
 
 

@@ -270,3 +270,25 @@ def test_cli_bad_gold_stops_with_one_line(world, tmp_path):
 def test_cli_not_a_folder(tmp_path):
     result = runner.invoke(app, ["leaderboard", str(tmp_path / "nope"), "--gold", str(tmp_path / "g.jsonl"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "nope: not a folder (expected a folder of submissions" in result.output
+
+
+def test_ranking_on_one_split_scores_only_that_split(tmp_path):
+    """--split ranks on the split's documents; predictions for the other splits' documents are not errors."""
+    documents = {doc_id: make_document(doc_id, text, "it", split="test" if doc_id == "doc-b" else "train") for doc_id, text in TEXTS.items()}
+    write_jsonl(tmp_path / "documents.jsonl", documents.values())
+    gold = [_gold_record(doc_id, document) for doc_id, document in documents.items()]
+    write_jsonl(tmp_path / "gold.jsonl", gold)
+    perfect = [_perfect(record, documents[record["id"]]) for record in gold]
+    good_on_test = [record if record["id"] == "doc-b" else {"id": record["id"], "entities": [], "claims": []} for record in perfect]
+    _submission(tmp_path / "subs", "good-on-test", {"name": "Good on test"}, good_on_test)
+    _submission(tmp_path / "subs", "good-on-train", {"name": "Good on train"}, [r for r in perfect if r["id"] != "doc-b"] + [{"id": "doc-b", "entities": [], "claims": []}])
+    result = runner.invoke(
+        app, ["leaderboard", str(tmp_path / "subs"), "--gold", str(tmp_path / "gold.jsonl"), "--documents", str(tmp_path / "documents.jsonl"),
+              "--split", "test", "--out", str(tmp_path / "board"), "--bootstrap", "0"],
+    )
+    assert result.exit_code == 0, result.output
+    board = json.loads((tmp_path / "board" / "leaderboard.json").read_text(encoding="utf-8"))
+    ranked = [(entry["name"], entry["result"]["n_documents"], entry["result"]["overall"]) for entry in board["ranking"]]
+    assert ranked[0] == ("Good on test", 1, 1.0)
+    assert ranked[1][0] == "Good on train" and ranked[1][1] == 1 and ranked[1][2] == 0.0
+    assert board["settings"]["split"] == "test"

@@ -59,9 +59,10 @@ def build_leaderboard(
     gold: Path,
     out: str | Path,
     documents: Path | None = None,
+    split: str | None = None,
     bootstrap: int = 1000,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Leaderboard, list[Path]]:
-    board = build_ranking(submissions_dir, gold, documents, bootstrap=bootstrap, seed=seed, progress=progress)
+    board = build_ranking(submissions_dir, gold, documents, split=split, bootstrap=bootstrap, seed=seed, progress=progress)
     return board, write_leaderboard(board, out)

@@ -88,6 +88,7 @@ def build_ranking(
     submissions_dir: str | Path,
     gold: Path,
     documents: Path | None = None,
+    split: str | None = None,
     bootstrap: int = 1000,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
@@ -98,13 +99,14 @@ def build_ranking(
     seed = DEFAULT_SEED if seed is None else seed
     report = progress or (lambda message: None)
     submissions, skipped = load_submissions(submissions_dir)
-    load_gold(gold, documents)  # a bad gold stops the run here; past this point an error is the submission's
+    outside_split_ok = split is not None  # ranking on one split: predictions for the other splits' documents are expected, not errors
+    load_gold(gold, documents, split)  # a bad gold stops the run here; past this point an error is the submission's
     for item in skipped:
         report(f"skipped {printable(item.folder)}: {printable(item.reason)}")
     entries = []
     for submission in submissions:
         try:
-            result = evaluate_files(submission.predictions, gold, documents, bootstrap=bootstrap, seed=seed)
+            result = evaluate_files(submission.predictions, gold, documents, split=split, bootstrap=bootstrap, seed=seed, ignore_extra=outside_split_ok)
         except ToolkitError as error:
             skipped.append(Skipped(submission.folder, _error_text(error)))
             report(f"skipped {printable(submission.folder)}: {printable(_error_text(error))}")
@@ -117,7 +119,13 @@ def build_ranking(
         for entry in ordered[1:]:
             if entry.overall is None:
                 continue
-            comparison = compare_files(leader.submission.predictions, entry.submission.predictions, gold, documents, resamples=bootstrap, seed=seed)
+            comparison = compare_files(
+                leader.submission.predictions, entry.submission.predictions, gold, documents,
+                split=split, resamples=bootstrap, seed=seed, ignore_extra=outside_split_ok,
+            )
             entry.versus_leader = comparison["figures"]["overall"]
-    settings = {"bootstrap": bootstrap, "seed": seed, "significance_level": SIGNIFICANCE_LEVEL, "gold": str(gold), "documents": str(documents) if documents else None}
+    settings = {
+        "bootstrap": bootstrap, "seed": seed, "significance_level": SIGNIFICANCE_LEVEL,
+        "gold": str(gold), "documents": str(documents) if documents else None, "split": split,
+    }
     return Leaderboard(ordered, sorted(skipped, key=lambda s: str(s.folder)), settings)
