@@ -213,6 +213,40 @@ SEMANTIC_CHECKS: dict[str, Callable[[Mapping[str, Any], CheckContext], Iterator[
 }
 
 
+def iter_checked(
+    path: Path,
+    kind: str,
+    documents: Documents | None,
+    documents_source: str,
+    problems: list[Problem],
+    ignore: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line, record)`` for every record while appending each problem found to ``problems``.
+
+    The one loop behind `validate_file` (which keeps the records) and the
+    dataset build (which keeps only where they are), so both report exactly
+    the same problems.  Records for which ``ignore`` is true are skipped unchecked.
+    """
+    if kind != "document" and documents is None:
+        raise InputError(f"{path}: {kind} records are checked against their documents (expected --documents FILE)")
+    context = CheckContext(documents or {}, documents_source)
+    check = SEMANTIC_CHECKS[kind]
+    seen_ids: dict[str, int] = {}
+    name = str(path)
+    for line, record in iter_jsonl(path, problems):
+        if ignore is not None and ignore(record):
+            continue
+        findings = schema_findings(kind, record) or list(check(record, context))
+        record_id = record.get("id")
+        if isinstance(record_id, str):
+            if record_id in seen_ids:
+                findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_ids[record_id]})"))
+            else:
+                seen_ids[record_id] = line
+        problems.extend(Problem(name, line, where, message) for where, message in findings)
+        yield line, record
+
+
 def validate_file(
     path: str | Path,
     kind: str | None = None,
@@ -231,35 +265,23 @@ def validate_file(
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise InputError(f"--kind: {kind!r} is not a record kind (expected one of: {', '.join(KINDS)})")
-    result = ValidationResult(path=path, kind=kind or "")
-    problems: list[Problem] = []
-    seen_ids: dict[str, int] = {}
-    name = str(path)
-    for line, record in iter_jsonl(path, problems):
+    kind = kind or first_kind(path) or "document"
+    result = ValidationResult(path=path, kind=kind)
+
+    def ignored(record: Mapping[str, Any]) -> bool:
         if ignore is not None and ignore(record):
             result.ignored.append(record.get("id"))
-            continue
-        if not result.kind:
-            result.kind = detect_kind(record)
-        if result.kind != "document" and documents is None:
-            raise InputError(f"{name}: {result.kind} records are checked against their documents (expected --documents FILE)")
-        context = CheckContext(documents or {}, documents_source)
-        findings = schema_findings(result.kind, record)
-        if not findings:
-            findings = list(SEMANTIC_CHECKS[result.kind](record, context))
-        record_id = record.get("id")
-        if isinstance(record_id, str):
-            if record_id in seen_ids:
-                findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_ids[record_id]})"))
-            else:
-                seen_ids[record_id] = line
-        problems.extend(Problem(name, line, where, message) for where, message in findings)
+            return True
+        return False
+
+    problems: list[Problem] = []
+    stopped = False
+    for _, record in iter_checked(path, kind, documents, documents_source, problems, ignored):
         result.records.append(record)
         if len(problems) >= max_problems:
-            result.truncated = True
+            stopped = True
             break
-    result.kind = result.kind or kind or "document"
-    result.truncated = result.truncated or len(problems) > max_problems
+    result.truncated = stopped or len(problems) > max_problems
     result.problems = problems[:max_problems]
     return result
 

@@ -1,10 +1,10 @@
 """The build's inputs, validated as `toolkit validate` does, without holding the corpus in memory.
 
 `toolkit.validate.validate_file` keeps every record it reads; for a corpus of
-100k documents that is the whole corpus in Python objects.  Here the same checks
-(`schema_findings` and `SEMANTIC_CHECKS`, duplicate ids, the same problem limit)
-run while streaming, and only the byte offset of each record is kept, so that a
-record is read again from disk when the build needs it.
+100k documents that is the whole corpus in Python objects.  Here the same loop
+(`toolkit.validate.iter_checked`, with the same problem limit) runs while
+streaming, and only the line of each record is kept, so that a record is read
+again from disk when the build needs it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import InputError, Problem, ValidationError
-from toolkit.files import iter_jsonl
-from toolkit.validate import DEFAULT_MAX_PROBLEMS, SEMANTIC_CHECKS, CheckContext, schema_findings
+from toolkit.validate import DEFAULT_MAX_PROBLEMS, iter_checked
 
 
 def line_offsets(path: Path) -> array:
@@ -80,22 +79,12 @@ def index_valid(path: str | Path, kind: str, documents: Mapping | None = None, d
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected a JSONL file of {kind} records)")
     offsets = line_offsets(path)
-    context = CheckContext(documents or {}, documents_source)
-    check = SEMANTIC_CHECKS[kind]
-    name = str(path)
     problems: list[Problem] = []
-    seen_lines: dict[str, int] = {}
-    for line, record in iter_jsonl(path, problems):
-        findings = schema_findings(kind, record) or list(check(record, context))
-        record_id = record.get("id")
-        if isinstance(record_id, str):
-            if record_id in seen_lines:
-                findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_lines[record_id]})"))
-            else:
-                seen_lines[record_id] = line
-        problems.extend(Problem(name, line, where, message) for where, message in findings)
+    lines: dict[str, int] = {}
+    for line, record in iter_checked(path, kind, documents, documents_source, problems):
+        lines.setdefault(record.get("id"), line)
         if len(problems) >= max_problems:
             break
     if problems:
         raise ValidationError(problems[:max_problems], len(problems) >= max_problems)
-    return RecordIndex(path, seen_lines, offsets)
+    return RecordIndex(path, lines, offsets)
