@@ -8,7 +8,8 @@ scoring garbage quietly is worse than refusing it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,22 @@ class _Strings:
             return [self.text[offsets[i]:offsets[i + 1]] for i in range(first, last)]
         return [self.data[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(first, last)]
 
+    def finder(self, first: int, last: int) -> Callable[[str], int]:
+        """``index_of(value)``: the position (from ``first``) of ``value`` among strings ``first`` to ``last``, found in the bytes."""
+        offsets, data = self.offsets, self.data
+
+        def index_of(value: str) -> int:
+            wanted = value.encode("utf-8")
+            found = data.find(wanted, offsets[first], offsets[last])
+            while found != -1:
+                row = bisect_left(offsets, found, first, last)
+                if offsets[row] == found and offsets[row + 1] == found + len(wanted):
+                    return row - first
+                found = data.find(wanted, found + 1, offsets[last])
+            raise ValueError(f"{value!r} is not among the strings")
+
+        return index_of
+
 
 def _built_claims(column, entities: EntityColumns, entity_ids: _Strings, documents: list[dict], first: int) -> list[list[tuple]]:
     """Claim tuples per document of one parquet file; a claimer's accepted spans from the entities of its document."""
@@ -162,7 +179,7 @@ def _built_claims(column, entities: EntityColumns, entity_ids: _Strings, documen
         ids = claimer_ids.slice(claimer_bounds[index], claimer_bounds[index + 1])
         if ids and mentions_of != parent:
             a, b = bounds[parent], bounds[parent + 1]
-            mentions, mentions_of = [entity_ids.slice(a, b), entities.start[a:b].tolist(), entities.end[a:b].tolist(), entities.label[a:b].tolist()], parent
+            mentions, mentions_of = [entity_ids.finder(a, b), entities.start[a:b].tolist(), entities.end[a:b].tolist(), entities.label[a:b].tolist()], parent
         claimer = {"kind": kind_names[kind], "entity_ids": ids}
         claims[parent].append((start, end, stance, scored_claimer(claimer, mentions, documents[parent]["text"])))
     return claims
@@ -204,16 +221,17 @@ def read_predictions(path: Path, gold: Gold, ignore_extra: bool = False) -> Pred
 # ---------------------------------------------------------------- spans as tuples
 
 def scored_claimer(claimer: Mapping, mentions: Sequence[Sequence], text: str):
-    """`gold_claimer` of one claim; ``mentions`` are the ``(ids, starts, ends, labels)`` of its document's entities.
+    """`gold_claimer` of one claim from its document's entities ``(index_of, starts, ends, labels)``.
 
-    Only mentions with a claimer's label can name the same source, so only those are normalised.
+    ``index_of(entity id)`` is the position of that entity in the lists.  Only
+    mentions with a claimer's label can name the same source, so only those are normalised.
     """
     if not claimer["entity_ids"]:
         return claimer["kind"]
-    ids, starts, ends, labels = mentions
+    index_of, starts, ends, labels = mentions
     named = {}
     for entity_id in claimer["entity_ids"]:
-        index = ids.index(entity_id)
+        index = index_of(entity_id)
         named[entity_id] = (starts[index], ends[index], labels[index], normalise_mention(text[starts[index]:ends[index]]))
     keys = {(label, normalised) for _, _, label, normalised in named.values()}
     wanted = {label for label, _ in keys}
@@ -233,6 +251,7 @@ def gold_spans(record: Mapping, text: str, label_index: Mapping[str, int], stanc
     if not claims:
         return entities, []
     mentions = [[e[key] for e in record["entities"]] for key in ("id", "start", "end", "label")]
+    mentions[0] = mentions[0].index
     return entities, [(c["start"], c["end"], stance_index[c["stance"]], scored_claimer(c["claimer"], mentions, text)) for c in claims]
 
 

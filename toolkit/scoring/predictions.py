@@ -35,6 +35,7 @@ CLAIM_REQUIRED, CLAIM_ALLOWED = frozenset({"start", "end", "stance", "claimer"})
 CLAIMER_REQUIRED, CLAIMER_ALLOWED = frozenset({"start", "end"}), frozenset({"start", "end", "text"})
 NUMBER_TYPES = frozenset({int, float})
 LAYERS = ("entities", "claims")
+CHUNK = 2000  # lines parsed and checked at a time
 
 
 @dataclass
@@ -72,56 +73,80 @@ def read_fast(path: Path, texts: Sequence[str], position: Mapping[str, int], ign
         return None
 
 
-def _parse(path: Path) -> list:
-    import orjson
-
+def _lines(path: Path) -> list[bytes]:
+    """The non-blank lines of the file (a BOM is for the validator to report)."""
     try:
         data = path.read_bytes()
     except OSError:
         raise _Unsure from None
     if data.startswith(BOM):
         raise _Unsure
-    try:
-        return [orjson.loads(line) for line in data.split(b"\n") if line.strip()]
-    except orjson.JSONDecodeError:
-        raise _Unsure from None
+    return [line for line in data.split(b"\n") if line.strip()]
+
+
+@dataclass
+class _Vocabulary:
+    """What the checks compare against, computed once per file."""
+
+    texts: Sequence[str]
+    lengths: np.ndarray
+    position: Mapping[str, int]
+    label_index: dict[str, int]
+    stance_index: dict[str, int]
+    keywords: dict[str, str]
 
 
 def _read(path: Path, texts: Sequence[str], position: Mapping[str, int], ignore_extra: bool) -> Predictions:
+    """Parsed and checked ``CHUNK`` lines at a time, so the parsed objects of a chunk are freed before the next (less memory, faster)."""
+    import orjson
+
     inventory = load_inventory()
+    vocabulary = _Vocabulary(
+        texts, np.array([len(text) for text in texts], dtype=np.int64), position, {name: i for i, name in enumerate(inventory.entity_names)},
+        {name: i for i, name in enumerate(inventory.stance_names)}, inventory.prediction_claimer_keywords,
+    )
     id_form = re.compile(ID_PATTERN)
     present: set[int] = set()
     extra: list[str] = []
-    entity_lists: list[tuple[int, list]] = []
-    claim_lists: list[tuple[int, list]] = []
     layers = set()
-    for record in _parse(path):
-        if type(record) is not dict:
-            raise _Unsure
-        record_id = record.get("id")
-        if type(record_id) is not str:
-            raise _Unsure
-        index = position.get(record_id)
-        if index is None:
-            if not ignore_extra:
-                raise _Unsure
-            extra.append(record_id)
-            continue
-        if not record.keys() <= RECORD_KEYS or index in present or not id_form.search(record_id):
-            raise _Unsure
-        present.add(index)
-        for layer, lists in zip(LAYERS, (entity_lists, claim_lists), strict=True):
-            if layer in record:
-                if type(record[layer]) is not list:
-                    raise _Unsure
-                layers.add(layer)
-                lists.append((index, record[layer]))
+    entities: list[EntityColumns] = []
     claims: list[list[tuple]] = [[] for _ in texts]
-    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
-    keywords = inventory.prediction_claimer_keywords
-    for index, items in claim_lists:
-        claims[index] = _claims(items, texts[index], stance_index, keywords)
-    return Predictions(_entities(entity_lists, texts, inventory), claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
+    lines = _lines(path)
+    for first in range(0, len(lines), CHUNK):
+        entity_lists: list[tuple[int, list]] = []
+        try:
+            records = [orjson.loads(line) for line in lines[first:first + CHUNK]]
+        except orjson.JSONDecodeError:
+            raise _Unsure from None
+        for record in records:
+            if type(record) is not dict:
+                raise _Unsure
+            record_id = record.get("id")
+            if type(record_id) is not str:
+                raise _Unsure
+            index = position.get(record_id)
+            if index is None:
+                if not ignore_extra:
+                    raise _Unsure
+                extra.append(record_id)
+                continue
+            if not record.keys() <= RECORD_KEYS or index in present or not id_form.search(record_id):
+                raise _Unsure
+            present.add(index)
+            if "entities" in record:
+                entity_lists.append((index, _layer(record, "entities", layers)))
+            if "claims" in record:
+                claims[index] = _claims(_layer(record, "claims", layers), texts[index], vocabulary)
+        entities.append(_entities(entity_lists, vocabulary))
+    merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities] or [np.zeros(0, np.int64)]) for name in ("doc", "start", "end", "label")))
+    return Predictions(merged, claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
+
+
+def _layer(record: dict, layer: str, layers: set) -> list:
+    if type(record[layer]) is not list:
+        raise _Unsure
+    layers.add(layer)
+    return record[layer]
 
 
 def _ints(values: list) -> np.ndarray:
@@ -130,8 +155,8 @@ def _ints(values: list) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _entities(entity_lists: list[tuple[int, list]], texts: Sequence[str], inventory) -> EntityColumns:
-    """Every entity of every record checked at once, over flat lists and arrays."""
+def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary) -> EntityColumns:
+    """Every entity of these records checked at once, over flat lists and arrays."""
     flat = list(chain.from_iterable(items for _, items in entity_lists))
     doc = np.repeat(np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists])
     if not flat:
@@ -142,23 +167,21 @@ def _entities(entity_lists: list[tuple[int, list]], texts: Sequence[str], invent
     if not keys <= ENTITY_ALLOWED:
         raise _Unsure
     start, end = _ints(list(map(itemgetter("start"), flat))), _ints(list(map(itemgetter("end"), flat)))
-    label_index = {name: i for i, name in enumerate(inventory.entity_names)}
-    labels = list(map(label_index.get, map(itemgetter("label"), flat)))
+    labels = list(map(vocabulary.label_index.get, map(itemgetter("label"), flat)))
     if None in labels:
         raise _Unsure
     label = np.array(labels, dtype=np.int64)
-    lengths = np.array([len(text) for text in texts], dtype=np.int64)
-    if not ((start >= 0).all() and (end > start).all() and (end <= lengths[doc]).all()):
+    if not ((start >= 0).all() and (end > start).all() and (end <= vocabulary.lengths[doc]).all()):
         raise _Unsure
     columns = EntityColumns(doc, start, end, label)
-    if repeated(columns, len(label_index)):
+    if repeated(columns, len(vocabulary.label_index)):
         raise _Unsure  # the same span and label twice in a record
     if "score" in keys and set(type(item["score"]) for item in flat if "score" in item) - NUMBER_TYPES:
         raise _Unsure
     if "text" in keys:
         for row in np.flatnonzero([("text" in item) for item in flat]).tolist():
             s, e = int(start[row]), int(end[row])
-            if flat[row]["text"] != texts[int(doc[row])][s:e]:
+            if flat[row]["text"] != vocabulary.texts[int(doc[row])][s:e]:
                 raise _Unsure
     return columns
 
@@ -173,8 +196,9 @@ def _span(item: Mapping, text: str) -> tuple[int, int]:
     return start, end
 
 
-def _claims(items: list, text: str, stance_index: Mapping[str, int], keywords: Mapping[str, str]) -> list[tuple]:
+def _claims(items: list, text: str, vocabulary: _Vocabulary) -> list[tuple]:
     """The claims of one record (few per document: plain Python)."""
+    stance_index, keywords = vocabulary.stance_index, vocabulary.keywords
     claims, seen = [], set()
     for claim in items:
         if type(claim) is not dict or not CLAIM_REQUIRED <= claim.keys() <= CLAIM_ALLOWED:
