@@ -73,7 +73,7 @@ def test_report_tables_survive_pipes_and_backticks(tmp_path):
 
 
 def test_escape_and_context():
-    assert escape_markdown("a|b `c` *d* <e>\nf") == "a\\|b \\`c\\` \\*d\\* \\<e\\> ↵ f"
+    assert escape_markdown("a|b `c` *d* <e>\nf") == "a\\|b \\`c\\` \\*d\\* &lt;e&gt; ↵ f"
     assert in_context("0123456789", 4, 6, width=2) == "…23**45**67…"
     assert in_context("0123", 0, 4, width=2) == "**0123**"
 

@@ -99,3 +99,27 @@ def test_repo_dataset_card_matches_a_fresh_build(tmp_path, monkeypatch):
     committed = Path("DATASET_CARD.md").read_text(encoding="utf-8")
     assert committed == fresh, "DATASET_CARD.md is stale: run `make release` (or `toolkit build --out dist/voci`) and commit it"
     assert json.dumps(DatasetCard.load(Path("DATASET_CARD.md")).data.to_dict()["configs"])
+
+
+def test_user_supplied_strings_are_inert_in_the_card(tmp_path):
+    """A title, source or annotator name full of HTML and Markdown cannot inject markup or split a table."""
+    documents, gold = write_synthetic_corpus(tmp_path, 2, seed=3)
+    hostile = "<script>alert(1)</script> | `x` [link](javascript:alert(1))"
+    rows = read_jsonl(documents)
+    for row in rows:
+        row.update(title=hostile, source=hostile, license="<b>CC</b>")
+    from toolkit.files import write_jsonl
+
+    write_jsonl(documents, rows)
+    records = read_jsonl(gold)
+    for record in records:
+        record["annotator"] = "eve`<img src=x onerror=alert(1)>"
+    write_jsonl(gold, records)
+    none = CardInputs(agreement=tmp_path / "missing.json", scores=tmp_path / "missing.json")
+    build_dataset(documents, gold, tmp_path / "voci", card_inputs=none)
+    card = (tmp_path / "voci" / "README.md").read_text(encoding="utf-8")
+    body = card.split("\n---\n", 1)[1]  # the YAML header holds the strings as data; the body is rendered
+    assert "<script>" not in body and "<img" not in body and "<b>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\`x\\` \\[link\\](javascript:alert(1))" in card
+    assert "eve\\`&lt;img src=x onerror=alert(1)&gt;" in card
+    assert DatasetCard.load(tmp_path / "voci" / "README.md").data.to_dict()["license_name"] == "<b>CC</b>"

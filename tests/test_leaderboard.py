@@ -14,9 +14,9 @@ from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.files import write_json, write_jsonl
 from toolkit.leaderboard import build_leaderboard, load_submissions, rank
-from toolkit.leaderboard.markdown import md_text
 from toolkit.leaderboard.ranking import Entry
 from toolkit.leaderboard.submissions import Submission
+from toolkit.markdown import md_text
 from toolkit.scoring.evaluate import evaluate_files
 
 runner = CliRunner()

@@ -1,29 +1,27 @@
 """The Markdown disagreement report: per document, what a reviewer should look at, with the text in context.
 
-User text goes into table cells: every Markdown-significant character is
-backslash-escaped (so ``|`` cannot split a cell and a backtick cannot open code)
-and line breaks become ``↵``; nothing is turned into HTML.
+User text goes into table cells through `toolkit.markdown.md_text` (HTML
+escaped, ``|`` and backticks cannot split a cell or open code) and line breaks
+become ``↵``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from toolkit.agreement.figures import headline
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
 from toolkit.agreement.records import CLAIM_ATTRIBUTES, ByDocument, Record, group_by_document
+from toolkit.markdown import md_text
 
 CONTEXT_CHARACTERS = 60
 NOT_MARKED = "—"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")  # what can open markup, a link, HTML or a new cell inside a line
 
 
 def escape_markdown(text: str) -> str:
-    """Text safe inside a Markdown table cell: punctuation escaped, line breaks shown as ``↵``."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"\s*\n\s*", " ↵ ", escaped).replace("\t", " ")
+    """Text safe inside a Markdown table cell, line breaks shown as ``↵``."""
+    return md_text(text, newline=" ↵ ")
 
 
 def in_context(text: str, start: int, end: int, width: int = CONTEXT_CHARACTERS) -> str:

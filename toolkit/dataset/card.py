@@ -21,6 +21,7 @@ from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import InputError
 from toolkit.files import write_text
 from toolkit.inventory import load_inventory
+from toolkit.markdown import md_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_AGREEMENT = Path("annotations/agreement.json")
@@ -241,6 +242,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
     )
+    environment.filters["md"] = md_text  # every string from a document or a record is user-supplied
     body = environment.get_template("card.md.j2").render(
         marker=BUILD_MARKER,
         pretty_name=PRETTY_NAME,

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS, LAYER_TABLES, NOT_SIGNIFICANT_NOTE, cell
 from toolkit.leaderboard.ranking import Leaderboard
-
-
-def md_text(value: str) -> str:
-    """Submission text made inert in a Markdown table cell: HTML escaped, pipes and Markdown marks escaped, one line."""
-    text = html.escape(re.sub(r"\s+", " ", str(value)).strip(), quote=False)
-    return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
+from toolkit.markdown import md_text
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
