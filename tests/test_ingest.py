@@ -201,3 +201,22 @@ def test_seed_article_is_ingested_in_the_repo():
     assert document["text"] == unicodedata.normalize("NFC", source).strip()
     assert document["source"].startswith("unknown") and document["license"] == "unknown"
     assert "published" not in document
+
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    """Atomic writes go through mkstemp (mode 0600); the final file gets a plain write's mode, or the one asked for."""
+    import os
+    import stat
+
+    from toolkit.files import atomic_writer, write_text
+
+    umask = os.umask(0o022)
+    try:
+        write_text(tmp_path / "public.md", "x")
+        with atomic_writer(tmp_path / "secret.json", permissions=0o600) as handle:
+            handle.write("{}")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "public.md").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "secret.json").stat().st_mode) == 0o600

@@ -89,12 +89,23 @@ def dumps_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextlib.contextmanager
-def atomic_writer(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """Open a temporary file beside ``path``; move it into place only if the block succeeds."""
+def atomic_writer(path: str | Path, mode: str = "w", permissions: int | None = None) -> Iterator[IO]:
+    """Open a temporary file beside ``path``; move it into place only if the block succeeds.
+
+    The file gets ``permissions`` when given (e.g. 0o600 for a secret), else what
+    a plain ``open`` would give (0o666 less the umask), not mkstemp's private 0o600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(descriptor, permissions if permissions is not None else 0o666 & ~_umask())
     try:
         encoding = None if "b" in mode else "utf-8"
         newline = None if "b" in mode else "\n"

@@ -77,8 +77,7 @@ def load_or_create_credentials(data_dir: Path) -> Credentials:
             raise InputError(f"{path}: unreadable credentials ({error}); expected the JSON file written by `toolkit studio`") from None
     credentials = Credentials.generate()
     Path(data_dir).mkdir(parents=True, exist_ok=True)
-    with atomic_writer(path) as handle:  # mkstemp creates the file with mode 0600
-        os.chmod(handle.fileno(), 0o600)
+    with atomic_writer(path, permissions=0o600) as handle:  # readable by the user only: it holds the password and key
         json.dump({"username": credentials.username, "password": credentials.password, "api_key": credentials.api_key}, handle, indent=2)
         handle.write("\n")
     return credentials
