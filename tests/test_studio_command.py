@@ -99,6 +99,14 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _stop_for_good(pid: int) -> None:
     """Teardown only: SIGTERM, then SIGKILL, a server the test left behind."""
     for signum in (signal.SIGTERM, signal.SIGKILL):
@@ -107,10 +115,10 @@ def _stop_for_good(pid: int) -> None:
         except ProcessLookupError:
             return
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if not Path(f"/proc/{pid}/environ").exists() or not Path(f"/proc/{pid}/environ").read_bytes():
-                return
+        while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
+        if not _alive(pid):
+            return
 
 
 # --- one `toolkit studio` run ---
@@ -357,7 +365,7 @@ def test_ctrl_c_stops_the_command_and_the_server(workspace, first_run, first_sto
     assert code == 0, first_run.output()
     assert len(servers_before) == 1
     assert first_run.stderr().rstrip().endswith("Label Studio stopped") and "Traceback" not in first_run.output()
-    assert _servers_of(workspace.data_dir) == [] and not Path(f"/proc/{servers_before[0]}").exists(), "the server PID is gone"
+    assert _servers_of(workspace.data_dir) == [] and not _alive(servers_before[0]), "the server PID is gone"
     assert _listeners(first_run.port) == {}
     assert workspace.credentials()["api_key"] not in first_run.output()
 
