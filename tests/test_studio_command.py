@@ -160,14 +160,14 @@ class StudioRun:
         self.ready_after = time.monotonic() - self.launched_at
         return self
 
-    def interrupt(self) -> int:
-        """What Ctrl-C in the terminal does: SIGINT to the command; its exit code."""
+    def interrupt(self, signum: int = signal.SIGINT) -> int:
+        """What Ctrl-C in the terminal does (SIGINT), or `kill` (SIGTERM), to the command; its exit code."""
         sent = time.monotonic()
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signum)
         try:
             code = self.process.wait(timeout=STOP_LIMIT)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"toolkit studio did not exit within {STOP_LIMIT:.0f} s of SIGINT:\n{self.output()}")
+            pytest.fail(f"toolkit studio did not exit within {STOP_LIMIT:.0f} s of signal {signum}:\n{self.output()}")
         self.stopped_after = time.monotonic() - sent
         return code
 
@@ -384,8 +384,9 @@ def test_second_run_reuses_the_data_dir(workspace, first_run, first_stop, second
     assert second_run.interrupt() == 0 and _servers_of(workspace.data_dir) == []
 
 
-def test_ctrl_c_while_starting_stops_the_server_too(workspace, first_stop, second_run):
-    """Ctrl-C during the (long) start: the server runs in its own session, so the command must stop it."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_while_starting_stops_the_server_too(workspace, first_stop, second_run, signum):
+    """Ctrl-C or kill during the (long) start: the server runs in its own session, so the command must stop it."""
     if second_run.process.poll() is None:  # run on its own (-k): stop the second run first
         assert second_run.interrupt() == 0
     run = workspace.launch()
@@ -395,6 +396,6 @@ def test_ctrl_c_while_starting_stops_the_server_too(workspace, first_stop, secon
         time.sleep(0.1)
     time.sleep(0.5)
     assert READY not in run.stderr(), "the interrupt must arrive while the server is still starting"
-    assert run.interrupt() == 130
+    assert run.interrupt(signum) == 130
     assert run.stderr().strip().splitlines()[-1] == "interrupted" and "Traceback" not in run.output()
     assert _servers_of(workspace.data_dir) == [] and _listeners(run.port) == {}

@@ -23,7 +23,7 @@ def studio(
 ) -> None:
     """Start Label Studio on 127.0.0.1 (telemetry off), create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
-    from toolkit.labelstudio.server import prepare_server
+    from toolkit.labelstudio.server import prepare_server, signals_interrupt
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
     if port is not None and not 1 <= port <= 65535:
@@ -32,7 +32,7 @@ def studio(
     inputs = load_inputs(options)  # bad input stops us before the server starts
     server = prepare_server(data_dir, port)
     echo_err(f"starting Label Studio on {server.url} (data in {server.data_dir}; a first start takes about a minute)…")
-    with server:
+    with signals_interrupt(), server:
         with progress_bar("importing") as progress:
             ready = prepare_project(server, inputs, progress)
         for line in login_lines(server, ready):

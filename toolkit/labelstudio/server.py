@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,19 +208,14 @@ class StudioServer:
         self.process = None
 
     def serve_until_interrupted(self) -> None:
-        """Block until Ctrl-C or SIGTERM (then return, the caller stops the server); an unexpected exit is an error."""
+        """Block until Ctrl-C or SIGTERM (then return, the caller stops the server); an unexpected exit is an error.
 
-        def interrupt(signum, frame):
-            raise KeyboardInterrupt
-
-        previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+        Run it inside `signals_interrupt` so that SIGTERM, and SIGINT in a backgrounded shell job, arrive here.
+        """
         try:
             code = self.process.wait()
         except KeyboardInterrupt:
             return
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
         raise ServerError(f"Label Studio exited unexpectedly with code {code}; see {self.log_path}")
 
     def __enter__(self) -> StudioServer:
@@ -227,6 +223,25 @@ class StudioServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM both raise KeyboardInterrupt while the block runs, so a server started in it is stopped, not orphaned.
+
+    A shell's background job ignores SIGINT and a service manager sends SIGTERM:
+    without this, either would leave the server (in its own session) running.
+    """
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def prepare_server(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -> StudioServer:
