@@ -1,4 +1,4 @@
-"""The vectorised entity scorer gives exactly the per-document Python scorer's counts."""
+"""The vectorised entity and claim scorers give exactly the per-document Python scorers' counts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from toolkit.scoring.columns import EntityColumns, score_entity_columns
+from toolkit.scoring.claims import score_claims
+from toolkit.scoring.columns import EntityColumns, score_claim_lists, score_entity_columns
 from toolkit.scoring.entities import WIDTH, score_entities
 
 N_LABELS = 4
@@ -82,3 +83,36 @@ def test_repeated_spans_and_empty_inputs_fall_back_or_give_zeros():
     empty = EntityColumns.from_documents([[], []])
     documents, labels = score_entity_columns(empty, empty, 2, N_LABELS)
     assert documents.shape == (2, WIDTH) and not documents.any() and not labels.any()
+
+
+def random_claims(rng: random.Random, n_documents: int) -> tuple[list[list[tuple]], list[list[tuple]]]:
+    """Long overlapping claims (several per document, shared boundaries), claimers as kinds or spans."""
+    golds, preds = [], []
+    for _ in range(n_documents):
+        gold = []
+        for _ in range(rng.randint(0, 4)):
+            start = rng.randrange(0, 40)
+            claimer = rng.choice(["author", "unnamed", ((0, 5),), ((0, 5), (30, 34))])
+            gold.append((start, start + rng.randint(3, 25), rng.randrange(3), claimer))
+        pred = []
+        for start, end, stance, _ in gold:
+            if rng.random() < 0.8:
+                pred.append((start + rng.randint(-3, 3) if start > 3 else start, end + rng.randint(-3, 6), rng.choice([stance, rng.randrange(3)]),
+                             rng.choice(["author", "unnamed", (1, 3), (31, 33), (20, 22)])))
+        for _ in range(rng.randint(0, 2)):
+            start = rng.randrange(0, 40)
+            pred.append((start, start + rng.randint(3, 25), rng.randrange(3), "author"))
+        rng.shuffle(pred)
+        golds.append(gold)
+        preds.append(pred)
+    return golds, preds
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.3, 0.9, 1.0])
+def test_vectorised_claims_equal_the_python_scorer(threshold):
+    rng = random.Random(int(threshold * 10))
+    golds, preds = random_claims(rng, 500)
+    vectorised = score_claim_lists(golds, preds, threshold, 3)
+    expected = np.array([score_claims(g, p, threshold, 3) for g, p in zip(golds, preds, strict=True)], dtype=np.int64)
+    assert np.array_equal(vectorised, expected)
+    assert expected[:, 1].sum() > 0 and expected[:, 0].sum() > 0 and expected[:, 5].sum() > 0  # overlap, strict and end-to-end matches occurred

@@ -118,6 +118,8 @@ BAD_INPUTS = [
     ("missing-stance", "annotation", edited(good_annotation, delitem(("claims", 0, "stance"))), 1, "claims[0].stance"),
     ("unknown-stance", "annotation", edited(good_annotation, setitem(("claims", 0, "stance"), "AGREE")), 1, "claims[0].stance"),
     ("negative-start", "annotation", edited(good_annotation, setitem(("entities", 0, "start"), -1)), 1, "entities[0].start"),
+    ("float-offset", "annotation", edited(good_annotation, setitem(("entities", 0, "start"), 0.0)), 1, "entities[0].start"),
+    ("prediction-float-offset", "prediction", edited(good_prediction, setitem(("claims", 0, "end"), 30.0)), 1, "claims[0].end"),
     ("start-wrong-type", "annotation", edited(good_annotation, setitem(("entities", 0, "start"), "0")), 1, "entities[0].start"),
     ("duplicate-span", "annotation", edited(good_annotation, lambda r: r["entities"].append({**r["entities"][0], "id": "e3"})), 1, "entities[2]"),
     ("duplicate-annotation-record", "annotation", line(good_annotation()) + line(good_annotation()), 2, "id"),

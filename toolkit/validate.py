@@ -114,6 +114,10 @@ def schema_findings(kind: str, record: Mapping[str, Any]) -> list[Finding]:
 def span_findings(item: Mapping[str, Any], prefix: str, text: str) -> Iterator[Finding]:
     """Offsets inside the text, end after start, and ``text`` equal to the slice when given."""
     start, end = item["start"], item["end"]
+    for name, value in (("start", start), ("end", end)):
+        if type(value) is not int:  # JSON Schema's "integer" admits 5.0; an offset must be written as 5
+            yield f"{prefix}.{name}", f"got {value!r} (expected an integer offset, written without a decimal point)"
+            return
     if end <= start:
         yield f"{prefix}.end", f"{end} is not after start {start} (expected end > start)"
         return

@@ -44,12 +44,9 @@ def eval_command(
     iou: float = typer.Option(0.5, "--iou", help="Character IoU at which a predicted claim matches a gold claim."),
     ignore_extra: bool = typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping."),
 ) -> None:
-    import gc
-
     from toolkit.scoring.evaluate import DEFAULT_SEED, evaluate_files
     from toolkit.scoring.formatting import FORMATTERS
 
-    gc.disable()  # one evaluation, then the process ends: the millions of acyclic spans need no cyclic collection at all
     formatter = _formatter(FORMATTERS, output_format)
     result = evaluate_files(predictions, gold, documents, split, iou=iou, bootstrap=bootstrap, seed=DEFAULT_SEED if seed is None else seed, ignore_extra=ignore_extra)
     write_output(formatter(result), out)
