@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ValidationError
+from toolkit.paths import DEFAULT_DOCUMENTS
 
-DEFAULT_DOCUMENTS = Path("annotations/documents.jsonl")
 OPTIONAL_FIELDS = ("title", "source", "url", "published", "license", "split")
 
 

@@ -34,10 +34,6 @@ class ValidationResult:
     truncated: bool = False
     ignored: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
 
 def detect_kind(record: Mapping[str, Any]) -> str:
     """Documents carry ``text``; annotation records ``text_sha256``; anything else is a prediction."""

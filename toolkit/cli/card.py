@@ -8,17 +8,18 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption
+from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_BUILD, DEFAULT_CARD, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
 
 
 @app.command()
 def card(
-    folder: Path = typer.Argument(Path("dist/voci"), help="A folder written by `toolkit build`."),
-    copy_to: Path = typer.Option(Path("DATASET_CARD.md"), "--card", help="Where to copy the card besides FOLDER/README.md."),
-    agreement: Path = typer.Option(Path("annotations/agreement.json"), "--agreement", help="Agreement figures (`toolkit agree --json`), quoted when the file exists."),
-    scores: Path = typer.Option(Path("annotations/baseline_scores.json"), "--scores", help="Baseline scores (`toolkit eval` JSON), quoted when the file exists."),
-    guidelines: Path = typer.Option(Path("docs/guidelines.md"), "--guidelines", help="Annotation guidelines the card points to."),
+    folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
+    copy_to: Path = typer.Option(DEFAULT_CARD, "--card", help="Where to copy the card besides FOLDER/README.md."),
+    agreement: Path = typer.Option(DEFAULT_AGREEMENT, "--agreement", help="Agreement figures (`toolkit agree --json`), quoted when the file exists."),
+    scores: Path = typer.Option(DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval` JSON), quoted when the file exists."),
+    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
     documents: Path = DocumentsOption,
-    gold: Path = typer.Option(Path("annotations/gold.jsonl"), "--gold", help="Gold file the folder was built from (named in the card)."),
+    gold: Path = typer.Option(DEFAULT_GOLD, "--gold", help="Gold file the folder was built from (named in the card)."),
 ) -> None:
     """Write FOLDER/README.md and the repo's DATASET_CARD.md from the template and the folder's parquet files."""
     from toolkit.dataset.build import is_build

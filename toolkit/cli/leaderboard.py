@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
+from toolkit.paths import DEFAULT_LEADERBOARD
 
 
 @app.command()
@@ -15,7 +16,7 @@ def leaderboard(
     gold: Path = typer.Option(..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build` (as in `toolkit eval`)."),
     documents: Path = typer.Option(None, "--documents", help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl)."),
     split: str = typer.Option(None, "--split", help="Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."),
-    out: Path = typer.Option(Path("dist/leaderboard"), "--out", help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into."),
+    out: Path = typer.Option(DEFAULT_LEADERBOARD, "--out", help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Resamples for 95% intervals and the paired test against the leader (0 = neither)."),
     seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: the scorer's fixed seed)."),
 ) -> None:

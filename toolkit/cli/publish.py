@@ -8,11 +8,12 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
+from toolkit.paths import DEFAULT_BUILD
 
 
 @app.command()
 def publish(
-    folder: Path = typer.Argument(Path("dist/voci"), help="A folder written by `toolkit build`."),
+    folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
     repo: str = typer.Option(..., "--repo", help="Dataset repo on the Hub, ORG/NAME (created if missing)."),
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the files (size, SHA-256) that would be uploaded; no token or network needed."),

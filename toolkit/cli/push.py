@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
+from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
@@ -16,7 +17,7 @@ def push(
     project: str = ProjectOption,
     predictions: Path = typer.Option(None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
     model_version: str = typer.Option(None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."),
-    guidelines: Path = typer.Option(Path("docs/guidelines.md"), "--guidelines", help="Guidelines shown to annotators when the project is created."),
+    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."),
     batch_size: int = typer.Option(1000, "--batch-size", help="Tasks per import request."),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,

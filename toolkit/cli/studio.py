@@ -9,6 +9,7 @@ import typer
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import ProjectOption
 from toolkit.documents import DEFAULT_DOCUMENTS
+from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
@@ -19,7 +20,7 @@ def studio(
     documents: Path = typer.Option(DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."),
     predictions: Path = typer.Option(None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
     model_version: str = typer.Option(None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."),
-    guidelines: Path = typer.Option(Path("docs/guidelines.md"), "--guidelines", help="Guidelines shown to annotators when the project is created."),
+    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."),
 ) -> None:
     """Start Label Studio on 127.0.0.1 (telemetry off), create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar

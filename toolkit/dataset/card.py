@@ -22,12 +22,9 @@ from toolkit.errors import InputError
 from toolkit.files import write_text
 from toolkit.inventory import load_inventory
 from toolkit.markdown import md_text
+from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-DEFAULT_AGREEMENT = Path("annotations/agreement.json")
-DEFAULT_SCORES = Path("annotations/baseline_scores.json")
-DEFAULT_GUIDELINES = Path("docs/guidelines.md")
-DEFAULT_CARD = Path("DATASET_CARD.md")
 PRETTY_NAME = "voci: who claims what in Italian news"
 LISTED_DOCUMENTS = 20
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
@@ -56,8 +53,8 @@ class CardInputs:
     agreement: Path = DEFAULT_AGREEMENT
     scores: Path = DEFAULT_SCORES
     guidelines: Path = DEFAULT_GUIDELINES
-    documents: Path = Path("annotations/documents.jsonl")
-    gold: Path = Path("annotations/gold.jsonl")
+    documents: Path = DEFAULT_DOCUMENTS
+    gold: Path = DEFAULT_GOLD
 
 
 @dataclass

@@ -22,6 +22,7 @@ from toolkit.errors import ConfigurationError, ConflictError, InputError, Server
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
 from toolkit.labelstudio.convert import ConversionResult, WrittenFiles, convert_tasks, write_converted
 from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
+from toolkit.paths import DEFAULT_GUIDELINES
 
 URL_VARIABLE = "LABEL_STUDIO_URL"
 KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
@@ -170,7 +171,7 @@ def push(
     title: str,
     documents: Mapping[str, Mapping[str, Any]],
     preannotations: Preannotations | None = None,
-    guidelines: Path = Path("docs/guidelines.md"),
+    guidelines: Path = DEFAULT_GUIDELINES,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], Progress] | None = None,
 ) -> PushReport:

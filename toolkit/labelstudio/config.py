@@ -22,8 +22,7 @@ from pathlib import Path
 
 from toolkit.errors import InputError
 from toolkit.inventory import ENTITY_CLAIMER, Inventory, Label, load_inventory
-
-DEFAULT_GUIDELINES = Path("docs/guidelines.md")
+from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from toolkit.documents import load_documents
 from toolkit.labelstudio.client import Connection, PushReport, connect, push
 from toolkit.labelstudio.server import StudioServer, credentials_path
 from toolkit.labelstudio.tasks import Preannotations, load_preannotations
+from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @dataclass
@@ -17,7 +18,7 @@ class StudioOptions:
     documents: Path
     predictions: Path | None = None
     model_version: str | None = None
-    guidelines: Path = Path("docs/guidelines.md")
+    guidelines: Path = DEFAULT_GUIDELINES
 
 
 @dataclass

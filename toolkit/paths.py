@@ -1,0 +1,14 @@
+"""Where the repository keeps each file by default: named once, used by the library and every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_DOCUMENTS = Path("annotations/documents.jsonl")
+DEFAULT_GOLD = Path("annotations/gold.jsonl")
+DEFAULT_AGREEMENT = Path("annotations/agreement.json")
+DEFAULT_SCORES = Path("annotations/baseline_scores.json")
+DEFAULT_GUIDELINES = Path("docs/guidelines.md")
+DEFAULT_CARD = Path("DATASET_CARD.md")
+DEFAULT_BUILD = Path("dist/voci")
+DEFAULT_LEADERBOARD = Path("dist/leaderboard")
