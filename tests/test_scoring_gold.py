@@ -85,3 +85,27 @@ def test_built_folder_reads_the_same_gold_as_the_jsonl(tmp_path):
     assert gold_hash(from_jsonl) == gold_hash(from_build)
     claimers = [claim[3] for claims in from_jsonl.claims for claim in claims if not isinstance(claim[3], str)]
     assert any(len(accepted) > 1 for accepted in claimers)  # some claimer was named again elsewhere (same label, same normalised text)
+
+
+def test_built_folder_with_a_missing_entity_list_is_refused(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+
+    from toolkit.dataset.build import build_dataset
+    from toolkit.dataset.card import CardInputs
+    from toolkit.errors import InputError
+
+    documents, records = random_corpus(random.Random(3), 5)
+    write_jsonl(tmp_path / "documents.jsonl", documents)
+    write_jsonl(tmp_path / "gold.jsonl", records)
+    build_dataset(tmp_path / "documents.jsonl", tmp_path / "gold.jsonl", tmp_path / "voci", ratios={"test": 1.0},
+                  card_inputs=CardInputs(agreement=tmp_path / "none", scores=tmp_path / "none", guidelines=tmp_path / "none"))
+    assert len(load_gold(tmp_path / "voci", split="test").ids) == 5
+    (path,) = (tmp_path / "voci" / "documents").glob("test-*.parquet")
+    table = pq.read_table(path)
+    entities = table.column("entities").to_pylist()
+    entities[2] = None
+    pq.write_table(table.set_column(table.schema.get_field_index("entities"), "entities", pa.array(entities, type=table.schema.field("entities").type)), path)
+    with pytest.raises(InputError, match="1 missing list.*entities"):
+        load_gold(tmp_path / "voci", split="test")

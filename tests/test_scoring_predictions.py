@@ -120,6 +120,17 @@ def duplicate(layer, change=None):
     return mutate
 
 
+def replace_item(layer, make):
+    def mutate(rng, records):
+        items = _items(records, layer)
+        if not items:
+            return False
+        record, index = rng.choice(items)
+        record[layer][index] = make(record[layer][index])
+        return True
+    return mutate
+
+
 def set_record(key, value):
     def mutate(rng, records):
         if not records:
@@ -170,6 +181,12 @@ MUTATIONS = {
     "entity score is a string": set_item("entities", "score", "0.5"),
     "entity extra key": set_item("entities", "kind", "PER"),
     "entity without label": drop_key("entities", "label"),
+    # three items, like a valid entity's three keys: the short way must not take the count of keys for the keys
+    "entity with three keys, one unknown": replace_item("entities", lambda item: {"start": item["start"], "end": item["end"], "kind": item["label"]}),
+    "entity with text instead of label": replace_item("entities", lambda item: {"start": item["start"], "end": item["end"], "text": "x"}),
+    "entity is a list of three": replace_item("entities", lambda item: [item["start"], item["end"], item["label"]]),
+    "entity is a three-letter string": replace_item("entities", lambda item: "PER"),
+    "entity is a number": replace_item("entities", lambda item: 3),
     "entity without start": drop_key("entities", "start"),
     "duplicate entity": duplicate("entities"),
     "duplicate entity with text": duplicate("entities", lambda item, text: item.update(text=text[item["start"]:item["end"]])),

@@ -30,7 +30,7 @@ from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.columns import EntityColumns, repeated
 
 RECORD_KEYS = frozenset({"id", "entities", "claims"})
-ENTITY_ALLOWED = frozenset({"start", "end", "label", "text", "score"})
+ENTITY_REQUIRED, ENTITY_ALLOWED = frozenset({"start", "end", "label"}), frozenset({"start", "end", "label", "text", "score"})
 CLAIM_REQUIRED, CLAIM_ALLOWED = frozenset({"start", "end", "stance", "claimer"}), frozenset({"start", "end", "stance", "claimer", "text", "score"})
 CLAIMER_REQUIRED, CLAIMER_ALLOWED = frozenset({"start", "end"}), frozenset({"start", "end", "text"})
 NUMBER_TYPES = frozenset({int, float})
@@ -161,16 +161,16 @@ def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary) -> 
     doc = np.repeat(np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists])
     if not flat:
         return EntityColumns.from_lists(doc, [], [], [])
-    if set(map(type, flat)) != {dict}:
-        raise _Unsure
-    keys = set(chain.from_iterable(flat))  # every key of every entity; a missing required key raises KeyError below
-    if not keys <= ENTITY_ALLOWED:
-        raise _Unsure
+    if set(map(len, flat)) != {3}:  # else every item has exactly the three keys read below (a non-dict fails there with a TypeError)
+        if set(map(type, flat)) != {dict}:
+            raise _Unsure
+        keys = set(chain.from_iterable(flat))  # every key of every entity; a missing required key raises KeyError below
+        if not keys <= ENTITY_ALLOWED:
+            raise _Unsure
+    else:
+        keys = ENTITY_REQUIRED
     start, end = _ints(list(map(itemgetter("start"), flat))), _ints(list(map(itemgetter("end"), flat)))
-    labels = list(map(vocabulary.label_index.get, map(itemgetter("label"), flat)))
-    if None in labels:
-        raise _Unsure
-    label = np.array(labels, dtype=np.int64)
+    label = np.fromiter(map(vocabulary.label_index.get, map(itemgetter("label"), flat)), dtype=np.int64, count=len(flat))  # an unknown label (None): TypeError
     if not ((start >= 0).all() and (end > start).all() and (end <= vocabulary.lengths[doc]).all()):
         raise _Unsure
     columns = EntityColumns(doc, start, end, label)
