@@ -13,6 +13,7 @@ and ``toolkit pull`` names the annotator by that user's email.
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass, field
 
 import pytest
@@ -45,7 +46,7 @@ class LabelStudioFixture:
         existing = [user for user in self.client.users.list() if user.email == email]
         if existing:
             return existing[0]
-        return self.client.users.create(email=email, username=email.split("@")[0], password="annotator-password-1")
+        return self.client.users.create(email=email, username=email.split("@")[0], password=secrets.token_urlsafe(16))
 
     def restart(self) -> None:
         """Start the same server again (same data dir, port and credentials) after a test stopped it."""

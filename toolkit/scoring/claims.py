@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from toolkit.scoring.matching import assign, overlap_components
+from toolkit.scoring.result import precision_recall_f1
 from toolkit.scoring.spans import iou
 
 # Per-document sufficient statistics of the claim layers, in this order, then the stance confusion matrix (gold row, predicted column).
@@ -92,14 +93,7 @@ def add_match(g_claim: tuple, p_claim: tuple, n_stances: int, counts) -> None:
 
 
 def _prf(tp: int, predicted: int, gold: int) -> dict:
-    return {
-        "true_positives": tp,
-        "predicted": predicted,
-        "gold": gold,
-        "precision": tp / predicted if predicted else None,
-        "recall": tp / gold if gold else None,
-        "f1": 2 * tp / (predicted + gold) if predicted + gold else None,
-    }
+    return {"true_positives": tp, "predicted": predicted, "gold": gold, **precision_recall_f1(tp, predicted, gold)}
 
 
 def stance_figures(confusion: Sequence[Sequence[int]], names: Sequence[str], polar: Sequence[str]) -> dict:

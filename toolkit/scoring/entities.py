@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from toolkit.scoring.matching import assign, overlap_components
+from toolkit.scoring.result import precision_recall_f1
 
 SCHEMES = ("strict", "exact", "partial", "ent_type")
 CATEGORIES = ("correct", "incorrect", "partial", "missed", "spurious")
@@ -101,12 +102,7 @@ def score_component(golds: Sequence[tuple], preds: Sequence[tuple], counts: list
 
 
 def scheme_figures(scheme: str, counts: Sequence[int]) -> dict:
-    """The ten figures of one scheme from its five counts; ``None`` where a denominator is zero.
-
-    F1 is ``2·credit / (possible + actual)``: the harmonic mean of precision and
-    recall when both exist, 0 when a system predicts only wrong spans, and
-    ``None`` only when there is neither gold nor prediction.
-    """
+    """The ten figures of one scheme from its five counts (credit = correct, plus half the partials where they count)."""
     correct, incorrect, partial, missed, spurious = (int(value) for value in counts)
     possible = correct + incorrect + partial + missed
     actual = correct + incorrect + partial + spurious
@@ -119,9 +115,7 @@ def scheme_figures(scheme: str, counts: Sequence[int]) -> dict:
         "spurious": spurious,
         "possible": possible,
         "actual": actual,
-        "precision": credit / actual if actual else None,
-        "recall": credit / possible if possible else None,
-        "f1": 2 * credit / (possible + actual) if possible + actual else None,
+        **precision_recall_f1(credit, actual, possible),
     }
 
 
