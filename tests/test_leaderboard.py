@@ -292,3 +292,13 @@ def test_ranking_on_one_split_scores_only_that_split(tmp_path):
     assert ranked[0] == ("Good on test", 1, 1.0)
     assert ranked[1][0] == "Good on train" and ranked[1][1] == 1 and ranked[1][2] == 0.0
     assert board["settings"]["split"] == "test"
+
+
+def test_gold_is_read_once_for_all_submissions(world, monkeypatch):
+    from toolkit.scoring import evaluate as module
+
+    reads = []
+    original = module._gold_from_jsonl
+    monkeypatch.setattr(module, "_gold_from_jsonl", lambda *args: reads.append(args) or original(*args))
+    board, _ = _board(world)
+    assert len(board.entries) == 5 and len(reads) == 1

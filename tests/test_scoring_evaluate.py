@@ -241,3 +241,24 @@ def test_compare_files(corpus):
     assert strict["p_value"] is None and strict["seed"] == DEFAULT_SEED  # one document: no variation to judge a difference by
     assert comparison["figures"]["claims.overlap.f1"]["p_value"] == 1.0  # identical claims
     assert set(comparison["figures"]) == {"entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall"}
+
+
+def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
+    """Scoring many systems (the leaderboard) loads the gold once; the figures and signatures are the same as from the files."""
+    from toolkit.scoring import evaluate as module
+
+    golds = {doc_id: (TEXT, [entity(TEXT, "e1", "Roma", "GPE")], []) for doc_id in ("a", "b")}
+    documents, gold = write_corpus(tmp_path, golds, splits={"a": "test", "b": "train"})
+    good = write_predictions(tmp_path / "good.jsonl", [{"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}, {"id": "b", "entities": []}])
+    empty = write_predictions(tmp_path / "empty.jsonl", [{"id": "a", "entities": []}])
+    loaded = module.load_gold(gold, documents, split="test")
+    reads = []
+    monkeypatch.setattr(module, "_gold_from_jsonl", lambda *args: reads.append(args))
+    assert module.load_gold(loaded) is loaded and reads == []
+    monkeypatch.undo()
+    from_files = evaluate_files(good, gold, documents, split="test", ignore_extra=True).to_dict()
+    assert evaluate_files(good, loaded, ignore_extra=True).to_dict() == from_files
+    assert "|split:test|" in from_files["signature"]
+    compared = compare_files(good, empty, loaded, resamples=50, ignore_extra=True)
+    assert compared == compare_files(good, empty, gold, documents, split="test", resamples=50, ignore_extra=True)
+    assert "|split:test|" in compared["signature"]

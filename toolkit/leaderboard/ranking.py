@@ -100,13 +100,13 @@ def build_ranking(
     report = progress or (lambda message: None)
     submissions, skipped = load_submissions(submissions_dir)
     outside_split_ok = split is not None  # ranking on one split: predictions for the other splits' documents are expected, not errors
-    load_gold(gold, documents, split)  # a bad gold stops the run here; past this point an error is the submission's
+    gold_set = load_gold(gold, documents, split)  # read once; a bad gold stops the run here, past this point an error is the submission's
     for item in skipped:
         report(f"skipped {printable(item.folder)}: {printable(item.reason)}")
     entries = []
     for submission in submissions:
         try:
-            result = evaluate_files(submission.predictions, gold, documents, split=split, bootstrap=bootstrap, seed=seed, ignore_extra=outside_split_ok)
+            result = evaluate_files(submission.predictions, gold_set, bootstrap=bootstrap, seed=seed, ignore_extra=outside_split_ok)
         except ToolkitError as error:
             skipped.append(Skipped(submission.folder, _error_text(error)))
             report(f"skipped {printable(submission.folder)}: {printable(_error_text(error))}")
@@ -120,8 +120,8 @@ def build_ranking(
             if entry.overall is None:
                 continue
             comparison = compare_files(
-                leader.submission.predictions, entry.submission.predictions, gold, documents,
-                split=split, resamples=bootstrap, seed=seed, ignore_extra=outside_split_ok,
+                leader.submission.predictions, entry.submission.predictions, gold_set,
+                resamples=bootstrap, seed=seed, ignore_extra=outside_split_ok,
             )
             entry.versus_leader = comparison["figures"]["overall"]
     settings = {

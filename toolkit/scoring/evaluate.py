@@ -196,8 +196,14 @@ def _built_claims(column, entities: EntityColumns, entity_ids: _Strings, documen
     return claims
 
 
-def load_gold(gold: Path, documents: Path | None = None, split: str | None = None) -> Gold:
-    """Gold from an annotation JSONL (+ documents) or from a folder built by ``toolkit build``."""
+def load_gold(gold: Path | Gold, documents: Path | None = None, split: str | None = None) -> Gold:
+    """Gold from an annotation JSONL (+ documents) or from a folder built by ``toolkit build``.
+
+    A `Gold` already loaded is returned as it is, so a caller scoring many
+    systems (the leaderboard) reads and validates the gold once.
+    """
+    if isinstance(gold, Gold):
+        return gold
     gold = Path(gold)
     with paused_gc():
         if gold.is_dir():
@@ -422,7 +428,7 @@ def _check_settings(iou: float, resamples: int) -> None:
 
 def evaluate_files(
     predictions: Path,
-    gold: Path,
+    gold: Path | Gold,
     documents: Path | None = None,
     split: str | None = None,
     iou: float = DEFAULT_IOU,
@@ -436,13 +442,13 @@ def evaluate_files(
         return _evaluate(Path(predictions), gold, documents, split, iou, bootstrap, seed, ignore_extra)
 
 
-def _evaluate(predictions: Path, gold: Path, documents: Path | None, split: str | None, iou: float, bootstrap: int, seed: int, ignore_extra: bool) -> EvalResult:
+def _evaluate(predictions: Path, gold: Path | Gold, documents: Path | None, split: str | None, iou: float, bootstrap: int, seed: int, ignore_extra: bool) -> EvalResult:
     gold_set = load_gold(gold, documents, split)
     predicted = read_predictions(predictions, gold_set, ignore_extra)
     return result_from(score(gold_set, predicted, iou), gold_set, predicted.extra, iou, bootstrap, seed)
 
 
-def _score_both(a: Path, b: Path, gold: Path, documents: Path | None, split: str | None, iou: float, ignore_extra: bool) -> tuple[Gold, list[Scored]]:
+def _score_both(a: Path, b: Path, gold: Path | Gold, documents: Path | None, split: str | None, iou: float, ignore_extra: bool) -> tuple[Gold, list[Scored]]:
     gold_set = load_gold(gold, documents, split)
     digest = gold_hash(gold_set)
     return gold_set, [score(gold_set, read_predictions(path, gold_set, ignore_extra), iou, digest) for path in (a, b)]
@@ -451,7 +457,7 @@ def _score_both(a: Path, b: Path, gold: Path, documents: Path | None, split: str
 def compare_files(
     a: Path,
     b: Path,
-    gold: Path,
+    gold: Path | Gold,
     documents: Path | None = None,
     split: str | None = None,
     iou: float = DEFAULT_IOU,
@@ -475,5 +481,5 @@ def compare_files(
     for name, system in (("a", scored[0]), ("b", scored[1])):
         if overall_figure({key: figures[key][name] for key in HEADLINE_FIGURES[:3]}, system.layers)[0] is None:
             figures["overall"].update({name: None, "difference": None, "p_value": None})
-    signature = make_signature(gold_set.name, scored[0].gold_hash, split, len(scored[0].ids), iou, MATCHING_RULE, resamples, seed)
+    signature = make_signature(gold_set.name, scored[0].gold_hash, gold_set.split, len(scored[0].ids), iou, MATCHING_RULE, resamples, seed)
     return {"signature": signature, "a": str(a), "b": str(b), "figures": figures}
