@@ -149,7 +149,9 @@ def test_rebuild_is_byte_identical(corpus, tmp_path):
         return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
     assert files(first) == files(second)
-    assert set(files(second)) == {"README.md", *(f"{config}/{split}-00000-of-00001.parquet" for config in CONFIG_FEATURES for split in ("train", "validation", "test"))}
+    splits = ("train", "validation", "test")
+    parquet = {f"{config}/{split}-00000-of-00001.parquet" for config in CONFIG_FEATURES for split in splits}
+    assert set(files(second)) == {"README.md", *parquet, *(f"scoring/{split}.npz" for split in splits)}
     assert (tmp_path / "voci-CARD.md").read_bytes() == (second / "README.md").read_bytes()
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]  # no staging folder left
 

@@ -36,7 +36,8 @@ def test_dry_run_lists_every_file_with_size_and_hash(folder, monkeypatch):
     result = runner.invoke(app, ["publish", str(folder), "--repo", "voci-org/voci", "--dry-run"])
     assert result.exit_code == 0, result.output
     listed = [line.split() for line in result.stdout.strip().splitlines()]
-    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    files = sorted(path for path in folder.rglob("*") if path.is_file() and path.parent.name != "scoring")
+    assert list((folder / "scoring").glob("*.npz"))  # the gold compiled for the local scorer is not uploaded
     assert [row[2] for row in listed] == [path.relative_to(folder).as_posix() for path in files]
     for (size, digest, _), path in zip(listed, files, strict=True):
         assert int(size) == path.stat().st_size and digest == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -7,8 +7,9 @@ import random
 from toolkit.documents import make_document
 from toolkit.files import write_jsonl
 from toolkit.inventory import load_inventory
+from toolkit.scoring import compiled as compiled_module
 from toolkit.scoring.columns import EntityColumns
-from toolkit.scoring.evaluate import Gold, gold_hash, load_gold
+from toolkit.scoring.evaluate import Gold, gold_from_parquet, gold_hash, load_gold
 from toolkit.scoring.signature import content_hash
 
 INVENTORY = load_inventory()
@@ -68,21 +69,31 @@ def by_document(gold: Gold) -> dict:
     return {doc_id: (sorted(spans), sorted(claims, key=repr)) for doc_id, spans, claims in zip(gold.ids, entities, gold.claims, strict=True)}
 
 
-def test_built_folder_reads_the_same_gold_as_the_jsonl(tmp_path):
+def build_random(tmp_path, seed: int, n_documents: int, shuffle: bool = False):
+    """``toolkit build`` of a random corpus into ``tmp_path/voci``, every document in the test split."""
     from toolkit.dataset.build import build_dataset
     from toolkit.dataset.card import CardInputs
 
-    documents, records = random_corpus(random.Random(8), 60)
-    rng = random.Random(9)
-    rng.shuffle(records)  # the gold file in another order than the documents: alignment is by id
+    documents, records = random_corpus(random.Random(seed), n_documents)
+    if shuffle:
+        random.Random(seed + 1).shuffle(records)  # the gold file in another order than the documents: alignment is by id
     write_jsonl(tmp_path / "documents.jsonl", documents)
     write_jsonl(tmp_path / "gold.jsonl", records)
     build_dataset(tmp_path / "documents.jsonl", tmp_path / "gold.jsonl", tmp_path / "voci", ratios={"test": 1.0},
                   card_inputs=CardInputs(agreement=tmp_path / "none", scores=tmp_path / "none", guidelines=tmp_path / "none"))
+    return tmp_path / "voci"
+
+
+def test_built_folder_reads_the_same_gold_as_the_jsonl(tmp_path):
+    folder = build_random(tmp_path, 8, 60, shuffle=True)
     from_jsonl = load_gold(tmp_path / "gold.jsonl", tmp_path / "documents.jsonl", split="test")
-    from_build = load_gold(tmp_path / "voci", split="test")
-    assert by_document(from_jsonl) == by_document(from_build)
-    assert gold_hash(from_jsonl) == gold_hash(from_build)
+    compiled = load_gold(folder, split="test")
+    from_parquet = gold_from_parquet(folder, "test")
+    assert compiled.digest is not None and from_parquet.digest is None  # the first came from scoring/test.npz
+    assert by_document(from_jsonl) == by_document(compiled) == by_document(from_parquet)
+    assert gold_hash(from_jsonl) == gold_hash(from_parquet) == gold_hash(compiled) == compiled.digest
+    assert compiled.ids == from_parquet.ids and dict(compiled.documents) == from_parquet.documents
+    assert compiled.text_lengths().tolist() == [len(from_jsonl.documents[doc_id]["text"]) for doc_id in compiled.ids]
     claimers = [claim[3] for claims in from_jsonl.claims for claim in claims if not isinstance(claim[3], str)]
     assert any(len(accepted) > 1 for accepted in claimers)  # some claimer was named again elsewhere (same label, same normalised text)
 
@@ -92,15 +103,9 @@ def test_built_folder_with_a_missing_entity_list_is_refused(tmp_path):
     import pyarrow.parquet as pq
     import pytest
 
-    from toolkit.dataset.build import build_dataset
-    from toolkit.dataset.card import CardInputs
     from toolkit.errors import InputError
 
-    documents, records = random_corpus(random.Random(3), 5)
-    write_jsonl(tmp_path / "documents.jsonl", documents)
-    write_jsonl(tmp_path / "gold.jsonl", records)
-    build_dataset(tmp_path / "documents.jsonl", tmp_path / "gold.jsonl", tmp_path / "voci", ratios={"test": 1.0},
-                  card_inputs=CardInputs(agreement=tmp_path / "none", scores=tmp_path / "none", guidelines=tmp_path / "none"))
+    build_random(tmp_path, 3, 5)
     assert len(load_gold(tmp_path / "voci", split="test").ids) == 5
     (path,) = (tmp_path / "voci" / "documents").glob("test-*.parquet")
     table = pq.read_table(path)
@@ -109,3 +114,27 @@ def test_built_folder_with_a_missing_entity_list_is_refused(tmp_path):
     pq.write_table(table.set_column(table.schema.get_field_index("entities"), "entities", pa.array(entities, type=table.schema.field("entities").type)), path)
     with pytest.raises(InputError, match="1 missing list.*entities"):
         load_gold(tmp_path / "voci", split="test")
+
+
+def test_a_stale_or_damaged_compiled_gold_is_not_used(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    folder = build_random(tmp_path, 5, 12)
+    path = compiled_module.compiled_path(folder, "test")
+    original = path.read_bytes()
+    digest = compiled_module.read_compiled(folder, "test")["digest"]
+    assert compiled_module.read_compiled(folder, None) is None  # compiled per split only
+    path.write_bytes(original[: len(original) // 2])
+    assert compiled_module.read_compiled(folder, "test") is None
+    path.write_bytes(original)
+    monkeypatch.setattr(compiled_module, "SCORER_VERSION", "0.0")  # written by another scorer
+    assert compiled_module.read_compiled(folder, "test") is None
+    monkeypatch.undo()
+    assert compiled_module.read_compiled(folder, "test") is not None
+
+    (parquet,) = (folder / "documents").glob("test-*.parquet")  # the split rewritten after the build: its parquet file decides
+    table = pq.read_table(parquet)
+    pq.write_table(table.slice(1), parquet)
+    gold = load_gold(folder, split="test")
+    assert gold.digest is None and gold.ids == table.column("id").to_pylist()[1:]
+    assert gold_hash(gold) == gold_hash(gold_from_parquet(folder, "test")) != digest

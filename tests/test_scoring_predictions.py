@@ -234,7 +234,7 @@ ACCEPTED_BY_THE_VALIDATOR_ONLY = {"NaN score"}
 
 def read_both(path, gold, ignore_extra=False):
     """``(short way or None, problems of the validator, predictions read the long way or None)``."""
-    fast = read_fast(path, [gold.documents[doc_id]["text"] for doc_id in gold.ids], gold.position, ignore_extra)
+    fast = read_fast(path, gold.texts(), gold.text_lengths(), gold.position, ignore_extra)
     try:
         records, extra = load_predictions(path, gold, ignore_extra)
     except ValidationError as error:

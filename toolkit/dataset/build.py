@@ -143,6 +143,7 @@ def build_dataset(
 ) -> BuildReport:
     """Validate the inputs, write every config's parquet files and the card, then move the folder into place."""
     from toolkit.dataset.card import CardInputs, write_card
+    from toolkit.scoring.evaluate import compile_gold
 
     if batch_size < 1:
         raise InputError(f"--batch-size: {batch_size} (expected a positive number of documents)")
@@ -175,6 +176,8 @@ def build_dataset(
         report.rows = {config: counts for config, counts in writers.rows.items() if counts}
         if not report.documents:
             raise InputError(f"{gold_path}: no gold record matches a document of {documents_path} (expected at least one annotated document)")
+        for split in report.rows["documents"]:
+            compile_gold(staging, split)
         write_card(staging, card_inputs or CardInputs())
         _move_into_place(staging, out)
     except BaseException:

@@ -8,7 +8,6 @@ built and tested.  The token comes from ``HF_TOKEN`` and is never printed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import os
 import re
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ConfigurationError, InputError, ServerError
+from toolkit.files import file_sha256
+from toolkit.scoring.compiled import COMPILED_FOLDER
 
 TOKEN_VARIABLE = "HF_TOKEN"
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -29,12 +30,9 @@ class UploadFile:
     sha256: str
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _local_only(relative: Path) -> bool:
+    """The gold compiled for the local scorer (`toolkit.scoring.compiled`): derived, not part of the published dataset."""
+    return relative.parts[0] == COMPILED_FOLDER
 
 
 def check_repo_id(repo: str) -> str:
@@ -59,8 +57,8 @@ def upload_plan(folder: Path) -> list[UploadFile]:
         missing, unlisted = sorted(listed - present), sorted(present - listed)
         difference = f"missing: {', '.join(missing) or 'none'}; not in the card: {', '.join(unlisted) or 'none'}"
         raise InputError(f"{folder}: data files do not match the card ({difference}); rebuild with `toolkit build`")
-    files = sorted(path for path in folder.rglob("*") if path.is_file())
-    return [UploadFile(path.relative_to(folder).as_posix(), path.stat().st_size, _sha256(path)) for path in files]
+    files = sorted(path for path in folder.rglob("*") if path.is_file() and not _local_only(path.relative_to(folder)))
+    return [UploadFile(path.relative_to(folder).as_posix(), path.stat().st_size, file_sha256(path)) for path in files]
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
@@ -88,7 +86,10 @@ def publish(folder: Path, repo: str, token: str | None, private: bool = False, e
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None, token=token)
     try:
         api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
-        commit = api.upload_folder(repo_id=repo, repo_type="dataset", folder_path=str(folder), commit_message=f"voci: upload {len(plan)} files built by toolkit build")
+        commit = api.upload_folder(
+            repo_id=repo, repo_type="dataset", folder_path=str(folder), ignore_patterns=[f"{COMPILED_FOLDER}/*"],
+            commit_message=f"voci: upload {len(plan)} files built by toolkit build",
+        )
     except HfHubHTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
         raise ServerError(f"the Hugging Face Hub refused the upload to {repo} (HTTP {status}); check that {TOKEN_VARIABLE} is a write token for that namespace") from None

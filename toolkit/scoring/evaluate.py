@@ -21,6 +21,7 @@ from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 from toolkit.scoring.claims import END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, claim_figures, gold_claimer, normalise_mention
 from toolkit.scoring.columns import KEY_LIMIT, EntityColumns, score_claim_lists, score_entity_columns
+from toolkit.scoring.compiled import read_compiled, split_files, write_compiled
 from toolkit.scoring.entities import WIDTH, entity_figures
 from toolkit.scoring.matching import MATCHING_RULE
 from toolkit.scoring.predictions import Predictions, from_records, paused_gc, read_fast
@@ -43,10 +44,32 @@ class Gold:
     ids: list[str]
     entities: EntityColumns  # (start, end, label index) of every gold entity, by document index
     claims: list[list[tuple]]  # per document: (start, end, stance index, claimer), see `toolkit.scoring.claims`
+    lengths: np.ndarray | None = None  # text lengths in code points, by document index, when known without the texts
+    digest: str | None = None  # `gold_hash`, when compiled at build time
 
     @property
     def position(self) -> dict[str, int]:
         return {doc_id: index for index, doc_id in enumerate(self.ids)}
+
+    def text_lengths(self) -> np.ndarray:
+        if self.lengths is None:
+            self.lengths = np.array([len(self.documents[doc_id]["text"]) for doc_id in self.ids], dtype=np.int64)
+        return self.lengths
+
+    def texts(self) -> Sequence[str]:
+        """The texts by document index, read only when indexed (a compiled gold decodes them on first use)."""
+        return _Texts(self)
+
+
+class _Texts(Sequence):
+    def __init__(self, gold: Gold):
+        self.gold = gold
+
+    def __getitem__(self, index):
+        return self.gold.documents[self.gold.ids[index]]["text"]
+
+    def __len__(self) -> int:
+        return len(self.gold.ids)
 
 
 # ---------------------------------------------------------------- loading gold
@@ -73,11 +96,18 @@ def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gol
 
 
 def _gold_from_build(folder: Path, split: str | None) -> Gold:
+    """A split of a built dataset: compiled at build time (`toolkit.scoring.compiled`), else read from its parquet files."""
+    compiled = read_compiled(folder, split)
+    if compiled is None:
+        return gold_from_parquet(folder, split)
+    return Gold(folder.name, split, compiled.pop("documents"), compiled.pop("ids"), EntityColumns(*compiled.pop("entities")), **compiled)
+
+
+def gold_from_parquet(folder: Path, split: str | None) -> Gold:
     """Read ``documents/<split>-*.parquet`` of a built dataset as flat columns (validated when it was built: not again)."""
     import pyarrow.parquet as pq
 
-    pattern = f"{split}-*.parquet" if split else "*.parquet"
-    files = sorted((folder / "documents").glob(pattern))
+    files = split_files(folder, split)
     if not files:
         available = sorted({path.name.split("-")[0] for path in (folder / "documents").glob("*.parquet")})
         wanted = f"split {split!r}" if split else "any split"
@@ -98,6 +128,12 @@ def _gold_from_build(folder: Path, split: str | None) -> Gold:
         claims += _built_claims(table.column("claims").combine_chunks(), file_entities, entity_ids, list(documents.values())[first:], first)
     merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities]) for name in ("doc", "start", "end", "label")))
     return Gold(folder.name, split, documents, list(documents), merged, claims)
+
+
+def compile_gold(folder: Path, split: str) -> Path:
+    """Write ``scoring/<split>.npz`` of a built folder from its parquet files (`toolkit build` does, for every split)."""
+    gold = gold_from_parquet(folder, split)
+    return write_compiled(folder, split, gold, gold_hash(gold))
 
 
 BUILT_COLUMNS = [  # only the fields scored (not the item texts): less to decompress
@@ -228,7 +264,7 @@ def read_predictions(path: Path, gold: Gold, ignore_extra: bool = False) -> Pred
     """A predictions file as columns: the short way when every check passes, else validated by `load_predictions`."""
     position = gold.position
     with paused_gc():
-        fast = read_fast(Path(path), [gold.documents[doc_id]["text"] for doc_id in gold.ids], position, ignore_extra)
+        fast = read_fast(Path(path), gold.texts(), gold.text_lengths(), position, ignore_extra)
         if fast is not None:
             return fast
         records, extra = load_predictions(Path(path), gold, ignore_extra)
@@ -336,7 +372,8 @@ def score(gold: Gold, predictions: Predictions, iou: float = DEFAULT_IOU, digest
     entity_stats, label_stats = score_entity_columns(gold.entities, predictions.entities, len(gold.ids), len(inventory.entity_names))
     claim_stats = score_claim_lists(gold.claims, predictions.claims, iou, n_stances)
     missing = [doc_id for index, doc_id in enumerate(gold.ids) if index not in predictions.present]
-    return Scored(list(gold.ids), np.hstack([entity_stats, claim_stats]), label_stats.ravel().tolist(), digest or gold_hash(gold), predictions.layers, missing)
+    digest = digest or gold.digest or gold_hash(gold)
+    return Scored(list(gold.ids), np.hstack([entity_stats, claim_stats]), label_stats.ravel().tolist(), digest, predictions.layers, missing)
 
 
 def headline(sums):
@@ -450,7 +487,7 @@ def _evaluate(predictions: Path, gold: Path | Gold, documents: Path | None, spli
 
 def _score_both(a: Path, b: Path, gold: Path | Gold, documents: Path | None, split: str | None, iou: float, ignore_extra: bool) -> tuple[Gold, list[Scored]]:
     gold_set = load_gold(gold, documents, split)
-    digest = gold_hash(gold_set)
+    digest = gold_set.digest or gold_hash(gold_set)
     return gold_set, [score(gold_set, read_predictions(path, gold_set, ignore_extra), iou, digest) for path in (a, b)]
 
 

@@ -1,11 +1,12 @@
 """Prediction records as the scorer needs them: flat entity columns and claim tuples per gold document.
 
 Nearly every submitted file is valid, so it is first read the short way:
-orjson, then a yes/no check over flat lists (types, keys, labels, offsets,
-``text`` slices, duplicates) that builds the columns directly.  That check is
+msgspec decodes each line into typed records (types, keys, label, stance and
+claimer names checked in C), then a yes/no check over flat arrays (offsets,
+``text`` slices, duplicates, ids) builds the columns directly.  That check is
 at least as strict as `toolkit.validate.validate_file` (a record it accepts,
-the validator accepts); whenever anything looks off (a line orjson cannot
-read, a float where an integer is expected, an unknown label, an offset past
+the validator accepts); whenever anything looks off (a line that does not
+decode, a float where an integer is expected, an unknown label, an offset past
 the end, a duplicate, an unknown id...) it gives up and the file goes through
 `validate_file`, which reports every problem by file, line and field.  So the
 messages never change; only valid files take the short way.
@@ -14,13 +15,14 @@ messages never change; only valid files take the short way.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -29,13 +31,8 @@ from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.columns import EntityColumns, repeated
 
-RECORD_KEYS = frozenset({"id", "entities", "claims"})
-ENTITY_REQUIRED, ENTITY_ALLOWED = frozenset({"start", "end", "label"}), frozenset({"start", "end", "label", "text", "score"})
-CLAIM_REQUIRED, CLAIM_ALLOWED = frozenset({"start", "end", "stance", "claimer"}), frozenset({"start", "end", "stance", "claimer", "text", "score"})
-CLAIMER_REQUIRED, CLAIMER_ALLOWED = frozenset({"start", "end"}), frozenset({"start", "end", "text"})
-NUMBER_TYPES = frozenset({int, float})
 LAYERS = ("entities", "claims")
-CHUNK = 2000  # lines parsed and checked at a time
+CHUNK = 2000  # lines decoded and checked at a time
 
 
 @dataclass
@@ -65,11 +62,14 @@ class _Unsure(Exception):
     """The short way does not vouch for this file: let the full validator look at it."""
 
 
-def read_fast(path: Path, texts: Sequence[str], position: Mapping[str, int], ignore_extra: bool) -> Predictions | None:
-    """The predictions of a file that passes every check, or ``None`` (then `validate_file` must explain)."""
+def read_fast(path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mapping[str, int], ignore_extra: bool) -> Predictions | None:
+    """The predictions of a file that passes every check, or ``None`` (then `validate_file` must explain).
+
+    ``texts`` is indexed only to compare a ``text`` field; ``lengths`` bound every offset.
+    """
     try:
-        return _read(Path(path), texts, position, ignore_extra)
-    except (_Unsure, KeyError, TypeError, OverflowError):  # a missing key, an unhashable label or stance, an offset beyond int64
+        return _read(Path(path), texts, lengths, position, ignore_extra)
+    except (_Unsure, OverflowError):  # OverflowError: an offset beyond int64
         return None
 
 
@@ -90,134 +90,141 @@ class _Vocabulary:
 
     texts: Sequence[str]
     lengths: np.ndarray
-    position: Mapping[str, int]
+    length_list: list[int]
     label_index: dict[str, int]
-    stance_index: dict[str, int]
     keywords: dict[str, str]
+    any_text: bool  # some line has a "text" key: only then are texts compared (and, from a compiled gold, decoded)
 
 
-def _read(path: Path, texts: Sequence[str], position: Mapping[str, int], ignore_extra: bool) -> Predictions:
-    """Parsed and checked ``CHUNK`` lines at a time, so the parsed objects of a chunk are freed before the next (less memory, faster)."""
-    import orjson
+@functools.cache
+def _record_decoder():
+    """A msgspec decoder of one prediction record: the schema's types, keys and label/stance/claimer names, checked in C.
+
+    Anything else (a float or bool offset, ``null``, an unknown key or label, an
+    integer beyond 64 bits) fails the decoding and sends the file to the validator.
+    """
+    import msgspec
 
     inventory = load_inventory()
+    unset = msgspec.UnsetType
+
+    def struct(name: str, fields: list[tuple], optional: tuple[tuple, ...] = ()):
+        return msgspec.defstruct(name, fields + [(field, kind | unset, msgspec.UNSET) for field, kind in optional], forbid_unknown_fields=True)
+
+    span = struct("ClaimerSpan", [("start", int), ("end", int)], (("text", str),))
+    entity = struct("Entity", [("start", int), ("end", int), ("label", Literal[tuple(inventory.entity_names)])], (("text", str), ("score", float)))
+    claimer = Literal[tuple(inventory.prediction_claimer_keywords)] | span
+    claim = struct("Claim", [("start", int), ("end", int), ("stance", Literal[tuple(inventory.stance_names)]), ("claimer", claimer)], (("text", str), ("score", float)))
+    record = struct("Record", [("id", str)], (("entities", list[entity]), ("claims", list[claim])))
+    return msgspec.json.Decoder(record), (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
+
+
+def _read(path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
+    """Decoded and checked ``CHUNK`` lines at a time, so the records of a chunk are freed before the next (less memory)."""
+    from msgspec import UNSET
+
+    decoder, errors = _record_decoder()
+    inventory = load_inventory()
+    lines = _lines(path)
     vocabulary = _Vocabulary(
-        texts, np.array([len(text) for text in texts], dtype=np.int64), position, {name: i for i, name in enumerate(inventory.entity_names)},
-        {name: i for i, name in enumerate(inventory.stance_names)}, inventory.prediction_claimer_keywords,
+        texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)},
+        inventory.prediction_claimer_keywords, any(b'"text"' in line for line in lines),
     )
+    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
     id_form = re.compile(ID_PATTERN)
     present: set[int] = set()
     extra: list[str] = []
     layers = set()
     entities: list[EntityColumns] = []
-    claims: list[list[tuple]] = [[] for _ in texts]
-    lines = _lines(path)
+    claims: list[list[tuple]] = [[] for _ in range(len(lengths))]
     for first in range(0, len(lines), CHUNK):
         entity_lists: list[tuple[int, list]] = []
-        try:
-            records = [orjson.loads(line) for line in lines[first:first + CHUNK]]
-        except orjson.JSONDecodeError:
-            raise _Unsure from None
+        records = []
+        for line in lines[first:first + CHUNK]:
+            try:
+                records.append(decoder.decode(line))
+            except errors:
+                if not ignore_extra:
+                    raise _Unsure from None
+                extra.append(_extra_id(line, position, errors))  # the validator skips such a record whatever else it holds
         for record in records:
-            if type(record) is not dict:
-                raise _Unsure
-            record_id = record.get("id")
-            if type(record_id) is not str:
-                raise _Unsure
-            index = position.get(record_id)
+            index = position.get(record.id)
             if index is None:
                 if not ignore_extra:
                     raise _Unsure
-                extra.append(record_id)
+                extra.append(record.id)
                 continue
-            if not record.keys() <= RECORD_KEYS or index in present or not id_form.search(record_id):
+            if index in present or not id_form.search(record.id):
                 raise _Unsure
             present.add(index)
-            if "entities" in record:
-                entity_lists.append((index, _layer(record, "entities", layers)))
-            if "claims" in record:
-                claims[index] = _claims(_layer(record, "claims", layers), texts[index], vocabulary)
-        entities.append(_entities(entity_lists, vocabulary))
+            if record.entities is not UNSET:
+                layers.add("entities")
+                entity_lists.append((index, record.entities))
+            if record.claims is not UNSET:
+                layers.add("claims")
+                claims[index] = _claims(record.claims, index, vocabulary, stance_index, UNSET)
+        entities.append(_entities(entity_lists, vocabulary, UNSET))
     merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities] or [np.zeros(0, np.int64)]) for name in ("doc", "start", "end", "label")))
     return Predictions(merged, claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
 
 
-def _layer(record: dict, layer: str, layers: set) -> list:
-    if type(record[layer]) is not list:
+def _extra_id(line: bytes, position: Mapping[str, int], errors: tuple) -> str:
+    """The id of a record that is not a valid prediction, when it names no gold document (else `_Unsure`)."""
+    import msgspec
+
+    try:
+        record_id = msgspec.json.decode(line, type=msgspec.defstruct("Identified", [("id", str)])).id
+    except errors:
+        raise _Unsure from None
+    if record_id in position:
         raise _Unsure
-    layers.add(layer)
-    return record[layer]
+    return record_id
 
 
-def _ints(values: list) -> np.ndarray:
-    if set(map(type, values)) - {int}:  # not a bool (an int in Python, not in JSON Schema), not a float
-        raise _Unsure
-    return np.array(values, dtype=np.int64)
-
-
-def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary) -> EntityColumns:
-    """Every entity of these records checked at once, over flat lists and arrays."""
+def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary, unset) -> EntityColumns:
+    """Every entity of these records checked at once, over flat lists and arrays (types and names are already checked)."""
     flat = list(chain.from_iterable(items for _, items in entity_lists))
     doc = np.repeat(np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists])
-    if not flat:
-        return EntityColumns.from_lists(doc, [], [], [])
-    if set(map(len, flat)) != {3}:  # else every item has exactly the three keys read below (a non-dict fails there with a TypeError)
-        if set(map(type, flat)) != {dict}:
-            raise _Unsure
-        keys = set(chain.from_iterable(flat))  # every key of every entity; a missing required key raises KeyError below
-        if not keys <= ENTITY_ALLOWED:
-            raise _Unsure
-    else:
-        keys = ENTITY_REQUIRED
-    start, end = _ints(list(map(itemgetter("start"), flat))), _ints(list(map(itemgetter("end"), flat)))
-    label = np.fromiter(map(vocabulary.label_index.get, map(itemgetter("label"), flat)), dtype=np.int64, count=len(flat))  # an unknown label (None): TypeError
+    start = np.array([item.start for item in flat], dtype=np.int64)  # beyond int64: OverflowError
+    end = np.array([item.end for item in flat], dtype=np.int64)
+    label = np.fromiter(map(vocabulary.label_index.__getitem__, [item.label for item in flat]), dtype=np.int64, count=len(flat))
     if not ((start >= 0).all() and (end > start).all() and (end <= vocabulary.lengths[doc]).all()):
         raise _Unsure
     columns = EntityColumns(doc, start, end, label)
     if repeated(columns, len(vocabulary.label_index)):
         raise _Unsure  # the same span and label twice in a record
-    if "score" in keys and set(type(item["score"]) for item in flat if "score" in item) - NUMBER_TYPES:
-        raise _Unsure
-    if "text" in keys:
-        for row in np.flatnonzero([("text" in item) for item in flat]).tolist():
-            s, e = int(start[row]), int(end[row])
-            if flat[row]["text"] != vocabulary.texts[int(doc[row])][s:e]:
+    if vocabulary.any_text:
+        for row, item in enumerate(flat):
+            if item.text is not unset and item.text != vocabulary.texts[int(doc[row])][item.start:item.end]:
                 raise _Unsure
     return columns
 
 
-def _span(item: Mapping, text: str) -> tuple[int, int]:
-    """``(start, end)`` of a claim or claimer span that lies in the text and matches its ``text`` when given."""
-    start, end = item["start"], item["end"]
-    if type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text):
+def _span(item, index: int, vocabulary: _Vocabulary, unset) -> tuple[int, int]:
+    """``(start, end)`` of a claim or claimer span that lies in text ``index`` and matches its ``text`` when given."""
+    start, end = item.start, item.end
+    if not 0 <= start < end <= vocabulary.length_list[index]:
         raise _Unsure
-    if "text" in item and item["text"] != text[start:end]:
+    if item.text is not unset and item.text != vocabulary.texts[index][start:end]:
         raise _Unsure
     return start, end
 
 
-def _claims(items: list, text: str, vocabulary: _Vocabulary) -> list[tuple]:
-    """The claims of one record (few per document: plain Python)."""
-    stance_index, keywords = vocabulary.stance_index, vocabulary.keywords
+def _claims(items: list, index: int, vocabulary: _Vocabulary, stance_index: Mapping[str, int], unset) -> list[tuple]:
+    """The claims of document ``index`` (few per document: plain Python)."""
+    keywords = vocabulary.keywords
     claims, seen = [], set()
     for claim in items:
-        if type(claim) is not dict or not CLAIM_REQUIRED <= claim.keys() <= CLAIM_ALLOWED:
-            raise _Unsure
-        start, end = _span(claim, text)
-        if "score" in claim and type(claim["score"]) not in NUMBER_TYPES:
-            raise _Unsure
-        stance = stance_index.get(claim["stance"])
-        claimer = claim["claimer"]
-        if type(claimer) is str and claimer in keywords:
+        start, end = _span(claim, index, vocabulary, unset)
+        claimer = claim.claimer
+        if type(claimer) is str:
             scored, identity = keywords[claimer], claimer
-        elif type(claimer) is dict and CLAIMER_REQUIRED <= claimer.keys() <= CLAIMER_ALLOWED:
-            scored = identity = _span(claimer, text)
         else:
-            raise _Unsure
-        if stance is None or (start, end, identity) in seen:
+            scored = identity = _span(claimer, index, vocabulary, unset)
+        if (start, end, identity) in seen:
             raise _Unsure
         seen.add((start, end, identity))
-        claims.append((start, end, stance, scored))
+        claims.append((start, end, stance_index[claim.stance], scored))
     return claims
 
 
