@@ -316,3 +316,12 @@ def test_invalid_file_messages_come_from_the_validator(tmp_path):
     with pytest.raises(ValidationError) as raised:
         read_predictions(path, gold)
     assert raised.value.lines()[0] == f"{path}:1: entities[0].start: got boolean True (expected integer)"
+
+
+@pytest.mark.parametrize("key", ['"text"', '"te\\u0078t"'])
+def test_an_entity_text_that_does_not_match_is_refused_however_its_key_is_written(tmp_path, key):
+    gold = make_gold()
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(('{"id": "a", "entities": [{"start": 0, "end": 5, "label": "PER", ' + key + ': "Mario Rossi"}]}\n').encode())
+    fast, problems = check(path, gold, "escaped text key")
+    assert fast is None and problems == [f"{path}:1: entities[0].text: 'Mario Rossi' does not match the document text[0:5] = 'Mario'"]

@@ -51,6 +51,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _group() -> None:
+    """A callback keeps the app a group of commands even when only one command module is loaded (see `toolkit.cli.main`)."""
+
+
 def echo_err(message: str) -> None:
     """Progress and summaries for humans go to stderr so stdout stays parseable."""
     typer.echo(message, err=True)

@@ -61,23 +61,37 @@ def _scheme_columns(category: int) -> np.ndarray:
 
 
 def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(documents × WIDTH counts, labels × WIDTH counts)``: exactly what `score_entities` gives per document."""
-    bound = int(max(gold.end.max(initial=0), pred.end.max(initial=0))) + 1
-    if (n_documents + 1) * bound * bound * max(n_labels, 1) >= KEY_LIMIT or repeated(gold, n_labels) or repeated(pred, n_labels):
-        return _per_document(gold, pred, n_documents, n_labels)
-    tally = _Tally(n_documents, n_labels)
-    gold_key, pred_key = _key(gold, bound, n_labels), _key(pred, bound, n_labels)
-    identical_gold = np.isin(gold_key, pred_key, assume_unique=True)
-    identical_pred = np.isin(pred_key, gold_key, assume_unique=True)
-    tally.add(gold.doc[identical_gold], gold.label[identical_gold], _scheme_columns(COR))
+    """``(documents × WIDTH counts, labels × WIDTH counts)``: exactly what `score_entities` gives per document.
 
-    rest = [np.concatenate([g[~identical_gold], p[~identical_pred]]) for g, p in zip(_fields(gold), _fields(pred), strict=True)]
-    side = np.concatenate([np.zeros((~identical_gold).sum(), np.int8), np.ones((~identical_pred).sum(), np.int8)])
-    if not len(side):
-        return tally.result()
-    order, group, opens, golds_in, preds_in = overlap_groups(rest[0], rest[1], rest[2], side, bound)
-    doc, start, end, label = (column[order] for column in rest)
+    One sort of both sides by (document, start, end, label, side) finds the
+    repeated spans, the identical pairs and the order the overlap groups need.
+    """
+    bound = int(max(gold.end.max(initial=0), pred.end.max(initial=0))) + 1
+    key_labels = max(n_labels, 1)
+    if (n_documents + 1) * bound * bound * key_labels * 2 >= KEY_LIMIT:
+        return _per_document(gold, pred, n_documents, n_labels)
+    side = np.concatenate([np.zeros(len(gold), np.int8), np.ones(len(pred), np.int8)])
+    columns = [np.concatenate([g, p]) for g, p in zip(_fields(gold), _fields(pred), strict=True)]
+    keys = _key(EntityColumns(*columns), bound, key_labels) * 2 + side
+    order = np.argsort(keys)
+    keys = keys[order]
+    if (keys[1:] == keys[:-1]).any():  # the same span and label twice on one side of a document (validated inputs never have it)
+        return _per_document(gold, pred, n_documents, n_labels)
+    pair = (keys[1:] >> 1) == (keys[:-1] >> 1)  # sorted neighbours with the same span and label: one gold, one predicted
+    identical = np.zeros(len(keys), dtype=bool)
+    identical[1:] |= pair
+    identical[:-1] |= pair
+    doc, start, end, label = (column[order] for column in columns)
     side = side[order]
+    tally = _Tally(n_documents, n_labels)
+    gold_identical = identical & (side == 0)
+    tally.add(doc[gold_identical], label[gold_identical], _scheme_columns(COR))
+
+    rest = ~identical
+    if not rest.any():
+        return tally.result()
+    doc, start, end, label, side = (column[rest] for column in (doc, start, end, label, side))
+    group, opens, golds_in, preds_in = sorted_overlap_groups(doc, start, end, side, bound)
 
     missed = (preds_in == 0) & (side == 0)
     tally.add(doc[missed], label[missed], _scheme_columns(MIS))
@@ -113,14 +127,18 @@ def overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np
     group when it starts at or after the furthest end so far in its document.
     """
     order = np.argsort(((doc * bound + start) * bound + end) * 2 + side, kind="stable")  # by document, start, end, side (callers check the bound)
-    doc, start, end, side = doc[order], start[order], end[order], side[order]
+    return order, *sorted_overlap_groups(doc[order], start[order], end[order], side[order], bound)
+
+
+def sorted_overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int) -> tuple[np.ndarray, ...]:
+    """`overlap_groups` of spans already sorted by document and start: group, opens, golds_in, preds_in."""
     reach = np.maximum.accumulate(doc * bound + end)
     opens = np.ones(len(doc), dtype=bool)
     opens[1:] = doc[1:] * bound + start[1:] >= reach[:-1]
     group = np.cumsum(opens) - 1
     golds_in = np.bincount(group, weights=side == 0).astype(np.int64)[group]
     preds_in = np.bincount(group, weights=side == 1).astype(np.int64)[group]
-    return order, group, opens, golds_in, preds_in
+    return group, opens, golds_in, preds_in
 
 
 def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]], threshold: float, n_stances: int) -> np.ndarray:

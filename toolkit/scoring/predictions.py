@@ -73,15 +73,15 @@ def read_fast(path: Path, texts: Sequence[str], lengths: np.ndarray, position: M
         return None
 
 
-def _lines(path: Path) -> list[bytes]:
-    """The non-blank lines of the file (a BOM is for the validator to report)."""
+def _lines(path: Path) -> tuple[bytes, list[bytes]]:
+    """The file's bytes and its non-blank lines (a BOM is for the validator to report)."""
     try:
         data = path.read_bytes()
     except OSError:
         raise _Unsure from None
     if data.startswith(BOM):
         raise _Unsure
-    return [line for line in data.split(b"\n") if line.strip()]
+    return data, [line for line in data.split(b"\n") if line.strip()]
 
 
 @dataclass
@@ -93,7 +93,7 @@ class _Vocabulary:
     length_list: list[int]
     label_index: dict[str, int]
     keywords: dict[str, str]
-    any_text: bool  # some line has a "text" key: only then are texts compared (and, from a compiled gold, decoded)
+    any_text: bool  # the file may have a "text" key: only then are entity texts compared (and, from a compiled gold, decoded)
 
 
 @functools.cache
@@ -125,10 +125,10 @@ def _read(path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mappi
 
     decoder, errors = _record_decoder()
     inventory = load_inventory()
-    lines = _lines(path)
+    data, lines = _lines(path)
     vocabulary = _Vocabulary(
-        texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)},
-        inventory.prediction_claimer_keywords, any(b'"text"' in line for line in lines),
+        texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)}, inventory.prediction_claimer_keywords,
+        b'"text"' in data or b"\\u" in data,  # a key may be written with escapes ("te\\u0078t")
     )
     stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
     id_form = re.compile(ID_PATTERN)
