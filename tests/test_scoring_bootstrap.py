@@ -21,7 +21,7 @@ def test_resampled_sums_equal_an_explicit_loop():
     expected = []
     for first in range(0, resamples, CHUNK):
         size = min(CHUNK, resamples - first)
-        drawn = replay.integers(0, len(stats), size=(size, len(stats)))
+        drawn = replay.integers(0, len(stats), size=(size, len(stats)), dtype=np.int32)
         expected += [stats[row].sum(axis=0) for row in drawn]
     assert np.array_equal(sums, np.array(expected, dtype=float))
 

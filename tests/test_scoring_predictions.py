@@ -1,4 +1,7 @@
-"""The short way of reading predictions accepts a file exactly when `validate_file` finds no problem, and reads the same thing."""
+"""The short way of reading predictions accepts a file exactly when `validate_file` finds no problem, and reads the same thing.
+
+Every test runs twice: reading the file in one process, and in two halves (the second in a forked child).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 from toolkit.errors import ValidationError
 from toolkit.files import dumps_line
 from toolkit.inventory import load_inventory
+from toolkit.scoring import forked, predictions
 from toolkit.scoring.columns import EntityColumns
 from toolkit.scoring.evaluate import Gold, load_predictions, read_predictions, score
 from toolkit.scoring.predictions import from_records, read_fast
@@ -25,6 +29,22 @@ TEXTS = {
     "b": "Perché è così? Lo dice l'ISTAT: più 3% nel 2024.",
     "c.1": "Breve.",
 }
+
+
+@pytest.fixture(params=["one process", "two halves"], autouse=True)
+def halves(request, monkeypatch) -> list:
+    """In "two halves", every file is read in two halves and the children started are recorded."""
+    children: list = []
+    if request.param == "two halves":
+        class CountedChild(forked.Child):
+            def __init__(self, work):
+                children.append(self)
+                super().__init__(work)
+
+        monkeypatch.setattr(predictions, "PARALLEL_BYTES", 1)
+        monkeypatch.setattr(predictions, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
+        monkeypatch.setattr(predictions, "Child", CountedChild)
+    return children
 
 
 def make_gold() -> Gold:
@@ -258,14 +278,18 @@ def check(path, gold, name, ignore_extra=False):
     return fast, problems
 
 
-def test_valid_files_take_the_short_way_and_read_the_same(tmp_path):
+def test_valid_files_take_the_short_way_and_read_the_same(tmp_path, halves, request):
     rng = random.Random(1)
     gold = make_gold()
+    non_empty = 0
     for trial in range(150):
         path = tmp_path / f"valid-{trial}.jsonl"
-        path.write_text("".join(map(dumps_line, random_file(rng))), encoding="utf-8")
+        records = random_file(rng)
+        non_empty += bool(records)
+        path.write_text("".join(map(dumps_line, records)), encoding="utf-8")
         fast, problems = check(path, gold, "valid")
         assert fast is not None and not problems
+    assert len(halves) == (non_empty if "two halves" in request.node.name else 0)  # an empty file has no halves
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
@@ -325,3 +349,26 @@ def test_an_entity_text_that_does_not_match_is_refused_however_its_key_is_writte
     path.write_bytes(('{"id": "a", "entities": [{"start": 0, "end": 5, "label": "PER", ' + key + ': "Mario Rossi"}]}\n').encode())
     fast, problems = check(path, gold, "escaped text key")
     assert fast is None and problems == [f"{path}:1: entities[0].text: 'Mario Rossi' does not match the document text[0:5] = 'Mario'"]
+
+
+def test_a_document_in_both_halves_is_refused(tmp_path, halves):
+    gold = make_gold()
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(map(dumps_line, [{"id": "a", "entities": []}, {"id": "b", "entities": []}, {"id": "a", "entities": []}])), encoding="utf-8")
+    fast, problems = check(path, gold, "a document twice")
+    assert fast is None and any("'a'" in line for line in problems)
+
+
+def test_the_command_line_process_may_read_in_two_halves():
+    """`toolkit` keeps numpy's BLAS to one thread, so the process has one OS thread and `can_fork` holds (Linux)."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("no /proc: files are read in one process here")
+    code = ("import sys\nfrom toolkit.cli import main\nsys.argv = ['toolkit', 'eval', '--help']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "import msgspec, numpy\nfrom toolkit.scoring.forked import can_fork\nprint('can fork:', can_fork())")
+    environment = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True)
+    assert run.stdout.strip().endswith("can fork: True")

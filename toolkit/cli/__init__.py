@@ -10,6 +10,7 @@ module NAME: a scorer run does not pay for loading the Label Studio commands.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -33,6 +34,9 @@ def __getattr__(name: str):
 
 
 def main() -> None:
+    # One BLAS thread unless the user says otherwise: the toolkit's matrix products are thin (the bootstrap), and
+    # a BLAS thread pool started with numpy would make the scorer's two-process read unsafe (`toolkit.scoring.forked`).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     command = sys.argv[1].replace("-", "_") if len(sys.argv) > 1 else None
     register_commands([command] if command in COMMAND_MODULES else COMMAND_MODULES)()
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-CHUNK = 64  # resamples per matrix product: bounds memory at CHUNK × documents floats
+CHUNK = 16  # resamples per matrix product: bounds memory at CHUNK × documents floats, and they stay in the CPU cache
 Headline = Callable[[np.ndarray], dict[str, np.ndarray]]
 
 
@@ -29,14 +29,15 @@ def resampled_sums(stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:
     n = len(stats)
     matrix = stats.astype(np.float64)
     out = np.empty((resamples, stats.shape[1]))
+    multiplicity = np.empty((CHUNK, n))
+    index_type = np.int32 if n < 2**31 else np.int64  # 32-bit draws: half the random bits to make and to count
     with threadpool_limits(1, user_api="blas"):
         for first in range(0, resamples, CHUNK):
             size = min(CHUNK, resamples - first)
-            drawn = rng.integers(0, n, size=(size, n))
-            multiplicity = np.empty((size, n))
+            drawn = rng.integers(0, n, size=(size, n), dtype=index_type)
             for row, documents in enumerate(drawn):  # one resample at a time: its counts stay in the CPU cache
                 multiplicity[row] = np.bincount(documents, minlength=n)
-            out[first:first + size] = multiplicity @ matrix
+            out[first:first + size] = multiplicity[:size] @ matrix
     return out
 
 

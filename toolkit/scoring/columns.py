@@ -171,13 +171,18 @@ def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[t
     order, group, opens, golds_in, preds_in = overlap_groups(np.concatenate([g_doc, p_doc]), np.concatenate([g_start, p_start]), np.concatenate([g_end, p_end]), side, bound)
     row = np.concatenate([np.arange(n_gold), np.arange(len(p_doc))])[order]  # index within its side
     side, sorted_doc = side[order], np.concatenate([g_doc, p_doc])[order]
-    first = np.flatnonzero(opens & (golds_in == 1) & (preds_in == 1))
-    g_row = np.where(side[first] == 0, row[first], row[first + 1])
-    p_row = np.where(side[first] == 0, row[first + 1], row[first])
+    g_pair, p_pair = _pairs_within_groups(group, side, (golds_in >= 1) & (preds_in >= 1))
+    g_row, p_row = row[g_pair], row[p_pair]
     shared = np.minimum(g_end[g_row], p_end[p_row]) - np.maximum(g_start[g_row], p_start[p_row])
     union = np.maximum(g_end[g_row], p_end[p_row]) - np.minimum(g_start[g_row], p_start[p_row])
-    matched = shared / union >= threshold  # the same float as `iou`: both sides exact int to double, one correctly rounded division
-    g_row, p_row = g_row[matched], p_row[matched]
+    allowed = (shared > 0) & (shared / union >= threshold)  # the same float as `iou`: both sides exact int to double, one correctly rounded division
+    g_pair, p_pair = g_pair[allowed], p_pair[allowed]
+    # Where the allowed pairs share no claim they are the one best matching of their group; elsewhere `match_claims` decides.
+    shares = (np.bincount(g_pair, minlength=len(side))[g_pair] > 1) | (np.bincount(p_pair, minlength=len(side))[p_pair] > 1)
+    contested = np.zeros(int(group[-1]) + 1, dtype=bool)
+    contested[group[g_pair[shares]]] = True
+    plain = ~contested[group[g_pair]]
+    g_row, p_row = row[g_pair[plain]], row[p_pair[plain]]
     doc = g_doc[g_row]
     right = np.array([claimer_is_right(g_claimer[g], p_claimer[p]) for g, p in zip(g_row.tolist(), p_row.tolist(), strict=True)], dtype=bool)
     np.add.at(stats, (doc, OVERLAP_TP), 1)
@@ -185,15 +190,25 @@ def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[t
     np.add.at(stats, (doc, END_TO_END_TP), right & (g_stance[g_row] == p_stance[p_row]))
     np.add.at(stats, (doc, len(CLAIM_COLUMNS) + g_stance[g_row] * n_stances + p_stance[p_row]), 1)
 
-    ambiguous = np.flatnonzero((golds_in >= 1) & (preds_in >= 1) & (golds_in + preds_in >= 3))
-    if len(ambiguous):
-        bounds = np.flatnonzero(np.diff(group[ambiguous])) + 1
-        for rows in np.split(ambiguous, bounds):
+    rows_of_contested = np.flatnonzero(contested[group])
+    if len(rows_of_contested):
+        bounds = np.flatnonzero(np.diff(group[rows_of_contested])) + 1
+        for rows in np.split(rows_of_contested, bounds):
             members = list(zip(side[rows].tolist(), row[rows].tolist(), strict=True))
             counts = [0] * width
             match_claims([_claim(sides[0], r) for k, r in members if k == 0], [_claim(sides[1], r) for k, r in members if k == 1], threshold, n_stances, counts)
             stats[int(sorted_doc[rows[0]])] += counts
     return stats
+
+
+def _pairs_within_groups(group: np.ndarray, side: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (gold row, predicted row) pair of the same group among ``eligible`` rows (rows sorted by group)."""
+    gold_rows, pred_rows = np.flatnonzero(eligible & (side == 0)), np.flatnonzero(eligible & (side == 1))
+    pred_groups = group[pred_rows]
+    first = np.searchsorted(pred_groups, group[gold_rows], "left")
+    counts = np.searchsorted(pred_groups, group[gold_rows], "right") - first
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)  # 0, 1, ... inside each gold row's run
+    return np.repeat(gold_rows, counts), pred_rows[np.repeat(first, counts) + within]
 
 
 def _claim_columns(per_document: Sequence[Sequence[tuple]]) -> tuple:

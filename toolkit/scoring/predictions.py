@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,9 +32,12 @@ from toolkit.files import BOM
 from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.columns import EntityColumns, repeated
+from toolkit.scoring.compiled import CLAIM_ARRAYS, claims_from_arrays, claims_to_arrays
+from toolkit.scoring.forked import Child, can_fork
 
 LAYERS = ("entities", "claims")
 CHUNK = 2000  # lines decoded and checked at a time
+PARALLEL_BYTES = 8 << 20  # from this size a file is read in two halves on two cores (see `toolkit.scoring.forked`)
 
 
 @dataclass
@@ -66,22 +71,76 @@ def read_fast(path: Path, texts: Sequence[str], lengths: np.ndarray, position: M
     """The predictions of a file that passes every check, or ``None`` (then `validate_file` must explain).
 
     ``texts`` is indexed only to compare a ``text`` field; ``lengths`` bound every offset.
+    A file of `PARALLEL_BYTES` or more is read in two halves on two cores where that is safe.
     """
     try:
-        return _read(Path(path), texts, lengths, position, ignore_extra)
+        data = _file_bytes(Path(path))
+        inventory = load_inventory()
+        vocabulary = _Vocabulary(
+            texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)},
+            {name: i for i, name in enumerate(inventory.stance_names)}, inventory.prediction_claimer_keywords,
+            b'"text"' in data or b"\\u" in data,  # a key may be written with escapes ("te\\u0078t")
+        )
+        if len(data) >= PARALLEL_BYTES and can_fork():
+            return _read_in_halves(data, vocabulary, position, ignore_extra)
+        return _read(data, vocabulary, position, ignore_extra)
     except (_Unsure, OverflowError):  # OverflowError: an offset beyond int64
         return None
 
 
-def _lines(path: Path) -> tuple[bytes, list[bytes]]:
-    """The file's bytes and its non-blank lines (a BOM is for the validator to report)."""
+def _file_bytes(path: Path) -> bytes:
+    """The file's bytes (a BOM is for the validator to report)."""
     try:
         data = path.read_bytes()
     except OSError:
         raise _Unsure from None
     if data.startswith(BOM):
         raise _Unsure
-    return data, [line for line in data.split(b"\n") if line.strip()]
+    return data
+
+
+def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
+    """The lines after the middle read by a forked child while this process reads those before, then merged."""
+    middle = data.find(b"\n", len(data) // 2) + 1
+    if not middle:
+        return _read(data, vocabulary, position, ignore_extra)
+    child = Child(lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)))
+    try:
+        first = _read(data[:middle], vocabulary, position, ignore_extra)
+    except BaseException:
+        child.cancel()
+        raise
+    payload = child.result()
+    if payload is None:
+        raise _Unsure
+    second = _from_bytes(payload, len(vocabulary.lengths))
+    if first.present & second.present:
+        raise _Unsure  # a document predicted in both halves
+    for index in second.present:
+        first.claims[index] = second.claims[index]
+    entities = EntityColumns(*(np.concatenate([getattr(first.entities, name), getattr(second.entities, name)]) for name in ("doc", "start", "end", "label")))
+    layers = set(first.layers) | set(second.layers)
+    return Predictions(entities, first.claims, first.present | second.present, [layer for layer in LAYERS if layer in layers], sorted(first.extra + second.extra))
+
+
+def _to_bytes(predictions: Predictions) -> bytes:
+    """A child's predictions as ``.npy`` arrays end to end (numbers and one JSON text: nothing to unpickle)."""
+    meta = json.dumps({"present": sorted(predictions.present), "layers": predictions.layers, "extra": predictions.extra}).encode("utf-8")
+    arrays = [getattr(predictions.entities, name) for name in ("doc", "start", "end", "label")]
+    claims = claims_to_arrays(predictions.claims, single_span=True)
+    arrays += [claims[name] for name in CLAIM_ARRAYS] + [np.frombuffer(meta, dtype=np.uint8)]
+    buffer = io.BytesIO()
+    for array in arrays:
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _from_bytes(payload: bytes, n_documents: int) -> Predictions:
+    buffer = io.BytesIO(payload)
+    entities = EntityColumns(*(np.lib.format.read_array(buffer, allow_pickle=False) for _ in range(4)))
+    claims = claims_from_arrays({name: np.lib.format.read_array(buffer, allow_pickle=False) for name in CLAIM_ARRAYS}, n_documents, single_span=True)
+    meta = json.loads(np.lib.format.read_array(buffer, allow_pickle=False).tobytes())
+    return Predictions(entities, claims, set(meta["present"]), meta["layers"], meta["extra"])
 
 
 @dataclass
@@ -92,6 +151,7 @@ class _Vocabulary:
     lengths: np.ndarray
     length_list: list[int]
     label_index: dict[str, int]
+    stance_index: dict[str, int]
     keywords: dict[str, str]
     any_text: bool  # the file may have a "text" key: only then are entity texts compared (and, from a compiled gold, decoded)
 
@@ -119,24 +179,18 @@ def _record_decoder():
     return msgspec.json.Decoder(record), (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 
 
-def _read(path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
+def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
     """Decoded and checked ``CHUNK`` lines at a time, so the records of a chunk are freed before the next (less memory)."""
     from msgspec import UNSET
 
     decoder, errors = _record_decoder()
-    inventory = load_inventory()
-    data, lines = _lines(path)
-    vocabulary = _Vocabulary(
-        texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)}, inventory.prediction_claimer_keywords,
-        b'"text"' in data or b"\\u" in data,  # a key may be written with escapes ("te\\u0078t")
-    )
-    stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
+    lines = [line for line in data.split(b"\n") if line and not line.isspace()]
     id_form = re.compile(ID_PATTERN)
     present: set[int] = set()
     extra: list[str] = []
     layers = set()
     entities: list[EntityColumns] = []
-    claims: list[list[tuple]] = [[] for _ in range(len(lengths))]
+    claims: list[list[tuple]] = [[] for _ in range(len(vocabulary.lengths))]
     for first in range(0, len(lines), CHUNK):
         entity_lists: list[tuple[int, list]] = []
         records = []
@@ -162,7 +216,7 @@ def _read(path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mappi
                 entity_lists.append((index, record.entities))
             if record.claims is not UNSET:
                 layers.add("claims")
-                claims[index] = _claims(record.claims, index, vocabulary, stance_index, UNSET)
+                claims[index] = _claims(record.claims, index, vocabulary, UNSET)
         entities.append(_entities(entity_lists, vocabulary, UNSET))
     merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities] or [np.zeros(0, np.int64)]) for name in ("doc", "start", "end", "label")))
     return Predictions(merged, claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
@@ -210,9 +264,9 @@ def _span(item, index: int, vocabulary: _Vocabulary, unset) -> tuple[int, int]:
     return start, end
 
 
-def _claims(items: list, index: int, vocabulary: _Vocabulary, stance_index: Mapping[str, int], unset) -> list[tuple]:
+def _claims(items: list, index: int, vocabulary: _Vocabulary, unset) -> list[tuple]:
     """The claims of document ``index`` (few per document: plain Python)."""
-    keywords = vocabulary.keywords
+    keywords, stance_index = vocabulary.keywords, vocabulary.stance_index
     claims, seen = [], set()
     for claim in items:
         start, end = _span(claim, index, vocabulary, unset)
