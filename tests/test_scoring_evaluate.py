@@ -262,3 +262,37 @@ def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
     compared = compare_files(good, empty, loaded, resamples=50, ignore_extra=True)
     assert compared == compare_files(good, empty, gold, documents, split="test", resamples=50, ignore_extra=True)
     assert "|split:test|" in compared["signature"]
+
+
+def test_counting_in_two_halves_equals_one_pass(monkeypatch):
+    """A large corpus is counted in two halves of its documents, the second in a forked child: the same counts."""
+    import random
+
+    import numpy as np
+    from test_scoring_columns import random_claims, random_corpus
+
+    from toolkit.scoring import evaluate, forked
+    from toolkit.scoring.columns import EntityColumns
+    from toolkit.scoring.predictions import Predictions
+
+    rng = random.Random(5)
+    golds, preds = random_corpus(rng, 301)
+    gold_claims, predicted_claims = random_claims(rng, 301)
+    ids = [f"d{index}" for index in range(301)]
+    gold = evaluate.Gold("g", None, {}, ids, EntityColumns.from_documents(golds), gold_claims, digest="0" * 12)
+    predictions = Predictions(EntityColumns.from_documents(preds), predicted_claims, set(range(0, 301, 3)), ["entities", "claims"], [])
+    one_pass = evaluate.score(gold, predictions)
+    children = []
+
+    class CountedChild(forked.Child):
+        def __init__(self, work):
+            children.append(self)
+            super().__init__(work)
+
+    monkeypatch.setattr(evaluate, "PARALLEL_SPANS", 0)
+    monkeypatch.setattr(evaluate, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
+    monkeypatch.setattr(evaluate, "Child", CountedChild)
+    halves = evaluate.score(gold, predictions)
+    assert len(children) == 1
+    assert np.array_equal(halves.stats, one_pass.stats) and halves.label_totals == one_pass.label_totals and halves.missing == one_pass.missing
+    assert one_pass.stats[:150].any() and one_pass.stats[150:].any() and sum(one_pass.label_totals) > 0

@@ -44,6 +44,18 @@ class EntityColumns:
         doc = np.repeat(np.arange(len(spans), dtype=np.int64), [len(document) for document in spans])
         return cls.from_lists(doc, [s[0] for s in flat], [s[1] for s in flat], [s[2] for s in flat])
 
+    @classmethod
+    def concatenate(cls, parts: Sequence[EntityColumns]) -> EntityColumns:
+        return cls(*(np.concatenate([part.fields()[k] for part in parts] or [np.zeros(0, np.int64)]) for k in range(4)))
+
+    def fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.doc, self.start, self.end, self.label
+
+    def between(self, first: int, last: int) -> EntityColumns:
+        """The spans of documents ``first`` to ``last - 1``."""
+        keep = (self.doc >= first) & (self.doc < last)
+        return self if keep.all() else EntityColumns(*(column[keep] for column in self.fields()))
+
     def __len__(self) -> int:
         return len(self.doc)
 
@@ -71,7 +83,7 @@ def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: 
     if (n_documents + 1) * bound * bound * key_labels * 2 >= KEY_LIMIT:
         return _per_document(gold, pred, n_documents, n_labels)
     side = np.concatenate([np.zeros(len(gold), np.int8), np.ones(len(pred), np.int8)])
-    columns = [np.concatenate([g, p]) for g, p in zip(_fields(gold), _fields(pred), strict=True)]
+    columns = [np.concatenate([g, p]) for g, p in zip(gold.fields(), pred.fields(), strict=True)]
     keys = _key(EntityColumns(*columns), bound, key_labels) * 2 + side
     order = np.argsort(keys)
     keys = keys[order]
@@ -262,10 +274,6 @@ class _Tally:
         return documents + self.extra_documents, labels + np.asarray(self.extra_labels, dtype=np.int64).reshape(n_labels, WIDTH)
 
 
-def _fields(columns: EntityColumns) -> tuple[np.ndarray, ...]:
-    return columns.doc, columns.start, columns.end, columns.label
-
-
 def _key(columns: EntityColumns, bound: int, n_labels: int) -> np.ndarray:
     return ((columns.doc * bound + columns.start) * bound + columns.end) * n_labels + columns.label
 
@@ -278,7 +286,7 @@ def repeated(columns: EntityColumns, n_labels: int) -> bool:
     if (int(columns.doc.max()) + 1) * bound * bound * max(n_labels, 1) < KEY_LIMIT:
         keys = np.sort(_key(columns, bound, n_labels))
         return bool((keys[1:] == keys[:-1]).any())
-    rows = np.stack(_fields(columns), axis=1)[np.lexsort(_fields(columns)[::-1])]
+    rows = np.stack(columns.fields(), axis=1)[np.lexsort(columns.fields()[::-1])]
     return bool((rows[1:] == rows[:-1]).all(axis=1).any())
 
 

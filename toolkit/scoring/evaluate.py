@@ -23,6 +23,7 @@ from toolkit.scoring.claims import END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, c
 from toolkit.scoring.columns import KEY_LIMIT, EntityColumns, score_claim_lists, score_entity_columns
 from toolkit.scoring.compiled import read_compiled, split_files, write_compiled
 from toolkit.scoring.entities import WIDTH, entity_figures
+from toolkit.scoring.forked import Child, arrays_from_bytes, arrays_to_bytes, can_fork
 from toolkit.scoring.matching import MATCHING_RULE
 from toolkit.scoring.predictions import Predictions, from_records, paused_gc, read_fast
 from toolkit.scoring.result import HEADLINE_FIGURES, EvalResult
@@ -126,7 +127,7 @@ def gold_from_parquet(folder: Path, split: str | None) -> Gold:
         file_entities, entity_ids = _entity_columns(table.column("entities").combine_chunks(), first, path)
         entities.append(file_entities)
         claims += _built_claims(table.column("claims").combine_chunks(), file_entities, entity_ids, list(documents.values())[first:], first)
-    merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities]) for name in ("doc", "start", "end", "label")))
+    merged = EntityColumns.concatenate(entities)
     return Gold(folder.name, split, documents, list(documents), merged, claims)
 
 
@@ -366,14 +367,46 @@ def score(gold: Gold, predictions: Predictions, iou: float = DEFAULT_IOU, digest
     """Count every document; a gold document without a prediction counts as predicting nothing.
 
     ``digest``: `gold_hash` of this gold when already known (it costs 0.15 s on 20,000 documents).
+    A large corpus is counted in two halves of its documents, the second by a forked child where that is safe.
     """
-    inventory = load_inventory()
-    n_stances = len(inventory.stance_names)
-    entity_stats, label_stats = score_entity_columns(gold.entities, predictions.entities, len(gold.ids), len(inventory.entity_names))
-    claim_stats = score_claim_lists(gold.claims, predictions.claims, iou, n_stances)
+    if len(gold.entities) + len(predictions.entities) >= PARALLEL_SPANS and can_fork():
+        stats, label_stats = _count_in_halves(gold, predictions, iou)
+    else:
+        stats, label_stats = _count(gold, predictions, iou, 0, len(gold.ids))
     missing = [doc_id for index, doc_id in enumerate(gold.ids) if index not in predictions.present]
     digest = digest or gold.digest or gold_hash(gold)
-    return Scored(list(gold.ids), np.hstack([entity_stats, claim_stats]), label_stats.ravel().tolist(), digest, predictions.layers, missing)
+    return Scored(list(gold.ids), stats, label_stats.ravel().tolist(), digest, predictions.layers, missing)
+
+
+PARALLEL_SPANS = 200_000  # gold and predicted entities from which documents are counted on two cores (`toolkit.scoring.forked`)
+
+
+def _count(gold: Gold, predictions: Predictions, iou: float, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Documents × statistics (rows of documents ``first`` to ``last - 1``, zeros elsewhere) and labels × entity statistics."""
+    inventory = load_inventory()
+    n = len(gold.ids)
+
+    def part(claims: list[list[tuple]]) -> list[list[tuple]]:
+        return claims if (first, last) == (0, n) else [[]] * first + claims[first:last] + [[]] * (n - last)
+
+    entity_stats, label_stats = score_entity_columns(gold.entities.between(first, last), predictions.entities.between(first, last), n, len(inventory.entity_names))
+    claim_stats = score_claim_lists(part(gold.claims), part(predictions.claims), iou, len(inventory.stance_names))
+    return np.hstack([entity_stats, claim_stats]), label_stats
+
+
+def _count_in_halves(gold: Gold, predictions: Predictions, iou: float) -> tuple[np.ndarray, np.ndarray]:
+    """`_count` of the second half of the documents in a forked child, of the first half here, summed."""
+    n = len(gold.ids)
+    middle = n // 2
+    child = Child(lambda: arrays_to_bytes(_count(gold, predictions, iou, middle, n)))
+    try:
+        stats, label_stats = _count(gold, predictions, iou, 0, middle)
+    except BaseException:
+        child.cancel()
+        raise
+    payload = child.result()
+    second = arrays_from_bytes(payload, 2) if payload is not None else _count(gold, predictions, iou, middle, n)  # a child that died: count here
+    return stats + second[0], label_stats + second[1]
 
 
 def headline(sums):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import io
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,7 +32,7 @@ from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.columns import EntityColumns, repeated
 from toolkit.scoring.compiled import CLAIM_ARRAYS, claims_from_arrays, claims_to_arrays
-from toolkit.scoring.forked import Child, can_fork
+from toolkit.scoring.forked import Child, arrays_from_bytes, arrays_to_bytes, can_fork
 
 LAYERS = ("entities", "claims")
 CHUNK = 2000  # lines decoded and checked at a time
@@ -118,29 +117,23 @@ def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str,
         raise _Unsure  # a document predicted in both halves
     for index in second.present:
         first.claims[index] = second.claims[index]
-    entities = EntityColumns(*(np.concatenate([getattr(first.entities, name), getattr(second.entities, name)]) for name in ("doc", "start", "end", "label")))
+    entities = EntityColumns.concatenate([first.entities, second.entities])
     layers = set(first.layers) | set(second.layers)
     return Predictions(entities, first.claims, first.present | second.present, [layer for layer in LAYERS if layer in layers], sorted(first.extra + second.extra))
 
 
 def _to_bytes(predictions: Predictions) -> bytes:
-    """A child's predictions as ``.npy`` arrays end to end (numbers and one JSON text: nothing to unpickle)."""
+    """A child's predictions as arrays (the ids it ignored, its layers and documents in one JSON text)."""
     meta = json.dumps({"present": sorted(predictions.present), "layers": predictions.layers, "extra": predictions.extra}).encode("utf-8")
-    arrays = [getattr(predictions.entities, name) for name in ("doc", "start", "end", "label")]
     claims = claims_to_arrays(predictions.claims, single_span=True)
-    arrays += [claims[name] for name in CLAIM_ARRAYS] + [np.frombuffer(meta, dtype=np.uint8)]
-    buffer = io.BytesIO()
-    for array in arrays:
-        np.lib.format.write_array(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
+    return arrays_to_bytes([*predictions.entities.fields(), *(claims[name] for name in CLAIM_ARRAYS), np.frombuffer(meta, dtype=np.uint8)])
 
 
 def _from_bytes(payload: bytes, n_documents: int) -> Predictions:
-    buffer = io.BytesIO(payload)
-    entities = EntityColumns(*(np.lib.format.read_array(buffer, allow_pickle=False) for _ in range(4)))
-    claims = claims_from_arrays({name: np.lib.format.read_array(buffer, allow_pickle=False) for name in CLAIM_ARRAYS}, n_documents, single_span=True)
-    meta = json.loads(np.lib.format.read_array(buffer, allow_pickle=False).tobytes())
-    return Predictions(entities, claims, set(meta["present"]), meta["layers"], meta["extra"])
+    arrays = arrays_from_bytes(payload, 4 + len(CLAIM_ARRAYS) + 1)
+    claims = claims_from_arrays(dict(zip(CLAIM_ARRAYS, arrays[4:-1], strict=True)), n_documents, single_span=True)
+    meta = json.loads(arrays[-1].tobytes())
+    return Predictions(EntityColumns(*arrays[:4]), claims, set(meta["present"]), meta["layers"], meta["extra"])
 
 
 @dataclass
@@ -218,7 +211,7 @@ def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ign
                 layers.add("claims")
                 claims[index] = _claims(record.claims, index, vocabulary, UNSET)
         entities.append(_entities(entity_lists, vocabulary, UNSET))
-    merged = EntityColumns(*(np.concatenate([getattr(part, name) for part in entities] or [np.zeros(0, np.int64)]) for name in ("doc", "start", "end", "label")))
+    merged = EntityColumns.concatenate(entities)
     return Predictions(merged, claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
 
 
