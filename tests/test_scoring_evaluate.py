@@ -291,7 +291,7 @@ def test_counting_in_two_halves_equals_one_pass(monkeypatch):
 
     monkeypatch.setattr(evaluate, "PARALLEL_SPANS", 0)
     monkeypatch.setattr(evaluate, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
-    monkeypatch.setattr(evaluate, "Child", CountedChild)
+    monkeypatch.setattr(forked, "Child", CountedChild)
     halves = evaluate.score(gold, predictions)
     assert len(children) == 1
     assert np.array_equal(halves.stats, one_pass.stats) and halves.label_totals == one_pass.label_totals and halves.missing == one_pass.missing

@@ -43,7 +43,7 @@ def halves(request, monkeypatch) -> list:
 
         monkeypatch.setattr(predictions, "PARALLEL_BYTES", 1)
         monkeypatch.setattr(predictions, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
-        monkeypatch.setattr(predictions, "Child", CountedChild)
+        monkeypatch.setattr(forked, "Child", CountedChild)
     return children
 
 

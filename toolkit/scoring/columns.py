@@ -157,9 +157,11 @@ def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[t
     """Documents × claim statistics: exactly what `score_claims` gives per document.
 
     Exact boundaries are counted through composite keys (a multiset
-    intersection); a group of overlapping claims that is one gold claim against
-    one prediction is matched when their IoU reaches the threshold; larger
-    groups go through `match_claims`.
+    intersection).  Within each group of overlapping claims every gold ×
+    predicted pair whose IoU reaches the threshold is allowed; where no claim is
+    in two allowed pairs, those pairs are the group's one best matching and are
+    counted at once; only groups where a claim could go two ways go through
+    `match_claims`.
     """
     n_documents = len(gold)
     width = len(CLAIM_COLUMNS) + n_stances * n_stances

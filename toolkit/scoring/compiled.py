@@ -138,7 +138,7 @@ class CompiledDocuments(Mapping):
     """``{id: {"id", "text", "text_sha256"}}`` decoded on first use: scoring a valid file needs only the text lengths."""
 
     def __init__(self, ids: list[str], load: Callable[[], tuple[list[str], list[str]]]):
-        self._ids, self._load, self._documents = ids, load, None
+        self._ids, self._known, self._load, self._documents = ids, frozenset(ids), load, None
 
     def _all(self) -> dict[str, dict]:
         if self._documents is None:
@@ -156,7 +156,7 @@ class CompiledDocuments(Mapping):
         return len(self._ids)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._all()
+        return doc_id in self._known
 
 
 def read_compiled(folder: Path, split: str | None) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from toolkit.scoring.claims import END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, c
 from toolkit.scoring.columns import KEY_LIMIT, EntityColumns, score_claim_lists, score_entity_columns
 from toolkit.scoring.compiled import read_compiled, split_files, write_compiled
 from toolkit.scoring.entities import WIDTH, entity_figures
-from toolkit.scoring.forked import Child, arrays_from_bytes, arrays_to_bytes, can_fork
+from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
 from toolkit.scoring.matching import MATCHING_RULE
 from toolkit.scoring.predictions import Predictions, from_records, paused_gc, read_fast
 from toolkit.scoring.result import HEADLINE_FIGURES, EvalResult
@@ -398,13 +398,7 @@ def _count_in_halves(gold: Gold, predictions: Predictions, iou: float) -> tuple[
     """`_count` of the second half of the documents in a forked child, of the first half here, summed."""
     n = len(gold.ids)
     middle = n // 2
-    child = Child(lambda: arrays_to_bytes(_count(gold, predictions, iou, middle, n)))
-    try:
-        stats, label_stats = _count(gold, predictions, iou, 0, middle)
-    except BaseException:
-        child.cancel()
-        raise
-    payload = child.result()
+    (stats, label_stats), payload = beside_a_child(lambda: _count(gold, predictions, iou, 0, middle), lambda: arrays_to_bytes(_count(gold, predictions, iou, middle, n)))
     second = arrays_from_bytes(payload, 2) if payload is not None else _count(gold, predictions, iou, middle, n)  # a child that died: count here
     return stats + second[0], label_stats + second[1]
 

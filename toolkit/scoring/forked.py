@@ -14,8 +14,11 @@ import io
 import os
 import signal
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
@@ -56,6 +59,17 @@ class Child:
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         self.pipe.close()
+
+
+def beside_a_child(here: Callable[[], T], in_child: Callable[[], bytes]) -> tuple[T, bytes | None]:
+    """``here()`` in this process while ``in_child()`` runs in a forked child: its value and the child's bytes (``None`` if it failed)."""
+    child = Child(in_child)
+    try:
+        value = here()
+    except BaseException:
+        child.cancel()
+        raise
+    return value, child.result()
 
 
 def arrays_to_bytes(arrays: Sequence[np.ndarray]) -> bytes:

@@ -32,7 +32,7 @@ from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.columns import EntityColumns, repeated
 from toolkit.scoring.compiled import CLAIM_ARRAYS, claims_from_arrays, claims_to_arrays
-from toolkit.scoring.forked import Child, arrays_from_bytes, arrays_to_bytes, can_fork
+from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
 
 LAYERS = ("entities", "claims")
 CHUNK = 2000  # lines decoded and checked at a time
@@ -103,13 +103,7 @@ def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str,
     middle = data.find(b"\n", len(data) // 2) + 1
     if not middle:
         return _read(data, vocabulary, position, ignore_extra)
-    child = Child(lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)))
-    try:
-        first = _read(data[:middle], vocabulary, position, ignore_extra)
-    except BaseException:
-        child.cancel()
-        raise
-    payload = child.result()
+    first, payload = beside_a_child(lambda: _read(data[:middle], vocabulary, position, ignore_extra), lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)))
     if payload is None:
         raise _Unsure
     second = _from_bytes(payload, len(vocabulary.lengths))
