@@ -5,8 +5,8 @@ same data can be written as IOB2 for seqeval) and two claims each, and
 predictions with boundary, label, missing and spurious errors.  Builds the gold
 once with ``toolkit build`` (untimed), then times, in one run: the whole
 ``toolkit eval`` process against the built folder (the release path: gold
-validated at build time) and against the gold JSONL + documents (gold validated
-on every run), the built form with ``--bootstrap 1000``, nervaluate's
+validated and compiled for the scorer at build time) and against the gold JSONL
++ documents (gold validated on every run), the built form with ``--bootstrap 1000``, nervaluate's
 ``Evaluator.evaluate()`` alone, and seqeval's strict-mode F1 alone; checks the
 strict figures agree and that both gold forms give the same result; prints each
 time and the ratios against the targets (5x nervaluate, 20x seqeval, bootstrap

@@ -17,13 +17,30 @@ def test_resampled_sums_equal_an_explicit_loop():
     stats = rng.integers(0, 10, size=(37, 3))
     resamples = CHUNK + 5  # crosses a chunk boundary
     sums = resampled_sums(stats, resamples, seed=9)
-    replay = np.random.default_rng(9)
     expected = []
-    for first in range(0, resamples, CHUNK):
+    for first, stream in zip(range(0, resamples, CHUNK), np.random.SeedSequence(9).spawn(2), strict=True):  # a stream per chunk
         size = min(CHUNK, resamples - first)
-        drawn = replay.integers(0, len(stats), size=(size, len(stats)), dtype=np.int32)
+        drawn = np.random.default_rng(stream).integers(0, len(stats), size=(size, len(stats)), dtype=np.int32)
         expected += [stats[row].sum(axis=0) for row in drawn]
     assert np.array_equal(sums, np.array(expected, dtype=float))
+
+
+def test_half_the_chunks_in_a_forked_child_give_the_same_sums(monkeypatch):
+    from toolkit.scoring import bootstrap, forked
+
+    stats = np.random.default_rng(3).integers(0, 10, size=(50, 4))
+    one_process = resampled_sums(stats, 5 * CHUNK + 3, seed=4)
+    children = []
+
+    class CountedChild(forked.Child):
+        def __init__(self, work):
+            children.append(self)
+            super().__init__(work)
+
+    monkeypatch.setattr(bootstrap, "PARALLEL_DRAWS", 0)
+    monkeypatch.setattr(bootstrap, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
+    monkeypatch.setattr(forked, "Child", CountedChild)
+    assert np.array_equal(resampled_sums(stats, 5 * CHUNK + 3, seed=4), one_process) and len(children) == 1
 
 
 def test_interval_contains_the_point_and_is_reproducible():

@@ -8,9 +8,13 @@ per resample in Python.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 
 import numpy as np
+
+from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
 
 CHUNK = 16  # resamples per matrix product: bounds memory at CHUNK × documents floats, and they stay in the CPU cache
 Headline = Callable[[np.ndarray], dict[str, np.ndarray]]
@@ -19,26 +23,51 @@ Headline = Callable[[np.ndarray], dict[str, np.ndarray]]
 def resampled_sums(stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:
     """``resamples × statistics`` sums over documents drawn with replacement (seeded, reproducible).
 
-    The products are thin (a few statistics wide): one BLAS thread does them
-    fastest, and several threads fighting over a busy machine were 6x slower.
-    Counts are whole numbers far below 2**53, so the float sums are exact.
+    Resamples are drawn in chunks of `CHUNK`, each from its own stream of the
+    seed (`numpy.random.SeedSequence.spawn`), so the same seed gives the same
+    sums whether the chunks run here or, for a large corpus, half of them in a
+    forked child on a second core.  Counts are whole numbers far below 2**53,
+    so the float sums are exact.
     """
-    from threadpoolctl import threadpool_limits
-
-    rng = np.random.default_rng(seed)
-    n = len(stats)
+    streams = np.random.SeedSequence(seed).spawn(-(-resamples // CHUNK))
+    chunks = [(first, min(CHUNK, resamples - first), stream) for first, stream in zip(range(0, resamples, CHUNK), streams, strict=True)]
     matrix = stats.astype(np.float64)
-    out = np.empty((resamples, stats.shape[1]))
+    if len(chunks) < 2 or resamples * len(stats) < PARALLEL_DRAWS or not can_fork():
+        return _sums(matrix, chunks)
+    middle = len(chunks) // 2
+    first, payload = beside_a_child(lambda: _sums(matrix, chunks[:middle]), lambda: arrays_to_bytes([_sums(matrix, chunks[middle:])]))
+    second = arrays_from_bytes(payload, 1)[0] if payload is not None else _sums(matrix, chunks[middle:])  # a child that died: draw here
+    return np.vstack([first, second])
+
+
+PARALLEL_DRAWS = 5_000_000  # resamples × documents from which half the chunks are drawn in a forked child
+
+
+def _sums(matrix: np.ndarray, chunks: list[tuple]) -> np.ndarray:
+    """The resampled sums of ``chunks`` (first row, size, stream), one resample's counts at a time (they stay in the CPU cache)."""
+    n = len(matrix)
+    out = np.empty((sum(size for _, size, _ in chunks), matrix.shape[1]))
     multiplicity = np.empty((CHUNK, n))
     index_type = np.int32 if n < 2**31 else np.int64  # 32-bit draws: half the random bits to make and to count
-    with threadpool_limits(1, user_api="blas"):
-        for first in range(0, resamples, CHUNK):
-            size = min(CHUNK, resamples - first)
-            drawn = rng.integers(0, n, size=(size, n), dtype=index_type)
-            for row, documents in enumerate(drawn):  # one resample at a time: its counts stay in the CPU cache
-                multiplicity[row] = np.bincount(documents, minlength=n)
-            out[first:first + size] = multiplicity[:size] @ matrix
+    with _one_blas_thread():
+        row = 0
+        for _, size, stream in chunks:
+            drawn = np.random.default_rng(stream).integers(0, n, size=(size, n), dtype=index_type)
+            for k, documents in enumerate(drawn):
+                multiplicity[k] = np.bincount(documents, minlength=n)
+            out[row:row + size] = multiplicity[:size] @ matrix
+            row += size
     return out
+
+
+def _one_blas_thread():
+    """The products are thin (a few statistics wide): one BLAS thread does them fastest, and several threads
+    fighting over a busy machine were 6x slower.  `toolkit` sets ``OPENBLAS_NUM_THREADS=1``; a library caller may not."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Literal
 
@@ -226,8 +227,8 @@ def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary, uns
     """Every entity of these records checked at once, over flat lists and arrays (types and names are already checked)."""
     flat = list(chain.from_iterable(items for _, items in entity_lists))
     doc = np.repeat(np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists])
-    start = np.array([item.start for item in flat], dtype=np.int64)  # beyond int64: OverflowError
-    end = np.array([item.end for item in flat], dtype=np.int64)
+    start = np.fromiter(map(attrgetter("start"), flat), dtype=np.int64, count=len(flat))  # beyond int64: OverflowError
+    end = np.fromiter(map(attrgetter("end"), flat), dtype=np.int64, count=len(flat))
     label = np.fromiter(map(vocabulary.label_index.__getitem__, [item.label for item in flat]), dtype=np.int64, count=len(flat))
     if not ((start >= 0).all() and (end > start).all() and (end <= vocabulary.lengths[doc]).all()):
         raise _Unsure
