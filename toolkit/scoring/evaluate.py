@@ -398,9 +398,15 @@ def _count_in_halves(gold: Gold, predictions: Predictions, iou: float) -> tuple[
     """`_count` of the second half of the documents in a forked child, of the first half here, summed."""
     n = len(gold.ids)
     middle = n // 2
-    (stats, label_stats), payload = beside_a_child(lambda: _count(gold, predictions, iou, 0, middle), lambda: arrays_to_bytes(_count(gold, predictions, iou, middle, n)))
-    second = arrays_from_bytes(payload, 2) if payload is not None else _count(gold, predictions, iou, middle, n)  # a child that died: count here
-    return stats + second[0], label_stats + second[1]
+
+    def second_half() -> list[np.ndarray]:
+        stats, label_stats = _count(gold, predictions, iou, middle, n)
+        return [stats[middle:], label_stats]  # its rows only: half the bytes through the pipe
+
+    (stats, label_stats), payload = beside_a_child(lambda: _count(gold, predictions, iou, 0, middle), lambda: arrays_to_bytes(second_half()))
+    rows, labels = arrays_from_bytes(payload, 2) if payload is not None else second_half()  # a child that died: count here
+    stats[middle:] += rows
+    return stats, label_stats + labels
 
 
 def headline(sums):

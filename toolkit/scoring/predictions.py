@@ -100,8 +100,11 @@ def _file_bytes(path: Path) -> bytes:
 
 
 def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
-    """The lines after the middle read by a forked child while this process reads those before, then merged."""
-    middle = data.find(b"\n", len(data) // 2) + 1
+    """The last lines read by a forked child while this process reads those before, then merged.
+
+    The child also encodes what it read for the pipe, so it gets a little less than half.
+    """
+    middle = data.find(b"\n", len(data) * 11 // 20) + 1
     if not middle:
         return _read(data, vocabulary, position, ignore_extra)
     first, payload = beside_a_child(lambda: _read(data[:middle], vocabulary, position, ignore_extra), lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)))
