@@ -272,15 +272,16 @@ def test_counting_in_two_halves_equals_one_pass(monkeypatch):
     from test_scoring_columns import random_claims, random_corpus
 
     from toolkit.scoring import evaluate, forked
-    from toolkit.scoring.columns import EntityColumns
+    from toolkit.scoring.columns import ClaimColumns, EntityColumns
     from toolkit.scoring.predictions import Predictions
 
     rng = random.Random(5)
     golds, preds = random_corpus(rng, 301)
     gold_claims, predicted_claims = random_claims(rng, 301)
     ids = [f"d{index}" for index in range(301)]
-    gold = evaluate.Gold("g", None, {}, ids, EntityColumns.from_documents(golds), gold_claims, digest="0" * 12)
-    predictions = Predictions(EntityColumns.from_documents(preds), predicted_claims, set(range(0, 301, 3)), ["entities", "claims"], [])
+    gold = evaluate.Gold("g", None, {}, ids, EntityColumns.from_documents(golds), ClaimColumns.from_documents(gold_claims), digest="0" * 12)
+    predicted = ClaimColumns.from_documents(predicted_claims, single_span=True)
+    predictions = Predictions(EntityColumns.from_documents(preds), predicted, set(range(0, 301, 3)), ["entities", "claims"], [])
     one_pass = evaluate.score(gold, predictions)
     children = []
 

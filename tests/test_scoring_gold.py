@@ -8,7 +8,7 @@ from toolkit.documents import make_document
 from toolkit.files import write_jsonl
 from toolkit.inventory import load_inventory
 from toolkit.scoring import compiled as compiled_module
-from toolkit.scoring.columns import EntityColumns
+from toolkit.scoring.columns import ClaimColumns, EntityColumns
 from toolkit.scoring.evaluate import Gold, gold_from_parquet, gold_hash, load_gold
 from toolkit.scoring.signature import content_hash
 
@@ -20,7 +20,7 @@ def reference_lines(gold: Gold):
     """The hash's definition, written plainly: the inventory, then per document in id order its id, text hash, sorted entities, claims sorted by repr."""
     yield repr((INVENTORY.entity_names, INVENTORY.stance_names)) + "\n"
     entities = gold.entities.per_document(len(gold.ids))
-    for doc_id, spans, claims in sorted(zip(gold.ids, entities, gold.claims, strict=True)):
+    for doc_id, spans, claims in sorted(zip(gold.ids, entities, gold.claims.per_document(len(gold.ids)), strict=True)):
         yield f"{doc_id}\t{gold.documents[doc_id]['text_sha256']}\t{sorted(spans)!r}\t{sorted(claims, key=repr)!r}\n"
 
 
@@ -32,7 +32,7 @@ def test_gold_hash_equals_its_plain_definition():
         claims = [[(rng.randrange(50), rng.randrange(50, 120), rng.randrange(3),
                     rng.choice(["author", "unnamed", ((1, 4),), ((1, 4), (10, 12)), ((100, 105),)])) for _ in range(rng.randint(0, 3))] for _ in ids]
         documents = {doc_id: {"text_sha256": f"{rng.getrandbits(64):016x}"} for doc_id in ids}
-        gold = Gold("g", None, documents, ids, EntityColumns.from_documents(spans), claims)
+        gold = Gold("g", None, documents, ids, EntityColumns.from_documents(spans), ClaimColumns.from_documents(claims))
         assert gold_hash(gold) == content_hash(reference_lines(gold))
 
 
@@ -66,7 +66,8 @@ def random_corpus(rng: random.Random, n_documents: int):
 
 def by_document(gold: Gold) -> dict:
     entities = gold.entities.per_document(len(gold.ids))
-    return {doc_id: (sorted(spans), sorted(claims, key=repr)) for doc_id, spans, claims in zip(gold.ids, entities, gold.claims, strict=True)}
+    claims = gold.claims.per_document(len(gold.ids))
+    return {doc_id: (sorted(spans), sorted(document, key=repr)) for doc_id, spans, document in zip(gold.ids, entities, claims, strict=True)}
 
 
 def build_random(tmp_path, seed: int, n_documents: int, shuffle: bool = False):
@@ -94,7 +95,7 @@ def test_built_folder_reads_the_same_gold_as_the_jsonl(tmp_path):
     assert gold_hash(from_jsonl) == gold_hash(from_parquet) == gold_hash(compiled) == compiled.digest
     assert compiled.ids == from_parquet.ids and dict(compiled.documents) == from_parquet.documents
     assert compiled.text_lengths().tolist() == [len(from_jsonl.documents[doc_id]["text"]) for doc_id in compiled.ids]
-    claimers = [claim[3] for claims in from_jsonl.claims for claim in claims if not isinstance(claim[3], str)]
+    claimers = [claim[3] for claims in from_jsonl.claims.per_document(len(from_jsonl.ids)) for claim in claims if not isinstance(claim[3], str)]
     assert any(len(accepted) > 1 for accepted in claimers)  # some claimer was named again elsewhere (same label, same normalised text)
 
 

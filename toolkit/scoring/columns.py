@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.scoring.claims import CLAIM_COLUMNS, CLAIMER_CORRECT, END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, STRICT_TP, claimer_is_right, match_claims, score_claims
+from toolkit.inventory import load_inventory
+from toolkit.scoring.claims import CLAIM_COLUMNS, CLAIMER_CORRECT, END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, STRICT_TP, match_claims, score_claims
 from toolkit.scoring.entities import COR, INC, MIS, PAR, SCHEMES, SPU, WIDTH, score_component, score_entities
 
 KEY_LIMIT = 2**62  # composite keys must stay below this to fit int64 without overflow
@@ -65,6 +66,102 @@ class EntityColumns:
         for doc, start, end, label in zip(self.doc.tolist(), self.start.tolist(), self.end.tolist(), self.label.tolist(), strict=True):
             documents[doc].append((start, end, label))
         return documents
+
+
+KIND_SPANS = -1  # `ClaimColumns.kind` of a claimer given by spans rather than a kind name
+
+
+@dataclass
+class ClaimColumns:
+    """One row per claim: document index, start, end, stance index, and its claimer.
+
+    A claimer is a kind (``kind`` = its index among the inventory's claimer
+    kinds) or spans (``kind`` = `KIND_SPANS`; rows ``claimer_offsets[i]`` to
+    ``claimer_offsets[i + 1]`` of ``claimer_spans``): a gold claimer's accepted
+    spans, or a predicted claimer's one span (``single_span``).  As tuples
+    (`per_document`), a claimer is a kind name, a tuple of spans, or one span.
+    """
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    stance: np.ndarray
+    kind: np.ndarray
+    claimer_offsets: np.ndarray
+    claimer_spans: np.ndarray
+    single_span: bool = False
+
+    ARRAYS = ("doc", "start", "end", "stance", "kind", "claimer_offsets", "claimer_spans")
+
+    @classmethod
+    def from_rows(cls, doc, start, end, stance, kind, spans_per_claim: Sequence[Sequence[tuple]], single_span: bool = False) -> ClaimColumns:
+        offsets = np.zeros(len(spans_per_claim) + 1, dtype=np.int64)
+        np.cumsum([len(spans) for spans in spans_per_claim], out=offsets[1:])
+        spans = np.array([span for claim_spans in spans_per_claim for span in claim_spans], dtype=np.int64).reshape(-1, 2)
+        return cls(*(np.asarray(column, dtype=np.int64).reshape(-1) for column in (doc, start, end, stance, kind)), offsets, spans, single_span)
+
+    @classmethod
+    def from_documents(cls, per_document: Sequence[Sequence[tuple]], single_span: bool = False) -> ClaimColumns:
+        """From ``(start, end, stance index, claimer)`` tuples per document (see `toolkit.scoring.claims`)."""
+        kind_index = {name: k for k, name in enumerate(load_inventory().claimer_kind_names)}
+        flat = [(doc, claim) for doc, claims in enumerate(per_document) for claim in claims]
+        claimers = [claim[3] for _, claim in flat]
+        return cls.from_rows(
+            [doc for doc, _ in flat], *([claim[k] for _, claim in flat] for k in range(3)),
+            [kind_index[claimer] if isinstance(claimer, str) else KIND_SPANS for claimer in claimers],
+            [() if isinstance(claimer, str) else (claimer,) if single_span else claimer for claimer in claimers], single_span,
+        )
+
+    def arrays(self) -> list[np.ndarray]:
+        return [getattr(self, name) for name in self.ARRAYS]
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[ClaimColumns]) -> ClaimColumns:
+        shifts = np.cumsum([0] + [len(part.claimer_spans) for part in parts])
+        offsets = np.concatenate([part.claimer_offsets[:-1] + shift for part, shift in zip(parts, shifts, strict=False)] + [shifts[-1:]])
+        rows = (np.concatenate([getattr(part, name) for part in parts]) for name in cls.ARRAYS[:5])
+        return cls(*rows, offsets.astype(np.int64), np.concatenate([part.claimer_spans for part in parts]).reshape(-1, 2), parts[0].single_span)
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def between(self, first: int, last: int) -> ClaimColumns:
+        """The claims of documents ``first`` to ``last - 1``."""
+        keep = (self.doc >= first) & (self.doc < last)
+        if keep.all():
+            return self
+        rows = np.flatnonzero(keep)
+        counts = self.claimer_offsets[rows + 1] - self.claimer_offsets[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        spans = self.claimer_spans[np.repeat(self.claimer_offsets[rows], counts) + _within(counts)]
+        return ClaimColumns(*(getattr(self, name)[rows] for name in self.ARRAYS[:5]), offsets, spans.reshape(-1, 2), self.single_span)
+
+    def claims(self, rows: Sequence[int]) -> list[tuple]:
+        """Claim tuples of some rows (only their spans are converted)."""
+        kind_names = load_inventory().claimer_kind_names
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = self.claimer_offsets[rows + 1] - self.claimer_offsets[rows]
+        spans = [tuple(span) for span in self.claimer_spans[np.repeat(self.claimer_offsets[rows], counts) + _within(counts)].tolist()]
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        result = []
+        for k, (start, end, stance, kind) in enumerate(zip(*(getattr(self, name)[rows].tolist() for name in ("start", "end", "stance", "kind")), strict=True)):
+            accepted = spans[bounds[k]:bounds[k + 1]]
+            claimer = kind_names[kind] if kind != KIND_SPANS else accepted[0] if self.single_span else tuple(accepted)
+            result.append((start, end, stance, claimer))
+        return result
+
+    def per_document(self, n_documents: int) -> list[list[tuple]]:
+        """Back to claim tuples per document."""
+        documents: list[list[tuple]] = [[] for _ in range(n_documents)]
+        for doc, claim in zip(self.doc.tolist(), self.claims(np.arange(len(self))), strict=True):
+            documents[doc].append(claim)
+        return documents
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... counts[i] - 1 for each i, end to end: positions inside runs of the given lengths."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _scheme_columns(category: int) -> np.ndarray:
@@ -154,41 +251,45 @@ def sorted_overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, s
 
 
 def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]], threshold: float, n_stances: int) -> np.ndarray:
+    """`score_claim_columns` of claim tuples per document (a gold claimer's spans, a predicted claimer's one span)."""
+    return score_claim_columns(ClaimColumns.from_documents(gold), ClaimColumns.from_documents(pred, single_span=True), len(gold), threshold, n_stances)
+
+
+def score_claim_columns(gold: ClaimColumns, pred: ClaimColumns, n_documents: int, threshold: float, n_stances: int) -> np.ndarray:
     """Documents × claim statistics: exactly what `score_claims` gives per document.
 
     Exact boundaries are counted through composite keys (a multiset
     intersection).  Within each group of overlapping claims every gold ×
     predicted pair whose IoU reaches the threshold is allowed; where no claim is
     in two allowed pairs, those pairs are the group's one best matching and are
-    counted at once; only groups where a claim could go two ways go through
-    `match_claims`.
+    counted at once, their claimers compared over arrays; only groups where a
+    claim could go two ways go through `match_claims`.
     """
-    n_documents = len(gold)
     width = len(CLAIM_COLUMNS) + n_stances * n_stances
-    sides = [_claim_columns(gold), _claim_columns(pred)]
-    (g_doc, g_start, g_end, g_stance, g_claimer), (p_doc, p_start, p_end, p_stance, p_claimer) = sides
-    bound = int(max(g_end.max(initial=0), p_end.max(initial=0))) + 1
+    bound = int(max(gold.end.max(initial=0), pred.end.max(initial=0))) + 1
     if (n_documents + 1) * bound * bound >= KEY_LIMIT:
-        return np.array([score_claims(g, p, threshold, n_stances) for g, p in zip(gold, pred, strict=True)], dtype=np.int64).reshape(n_documents, width)
+        pairs = zip(gold.per_document(n_documents), pred.per_document(n_documents), strict=True)
+        return np.array([score_claims(g, p, threshold, n_stances) for g, p in pairs], dtype=np.int64).reshape(n_documents, width)
     stats = np.zeros((n_documents, width), dtype=np.int64)
-    stats[:, PREDICTED] = np.bincount(p_doc, minlength=n_documents)
-    stats[:, GOLD] = np.bincount(g_doc, minlength=n_documents)
-    gold_keys, gold_counts = np.unique((g_doc * bound + g_start) * bound + g_end, return_counts=True)
-    pred_keys, pred_counts = np.unique((p_doc * bound + p_start) * bound + p_end, return_counts=True)
+    stats[:, PREDICTED] = np.bincount(pred.doc, minlength=n_documents)
+    stats[:, GOLD] = np.bincount(gold.doc, minlength=n_documents)
+    gold_keys, gold_counts = np.unique((gold.doc * bound + gold.start) * bound + gold.end, return_counts=True)
+    pred_keys, pred_counts = np.unique((pred.doc * bound + pred.start) * bound + pred.end, return_counts=True)
     common, in_gold, in_pred = np.intersect1d(gold_keys, pred_keys, assume_unique=True, return_indices=True)
     stats[:, STRICT_TP] = np.bincount(common // (bound * bound), weights=np.minimum(gold_counts[in_gold], pred_counts[in_pred]), minlength=n_documents).astype(np.int64)
 
-    n_gold = len(g_doc)
-    side = np.concatenate([np.zeros(n_gold, np.int8), np.ones(len(p_doc), np.int8)])
+    n_gold = len(gold)
+    side = np.concatenate([np.zeros(n_gold, np.int8), np.ones(len(pred), np.int8)])
     if not len(side):
         return stats
-    order, group, opens, golds_in, preds_in = overlap_groups(np.concatenate([g_doc, p_doc]), np.concatenate([g_start, p_start]), np.concatenate([g_end, p_end]), side, bound)
-    row = np.concatenate([np.arange(n_gold), np.arange(len(p_doc))])[order]  # index within its side
-    side, sorted_doc = side[order], np.concatenate([g_doc, p_doc])[order]
+    doc, start, end = (np.concatenate([getattr(gold, name), getattr(pred, name)]) for name in ("doc", "start", "end"))
+    order, group, opens, golds_in, preds_in = overlap_groups(doc, start, end, side, bound)
+    row = np.concatenate([np.arange(n_gold), np.arange(len(pred))])[order]  # index within its side
+    side, sorted_doc = side[order], doc[order]
     g_pair, p_pair = _pairs_within_groups(group, side, (golds_in >= 1) & (preds_in >= 1))
     g_row, p_row = row[g_pair], row[p_pair]
-    shared = np.minimum(g_end[g_row], p_end[p_row]) - np.maximum(g_start[g_row], p_start[p_row])
-    union = np.maximum(g_end[g_row], p_end[p_row]) - np.minimum(g_start[g_row], p_start[p_row])
+    shared = np.minimum(gold.end[g_row], pred.end[p_row]) - np.maximum(gold.start[g_row], pred.start[p_row])
+    union = np.maximum(gold.end[g_row], pred.end[p_row]) - np.minimum(gold.start[g_row], pred.start[p_row])
     allowed = (shared > 0) & (shared / union >= threshold)  # the same float as `iou`: both sides exact int to double, one correctly rounded division
     g_pair, p_pair = g_pair[allowed], p_pair[allowed]
     # Where the allowed pairs share no claim they are the one best matching of their group; elsewhere `match_claims` decides.
@@ -197,22 +298,39 @@ def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[t
     contested[group[g_pair[shares]]] = True
     plain = ~contested[group[g_pair]]
     g_row, p_row = row[g_pair[plain]], row[p_pair[plain]]
-    doc = g_doc[g_row]
-    right = np.array([claimer_is_right(g_claimer[g], p_claimer[p]) for g, p in zip(g_row.tolist(), p_row.tolist(), strict=True)], dtype=bool)
+    doc = gold.doc[g_row]
+    right = _claimers_right(gold, pred, g_row, p_row)
     np.add.at(stats, (doc, OVERLAP_TP), 1)
     np.add.at(stats, (doc, CLAIMER_CORRECT), right)
-    np.add.at(stats, (doc, END_TO_END_TP), right & (g_stance[g_row] == p_stance[p_row]))
-    np.add.at(stats, (doc, len(CLAIM_COLUMNS) + g_stance[g_row] * n_stances + p_stance[p_row]), 1)
+    np.add.at(stats, (doc, END_TO_END_TP), right & (gold.stance[g_row] == pred.stance[p_row]))
+    np.add.at(stats, (doc, len(CLAIM_COLUMNS) + gold.stance[g_row] * n_stances + pred.stance[p_row]), 1)
 
     rows_of_contested = np.flatnonzero(contested[group])
     if len(rows_of_contested):
+        sides = side[rows_of_contested]
+        golds = iter(gold.claims(row[rows_of_contested[sides == 0]]))  # every contested claim as a tuple at once, then group by group
+        preds = iter(pred.claims(row[rows_of_contested[sides == 1]]))
         bounds = np.flatnonzero(np.diff(group[rows_of_contested])) + 1
-        for rows in np.split(rows_of_contested, bounds):
-            members = list(zip(side[rows].tolist(), row[rows].tolist(), strict=True))
+        for rows, members in zip(np.split(rows_of_contested, bounds), np.split(sides, bounds), strict=True):
+            members = members.tolist()
             counts = [0] * width
-            match_claims([_claim(sides[0], r) for k, r in members if k == 0], [_claim(sides[1], r) for k, r in members if k == 1], threshold, n_stances, counts)
+            match_claims([next(golds) for k in members if k == 0], [next(preds) for k in members if k == 1], threshold, n_stances, counts)
             stats[int(sorted_doc[rows[0]])] += counts
     return stats
+
+
+def _claimers_right(gold: ClaimColumns, pred: ClaimColumns, g_row: np.ndarray, p_row: np.ndarray) -> np.ndarray:
+    """`claimer_is_right` of pairs, over arrays: the same kind, or a predicted span overlapping one of the gold claimer's spans."""
+    g_kind, p_kind = gold.kind[g_row], pred.kind[p_row]
+    right = (g_kind == p_kind) & (g_kind != KIND_SPANS)
+    both = np.flatnonzero((g_kind == KIND_SPANS) & (p_kind == KIND_SPANS))
+    predicted = pred.claimer_spans[pred.claimer_offsets[p_row[both]]]
+    counts = gold.claimer_offsets[g_row[both] + 1] - gold.claimer_offsets[g_row[both]]
+    accepted = gold.claimer_spans[np.repeat(gold.claimer_offsets[g_row[both]], counts) + _within(counts)]
+    pair = np.repeat(np.arange(len(both)), counts)
+    overlaps = (accepted[:, 0] < predicted[pair, 1]) & (predicted[pair, 0] < accepted[:, 1])
+    right[both] = np.bincount(pair, weights=overlaps, minlength=len(both)) > 0
+    return right
 
 
 def _pairs_within_groups(group: np.ndarray, side: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -221,22 +339,7 @@ def _pairs_within_groups(group: np.ndarray, side: np.ndarray, eligible: np.ndarr
     pred_groups = group[pred_rows]
     first = np.searchsorted(pred_groups, group[gold_rows], "left")
     counts = np.searchsorted(pred_groups, group[gold_rows], "right") - first
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)  # 0, 1, ... inside each gold row's run
-    return np.repeat(gold_rows, counts), pred_rows[np.repeat(first, counts) + within]
-
-
-def _claim_columns(per_document: Sequence[Sequence[tuple]]) -> tuple:
-    """``(doc, start, end, stance)`` arrays and the claimers (a list) of claim tuples per document."""
-    flat = [claim for claims in per_document for claim in claims]
-    doc = np.repeat(np.arange(len(per_document), dtype=np.int64), [len(claims) for claims in per_document])
-    columns = [np.array([claim[k] for claim in flat], dtype=np.int64) for k in range(3)]
-    return doc, *columns, [claim[3] for claim in flat]
-
-
-def _claim(columns: tuple, row: int) -> tuple:
-    """One claim tuple back from its columns."""
-    _, start, end, stance, claimer = columns
-    return int(start[row]), int(end[row]), int(stance[row]), claimer[row]
+    return np.repeat(gold_rows, counts), pred_rows[np.repeat(first, counts) + _within(counts)]
 
 
 class _Tally:

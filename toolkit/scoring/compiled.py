@@ -28,12 +28,11 @@ import numpy as np
 from toolkit import __version__
 from toolkit.files import file_sha256
 from toolkit.inventory import load_inventory
+from toolkit.scoring.columns import ClaimColumns
 from toolkit.scoring.signature import SCORER_VERSION
 
 COMPILED_FOLDER = "scoring"
-FORMAT = 1
-KIND_SPANS = -1  # claim_kind of a claimer given by accepted spans rather than a kind name
-CLAIM_ARRAYS = ("claim_doc", "claim_start", "claim_end", "claim_stance", "claim_kind", "claimer_offsets", "claimer_spans")  # `claims_to_arrays`, in order
+FORMAT = 2
 
 
 def compiled_path(folder: Path, split: str) -> Path:
@@ -73,42 +72,6 @@ def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[a:b].decode("utf-8") for a, b in pairs]
 
 
-def claims_to_arrays(per_document: Sequence[Sequence[tuple]], single_span: bool = False) -> dict[str, np.ndarray]:
-    """Claim tuples per document (see `toolkit.scoring.claims`) as flat integer columns.
-
-    A claimer is a kind (``claim_kind`` = its index in the inventory) or spans
-    (``claim_kind`` = `KIND_SPANS`, its rows of ``claimer_spans`` between two
-    ``claimer_offsets``): the accepted spans of a gold claimer, or the one
-    ``(start, end)`` of a predicted claimer when ``single_span``.
-    """
-    kind_index = {name: k for k, name in enumerate(load_inventory().claimer_kind_names)}
-    flat = [(doc, claim) for doc, claims in enumerate(per_document) for claim in claims]
-    spans = [[] if isinstance(claim[3], str) else [claim[3]] if single_span else claim[3] for _, claim in flat]
-    claimer_offsets = np.zeros(len(flat) + 1, dtype=np.int64)
-    np.cumsum([len(accepted) for accepted in spans], out=claimer_offsets[1:])
-    return {
-        "claim_doc": np.array([doc for doc, _ in flat], dtype=np.int64),
-        **{f"claim_{name}": np.array([claim[k] for _, claim in flat], dtype=np.int64) for k, name in enumerate(("start", "end", "stance"))},
-        "claim_kind": np.array([KIND_SPANS if not isinstance(claim[3], str) else kind_index[claim[3]] for _, claim in flat], dtype=np.int64),
-        "claimer_offsets": claimer_offsets,
-        "claimer_spans": np.array([span for accepted in spans for span in accepted], dtype=np.int64).reshape(-1, 2),
-    }
-
-
-def claims_from_arrays(arrays: Mapping[str, np.ndarray], n_documents: int, single_span: bool = False) -> list[list[tuple]]:
-    """`claims_to_arrays` undone: claim tuples per document."""
-    kind_names = load_inventory().claimer_kind_names
-    claims: list[list[tuple]] = [[] for _ in range(n_documents)]
-    bounds = arrays["claimer_offsets"].tolist()
-    spans = [tuple(span) for span in arrays["claimer_spans"].tolist()]
-    columns = (arrays[f"claim_{name}"].tolist() for name in ("doc", "start", "end", "stance", "kind"))
-    for index, (doc, start, end, stance, kind) in enumerate(zip(*columns, strict=True)):
-        accepted = spans[bounds[index]:bounds[index + 1]]
-        claimer = kind_names[kind] if kind != KIND_SPANS else accepted[0] if single_span else tuple(accepted)
-        claims[doc].append((start, end, stance, claimer))
-    return claims
-
-
 def write_compiled(folder: Path, split: str, gold, digest: str) -> Path:
     """Write ``scoring/<split>.npz`` for ``gold`` (a `toolkit.scoring.evaluate.Gold` read from the split's parquet files)."""
     ids = _strings(gold.ids)
@@ -122,7 +85,7 @@ def write_compiled(folder: Path, split: str, gold, digest: str) -> Path:
         "text_lengths": np.array([len(gold.documents[doc_id]["text"]) for doc_id in gold.ids], dtype=np.int64),
         "shas": shas[0], "sha_offsets": shas[1],
         **{f"entity_{name}": getattr(gold.entities, name) for name in ("doc", "start", "end", "label")},
-        **claims_to_arrays(gold.claims),
+        **{f"claims_{name}": array for name, array in zip(ClaimColumns.ARRAYS, gold.claims.arrays(), strict=True)},
     }
     path = compiled_path(folder, split)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,12 +135,11 @@ def read_compiled(folder: Path, split: str | None) -> dict[str, Any] | None:
         if header != _header(Path(folder), split_files(folder, split)):
             return None
         ids = _decode(arrays["ids"], arrays["id_offsets"])
-        claims = claims_from_arrays(arrays, len(ids))
         return {
             "documents": CompiledDocuments(ids, lambda: (_decode(arrays["texts"], arrays["text_offsets"]), _decode(arrays["shas"], arrays["sha_offsets"]))),
             "ids": ids,
             "entities": [arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label")],
-            "claims": claims,
+            "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
             "lengths": arrays["text_lengths"],
             "digest": arrays["digest"].item(),
         }

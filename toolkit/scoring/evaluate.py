@@ -20,7 +20,7 @@ from toolkit.documents import DEFAULT_DOCUMENTS
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 from toolkit.scoring.claims import END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, claim_figures, gold_claimer, normalise_mention
-from toolkit.scoring.columns import KEY_LIMIT, EntityColumns, score_claim_lists, score_entity_columns
+from toolkit.scoring.columns import KEY_LIMIT, ClaimColumns, EntityColumns, score_claim_columns, score_entity_columns
 from toolkit.scoring.compiled import read_compiled, split_files, write_compiled
 from toolkit.scoring.entities import WIDTH, entity_figures
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
@@ -44,7 +44,7 @@ class Gold:
     documents: dict[str, dict[str, Any]]
     ids: list[str]
     entities: EntityColumns  # (start, end, label index) of every gold entity, by document index
-    claims: list[list[tuple]]  # per document: (start, end, stance index, claimer), see `toolkit.scoring.claims`
+    claims: ClaimColumns  # every gold claim, its claimer as a kind or the accepted spans (`toolkit.scoring.claims`)
     lengths: np.ndarray | None = None  # text lengths in code points, by document index, when known without the texts
     digest: str | None = None  # `gold_hash`, when compiled at build time
 
@@ -92,7 +92,7 @@ def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gol
     spans = [gold_spans(record, documents[record["id"]]["text"], label_index, stance_index) for record in records]
     return Gold(
         gold.name, split, {record["id"]: documents[record["id"]] for record in records}, [record["id"] for record in records],
-        EntityColumns.from_documents([entities for entities, _ in spans]), [claims for _, claims in spans],
+        EntityColumns.from_documents([entities for entities, _ in spans]), ClaimColumns.from_documents([claims for _, claims in spans]),
     )
 
 
@@ -128,7 +128,7 @@ def gold_from_parquet(folder: Path, split: str | None) -> Gold:
         entities.append(file_entities)
         claims += _built_claims(table.column("claims").combine_chunks(), file_entities, entity_ids, list(documents.values())[first:], first)
     merged = EntityColumns.concatenate(entities)
-    return Gold(folder.name, split, documents, list(documents), merged, claims)
+    return Gold(folder.name, split, documents, list(documents), merged, ClaimColumns.from_documents(claims))
 
 
 def compile_gold(folder: Path, split: str) -> Path:
@@ -344,7 +344,8 @@ def gold_hash(gold: Gold) -> str:
     entity_parts = ("\0".join(formats[count] for count in counts) % tuple(values)).split("\0")
     ids = [gold.ids[index] for index in by_id]
     shas = [gold.documents[doc_id]["text_sha256"] for doc_id in ids]
-    claim_parts = ["[" + ", ".join(sorted(map(repr, gold.claims[index]))) + "]" for index in by_id]  # = repr(sorted(claims, key=repr))
+    claims = gold.claims.per_document(n)
+    claim_parts = ["[" + ", ".join(sorted(map(repr, claims[index]))) + "]" for index in by_id]  # = repr(sorted(claims, key=repr))
     lines = "".join(map("{}\t{}\t{}\t{}\n".format, ids, shas, entity_parts, claim_parts))
     return content_hash([repr((inventory.entity_names, inventory.stance_names)) + "\n", lines])
 
@@ -385,12 +386,8 @@ def _count(gold: Gold, predictions: Predictions, iou: float, first: int, last: i
     """Documents × statistics (rows of documents ``first`` to ``last - 1``, zeros elsewhere) and labels × entity statistics."""
     inventory = load_inventory()
     n = len(gold.ids)
-
-    def part(claims: list[list[tuple]]) -> list[list[tuple]]:
-        return claims if (first, last) == (0, n) else [[]] * first + claims[first:last] + [[]] * (n - last)
-
     entity_stats, label_stats = score_entity_columns(gold.entities.between(first, last), predictions.entities.between(first, last), n, len(inventory.entity_names))
-    claim_stats = score_claim_lists(part(gold.claims), part(predictions.claims), iou, len(inventory.stance_names))
+    claim_stats = score_claim_columns(gold.claims.between(first, last), predictions.claims.between(first, last), n, iou, len(inventory.stance_names))
     return np.hstack([entity_stats, claim_stats]), label_stats
 
 

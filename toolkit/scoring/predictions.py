@@ -20,7 +20,7 @@ import gc
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
@@ -31,8 +31,7 @@ import numpy as np
 from toolkit.files import BOM
 from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
-from toolkit.scoring.columns import EntityColumns, repeated
-from toolkit.scoring.compiled import CLAIM_ARRAYS, claims_from_arrays, claims_to_arrays
+from toolkit.scoring.columns import KIND_SPANS, ClaimColumns, EntityColumns, repeated
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
 
 LAYERS = ("entities", "claims")
@@ -45,7 +44,7 @@ class Predictions:
     """What a predictions file says about the gold documents, in gold order."""
 
     entities: EntityColumns
-    claims: list[list[tuple]]  # per gold document: (start, end, stance index, claimer kind name or (start, end))
+    claims: ClaimColumns  # every predicted claim; its claimer a kind or one span
     present: set[int]  # gold documents that have a prediction record
     layers: list[str]  # "entities"/"claims" when at least one record has the key
     extra: list[str]  # ids of ignored records for documents not in gold (--ignore-extra)
@@ -78,7 +77,8 @@ def read_fast(path: Path, texts: Sequence[str], lengths: np.ndarray, position: M
         inventory = load_inventory()
         vocabulary = _Vocabulary(
             texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)},
-            {name: i for i, name in enumerate(inventory.stance_names)}, inventory.prediction_claimer_keywords,
+            {name: i for i, name in enumerate(inventory.stance_names)},
+            {keyword: inventory.claimer_kind_names.index(kind) for keyword, kind in inventory.prediction_claimer_keywords.items()},
             b'"text"' in data or b"\\u" in data,  # a key may be written with escapes ("te\\u0078t")
         )
         if len(data) >= PARALLEL_BYTES and can_fork():
@@ -110,28 +110,25 @@ def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str,
     first, payload = beside_a_child(lambda: _read(data[:middle], vocabulary, position, ignore_extra), lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)))
     if payload is None:
         raise _Unsure
-    second = _from_bytes(payload, len(vocabulary.lengths))
+    second = _from_bytes(payload)
     if first.present & second.present:
         raise _Unsure  # a document predicted in both halves
-    for index in second.present:
-        first.claims[index] = second.claims[index]
     entities = EntityColumns.concatenate([first.entities, second.entities])
+    claims = ClaimColumns.concatenate([first.claims, second.claims])
     layers = set(first.layers) | set(second.layers)
-    return Predictions(entities, first.claims, first.present | second.present, [layer for layer in LAYERS if layer in layers], sorted(first.extra + second.extra))
+    return Predictions(entities, claims, first.present | second.present, [layer for layer in LAYERS if layer in layers], sorted(first.extra + second.extra))
 
 
 def _to_bytes(predictions: Predictions) -> bytes:
     """A child's predictions as arrays (the ids it ignored, its layers and documents in one JSON text)."""
     meta = json.dumps({"present": sorted(predictions.present), "layers": predictions.layers, "extra": predictions.extra}).encode("utf-8")
-    claims = claims_to_arrays(predictions.claims, single_span=True)
-    return arrays_to_bytes([*predictions.entities.fields(), *(claims[name] for name in CLAIM_ARRAYS), np.frombuffer(meta, dtype=np.uint8)])
+    return arrays_to_bytes([*predictions.entities.fields(), *predictions.claims.arrays(), np.frombuffer(meta, dtype=np.uint8)])
 
 
-def _from_bytes(payload: bytes, n_documents: int) -> Predictions:
-    arrays = arrays_from_bytes(payload, 4 + len(CLAIM_ARRAYS) + 1)
-    claims = claims_from_arrays(dict(zip(CLAIM_ARRAYS, arrays[4:-1], strict=True)), n_documents, single_span=True)
+def _from_bytes(payload: bytes) -> Predictions:
+    arrays = arrays_from_bytes(payload, 4 + len(ClaimColumns.ARRAYS) + 1)
     meta = json.loads(arrays[-1].tobytes())
-    return Predictions(EntityColumns(*arrays[:4]), claims, set(meta["present"]), meta["layers"], meta["extra"])
+    return Predictions(EntityColumns(*arrays[:4]), ClaimColumns(*arrays[4:-1], single_span=True), set(meta["present"]), meta["layers"], meta["extra"])
 
 
 @dataclass
@@ -143,7 +140,7 @@ class _Vocabulary:
     length_list: list[int]
     label_index: dict[str, int]
     stance_index: dict[str, int]
-    keywords: dict[str, str]
+    keyword_kinds: dict[str, int]  # a predicted claimer keyword: the index of its claimer kind
     any_text: bool  # the file may have a "text" key: only then are entity texts compared (and, from a compiled gold, decoded)
 
 
@@ -181,7 +178,7 @@ def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ign
     extra: list[str] = []
     layers = set()
     entities: list[EntityColumns] = []
-    claims: list[list[tuple]] = [[] for _ in range(len(vocabulary.lengths))]
+    claims = _ClaimRows()
     for first in range(0, len(lines), CHUNK):
         entity_lists: list[tuple[int, list]] = []
         records = []
@@ -207,10 +204,10 @@ def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ign
                 entity_lists.append((index, record.entities))
             if record.claims is not UNSET:
                 layers.add("claims")
-                claims[index] = _claims(record.claims, index, vocabulary, UNSET)
+                _claims(record.claims, index, vocabulary, UNSET, claims)
         entities.append(_entities(entity_lists, vocabulary, UNSET))
     merged = EntityColumns.concatenate(entities)
-    return Predictions(merged, claims, present, [layer for layer in LAYERS if layer in layers], sorted(extra))
+    return Predictions(merged, claims.columns(), present, [layer for layer in LAYERS if layer in layers], sorted(extra))
 
 
 def _extra_id(line: bytes, position: Mapping[str, int], errors: tuple) -> str:
@@ -255,22 +252,41 @@ def _span(item, index: int, vocabulary: _Vocabulary, unset) -> tuple[int, int]:
     return start, end
 
 
-def _claims(items: list, index: int, vocabulary: _Vocabulary, unset) -> list[tuple]:
-    """The claims of document ``index`` (few per document: plain Python)."""
-    keywords, stance_index = vocabulary.keywords, vocabulary.stance_index
-    claims, seen = [], set()
+@dataclass
+class _ClaimRows:
+    """Claims as they are read, column by column (see `ClaimColumns`)."""
+
+    doc: list[int] = field(default_factory=list)
+    start: list[int] = field(default_factory=list)
+    end: list[int] = field(default_factory=list)
+    stance: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    spans: list[tuple] = field(default_factory=list)
+
+    def columns(self) -> ClaimColumns:
+        return ClaimColumns.from_rows(self.doc, self.start, self.end, self.stance, self.kind, self.spans, single_span=True)
+
+
+def _claims(items: list, index: int, vocabulary: _Vocabulary, unset, rows: _ClaimRows) -> None:
+    """The claims of document ``index``, added to ``rows`` (few per document: plain Python)."""
+    seen = set()
     for claim in items:
         start, end = _span(claim, index, vocabulary, unset)
         claimer = claim.claimer
         if type(claimer) is str:
-            scored, identity = keywords[claimer], claimer
+            kind, spans, identity = vocabulary.keyword_kinds[claimer], (), claimer
         else:
-            scored = identity = _span(claimer, index, vocabulary, unset)
+            identity = _span(claimer, index, vocabulary, unset)
+            kind, spans = KIND_SPANS, (identity,)
         if (start, end, identity) in seen:
             raise _Unsure
         seen.add((start, end, identity))
-        claims.append((start, end, stance_index[claim.stance], scored))
-    return claims
+        rows.doc.append(index)
+        rows.start.append(start)
+        rows.end.append(end)
+        rows.stance.append(vocabulary.stance_index[claim.stance])
+        rows.kind.append(kind)
+        rows.spans.append(spans)
 
 
 def from_records(records: Mapping[str, Mapping], extra: list[str], position: Mapping[str, int], n_documents: int) -> Predictions:
@@ -285,4 +301,4 @@ def from_records(records: Mapping[str, Mapping], extra: list[str], position: Map
     for doc_id, record in records.items():
         entities[position[doc_id]], claims[position[doc_id]] = predicted_spans(record, label_index, stance_index, inventory.prediction_claimer_keywords)
     layers = [layer for layer in LAYERS if any(layer in record for record in records.values())]
-    return Predictions(EntityColumns.from_documents(entities), claims, {position[doc_id] for doc_id in records}, layers, extra)
+    return Predictions(EntityColumns.from_documents(entities), ClaimColumns.from_documents(claims, single_span=True), {position[doc_id] for doc_id in records}, layers, extra)
