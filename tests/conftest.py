@@ -66,3 +66,27 @@ def label_studio(tmp_path_factory):
         yield fixture
     finally:
         server.stop()
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """``forking(module, threshold)``: make ``module`` fork at any size and return the list of children it starts.
+
+    numpy's idle BLAS thread in the test process does not hold a lock a child needs, so fork is allowed here.
+    """
+    from toolkit.scoring import forked
+
+    children: list = []
+
+    class CountedChild(forked.Child):
+        def __init__(self, work):
+            children.append(self)
+            super().__init__(work)
+
+    def enable(module, threshold: str) -> list:
+        monkeypatch.setattr(module, threshold, 0)
+        monkeypatch.setattr(module, "can_fork", lambda: True)
+        monkeypatch.setattr(forked, "Child", CountedChild)
+        return children
+
+    return enable

@@ -25,21 +25,12 @@ def test_resampled_sums_equal_an_explicit_loop():
     assert np.array_equal(sums, np.array(expected, dtype=float))
 
 
-def test_half_the_chunks_in_a_forked_child_give_the_same_sums(monkeypatch):
-    from toolkit.scoring import bootstrap, forked
+def test_half_the_chunks_in_a_forked_child_give_the_same_sums(forking):
+    from toolkit.scoring import bootstrap
 
     stats = np.random.default_rng(3).integers(0, 10, size=(50, 4))
     one_process = resampled_sums(stats, 5 * CHUNK + 3, seed=4)
-    children = []
-
-    class CountedChild(forked.Child):
-        def __init__(self, work):
-            children.append(self)
-            super().__init__(work)
-
-    monkeypatch.setattr(bootstrap, "PARALLEL_DRAWS", 0)
-    monkeypatch.setattr(bootstrap, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
-    monkeypatch.setattr(forked, "Child", CountedChild)
+    children = forking(bootstrap, "PARALLEL_DRAWS")
     assert np.array_equal(resampled_sums(stats, 5 * CHUNK + 3, seed=4), one_process) and len(children) == 1
 
 

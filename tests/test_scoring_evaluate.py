@@ -264,14 +264,14 @@ def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
     assert "|split:test|" in compared["signature"]
 
 
-def test_counting_in_two_halves_equals_one_pass(monkeypatch):
+def test_counting_in_two_halves_equals_one_pass(forking):
     """A large corpus is counted in two halves of its documents, the second in a forked child: the same counts."""
     import random
 
     import numpy as np
     from test_scoring_columns import random_claims, random_corpus
 
-    from toolkit.scoring import evaluate, forked
+    from toolkit.scoring import evaluate
     from toolkit.scoring.columns import ClaimColumns, EntityColumns
     from toolkit.scoring.predictions import Predictions
 
@@ -283,16 +283,7 @@ def test_counting_in_two_halves_equals_one_pass(monkeypatch):
     predicted = ClaimColumns.from_documents(predicted_claims, single_span=True)
     predictions = Predictions(EntityColumns.from_documents(preds), predicted, set(range(0, 301, 3)), ["entities", "claims"], [])
     one_pass = evaluate.score(gold, predictions)
-    children = []
-
-    class CountedChild(forked.Child):
-        def __init__(self, work):
-            children.append(self)
-            super().__init__(work)
-
-    monkeypatch.setattr(evaluate, "PARALLEL_SPANS", 0)
-    monkeypatch.setattr(evaluate, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
-    monkeypatch.setattr(forked, "Child", CountedChild)
+    children = forking(evaluate, "PARALLEL_SPANS")
     halves = evaluate.score(gold, predictions)
     assert len(children) == 1
     assert np.array_equal(halves.stats, one_pass.stats) and halves.label_totals == one_pass.label_totals and halves.missing == one_pass.missing

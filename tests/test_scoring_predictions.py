@@ -15,7 +15,7 @@ import pytest
 from toolkit.errors import ValidationError
 from toolkit.files import dumps_line
 from toolkit.inventory import load_inventory
-from toolkit.scoring import forked, predictions
+from toolkit.scoring import predictions
 from toolkit.scoring.columns import ClaimColumns, EntityColumns
 from toolkit.scoring.evaluate import Gold, load_predictions, read_predictions, score
 from toolkit.scoring.predictions import from_records, read_fast
@@ -32,19 +32,9 @@ TEXTS = {
 
 
 @pytest.fixture(params=["one process", "two halves"], autouse=True)
-def halves(request, monkeypatch) -> list:
+def halves(request, forking) -> list:
     """In "two halves", every file is read in two halves and the children started are recorded."""
-    children: list = []
-    if request.param == "two halves":
-        class CountedChild(forked.Child):
-            def __init__(self, work):
-                children.append(self)
-                super().__init__(work)
-
-        monkeypatch.setattr(predictions, "PARALLEL_BYTES", 1)
-        monkeypatch.setattr(predictions, "can_fork", lambda: True)  # numpy's idle BLAS thread does not hold a lock the child needs
-        monkeypatch.setattr(forked, "Child", CountedChild)
-    return children
+    return forking(predictions, "PARALLEL_BYTES") if request.param == "two halves" else []
 
 
 def make_gold() -> Gold:
