@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from toolkit.scoring.claims import score_claims
-from toolkit.scoring.columns import EntityColumns, score_claim_lists, score_entity_columns
+from toolkit.scoring.columns import ClaimColumns, EntityColumns, score_claim_columns, score_entity_columns
 from toolkit.scoring.entities import WIDTH, score_entities
 
 N_LABELS = 4
@@ -112,7 +112,7 @@ def random_claims(rng: random.Random, n_documents: int) -> tuple[list[list[tuple
 def test_vectorised_claims_equal_the_python_scorer(threshold):
     rng = random.Random(int(threshold * 10))
     golds, preds = random_claims(rng, 500)
-    vectorised = score_claim_lists(golds, preds, threshold, 3)
+    vectorised = score_claim_columns(ClaimColumns.from_documents(golds), ClaimColumns.from_documents(preds, single_span=True), len(golds), threshold, 3)
     expected = np.array([score_claims(g, p, threshold, 3) for g, p in zip(golds, preds, strict=True)], dtype=np.int64)
     assert np.array_equal(vectorised, expected)
     assert expected[:, 1].sum() > 0 and expected[:, 0].sum() > 0 and expected[:, 5].sum() > 0  # overlap, strict and end-to-end matches occurred

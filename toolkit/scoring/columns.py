@@ -250,11 +250,6 @@ def sorted_overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, s
     return group, opens, golds_in, preds_in
 
 
-def score_claim_lists(gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]], threshold: float, n_stances: int) -> np.ndarray:
-    """`score_claim_columns` of claim tuples per document (a gold claimer's spans, a predicted claimer's one span)."""
-    return score_claim_columns(ClaimColumns.from_documents(gold), ClaimColumns.from_documents(pred, single_span=True), len(gold), threshold, n_stances)
-
-
 def score_claim_columns(gold: ClaimColumns, pred: ClaimColumns, n_documents: int, threshold: float, n_stances: int) -> np.ndarray:
     """Documents × claim statistics: exactly what `score_claims` gives per document.
 
