@@ -48,10 +48,12 @@ chromium:
 
 test: $(VENV)/.dev-installed chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 schemas: $(VENV)/.core-installed
 	$(TOOLKIT) schemas

@@ -38,7 +38,28 @@ from toolkit.documents import make_document  # noqa: E402
 from toolkit.files import write_jsonl  # noqa: E402
 from toolkit.inventory import load_inventory  # noqa: E402
 
-SYLLABLES = ["ma", "ri", "o", "ro", "ssi", "la", "pre", "si", "den", "te", "ca", "sa", "go", "ver", "no", "mi", "la", "no", "all'", "è"]
+SYLLABLES = [
+    "ma",
+    "ri",
+    "o",
+    "ro",
+    "ssi",
+    "la",
+    "pre",
+    "si",
+    "den",
+    "te",
+    "ca",
+    "sa",
+    "go",
+    "ver",
+    "no",
+    "mi",
+    "la",
+    "no",
+    "all'",
+    "è",
+]
 
 
 def word(rng: random.Random) -> str:
@@ -70,7 +91,7 @@ def make_corpus(n_documents: int, tokens_per_document: int, entities_per_documen
             label = rng.choice(labels)
             start, end = offsets[first][0], offsets[last][1]
             gold_entities.append({"id": f"e{k}", "start": start, "end": end, "label": label, "text": text[start:end]})
-            gold_tags[first:last + 1] = [f"B-{label}"] + [f"I-{label}"] * (last - first)
+            gold_tags[first : last + 1] = [f"B-{label}"] + [f"I-{label}"] * (last - first)
             roll = rng.random()
             if roll < 0.10:
                 continue  # missed
@@ -83,7 +104,7 @@ def make_corpus(n_documents: int, tokens_per_document: int, entities_per_documen
                 else:
                     p_last += 1  # into the free token after the entity
             pred_entities.append({"start": offsets[p_first][0], "end": offsets[p_last][1], "label": p_label})
-            pred_tags[p_first:p_last + 1] = [f"B-{p_label}"] + [f"I-{p_label}"] * (p_last - p_first)
+            pred_tags[p_first : p_last + 1] = [f"B-{p_label}"] + [f"I-{p_label}"] * (p_last - p_first)
         for first in range(3, tokens_per_document - 1, 4):  # spurious entities on free tokens
             if rng.random() < 0.02 and pred_tags[first] == "O" and gold_tags[first] == "O":
                 label = rng.choice(labels)
@@ -96,16 +117,38 @@ def make_corpus(n_documents: int, tokens_per_document: int, entities_per_documen
             kind = rng.choice(inventory.claimer_kind_names)
             start, end = offsets[first][0], offsets[last][1]
             stance = rng.choice(stances)
-            claims.append({"id": f"c{c}", "start": start, "end": end, "text": text[start:end], "stance": stance,
-                           "claimer": {"kind": kind, "entity_ids": [claimer["id"]] if kind == "entity" else []}})
+            claims.append(
+                {
+                    "id": f"c{c}",
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "stance": stance,
+                    "claimer": {"kind": kind, "entity_ids": [claimer["id"]] if kind == "entity" else []},
+                }
+            )
             shift = rng.randint(0, 3)
-            predicted_claimer = {"start": claimer["start"], "end": claimer["end"]} if rng.random() < 0.5 else rng.choice(sorted(inventory.prediction_claimer_keywords))
-            predicted = {"start": offsets[first + shift][0], "end": end, "stance": rng.choice(stances), "claimer": predicted_claimer}
-            if all((p["start"], p["end"], str(p["claimer"])) != (predicted["start"], end, str(predicted_claimer)) for p in pred_claims):
+            predicted_claimer = (
+                {"start": claimer["start"], "end": claimer["end"]}
+                if rng.random() < 0.5
+                else rng.choice(sorted(inventory.prediction_claimer_keywords))
+            )
+            predicted = {
+                "start": offsets[first + shift][0],
+                "end": end,
+                "stance": rng.choice(stances),
+                "claimer": predicted_claimer,
+            }
+            if all(
+                (p["start"], p["end"], str(p["claimer"])) != (predicted["start"], end, str(predicted_claimer))
+                for p in pred_claims
+            ):
                 pred_claims.append(predicted)
         rng.shuffle(pred_entities)
         documents.append(document)
-        gold.append({"id": document["id"], "text_sha256": document["text_sha256"], "entities": gold_entities, "claims": claims})
+        gold.append(
+            {"id": document["id"], "text_sha256": document["text_sha256"], "entities": gold_entities, "claims": claims}
+        )
         predictions.append({"id": document["id"], "entities": pred_entities, "claims": pred_claims})
         iob.append((gold_tags, pred_tags))
     return documents, gold, predictions, iob
@@ -117,14 +160,25 @@ def timed(function):
     return time.perf_counter() - began, value
 
 
-def run_evals(folder: Path, variants: dict[str, list[str]], repeat: int, environment: dict) -> dict[str, tuple[float, dict]]:
+def run_evals(
+    folder: Path, variants: dict[str, list[str]], repeat: int, environment: dict
+) -> dict[str, tuple[float, dict]]:
     """Best of ``repeat`` runs of each whole process, the variants interleaved (the machine is shared: the
     minimum is the least disturbed run, and interleaving spreads any disturbance over all variants)."""
     best: dict[str, tuple[float, dict]] = {}
     for _ in range(repeat):
         for name, arguments in variants.items():
             out = folder / f"result-{len(best)}.json"
-            command = [str(ROOT / ".venv/bin/toolkit"), "eval", str(folder / "predictions.jsonl"), *arguments, "--format", "json", "--out", str(out)]
+            command = [
+                str(ROOT / ".venv/bin/toolkit"),
+                "eval",
+                str(folder / "predictions.jsonl"),
+                *arguments,
+                "--format",
+                "json",
+                "--out",
+                str(out),
+            ]
             seconds, process = timed(partial(subprocess.run, command, capture_output=True, text=True, env=environment))
             if process.returncode:
                 sys.exit(f"toolkit eval failed:\n{process.stderr}")
@@ -138,8 +192,13 @@ def build(folder: Path) -> None:
     from toolkit.dataset.build import build_dataset
     from toolkit.dataset.card import CardInputs
 
-    build_dataset(folder / "documents.jsonl", folder / "gold.jsonl", folder / "voci", ratios={"test": 1.0},
-                  card_inputs=CardInputs(agreement=folder / "none", scores=folder / "none", guidelines=folder / "none"))
+    build_dataset(
+        folder / "documents.jsonl",
+        folder / "gold.jsonl",
+        folder / "voci",
+        ratios={"test": 1.0},
+        card_inputs=CardInputs(agreement=folder / "none", scores=folder / "none", guidelines=folder / "none"),
+    )
 
 
 def main() -> None:
@@ -154,8 +213,11 @@ def main() -> None:
     documents, gold, predictions, iob = make_corpus(args.documents, args.tokens, args.entities, args.seed)
     n_gold = sum(len(record["entities"]) for record in gold)
     n_pred = sum(len(record["entities"]) for record in predictions)
-    print(f"corpus: {len(documents)} documents, {len(documents) * args.tokens} tokens, {n_gold} gold entities, {n_pred} predicted entities, "
-          f"{sum(len(r['claims']) for r in gold)} gold claims")
+    print(
+        f"corpus: {len(documents)} documents, {len(documents) * args.tokens} tokens, "
+        f"{n_gold} gold entities, {n_pred} predicted entities, "
+        f"{sum(len(r['claims']) for r in gold)} gold claims"
+    )
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         write_jsonl(folder / "documents.jsonl", documents)
@@ -169,9 +231,15 @@ def main() -> None:
         built_form = ["--gold", str(folder / "voci"), "--split", "test"]
         jsonl_form = ["--gold", str(folder / "gold.jsonl"), "--documents", str(folder / "documents.jsonl")]
         run_evals(folder, {"warm-up": built_form}, 1, environment)  # writes the bytecode cache
-        runs = run_evals(folder, {"built": built_form, "bootstrap": [*built_form, "--bootstrap", "1000"]}, args.repeat, environment)
+        runs = run_evals(
+            folder, {"built": built_form, "bootstrap": [*built_form, "--bootstrap", "1000"]}, args.repeat, environment
+        )
         runs.update(run_evals(folder, {"jsonl": jsonl_form}, max(1, args.repeat // 2), environment))  # slow: fewer runs
-    (built_seconds, result), (bootstrap_seconds, bootstrap_result), (jsonl_seconds, jsonl_result) = runs["built"], runs["bootstrap"], runs["jsonl"]
+    (built_seconds, result), (bootstrap_seconds, bootstrap_result), (jsonl_seconds, jsonl_result) = (
+        runs["built"],
+        runs["bootstrap"],
+        runs["jsonl"],
+    )
 
     from nervaluate import Evaluator
     from seqeval.metrics import f1_score
@@ -179,8 +247,13 @@ def main() -> None:
 
     labels = load_inventory().entity_names
     # nervaluate's ends are inclusive: convert at the boundary
-    true = [[{"label": e["label"], "start": e["start"], "end": e["end"] - 1} for e in record["entities"]] for record in gold]
-    pred = [[{"label": e["label"], "start": e["start"], "end": e["end"] - 1} for e in record["entities"]] for record in predictions]
+    true = [
+        [{"label": e["label"], "start": e["start"], "end": e["end"] - 1} for e in record["entities"]] for record in gold
+    ]
+    pred = [
+        [{"label": e["label"], "start": e["start"], "end": e["end"] - 1} for e in record["entities"]]
+        for record in predictions
+    ]
     evaluator = Evaluator(true, pred, tags=labels, loader="dict")
     nervaluate_seconds, nervaluate_result = timed(evaluator.evaluate)
     y_true = [tags for tags, _ in iob]
@@ -189,23 +262,38 @@ def main() -> None:
 
     ours = result["entities"]["strict"]
     theirs = nervaluate_result["overall"]["strict"]
-    agree_nervaluate = all(ours[name] == getattr(theirs, name) for name in ("correct", "incorrect", "partial", "missed", "spurious"))
+    agree_nervaluate = all(
+        ours[name] == getattr(theirs, name) for name in ("correct", "incorrect", "partial", "missed", "spurious")
+    )
     agree_seqeval = abs(ours["f1"] - seqeval_f1) < 1e-9
     figures = ("entities", "claims", "claimer", "stance", "end_to_end", "overall")
-    same_forms = all(result[key] == jsonl_result[key] for key in figures) and result["settings"]["gold_hash"] == jsonl_result["settings"]["gold_hash"]
-    print(f"strict F1: toolkit {ours['f1']:.6f}, nervaluate {theirs.f1:.6f}, seqeval {seqeval_f1:.6f} -> "
-          f"counts equal nervaluate: {agree_nervaluate}, F1 equals seqeval: {agree_seqeval}; built folder and JSONL give the same figures and gold hash: {same_forms}")
+    same_forms = (
+        all(result[key] == jsonl_result[key] for key in figures)
+        and result["settings"]["gold_hash"] == jsonl_result["settings"]["gold_hash"]
+    )
+    print(
+        f"strict F1: toolkit {ours['f1']:.6f}, nervaluate {theirs.f1:.6f}, seqeval {seqeval_f1:.6f} -> "
+        f"counts equal nervaluate: {agree_nervaluate}, F1 equals seqeval: {agree_seqeval}; "
+        f"built folder and JSONL give the same figures and gold hash: {same_forms}"
+    )
     print(f"bootstrap interval of entities.strict.f1: {bootstrap_result['ci']['entities.strict.f1']}")
     print(f"nervaluate Evaluator.evaluate() alone:           {nervaluate_seconds:8.2f} s")
     print(f"seqeval f1_score(mode='strict') alone:           {seqeval_seconds:8.2f} s")
     jsonl_repeat = max(1, args.repeat // 2)
-    rows = [(f"toolkit eval --gold BUILT --split test (best of {args.repeat})", built_seconds),
-            (f"toolkit eval --gold JSONL --documents JSONL (best of {jsonl_repeat})", jsonl_seconds)]
+    rows = [
+        (f"toolkit eval --gold BUILT --split test (best of {args.repeat})", built_seconds),
+        (f"toolkit eval --gold JSONL --documents JSONL (best of {jsonl_repeat})", jsonl_seconds),
+    ]
     for name, seconds in rows:
-        print(f"{name:56s} {seconds:8.2f} s  nervaluate/toolkit {nervaluate_seconds / seconds:5.1f}x (target >= 5x), "
-              f"seqeval/toolkit {seqeval_seconds / seconds:5.1f}x (target >= 20x)")
+        print(
+            f"{name:56s} {seconds:8.2f} s  nervaluate/toolkit {nervaluate_seconds / seconds:5.1f}x (target >= 5x), "
+            f"seqeval/toolkit {seqeval_seconds / seconds:5.1f}x (target >= 20x)"
+        )
     added = 100 * (bootstrap_seconds / built_seconds - 1)
-    print(f"{'toolkit eval --gold BUILT --split test --bootstrap 1000':56s} {bootstrap_seconds:8.2f} s  (+{added:.1f}% over the same run without, target < +20%)")
+    print(
+        f"{'toolkit eval --gold BUILT --split test --bootstrap 1000':56s} {bootstrap_seconds:8.2f} s  "
+        f"(+{added:.1f}% over the same run without, target < +20%)"
+    )
     if not (agree_nervaluate and agree_seqeval and same_forms):
         sys.exit("the strict figures disagree")
 

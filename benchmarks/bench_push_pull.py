@@ -26,7 +26,10 @@ from toolkit.labelstudio.server import prepare_server
 from toolkit.labelstudio.tasks import Preannotations, iter_tasks, prediction_to_result
 
 SENTENCE = "Il ministro Mario Rossi ha incontrato a Roma i rappresentanti dell’ONU il 12 giugno, secondo l’ANSA. "
-FILLER = "La cooperazione economica tra i due Paesi è aumentata in modo notevole negli ultimi anni, riportano i media locali. "
+FILLER = (
+    "La cooperazione economica tra i due Paesi è aumentata in modo notevole negli ultimi anni, "
+    "riportano i media locali. "
+)
 CLAIM = "la crescita supererà il 2% quest’anno"
 SPOKEN = f"Rossi ha detto che {CLAIM}. "
 
@@ -44,13 +47,28 @@ def synthetic_corpus(count: int) -> tuple[dict, dict]:
             start = text.index(fragment, start_at)
             return {"start": start, "end": start + len(fragment), "label": label}
 
-        entities = [span("Mario Rossi", "PER"), span("Roma", "GPE"), span("ONU", "ORG"), span("12 giugno", "DATE"), span("ANSA", "ORG"),
-                    span("Rossi", "PER", text.index(SPOKEN)), span("Mario Rossi", "PER", second), span("Roma", "GPE", second)]
+        entities = [
+            span("Mario Rossi", "PER"),
+            span("Roma", "GPE"),
+            span("ONU", "ORG"),
+            span("12 giugno", "DATE"),
+            span("ANSA", "ORG"),
+            span("Rossi", "PER", text.index(SPOKEN)),
+            span("Mario Rossi", "PER", second),
+            span("Roma", "GPE", second),
+        ]
         claimer = entities[5]
         claim = text.index(CLAIM)
         filler = text.index(FILLER)
-        claims = [{"start": claim, "end": claim + len(CLAIM), "stance": "SUPPORT", "claimer": {"start": claimer["start"], "end": claimer["end"]}},
-                  {"start": filler, "end": filler + len(FILLER) - 2, "stance": "NEUTRAL", "claimer": "UNNAMED"}]
+        claims = [
+            {
+                "start": claim,
+                "end": claim + len(CLAIM),
+                "stance": "SUPPORT",
+                "claimer": {"start": claimer["start"], "end": claimer["end"]},
+            },
+            {"start": filler, "end": filler + len(FILLER) - 2, "stance": "NEUTRAL", "claimer": "UNNAMED"},
+        ]
         predictions[document["id"]] = {"id": document["id"], "entities": entities, "claims": claims}
     return documents, predictions
 
@@ -85,7 +103,9 @@ def main() -> None:
             headers = {"Authorization": f"Token {server.api_key}"}
 
             def raw_import(project_id: int, tasks: list) -> None:
-                response = httpx.post(f"{server.url}/api/projects/{project_id}/import", json=tasks, headers=headers, timeout=1200)
+                response = httpx.post(
+                    f"{server.url}/api/projects/{project_id}/import", json=tasks, headers=headers, timeout=1200
+                )
                 response.raise_for_status()
 
             anchor, _ = timed(lambda: raw_import(anchor_project.id, raw_tasks))
@@ -93,25 +113,53 @@ def main() -> None:
 
             def push_with_bar():
                 with progress_bar("importing") as progress:
-                    return push(studio, "pushed", documents, preannotations, guidelines=guidelines, batch_size=args.batch_size, progress=progress)
+                    return push(
+                        studio,
+                        "pushed",
+                        documents,
+                        preannotations,
+                        guidelines=guidelines,
+                        batch_size=args.batch_size,
+                        progress=progress,
+                    )
 
             pushed, report = timed(push_with_bar)
             assert report.created == len(documents), report
-            print(f"toolkit push into a new project ({args.batch_size} tasks per batch, progress bar on stderr): {pushed:.1f} s  ratio {pushed / anchor:.2f}x (target <= 1.5x)")
+            print(
+                f"toolkit push into a new project ({args.batch_size} tasks per batch, progress bar on stderr): "
+                f"{pushed:.1f} s  ratio {pushed / anchor:.2f}x (target <= 1.5x)"
+            )
 
-            again, report = timed(lambda: push(studio, "pushed", documents, preannotations, guidelines=guidelines, batch_size=args.batch_size))
+            again, report = timed(
+                lambda: push(
+                    studio, "pushed", documents, preannotations, guidelines=guidelines, batch_size=args.batch_size
+                )
+            )
             assert report.created == 0 and report.unchanged == len(documents), report
             print(f"toolkit push again (lists the {len(documents)} tasks on the server, sends nothing): {again:.1f} s")
 
             annotated_project, _ = ensure_project(studio, "annotated", guidelines)
-            annotated = [{"data": task["data"], "annotations": [{"result": prediction_to_result(predictions[task["data"]["doc_id"]], task["data"]["text"])}]}
-                         for task in raw_tasks]
+            annotated = [
+                {
+                    "data": task["data"],
+                    "annotations": [
+                        {"result": prediction_to_result(predictions[task["data"]["doc_id"]], task["data"]["text"])}
+                    ],
+                }
+                for task in raw_tasks
+            ]
             setup, _ = timed(lambda: raw_import(annotated_project.id, annotated))
             print(f"(setup: raw import of {len(annotated)} tasks with one annotation each: {setup:.1f} s)")
             pulled, result = timed(lambda: pull(studio, "annotated", Path(folder) / "pulled"))
             conversion = result.conversion
-            assert len(conversion.records) == len(documents) and not conversion.problems, (len(conversion.records), conversion.problems[:3])
-            print(f"toolkit pull (export + raw snapshot + conversion of {len(conversion.records)} annotations): {pulled:.1f} s")
+            assert len(conversion.records) == len(documents) and not conversion.problems, (
+                len(conversion.records),
+                conversion.problems[:3],
+            )
+            print(
+                f"toolkit pull (export + raw snapshot + conversion of {len(conversion.records)} annotations): "
+                f"{pulled:.1f} s"
+            )
         finally:
             server.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -29,15 +29,31 @@ def entity(needle: str, label: str, entity_id: str, text: str = TEXT) -> dict:
     return {"id": entity_id, "start": start, "end": end, "label": label, "text": needle}
 
 
-def claim(needle: str, stance: str, kind: str = "author", entity_ids: tuple = (), claim_id: str = "c1", text: str = TEXT) -> dict:
+def claim(
+    needle: str, stance: str, kind: str = "author", entity_ids: tuple = (), claim_id: str = "c1", text: str = TEXT
+) -> dict:
     start, end = span(text, needle)
-    return {"id": claim_id, "start": start, "end": end, "text": needle, "stance": stance, "claimer": {"kind": kind, "entity_ids": list(entity_ids)}}
+    return {
+        "id": claim_id,
+        "start": start,
+        "end": end,
+        "text": needle,
+        "stance": stance,
+        "claimer": {"kind": kind, "entity_ids": list(entity_ids)},
+    }
 
 
 def record(doc_id: str, annotator: str, entities: list, claims: list, ground_truth: bool | None = None) -> dict:
     document = documents()[doc_id]
-    result = {"id": doc_id, "text_sha256": document["text_sha256"], "entities": entities, "claims": claims,
-              "annotator": annotator, "annotation_id": f"{doc_id}-{annotator}", "created_at": "2026-11-27T00:00:00Z"}
+    result = {
+        "id": doc_id,
+        "text_sha256": document["text_sha256"],
+        "entities": entities,
+        "claims": claims,
+        "annotator": annotator,
+        "annotation_id": f"{doc_id}-{annotator}",
+        "created_at": "2026-11-27T00:00:00Z",
+    }
     if ground_truth is not None:
         result["ground_truth"] = ground_truth
     return result

@@ -24,12 +24,23 @@ def entity(text: str, entity_id: str, fragment: str, label: str, occurrence: int
     return {"id": entity_id, "start": start, "end": end, "label": label, "text": text[start:end]}
 
 
-def claim(text: str, claim_id: str, fragment: str, stance: str, kind: str = "author", entity_ids: list[str] | None = None) -> dict:
+def claim(
+    text: str, claim_id: str, fragment: str, stance: str, kind: str = "author", entity_ids: list[str] | None = None
+) -> dict:
     start, end = at(text, fragment)
-    return {"id": claim_id, "start": start, "end": end, "text": text[start:end], "stance": stance, "claimer": {"kind": kind, "entity_ids": entity_ids or []}}
+    return {
+        "id": claim_id,
+        "start": start,
+        "end": end,
+        "text": text[start:end],
+        "stance": stance,
+        "claimer": {"kind": kind, "entity_ids": entity_ids or []},
+    }
 
 
-def write_corpus(folder: Path, golds: dict[str, tuple[str, list, list]], splits: dict[str, str] | None = None) -> tuple[Path, Path]:
+def write_corpus(
+    folder: Path, golds: dict[str, tuple[str, list, list]], splits: dict[str, str] | None = None
+) -> tuple[Path, Path]:
     """``golds``: id → (text, entities, claims).  Returns (documents path, gold path)."""
     documents, records = [], []
     for doc_id, (text, entities, claims) in golds.items():

@@ -1,4 +1,5 @@
-"""`toolkit agree` as a user runs it: inputs checked record by record, JSON the dataset card can quote, a Markdown report that stays a table."""
+"""`toolkit agree` as a user runs it: inputs checked record by record, JSON the dataset card can quote, a Markdown
+report that stays a table."""
 
 from __future__ import annotations
 
@@ -16,13 +17,33 @@ runner = CliRunner()
 
 
 def two_annotators(tmp_path):
-    alice = record("d1", "alice", [entity("Mario Rossi", "PER", "e1"), entity("Russia", "GPE", "e2")],
-                   [claim("la Russia è grande", "SUPPORT", "entity", ["e1"], "c1"), claim("Roma sia piccola", "REFUTE", claim_id="c2")])
-    bob = record("d1", "bob", [entity("Mario Rossi", "PER", "x1"), entity("Russia", "LOC", "x2")],
-                 [claim("la Russia è grande", "SUPPORT", "entity", ["x1"], "k1"), claim("Roma sia piccola", "NEUTRAL", claim_id="k2")])
+    alice = record(
+        "d1",
+        "alice",
+        [entity("Mario Rossi", "PER", "e1"), entity("Russia", "GPE", "e2")],
+        [
+            claim("la Russia è grande", "SUPPORT", "entity", ["e1"], "c1"),
+            claim("Roma sia piccola", "REFUTE", claim_id="c2"),
+        ],
+    )
+    bob = record(
+        "d1",
+        "bob",
+        [entity("Mario Rossi", "PER", "x1"), entity("Russia", "LOC", "x2")],
+        [
+            claim("la Russia è grande", "SUPPORT", "entity", ["x1"], "k1"),
+            claim("Roma sia piccola", "NEUTRAL", claim_id="k2"),
+        ],
+    )
     # d2 holds a name with a pipe and backticks: it must not break the report table
     tricky = OTHER_TEXT.index("Milano | `Torino`")
-    odd = {"id": "e1", "start": tricky, "end": tricky + len("Milano | `Torino`"), "label": "GPE", "text": "Milano | `Torino`"}
+    odd = {
+        "id": "e1",
+        "start": tricky,
+        "end": tricky + len("Milano | `Torino`"),
+        "label": "GPE",
+        "text": "Milano | `Torino`",
+    }
     carol_d2 = record("d2", "alice", [odd], [])
     bob_d2 = record("d2", "bob", [], [])
     documents = write_documents(tmp_path)
@@ -34,7 +55,10 @@ def two_annotators(tmp_path):
 def test_agree_writes_json_and_report(tmp_path):
     documents, first, second = two_annotators(tmp_path)
     out, report = tmp_path / "agreement.json", tmp_path / "report.md"
-    result = runner.invoke(app, ["agree", str(first), str(second), "--documents", str(documents), "--json", str(out), "--report", str(report)])
+    result = runner.invoke(
+        app,
+        ["agree", str(first), str(second), "--documents", str(documents), "--json", str(out), "--report", str(report)],
+    )
     assert result.exit_code == 0, result.output
     assert "entities: mean pairwise F1 strict 0.400, overlap 0.400" in result.stdout  # 1 match of 3 + 2 entities
     figures = json.loads(out.read_text(encoding="utf-8"))
@@ -54,7 +78,12 @@ def test_agree_writes_json_and_report(tmp_path):
 def test_report_tables_survive_pipes_and_backticks(tmp_path):
     documents, first, second = two_annotators(tmp_path)
     report = tmp_path / "report.md"
-    assert runner.invoke(app, ["agree", str(first), str(second), "--documents", str(documents), "--report", str(report)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["agree", str(first), str(second), "--documents", str(documents), "--report", str(report)]
+        ).exit_code
+        == 0
+    )
     tokens = MarkdownIt("commonmark").enable("table").parse(report.read_text(encoding="utf-8"))
     rows, row = [], None
     for token in tokens:
@@ -89,7 +118,10 @@ def test_json_to_stdout_keeps_stdout_parseable(tmp_path):
 def test_one_annotator_explains_itself(tmp_path):
     documents, first, _ = two_annotators(tmp_path)
     out = tmp_path / "agreement.json"
-    result = runner.invoke(app, ["agree", str(first), "--documents", str(documents), "--json", str(out), "--report", str(tmp_path / "r.md")])
+    result = runner.invoke(
+        app,
+        ["agree", str(first), "--documents", str(documents), "--json", str(out), "--report", str(tmp_path / "r.md")],
+    )
     assert result.exit_code == 0, result.output
     assert "no agreement: no document was annotated by two or more annotators (1 annotator(s): alice)" in result.stdout
     figures = json.loads(out.read_text(encoding="utf-8"))
@@ -106,8 +138,13 @@ def test_seed_article_with_one_annotator(tmp_path):
     documents_path = Path(__file__).resolve().parent.parent / "annotations" / "documents.jsonl"
     document = next(iter(load_documents(documents_path).values()))
     start = document["text"].index("Kim Jong Un")
-    annotation = {"id": document["id"], "text_sha256": document["text_sha256"], "annotator": "seed",
-                  "entities": [{"id": "e1", "start": start, "end": start + 11, "label": "PER", "text": "Kim Jong Un"}], "claims": []}
+    annotation = {
+        "id": document["id"],
+        "text_sha256": document["text_sha256"],
+        "annotator": "seed",
+        "entities": [{"id": "e1", "start": start, "end": start + 11, "label": "PER", "text": "Kim Jong Un"}],
+        "claims": [],
+    }
     path = write_records(tmp_path / "seed.jsonl", [annotation])
     result = runner.invoke(app, ["agree", str(path), "--documents", str(documents_path), "--json", "-"])
     assert result.exit_code == 0, result.output
@@ -132,9 +169,14 @@ def test_gold_record_without_annotator_is_refused(tmp_path):
 
 
 def test_two_records_of_one_document_by_one_annotator_are_refused(tmp_path):
-    result, path = _invoke_with(tmp_path, [record("d1", "alice", [], []), record("d2", "alice", [], []), record("d1", "alice", [], [])])
+    result, path = _invoke_with(
+        tmp_path, [record("d1", "alice", [], []), record("d2", "alice", [], []), record("d1", "alice", [], [])]
+    )
     assert result.exit_code == 2
-    assert f"{path}:3: annotator: second record of document 'd1' by 'alice' (expected one record per document per annotator; first at {path}:1)" in result.stderr
+    assert (
+        f"{path}:3: annotator: second record of document 'd1' by 'alice' "
+        f"(expected one record per document per annotator; first at {path}:1)"
+    ) in result.stderr
 
 
 def test_bad_offsets_and_labels_are_located(tmp_path):

@@ -1,4 +1,5 @@
-"""Agreement figures against values computed by hand, the undefined cases, and a cross-check against scikit-learn and krippendorff."""
+"""Agreement figures against values computed by hand, the undefined cases, and a cross-check against scikit-learn
+and krippendorff."""
 
 from __future__ import annotations
 
@@ -16,11 +17,26 @@ from toolkit.documents import make_document
 
 
 def alice_and_bob() -> list[dict]:
-    """Entities: 1 strict match of 3+3 (PER 1 of 2+2, GPE 0 of 1+0, LOC 0 of 0+1). Claims: 1 strict, 2 overlap matches of 2+2."""
-    alice = record("d1", "alice", [entity("Mario Rossi", "PER", "e1"), entity("Russia", "GPE", "e2"), entity("Anna Bianchi", "PER", "e3")],
-                   [claim("la Russia è grande", "SUPPORT", "entity", ["e1"], "c1"), claim("Roma sia piccola", "REFUTE", "entity", ["e3"], "c2")])
-    bob = record("d1", "bob", [entity("Mario Rossi", "PER", "x1"), entity("Russia", "LOC", "x2"), entity("Putin", "PER", "x3")],
-                 [claim("la Russia è grande", "SUPPORT", "entity", ["x1"], "k1"), claim("che Roma sia piccola", "NEUTRAL", "author", [], "k2")])
+    """Entities: 1 strict match of 3+3 (PER 1 of 2+2, GPE 0 of 1+0, LOC 0 of 0+1).
+    Claims: 1 strict, 2 overlap matches of 2+2."""
+    alice = record(
+        "d1",
+        "alice",
+        [entity("Mario Rossi", "PER", "e1"), entity("Russia", "GPE", "e2"), entity("Anna Bianchi", "PER", "e3")],
+        [
+            claim("la Russia è grande", "SUPPORT", "entity", ["e1"], "c1"),
+            claim("Roma sia piccola", "REFUTE", "entity", ["e3"], "c2"),
+        ],
+    )
+    bob = record(
+        "d1",
+        "bob",
+        [entity("Mario Rossi", "PER", "x1"), entity("Russia", "LOC", "x2"), entity("Putin", "PER", "x3")],
+        [
+            claim("la Russia è grande", "SUPPORT", "entity", ["x1"], "k1"),
+            claim("che Roma sia piccola", "NEUTRAL", "author", [], "k2"),
+        ],
+    )
     return [alice, bob]
 
 
@@ -28,7 +44,9 @@ def test_pairwise_f1_by_hand():
     result = compute_agreement(alice_and_bob())
     assert result["comparable"] is True
     assert result["entities"]["strict"]["mean_pairwise_f1"] == pytest.approx(2 * 1 / 6)
-    assert result["entities"]["overlap"]["mean_pairwise_f1"] == pytest.approx(2 * 1 / 6)  # Russia GPE vs LOC: labels differ
+    assert result["entities"]["overlap"]["mean_pairwise_f1"] == pytest.approx(
+        2 * 1 / 6
+    )  # Russia GPE vs LOC: labels differ
     per_label = result["entities"]["strict"]["per_label"]
     assert per_label["PER"]["mean_pairwise_f1"] == pytest.approx(0.5)
     assert per_label["GPE"]["mean_pairwise_f1"] == 0.0
@@ -48,7 +66,8 @@ def test_pairwise_f1_by_hand():
 
 
 def test_stance_and_claimer_by_hand():
-    """Stance pairs (S,S), (R,N): p_o = 1/2, p_e = 1/4 → kappa 1/3.  Alpha: n = 4, D_o = 2/4, D_e = (16 − 6)/12 → 1 − 0.6 = 0.4."""
+    """Stance pairs (S,S), (R,N): p_o = 1/2, p_e = 1/4 → kappa 1/3.
+    Alpha: n = 4, D_o = 2/4, D_e = (16 − 6)/12 → 1 − 0.6 = 0.4."""
     result = compute_agreement(alice_and_bob())
     stance = result["stance"]
     assert stance["items"] == 2
@@ -75,7 +94,10 @@ def test_f1_is_symmetric_and_independent_of_order():
 
 def test_overlap_matching_is_one_to_one_and_end_exclusive():
     # alice marks "Mario Rossi" as one PER; bob marks "Mario" and "Rossi": one overlap match only → F1 = 2·1/(1+2)
-    mario, rossi = {"id": "x1", "start": 0, "end": 5, "label": "PER", "text": "Mario"}, {"id": "x2", "start": 6, "end": 11, "label": "PER", "text": "Rossi"}
+    mario, rossi = (
+        {"id": "x1", "start": 0, "end": 5, "label": "PER", "text": "Mario"},
+        {"id": "x2", "start": 6, "end": 11, "label": "PER", "text": "Rossi"},
+    )
     alice = record("d1", "alice", [entity("Mario Rossi", "PER", "e1")], [])
     bob = record("d1", "bob", [mario, rossi], [])
     result = compute_agreement([alice, bob])
@@ -83,7 +105,10 @@ def test_overlap_matching_is_one_to_one_and_end_exclusive():
     assert result["entities"]["strict"]["mean_pairwise_f1"] == 0.0
     # [0,5) and [5,11) touch but do not overlap
     touching = record("d1", "carol", [{"id": "y1", "start": 5, "end": 11, "label": "PER", "text": " Rossi"}], [])
-    assert compute_agreement([record("d1", "alice", [mario], []), touching])["entities"]["overlap"]["mean_pairwise_f1"] == 0.0
+    assert (
+        compute_agreement([record("d1", "alice", [mario], []), touching])["entities"]["overlap"]["mean_pairwise_f1"]
+        == 0.0
+    )
 
 
 def test_claim_overlap_needs_iou_of_one_half():
@@ -99,15 +124,23 @@ def test_one_annotator_is_a_clean_null():
     assert result["comparable"] is False
     assert result["pairs"] == []
     assert "no document was annotated by two or more annotators" in result["note"]
-    for figures, key in ((result["entities"]["strict"], "mean_pairwise_f1"), (result["claims"]["overlap"], "mean_pairwise_f1"),
-                         (result["stance"], "krippendorff_alpha"), (result["stance"], "percent_agreement"), (result["claimer"], "percent_agreement")):
+    for figures, key in (
+        (result["entities"]["strict"], "mean_pairwise_f1"),
+        (result["claims"]["overlap"], "mean_pairwise_f1"),
+        (result["stance"], "krippendorff_alpha"),
+        (result["stance"], "percent_agreement"),
+        (result["claimer"], "percent_agreement"),
+    ):
         assert figures[key] is None
         assert "no document was annotated by two or more annotators" in figures["null_reasons"][key]
     assert headline(result)[-1].startswith("no agreement: ")
 
 
 def test_no_records_and_disjoint_documents_are_null():
-    assert compute_agreement([])["entities"]["strict"]["null_reasons"]["mean_pairwise_f1"] == "no annotation records were given"
+    assert (
+        compute_agreement([])["entities"]["strict"]["null_reasons"]["mean_pairwise_f1"]
+        == "no annotation records were given"
+    )
     alice = record("d1", "alice", [entity("Mario Rossi", "PER", "e1")], [])
     bob = record("d2", "bob", [], [])
     result = compute_agreement([alice, bob])
@@ -120,7 +153,10 @@ def test_nothing_marked_is_null_not_zero():
     assert result["comparable"] is True
     pair = result["pairs"][0]
     assert pair["entities"]["strict"]["f1"] is None
-    assert pair["entities"]["strict"]["null_reasons"]["f1"] == "neither alice nor bob marked any entity on the 1 document(s) both annotated"
+    assert (
+        pair["entities"]["strict"]["null_reasons"]["f1"]
+        == "neither alice nor bob marked any entity on the 1 document(s) both annotated"
+    )
     assert result["entities"]["strict"]["mean_pairwise_f1"] is None
     assert result["stance"]["percent_agreement"] is None
     assert pair["stance"]["cohen_kappa"] is None
@@ -129,7 +165,10 @@ def test_nothing_marked_is_null_not_zero():
 
 
 def test_single_stance_makes_kappa_and_alpha_undefined():
-    claims = [claim("la Russia è grande", "SUPPORT", claim_id="c1"), claim("Roma sia piccola", "SUPPORT", claim_id="c2")]
+    claims = [
+        claim("la Russia è grande", "SUPPORT", claim_id="c1"),
+        claim("Roma sia piccola", "SUPPORT", claim_id="c2"),
+    ]
     result = compute_agreement([record("d1", "alice", [], claims), record("d1", "bob", [], claims)])
     stance = result["stance"]
     assert stance["percent_agreement"] == 1.0
@@ -141,9 +180,20 @@ def test_single_stance_makes_kappa_and_alpha_undefined():
 
 
 def test_constant_but_different_raters_are_defined():
-    """alice always SUPPORT, bob always REFUTE: p_o = 0 = p_e → kappa 0.  Alpha: D_o = 4/4, D_e = (16 − 8)/12 → 1 − 1.5 = −0.5."""
-    alice = record("d1", "alice", [], [claim("la Russia è grande", "SUPPORT", claim_id="c1"), claim("Roma sia piccola", "SUPPORT", claim_id="c2")])
-    bob = record("d1", "bob", [], [claim("la Russia è grande", "REFUTE", claim_id="c1"), claim("Roma sia piccola", "REFUTE", claim_id="c2")])
+    """alice always SUPPORT, bob always REFUTE: p_o = 0 = p_e → kappa 0.
+    Alpha: D_o = 4/4, D_e = (16 − 8)/12 → 1 − 1.5 = −0.5."""
+    alice = record(
+        "d1",
+        "alice",
+        [],
+        [claim("la Russia è grande", "SUPPORT", claim_id="c1"), claim("Roma sia piccola", "SUPPORT", claim_id="c2")],
+    )
+    bob = record(
+        "d1",
+        "bob",
+        [],
+        [claim("la Russia è grande", "REFUTE", claim_id="c1"), claim("Roma sia piccola", "REFUTE", claim_id="c2")],
+    )
     result = compute_agreement([alice, bob])
     assert result["pairs"][0]["stance"]["cohen_kappa"] == 0.0
     assert result["stance"]["krippendorff_alpha"] == pytest.approx(-0.5)
@@ -154,11 +204,16 @@ def test_three_annotators_with_a_missing_rating_by_hand():
     """Claim A rated S,S,S; claim B rated S,R by alice and bob only (carol did not mark it).
 
     Coincidences: unit A (m=3) adds o_SS = 6/2 = 3; unit B (m=2) adds o_SR = o_RS = 1.  n = 5, n_S = 4, n_R = 1.
-    D_o = 2/5; D_e = (25 − 17)/(5·4) = 8/20 → alpha = 1 − 0.4/0.4 = 0.  Percent agreement: 3 of 3 pairs on A, 0 of 1 on B → 3/4.
+    D_o = 2/5; D_e = (25 − 17)/(5·4) = 8/20 → alpha = 1 − 0.4/0.4 = 0.
+    Percent agreement: 3 of 3 pairs on A, 0 of 1 on B → 3/4.
     """
     a = claim("la Russia è grande", "SUPPORT", claim_id="c1")
     b = claim("Roma sia piccola", "SUPPORT", claim_id="c2")
-    records = [record("d1", "alice", [], [a, b]), record("d1", "bob", [], [a, dict(b, stance="REFUTE")]), record("d1", "carol", [], [a])]
+    records = [
+        record("d1", "alice", [], [a, b]),
+        record("d1", "bob", [], [a, dict(b, stance="REFUTE")]),
+        record("d1", "carol", [], [a]),
+    ]
     result = compute_agreement(records)
     assert result["stance"]["items"] == 2
     assert result["stance"]["krippendorff_alpha"] == pytest.approx(0.0)
@@ -168,11 +223,14 @@ def test_three_annotators_with_a_missing_rating_by_hand():
     assert result["claims"]["overlap"]["mean_pairwise_f1"] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3)
     # the same figure from the reliability matrix form of the krippendorff package
     data = [[0, 0], [0, 1], [0, np.nan]]
-    assert result["stance"]["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    assert result["stance"]["krippendorff_alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    )
 
 
 def _random_corpus(seed: int, slots: int = 40, annotators: tuple = ("ann", "ben", "cat")):
-    """Claims on fixed sentences; each annotator marks a random subset with random stances (the truth for the cross-check)."""
+    """Claims on fixed sentences; each annotator marks a random subset with random stances (the truth for the
+    cross-check)."""
     rng = random.Random(seed)
     sentences = [f"Frase numero {i} dice qualcosa." for i in range(slots)]
     text = " ".join(sentences)
@@ -187,9 +245,19 @@ def _random_corpus(seed: int, slots: int = 40, annotators: tuple = ("ann", "ben"
                 start = text.index(sentence)
                 stance = rng.choice(stances) if rng.random() < 0.5 else stances[slot % 3]
                 truth[name][slot] = stance
-                claims.append({"id": f"c{slot}", "start": start, "end": start + len(sentence), "text": sentence, "stance": stance,
-                               "claimer": {"kind": "author", "entity_ids": []}})
-        records.append({"id": "r1", "text_sha256": document["text_sha256"], "entities": [], "claims": claims, "annotator": name})
+                claims.append(
+                    {
+                        "id": f"c{slot}",
+                        "start": start,
+                        "end": start + len(sentence),
+                        "text": sentence,
+                        "stance": stance,
+                        "claimer": {"kind": "author", "entity_ids": []},
+                    }
+                )
+        records.append(
+            {"id": "r1", "text_sha256": document["text_sha256"], "entities": [], "claims": claims, "annotator": name}
+        )
     return records, truth, slots
 
 
@@ -205,4 +273,6 @@ def test_kappa_and_alpha_match_scikit_learn_and_krippendorff_on_random_data(seed
         assert pair["stance"]["items"] == len(both)
     codes = {"SUPPORT": 0, "REFUTE": 1, "NEUTRAL": 2}
     matrix = [[codes[truth[name][s]] if s in truth[name] else np.nan for s in range(slots)] for name in sorted(truth)]
-    assert result["stance"]["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    assert result["stance"]["krippendorff_alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+    )

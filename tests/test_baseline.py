@@ -24,35 +24,73 @@ REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 
 EXPECTED_ENTITIES = [
-    ("Lunedì", "DATE"), ("3 marzo 2025", "DATE"), ("Milano", "GPE"), ("otto ore", "DATE"), ("400.000 pendolari", "QUANTITY"),
-    ("Giuseppe Sala", "PER"), ("Governo", "ORG"), ("Istat", "ORG"), ("6%", "QUANTITY"), ("2024", "DATE"), ("Cgil", "ORG"),
-    ("Anna Ferri", "PER"), ("aprile", "DATE"), ("francese", "NORP"), ("Luc Moreau", "PER"), ("Lione", "GPE"), ("Parigi", "GPE"),
-    ("italiano", "NORP"), ("la prossima settimana", "DATE"), ("ANSA", "ORG"), ("tedeschi", "NORP"), ("aeroporto di Malpensa", "FAC"),
-    ("Sala", "PER"), ("Salone del Mobile", "EVENT"), ("7 aprile", "DATE"), ("2.000 espositori", "QUANTITY"), ("lago di Como", "LOC"),
-    ("Lombardia", "GPE"), ("40 milioni di euro", "QUANTITY"),
+    ("Lunedì", "DATE"),
+    ("3 marzo 2025", "DATE"),
+    ("Milano", "GPE"),
+    ("otto ore", "DATE"),
+    ("400.000 pendolari", "QUANTITY"),
+    ("Giuseppe Sala", "PER"),
+    ("Governo", "ORG"),
+    ("Istat", "ORG"),
+    ("6%", "QUANTITY"),
+    ("2024", "DATE"),
+    ("Cgil", "ORG"),
+    ("Anna Ferri", "PER"),
+    ("aprile", "DATE"),
+    ("francese", "NORP"),
+    ("Luc Moreau", "PER"),
+    ("Lione", "GPE"),
+    ("Parigi", "GPE"),
+    ("italiano", "NORP"),
+    ("la prossima settimana", "DATE"),
+    ("ANSA", "ORG"),
+    ("tedeschi", "NORP"),
+    ("aeroporto di Malpensa", "FAC"),
+    ("Sala", "PER"),
+    ("Salone del Mobile", "EVENT"),
+    ("7 aprile", "DATE"),
+    ("2.000 espositori", "QUANTITY"),
+    ("lago di Como", "LOC"),
+    ("Lombardia", "GPE"),
+    ("40 milioni di euro", "QUANTITY"),
 ]
 
 # (claim text, claimer text or keyword, stance)
 EXPECTED_CLAIMS = [
-    ("il Comune non può aumentare i salari senza un aiuto del Governo", "Giuseppe Sala", "SUPPORT"),  # X ha affermato che …
+    (
+        "il Comune non può aumentare i salari senza un aiuto del Governo",
+        "Giuseppe Sala",
+        "SUPPORT",
+    ),  # X ha affermato che …
     ("i prezzi dei trasporti sono cresciuti del 6% nel 2024", "Istat", "SUPPORT"),  # Secondo X, …
     ("Siamo pronti a fermarci di nuovo ad aprile", "Anna Ferri", "SUPPORT"),  # X ha detto: “…”
     ("Parigi voglia imitare il modello italiano", "Luc Moreau", "REFUTE"),  # X, incidental, ha negato che …
     ("la trattativa riprenderà la prossima settimana", "UNNAMED", "SUPPORT"),  # fonti dicono che …
     ("le indiscrezioni sui tagli", "UNNAMED", "NEUTRAL"),  # non ha confermato NP, riporta X
-    ("I pendolari tedeschi arrivati all'aeroporto di Malpensa sono rimasti bloccati per ore", "Sala", "SUPPORT"),  # …, ha raccontato X
+    (
+        "I pendolari tedeschi arrivati all'aeroporto di Malpensa sono rimasti bloccati per ore",
+        "Sala",
+        "SUPPORT",
+    ),  # …, ha raccontato X
     ("la Regione stanzierà 40 milioni di euro per il trasporto pubblico", "AUTHOR", "SUPPORT"),  # abbiamo appreso che …
-    ("lo sciopero non è servito a nulla", "UNNAMED", "SUPPORT"),  # subject dropped, no named claimer before it in the paragraph
+    (
+        "lo sciopero non è servito a nulla",
+        "UNNAMED",
+        "SUPPORT",
+    ),  # subject dropped, no named claimer before it in the paragraph
 ]
 
 
 def _claims(text: str) -> list[tuple[str, str, str]]:
     record = predict_document({"id": "t", "text": text})
-    return [(c["text"], c["claimer"] if isinstance(c["claimer"], str) else c["claimer"]["text"], c["stance"]) for c in record["claims"]]
+    return [
+        (c["text"], c["claimer"] if isinstance(c["claimer"], str) else c["claimer"]["text"], c["stance"])
+        for c in record["claims"]
+    ]
 
 
 def test_entities_on_an_unrelated_italian_text():
-    found = [(STRIKE_TEXT[e.start:e.end], e.label) for e in find_entities(STRIKE_TEXT)]
+    found = [(STRIKE_TEXT[e.start : e.end], e.label) for e in find_entities(STRIKE_TEXT)]
     assert found == EXPECTED_ENTITIES
 
 
@@ -70,11 +108,22 @@ def test_claimer_is_a_span_of_a_predicted_entity():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Il portavoce Marco Neri non ha confermato che il vertice si terrà a Roma.", [("il vertice si terrà a Roma", "Marco Neri", "NEUTRAL")]),
-        ("La Commissione europea ha smentito che i fondi siano stati bloccati.", [("i fondi siano stati bloccati", "Commissione europea", "REFUTE")]),
-        ("Si ritiene che il governo cadrà entro l'estate.", [("il governo cadrà entro l'estate", "UNNAMED", "SUPPORT")]),
-        ("Il ministro Paolo Bruni ha detto che le tasse scenderanno. Ha poi aggiunto che i conti sono in ordine.",
-         [("le tasse scenderanno", "Paolo Bruni", "SUPPORT"), ("i conti sono in ordine", "Paolo Bruni", "SUPPORT")]),
+        (
+            "Il portavoce Marco Neri non ha confermato che il vertice si terrà a Roma.",
+            [("il vertice si terrà a Roma", "Marco Neri", "NEUTRAL")],
+        ),
+        (
+            "La Commissione europea ha smentito che i fondi siano stati bloccati.",
+            [("i fondi siano stati bloccati", "Commissione europea", "REFUTE")],
+        ),
+        (
+            "Si ritiene che il governo cadrà entro l'estate.",
+            [("il governo cadrà entro l'estate", "UNNAMED", "SUPPORT")],
+        ),
+        (
+            "Il ministro Paolo Bruni ha detto che le tasse scenderanno. Ha poi aggiunto che i conti sono in ordine.",
+            [("le tasse scenderanno", "Paolo Bruni", "SUPPORT"), ("i conti sono in ordine", "Paolo Bruni", "SUPPORT")],
+        ),
         ("I prezzi sono aumentati del 3%, secondo l'Istat.", [("I prezzi sono aumentati del 3%", "Istat", "SUPPORT")]),
         ("Un secondo satellite è stato lanciato ieri.", []),
         ("Il treno è arrivato in ritardo.", []),
@@ -99,7 +148,7 @@ def test_demonyms_are_inflected_and_found_in_lower_case_only():
     assert inflect_demonym("francese") == ["francese", "francesi"]
     assert inflect_demonym("saudita") == ["saudita", "sauditi", "saudite"]
     text = "Le truppe russe e il calciatore Mario Russo."
-    found = [(text[e.start:e.end], e.label) for e in find_entities(text)]
+    found = [(text[e.start : e.end], e.label) for e in find_entities(text)]
     assert found == [("russe", "NORP"), ("Mario Russo", "PER")]
 
 
@@ -144,14 +193,21 @@ def test_cli_writes_valid_prediction_records(tmp_path):
     out = tmp_path / "out" / "predictions.jsonl"
     result = runner.invoke(app, ["baseline", str(documents), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"baseline: 2 document(s), {len(EXPECTED_ENTITIES) + 1} entities, {len(EXPECTED_CLAIMS)} claims" in result.output
+    assert (
+        f"baseline: 2 document(s), {len(EXPECTED_ENTITIES) + 1} entities, {len(EXPECTED_CLAIMS)} claims"
+        in result.output
+    )
     from toolkit.documents import load_documents
 
     validation = validate_file(out, kind="prediction", documents=load_documents(documents))
     assert validation.problems == []
     records = read_jsonl(out)
     assert [record["id"] for record in records] == ["sciopero-milano", "vuoto"]
-    assert records[1] == {"id": "vuoto", "entities": [{"start": 16, "end": 20, "label": "DATE", "text": "oggi"}], "claims": []}
+    assert records[1] == {
+        "id": "vuoto",
+        "entities": [{"start": 16, "end": 20, "label": "DATE", "text": "oggi"}],
+        "claims": [],
+    }
     validated = runner.invoke(app, ["validate", str(out), "--documents", str(documents)])
     assert validated.exit_code == 0, validated.output
 
@@ -161,7 +217,19 @@ def test_cli_output_feeds_label_studio_tasks(tmp_path):
     predictions = tmp_path / "predictions.jsonl"
     assert runner.invoke(app, ["baseline", str(documents), "--out", str(predictions)]).exit_code == 0
     tasks = tmp_path / "tasks.json"
-    result = runner.invoke(app, ["tasks", str(documents), "--out", str(tasks), "--predictions", str(predictions), "--model-version", "baseline"])
+    result = runner.invoke(
+        app,
+        [
+            "tasks",
+            str(documents),
+            "--out",
+            str(tasks),
+            "--predictions",
+            str(predictions),
+            "--model-version",
+            "baseline",
+        ],
+    )
     assert result.exit_code == 0, result.output
     written = json.loads(tasks.read_text(encoding="utf-8"))
     assert len(written) == 2 and written[0]["predictions"]

@@ -15,8 +15,11 @@ runner = CliRunner()
 def prediction(stance: str = "SUPPORT") -> dict:
     start, end = at(TEXT, "Roma")
     claim_start, claim_end = at(TEXT, "Roma e Milano crescono")
-    return {"id": "d1", "entities": [{"start": start, "end": end, "label": "GPE"}],
-            "claims": [{"start": claim_start, "end": claim_end, "stance": stance, "claimer": "AUTHOR"}]}
+    return {
+        "id": "d1",
+        "entities": [{"start": start, "end": end, "label": "GPE"}],
+        "claims": [{"start": claim_start, "end": claim_end, "stance": stance, "claimer": "AUTHOR"}],
+    }
 
 
 def run(*args: str):
@@ -30,13 +33,21 @@ def test_eval_table_json_and_markdown(tmp_path):
     assert table.exit_code == 0, table.output
     assert table.stdout.startswith("signature: voci-eval:")
     assert "entities.strict.f1" in table.stdout and "0.3333" in table.stdout  # 1 correct of 5 gold, 1 predicted
-    empty = run("eval", str(write_predictions(tmp_path / "empty.jsonl", [])), "--gold", str(gold), "--documents", str(documents))
+    empty = run(
+        "eval", str(write_predictions(tmp_path / "empty.jsonl", [])), "--gold", str(gold), "--documents", str(documents)
+    )
     assert empty.exit_code == 0
     assert "overall: undefined (the predictions have no entities and no claims layer" in empty.stdout
-    assert [line.split()[-3:] for line in empty.stdout.splitlines() if line.startswith("strict ")] == [["–", "0.0000", "0.0000"]]
+    assert [line.split()[-3:] for line in empty.stdout.splitlines() if line.startswith("strict ")] == [
+        ["–", "0.0000", "0.0000"]
+    ]
     as_json = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "json")
     data = json.loads(as_json.stdout)
-    assert data["entities"]["strict"]["f1"] == 1 / 3 and data["claimer"]["accuracy"] == 0.0 and data["end_to_end"]["f1"] == 0.0
+    assert (
+        data["entities"]["strict"]["f1"] == 1 / 3
+        and data["claimer"]["accuracy"] == 0.0
+        and data["end_to_end"]["f1"] == 0.0
+    )
     markdown = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "markdown")
     assert "| entities.strict.f1 | 0.3333 |" in markdown.stdout and "### stance confusion" in markdown.stdout
 
@@ -45,7 +56,22 @@ def test_eval_writes_out_file_with_bootstrap(tmp_path):
     documents, gold = standard_corpus(tmp_path)
     predictions = write_predictions(tmp_path / "p.jsonl", [prediction()])
     out = tmp_path / "result" / "eval.json"
-    result = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "json", "--out", str(out), "--bootstrap", "100", "--seed", "5")
+    result = run(
+        "eval",
+        str(predictions),
+        "--gold",
+        str(gold),
+        "--documents",
+        str(documents),
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        "--bootstrap",
+        "100",
+        "--seed",
+        "5",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["ci"]["entities.strict.f1"] == {"low": 1 / 3, "high": 1 / 3, "resamples": 100, "seed": 5}
@@ -60,10 +86,15 @@ def test_eval_bad_input_is_one_line_exit_2(tmp_path):
     predictions = write_predictions(tmp_path / "p.jsonl", [bad])
     result = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents))
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0].startswith(f"{predictions}:1: entities[0].label: 'gpe' is not allowed (expected one of: PER, ")
+    assert result.stderr.splitlines()[0].startswith(
+        f"{predictions}:1: entities[0].label: 'gpe' is not allowed (expected one of: PER, "
+    )
     assert "Traceback" not in result.output
     unknown = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "xml")
-    assert unknown.exit_code == 2 and "--format: 'xml' is not a format (expected one of: table, json, markdown)" in unknown.stderr
+    assert (
+        unknown.exit_code == 2
+        and "--format: 'xml' is not a format (expected one of: table, json, markdown)" in unknown.stderr
+    )
     missing = run("eval", str(tmp_path / "nope.jsonl"), "--gold", str(gold), "--documents", str(documents))
     assert missing.exit_code == 2 and "nope.jsonl: file not found" in missing.stderr
 
@@ -75,27 +106,64 @@ def test_compare(tmp_path):
     result = run("compare", str(a), str(b), "--gold", str(gold), "--documents", str(documents), "--resamples", "50")
     assert result.exit_code == 0, result.output
     assert "entities.strict.f1" in result.stdout and "p-value" in result.stdout
-    data = json.loads(run("compare", str(a), str(b), "--gold", str(gold), "--documents", str(documents), "--resamples", "50", "--json").stdout)
+    data = json.loads(
+        run(
+            "compare", str(a), str(b), "--gold", str(gold), "--documents", str(documents), "--resamples", "50", "--json"
+        ).stdout
+    )
     assert data["figures"]["entities.strict.f1"]["difference"] == 0.0
 
 
 def test_help_explains_every_figure():
     result = run("eval", "--help")
     assert result.exit_code == 0
-    for figure in ("entities.<scheme>", "entities.per_label", "entities.macro", "claims.strict", "claims.overlap", "claimer.accuracy",
-                   "stance.accuracy", "stance.macro_f1", "stance.f_avg", "stance.confusion", "end_to_end", "overall", "ci", "signature"):
+    for figure in (
+        "entities.<scheme>",
+        "entities.per_label",
+        "entities.macro",
+        "claims.strict",
+        "claims.overlap",
+        "claimer.accuracy",
+        "stance.accuracy",
+        "stance.macro_f1",
+        "stance.f_avg",
+        "stance.confusion",
+        "end_to_end",
+        "overall",
+        "ci",
+        "signature",
+    ):
         assert figure in result.stdout, figure
 
 
 def test_eval_against_a_folder_built_by_toolkit_build(tmp_path):
     documents, gold = standard_corpus(tmp_path)
     built = tmp_path / "voci"
-    build = run("build", "--documents", str(documents), "--gold", str(gold), "--out", str(built), "--card", str(tmp_path / "card.md"),
-                "--agreement", str(tmp_path / "none.json"), "--scores", str(tmp_path / "none.json"), "--ratios", "test=1")
+    build = run(
+        "build",
+        "--documents",
+        str(documents),
+        "--gold",
+        str(gold),
+        "--out",
+        str(built),
+        "--card",
+        str(tmp_path / "card.md"),
+        "--agreement",
+        str(tmp_path / "none.json"),
+        "--scores",
+        str(tmp_path / "none.json"),
+        "--ratios",
+        "test=1",
+    )
     assert build.exit_code == 0, build.output
     predictions = write_predictions(tmp_path / "p.jsonl", [prediction()])
-    from_build = json.loads(run("eval", str(predictions), "--gold", str(built), "--split", "test", "--format", "json").stdout)
-    from_jsonl = json.loads(run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "json").stdout)
+    from_build = json.loads(
+        run("eval", str(predictions), "--gold", str(built), "--split", "test", "--format", "json").stdout
+    )
+    from_jsonl = json.loads(
+        run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "json").stdout
+    )
     assert from_build["settings"]["gold_hash"] == from_jsonl["settings"]["gold_hash"]
     assert from_build["entities"] == from_jsonl["entities"] and from_build["end_to_end"] == from_jsonl["end_to_end"]
     assert "|split:test|" in from_build["signature"]

@@ -21,20 +21,43 @@ def _texts(text: str, spans) -> list[str]:
 def test_tokenizer_splits_elisions_quotes_and_keeps_abbreviations():
     text = "Il dott. Rossi ha salutato l’espansione dell’“Ansa” e la Fiat S.p.A. («sì»)."
     assert _texts(text, token_spans(text)) == [
-        "Il", "dott.", "Rossi", "ha", "salutato", "l’", "espansione", "dell’", "“", "Ansa", "”", "e", "la", "Fiat", "S.p.A.", "(", "«", "sì", "»", ")", ".",
+        "Il",
+        "dott.",
+        "Rossi",
+        "ha",
+        "salutato",
+        "l’",
+        "espansione",
+        "dell’",
+        "“",
+        "Ansa",
+        "”",
+        "e",
+        "la",
+        "Fiat",
+        "S.p.A.",
+        "(",
+        "«",
+        "sì",
+        "»",
+        ")",
+        ".",
     ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Il dott. Rossi è arrivato. Poi è partito.", ["Il dott. Rossi è arrivato.", "Poi è partito."]),
-    ("Ha detto: «Andremo a Roma.» Poi è partito.", ["Ha detto: «Andremo a Roma.»", "Poi è partito."]),
-    ("Bianchi ha negato! “È falso.” ha detto.", ["Bianchi ha negato!", "“È falso.” ha detto."]),
-    ("Titolo senza punto\nIl testo inizia qui.", ["Titolo senza punto", "Il testo inizia qui."]),
-    ("Davvero?! Sì... 7.000 container.", ["Davvero?!", "Sì...", "7.000 container."]),
-    ("La S.p.A. Fiat e il sen. Verdi sono d’accordo.", ["La S.p.A. Fiat e il sen. Verdi sono d’accordo."]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Il dott. Rossi è arrivato. Poi è partito.", ["Il dott. Rossi è arrivato.", "Poi è partito."]),
+        ("Ha detto: «Andremo a Roma.» Poi è partito.", ["Ha detto: «Andremo a Roma.»", "Poi è partito."]),
+        ("Bianchi ha negato! “È falso.” ha detto.", ["Bianchi ha negato!", "“È falso.” ha detto."]),
+        ("Titolo senza punto\nIl testo inizia qui.", ["Titolo senza punto", "Il testo inizia qui."]),
+        ("Davvero?! Sì... 7.000 container.", ["Davvero?!", "Sì...", "7.000 container."]),
+        ("La S.p.A. Fiat e il sen. Verdi sono d’accordo.", ["La S.p.A. Fiat e il sen. Verdi sono d’accordo."]),
+    ],
+)
 def test_sentences_handle_abbreviations_quotes_and_line_breaks(text, expected):
-    assert [text[sentence.start:sentence.end] for sentence in segment(text)] == expected
+    assert [text[sentence.start : sentence.end] for sentence in segment(text)] == expected
 
 
 def test_sentences_cover_every_token_once():

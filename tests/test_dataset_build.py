@@ -30,8 +30,25 @@ runner = CliRunner()
 
 def _cli_build(documents: Path, gold: Path, out: Path, *extra: str):
     card = out.parent / f"{out.name}-CARD.md"
-    return runner.invoke(app, ["build", "--documents", str(documents), "--gold", str(gold), "--out", str(out), "--card", str(card),
-                               "--agreement", "no-such-folder/agreement.json", "--scores", "no-such-folder/scores.json", *extra])
+    return runner.invoke(
+        app,
+        [
+            "build",
+            "--documents",
+            str(documents),
+            "--gold",
+            str(gold),
+            "--out",
+            str(out),
+            "--card",
+            str(card),
+            "--agreement",
+            "no-such-folder/agreement.json",
+            "--scores",
+            "no-such-folder/scores.json",
+            *extra,
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +68,9 @@ def offline(monkeypatch):
 def _load(folder: Path, config: str | None):
     with tempfile.TemporaryDirectory() as cache:  # a fresh cache: load_dataset caches by folder name, not content
         loaded = load_dataset(str(folder), config, cache_dir=cache)
-        return {split: dataset.to_list() for split, dataset in loaded.items()}, {split: dataset.features for split, dataset in loaded.items()}
+        return {split: dataset.to_list() for split, dataset in loaded.items()}, {
+            split: dataset.features for split, dataset in loaded.items()
+        }
 
 
 def test_all_configs_load_offline_with_features_and_row_counts(corpus):
@@ -64,11 +83,15 @@ def test_all_configs_load_offline_with_features_and_row_counts(corpus):
         for split_features in features.values():
             assert split_features == CONFIG_FEATURES[config](), config
     doc_rows, _ = loaded["documents"]
-    assert {split: len(rows) for split, rows in doc_rows.items()} == {split: list(expected_split.values()).count(split) for split in set(expected_split.values())}
+    assert {split: len(rows) for split, rows in doc_rows.items()} == {
+        split: list(expected_split.values()).count(split) for split in set(expected_split.values())
+    }
     claim_rows, _ = loaded["claims"]
     claims_per_split = {}
     for record in gold:
-        claims_per_split[expected_split[record["id"]]] = claims_per_split.get(expected_split[record["id"]], 0) + len(record["claims"])
+        claims_per_split[expected_split[record["id"]]] = claims_per_split.get(expected_split[record["id"]], 0) + len(
+            record["claims"]
+        )
     assert {split: len(rows) for split, rows in claim_rows.items()} == claims_per_split
     ner_rows, _ = loaded["ner"]
     assert sum(len(rows) for rows in ner_rows.values()) > len(documents)
@@ -86,18 +109,19 @@ def test_entity_and_claim_texts_equal_their_document_slices(corpus):
     for split_rows in rows.values():
         for row in split_rows:
             for entity in row["entities"]:
-                assert row["text"][entity["start"]:entity["end"]] == entity["text"]
+                assert row["text"][entity["start"] : entity["end"]] == entity["text"]
             assert [(e["id"], e["start"], e["end"], labels[e["label"]]) for e in row["entities"]] == [
-                (e["id"], e["start"], e["end"], e["label"]) for e in gold[row["id"]]["entities"]]
+                (e["id"], e["start"], e["end"], e["label"]) for e in gold[row["id"]]["entities"]
+            ]
             for claim in row["claims"]:
-                assert row["text"][claim["start"]:claim["end"]] == claim["text"]
+                assert row["text"][claim["start"] : claim["end"]] == claim["text"]
     claim_rows, _ = _load(folder, "claims")
     texts = {row["id"]: row["text"] for split_rows in rows.values() for row in split_rows}
     for split_rows in claim_rows.values():
         for row in split_rows:
             text = texts[row["doc_id"]]
-            assert text[row["start"]:row["end"]] == row["claim"]
-            assert text[row["sentence_start"]:row["sentence_start"] + len(row["sentence"])] == row["sentence"]
+            assert text[row["start"] : row["end"]] == row["claim"]
+            assert text[row["sentence_start"] : row["sentence_start"] + len(row["sentence"])] == row["sentence"]
             assert row["sentence_start"] <= row["start"] and row["end"] <= row["sentence_start"] + len(row["sentence"])
 
 
@@ -105,7 +129,9 @@ def test_ner_tags_reproduce_the_spans_exactly(corpus):
     documents_path, gold_path, folder, output = corpus
     bio = load_inventory().bio_tags()
     rows, features = _load(folder, "ner")
-    assert isinstance(features["train"]["ner_tags"], List) and isinstance(features["train"]["ner_tags"].feature, ClassLabel)
+    assert isinstance(features["train"]["ner_tags"], List) and isinstance(
+        features["train"]["ner_tags"].feature, ClassLabel
+    )
     texts = {record["id"]: record["text"] for record in read_jsonl(documents_path)}
     from_tags: dict[str, list] = {}
     for split_rows in rows.values():
@@ -128,11 +154,22 @@ def test_round_trip_on_the_repo_gold(tmp_path):
     gold = REPO / "annotations" / "gold.jsonl"
     if not gold.is_file():
         pytest.skip("annotations/gold.jsonl is not written yet")
-    report = build_dataset(REPO / "annotations" / "documents.jsonl", gold, tmp_path / "voci", card_inputs=CardInputs(agreement=tmp_path / "none", scores=tmp_path / "none"))
+    report = build_dataset(
+        REPO / "annotations" / "documents.jsonl",
+        gold,
+        tmp_path / "voci",
+        card_inputs=CardInputs(agreement=tmp_path / "none", scores=tmp_path / "none"),
+    )
     assert report.tally.entities_not_reproduced_by_tags == 0
     bio = load_inventory().bio_tags()
     table = pq.read_table(tmp_path / "voci" / "ner" / "test-00000-of-00001.parquet").to_pylist()
-    spans = [span for row in table for span in tags_to_spans(list(zip(row["token_starts"], row["token_ends"], strict=True)), [bio[tag] for tag in row["ner_tags"]])]
+    spans = [
+        span
+        for row in table
+        for span in tags_to_spans(
+            list(zip(row["token_starts"], row["token_ends"], strict=True)), [bio[tag] for tag in row["ner_tags"]]
+        )
+    ]
     record = read_jsonl(gold)[0]
     kept, _ = resolve_overlaps((e["start"], e["end"], e["label"]) for e in record["entities"])
     assert spans == kept
@@ -146,7 +183,11 @@ def test_rebuild_is_byte_identical(corpus, tmp_path):
     assert _cli_build(documents, gold, second).exit_code == 0  # in place, replacing the previous build
 
     def files(folder):
-        return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+        return {
+            path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
 
     assert files(first) == files(second)
     splits = ("train", "validation", "test")
@@ -163,7 +204,9 @@ def test_empty_splits_are_left_out_of_files_and_yaml(tmp_path):
     write_jsonl(gold, read_jsonl(gold))
     out = tmp_path / "voci"
     assert _cli_build(documents, gold, out).exit_code == 0
-    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*.parquet")) == [f"{config}/test-00000-of-00001.parquet" for config in ("claims", "documents", "ner")]
+    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*.parquet")) == [
+        f"{config}/test-00000-of-00001.parquet" for config in ("claims", "documents", "ner")
+    ]
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "split: train" not in readme and "name: validation" not in readme
     rows, _ = _load(out, "ner")
@@ -181,7 +224,9 @@ def test_invalid_gold_is_refused_with_a_clear_error_and_nothing_written(tmp_path
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert f"{gold}:2: entities[0].end: 10000 is past the end of the text" in lines[0]
-    assert lines[1].startswith(f"{gold}:3: claims[0].stance: 'MAYBE' is not allowed (expected one of: SUPPORT, REFUTE, NEUTRAL)")
+    assert lines[1].startswith(
+        f"{gold}:3: claims[0].stance: 'MAYBE' is not allowed (expected one of: SUPPORT, REFUTE, NEUTRAL)"
+    )
     assert "Traceback" not in result.output
     assert not out.exists() and not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
 
@@ -197,7 +242,9 @@ def test_streaming_validation_reports_what_validate_file_reports(tmp_path):
     index = index_valid(documents, "document")
     with pytest.raises(ValidationError) as raised:
         index_valid(gold, "annotation", documents=index, documents_source=str(documents))
-    expected = validate_file(gold, "annotation", documents={r["id"]: r for r in read_jsonl(documents)}, documents_source=str(documents)).problems
+    expected = validate_file(
+        gold, "annotation", documents={r["id"]: r for r in read_jsonl(documents)}, documents_source=str(documents)
+    ).problems
     assert raised.value.problems == expected and len(expected) == 5
 
 
@@ -226,14 +273,19 @@ def test_split_ratios_and_hash():
     with pytest.raises(InputError, match="NAME=NUMBER"):
         parse_ratios("train:0.8")
     ids = [f"doc-{index}" for index in range(2000)]
-    shares = {name: sum(hashed_split(doc_id) == name for doc_id in ids) / len(ids) for name in ("train", "validation", "test")}
+    shares = {
+        name: sum(hashed_split(doc_id) == name for doc_id in ids) / len(ids) for name in ("train", "validation", "test")
+    }
     assert abs(shares["train"] - 0.8) < 0.04 and abs(shares["test"] - 0.1) < 0.03
     assert [hashed_split(doc_id) for doc_id in ids] == [hashed_split(doc_id) for doc_id in ids]
 
 
 def test_build_report_names_rows_per_config(corpus):
     _, _, folder, output = corpus
-    counts = {path.parent.name + "/" + path.name.split("-")[0]: pq.ParquetFile(path).metadata.num_rows for path in folder.rglob("*.parquet")}
+    counts = {
+        path.parent.name + "/" + path.name.split("-")[0]: pq.ParquetFile(path).metadata.num_rows
+        for path in folder.rglob("*.parquet")
+    }
     for config in CONFIG_FEATURES:
         line = next(line for line in output.splitlines() if line.strip().startswith(f"{config}:"))
         for split in ("train", "validation", "test"):

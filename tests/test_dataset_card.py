@@ -46,8 +46,17 @@ def test_card_parses_and_lists_every_config_with_one_default(built):
         assert {split["name"]: split["num_examples"] for split in infos[config]["splits"]} == splits
     entities = sum(len(record["entities"]) for record in read_jsonl(gold))
     assert f"{entities} entity mentions" in card.text
-    for section in ("## Dataset Details", "## Uses", "## Dataset Structure", "## Dataset Creation", "### Annotations", "## Data Statement",
-                    "## Bias, Risks, and Limitations", "## Citation", "**Offsets.**"):
+    for section in (
+        "## Dataset Details",
+        "## Uses",
+        "## Dataset Structure",
+        "## Dataset Creation",
+        "### Annotations",
+        "## Data Statement",
+        "## Bias, Risks, and Limitations",
+        "## Citation",
+        "**Offsets.**",
+    ):
         assert section in card.text
     for label in load_inventory().entity_labels:
         assert f"| `{label.name}` | {label.description} |" in card.text
@@ -63,8 +72,15 @@ def test_card_says_what_is_not_available(built):
 def test_card_quotes_agreement_and_scores_when_given(built, tmp_path):
     folder, _, _ = built
     agreement, scores = tmp_path / "agreement.json", tmp_path / "scores.json"
-    write_json(agreement, {"comparable": True, "note": "1 pair(s) of annotators on 3 document(s)", "entities": {"strict": {"mean_pairwise_f1": 0.8125}},
-                           "stance": {"krippendorff_alpha": None}})
+    write_json(
+        agreement,
+        {
+            "comparable": True,
+            "note": "1 pair(s) of annotators on 3 document(s)",
+            "entities": {"strict": {"mean_pairwise_f1": 0.8125}},
+            "stance": {"krippendorff_alpha": None},
+        },
+    )
     write_json(scores, {"overall": 0.41234, "stance": {"macro_f1": 0.5}, "signature": "voci-eval:1|split:test"})
     text = render_card(folder / "voci", CardInputs(agreement=agreement, scores=scores))
     assert "| entity mentions, strict match: mean pairwise F1 | 0.812 |" in text
@@ -72,15 +88,40 @@ def test_card_quotes_agreement_and_scores_when_given(built, tmp_path):
     assert "| overall | 0.412 |" in text and "| stance macro F1 | 0.500 |" in text
     assert "Signature: `voci-eval:1|split:test`" in text
     (tmp_path / "broken.json").write_text("{oops", encoding="utf-8")
-    result = runner.invoke(app, ["card", str(folder / "voci"), "--card", str(tmp_path / "CARD.md"), "--agreement", str(tmp_path / "broken.json")])
+    result = runner.invoke(
+        app,
+        [
+            "card",
+            str(folder / "voci"),
+            "--card",
+            str(tmp_path / "CARD.md"),
+            "--agreement",
+            str(tmp_path / "broken.json"),
+        ],
+    )
     assert result.exit_code == 2 and "broken.json: not readable as JSON" in result.output
 
 
 def test_card_command_regenerates_the_same_card(built, tmp_path):
     folder, _, _ = built
     before = (folder / "voci" / "README.md").read_bytes()
-    result = runner.invoke(app, ["card", str(folder / "voci"), "--card", str(tmp_path / "CARD.md"), "--agreement", str(folder / "missing.json"),
-                                 "--scores", str(folder / "missing.json"), "--documents", str(folder / "documents.jsonl"), "--gold", str(folder / "gold.jsonl")])
+    result = runner.invoke(
+        app,
+        [
+            "card",
+            str(folder / "voci"),
+            "--card",
+            str(tmp_path / "CARD.md"),
+            "--agreement",
+            str(folder / "missing.json"),
+            "--scores",
+            str(folder / "missing.json"),
+            "--documents",
+            str(folder / "documents.jsonl"),
+            "--gold",
+            str(folder / "gold.jsonl"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "CARD.md").read_bytes() == (folder / "voci" / "README.md").read_bytes()
     header = yaml.safe_load(before.decode("utf-8").split("---\n")[1])
@@ -94,10 +135,14 @@ def test_repo_dataset_card_matches_a_fresh_build(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     if not Path("annotations/gold.jsonl").is_file():
         pytest.skip("annotations/gold.jsonl is not written yet")
-    build_dataset(Path("annotations/documents.jsonl"), Path("annotations/gold.jsonl"), tmp_path / "voci", card_inputs=CardInputs())
+    build_dataset(
+        Path("annotations/documents.jsonl"), Path("annotations/gold.jsonl"), tmp_path / "voci", card_inputs=CardInputs()
+    )
     fresh = (tmp_path / "voci" / "README.md").read_text(encoding="utf-8")
     committed = Path("DATASET_CARD.md").read_text(encoding="utf-8")
-    assert committed == fresh, "DATASET_CARD.md is stale: run `make release` (or `toolkit build --out dist/voci`) and commit it"
+    assert committed == fresh, (
+        "DATASET_CARD.md is stale: run `make release` (or `toolkit build --out dist/voci`) and commit it"
+    )
     assert json.dumps(DatasetCard.load(Path("DATASET_CARD.md")).data.to_dict()["configs"])
 
 

@@ -21,7 +21,9 @@ SECRET = "hf_test_secret_value_never_shown"
 def folder(tmp_path_factory):
     base = tmp_path_factory.mktemp("publish")
     documents, gold = write_synthetic_corpus(base, 4, seed=9)
-    build_dataset(documents, gold, base / "voci", card_inputs=CardInputs(agreement=base / "missing", scores=base / "missing"))
+    build_dataset(
+        documents, gold, base / "voci", card_inputs=CardInputs(agreement=base / "missing", scores=base / "missing")
+    )
     return base / "voci"
 
 
@@ -74,7 +76,9 @@ def test_folder_that_differs_from_its_card_is_refused(tmp_path, folder):
 
     copy = tmp_path / "voci"
     shutil.copytree(folder, copy)
-    (copy / "ner" / "extra-00000-of-00001.parquet").write_bytes((copy / "ner" / "train-00000-of-00001.parquet").read_bytes())
+    (copy / "ner" / "extra-00000-of-00001.parquet").write_bytes(
+        (copy / "ner" / "train-00000-of-00001.parquet").read_bytes()
+    )
     result = runner.invoke(app, ["publish", str(copy), "--repo", "voci-org/voci", "--dry-run"])
     assert result.exit_code == 2 and "not in the card: ner/extra-00000-of-00001.parquet" in result.output
     result = runner.invoke(app, ["publish", str(tmp_path / "nothing"), "--repo", "voci-org/voci", "--dry-run"])

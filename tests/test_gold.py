@@ -42,9 +42,25 @@ LEADING_FUNCTION_WORDS = {
 }
 ELIDED_PREFIX = re.compile(r"^[A-Za-z]{1,5}['’]")  # l’, dell’, nell’, d’, un’ …
 NAMES_WITH_ARTICLE = {"La Stampa", "L’Aquila", "Il Sole 24 Ore"}  # guidelines §1: articles that belong to the name
-TITLES = {"presidente", "leader", "ministro", "premier", "signor", "signora", "generale", "papa", "re", "regina", "dottor", "onorevole"}
+TITLES = {
+    "presidente",
+    "leader",
+    "ministro",
+    "premier",
+    "signor",
+    "signora",
+    "generale",
+    "papa",
+    "re",
+    "regina",
+    "dottor",
+    "onorevole",
+}
 SOURCE_LABELS = {"PER", "ORG", "GPE", "NORP"}  # guidelines §5.1
-NUMBER = re.compile(r"\d|\b(?:un|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|cento|mille|mila|milion[ei]|miliard[oi])\b", re.IGNORECASE)
+NUMBER = re.compile(
+    r"\d|\b(?:un|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|cento|mille|mila|milion[ei]|miliard[oi])\b",
+    re.IGNORECASE,
+)
 runner = CliRunner()
 
 
@@ -149,8 +165,16 @@ def test_every_span_text_is_the_document_slice(gold, documents):
 def test_no_span_starts_or_ends_inside_a_word(gold, documents):
     for doc_id, item, text in all_spans(gold, documents):
         start, end = item["start"], item["end"]
-        assert not (start > 0 and text[start - 1].isalnum() and text[start].isalnum()), (doc_id, item["id"], item["text"])
-        assert not (end < len(text) and text[end - 1].isalnum() and text[end].isalnum()), (doc_id, item["id"], item["text"])
+        assert not (start > 0 and text[start - 1].isalnum() and text[start].isalnum()), (
+            doc_id,
+            item["id"],
+            item["text"],
+        )
+        assert not (end < len(text) and text[end - 1].isalnum() and text[end].isalnum()), (
+            doc_id,
+            item["id"],
+            item["text"],
+        )
 
 
 def test_no_span_has_surrounding_space_or_punctuation(gold, documents):
@@ -217,7 +241,9 @@ def test_every_claim_has_a_stance_and_a_claimer_that_resolves(gold):
             for entity_id in claimer["entity_ids"]:
                 source = entities[entity_id]
                 assert source["label"] in SOURCE_LABELS, (claim["id"], source)
-                assert not (claim["start"] <= source["start"] < claim["end"]), f"{claim['id']}: the source {entity_id} lies inside the claim"
+                assert not (claim["start"] <= source["start"] < claim["end"]), (
+                    f"{claim['id']}: the source {entity_id} lies inside the claim"
+                )
 
 
 def test_reported_claims_cover_the_proposition_only(gold):
@@ -225,7 +251,9 @@ def test_reported_claims_cover_the_proposition_only(gold):
         for claim in record["claims"]:
             span = claim["text"]
             assert not re.match(r"che\b", span, re.IGNORECASE), claim["id"]
-            assert "\n" not in span and not re.search(r"[.!?]\s+[A-Z]", span), f"{claim['id']} crosses a sentence boundary"
+            assert "\n" not in span and not re.search(r"[.!?]\s+[A-Z]", span), (
+                f"{claim['id']} crosses a sentence boundary"
+            )
 
 
 def test_claims_on_one_span_have_one_claimer_each(gold):
@@ -233,7 +261,12 @@ def test_claims_on_one_span_have_one_claimer_each(gold):
     for record in gold:
         seen = set()
         for claim in record["claims"]:
-            key = (claim["start"], claim["end"], claim["claimer"]["kind"], tuple(sorted(claim["claimer"]["entity_ids"])))
+            key = (
+                claim["start"],
+                claim["end"],
+                claim["claimer"]["kind"],
+                tuple(sorted(claim["claimer"]["entity_ids"])),
+            )
             assert key not in seen, claim["id"]
             seen.add(key)
 
@@ -254,7 +287,9 @@ def entity_in(record, text, context, needle):
     """The gold entity exactly covering ``needle`` inside the one occurrence of ``context``; None when unmarked."""
     assert text.count(context) == 1, context
     start = text.index(context) + context.index(needle)
-    matches = [entity for entity in record["entities"] if (entity["start"], entity["end"]) == (start, start + len(needle))]
+    matches = [
+        entity for entity in record["entities"] if (entity["start"], entity["end"]) == (start, start + len(needle))
+    ]
     return matches[0]["label"] if matches else None
 
 
@@ -305,7 +340,9 @@ def claimer_texts(record, claim):
 
 def test_one_proposition_with_four_sources_is_marked_once_per_source(seed):
     record, text = seed
-    claims = claims_on(record, text, "Putin si sta preparando a visitare la Corea del Nord e il Vietnam la prossima settimana")
+    claims = claims_on(
+        record, text, "Putin si sta preparando a visitare la Corea del Nord e il Vietnam la prossima settimana"
+    )
     marked = [(claim["claimer"]["kind"], claimer_texts(record, claim), claim["stance"]) for claim in claims]
     assert marked == [
         ("entity", ["NHK"], "SUPPORT"),
@@ -315,7 +352,9 @@ def test_one_proposition_with_four_sources_is_marked_once_per_source(seed):
     ]
     not_confirmed = text.index("Né la Russia né la Corea del Nord hanno confermato")
     linked = {entity["start"] for entity in record["entities"] if entity["id"] in claims[3]["claimer"]["entity_ids"]}
-    assert all(not_confirmed <= start < not_confirmed + 60 for start in linked), "link the mentions of the attributing clause"
+    assert all(not_confirmed <= start < not_confirmed + 60 for start in linked), (
+        "link the mentions of the attributing clause"
+    )
 
 
 def test_nested_and_mixed_sources_name_the_innermost_named_source(seed):
@@ -334,7 +373,10 @@ def test_nested_and_mixed_sources_name_the_innermost_named_source(seed):
 @pytest.mark.parametrize(
     ("proposition", "kind"),
     [
-        ("il presidente russo Vladimir Putin visiterà presto il Paese per il suo terzo incontro con Kim", "unnamed"),  # i rapporti suggeriscono
+        (
+            "il presidente russo Vladimir Putin visiterà presto il Paese per il suo terzo incontro con Kim",
+            "unnamed",
+        ),  # i rapporti suggeriscono
         ("Putin dovrebbe visitare la Corea del Nord già la prossima settimana", "unnamed"),  # i media dicono
         ("la Corea del Nord voglia aiuto con la tecnologia spaziale", "unnamed"),  # si ritiene (prefix of the span)
         ("Il loro primo vertice si è svolto a Vladivostok nell’aprile 2019", "author"),
@@ -351,7 +393,9 @@ def test_hypotheticals_and_frames_are_not_claims(seed):
     record, text = seed
     for sentence in ("Se realizzato, sarebbe il loro terzo incontro al vertice", "I commenti di Kim arrivano mentre"):
         start = text.index(sentence)
-        assert not [claim for claim in record["claims"] if claim["start"] < start + len(sentence) and start < claim["end"]], sentence
+        assert not [
+            claim for claim in record["claims"] if claim["start"] < start + len(sentence) and start < claim["end"]
+        ], sentence
 
 
 # --- the guidelines ------------------------------------------------------------------------------------------------

@@ -20,8 +20,10 @@ runner = CliRunner()
 ARTICLE_HTML = """<!doctype html><html lang="it"><head><title>Vertice a Roma</title>
 <meta property="og:site_name" content="Giornale di Prova"><meta name="date" content="2024-06-12"></head>
 <body><nav>Home | Esteri | Sport</nav><article><h1>Vertice a Roma</h1>
-<p>Il ministro degli Esteri ha detto che l’accordo sarà firmato entro giugno, secondo fonti diplomatiche vicine al governo italiano.</p>
-<p>La Commissione europea non ha confermato la notizia, ma ha ribadito che i negoziati proseguono con tutti i partner interessati.</p>
+<p>Il ministro degli Esteri ha detto che l’accordo sarà firmato entro giugno, secondo fonti \
+diplomatiche vicine al governo italiano.</p>
+<p>La Commissione europea non ha confermato la notizia, ma ha ribadito che i negoziati \
+proseguono con tutti i partner interessati.</p>
 </article><footer>© Giornale di Prova</footer></body></html>"""
 
 
@@ -91,7 +93,10 @@ def test_same_id_with_different_text_stops_and_writes_nothing(tmp_path):
 def test_jsonl_and_csv_sources(tmp_path):
     jsonl = tmp_path / "batch.jsonl"
     jsonl.write_text(
-        json.dumps({"id": "n1", "text": "Uno.", "title": "T1", "published": "2024-01-02"}) + "\n" + json.dumps({"text": "Due."}) + "\n",
+        json.dumps({"id": "n1", "text": "Uno.", "title": "T1", "published": "2024-01-02"})
+        + "\n"
+        + json.dumps({"text": "Due."})
+        + "\n",
         encoding="utf-8",
     )
     csv_file = tmp_path / "tabella.csv"
@@ -201,7 +206,6 @@ def test_seed_article_is_ingested_in_the_repo():
     assert document["text"] == unicodedata.normalize("NFC", source).strip()
     assert document["source"].startswith("unknown") and document["license"] == "unknown"
     assert "published" not in document
-
 
 
 def test_written_files_get_ordinary_permissions(tmp_path):

@@ -14,7 +14,9 @@ from toolkit.schemas import KINDS, build_schemas, render_schema, schema_path
 def test_committed_schemas_match_the_inventory():
     generated = build_schemas()
     for kind in KINDS:
-        assert schema_path(kind).read_text(encoding="utf-8") == render_schema(generated[kind]), f"run `toolkit schemas`: {kind} drifted"
+        assert schema_path(kind).read_text(encoding="utf-8") == render_schema(generated[kind]), (
+            f"run `toolkit schemas`: {kind} drifted"
+        )
 
 
 def test_schemas_carry_every_inventory_label():
@@ -38,7 +40,11 @@ def test_inventory_has_the_labels_the_dataset_promises():
     assert inventory.claimer_kind_names == ["entity", "author", "unnamed"]
     assert inventory.stance_names == ["SUPPORT", "REFUTE", "NEUTRAL"]
     assert inventory.polar_stances == ["SUPPORT", "REFUTE"]
-    hotkeys = [label["hotkey"] for label in raw["entity_labels"]] + [raw["claim_label"]["hotkey"]] + [s["hotkey"] for s in raw["stances"]]
+    hotkeys = (
+        [label["hotkey"] for label in raw["entity_labels"]]
+        + [raw["claim_label"]["hotkey"]]
+        + [s["hotkey"] for s in raw["stances"]]
+    )
     assert len(hotkeys) == len(set(hotkeys)), "hotkeys must be unique in the editor"
 
 

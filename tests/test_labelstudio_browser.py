@@ -1,4 +1,5 @@
-"""Spans drawn with the mouse in the real Label Studio editor (headless Chromium) come back from ``toolkit pull`` in code points.
+"""Spans drawn with the mouse in the real Label Studio editor (headless Chromium) come back from ``toolkit pull``
+in code points.
 
 The text has an emoji (two UTF-16 units, one code point), curly quotes and an elision before the
 words, so an editor or exporter counting UTF-16 units, bytes or grapheme clusters would shift them.
@@ -23,14 +24,25 @@ pytestmark = [pytest.mark.studio, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
 if CHROMIUM is None:
     pytest.skip("chromium not found (Debian: apt-get install -y chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the browser driver) is not installed: pip install -e '.[dev]'")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright (the browser driver) is not installed: pip install -e '.[dev]'"
+)
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TEXT = "Oggi 😀 l’ISTAT ha detto che “il PIL cresce”. Mario Rossi conferma."
 STEP_TIMEOUT_MS = 30_000
 
-# Client rectangle of a word in the editor's text: left edge of its first glyph, right edge of its last (DOM offsets are UTF-16 units).
+# Client rectangle of a word in the editor's text: left edge of its first glyph, right edge of its last
+# (DOM offsets are UTF-16 units).
 WORD_RECT = """([root, word]) => {
   const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -49,7 +61,8 @@ TEXT_ROOT = ".lsf-htx-richtext"
 REGION = f"{TEXT_ROOT} .htx-highlight"
 SELECTED_LABEL = ".lsf-labels .lsf-label_selected"
 # The quick view mounts the editor twice (task from the list, then the full task): a drag on the first mount is lost.
-# Settled = the editor's store (window.Htx) is not loading, and the same text element and annotation have stayed for QUIET_MS.
+# Settled = the editor's store (window.Htx) is not loading, and the same text element and annotation have stayed
+# for QUIET_MS.
 QUIET_MS = 500
 EDITOR_SETTLED = """([root, quiet]) => {
   const store = window.Htx, text = document.querySelector(root);
@@ -75,7 +88,8 @@ def _open_task(page, url: str) -> None:
 
 
 def _pick_label(page, label, how: str) -> None:
-    """By its hotkey or a click, then wait until the editor shows it selected (a key pressed too early would be lost)."""
+    """By its hotkey or a click, then wait until the editor shows it selected (a key pressed too early would be
+    lost)."""
     if how == "hotkey":
         page.keyboard.press(label.hotkey)
     else:
@@ -98,7 +112,11 @@ def test_spans_drawn_in_the_editor_are_pulled_as_code_points(label_studio, tmp_p
     title = label_studio.project_title("browser")
     documents = tmp_path / "docs.jsonl"
     write_jsonl(documents, [make_document("doc-browser", TEXT, "it")])
-    pushed = CliRunner().invoke(app, ["push", str(documents), "--project", title, "--guidelines", str(tmp_path / "none.md")], env=label_studio.env())
+    pushed = CliRunner().invoke(
+        app,
+        ["push", str(documents), "--project", title, "--guidelines", str(tmp_path / "none.md")],
+        env=label_studio.env(),
+    )
     assert pushed.exit_code == 0, pushed.output
     (project,) = [p for p in label_studio.client.projects.list(title=title) if p.title == title]
     (task,) = label_studio.client.tasks.list(project=project.id)
@@ -112,7 +130,14 @@ def test_spans_drawn_in_the_editor_are_pulled_as_code_points(label_studio, tmp_p
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.set_default_timeout(STEP_TIMEOUT_MS)
-            page.on("request", lambda request: None if request.url.startswith((label_studio.url, "data:", "blob:")) else outside_requests.append(request.url))
+            page.on(
+                "request",
+                lambda request: (
+                    None
+                    if request.url.startswith((label_studio.url, "data:", "blob:"))
+                    else outside_requests.append(request.url)
+                ),
+            )
             page.goto(f"{label_studio.url}/user/login/")
             page.fill("#email", credentials.username)
             page.fill("#password", credentials.password)
@@ -127,7 +152,11 @@ def test_spans_drawn_in_the_editor_are_pulled_as_code_points(label_studio, tmp_p
             assert page.locator(REGION).all_text_contents() == [word for word, _, _ in drawn]
             page.screenshot(path=str(tmp_path / "editor-regions.png"))
 
-            with page.expect_response(lambda response: response.request.method == "POST" and f"/api/tasks/{task.id}/annotations" in response.url) as submitted:
+            with page.expect_response(
+                lambda response: (
+                    response.request.method == "POST" and f"/api/tasks/{task.id}/annotations" in response.url
+                )
+            ) as submitted:
                 page.get_by_role("button", name="Submit").click()
             assert submitted.value.status == 201, submitted.value.text()
         finally:
@@ -135,7 +164,9 @@ def test_spans_drawn_in_the_editor_are_pulled_as_code_points(label_studio, tmp_p
     assert outside_requests == [], "the editor reached outside the local server"
 
     out = tmp_path / "pulled"
-    pulled = CliRunner().invoke(app, ["pull", "--project", title, "--out", str(out), "--documents", str(documents)], env=label_studio.env())
+    pulled = CliRunner().invoke(
+        app, ["pull", "--project", title, "--out", str(out), "--documents", str(documents)], env=label_studio.env()
+    )
     assert pulled.exit_code == 0, pulled.output
     (record,) = read_jsonl(out / "annotators" / "admin-voci.local.jsonl")
     assert record["id"] == "doc-browser" and record["claims"] == []

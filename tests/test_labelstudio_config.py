@@ -9,7 +9,13 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.inventory import ENTITY_CLAIMER, Inventory, Label, load_inventory
-from toolkit.labelstudio.config import NAMES, attribution_kinds, build_label_config, load_guidelines_html, markdown_to_html
+from toolkit.labelstudio.config import (
+    NAMES,
+    attribution_kinds,
+    build_label_config,
+    load_guidelines_html,
+    markdown_to_html,
+)
 
 
 def _values(root: ET.Element, control: str) -> list[str]:
@@ -26,7 +32,11 @@ def test_config_holds_every_inventory_label_in_its_control():
     assert _values(root, NAMES.attribution) == [name for name in inventory.claimer_kind_names if name != ENTITY_CLAIMER]
     assert [r.get("value") for r in root.iter("Relation")] == [NAMES.claimer_relation]
     hotkeys = {e.get("value"): e.get("hotkey") for e in root.iter() if e.get("hotkey")}
-    assert hotkeys == {label.name: label.hotkey for label in (*inventory.entity_labels, inventory.claim_label, *inventory.stances) if label.hotkey}
+    assert hotkeys == {
+        label.name: label.hotkey
+        for label in (*inventory.entity_labels, inventory.claim_label, *inventory.stances)
+        if label.hotkey
+    }
     per_region = {e.get("name") for e in root.iter("Choices") if e.get("perRegion") == "true"}
     assert per_region == {NAMES.stance, NAMES.attribution}
     (claim_label,) = [e for e in root.iter("Label") if e.get("value") == inventory.claim_label.name]
@@ -35,9 +45,11 @@ def test_config_holds_every_inventory_label_in_its_control():
 
 def test_label_names_and_hints_are_xml_escaped():
     hostile = Label('A&B"<x>', 'hint with <script>alert("x")</script> & more', "z", "#000000")
-    inventory = Inventory(1, (hostile,), Label("CLAIM", "c"), (Label(ENTITY_CLAIMER, ""), Label("author", "")), (Label("SUPPORT", ""),))
+    inventory = Inventory(
+        1, (hostile,), Label("CLAIM", "c"), (Label(ENTITY_CLAIMER, ""), Label("author", "")), (Label("SUPPORT", ""),)
+    )
     xml = build_label_config(inventory)
-    assert "<script>" not in xml and 'A&amp;B&quot;&lt;x&gt;' in xml
+    assert "<script>" not in xml and "A&amp;B&quot;&lt;x&gt;" in xml
     root = ET.fromstring(xml)
     assert _values(root, NAMES.entity) == ['A&B"<x>']
     assert attribution_kinds(inventory) == ["author"]
@@ -65,16 +77,40 @@ def test_missing_guidelines_say_so(tmp_path):
 def test_cli_writes_config_and_instructions(tmp_path):
     guidelines = tmp_path / "g.md"
     guidelines.write_text("# Linee guida\n\nUsa **PER** per le persone.\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["config", "--out", str(tmp_path / "c.xml"), "--guidelines", str(guidelines), "--instructions-out", str(tmp_path / "i.html")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "config",
+            "--out",
+            str(tmp_path / "c.xml"),
+            "--guidelines",
+            str(guidelines),
+            "--instructions-out",
+            str(tmp_path / "i.html"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "c.xml").read_text(encoding="utf-8") == build_label_config()
-    assert (tmp_path / "i.html").read_text(encoding="utf-8") == "<h1>Linee guida</h1>\n<p>Usa <strong>PER</strong> per le persone.</p>\n"
+    assert (tmp_path / "i.html").read_text(
+        encoding="utf-8"
+    ) == "<h1>Linee guida</h1>\n<p>Usa <strong>PER</strong> per le persone.</p>\n"
 
 
 def test_cli_refuses_unreadable_guidelines(tmp_path):
     bad = tmp_path / "g.md"
     bad.write_bytes(b"\xff\xfe not utf-8")
-    result = CliRunner().invoke(app, ["config", "--out", str(tmp_path / "c.xml"), "--guidelines", str(bad), "--instructions-out", str(tmp_path / "i.html")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "config",
+            "--out",
+            str(tmp_path / "c.xml"),
+            "--guidelines",
+            str(bad),
+            "--instructions-out",
+            str(tmp_path / "i.html"),
+        ],
+    )
     assert result.exit_code == 2
     assert "g.md: cannot be read as UTF-8" in result.output and "Traceback" not in result.output
 
@@ -99,4 +135,6 @@ def test_real_server_accepts_config_and_instructions(label_studio, tmp_path):
     assert "&lt;script&gt;" in stored.expert_instruction and "<script>" not in stored.expert_instruction
     # the same server refuses a broken config, so acceptance above means something
     with pytest.raises(ApiError):
-        label_studio.client.projects.create(title=label_studio.project_title("broken"), label_config="<View><Labels name='x' toName='nothing'/></View>")
+        label_studio.client.projects.create(
+            title=label_studio.project_title("broken"), label_config="<View><Labels name='x' toName='nothing'/></View>"
+        )

@@ -15,7 +15,10 @@ from toolkit.labelstudio.tasks import record_to_result
 
 pytestmark = pytest.mark.studio
 
-TEXT = "🙂 Secondo l’ISTAT «il PIL crescerà del 2%», ha detto Mario Draghi; “non è vero”, rispondono i media dell’opposizione."
+TEXT = (
+    "🙂 Secondo l’ISTAT «il PIL crescerà del 2%», ha detto Mario Draghi; "
+    "“non è vero”, rispondono i media dell’opposizione."
+)
 GOLD = Path("annotations/gold.jsonl")
 DOCUMENTS = Path("annotations/documents.jsonl")
 PROVENANCE = ("annotator", "annotation_id", "task_id", "created_at", "lead_time", "ground_truth")
@@ -38,9 +41,22 @@ def _record(doc_id: str):
             {"id": "ent-draghi", "start": e2s, "end": e2e, "label": "PER", "text": "Mario Draghi"},
         ],
         "claims": [
-            {"id": "claim-pil", "start": c1s, "end": c1e, "text": "il PIL crescerà del 2%", "stance": "SUPPORT",
-             "claimer": {"kind": "entity", "entity_ids": ["ent-istat", "ent-draghi"]}},
-            {"id": "claim-vero", "start": c2s, "end": c2e, "text": "non è vero", "stance": "REFUTE", "claimer": {"kind": "unnamed", "entity_ids": []}},
+            {
+                "id": "claim-pil",
+                "start": c1s,
+                "end": c1e,
+                "text": "il PIL crescerà del 2%",
+                "stance": "SUPPORT",
+                "claimer": {"kind": "entity", "entity_ids": ["ent-istat", "ent-draghi"]},
+            },
+            {
+                "id": "claim-vero",
+                "start": c2s,
+                "end": c2e,
+                "text": "non è vero",
+                "stance": "REFUTE",
+                "claimer": {"kind": "unnamed", "entity_ids": []},
+            },
         ],
     }
 
@@ -51,7 +67,9 @@ def _run(label_studio, *args):
 
 def _tasks(label_studio, project_title):
     (project,) = [p for p in label_studio.client.projects.list(title=project_title) if p.title == project_title]
-    return project.id, {task.data["doc_id"]: task for task in label_studio.client.tasks.list(project=project.id, fields="all")}
+    return project.id, {
+        task.data["doc_id"]: task for task in label_studio.client.tasks.list(project=project.id, fields="all")
+    }
 
 
 def _content(record):
@@ -63,7 +81,13 @@ def pushed(label_studio, tmp_path):
     """A fresh project with two documents (one with an emoji before the spans, curly quotes and elisions)."""
     title = label_studio.project_title("roundtrip")
     documents = tmp_path / "docs.jsonl"
-    write_jsonl(documents, [make_document("doc-a", TEXT, "it", title="Prova"), make_document("doc-b", "Un secondo testo, senza annotazioni.", "it")])
+    write_jsonl(
+        documents,
+        [
+            make_document("doc-a", TEXT, "it", title="Prova"),
+            make_document("doc-b", "Un secondo testo, senza annotazioni.", "it"),
+        ],
+    )
     result = _run(label_studio, "push", documents, "--project", title, "--guidelines", tmp_path / "none.md")
     assert result.exit_code == 0, result.output
     assert "2 task(s) created, 0 already present" in result.output
@@ -82,7 +106,9 @@ def test_annotation_submitted_like_the_editor_comes_back_equal(label_studio, pus
     bob_record = json.loads(json.dumps(record))
     bob_record["claims"][1]["stance"] = "NEUTRAL"
     label_studio.client.annotations.create(id=tasks["doc-a"].id, result=result, lead_time=42.5)
-    label_studio.client.annotations.create(id=tasks["doc-a"].id, result=record_to_result(bob_record, TEXT), lead_time=7.0, completed_by=bob.id)
+    label_studio.client.annotations.create(
+        id=tasks["doc-a"].id, result=record_to_result(bob_record, TEXT), lead_time=7.0, completed_by=bob.id
+    )
     label_studio.client.annotations.create(id=tasks["doc-b"].id, result=[], was_cancelled=True)
 
     out = tmp_path / "pulled"
@@ -94,7 +120,9 @@ def test_annotation_submitted_like_the_editor_comes_back_equal(label_studio, pus
     assert [_content(r) for r in admin] == [record]
     assert [_content(r) for r in bobs] == [bob_record]
     assert admin[0]["annotator"] == "admin@voci.local" and bobs[0]["annotator"] == "bob@voci.test"
-    assert admin[0]["task_id"] == tasks["doc-a"].id and admin[0]["lead_time"] == 42.5 and admin[0]["ground_truth"] is False
+    assert (
+        admin[0]["task_id"] == tasks["doc-a"].id and admin[0]["lead_time"] == 42.5 and admin[0]["ground_truth"] is False
+    )
     assert isinstance(admin[0]["annotation_id"], int) and admin[0]["created_at"].startswith("20")
     (raw,) = (out / "raw").iterdir()
     assert len(json.loads(raw.read_text(encoding="utf-8"))) == 2
@@ -115,9 +143,21 @@ def test_push_is_idempotent_and_refuses_changed_text(label_studio, pushed, tmp_p
     assert again.exit_code == 0, again.output
     assert "0 task(s) created, 2 already present" in again.output and "(existing" in again.output
     draghi = _span("Mario Draghi")
-    write_jsonl(tmp_path / "pred.jsonl", [{"id": "doc-a", "entities": [{"start": draghi[0], "end": draghi[1], "label": "PER"}]}])
+    write_jsonl(
+        tmp_path / "pred.jsonl", [{"id": "doc-a", "entities": [{"start": draghi[0], "end": draghi[1], "label": "PER"}]}]
+    )
     for expected in ("1 pre-annotation(s)", "0 pre-annotation(s)"):  # added to the existing task once
-        with_predictions = _run(label_studio, "push", documents, "--project", title, "--predictions", tmp_path / "pred.jsonl", "--model-version", "rules")
+        with_predictions = _run(
+            label_studio,
+            "push",
+            documents,
+            "--project",
+            title,
+            "--predictions",
+            tmp_path / "pred.jsonl",
+            "--model-version",
+            "rules",
+        )
         assert with_predictions.exit_code == 0 and expected in with_predictions.output, with_predictions.output
     _, tasks = _tasks(label_studio, title)
     (prediction,) = label_studio.client.predictions.list(task=tasks["doc-a"].id)
@@ -126,7 +166,10 @@ def test_push_is_idempotent_and_refuses_changed_text(label_studio, pushed, tmp_p
     write_jsonl(changed, [make_document("doc-a", TEXT + " Aggiornato.", "it"), make_document("doc-c", "Nuovo.", "it")])
     refused = _run(label_studio, "push", changed, "--project", title)
     assert refused.exit_code == 2
-    assert "1 document(s) already in the project with a different text_sha256: 'doc-a'" in refused.output and "nothing was pushed" in refused.output
+    assert (
+        "1 document(s) already in the project with a different text_sha256: 'doc-a'" in refused.output
+        and "nothing was pushed" in refused.output
+    )
     _, tasks = _tasks(label_studio, title)
     assert sorted(tasks) == ["doc-a", "doc-b"]
     assert len(label_studio.client.projects.list(title=title).items) == 1
@@ -166,14 +209,23 @@ def test_gold_survives_push_as_predictions_accept_and_pull(label_studio, tmp_pat
     for doc_id in gold:
         (prediction,) = label_studio.client.predictions.list(task=tasks[doc_id].id)
         assert prediction.model_version == "gold"
-        label_studio.client.annotations.create(id=tasks[doc_id].id, result=prediction.result)  # the annotator accepts it as is
+        label_studio.client.annotations.create(
+            id=tasks[doc_id].id, result=prediction.result
+        )  # the annotator accepts it as is
     out = tmp_path / "pulled"
     pulled = _run(label_studio, "pull", "--project", title, "--out", out, "--documents", DOCUMENTS)
     assert pulled.exit_code == 0, pulled.output
 
     def comparable(record):
-        strip = lambda items: sorted(({k: v for k, v in item.items() if k != "annotators"} for item in items), key=lambda item: item["id"])  # noqa: E731
-        claims = [dict(c, claimer=dict(c["claimer"], entity_ids=sorted(c["claimer"]["entity_ids"]))) for c in strip(record["claims"])]
+        def strip(items):
+            return sorted(
+                ({k: v for k, v in item.items() if k != "annotators"} for item in items), key=lambda item: item["id"]
+            )
+
+        claims = [
+            dict(c, claimer=dict(c["claimer"], entity_ids=sorted(c["claimer"]["entity_ids"])))
+            for c in strip(record["claims"])
+        ]
         return record["id"], record["text_sha256"], strip(record["entities"]), claims
 
     back = {record["id"]: record for record in read_jsonl(out / "annotators" / "admin-voci.local.jsonl")}
@@ -199,7 +251,9 @@ def test_server_stopped_mid_pull_then_rerun_completes(label_studio, pushed, tmp_
             label_studio.server.stop()
 
     try:
-        with pytest.raises(ServerError, match=f"cannot reach Label Studio at {label_studio.url} while trying to download the export"):
+        with pytest.raises(
+            ServerError, match=f"cannot reach Label Studio at {label_studio.url} while trying to download the export"
+        ):
             pull(studio, title, out, step=stop_before_download)
     finally:
         label_studio.restart()

@@ -9,7 +9,13 @@ import pytest
 from toolkit.documents import make_document
 from toolkit.errors import InputError, ServerError
 from toolkit.files import write_jsonl
-from toolkit.labelstudio.server import credentials_path, load_or_create_credentials, port_is_free, prepare_server, server_environment
+from toolkit.labelstudio.server import (
+    credentials_path,
+    load_or_create_credentials,
+    port_is_free,
+    prepare_server,
+    server_environment,
+)
 
 
 def test_credentials_are_private_and_reused(tmp_path):
@@ -31,7 +37,11 @@ def test_environment_is_quiet_and_owned(tmp_path):
     server = prepare_server(tmp_path / "data")
     environment = server_environment(server.data_dir, server.credentials)
     assert environment["LABEL_STUDIO_BASE_DATA_DIR"] == str((tmp_path / "data").resolve())
-    assert environment["COLLECT_ANALYTICS"] == "false" and environment["LATEST_VERSION_CHECK"] == "false" and environment["SENTRY_DSN"] == ""
+    assert (
+        environment["COLLECT_ANALYTICS"] == "false"
+        and environment["LATEST_VERSION_CHECK"] == "false"
+        and environment["SENTRY_DSN"] == ""
+    )
     assert server.url.startswith("http://127.0.0.1:") and port_is_free(server.port)
 
 
@@ -53,8 +63,13 @@ def test_studio_project_preparation_is_reusable(label_studio, tmp_path):
     """What `toolkit studio` does after the server is up; a second run adds no project and no task."""
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
-    write_jsonl(tmp_path / "docs.jsonl", [make_document("s1", "Il sindaco ha detto che piove.", "it"), make_document("s2", "Nessuna notizia.", "it")])
-    options = StudioOptions(project=label_studio.project_title("studio"), documents=tmp_path / "docs.jsonl", guidelines=tmp_path / "none.md")
+    write_jsonl(
+        tmp_path / "docs.jsonl",
+        [make_document("s1", "Il sindaco ha detto che piove.", "it"), make_document("s2", "Nessuna notizia.", "it")],
+    )
+    options = StudioOptions(
+        project=label_studio.project_title("studio"), documents=tmp_path / "docs.jsonl", guidelines=tmp_path / "none.md"
+    )
     first = prepare_project(label_studio.server, load_inputs(options))
     second = prepare_project(label_studio.server, load_inputs(options))
     assert (first.push.project_created, first.push.created) == (True, 2)
@@ -63,7 +78,10 @@ def test_studio_project_preparation_is_reusable(label_studio, tmp_path):
     assert len(list(label_studio.client.tasks.list(project=first.push.project_id))) == 2
     lines = "\n".join(login_lines(label_studio.server, second))
     assert label_studio.api_key not in lines and label_studio.server.credentials.password not in lines
-    assert str(credentials_path(label_studio.server.data_dir)) in lines and f"/projects/{first.push.project_id}/data" in lines
+    assert (
+        str(credentials_path(label_studio.server.data_dir)) in lines
+        and f"/projects/{first.push.project_id}/data" in lines
+    )
 
 
 def test_secrets_stay_out_of_reprs(tmp_path):

@@ -28,7 +28,14 @@ def _record():
             {"id": "e2", "start": draghi, "end": draghi + 12, "label": "PER", "text": "Mario Draghi"},
         ],
         "claims": [
-            {"id": "c1", "start": claim, "end": claim + 15, "text": "il PIL crescerà", "stance": "SUPPORT", "claimer": {"kind": "entity", "entity_ids": ["e1", "e2"]}},
+            {
+                "id": "c1",
+                "start": claim,
+                "end": claim + 15,
+                "text": "il PIL crescerà",
+                "stance": "SUPPORT",
+                "claimer": {"kind": "entity", "entity_ids": ["e1", "e2"]},
+            },
         ],
     }
 
@@ -36,7 +43,15 @@ def _record():
 def test_task_data_carries_ids_hash_and_metadata():
     document = make_document("d1", TEXT, "it", title="Titolo", url="https://example.org/a", split="test")
     task = build_task(document)
-    expected = {"text": TEXT, "doc_id": "d1", "text_sha256": document["text_sha256"], "lang": "it", "title": "Titolo", "url": "https://example.org/a", "split": "test"}
+    expected = {
+        "text": TEXT,
+        "doc_id": "d1",
+        "text_sha256": document["text_sha256"],
+        "lang": "it",
+        "title": "Titolo",
+        "url": "https://example.org/a",
+        "split": "test",
+    }
     assert task == {"data": expected}
 
 
@@ -44,10 +59,23 @@ def test_record_to_result_is_what_the_editor_submits_and_converts_back():
     record = _record()
     result = record_to_result(record)
     kinds = [(item["type"], item.get("from_name")) for item in result]
-    assert kinds == [("labels", NAMES.entity), ("labels", NAMES.entity), ("labels", NAMES.claim), ("choices", NAMES.stance), ("relation", None), ("relation", None)]
+    assert kinds == [
+        ("labels", NAMES.entity),
+        ("labels", NAMES.entity),
+        ("labels", NAMES.claim),
+        ("choices", NAMES.stance),
+        ("relation", None),
+        ("relation", None),
+    ]
     stance_value = {"start": 16, "end": 31, "text": "il PIL crescerà", "choices": ["SUPPORT"]}
     assert result[3] == {"id": "c1", "from_name": "stance", "to_name": "text", "type": "choices", "value": stance_value}
-    assert result[4] == {"from_id": "e1", "to_id": "c1", "type": "relation", "direction": "right", "labels": ["claimer"]}
+    assert result[4] == {
+        "from_id": "e1",
+        "to_id": "c1",
+        "type": "relation",
+        "direction": "right",
+        "labels": ["claimer"],
+    }
     entities, claims = convert_annotation(result, TEXT)
     assert entities == record["entities"] and claims == record["claims"]
 
@@ -79,21 +107,42 @@ def test_prediction_claimer_span_links_to_the_predicted_entity():
     attribution = [item for item in result if item.get("from_name") == NAMES.attribution]
     assert [(a["id"], a["value"]["choices"]) for a in attribution] == [("c1", ["unnamed"])]
     assert notes.unlinked_claimers == ["d1: claims[2].claimer 0..3"]
-    assert {"id": "c2", "from_name": "stance"}.items() <= [i for i in result if i.get("id") == "c2" and i["type"] == "choices"][0].items()
+    assert {"id": "c2", "from_name": "stance"}.items() <= [
+        i for i in result if i.get("id") == "c2" and i["type"] == "choices"
+    ][0].items()
 
 
 def test_cli_tasks_with_predictions(tmp_path):
     document = make_document("d1", TEXT, "it")
     write_jsonl(tmp_path / "docs.jsonl", [document, make_document("d2", "Altro testo.", "it")])
     draghi = TEXT.index("Mario Draghi")
-    write_jsonl(tmp_path / "pred.jsonl", [{"id": "d1", "entities": [{"start": draghi, "end": draghi + 12, "label": "PER"}]}])
+    write_jsonl(
+        tmp_path / "pred.jsonl", [{"id": "d1", "entities": [{"start": draghi, "end": draghi + 12, "label": "PER"}]}]
+    )
     out = tmp_path / "tasks.json"
-    result = CliRunner().invoke(app, ["tasks", str(tmp_path / "docs.jsonl"), "--out", str(out), "--predictions", str(tmp_path / "pred.jsonl"), "--model-version", "rules-1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "tasks",
+            str(tmp_path / "docs.jsonl"),
+            "--out",
+            str(out),
+            "--predictions",
+            str(tmp_path / "pred.jsonl"),
+            "--model-version",
+            "rules-1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     tasks = json.loads(out.read_text(encoding="utf-8"))
     assert [task["data"]["doc_id"] for task in tasks] == ["d1", "d2"]
     assert tasks[0]["predictions"][0]["model_version"] == "rules-1"
-    assert tasks[0]["predictions"][0]["result"][0]["value"] == {"start": draghi, "end": draghi + 12, "text": "Mario Draghi", "labels": ["PER"]}
+    assert tasks[0]["predictions"][0]["result"][0]["value"] == {
+        "start": draghi,
+        "end": draghi + 12,
+        "text": "Mario Draghi",
+        "labels": ["PER"],
+    }
     assert "predictions" not in tasks[1]
     assert "2 task(s), 1 with pre-annotations" in result.output
 
@@ -101,7 +150,17 @@ def test_cli_tasks_with_predictions(tmp_path):
 def test_cli_tasks_bad_prediction_is_one_line_exit_2(tmp_path):
     write_jsonl(tmp_path / "docs.jsonl", [make_document("d1", TEXT, "it")])
     write_jsonl(tmp_path / "pred.jsonl", [{"id": "d1", "entities": [{"start": 5, "end": 500, "label": "PER"}]}])
-    result = CliRunner().invoke(app, ["tasks", str(tmp_path / "docs.jsonl"), "--out", str(tmp_path / "t.json"), "--predictions", str(tmp_path / "pred.jsonl")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "tasks",
+            str(tmp_path / "docs.jsonl"),
+            "--out",
+            str(tmp_path / "t.json"),
+            "--predictions",
+            str(tmp_path / "pred.jsonl"),
+        ],
+    )
     assert result.exit_code == 2
     assert "pred.jsonl:1: entities[0].end: 500 is past the end of the text" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "t.json").exists()

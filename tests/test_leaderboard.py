@@ -23,9 +23,18 @@ runner = CliRunner()
 XSS_NAME = "<script>document.title='pwned'</script><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
 
 TEXTS = {
-    "doc-a": "Il sindaco Mario Rossi ha detto che Torino crescerà nel 2026. Secondo l'Istat, 300 famiglie hanno lasciato la città.",
-    "doc-b": "La Francia ha negato che Parigi voglia nuove tasse. Fonti vicine al governo dicono che la riforma slitterà a marzo.",
-    "doc-c": "Il ministro Luca Verdi ha affermato che i treni torneranno puntuali. La Cgil ha detto che lo sciopero continuerà lunedì.",
+    "doc-a": (
+        "Il sindaco Mario Rossi ha detto che Torino crescerà nel 2026. "
+        "Secondo l'Istat, 300 famiglie hanno lasciato la città."
+    ),
+    "doc-b": (
+        "La Francia ha negato che Parigi voglia nuove tasse. "
+        "Fonti vicine al governo dicono che la riforma slitterà a marzo."
+    ),
+    "doc-c": (
+        "Il ministro Luca Verdi ha affermato che i treni torneranno puntuali. "
+        "La Cgil ha detto che lo sciopero continuerà lunedì."
+    ),
 }
 
 
@@ -36,12 +45,24 @@ def _find(text: str, fragment: str) -> tuple[int, int]:
 
 GOLD_ITEMS = {
     # entities: (fragment, label); claims: (fragment, stance, claimer fragment or kind)
-    "doc-a": ([("Mario Rossi", "PER"), ("Torino", "GPE"), ("2026", "DATE"), ("Istat", "ORG"), ("300 famiglie", "QUANTITY")],
-              [("Torino crescerà nel 2026", "SUPPORT", "Mario Rossi"), ("300 famiglie hanno lasciato la città", "SUPPORT", "Istat")]),
-    "doc-b": ([("Francia", "GPE"), ("Parigi", "GPE"), ("marzo", "DATE")],
-              [("Parigi voglia nuove tasse", "REFUTE", "Francia"), ("la riforma slitterà a marzo", "SUPPORT", "unnamed")]),
-    "doc-c": ([("Luca Verdi", "PER"), ("Cgil", "ORG"), ("lunedì", "DATE")],
-              [("i treni torneranno puntuali", "SUPPORT", "Luca Verdi"), ("lo sciopero continuerà lunedì", "SUPPORT", "Cgil")]),
+    "doc-a": (
+        [("Mario Rossi", "PER"), ("Torino", "GPE"), ("2026", "DATE"), ("Istat", "ORG"), ("300 famiglie", "QUANTITY")],
+        [
+            ("Torino crescerà nel 2026", "SUPPORT", "Mario Rossi"),
+            ("300 famiglie hanno lasciato la città", "SUPPORT", "Istat"),
+        ],
+    ),
+    "doc-b": (
+        [("Francia", "GPE"), ("Parigi", "GPE"), ("marzo", "DATE")],
+        [("Parigi voglia nuove tasse", "REFUTE", "Francia"), ("la riforma slitterà a marzo", "SUPPORT", "unnamed")],
+    ),
+    "doc-c": (
+        [("Luca Verdi", "PER"), ("Cgil", "ORG"), ("lunedì", "DATE")],
+        [
+            ("i treni torneranno puntuali", "SUPPORT", "Luca Verdi"),
+            ("lo sciopero continuerà lunedì", "SUPPORT", "Cgil"),
+        ],
+    ),
 }
 
 
@@ -54,8 +75,14 @@ def _gold_record(doc_id: str, document: dict) -> dict:
     by_text = {entity["text"]: entity["id"] for entity in entities}
     for index, (fragment, stance, claimer) in enumerate(GOLD_ITEMS[doc_id][1]):
         start, end = _find(text, fragment)
-        kind = {"kind": "entity", "entity_ids": [by_text[claimer]]} if claimer in by_text else {"kind": claimer, "entity_ids": []}
-        claims.append({"id": f"c{index}", "start": start, "end": end, "text": fragment, "stance": stance, "claimer": kind})
+        kind = (
+            {"kind": "entity", "entity_ids": [by_text[claimer]]}
+            if claimer in by_text
+            else {"kind": claimer, "entity_ids": []}
+        )
+        claims.append(
+            {"id": f"c{index}", "start": start, "end": end, "text": fragment, "stance": stance, "claimer": kind}
+        )
     return {"id": doc_id, "text_sha256": document["text_sha256"], "entities": entities, "claims": claims}
 
 
@@ -70,8 +97,14 @@ def _perfect(gold: dict, document: dict) -> dict:
             predicted_claimer = {"start": mention["start"], "end": mention["end"]}
         else:
             predicted_claimer = claimer["kind"].upper()
-        claims.append({"start": claim["start"], "end": claim["end"], "stance": claim["stance"], "claimer": predicted_claimer})
-    return {"id": gold["id"], "entities": [{k: e[k] for k in ("start", "end", "label")} for e in gold["entities"]], "claims": claims}
+        claims.append(
+            {"start": claim["start"], "end": claim["end"], "stance": claim["stance"], "claimer": predicted_claimer}
+        )
+    return {
+        "id": gold["id"],
+        "entities": [{k: e[k] for k in ("start", "end", "label")} for e in gold["entities"]],
+        "claims": claims,
+    }
 
 
 def _submission(root: Path, folder: str, meta, records) -> None:
@@ -96,27 +129,57 @@ def world(tmp_path):
         record["claims"][0]["stance"] = "NEUTRAL"
     worst = [{"id": record["id"], "entities": [], "claims": record["claims"][:1]} for record in perfect]
     root = tmp_path / "submissions"
-    _submission(root, "a-perfect", {"name": "Perfect", "authors": ["Ada Lovelace"], "url": "https://example.org/perfect", "date": "2025-01-01"}, perfect)
-    _submission(root, "b-twin", {"name": "Twin of perfect", "authors": "Grace Hopper", "description": "same output, other name"}, perfect)
+    _submission(
+        root,
+        "a-perfect",
+        {"name": "Perfect", "authors": ["Ada Lovelace"], "url": "https://example.org/perfect", "date": "2025-01-01"},
+        perfect,
+    )
+    _submission(
+        root,
+        "b-twin",
+        {"name": "Twin of perfect", "authors": "Grace Hopper", "description": "same output, other name"},
+        perfect,
+    )
     _submission(root, "c-weaker", {"name": "Weaker"}, weaker)
-    _submission(root, "d-xss", {"name": XSS_NAME, "url": "javascript:alert(1)", "description": "<b>bold?</b> | pipe"}, worst)
-    _submission(root, "e-entities-only", {"name": "Entities only"}, [{"id": r["id"], "entities": r["entities"]} for r in perfect])
+    _submission(
+        root, "d-xss", {"name": XSS_NAME, "url": "javascript:alert(1)", "description": "<b>bold?</b> | pipe"}, worst
+    )
+    _submission(
+        root,
+        "e-entities-only",
+        {"name": "Entities only"},
+        [{"id": r["id"], "entities": r["entities"]} for r in perfect],
+    )
     bad_offsets = copy.deepcopy(perfect)
     bad_offsets[0]["entities"][0]["end"] = 10_000
     _submission(root, "f-bad-offsets", {"name": "Bad offsets"}, bad_offsets)
-    _submission(root, "g-bad-meta", "{\"name\": 42}", perfect)
+    _submission(root, "g-bad-meta", '{"name": 42}', perfect)
     _submission(root, "h-duplicate-name", {"name": "Weaker"}, weaker)
     return tmp_path
 
 
 def _board(world, bootstrap=200):
-    return build_leaderboard(world / "submissions", world / "gold.jsonl", world / "out", documents=world / "documents.jsonl", bootstrap=bootstrap, seed=7)
+    return build_leaderboard(
+        world / "submissions",
+        world / "gold.jsonl",
+        world / "out",
+        documents=world / "documents.jsonl",
+        bootstrap=bootstrap,
+        seed=7,
+    )
 
 
 def test_ranking_ties_missing_layer_and_skipped(world):
     board, paths = _board(world)
     names = [(entry.rank, entry.tied, entry.submission.name) for entry in board.entries]
-    assert names == [(1, True, "Perfect"), (1, True, "Twin of perfect"), (3, False, "Weaker"), (4, False, XSS_NAME), (5, False, "Entities only")]
+    assert names == [
+        (1, True, "Perfect"),
+        (1, True, "Twin of perfect"),
+        (3, False, "Weaker"),
+        (4, False, XSS_NAME),
+        (5, False, "Entities only"),
+    ]
     assert [entry.overall for entry in board.entries][:2] == [1.0, 1.0]
     assert board.entries[-1].overall is None and "no claims layer" in board.entries[-1].result["overall_reason"]
     skipped = {item.folder.name: item.reason for item in board.skipped}
@@ -131,7 +194,9 @@ def test_scores_are_the_scorers_own(world):
     """Every figure on the board is exactly what `toolkit eval` gives for the same files and settings."""
     board, _ = _board(world)
     for entry in board.entries:
-        expected = evaluate_files(entry.submission.predictions, world / "gold.jsonl", world / "documents.jsonl", bootstrap=200, seed=7).to_dict()
+        expected = evaluate_files(
+            entry.submission.predictions, world / "gold.jsonl", world / "documents.jsonl", bootstrap=200, seed=7
+        ).to_dict()
         assert entry.result == expected
     weaker = board.entries[2].result
     assert weaker["entities"]["strict"]["recall"] == pytest.approx(3 / 11)
@@ -142,7 +207,9 @@ def test_paired_significance_against_the_leader(world):
     board, _ = _board(world)
     twin, weaker, xss = board.entries[1], board.entries[2], board.entries[3]
     assert board.entries[0].versus_leader is None
-    assert twin.versus_leader["difference"] == 0 and twin.versus_leader["p_value"] == 1.0 and twin.not_significant is True
+    assert (
+        twin.versus_leader["difference"] == 0 and twin.versus_leader["p_value"] == 1.0 and twin.not_significant is True
+    )
     assert weaker.versus_leader["difference"] == pytest.approx(weaker.overall - 1.0)
     assert 0 < weaker.versus_leader["p_value"] <= 1
     assert xss.not_significant is (xss.versus_leader["p_value"] >= 0.05)
@@ -170,13 +237,17 @@ def test_markdown_table(world):
 
 
 def test_markdown_text_is_inert():
-    assert md_text("a | b\n<i>x</i> *y* [z](javascript:1)") == "a \\| b &lt;i&gt;x&lt;/i&gt; \\*y\\* \\[z\\](javascript:1)"
+    assert (
+        md_text("a | b\n<i>x</i> *y* [z](javascript:1)") == "a \\| b &lt;i&gt;x&lt;/i&gt; \\*y\\* \\[z\\](javascript:1)"
+    )
 
 
 def test_json_has_every_result_and_signature(world):
     _board(world)
     data = json.loads((world / "out" / "leaderboard.json").read_text(encoding="utf-8"))
-    assert data["signature"].startswith("voci-eval:") and "boot:200" in data["signature"] and "seed:7" in data["signature"]
+    assert (
+        data["signature"].startswith("voci-eval:") and "boot:200" in data["signature"] and "seed:7" in data["signature"]
+    )
     assert [row["folder"] for row in data["ranking"]] == ["a-perfect", "b-twin", "c-weaker", "d-xss", "e-entities-only"]
     for row in data["ranking"]:
         assert row["result"]["signature"] == data["signature"]
@@ -207,10 +278,14 @@ def test_html_is_self_contained_and_escaped(world):
     assert "script" not in tags and "img" not in tags and "link" not in tags and "iframe" not in tags
     assert not any(key.startswith("on") for _, attrs in parser.tags for key in attrs)
     references = [value for _, attrs in parser.tags for key, value in attrs.items() if key in {"src", "href"}]
-    assert references == ["https://example.org/perfect"]  # the only link is the submission's web URL; javascript: is dropped
+    assert references == [
+        "https://example.org/perfect"
+    ]  # the only link is the submission's web URL; javascript: is dropped
     assert "default-src 'none'" in page
     assert XSS_NAME in "".join(parser.text)  # shown as text
-    assert tags.count("svg") >= 1 + 5 + 4 + 4  # interval plot, five table bars, per-label bars and heatmaps of the four with layers
+    assert (
+        tags.count("svg") >= 1 + 5 + 4 + 4
+    )  # interval plot, five table bars, per-label bars and heatmaps of the four with layers
 
 
 def test_rank_orders_ties_and_undefined():
@@ -218,7 +293,13 @@ def test_rank_orders_ties_and_undefined():
         return Entry(Submission(Path(name), name, {"name": name}), {"overall": overall})
 
     ordered = rank([entry("c", None), entry("b", 0.5), entry("a", 0.5), entry("d", 0.7), entry("e", 0.5 + 1e-13)])
-    assert [(e.submission.name, e.rank, e.tied) for e in ordered] == [("d", 1, False), ("a", 2, True), ("b", 2, True), ("e", 2, True), ("c", 5, False)]
+    assert [(e.submission.name, e.rank, e.tied) for e in ordered] == [
+        ("d", 1, False),
+        ("a", 2, True),
+        ("b", 2, True),
+        ("e", 2, True),
+        ("c", 5, False),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -228,7 +309,10 @@ def test_rank_orders_ties_and_undefined():
         ("[1]", "got a JSON array (expected a JSON object)"),
         ('{"authors": "x"}', "name: missing"),
         ('{"name": "  "}', "name: got string"),
-        ('{"name": "x", "code": "import os"}', "code: unexpected field (expected only: name, authors, url, description, date)"),
+        (
+            '{"name": "x", "code": "import os"}',
+            "code: unexpected field (expected only: name, authors, url, description, date)",
+        ),
         ('{"name": "x", "authors": ["a", 3]}', "authors: got array"),
     ],
 )
@@ -249,8 +333,21 @@ def test_missing_predictions_is_skipped(tmp_path):
 
 def test_cli(world):
     out = world / "cli-out"
-    result = runner.invoke(app, ["leaderboard", str(world / "submissions"), "--gold", str(world / "gold.jsonl"),
-                                 "--documents", str(world / "documents.jsonl"), "--out", str(out), "--bootstrap", "50"])
+    result = runner.invoke(
+        app,
+        [
+            "leaderboard",
+            str(world / "submissions"),
+            "--gold",
+            str(world / "gold.jsonl"),
+            "--documents",
+            str(world / "documents.jsonl"),
+            "--out",
+            str(out),
+            "--bootstrap",
+            "50",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "leaderboard: 5 ranked, 3 skipped" in result.output
     assert "skipped " in result.output and "f-bad-offsets" in result.output
@@ -260,31 +357,68 @@ def test_cli(world):
 def test_cli_bad_gold_stops_with_one_line(world, tmp_path):
     bad_gold = tmp_path / "bad-gold.jsonl"
     bad_gold.write_text('{"id": "doc-a"}\n', encoding="utf-8")
-    result = runner.invoke(app, ["leaderboard", str(world / "submissions"), "--gold", str(bad_gold), "--documents", str(world / "documents.jsonl"),
-                                 "--out", str(tmp_path / "out")])
+    result = runner.invoke(
+        app,
+        [
+            "leaderboard",
+            str(world / "submissions"),
+            "--gold",
+            str(bad_gold),
+            "--documents",
+            str(world / "documents.jsonl"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 2
     assert "bad-gold.jsonl:1: text_sha256: missing" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
 
 
 def test_cli_not_a_folder(tmp_path):
-    result = runner.invoke(app, ["leaderboard", str(tmp_path / "nope"), "--gold", str(tmp_path / "g.jsonl"), "--out", str(tmp_path / "out")])
+    result = runner.invoke(
+        app,
+        ["leaderboard", str(tmp_path / "nope"), "--gold", str(tmp_path / "g.jsonl"), "--out", str(tmp_path / "out")],
+    )
     assert result.exit_code == 2 and "nope: not a folder (expected a folder of submissions" in result.output
 
 
 def test_ranking_on_one_split_scores_only_that_split(tmp_path):
     """--split ranks on the split's documents; predictions for the other splits' documents are not errors."""
-    documents = {doc_id: make_document(doc_id, text, "it", split="test" if doc_id == "doc-b" else "train") for doc_id, text in TEXTS.items()}
+    documents = {
+        doc_id: make_document(doc_id, text, "it", split="test" if doc_id == "doc-b" else "train")
+        for doc_id, text in TEXTS.items()
+    }
     write_jsonl(tmp_path / "documents.jsonl", documents.values())
     gold = [_gold_record(doc_id, document) for doc_id, document in documents.items()]
     write_jsonl(tmp_path / "gold.jsonl", gold)
     perfect = [_perfect(record, documents[record["id"]]) for record in gold]
-    good_on_test = [record if record["id"] == "doc-b" else {"id": record["id"], "entities": [], "claims": []} for record in perfect]
+    good_on_test = [
+        record if record["id"] == "doc-b" else {"id": record["id"], "entities": [], "claims": []} for record in perfect
+    ]
     _submission(tmp_path / "subs", "good-on-test", {"name": "Good on test"}, good_on_test)
-    _submission(tmp_path / "subs", "good-on-train", {"name": "Good on train"}, [r for r in perfect if r["id"] != "doc-b"] + [{"id": "doc-b", "entities": [], "claims": []}])
+    _submission(
+        tmp_path / "subs",
+        "good-on-train",
+        {"name": "Good on train"},
+        [r for r in perfect if r["id"] != "doc-b"] + [{"id": "doc-b", "entities": [], "claims": []}],
+    )
     result = runner.invoke(
-        app, ["leaderboard", str(tmp_path / "subs"), "--gold", str(tmp_path / "gold.jsonl"), "--documents", str(tmp_path / "documents.jsonl"),
-              "--split", "test", "--out", str(tmp_path / "board"), "--bootstrap", "0"],
+        app,
+        [
+            "leaderboard",
+            str(tmp_path / "subs"),
+            "--gold",
+            str(tmp_path / "gold.jsonl"),
+            "--documents",
+            str(tmp_path / "documents.jsonl"),
+            "--split",
+            "test",
+            "--out",
+            str(tmp_path / "board"),
+            "--bootstrap",
+            "0",
+        ],
     )
     assert result.exit_code == 0, result.output
     board = json.loads((tmp_path / "board" / "leaderboard.json").read_text(encoding="utf-8"))

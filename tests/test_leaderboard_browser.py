@@ -1,4 +1,5 @@
-"""The leaderboard page in a real headless Chromium, from ``file://``: ranking table, escaping, no script run, a screenshot."""
+"""The leaderboard page in a real headless Chromium, from ``file://``: ranking table, escaping, no script run,
+a screenshot."""
 
 from __future__ import annotations
 
@@ -13,16 +14,39 @@ import pytest
 from tests.test_leaderboard import XSS_NAME, _board, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+CHROMIUM = (
+    shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+)
 if CHROMIUM is None:
-    pytest.skip("chromium not found (Debian: apt-get install -y chromium; `make test` tries to install it)", allow_module_level=True)
+    pytest.skip(
+        "chromium not found (Debian: apt-get install -y chromium; `make test` tries to install it)",
+        allow_module_level=True,
+    )
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--mute-audio",
+]
 
 
 def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *arguments], capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 class _Dom(HTMLParser):
@@ -76,7 +100,10 @@ def dump(profile: Path, page: Path) -> _Dom:
 def test_control_an_unescaped_script_would_run_and_be_seen(tmp_path):
     """The detector works: the same payload, unescaped and without the page's CSP, does run in this browser."""
     page = tmp_path / "control.html"
-    page.write_text(f"<!doctype html><html><head><title>control</title></head><body><p>{XSS_NAME}</p></body></html>", encoding="utf-8")
+    page.write_text(
+        f"<!doctype html><html><head><title>control</title></head><body><p>{XSS_NAME}</p></body></html>",
+        encoding="utf-8",
+    )
     dom = dump(tmp_path / "profile", page)
     assert dom.title == "pwned"
 
@@ -105,6 +132,12 @@ def test_page_in_chromium(world, tmp_path):  # noqa: F811
     assert rows[1][2].replace(" ", "").startswith("100.0[100.0–100.0]†")
 
     screenshot = tmp_path / "leaderboard.png"
-    result = chromium(tmp_path / "profile-shot", f"--screenshot={screenshot}", "--window-size=1280,2000", "--hide-scrollbars", page.resolve().as_uri())
+    result = chromium(
+        tmp_path / "profile-shot",
+        f"--screenshot={screenshot}",
+        "--window-size=1280,2000",
+        "--hide-scrollbars",
+        page.resolve().as_uri(),
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000

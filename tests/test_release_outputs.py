@@ -26,13 +26,15 @@ def in_repo(monkeypatch):
 
 def test_agreement_json_matches_a_fresh_run(in_repo, tmp_path):
     annotator_folder = in_repo / "annotations" / "annotators"
-    inputs = sorted(str(path.relative_to(in_repo)) for path in annotator_folder.glob("*.jsonl")) or ["annotations/gold.jsonl"]
+    inputs = sorted(str(path.relative_to(in_repo)) for path in annotator_folder.glob("*.jsonl")) or [
+        "annotations/gold.jsonl"
+    ]
     out = tmp_path / "agreement.json"
     result = runner.invoke(app, ["agree", *inputs, "--documents", "annotations/documents.jsonl", "--json", str(out)])
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text(encoding="utf-8")) == json.loads((in_repo / "annotations" / "agreement.json").read_text(encoding="utf-8")), (
-        "annotations/agreement.json is stale: run `make release`"
-    )
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(
+        (in_repo / "annotations" / "agreement.json").read_text(encoding="utf-8")
+    ), "annotations/agreement.json is stale: run `make release`"
 
 
 def test_baseline_scores_match_a_fresh_run(in_repo, tmp_path):
@@ -43,5 +45,7 @@ def test_baseline_scores_match_a_fresh_run(in_repo, tmp_path):
     result = runner.invoke(app, [*args, "--bootstrap", "1000", "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
     committed = json.loads((in_repo / "annotations" / "baseline_scores.json").read_text(encoding="utf-8"))
-    assert json.loads(out.read_text(encoding="utf-8")) == committed, "annotations/baseline_scores.json is stale: run `make release`"
+    assert json.loads(out.read_text(encoding="utf-8")) == committed, (
+        "annotations/baseline_scores.json is stale: run `make release`"
+    )
     assert committed["signature"].startswith("voci-eval:") and committed["ci"] is not None

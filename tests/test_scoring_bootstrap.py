@@ -18,7 +18,9 @@ def test_resampled_sums_equal_an_explicit_loop():
     resamples = CHUNK + 5  # crosses a chunk boundary
     sums = resampled_sums(stats, resamples, seed=9)
     expected = []
-    for first, stream in zip(range(0, resamples, CHUNK), np.random.SeedSequence(9).spawn(2), strict=True):  # a stream per chunk
+    for first, stream in zip(
+        range(0, resamples, CHUNK), np.random.SeedSequence(9).spawn(2), strict=True
+    ):  # a stream per chunk
         size = min(CHUNK, resamples - first)
         drawn = np.random.default_rng(stream).integers(0, len(stats), size=(size, len(stats)), dtype=np.int32)
         expected += [stats[row].sum(axis=0) for row in drawn]

@@ -7,7 +7,15 @@ import random
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from toolkit.scoring.claims import CLAIM_COLUMNS, claim_figures, claimer_is_right, gold_claimer, normalise_mention, score_claims, stance_figures
+from toolkit.scoring.claims import (
+    CLAIM_COLUMNS,
+    claim_figures,
+    claimer_is_right,
+    gold_claimer,
+    normalise_mention,
+    score_claims,
+    stance_figures,
+)
 
 STANCES = ["SUPPORT", "REFUTE", "NEUTRAL"]
 SUPPORT, REFUTE, NEUTRAL = range(3)
@@ -16,7 +24,7 @@ COLUMNS = {name: i for i, name in enumerate(CLAIM_COLUMNS)}
 
 def stats(gold, pred, threshold=0.5):
     counts = score_claims(gold, pred, threshold, 3)
-    return {name: counts[i] for name, i in COLUMNS.items()}, counts[len(CLAIM_COLUMNS):]
+    return {name: counts[i] for name, i in COLUMNS.items()}, counts[len(CLAIM_COLUMNS) :]
 
 
 def test_strict_and_overlap_matching():
@@ -65,7 +73,11 @@ def test_figures_with_no_claims_are_null_not_a_crash():
     figures = claim_figures([0] * (len(CLAIM_COLUMNS) + 9), 0.5, STANCES, STANCES[:2])
     assert figures["claims"]["overlap"]["f1"] is None and figures["end_to_end"]["precision"] is None
     assert figures["claimer"]["accuracy"] is None
-    assert figures["stance"]["accuracy"] is None and figures["stance"]["macro_f1"] is None and figures["stance"]["f_avg"] is None
+    assert (
+        figures["stance"]["accuracy"] is None
+        and figures["stance"]["macro_f1"] is None
+        and figures["stance"]["f_avg"] is None
+    )
 
 
 def test_stance_figures_equal_scikit_learn():
@@ -78,6 +90,10 @@ def test_stance_figures_equal_scikit_learn():
         matrix = confusion_matrix(y_true, y_pred, labels=[0, 1, 2]).tolist()
         figures = stance_figures(matrix, STANCES, STANCES[:2])
         assert figures["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
-        assert figures["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, labels=[0, 1, 2], average="macro", zero_division=0))
-        assert figures["f_avg"] == pytest.approx(f1_score(y_true, y_pred, labels=[0, 1], average="macro", zero_division=0))
+        assert figures["macro_f1"] == pytest.approx(
+            f1_score(y_true, y_pred, labels=[0, 1, 2], average="macro", zero_division=0)
+        )
+        assert figures["f_avg"] == pytest.approx(
+            f1_score(y_true, y_pred, labels=[0, 1], average="macro", zero_division=0)
+        )
         assert figures["confusion"]["matrix"] == matrix

@@ -57,27 +57,44 @@ def python_counts(golds, preds):
 def test_vectorised_counts_equal_the_python_scorer(seed):
     rng = random.Random(seed)
     golds, preds = random_corpus(rng, 400)
-    documents, labels = score_entity_columns(EntityColumns.from_documents(golds), EntityColumns.from_documents(preds), len(golds), N_LABELS)
+    documents, labels = score_entity_columns(
+        EntityColumns.from_documents(golds), EntityColumns.from_documents(preds), len(golds), N_LABELS
+    )
     expected_documents, expected_labels = python_counts(golds, preds)
     assert np.array_equal(documents, expected_documents)
     assert np.array_equal(labels, expected_labels)
-    assert documents.sum() > 0 and documents[:, 1].sum() > 0 and documents[:, 3].sum() > 0  # the data had errors and misses
+    assert (
+        documents.sum() > 0 and documents[:, 1].sum() > 0 and documents[:, 3].sum() > 0
+    )  # the data had errors and misses
 
 
 def test_hand_built_groups():
     """Each kind of group: identical, one-to-one with a boundary or label error, one over two, one-sided, nested."""
     gold = [[(0, 5, 0), (10, 14, 1), (20, 24, 0), (26, 30, 0), (40, 45, 2), (60, 70, 1), (62, 66, 3)], [], [(0, 3, 1)]]
     pred = [[(0, 5, 0), (10, 14, 2), (20, 30, 0), (50, 55, 1), (60, 70, 1), (61, 66, 3)], [(1, 2, 0)], []]
-    documents, labels = score_entity_columns(EntityColumns.from_documents(gold), EntityColumns.from_documents(pred), 3, N_LABELS)
+    documents, labels = score_entity_columns(
+        EntityColumns.from_documents(gold), EntityColumns.from_documents(pred), 3, N_LABELS
+    )
     expected_documents, expected_labels = python_counts(gold, pred)
     assert np.array_equal(documents, expected_documents) and np.array_equal(labels, expected_labels)
-    assert documents[0, :5].tolist() == [2, 3, 0, 2, 1]  # strict: (0,5) and (60,70) correct; three incorrect; two missed; one spurious
+    assert documents[0, :5].tolist() == [
+        2,
+        3,
+        0,
+        2,
+        1,
+    ]  # strict: (0,5) and (60,70) correct; three incorrect; two missed; one spurious
 
 
 def test_repeated_spans_and_empty_inputs_fall_back_or_give_zeros():
-    gold = [[(0, 5, 0), (0, 5, 0)], [(2, 4, 1)]]  # a repeated span (never in validated data): the per-document scorer counts it
+    gold = [
+        [(0, 5, 0), (0, 5, 0)],
+        [(2, 4, 1)],
+    ]  # a repeated span (never in validated data): the per-document scorer counts it
     pred = [[(0, 5, 0)], []]
-    documents, labels = score_entity_columns(EntityColumns.from_documents(gold), EntityColumns.from_documents(pred), 2, N_LABELS)
+    documents, labels = score_entity_columns(
+        EntityColumns.from_documents(gold), EntityColumns.from_documents(pred), 2, N_LABELS
+    )
     expected_documents, expected_labels = python_counts(gold, pred)
     assert np.array_equal(documents, expected_documents) and np.array_equal(labels, expected_labels)
     empty = EntityColumns.from_documents([[], []])
@@ -97,8 +114,14 @@ def random_claims(rng: random.Random, n_documents: int) -> tuple[list[list[tuple
         pred = []
         for start, end, stance, _ in gold:
             if rng.random() < 0.8:
-                pred.append((start + rng.randint(-3, 3) if start > 3 else start, end + rng.randint(-3, 6), rng.choice([stance, rng.randrange(3)]),
-                             rng.choice(["author", "unnamed", (1, 3), (31, 33), (20, 22)])))
+                pred.append(
+                    (
+                        start + rng.randint(-3, 3) if start > 3 else start,
+                        end + rng.randint(-3, 6),
+                        rng.choice([stance, rng.randrange(3)]),
+                        rng.choice(["author", "unnamed", (1, 3), (31, 33), (20, 22)]),
+                    )
+                )
         for _ in range(rng.randint(0, 2)):
             start = rng.randrange(0, 40)
             pred.append((start, start + rng.randint(3, 25), rng.randrange(3), "author"))
@@ -112,7 +135,15 @@ def random_claims(rng: random.Random, n_documents: int) -> tuple[list[list[tuple
 def test_vectorised_claims_equal_the_python_scorer(threshold):
     rng = random.Random(int(threshold * 10))
     golds, preds = random_claims(rng, 500)
-    vectorised = score_claim_columns(ClaimColumns.from_documents(golds), ClaimColumns.from_documents(preds, single_span=True), len(golds), threshold, 3)
+    vectorised = score_claim_columns(
+        ClaimColumns.from_documents(golds),
+        ClaimColumns.from_documents(preds, single_span=True),
+        len(golds),
+        threshold,
+        3,
+    )
     expected = np.array([score_claims(g, p, threshold, 3) for g, p in zip(golds, preds, strict=True)], dtype=np.int64)
     assert np.array_equal(vectorised, expected)
-    assert expected[:, 1].sum() > 0 and expected[:, 0].sum() > 0 and expected[:, 5].sum() > 0  # overlap, strict and end-to-end matches occurred
+    assert (
+        expected[:, 1].sum() > 0 and expected[:, 0].sum() > 0 and expected[:, 5].sum() > 0
+    )  # overlap, strict and end-to-end matches occurred

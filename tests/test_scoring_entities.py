@@ -16,7 +16,7 @@ def counts(gold, pred):
     """``{scheme: (cor, inc, par, mis, spu)}`` plus the per-label flat list."""
     labels = [0] * (WIDTH * len(NAMES))
     flat = score_entities(gold, pred, labels)
-    return {scheme: tuple(flat[i * 5:(i + 1) * 5]) for i, scheme in enumerate(SCHEMES)}, labels
+    return {scheme: tuple(flat[i * 5 : (i + 1) * 5]) for i, scheme in enumerate(SCHEMES)}, labels
 
 
 def test_exact_match_is_correct_in_every_scheme():
@@ -26,15 +26,25 @@ def test_exact_match_is_correct_in_every_scheme():
 
 def test_label_confusion_on_same_span():
     result, labels = counts([(0, 5, PER)], [(0, 5, ORG)])
-    assert result == {"strict": (0, 1, 0, 0, 0), "exact": (1, 0, 0, 0, 0), "partial": (1, 0, 0, 0, 0), "ent_type": (0, 1, 0, 0, 0)}
+    assert result == {
+        "strict": (0, 1, 0, 0, 0),
+        "exact": (1, 0, 0, 0, 0),
+        "partial": (1, 0, 0, 0, 0),
+        "ent_type": (0, 1, 0, 0, 0),
+    }
     # counted under the gold label only
-    assert labels[PER * WIDTH:PER * WIDTH + 5] == [0, 1, 0, 0, 0]
-    assert not any(labels[ORG * WIDTH:(ORG + 1) * WIDTH])
+    assert labels[PER * WIDTH : PER * WIDTH + 5] == [0, 1, 0, 0, 0]
+    assert not any(labels[ORG * WIDTH : (ORG + 1) * WIDTH])
 
 
 def test_boundary_error_same_label():
     result, _ = counts([(0, 10, PER)], [(2, 10, PER)])
-    assert result == {"strict": (0, 1, 0, 0, 0), "exact": (0, 1, 0, 0, 0), "partial": (0, 0, 1, 0, 0), "ent_type": (1, 0, 0, 0, 0)}
+    assert result == {
+        "strict": (0, 1, 0, 0, 0),
+        "exact": (0, 1, 0, 0, 0),
+        "partial": (0, 0, 1, 0, 0),
+        "ent_type": (1, 0, 0, 0, 0),
+    }
 
 
 def test_adjacent_spans_do_not_overlap():
@@ -88,15 +98,27 @@ def test_empty_gold_and_empty_predictions():
     assert counts([(0, 5, PER)], [])[0]["strict"] == (0, 0, 0, 1, 0)
     assert counts([], [(0, 5, PER)])[0]["strict"] == (0, 0, 0, 0, 1)
     figures = entity_figures([0] * WIDTH, [0] * (WIDTH * 3), NAMES)
-    assert figures["strict"]["precision"] is None and figures["strict"]["recall"] is None and figures["strict"]["f1"] is None
+    assert (
+        figures["strict"]["precision"] is None
+        and figures["strict"]["recall"] is None
+        and figures["strict"]["f1"] is None
+    )
     only_predictions = entity_figures([0, 0, 0, 0, 3] * 4, [0] * (WIDTH * 3), NAMES)
-    assert only_predictions["strict"]["precision"] == 0.0 and only_predictions["strict"]["recall"] is None and only_predictions["strict"]["f1"] == 0.0
+    assert (
+        only_predictions["strict"]["precision"] == 0.0
+        and only_predictions["strict"]["recall"] is None
+        and only_predictions["strict"]["f1"] == 0.0
+    )
 
 
 def test_figures_from_counts():
     figures = entity_figures([2, 1, 0, 1, 1] + [0, 0, 2, 1, 1] * 3, [0] * (WIDTH * 3), NAMES)
-    assert figures["strict"]["precision"] == pytest.approx(2 / 4) and figures["strict"]["recall"] == pytest.approx(2 / 4)
-    assert figures["partial"]["precision"] == pytest.approx(1 / 3) and figures["partial"]["recall"] == pytest.approx(1 / 3)
+    assert figures["strict"]["precision"] == pytest.approx(2 / 4) and figures["strict"]["recall"] == pytest.approx(
+        2 / 4
+    )
+    assert figures["partial"]["precision"] == pytest.approx(1 / 3) and figures["partial"]["recall"] == pytest.approx(
+        1 / 3
+    )
 
 
 def random_document(rng: random.Random, flat: bool):
@@ -130,9 +152,13 @@ def random_document(rng: random.Random, flat: bool):
 
 def unambiguous(gold, pred) -> bool:
     """Every span overlaps at most one span of the other side: greedy and optimal matching agree."""
+
     def overlaps(a, b):
         return a[0] < b[1] and b[0] < a[1]
-    return all(sum(overlaps(g, p) for p in pred) <= 1 for g in gold) and all(sum(overlaps(g, p) for g in gold) <= 1 for p in pred)
+
+    return all(sum(overlaps(g, p) for p in pred) <= 1 for g in gold) and all(
+        sum(overlaps(g, p) for g in gold) <= 1 for p in pred
+    )
 
 
 def test_counts_equal_nervaluate_where_its_greedy_matching_is_unambiguous():

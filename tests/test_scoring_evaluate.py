@@ -10,7 +10,18 @@ from scoring_data import TEXT, at, entity, standard_corpus, write_corpus, write_
 from toolkit.errors import InputError, ValidationError
 from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files, evaluate_files
 
-ENTITY_KEYS = {"correct", "incorrect", "partial", "missed", "spurious", "possible", "actual", "precision", "recall", "f1"}
+ENTITY_KEYS = {
+    "correct",
+    "incorrect",
+    "partial",
+    "missed",
+    "spurious",
+    "possible",
+    "actual",
+    "precision",
+    "recall",
+    "f1",
+}
 
 
 def span(fragment: str, occurrence: int = 0) -> dict:
@@ -21,10 +32,17 @@ def span(fragment: str, occurrence: int = 0) -> dict:
 def perfect_prediction() -> dict:
     return {
         "id": "d1",
-        "entities": [{**span("Mario Rossi"), "label": "PER"}, {**span("Roma"), "label": "GPE"}, {**span("Milano"), "label": "GPE"},
-                     {**span("Rossi", 1), "label": "PER"}, {**span("governo"), "label": "ORG"}],
-        "claims": [{**span("Roma e Milano crescono"), "stance": "SUPPORT", "claimer": span("Mario Rossi")},
-                   {**span("il governo nega"), "stance": "REFUTE", "claimer": "UNNAMED"}],
+        "entities": [
+            {**span("Mario Rossi"), "label": "PER"},
+            {**span("Roma"), "label": "GPE"},
+            {**span("Milano"), "label": "GPE"},
+            {**span("Rossi", 1), "label": "PER"},
+            {**span("governo"), "label": "ORG"},
+        ],
+        "claims": [
+            {**span("Roma e Milano crescono"), "stance": "SUPPORT", "claimer": span("Mario Rossi")},
+            {**span("il governo nega"), "stance": "REFUTE", "claimer": "UNNAMED"},
+        ],
     }
 
 
@@ -38,7 +56,19 @@ def test_perfect_predictions_score_one_everywhere(corpus):
     folder, documents, gold = corpus
     result = evaluate_files(write_predictions(folder / "p.jsonl", [perfect_prediction()]), gold, documents)
     data = result.to_dict()
-    assert {"signature", "n_documents", "missing_documents", "extra_documents", "entities", "claims", "claimer", "stance", "end_to_end", "overall", "ci"} <= set(data)
+    assert {
+        "signature",
+        "n_documents",
+        "missing_documents",
+        "extra_documents",
+        "entities",
+        "claims",
+        "claimer",
+        "stance",
+        "end_to_end",
+        "overall",
+        "ci",
+    } <= set(data)
     for scheme in ("strict", "exact", "partial", "ent_type"):
         assert set(data["entities"][scheme]) == ENTITY_KEYS and data["entities"][scheme]["f1"] == 1.0
     assert data["claims"]["strict"]["f1"] == data["claims"]["overlap"]["f1"] == 1.0
@@ -51,17 +81,29 @@ def test_hand_computed_errors(corpus):
     folder, documents, gold = corpus
     prediction = perfect_prediction()
     milano_start, milano_end = at(TEXT, "Milano")
-    prediction["entities"] = [{**span("Mario Rossi"), "label": "PER"}, {**span("Roma"), "label": "LOC"},
-                              {"start": milano_start - 2, "end": milano_end, "label": "GPE"}, {**span("detto"), "label": "ORG"}]
+    prediction["entities"] = [
+        {**span("Mario Rossi"), "label": "PER"},
+        {**span("Roma"), "label": "LOC"},
+        {"start": milano_start - 2, "end": milano_end, "label": "GPE"},
+        {**span("detto"), "label": "ORG"},
+    ]
     prediction["claims"][0]["claimer"] = span("Rossi", 1)  # another mention, but "Rossi" is not the text "Mario Rossi"
     prediction["claims"][1]["stance"] = "NEUTRAL"
     result = evaluate_files(write_predictions(folder / "p.jsonl", [prediction]), gold, documents)
     strict = result.entities["strict"]
-    assert (strict["correct"], strict["incorrect"], strict["partial"], strict["missed"], strict["spurious"]) == (1, 2, 0, 2, 1)
+    assert (strict["correct"], strict["incorrect"], strict["partial"], strict["missed"], strict["spurious"]) == (
+        1,
+        2,
+        0,
+        2,
+        1,
+    )
     assert result.entities["partial"]["partial"] == 1 and result.entities["ent_type"]["correct"] == 2
     assert strict["f1"] == pytest.approx(2 * 1 / (5 + 4))
     per_label = result.entities["per_label"]
-    assert per_label["GPE"]["strict"]["incorrect"] == 2 and "LOC" not in per_label  # the confusion counts under the gold label
+    assert (
+        per_label["GPE"]["strict"]["incorrect"] == 2 and "LOC" not in per_label
+    )  # the confusion counts under the gold label
     assert per_label["ORG"]["strict"]["spurious"] == 1 and per_label["ORG"]["strict"]["missed"] == 1
     assert result.claimer["accuracy"] == 0.5 and result.stance["accuracy"] == 0.5
     assert result.end_to_end["true_positives"] == 0 and result.end_to_end["f1"] == 0.0
@@ -72,10 +114,22 @@ def test_claimer_as_another_mention_of_the_same_source(tmp_path):
     text = "Mario Rossi parla. Poi Mario Rossi dice che piove."
     entities = [entity(text, "e1", "Mario Rossi", "PER"), entity(text, "e2", "Mario Rossi", "PER", 1)]
     start, end = at(text, "piove")
-    claims = [{"id": "c1", "start": start, "end": end, "text": "piove", "stance": "SUPPORT", "claimer": {"kind": "entity", "entity_ids": ["e2"]}}]
+    claims = [
+        {
+            "id": "c1",
+            "start": start,
+            "end": end,
+            "text": "piove",
+            "stance": "SUPPORT",
+            "claimer": {"kind": "entity", "entity_ids": ["e2"]},
+        }
+    ]
     documents, gold = write_corpus(tmp_path, {"d1": (text, entities, claims)})
     s, e = at(text, "Mario Rossi")
-    prediction = {"id": "d1", "claims": [{"start": start, "end": end, "stance": "SUPPORT", "claimer": {"start": s, "end": e}}]}
+    prediction = {
+        "id": "d1",
+        "claims": [{"start": start, "end": end, "stance": "SUPPORT", "claimer": {"start": s, "end": e}}],
+    }
     result = evaluate_files(write_predictions(tmp_path / "p.jsonl", [prediction]), gold, documents)
     assert result.claimer["accuracy"] == 1.0
 
@@ -132,13 +186,20 @@ def test_empty_predictions_give_null_overall_with_reason(corpus):
     assert result.overall is None and "no entities and no claims layer" in result.overall_reason
     assert result.entities["strict"]["precision"] is None and result.entities["strict"]["recall"] == 0.0
     assert result.missing_documents == ["d1"]
-    entities_only = evaluate_files(write_predictions(folder / "q.jsonl", [{"id": "d1", "entities": []}]), gold, documents)
+    entities_only = evaluate_files(
+        write_predictions(folder / "q.jsonl", [{"id": "d1", "entities": []}]), gold, documents
+    )
     assert entities_only.overall is None and "no claims layer" in entities_only.overall_reason
 
 
 def test_empty_gold(tmp_path):
     documents, gold = write_corpus(tmp_path, {"a": (TEXT, [], [])})
-    result = evaluate_files(write_predictions(tmp_path / "p.jsonl", [{"id": "a", "entities": [], "claims": []}]), gold, documents, bootstrap=50)
+    result = evaluate_files(
+        write_predictions(tmp_path / "p.jsonl", [{"id": "a", "entities": [], "claims": []}]),
+        gold,
+        documents,
+        bootstrap=50,
+    )
     assert result.entities["strict"]["f1"] is None and result.claims["overlap"]["f1"] is None
     assert result.overall is None and "undefined" in result.overall_reason
     assert result.ci["overall"]["low"] is None
@@ -162,7 +223,9 @@ def test_signature_names_every_setting(corpus):
     plain = evaluate_files(predictions, gold, documents)
     fields = dict(part.split(":", 1) for part in plain.signature.split("|"))
     assert fields["gold"].startswith("gold.jsonl@") and fields["split"] == "all" and fields["docs"] == "1"
-    assert fields["iou"] == "0.5" and fields["match"] == "hungarian-v1" and fields["boot"] == "0" and "seed" not in fields
+    assert (
+        fields["iou"] == "0.5" and fields["match"] == "hungarian-v1" and fields["boot"] == "0" and "seed" not in fields
+    )
     booted = evaluate_files(predictions, gold, documents, iou=0.7, bootstrap=20, seed=3)
     assert "|iou:0.7|" in booted.signature and booted.signature.endswith("|boot:20|seed:3")
     assert set(booted.ci) == {"entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall"}
@@ -202,15 +265,40 @@ def _write_built(folder, gold_path, documents_path, split="test"):
     rows = []
     for record in map(json.loads, gold_path.read_text().splitlines()):
         document = texts[record["id"]]
-        rows.append({
-            "id": record["id"], "lang": "it", "title": None, "source": None, "url": None, "published": None, "license": None,
-            "text": document["text"], "text_sha256": document["text_sha256"], "annotators": [],
-            "entities": [{**{k: e[k] for k in ("id", "start", "end", "text")}, "label": inventory.entity_names.index(e["label"])} for e in record["entities"]],
-            "claims": [{**{k: c[k] for k in ("id", "start", "end", "text")}, "stance": inventory.stance_names.index(c["stance"]),
-                        "claimer_kind": inventory.claimer_kind_names.index(c["claimer"]["kind"]), "claimer_ids": c["claimer"]["entity_ids"]} for c in record["claims"]],
-        })
+        rows.append(
+            {
+                "id": record["id"],
+                "lang": "it",
+                "title": None,
+                "source": None,
+                "url": None,
+                "published": None,
+                "license": None,
+                "text": document["text"],
+                "text_sha256": document["text_sha256"],
+                "annotators": [],
+                "entities": [
+                    {
+                        **{k: e[k] for k in ("id", "start", "end", "text")},
+                        "label": inventory.entity_names.index(e["label"]),
+                    }
+                    for e in record["entities"]
+                ],
+                "claims": [
+                    {
+                        **{k: c[k] for k in ("id", "start", "end", "text")},
+                        "stance": inventory.stance_names.index(c["stance"]),
+                        "claimer_kind": inventory.claimer_kind_names.index(c["claimer"]["kind"]),
+                        "claimer_ids": c["claimer"]["entity_ids"],
+                    }
+                    for c in record["claims"]
+                ],
+            }
+        )
     (folder / "documents").mkdir(parents=True)
-    Dataset.from_list(rows, features=documents_features()).to_parquet(str(folder / "documents" / f"{split}-00000-of-00001.parquet"))
+    Dataset.from_list(rows, features=documents_features()).to_parquet(
+        str(folder / "documents" / f"{split}-00000-of-00001.parquet")
+    )
     return folder
 
 
@@ -237,19 +325,27 @@ def test_compare_files(corpus):
     bad = write_predictions(folder / "bad.jsonl", [worse])
     comparison = compare_files(good, bad, gold, documents, resamples=200)
     strict = comparison["figures"]["entities.strict.f1"]
-    assert strict["a"] == 1.0 and strict["b"] == pytest.approx(4 / 7) and strict["difference"] == pytest.approx(4 / 7 - 1)
-    assert strict["p_value"] is None and strict["seed"] == DEFAULT_SEED  # one document: no variation to judge a difference by
+    assert (
+        strict["a"] == 1.0 and strict["b"] == pytest.approx(4 / 7) and strict["difference"] == pytest.approx(4 / 7 - 1)
+    )
+    assert (
+        strict["p_value"] is None and strict["seed"] == DEFAULT_SEED
+    )  # one document: no variation to judge a difference by
     assert comparison["figures"]["claims.overlap.f1"]["p_value"] == 1.0  # identical claims
     assert set(comparison["figures"]) == {"entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall"}
 
 
 def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
-    """Scoring many systems (the leaderboard) loads the gold once; the figures and signatures are the same as from the files."""
+    """Scoring many systems (the leaderboard) loads the gold once; the figures and signatures are the same as from
+    the files."""
     from toolkit.scoring import evaluate as module
 
     golds = {doc_id: (TEXT, [entity(TEXT, "e1", "Roma", "GPE")], []) for doc_id in ("a", "b")}
     documents, gold = write_corpus(tmp_path, golds, splits={"a": "test", "b": "train"})
-    good = write_predictions(tmp_path / "good.jsonl", [{"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}, {"id": "b", "entities": []}])
+    good = write_predictions(
+        tmp_path / "good.jsonl",
+        [{"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}, {"id": "b", "entities": []}],
+    )
     empty = write_predictions(tmp_path / "empty.jsonl", [{"id": "a", "entities": []}])
     loaded = module.load_gold(gold, documents, split="test")
     reads = []
@@ -279,12 +375,26 @@ def test_counting_in_two_halves_equals_one_pass(forking):
     golds, preds = random_corpus(rng, 301)
     gold_claims, predicted_claims = random_claims(rng, 301)
     ids = [f"d{index}" for index in range(301)]
-    gold = evaluate.Gold("g", None, {}, ids, EntityColumns.from_documents(golds), ClaimColumns.from_documents(gold_claims), digest="0" * 12)
+    gold = evaluate.Gold(
+        "g",
+        None,
+        {},
+        ids,
+        EntityColumns.from_documents(golds),
+        ClaimColumns.from_documents(gold_claims),
+        digest="0" * 12,
+    )
     predicted = ClaimColumns.from_documents(predicted_claims, single_span=True)
-    predictions = Predictions(EntityColumns.from_documents(preds), predicted, set(range(0, 301, 3)), ["entities", "claims"], [])
+    predictions = Predictions(
+        EntityColumns.from_documents(preds), predicted, set(range(0, 301, 3)), ["entities", "claims"], []
+    )
     one_pass = evaluate.score(gold, predictions)
     children = forking(evaluate, "PARALLEL_SPANS")
     halves = evaluate.score(gold, predictions)
     assert len(children) == 1
-    assert np.array_equal(halves.stats, one_pass.stats) and halves.label_totals == one_pass.label_totals and halves.missing == one_pass.missing
+    assert (
+        np.array_equal(halves.stats, one_pass.stats)
+        and halves.label_totals == one_pass.label_totals
+        and halves.missing == one_pass.missing
+    )
     assert one_pass.stats[:150].any() and one_pass.stats[150:].any() and sum(one_pass.label_totals) > 0

@@ -25,7 +25,9 @@ def test_enumeration_finds_the_same_optimum_as_scipy():
     rng = random.Random(1)
     for _ in range(300):
         rows, columns = rng.randint(1, 3), rng.randint(1, 3)
-        weights = {(r, c): rng.choice([1.0, 2.5, 3.0, 7.25]) for r in range(rows) for c in range(columns) if rng.random() < 0.7}
+        weights = {
+            (r, c): rng.choice([1.0, 2.5, 3.0, 7.25]) for r in range(rows) for c in range(columns) if rng.random() < 0.7
+        }
         small = sum(weights[pair] for pair in _enumerate(weights, rows, columns))
         large = sum(weights[pair] for pair in _hungarian(weights, rows, columns))
         assert small == large
@@ -44,4 +46,6 @@ def test_large_components_use_the_assignment_and_stay_order_independent():
     shuffled = pred[::-1]
     second = sorted((gold[g], shuffled[p], c) for g, p, c in assign(gold, shuffled, same_label))
     assert first == second
-    assert sum(c for *_, c in first) == 6  # prediction i pairs with gold i±1 (same label), never with gold i (other label)
+    assert (
+        sum(c for *_, c in first) == 6
+    )  # prediction i pairs with gold i±1 (same label), never with gold i (other label)

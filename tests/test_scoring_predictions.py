@@ -1,4 +1,5 @@
-"""The short way of reading predictions accepts a file exactly when `validate_file` finds no problem, and reads the same thing.
+"""The short way of reading predictions accepts a file exactly when `validate_file` finds no problem, and reads
+the same thing.
 
 Every test runs twice: reading the file in one process, and in two halves (the second in a forked child).
 """
@@ -40,7 +41,14 @@ def halves(request, forking) -> list:
 def make_gold() -> Gold:
     ids = list(TEXTS)
     documents = {doc_id: {"id": doc_id, "text": text, "text_sha256": "0" * 64} for doc_id, text in TEXTS.items()}
-    return Gold("gold.jsonl", None, documents, ids, EntityColumns.from_documents([[] for _ in ids]), ClaimColumns.from_documents([[] for _ in ids]))
+    return Gold(
+        "gold.jsonl",
+        None,
+        documents,
+        ids,
+        EntityColumns.from_documents([[] for _ in ids]),
+        ClaimColumns.from_documents([[] for _ in ids]),
+    )
 
 
 def random_span(rng: random.Random, text: str) -> dict:
@@ -56,7 +64,7 @@ def random_record(rng: random.Random, doc_id: str) -> dict:
         for _ in range(rng.randint(0, 6)):
             entity = {**random_span(rng, text), "label": rng.choice(LABELS)}
             if rng.random() < 0.3:
-                entity["text"] = text[entity["start"]:entity["end"]]
+                entity["text"] = text[entity["start"] : entity["end"]]
             if rng.random() < 0.2:
                 entity["score"] = rng.choice([1, 0.25, 0])
             entities[(entity["start"], entity["end"], entity["label"])] = entity
@@ -66,10 +74,10 @@ def random_record(rng: random.Random, doc_id: str) -> dict:
         for _ in range(rng.randint(0, 3)):
             claimer = rng.choice(KEYWORDS) if rng.random() < 0.5 else random_span(rng, text)
             if isinstance(claimer, dict) and rng.random() < 0.3:
-                claimer["text"] = text[claimer["start"]:claimer["end"]]
+                claimer["text"] = text[claimer["start"] : claimer["end"]]
             claim = {**random_span(rng, text), "stance": rng.choice(STANCES), "claimer": claimer}
             if rng.random() < 0.3:
-                claim["text"] = text[claim["start"]:claim["end"]]
+                claim["text"] = text[claim["start"] : claim["end"]]
             if rng.random() < 0.2:
                 claim["score"] = 0.5
             claims[(claim["start"], claim["end"], json.dumps(claimer, sort_keys=True))] = claim
@@ -102,6 +110,7 @@ def set_item(layer, key, value):
             return False
         item[key] = value(item, TEXTS[record["id"]]) if callable(value) else value
         return True
+
     return mutate
 
 
@@ -113,6 +122,7 @@ def drop_key(layer, key):
         record, index = rng.choice(items)
         del record[layer][index][key]
         return True
+
     return mutate
 
 
@@ -127,6 +137,7 @@ def duplicate(layer, change=None):
             change(copied, TEXTS[record["id"]])
         record[layer].append(copied)
         return True
+
     return mutate
 
 
@@ -138,6 +149,7 @@ def replace_item(layer, make):
         record, index = rng.choice(items)
         record[layer][index] = make(record[layer][index])
         return True
+
     return mutate
 
 
@@ -147,6 +159,7 @@ def set_record(key, value):
             return False
         rng.choice(records)[key] = value
         return True
+
     return mutate
 
 
@@ -154,6 +167,7 @@ def add_record(record):
     def mutate(rng, records):
         records.insert(rng.randint(0, len(records)), copy.deepcopy(record))
         return True
+
     return mutate
 
 
@@ -166,7 +180,7 @@ def repeat_record(rng, records):
 
 def claimer_with_text(claim, text):
     if isinstance(claim["claimer"], dict):
-        claim["claimer"] = {**claim["claimer"], "text": text[claim["claimer"]["start"]:claim["claimer"]["end"]]}
+        claim["claimer"] = {**claim["claimer"], "text": text[claim["claimer"]["start"] : claim["claimer"]["end"]]}
 
 
 MUTATIONS = {
@@ -185,21 +199,27 @@ MUTATIONS = {
     "end before start": set_item("entities", "start", lambda item, text: item["end"] + 1),
     "negative start": set_item("entities", "start", -1),
     "offset beyond 64 bits": set_item("entities", "end", 2**70),
-    "entity text mismatch": set_item("entities", "text", lambda item, text: text[item["start"]:item["end"]] + "x"),
+    "entity text mismatch": set_item("entities", "text", lambda item, text: text[item["start"] : item["end"]] + "x"),
     "entity text not a string": set_item("entities", "text", 7),
     "entity score is a boolean": set_item("entities", "score", True),
     "entity score is a string": set_item("entities", "score", "0.5"),
     "entity extra key": set_item("entities", "kind", "PER"),
     "entity without label": drop_key("entities", "label"),
     # three items, like a valid entity's three keys: the short way must not take the count of keys for the keys
-    "entity with three keys, one unknown": replace_item("entities", lambda item: {"start": item["start"], "end": item["end"], "kind": item["label"]}),
-    "entity with text instead of label": replace_item("entities", lambda item: {"start": item["start"], "end": item["end"], "text": "x"}),
+    "entity with three keys, one unknown": replace_item(
+        "entities", lambda item: {"start": item["start"], "end": item["end"], "kind": item["label"]}
+    ),
+    "entity with text instead of label": replace_item(
+        "entities", lambda item: {"start": item["start"], "end": item["end"], "text": "x"}
+    ),
     "entity is a list of three": replace_item("entities", lambda item: [item["start"], item["end"], item["label"]]),
     "entity is a three-letter string": replace_item("entities", lambda item: "PER"),
     "entity is a number": replace_item("entities", lambda item: 3),
     "entity without start": drop_key("entities", "start"),
     "duplicate entity": duplicate("entities"),
-    "duplicate entity with text": duplicate("entities", lambda item, text: item.update(text=text[item["start"]:item["end"]])),
+    "duplicate entity with text": duplicate(
+        "entities", lambda item, text: item.update(text=text[item["start"] : item["end"]])
+    ),
     "claim end past the text": set_item("claims", "end", lambda item, text: len(text) + 5),
     "claim start is a boolean": set_item("claims", "start", False),
     "claim text mismatch": set_item("claims", "text", "altro"),
@@ -253,9 +273,17 @@ def read_both(path, gold, ignore_extra=False):
 
 
 def same_predictions(a, b) -> bool:
-    rows = [np.stack([p.entities.doc, p.entities.start, p.entities.end, p.entities.label], axis=1).tolist() for p in (a, b)]
+    rows = [
+        np.stack([p.entities.doc, p.entities.start, p.entities.end, p.entities.label], axis=1).tolist() for p in (a, b)
+    ]
     claims = [p.claims.per_document(len(TEXTS)) for p in (a, b)]
-    return sorted(rows[0]) == sorted(rows[1]) and claims[0] == claims[1] and a.present == b.present and a.layers == b.layers and a.extra == b.extra
+    return (
+        sorted(rows[0]) == sorted(rows[1])
+        and claims[0] == claims[1]
+        and a.present == b.present
+        and a.layers == b.layers
+        and a.extra == b.extra
+    )
 
 
 def check(path, gold, name, ignore_extra=False):
@@ -304,11 +332,19 @@ def test_raw_mutations(tmp_path, name):
     rng = random.Random(name)
     gold = make_gold()
     for trial in range(10):
-        anchor = {"id": "c.1", "entities": [{"start": 0, "end": 5, "label": "PER"}], "claims": [{"start": 0, "end": 5, "stance": "SUPPORT", "claimer": "AUTHOR", "score": 0.5}]}
+        anchor = {
+            "id": "c.1",
+            "entities": [{"start": 0, "end": 5, "label": "PER"}],
+            "claims": [{"start": 0, "end": 5, "stance": "SUPPORT", "claimer": "AUTHOR", "score": 0.5}],
+        }
         records = random_file(rng) + [anchor]  # a record every raw mutation finds something to change in
         records = [record for i, record in enumerate(records) if record["id"] != "c.1" or i == len(records) - 1]
         path = tmp_path / f"{trial}.jsonl"
-        path.write_bytes(RAW_MUTATIONS[name]("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")))
+        path.write_bytes(
+            RAW_MUTATIONS[name](
+                "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+            )
+        )
         fast, problems = check(path, gold, name)
         if name == "blank lines":
             assert fast is not None
@@ -319,7 +355,10 @@ def test_raw_mutations(tmp_path, name):
 def test_ignore_extra_lists_the_same_documents(tmp_path):
     gold = make_gold()
     path = tmp_path / "p.jsonl"
-    path.write_text("".join(map(dumps_line, [{"id": "zzz", "whatever": [1]}, {"id": "a", "entities": []}, {"id": "yyy"}])), encoding="utf-8")
+    path.write_text(
+        "".join(map(dumps_line, [{"id": "zzz", "whatever": [1]}, {"id": "a", "entities": []}, {"id": "yyy"}])),
+        encoding="utf-8",
+    )
     fast, problems = check(path, gold, "ignore extra", ignore_extra=True)
     assert fast is not None and fast.extra == ["yyy", "zzz"] and fast.present == {0}
 
@@ -337,15 +376,24 @@ def test_invalid_file_messages_come_from_the_validator(tmp_path):
 def test_an_entity_text_that_does_not_match_is_refused_however_its_key_is_written(tmp_path, key):
     gold = make_gold()
     path = tmp_path / "p.jsonl"
-    path.write_bytes(('{"id": "a", "entities": [{"start": 0, "end": 5, "label": "PER", ' + key + ': "Mario Rossi"}]}\n').encode())
+    path.write_bytes(
+        ('{"id": "a", "entities": [{"start": 0, "end": 5, "label": "PER", ' + key + ': "Mario Rossi"}]}\n').encode()
+    )
     fast, problems = check(path, gold, "escaped text key")
-    assert fast is None and problems == [f"{path}:1: entities[0].text: 'Mario Rossi' does not match the document text[0:5] = 'Mario'"]
+    assert fast is None and problems == [
+        f"{path}:1: entities[0].text: 'Mario Rossi' does not match the document text[0:5] = 'Mario'"
+    ]
 
 
 def test_a_document_in_both_halves_is_refused(tmp_path, halves):
     gold = make_gold()
     path = tmp_path / "p.jsonl"
-    path.write_text("".join(map(dumps_line, [{"id": "a", "entities": []}, {"id": "b", "entities": []}, {"id": "a", "entities": []}])), encoding="utf-8")
+    path.write_text(
+        "".join(
+            map(dumps_line, [{"id": "a", "entities": []}, {"id": "b", "entities": []}, {"id": "a", "entities": []}])
+        ),
+        encoding="utf-8",
+    )
     fast, problems = check(path, gold, "a document twice")
     assert fast is None and any("'a'" in line for line in problems)
 
@@ -358,8 +406,11 @@ def test_the_command_line_process_may_read_in_two_halves():
 
     if not os.path.isdir("/proc/self/task"):
         pytest.skip("no /proc: files are read in one process here")
-    code = ("import sys\nfrom toolkit.cli import main\nsys.argv = ['toolkit', 'eval', '--help']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
-            "import msgspec, numpy\nfrom toolkit.scoring.forked import can_fork\nprint('can fork:', can_fork())")
+    code = (
+        "import sys\nfrom toolkit.cli import main\nsys.argv = ['toolkit', 'eval', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import msgspec, numpy\nfrom toolkit.scoring.forked import can_fork\nprint('can fork:', can_fork())"
+    )
     environment = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True)
     assert run.stdout.strip().endswith("can fork: True")

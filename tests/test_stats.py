@@ -20,7 +20,14 @@ def entity(eid, needle, label):
 
 def claim(cid, needle, stance, kind, ids=()):
     start = TEXT.index(needle)
-    return {"id": cid, "start": start, "end": start + len(needle), "text": needle, "stance": stance, "claimer": {"kind": kind, "entity_ids": list(ids)}}
+    return {
+        "id": cid,
+        "start": start,
+        "end": start + len(needle),
+        "text": needle,
+        "stance": stance,
+        "claimer": {"kind": kind, "entity_ids": list(ids)},
+    }
 
 
 def test_stats_count_labels_kinds_and_stances(tmp_path):
@@ -30,7 +37,10 @@ def test_stats_count_labels_kinds_and_stances(tmp_path):
         "id": "d1",
         "text_sha256": text_sha256(TEXT),
         "entities": [entity("e1", "Mario Rossi", "PER"), entity("e2", "Roma", "GPE"), entity("e3", "Milano", "GPE")],
-        "claims": [claim("c1", "Roma è bella", "SUPPORT", "entity", ["e1"]), claim("c2", "Milano cresce", "NEUTRAL", "unnamed")],
+        "claims": [
+            claim("c1", "Roma è bella", "SUPPORT", "entity", ["e1"]),
+            claim("c2", "Milano cresce", "NEUTRAL", "unnamed"),
+        ],
     }
     annotations = tmp_path / "a.jsonl"
     annotations.write_text(json.dumps(record) + "\n", encoding="utf-8")
@@ -51,7 +61,9 @@ def test_stats_refuses_invalid_records(tmp_path):
     documents = tmp_path / "d.jsonl"
     documents.write_text(json.dumps(make_document("d1", TEXT, "it")) + "\n", encoding="utf-8")
     annotations = tmp_path / "a.jsonl"
-    annotations.write_text(json.dumps({"id": "d1", "text_sha256": "0" * 64, "entities": [], "claims": []}) + "\n", encoding="utf-8")
+    annotations.write_text(
+        json.dumps({"id": "d1", "text_sha256": "0" * 64, "entities": [], "claims": []}) + "\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["stats", str(annotations), "--documents", str(documents)])
     assert result.exit_code == 2
     assert f"{annotations}:1: text_sha256: does not match" in result.stderr

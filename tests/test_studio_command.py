@@ -1,4 +1,5 @@
-"""`toolkit studio` run as a user runs it: a real subprocess starting a real server, Ctrl-C, then a second start on the same data dir.
+"""`toolkit studio` run as a user runs it: a real subprocess starting a real server, Ctrl-C, then a second start
+on the same data dir.
 
 The module shares one data dir: the first run pays the migrations (30–60 s), the second one reuses them.
 Every process started here is stopped in the fixtures' teardown, even when a test fails.
@@ -49,7 +50,11 @@ def _span(text: str, fragment: str) -> dict[str, int]:
 
 def _user_environment() -> dict[str, str]:
     """The caller's environment without Label Studio settings or the debug switch."""
-    return {name: value for name, value in os.environ.items() if not name.startswith("LABEL_STUDIO_") and name != "TOOLKIT_DEBUG"}
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("LABEL_STUDIO_") and name != "TOOLKIT_DEBUG"
+    }
 
 
 # --- processes, seen from /proc (Linux) ---
@@ -153,7 +158,9 @@ class StudioRun:
         deadline = self.launched_at + START_LIMIT
         while READY not in self.stderr():
             if self.process.poll() is not None:
-                pytest.fail(f"toolkit studio exited with {self.process.returncode} before it was ready:\n{self.output()}")
+                pytest.fail(
+                    f"toolkit studio exited with {self.process.returncode} before it was ready:\n{self.output()}"
+                )
             if time.monotonic() > deadline:
                 pytest.fail(f"toolkit studio was not ready within {START_LIMIT:.0f} s:\n{self.output()}")
             time.sleep(0.2)
@@ -194,9 +201,21 @@ class Workspace:
         port = port or free_port()
         number = len(self.runs) + 1
         stdout_path, stderr_path = self.root / f"run{number}.stdout", self.root / f"run{number}.stderr"
-        command = [str(TOOLKIT), "studio", "--port", str(port), "--data-dir", str(self.data_dir), "--documents", str(documents or self.documents), *extra]
+        command = [
+            str(TOOLKIT),
+            "studio",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(self.data_dir),
+            "--documents",
+            str(documents or self.documents),
+            *extra,
+        ]
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(command, cwd=REPO, env=_user_environment(), stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)  # noqa: S603
+            process = subprocess.Popen(
+                command, cwd=REPO, env=_user_environment(), stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+            )  # noqa: S603
         run = StudioRun(process, port, stdout_path, stderr_path)
         self.runs.append(run)
         return run
@@ -219,7 +238,9 @@ def workspace(tmp_path_factory):
     prediction = {
         "id": "said",
         "entities": [{**_span(SAID, "Mario Rossi"), "label": person, "score": 0.9}],
-        "claims": [{**_span(SAID, "domani pioverà"), "stance": stance, "claimer": _span(SAID, "Mario Rossi"), "score": 0.7}],
+        "claims": [
+            {**_span(SAID, "domani pioverà"), "stance": stance, "claimer": _span(SAID, "Mario Rossi"), "score": 0.7}
+        ],
     }
     write_jsonl(root / "documents.jsonl", documents)
     write_jsonl(root / "predictions.jsonl", [prediction])
@@ -231,14 +252,19 @@ def workspace(tmp_path_factory):
             run.end()
         for pid in _servers_of(space.data_dir):
             _stop_for_good(pid)
-        timings = ", ".join(f"run {number}: ready {run.ready_after}, stopped {run.stopped_after}" for number, run in enumerate(space.runs, 1))
+        timings = ", ".join(
+            f"run {number}: ready {run.ready_after}, stopped {run.stopped_after}"
+            for number, run in enumerate(space.runs, 1)
+        )
         print(f"\ntoolkit studio timings (s): {timings}", file=sys.stderr)
 
 
 @pytest.fixture(scope="module")
 def first_run(workspace):
     """The first start: fresh data dir, the documents and their pre-annotations pushed."""
-    return workspace.launch("--predictions", str(workspace.predictions), "--model-version", MODEL_VERSION).wait_until_ready()
+    return workspace.launch(
+        "--predictions", str(workspace.predictions), "--model-version", MODEL_VERSION
+    ).wait_until_ready()
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +277,9 @@ def first_stop(workspace, first_run):
 @pytest.fixture(scope="module")
 def second_run(workspace, first_stop):
     """The same command again on the same data dir (a new free port, as without --port)."""
-    return workspace.launch("--predictions", str(workspace.predictions), "--model-version", MODEL_VERSION).wait_until_ready()
+    return workspace.launch(
+        "--predictions", str(workspace.predictions), "--model-version", MODEL_VERSION
+    ).wait_until_ready()
 
 
 def _project(client, title="voci"):
@@ -281,7 +309,12 @@ def test_missing_documents_is_a_one_line_error_and_starts_no_server(workspace):
     code = run.process.wait(timeout=60)
     lines = run.stderr().strip().splitlines()
     assert code == 2
-    assert lines == [lines[0]] and str(missing) in lines[0] and "file not found" in lines[0] and lines[0].startswith("error:")
+    assert (
+        lines == [lines[0]]
+        and str(missing) in lines[0]
+        and "file not found" in lines[0]
+        and lines[0].startswith("error:")
+    )
     assert "Traceback" not in run.output() and run.stdout() == ""
     assert not workspace.data_dir.exists(), "bad input must stop the command before it creates the data dir"
     assert _servers_of(workspace.data_dir) == []
@@ -303,7 +336,10 @@ def test_prediction_for_an_unknown_document_names_file_and_line(workspace, tmp_p
 def test_prints_the_url_and_where_the_login_is(workspace, first_run):
     err = first_run.stderr()
     assert f"open {first_run.url}/projects/" in err
-    assert "login: admin@voci.local, password and API key" in err and f"in {workspace.data_dir / 'credentials.json'} (mode 0600)" in err
+    assert (
+        "login: admin@voci.local, password and API key" in err
+        and f"in {workspace.data_dir / 'credentials.json'} (mode 0600)" in err
+    )
     assert "project 'voci': 2 task(s) added, 0 already there" in err
 
 
@@ -312,8 +348,12 @@ def test_health_answers_on_loopback_and_the_server_listens_only_there(workspace,
         assert json.loads(response.read()) == {"status": "UP"}
     (server,) = _servers_of(workspace.data_dir)
     listening = _listeners(first_run.port)
-    assert set(listening) == {"127.0.0.1"}, f"expected only 127.0.0.1 to listen on {first_run.port}, found {sorted(listening)}"
-    assert listening["127.0.0.1"] <= _socket_inodes(server), "the listener belongs to the server started for this data dir"
+    assert set(listening) == {"127.0.0.1"}, (
+        f"expected only 127.0.0.1 to listen on {first_run.port}, found {sorted(listening)}"
+    )
+    assert listening["127.0.0.1"] <= _socket_inodes(server), (
+        "the listener belongs to the server started for this data dir"
+    )
 
 
 def test_credentials_are_private_and_the_key_is_never_printed(workspace, first_run):
@@ -332,11 +372,16 @@ def test_project_has_exactly_the_documents_and_the_generated_config(workspace, f
     project = client.projects.get(id=_project(client).id)
     assert project.label_config.strip() == build_label_config().strip()  # the server drops the final newline
     # the server normalises the markup (table rows get a <tbody>): compare what annotators read
-    assert _visible_text(project.expert_instruction) == _visible_text(load_guidelines_html(REPO / "docs" / "guidelines.md"))
+    assert _visible_text(project.expert_instruction) == _visible_text(
+        load_guidelines_html(REPO / "docs" / "guidelines.md")
+    )
     tasks = _tasks(client, project.id)
     assert sorted(tasks) == ["quiet", "said"] and len(list(client.tasks.list(project=project.id))) == 2
     assert tasks["said"].data["text"] == SAID and tasks["quiet"].data["text"] == QUIET
-    assert tasks["said"].data["title"] == "Prova" and tasks["said"].data["text_sha256"] == make_document("said", SAID, "it")["text_sha256"]
+    assert (
+        tasks["said"].data["title"] == "Prova"
+        and tasks["said"].data["text_sha256"] == make_document("said", SAID, "it")["text_sha256"]
+    )
     assert f"open {first_run.url}/projects/{project.id}/data" in first_run.stderr()
 
 
@@ -376,7 +421,10 @@ def test_second_run_reuses_the_data_dir(workspace, first_run, first_stop, second
     assert "project 'voci': 0 task(s) added, 2 already there" in err
     client = workspace.client(second_run.url)
     project = _project(client)  # still exactly one project
-    assert f"open {second_run.url}/projects/{project.id}/data" in err and f"open {first_run.url}/projects/{project.id}/data" in first_run.stderr(), "same project id"
+    assert (
+        f"open {second_run.url}/projects/{project.id}/data" in err
+        and f"open {first_run.url}/projects/{project.id}/data" in first_run.stderr()
+    ), "same project id"
     tasks = _tasks(client, project.id)
     assert sorted(tasks) == ["quiet", "said"] and len(list(client.tasks.list(project=project.id))) == 2
     assert len(list(client.predictions.list(task=tasks["said"].id))) == 1, "no duplicate pre-annotation"

@@ -37,7 +37,14 @@ def good_annotation() -> dict:
             {"id": "e2", "start": gpe[0], "end": gpe[1], "label": "GPE", "text": "Russia"},
         ],
         "claims": [
-            {"id": "c1", "start": claim[0], "end": claim[1], "text": "la Russia è grande", "stance": "SUPPORT", "claimer": {"kind": "entity", "entity_ids": ["e1"]}}
+            {
+                "id": "c1",
+                "start": claim[0],
+                "end": claim[1],
+                "text": "la Russia è grande",
+                "stance": "SUPPORT",
+                "claimer": {"kind": "entity", "entity_ids": ["e1"]},
+            }
         ],
     }
 
@@ -48,7 +55,9 @@ def good_prediction() -> dict:
     return {
         "id": "doc-1",
         "entities": [{"start": per[0], "end": per[1], "label": "PER"}],
-        "claims": [{"start": claim[0], "end": claim[1], "stance": "SUPPORT", "claimer": {"start": per[0], "end": per[1]}}],
+        "claims": [
+            {"start": claim[0], "end": claim[1], "stance": "SUPPORT", "claimer": {"start": per[0], "end": per[1]}}
+        ],
     }
 
 
@@ -96,44 +105,206 @@ BAD_INPUTS = [
     ("missing-lang", "document", edited(good_document, delitem(("lang",))), 1, "lang"),
     ("id-wrong-type", "document", edited(good_document, setitem(("id",), 7)), 1, "id"),
     ("id-bad-characters", "document", edited(good_document, setitem(("id",), "doc 1/x")), 1, "id"),
-    ("document-hash-mismatch", "document", edited(good_document, setitem(("text_sha256",), "0" * 64)), 1, "text_sha256"),
-    ("text-not-nfc", "document", edited(good_document, lambda r: r.update(text=NFD, text_sha256=text_sha256(NFD))), 1, "text"),
-    ("carriage-return", "document", edited(good_document, lambda r: r.update(text="a\r\nb", text_sha256=text_sha256("a\r\nb"))), 1, "text"),
+    (
+        "document-hash-mismatch",
+        "document",
+        edited(good_document, setitem(("text_sha256",), "0" * 64)),
+        1,
+        "text_sha256",
+    ),
+    (
+        "text-not-nfc",
+        "document",
+        edited(good_document, lambda r: r.update(text=NFD, text_sha256=text_sha256(NFD))),
+        1,
+        "text",
+    ),
+    (
+        "carriage-return",
+        "document",
+        edited(good_document, lambda r: r.update(text="a\r\nb", text_sha256=text_sha256("a\r\nb"))),
+        1,
+        "text",
+    ),
     ("duplicate-document-id", "document", line(good_document()) + line(good_document()), 2, "id"),
     ("unexpected-field", "document", edited(good_document, setitem(("titel",), "x")), 1, "titel"),
     ("published-not-a-date", "document", edited(good_document, setitem(("published",), "12 giugno")), 1, "published"),
     ("lang-not-iso", "document", edited(good_document, setitem(("lang",), "Italian")), 1, "lang"),
     # annotation records
-    ("offset-past-end", "annotation", edited(good_annotation, setitem(("entities", 0, "end"), len(TEXT) + 5)), 1, "entities[0].end"),
-    ("end-before-start", "annotation", edited(good_annotation, lambda r: r["entities"][0].update(start=6, end=3)), 1, "entities[0].end"),
-    ("text-mismatch", "annotation", edited(good_annotation, setitem(("entities", 0, "text"), "Mario Ross")), 1, "entities[0].text"),
-    ("unknown-label", "annotation", edited(good_annotation, setitem(("entities", 0, "label"), "PERSON")), 1, "entities[0].label"),
-    ("label-case", "annotation", edited(good_annotation, setitem(("entities", 0, "label"), "per")), 1, "entities[0].label"),
-    ("duplicate-item-id", "annotation", edited(good_annotation, setitem(("entities", 1, "id"), "e1")), 1, "entities[1].id"),
-    ("dangling-entity-id", "annotation", edited(good_annotation, setitem(("claims", 0, "claimer", "entity_ids"), ["e9"])), 1, "claims[0].claimer.entity_ids[0]"),
-    ("annotation-hash-mismatch", "annotation", edited(good_annotation, setitem(("text_sha256",), "f" * 64)), 1, "text_sha256"),
+    (
+        "offset-past-end",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "end"), len(TEXT) + 5)),
+        1,
+        "entities[0].end",
+    ),
+    (
+        "end-before-start",
+        "annotation",
+        edited(good_annotation, lambda r: r["entities"][0].update(start=6, end=3)),
+        1,
+        "entities[0].end",
+    ),
+    (
+        "text-mismatch",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "text"), "Mario Ross")),
+        1,
+        "entities[0].text",
+    ),
+    (
+        "unknown-label",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "label"), "PERSON")),
+        1,
+        "entities[0].label",
+    ),
+    (
+        "label-case",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "label"), "per")),
+        1,
+        "entities[0].label",
+    ),
+    (
+        "duplicate-item-id",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 1, "id"), "e1")),
+        1,
+        "entities[1].id",
+    ),
+    (
+        "dangling-entity-id",
+        "annotation",
+        edited(good_annotation, setitem(("claims", 0, "claimer", "entity_ids"), ["e9"])),
+        1,
+        "claims[0].claimer.entity_ids[0]",
+    ),
+    (
+        "annotation-hash-mismatch",
+        "annotation",
+        edited(good_annotation, setitem(("text_sha256",), "f" * 64)),
+        1,
+        "text_sha256",
+    ),
     ("unknown-document", "annotation", edited(good_annotation, setitem(("id",), "doc-404")), 1, "id"),
-    ("entity-claimer-without-ids", "annotation", edited(good_annotation, setitem(("claims", 0, "claimer", "entity_ids"), [])), 1, "claims[0].claimer.entity_ids"),
-    ("author-claimer-with-ids", "annotation", edited(good_annotation, setitem(("claims", 0, "claimer", "kind"), "author")), 1, "claims[0].claimer.entity_ids"),
+    (
+        "entity-claimer-without-ids",
+        "annotation",
+        edited(good_annotation, setitem(("claims", 0, "claimer", "entity_ids"), [])),
+        1,
+        "claims[0].claimer.entity_ids",
+    ),
+    (
+        "author-claimer-with-ids",
+        "annotation",
+        edited(good_annotation, setitem(("claims", 0, "claimer", "kind"), "author")),
+        1,
+        "claims[0].claimer.entity_ids",
+    ),
     ("missing-stance", "annotation", edited(good_annotation, delitem(("claims", 0, "stance"))), 1, "claims[0].stance"),
-    ("unknown-stance", "annotation", edited(good_annotation, setitem(("claims", 0, "stance"), "AGREE")), 1, "claims[0].stance"),
-    ("negative-start", "annotation", edited(good_annotation, setitem(("entities", 0, "start"), -1)), 1, "entities[0].start"),
-    ("float-offset", "annotation", edited(good_annotation, setitem(("entities", 0, "start"), 0.0)), 1, "entities[0].start"),
-    ("prediction-float-offset", "prediction", edited(good_prediction, setitem(("claims", 0, "end"), 30.0)), 1, "claims[0].end"),
-    ("start-wrong-type", "annotation", edited(good_annotation, setitem(("entities", 0, "start"), "0")), 1, "entities[0].start"),
-    ("duplicate-span", "annotation", edited(good_annotation, lambda r: r["entities"].append({**r["entities"][0], "id": "e3"})), 1, "entities[2]"),
+    (
+        "unknown-stance",
+        "annotation",
+        edited(good_annotation, setitem(("claims", 0, "stance"), "AGREE")),
+        1,
+        "claims[0].stance",
+    ),
+    (
+        "negative-start",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "start"), -1)),
+        1,
+        "entities[0].start",
+    ),
+    (
+        "float-offset",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "start"), 0.0)),
+        1,
+        "entities[0].start",
+    ),
+    (
+        "prediction-float-offset",
+        "prediction",
+        edited(good_prediction, setitem(("claims", 0, "end"), 30.0)),
+        1,
+        "claims[0].end",
+    ),
+    (
+        "start-wrong-type",
+        "annotation",
+        edited(good_annotation, setitem(("entities", 0, "start"), "0")),
+        1,
+        "entities[0].start",
+    ),
+    (
+        "duplicate-span",
+        "annotation",
+        edited(good_annotation, lambda r: r["entities"].append({**r["entities"][0], "id": "e3"})),
+        1,
+        "entities[2]",
+    ),
     ("duplicate-annotation-record", "annotation", line(good_annotation()) + line(good_annotation()), 2, "id"),
     ("missing-layer", "annotation", edited(good_annotation, delitem(("entities",))), 1, "entities"),
-    ("unknown-claimer-kind", "annotation", edited(good_annotation, setitem(("claims", 0, "claimer", "kind"), "speaker")), 1, "claims[0].claimer.kind"),
+    (
+        "unknown-claimer-kind",
+        "annotation",
+        edited(good_annotation, setitem(("claims", 0, "claimer", "kind"), "speaker")),
+        1,
+        "claims[0].claimer.kind",
+    ),
     # prediction records
-    ("prediction-claimer-keyword", "prediction", edited(good_prediction, setitem(("claims", 0, "claimer"), "SPEAKER")), 1, "claims[0].claimer"),
-    ("prediction-claimer-past-end", "prediction", edited(good_prediction, setitem(("claims", 0, "claimer", "end"), 999)), 1, "claims[0].claimer.end"),
-    ("prediction-text-mismatch", "prediction", edited(good_prediction, setitem(("entities", 0, "text"), "Rossi")), 1, "entities[0].text"),
-    ("prediction-unknown-label", "prediction", edited(good_prediction, setitem(("entities", 0, "label"), "MISC")), 1, "entities[0].label"),
-    ("prediction-duplicate-span", "prediction", edited(good_prediction, lambda r: r["entities"].append(dict(r["entities"][0]))), 1, "entities[1]"),
+    (
+        "prediction-claimer-keyword",
+        "prediction",
+        edited(good_prediction, setitem(("claims", 0, "claimer"), "SPEAKER")),
+        1,
+        "claims[0].claimer",
+    ),
+    (
+        "prediction-claimer-past-end",
+        "prediction",
+        edited(good_prediction, setitem(("claims", 0, "claimer", "end"), 999)),
+        1,
+        "claims[0].claimer.end",
+    ),
+    (
+        "prediction-text-mismatch",
+        "prediction",
+        edited(good_prediction, setitem(("entities", 0, "text"), "Rossi")),
+        1,
+        "entities[0].text",
+    ),
+    (
+        "prediction-unknown-label",
+        "prediction",
+        edited(good_prediction, setitem(("entities", 0, "label"), "MISC")),
+        1,
+        "entities[0].label",
+    ),
+    (
+        "prediction-duplicate-span",
+        "prediction",
+        edited(good_prediction, lambda r: r["entities"].append(dict(r["entities"][0]))),
+        1,
+        "entities[1]",
+    ),
     ("prediction-unknown-document", "prediction", edited(good_prediction, setitem(("id",), "nope")), 1, "id"),
-    ("prediction-extra-field", "prediction", edited(good_prediction, setitem(("entities", 0, "confidence"), 0.5)), 1, "entities[0].confidence"),
-    ("prediction-claim-end-before-start", "prediction", edited(good_prediction, setitem(("claims", 0, "end"), 0)), 1, "claims[0].end"),
+    (
+        "prediction-extra-field",
+        "prediction",
+        edited(good_prediction, setitem(("entities", 0, "confidence"), 0.5)),
+        1,
+        "entities[0].confidence",
+    ),
+    (
+        "prediction-claim-end-before-start",
+        "prediction",
+        edited(good_prediction, setitem(("claims", 0, "end"), 0)),
+        1,
+        "claims[0].end",
+    ),
 ]
 
 
@@ -144,8 +315,12 @@ def documents_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize(("case", "kind", "content", "line_number", "field"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
-def test_bad_input_is_reported_with_file_line_and_field(tmp_path, documents_file, case, kind, content, line_number, field):
+@pytest.mark.parametrize(
+    ("case", "kind", "content", "line_number", "field"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS]
+)
+def test_bad_input_is_reported_with_file_line_and_field(
+    tmp_path, documents_file, case, kind, content, line_number, field
+):
     path = tmp_path / f"{case}.jsonl"
     path.write_bytes(content)
     result = runner.invoke(app, ["validate", str(path), "--kind", kind, "--documents", str(documents_file)])
@@ -174,7 +349,10 @@ def test_all_problems_are_reported_at_once(tmp_path, documents_file):
     result = runner.invoke(app, ["validate", str(path), "--documents", str(documents_file)])
     assert result.exit_code == 2
     assert f"{path}:1: entities[0].label: 'PERSON' is not allowed (expected one of: PER, ORG" in result.stderr
-    assert f"{path}:1: claims[0].stance: 'AGREE' is not allowed (expected one of: SUPPORT, REFUTE, NEUTRAL)" in result.stderr
+    assert (
+        f"{path}:1: claims[0].stance: 'AGREE' is not allowed (expected one of: SUPPORT, REFUTE, NEUTRAL)"
+        in result.stderr
+    )
     assert f"{path}:2: (line): invalid JSON" in result.stderr
     assert "3 problem(s)" in result.stderr
 

@@ -45,22 +45,38 @@ def iter_jsonl(path: str | Path, problems: list[Problem] | None = None) -> Itera
         for line_number, raw in enumerate(handle, start=1):
             if line_number == 1 and raw.startswith(BOM):
                 report(Problem(name, 1, "(file)", "starts with a UTF-8 byte-order mark (expected UTF-8 without BOM)"))
-                raw = raw[len(BOM):]
+                raw = raw[len(BOM) :]
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as error:
                 byte = raw[error.start]
-                report(Problem(name, line_number, "(line)", f"byte 0x{byte:02x} at byte {error.start + 1} is not UTF-8 (expected UTF-8 text)"))
+                report(
+                    Problem(
+                        name,
+                        line_number,
+                        "(line)",
+                        f"byte 0x{byte:02x} at byte {error.start + 1} is not UTF-8 (expected UTF-8 text)",
+                    )
+                )
                 continue
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                report(Problem(name, line_number, "(line)", f"invalid JSON: {error.msg} at column {error.colno} (expected one JSON object per line)"))
+                report(
+                    Problem(
+                        name,
+                        line_number,
+                        "(line)",
+                        f"invalid JSON: {error.msg} at column {error.colno} (expected one JSON object per line)",
+                    )
+                )
                 continue
             if not isinstance(record, dict):
-                report(Problem(name, line_number, "(record)", f"got a JSON {json_type(record)} (expected a JSON object)"))
+                report(
+                    Problem(name, line_number, "(record)", f"got a JSON {json_type(record)} (expected a JSON object)")
+                )
                 continue
             yield line_number, record
 

@@ -58,12 +58,16 @@ def read_txt(path: Path, options: IngestOptions) -> Iterator[dict[str, Any]]:
     yield _document(slugify(path.stem), text, options, title=title)
 
 
-def _records_with_text(path: Path, rows: Iterable[tuple[int, dict[str, Any]]], options: IngestOptions) -> Iterator[dict[str, Any]]:
+def _records_with_text(
+    path: Path, rows: Iterable[tuple[int, dict[str, Any]]], options: IngestOptions
+) -> Iterator[dict[str, Any]]:
     problems: list[Problem] = []
     for line, row in rows:
         text = row.get(options.text_field)
         if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(str(path), line, options.text_field, "missing or empty (expected the article text)"))
+            problems.append(
+                Problem(str(path), line, options.text_field, "missing or empty (expected the article text)")
+            )
             continue
         raw_id = row.get(options.id_field)
         doc_id = slugify(str(raw_id)) if raw_id not in (None, "") else f"{slugify(path.stem)}-{line}"
@@ -81,7 +85,10 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[dict[str, Any]]:
     text = _read_text_file(path)
     reader = csv.DictReader(text.splitlines())
     if options.text_field not in (reader.fieldnames or []):
-        raise InputError(f"{path}:1: {options.text_field}: no such column (expected a header with a {options.text_field!r} column; see --text-field)")
+        raise InputError(
+            f"{path}:1: {options.text_field}: no such column "
+            f"(expected a header with a {options.text_field!r} column; see --text-field)"
+        )
     yield from _records_with_text(path, ((index + 2, row) for index, row in enumerate(reader)), options)
 
 
@@ -144,7 +151,9 @@ def _read_text_file(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: (line): byte 0x{data[error.start]:02x} is not UTF-8 (expected UTF-8 text)") from None
+        raise InputError(
+            f"{path}:{line}: (line): byte 0x{data[error.start]:02x} is not UTF-8 (expected UTF-8 text)"
+        ) from None
 
 
 FileReader = Callable[[Path, IngestOptions], Iterator[dict[str, Any]]]
@@ -165,7 +174,10 @@ def read_source(source: str, options: IngestOptions) -> Iterator[dict[str, Any]]
     path = Path(source)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise InputError(f"{source}: unsupported source type {path.suffix or '(none)'!r} (expected one of: {', '.join(READERS)} or an http(s) URL)")
+        raise InputError(
+            f"{source}: unsupported source type {path.suffix or '(none)'!r} "
+            f"(expected one of: {', '.join(READERS)} or an http(s) URL)"
+        )
     yield from reader(path, options)
 
 
@@ -198,12 +210,18 @@ def merge_documents(out: Path, candidates: Iterable[dict[str, Any]]) -> IngestRe
     return report
 
 
-def ingest(sources: list[str], out: Path, options: IngestOptions, progress: Callable[[Iterable[str]], Iterable[str]] = iter) -> IngestReport:
+def ingest(
+    sources: list[str], out: Path, options: IngestOptions, progress: Callable[[Iterable[str]], Iterable[str]] = iter
+) -> IngestReport:
     """Read every source, then add the new documents to ``out`` (all or nothing)."""
     documents = [document for source in progress(sources) for document in read_source(source, options)]
     from toolkit.validate import schema_findings
 
-    problems = [Problem(str(out), 0, f"{doc['id']}.{where}", message) for doc in documents for where, message in schema_findings("document", doc)]
+    problems = [
+        Problem(str(out), 0, f"{doc['id']}.{where}", message)
+        for doc in documents
+        for where, message in schema_findings("document", doc)
+    ]
     if problems:
         raise ValidationError(problems)
     return merge_documents(out, documents)

@@ -47,7 +47,11 @@ def _document_schema() -> dict[str, Any]:
             "title": _OPTIONAL_STRING,
             "source": _OPTIONAL_STRING,
             "url": _OPTIONAL_STRING,
-            "published": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}", "description": "ISO date"},
+            "published": {
+                "type": ["string", "null"],
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}",
+                "description": "ISO date",
+            },
             "license": _OPTIONAL_STRING,
             "split": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_]+$"},
         },
@@ -77,9 +81,16 @@ def _annotation_schema(inventory: Inventory) -> dict[str, Any]:
             "entity_ids": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}, "uniqueItems": True},
         },
         "allOf": [
-            {"if": {"properties": {"kind": {"const": ENTITY_CLAIMER}}}, "then": {"properties": {"entity_ids": {"minItems": 1}}}},
             {
-                "if": {"properties": {"kind": {"enum": [kind for kind in inventory.claimer_kind_names if kind != ENTITY_CLAIMER]}}},
+                "if": {"properties": {"kind": {"const": ENTITY_CLAIMER}}},
+                "then": {"properties": {"entity_ids": {"minItems": 1}}},
+            },
+            {
+                "if": {
+                    "properties": {
+                        "kind": {"enum": [kind for kind in inventory.claimer_kind_names if kind != ENTITY_CLAIMER]}
+                    }
+                },
                 "then": {"properties": {"entity_ids": {"maxItems": 0}}},
             },
         ],
@@ -126,7 +137,13 @@ def _prediction_schema(inventory: Inventory) -> dict[str, Any]:
         "type": "object",
         "required": ["start", "end", "label"],
         "additionalProperties": False,
-        "properties": {"start": _OFFSET, "end": _END, "label": {"enum": inventory.entity_names}, "text": {"type": "string"}, "score": score},
+        "properties": {
+            "start": _OFFSET,
+            "end": _END,
+            "label": {"enum": inventory.entity_names},
+            "text": {"type": "string"},
+            "score": score,
+        },
     }
     claimer_span = {
         "type": "object",
@@ -150,7 +167,9 @@ def _prediction_schema(inventory: Inventory) -> dict[str, Any]:
     return {
         "$schema": DRAFT,
         "title": "voci prediction record",
-        "description": "What a system predicts for one document; a layer's key is absent when the system does not predict it.",
+        "description": (
+            "What a system predicts for one document; a layer's key is absent when the system does not predict it."
+        ),
         "type": "object",
         "required": ["id"],
         "additionalProperties": False,

@@ -11,11 +11,54 @@ from __future__ import annotations
 
 from functools import cache
 
-# Abbreviations an Italian news text uses before a name or a number; spaCy knows some (``prof.``, ``ecc.``) but not these.
+# Abbreviations an Italian news text uses before a name or a number; spaCy knows some (``prof.``, ``ecc.``) but
+# not these.
 ABBREVIATIONS = (
-    "dott.", "dott.ssa", "sig.", "sigg.", "sig.ra", "sig.na", "on.", "sen.", "ing.", "arch.", "prof.ssa", "mons.", "gen.", "magg.",
-    "ten.", "amm.", "geom.", "rag.", "cav.", "pres.", "dr.", "mr.", "mrs.", "cfr.", "ca.", "vol.", "pagg.", "nn.", "tab.", "fig.",
-    "cit.", "p.es.", "vs.", "nr.", "num.", "lett.", "s.p.a.", "S.p.A.", "s.r.l.", "S.r.l.", "s.n.c.", "s.a.s.", "d.lgs.", "d.l.", "d.p.r.",
+    "dott.",
+    "dott.ssa",
+    "sig.",
+    "sigg.",
+    "sig.ra",
+    "sig.na",
+    "on.",
+    "sen.",
+    "ing.",
+    "arch.",
+    "prof.ssa",
+    "mons.",
+    "gen.",
+    "magg.",
+    "ten.",
+    "amm.",
+    "geom.",
+    "rag.",
+    "cav.",
+    "pres.",
+    "dr.",
+    "mr.",
+    "mrs.",
+    "cfr.",
+    "ca.",
+    "vol.",
+    "pagg.",
+    "nn.",
+    "tab.",
+    "fig.",
+    "cit.",
+    "p.es.",
+    "vs.",
+    "nr.",
+    "num.",
+    "lett.",
+    "s.p.a.",
+    "S.p.A.",
+    "s.r.l.",
+    "S.r.l.",
+    "s.n.c.",
+    "s.a.s.",
+    "d.lgs.",
+    "d.l.",
+    "d.p.r.",
 )
 ELISION_THEN_QUOTE = r"(?<=[’'][“«‘\"])(?=\w)"
 APOSTROPHE_THEN_QUOTE = r"(?<=\w[’'])(?=[“«‘\"])"

@@ -90,7 +90,7 @@ def _schema_message(error) -> Finding:
     if kind == "uniqueItems":
         return field_path(path), "has repeated items (expected each item once)"
     if kind == "oneOf" and path and path[-1] == "claimer":
-        return field_path(path), f"got {_short(value)} (expected \"AUTHOR\", \"UNNAMED\" or an object {{start, end}})"
+        return field_path(path), f'got {_short(value)} (expected "AUTHOR", "UNNAMED" or an object {{start, end}})'
     return field_path(path), f"{error.message}"
 
 
@@ -103,7 +103,10 @@ def schema_findings(kind: str, record: Mapping[str, Any]) -> list[Finding]:
         return []
     except JsonSchemaException:
         pass
-    errors = sorted(validator(kind).iter_errors(record), key=lambda e: ([(isinstance(p, str), p) for p in e.absolute_path], e.validator))
+    errors = sorted(
+        validator(kind).iter_errors(record),
+        key=lambda e: ([(isinstance(p, str), p) for p in e.absolute_path], e.validator),
+    )
     return [_schema_message(error) for error in errors]
 
 
@@ -121,7 +124,10 @@ def span_findings(item: Mapping[str, Any], prefix: str, text: str) -> Iterator[F
         yield f"{prefix}.end", f"{end} is past the end of the text (expected <= {len(text)})"
         return
     if "text" in item and item["text"] != text[start:end]:
-        yield f"{prefix}.text", f"{_short(item['text'])} does not match the document text[{start}:{end}] = {_short(text[start:end])}"
+        yield (
+            f"{prefix}.text",
+            f"{_short(item['text'])} does not match the document text[{start}:{end}] = {_short(text[start:end])}",
+        )
 
 
 def _document_for(record: Mapping[str, Any], documents: Documents, source: str) -> Iterator[Finding]:
@@ -139,7 +145,13 @@ def _duplicates(items: list, key: Callable, prefix: str, what: str) -> Iterator[
 
 def _claimer_key(claimer: Any) -> Any:
     if isinstance(claimer, Mapping):
-        return ("span", claimer.get("kind"), claimer.get("start"), claimer.get("end"), tuple(sorted(claimer.get("entity_ids", []))))
+        return (
+            "span",
+            claimer.get("kind"),
+            claimer.get("start"),
+            claimer.get("end"),
+            tuple(sorted(claimer.get("entity_ids", []))),
+        )
     return ("keyword", claimer)
 
 
@@ -183,9 +195,19 @@ def check_annotation(record: Mapping[str, Any], context: CheckContext) -> Iterat
     for index, claim in enumerate(record["claims"]):
         for position, entity_id in enumerate(claim["claimer"]["entity_ids"]):
             if entity_id not in entity_ids:
-                yield f"claims[{index}].claimer.entity_ids[{position}]", f"{entity_id!r} is not an entity of this record (expected the id of an entity mention)"
-    yield from _duplicates(record["entities"], lambda e: (e["start"], e["end"], e["label"]), "entities", "span and label")
-    yield from _duplicates(record["claims"], lambda c: (c["start"], c["end"], _claimer_key(c["claimer"])), "claims", "claim span and claimer")
+                yield (
+                    f"claims[{index}].claimer.entity_ids[{position}]",
+                    f"{entity_id!r} is not an entity of this record (expected the id of an entity mention)",
+                )
+    yield from _duplicates(
+        record["entities"], lambda e: (e["start"], e["end"], e["label"]), "entities", "span and label"
+    )
+    yield from _duplicates(
+        record["claims"],
+        lambda c: (c["start"], c["end"], _claimer_key(c["claimer"])),
+        "claims",
+        "claim span and claimer",
+    )
 
 
 def check_prediction(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:
@@ -203,7 +225,9 @@ def check_prediction(record: Mapping[str, Any], context: CheckContext) -> Iterat
         if isinstance(claim["claimer"], Mapping):
             yield from span_findings(claim["claimer"], f"claims[{index}].claimer", text)
     yield from _duplicates(entities, lambda e: (e["start"], e["end"], e["label"]), "entities", "span and label")
-    yield from _duplicates(claims, lambda c: (c["start"], c["end"], _claimer_key(c["claimer"])), "claims", "claim span and claimer")
+    yield from _duplicates(
+        claims, lambda c: (c["start"], c["end"], _claimer_key(c["claimer"])), "claims", "claim span and claimer"
+    )
 
 
 SEMANTIC_CHECKS: dict[str, Callable[[Mapping[str, Any], CheckContext], Iterator[Finding]]] = {
@@ -240,7 +264,13 @@ def iter_checked(
         record_id = record.get("id")
         if isinstance(record_id, str):
             if record_id in seen_ids:
-                findings.append(("id", f"duplicate id {record_id!r} (expected one record per document; first on line {seen_ids[record_id]})"))
+                findings.append(
+                    (
+                        "id",
+                        f"duplicate id {record_id!r} "
+                        f"(expected one record per document; first on line {seen_ids[record_id]})",
+                    )
+                )
             else:
                 seen_ids[record_id] = line
         problems.extend(Problem(name, line, where, message) for where, message in findings)
@@ -286,7 +316,9 @@ def validate_file(
     return result
 
 
-def require_valid(path: str | Path, kind: str, documents: Documents | None = None, documents_source: str = "the documents file") -> list[dict[str, Any]]:
+def require_valid(
+    path: str | Path, kind: str, documents: Documents | None = None, documents_source: str = "the documents file"
+) -> list[dict[str, Any]]:
     """The records of a file that must be valid; raises `ValidationError` listing every problem."""
     result = validate_file(path, kind=kind, documents=documents, documents_source=documents_source)
     if result.problems:
@@ -311,9 +343,20 @@ def validate_paths(paths: list[Path], kind: str | None, documents_path: Path, ma
         file_kind = kind or first_kind(path)
         if file_kind not in (None, "document") and documents is None:
             documents = load_documents(documents_path)
-        results.append(validate_file(path, kind=file_kind, documents=documents, documents_source=str(documents_path), max_problems=max_problems))
+        results.append(
+            validate_file(
+                path,
+                kind=file_kind,
+                documents=documents,
+                documents_source=str(documents_path),
+                max_problems=max_problems,
+            )
+        )
     problems = [problem for result in results for problem in result.problems]
     if problems:
         raise ValidationError(problems, any(result.truncated for result in results))
-    parts = [f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})" for result in results]
+    parts = [
+        f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})"
+        for result in results
+    ]
     return "valid: " + ", ".join(parts)

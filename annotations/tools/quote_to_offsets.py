@@ -64,7 +64,16 @@ def build_record(spec_lines: list[str], document: dict) -> dict:
                 quote, occurrence = _quote_and_occurrence(fields[3:])
                 start, end = locate(text, quote, occurrence)
                 claimer_refs = [ref if "#" in ref else ref + "#1" for ref in refs.split("|")] if refs != "-" else []
-                claims.append({"start": start, "end": end, "text": text[start:end], "stance": stance, "claimer": (claimer_kind, claimer_refs), "line": number})
+                claims.append(
+                    {
+                        "start": start,
+                        "end": end,
+                        "text": text[start:end],
+                        "stance": stance,
+                        "claimer": (claimer_kind, claimer_refs),
+                        "line": number,
+                    }
+                )
             else:
                 raise LookupError(f"unknown line kind {kind!r} (expected ENT or CLAIM)")
         except (LookupError, ValueError, IndexError) as error:
@@ -84,7 +93,9 @@ def build_record(spec_lines: list[str], document: dict) -> dict:
         "id": document["id"],
         "text_sha256": document["text_sha256"],
         "entities": [{key: entity[key] for key in ("id", "start", "end", "label", "text")} for entity in entities],
-        "claims": [{key: claim[key] for key in ("id", "start", "end", "text", "stance", "claimer")} for claim in claims],
+        "claims": [
+            {key: claim[key] for key in ("id", "start", "end", "text", "stance", "claimer")} for claim in claims
+        ],
     }
 
 
@@ -92,7 +103,9 @@ def show(record: dict, text: str, width: int = 30) -> None:
     """Every span between ⟦ ⟧ with its context, for checking by eye."""
     for item in record["entities"] + record["claims"]:
         start, end = item["start"], item["end"]
-        context = (text[max(0, start - width) : start] + "⟦" + text[start:end] + "⟧" + text[end : end + width]).replace("\n", "¶")
+        context = (text[max(0, start - width) : start] + "⟦" + text[start:end] + "⟧" + text[end : end + width]).replace(
+            "\n", "¶"
+        )
         tag = item.get("label") or f"{item['stance']} {item['claimer']['kind']} {item['claimer']['entity_ids']}"
         print(f"{item['id']:>4} {start:>5}-{end:<5} {tag:<10} …{context}…")
 
@@ -116,7 +129,18 @@ def main() -> None:
         if not args.annotator:
             sys.exit("--annotator is required with --out")
         provenance = {"annotator": args.annotator, "annotation_id": args.annotation_id, "created_at": args.created_at}
-        write_jsonl(args.out, [{"id": record["id"], "text_sha256": record["text_sha256"], **provenance, "entities": record["entities"], "claims": record["claims"]}])
+        write_jsonl(
+            args.out,
+            [
+                {
+                    "id": record["id"],
+                    "text_sha256": record["text_sha256"],
+                    **provenance,
+                    "entities": record["entities"],
+                    "claims": record["claims"],
+                }
+            ],
+        )
         print(f"wrote {args.out}: {len(record['entities'])} entities, {len(record['claims'])} claims")
 
 

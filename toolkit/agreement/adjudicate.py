@@ -79,14 +79,23 @@ def _from_winner(by_annotator: ByAnnotator, winner: str) -> Decision:
     record = by_annotator[winner]
     entities = []
     for entity in record["entities"]:
-        same = [(a, e["id"]) for a, other in by_annotator.items() for e in other["entities"] if _entity_key(e) == _entity_key(entity)]
+        same = [
+            (a, e["id"])
+            for a, other in by_annotator.items()
+            for e in other["entities"]
+            if _entity_key(e) == _entity_key(entity)
+        ]
         entities.append(GoldEntity(entity["start"], entity["end"], entity["label"], [a for a, _ in same], same))
     claims = []
     for claim in record["claims"]:
         key = _claim_key(claim, record)
-        supporters = [a for a, other in by_annotator.items() if any(_claim_key(c, other) == key for c in other["claims"])]
+        supporters = [
+            a for a, other in by_annotator.items() if any(_claim_key(c, other) == key for c in other["claims"])
+        ]
         mentions = [(winner, entity_id) for entity_id in claim["claimer"]["entity_ids"]]
-        claims.append(GoldClaim(claim["start"], claim["end"], claim["stance"], claim["claimer"]["kind"], mentions, supporters))
+        claims.append(
+            GoldClaim(claim["start"], claim["end"], claim["stance"], claim["claimer"]["kind"], mentions, supporters)
+        )
     return Decision(entities, claims, winner=winner)
 
 
@@ -114,27 +123,49 @@ def plurality(votes: Mapping[str, Any]) -> Any | None:
 
 
 def _unresolved(layer: str, items: Sequence[Mapping], reason: str, votes: Mapping[str, str]) -> dict[str, Any]:
-    return {"layer": layer, "start": min(i["start"] for i in items), "end": max(i["end"] for i in items), "reason": reason, "votes": dict(votes)}
+    return {
+        "layer": layer,
+        "start": min(i["start"] for i in items),
+        "end": max(i["end"] for i in items),
+        "reason": reason,
+        "votes": dict(votes),
+    }
 
 
 def _show_span(item: Mapping[str, Any]) -> str:
     return f"{item['start']}–{item['end']}"
 
 
-def _vote(unit: Unit, items: Mapping[str, Sequence[Mapping]], attributes: Mapping[str, Callable], layer: str, total: int) -> tuple[dict | None, dict | None]:
+def _vote(
+    unit: Unit, items: Mapping[str, Sequence[Mapping]], attributes: Mapping[str, Callable], layer: str, total: int
+) -> tuple[dict | None, dict | None]:
     """``(winning values, None)`` for a unit that enters gold, or ``(None, unresolved entry)`` for a tie."""
     members = {annotator: items[annotator][index] for annotator, index in unit.items()}
-    shown = {annotator: " · ".join(str(value_of(annotator, item)) for value_of in attributes.values()) for annotator, item in members.items()}
+    shown = {
+        annotator: " · ".join(str(value_of(annotator, item)) for value_of in attributes.values())
+        for annotator, item in members.items()
+    }
     if 2 * len(unit) == total:
-        return None, _unresolved(layer, list(members.values()), f"tie: marked by {len(unit)} of {total} annotators", shown)
+        return None, _unresolved(
+            layer, list(members.values()), f"tie: marked by {len(unit)} of {total} annotators", shown
+        )
     winners = {}
     for attribute, value_of in attributes.items():
         winners[attribute] = plurality({annotator: value_of(annotator, item) for annotator, item in members.items()})
         if winners[attribute] is None:
             return None, _unresolved(layer, list(members.values()), f"tie on {attribute}", shown)
-    supporters = [a for a, item in members.items() if all(value_of(a, item) == winners[name] for name, value_of in attributes.items())]
+    supporters = [
+        a
+        for a, item in members.items()
+        if all(value_of(a, item) == winners[name] for name, value_of in attributes.items())
+    ]
     if not supporters:
-        return None, _unresolved(layer, list(members.values()), "no annotator marked the winning combination of " + ", ".join(attributes), shown)
+        return None, _unresolved(
+            layer,
+            list(members.values()),
+            "no annotator marked the winning combination of " + ", ".join(attributes),
+            shown,
+        )
     return {"values": winners, "supporters": supporters, "members": members}, None
 
 
@@ -172,14 +203,26 @@ def majority(by_annotator: ByAnnotator, argument: str | None) -> Decision:
         if tie:
             decision.unresolved.append(tie)
             continue
-        resolvable = [a for a in won["supporters"] if all((a, e) in gold_mention for e in won["members"][a]["claimer"]["entity_ids"])]
+        resolvable = [
+            a
+            for a in won["supporters"]
+            if all((a, e) in gold_mention for e in won["members"][a]["claimer"]["entity_ids"])
+        ]
         if not resolvable:
             shown = {a: claimer_value(c, by_annotator[a]) for a, c in won["members"].items()}
-            decision.unresolved.append(_unresolved("claims", list(won["members"].values()), "the claimer's entity mention did not enter gold", shown))
+            decision.unresolved.append(
+                _unresolved(
+                    "claims", list(won["members"].values()), "the claimer's entity mention did not enter gold", shown
+                )
+            )
             continue
         claim = won["members"][resolvable[0]]
         mentions = [(resolvable[0], e) for e in claim["claimer"]["entity_ids"]]
-        decision.claims.append(GoldClaim(claim["start"], claim["end"], claim["stance"], claim["claimer"]["kind"], mentions, won["supporters"]))
+        decision.claims.append(
+            GoldClaim(
+                claim["start"], claim["end"], claim["stance"], claim["claimer"]["kind"], mentions, won["supporters"]
+            )
+        )
     return decision
 
 
@@ -207,7 +250,9 @@ def parse_strategies(values: Sequence[str], annotators: Sequence[str]) -> list[S
         if name not in STRATEGIES or STRATEGIES[name][1] != bool(argument):
             raise InputError(f"--strategy: {value!r} is not a strategy (expected one of: {STRATEGY_FORMS})")
         if argument and argument not in annotators:
-            raise InputError(f"--strategy: {value!r} names no annotator of the input (expected one of: {', '.join(annotators)})")
+            raise InputError(
+                f"--strategy: {value!r} names no annotator of the input (expected one of: {', '.join(annotators)})"
+            )
         strategies.append(Strategy(value, STRATEGIES[name][0], argument or None))
     if not strategies:
         raise InputError(f"--strategy: none given (expected one or more of: {STRATEGY_FORMS})")
@@ -227,33 +272,63 @@ def _merged(items: Sequence, key: Callable) -> dict:
 
 
 def build_record(document: Mapping[str, Any], decision: Decision) -> Record:
-    """The gold record: items in text order, fresh ids, claimers pointing at gold entities, ``annotators`` on each item."""
+    """The gold record: items in text order, fresh ids, claimers pointing at gold entities, ``annotators`` on
+    each item."""
     text = document["text"]
-    entities = sorted(_merged(decision.entities, lambda e: (e.start, e.end, e.label)).values(), key=lambda e: (e.start, e.end, e.label))
+    entities = sorted(
+        _merged(decision.entities, lambda e: (e.start, e.end, e.label)).values(),
+        key=lambda e: (e.start, e.end, e.label),
+    )
     gold_ids = {}
     for number, entity in enumerate(entities, start=1):
         gold_ids.update(dict.fromkeys(entity.mentions, f"e{number}"))
     record_entities = [
-        {"id": f"e{number}", "start": e.start, "end": e.end, "label": e.label, "text": text[e.start:e.end], "annotators": sorted(e.annotators)}
+        {
+            "id": f"e{number}",
+            "start": e.start,
+            "end": e.end,
+            "label": e.label,
+            "text": text[e.start : e.end],
+            "annotators": sorted(e.annotators),
+        }
         for number, e in enumerate(entities, start=1)
     ]
-    claims = sorted(_merged(decision.claims, lambda c: (c.start, c.end, c.stance, c.kind, tuple(gold_ids[m] for m in c.claimer_mentions))).values(),
-                    key=lambda c: (c.start, c.end, c.stance, c.kind))
+    claims = sorted(
+        _merged(
+            decision.claims,
+            lambda c: (c.start, c.end, c.stance, c.kind, tuple(gold_ids[m] for m in c.claimer_mentions)),
+        ).values(),
+        key=lambda c: (c.start, c.end, c.stance, c.kind),
+    )
     record_claims = []
     for number, c in enumerate(claims, start=1):
         entity_ids = list(dict.fromkeys(gold_ids[mention] for mention in c.claimer_mentions))
-        record_claims.append({
-            "id": f"c{number}", "start": c.start, "end": c.end, "text": text[c.start:c.end], "stance": c.stance,
-            "claimer": {"kind": c.kind, "entity_ids": entity_ids if c.kind == ENTITY_CLAIMER else []}, "annotators": sorted(c.annotators),
-        })
-    return {"id": document["id"], "text_sha256": document["text_sha256"], "entities": record_entities, "claims": record_claims}
+        record_claims.append(
+            {
+                "id": f"c{number}",
+                "start": c.start,
+                "end": c.end,
+                "text": text[c.start : c.end],
+                "stance": c.stance,
+                "claimer": {"kind": c.kind, "entity_ids": entity_ids if c.kind == ENTITY_CLAIMER else []},
+                "annotators": sorted(c.annotators),
+            }
+        )
+    return {
+        "id": document["id"],
+        "text_sha256": document["text_sha256"],
+        "entities": record_entities,
+        "claims": record_claims,
+    }
 
 
 def _with_text(entry: dict[str, Any], text: str) -> dict[str, Any]:
-    return {**entry, "text": text[entry["start"]:entry["end"]]}
+    return {**entry, "text": text[entry["start"] : entry["end"]]}
 
 
-def adjudicate_records(records: Sequence[Record], documents: Documents, strategy_names: Sequence[str]) -> tuple[list[Record], dict[str, Any]]:
+def adjudicate_records(
+    records: Sequence[Record], documents: Documents, strategy_names: Sequence[str]
+) -> tuple[list[Record], dict[str, Any]]:
     """Gold records (in documents-file order) and a summary of how each document was decided."""
     grouped = group_by_document(records)
     annotators = sorted({record["annotator"] for record in records})
@@ -275,11 +350,24 @@ def adjudicate_records(records: Sequence[Record], documents: Documents, strategy
             gold.append(record)
             by_strategy[strategy.name] += 1
             minority += decision.minority_items
-            entry = {"id": doc_id, "strategy": strategy.name, "annotators": list(by_annotator), "winner": decision.winner,
-                     "entities": len(record["entities"]), "claims": len(record["claims"]), "unresolved": len(decision.unresolved)}
+            entry = {
+                "id": doc_id,
+                "strategy": strategy.name,
+                "annotators": list(by_annotator),
+                "winner": decision.winner,
+                "entities": len(record["entities"]),
+                "claims": len(record["claims"]),
+                "unresolved": len(decision.unresolved),
+            }
             per_document.append(entry)
             if decision.unresolved:
-                unresolved_documents.append({"id": doc_id, "strategy": strategy.name, "items": [_with_text(item, document["text"]) for item in decision.unresolved]})
+                unresolved_documents.append(
+                    {
+                        "id": doc_id,
+                        "strategy": strategy.name,
+                        "items": [_with_text(item, document["text"]) for item in decision.unresolved],
+                    }
+                )
             break
         else:
             not_adjudicated.append({"id": doc_id, "annotators": list(by_annotator), "reasons": reasons})
@@ -318,19 +406,25 @@ def check_gold(records: Sequence[Record], documents: Documents, name: str) -> No
         raise ValidationError(problems)
 
 
-def write_gold(records: Sequence[Record], out: Path, inputs: Sequence[Path], documents: Documents, overwrite: bool = False) -> bool:
+def write_gold(
+    records: Sequence[Record], out: Path, inputs: Sequence[Path], documents: Documents, overwrite: bool = False
+) -> bool:
     """Write the gold atomically; never over an input, never over a different existing file unless asked.
 
     Returns whether the file changed (an identical existing gold is left untouched).
     """
     if any(out.resolve() == Path(path).resolve() for path in inputs):
-        raise ConflictError(f"--out {out}: is one of the inputs (adjudication never edits its inputs; choose another file)")
+        raise ConflictError(
+            f"--out {out}: is one of the inputs (adjudication never edits its inputs; choose another file)"
+        )
     check_gold(records, documents, str(out))
     content = "".join(dumps_line(record) for record in records)
     if out.exists():
         if out.read_text(encoding="utf-8") == content:
             return False
         if not overwrite:
-            raise ConflictError(f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)")
+            raise ConflictError(
+                f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)"
+            )
     write_jsonl(out, records)
     return True

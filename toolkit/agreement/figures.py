@@ -56,10 +56,16 @@ def cohen_kappa_or_reason(pairs: Sequence[tuple[str, str]], who: str) -> tuple[f
     right = [b for _, b in pairs]
     with warnings.catch_warnings():  # the undefined case is reported below, with its reason
         warnings.simplefilter("ignore")
-        value = float(cohen_kappa_score(left, right, labels=sorted(set(left) | set(right)), replace_undefined_by=math.nan))
+        value = float(
+            cohen_kappa_score(left, right, labels=sorted(set(left) | set(right)), replace_undefined_by=math.nan)
+        )
     if math.isnan(value):
         used = sorted(set(left) | set(right))
-        return None, f"{who} gave the single value {used[0]!r} to all {len(pairs)} claim(s) both marked: chance agreement is 1, so kappa is undefined"
+        return (
+            None,
+            f"{who} gave the single value {used[0]!r} to all {len(pairs)} claim(s) both marked: "
+            "chance agreement is 1, so kappa is undefined",
+        )
     return value, None
 
 
@@ -72,7 +78,11 @@ def krippendorff_alpha_or_reason(units: Sequence[Sequence[str]]) -> tuple[float 
     if len(categories) < 2:
         ratings = sum(len(values) for values in pairable)
         where = f"the {len(pairable)} claim(s) marked by two or more annotators"
-        return None, f"all {ratings} ratings on {where} are {categories[0]!r}: expected disagreement is 0, so alpha is undefined"
+        return (
+            None,
+            f"all {ratings} ratings on {where} are {categories[0]!r}: "
+            "expected disagreement is 0, so alpha is undefined",
+        )
     import krippendorff
     import numpy as np
 
@@ -80,7 +90,9 @@ def krippendorff_alpha_or_reason(units: Sequence[Sequence[str]]) -> tuple[float 
     return float(krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")), None
 
 
-def _pair_layer(records: Sequence[tuple[Record, Record]], layer: str, names: tuple[str, str], labels: list[str]) -> dict[str, Any]:
+def _pair_layer(
+    records: Sequence[tuple[Record, Record]], layer: str, names: tuple[str, str], labels: list[str]
+) -> dict[str, Any]:
     """F1 of one pair on one layer under every scheme, pooled over the documents both annotated."""
     noun = LAYER_NOUNS[layer]
     neither = f"neither {names[0]} nor {names[1]}"
@@ -95,7 +107,11 @@ def _pair_layer(records: Sequence[tuple[Record, Record]], layer: str, names: tup
             counts[1].update(item.get("label") for item in right[layer])
         figures = _figures()
         total = sum(matched.values()), sum(counts[0].values()), sum(counts[1].values())
-        _put(figures, "f1", *f1_or_reason(*total, f"{neither} marked any {noun} on the {len(records)} document(s) both annotated"))
+        _put(
+            figures,
+            "f1",
+            *f1_or_reason(*total, f"{neither} marked any {noun} on the {len(records)} document(s) both annotated"),
+        )
         figures["matched"] = total[0]
         figures["items"] = {names[0]: total[1], names[1]: total[2]}
         if layer in PER_LABEL_LAYERS:
@@ -123,7 +139,12 @@ def _pair_attributes(records: Sequence[tuple[Record, Record]], names: tuple[str,
     for attribute, pairs in values.items():
         figures = _figures()
         figures["items"] = len(pairs)
-        _put(figures, "percent_agreement", percent_agreement(pairs), f"no claim was marked by both {who} (nothing to compare)")
+        _put(
+            figures,
+            "percent_agreement",
+            percent_agreement(pairs),
+            f"no claim was marked by both {who} (nothing to compare)",
+        )
         _put(figures, "cohen_kappa", *cohen_kappa_or_reason(pairs, who))
         result[attribute] = figures
     return result
@@ -146,7 +167,9 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(defined) / len(defined) if defined else None
 
 
-def _mean_over_pairs(target: dict[str, Any], key: str, values: list[float | None], no_pairs: str | None, none_defined: str) -> None:
+def _mean_over_pairs(
+    target: dict[str, Any], key: str, values: list[float | None], no_pairs: str | None, none_defined: str
+) -> None:
     _put(target, key, _mean(values), no_pairs or none_defined)
     target["pairs_with_a_value"] = sum(value is not None for value in values)
 
@@ -165,7 +188,8 @@ def _units_of_claims(grouped: ByDocument) -> dict[str, list[list[str]]]:
 
 
 def _pooled_percent_agreement(units: list[list[str]]) -> float | None:
-    """Share of agreeing pairs of ratings within each unit, pooled over units (equals pairwise agreement for two annotators)."""
+    """Share of agreeing pairs of ratings within each unit, pooled over units (equals pairwise agreement for
+    two annotators)."""
     pairs = [pair for values in units for pair in itertools.combinations(values, 2)]
     return percent_agreement(pairs)
 
@@ -176,7 +200,10 @@ def _no_pairs_reason(grouped: ByDocument, annotators: list[str]) -> str | None:
     if any(len(by_annotator) >= 2 for by_annotator in grouped.values()):
         return None
     listed = ", ".join(annotators)
-    return f"no document was annotated by two or more annotators ({len(annotators)} annotator(s): {listed}), so there is no agreement to measure yet"
+    return (
+        f"no document was annotated by two or more annotators ({len(annotators)} annotator(s): {listed}), "
+        "so there is no agreement to measure yet"
+    )
 
 
 def compute_agreement(records: Sequence[Record], inputs: Sequence[str] = ()) -> dict[str, Any]:
@@ -190,7 +217,11 @@ def compute_agreement(records: Sequence[Record], inputs: Sequence[str] = ()) -> 
 
     pairs = []
     for left, right in itertools.combinations(annotators, 2):
-        both = [(by_annotator[left], by_annotator[right]) for by_annotator in shared.values() if left in by_annotator and right in by_annotator]
+        both = [
+            (by_annotator[left], by_annotator[right])
+            for by_annotator in shared.values()
+            if left in by_annotator and right in by_annotator
+        ]
         if not both:
             continue
         pair: dict[str, Any] = {"annotators": [left, right], "documents": len(both)}
@@ -207,10 +238,15 @@ def compute_agreement(records: Sequence[Record], inputs: Sequence[str] = ()) -> 
         "annotators": annotators,
         "counts": {
             "documents": len(grouped),
-            "documents_per_annotator": {name: sum(name in by_annotator for by_annotator in grouped.values()) for name in annotators},
+            "documents_per_annotator": {
+                name: sum(name in by_annotator for by_annotator in grouped.values()) for name in annotators
+            },
             "documents_with_2_or_more_annotators": len(shared),
             "pairs": len(pairs),
-            "items_on_shared_documents": {layer: sum(len(record[layer]) for by_annotator in shared.values() for record in by_annotator.values()) for layer in SCHEMES},
+            "items_on_shared_documents": {
+                layer: sum(len(record[layer]) for by_annotator in shared.values() for record in by_annotator.values())
+                for layer in SCHEMES
+            },
         },
     }
     for layer, schemes in SCHEMES.items():
@@ -219,13 +255,25 @@ def compute_agreement(records: Sequence[Record], inputs: Sequence[str] = ()) -> 
             figures = _figures()
             noun = LAYER_NOUNS[layer]
             values = [pair[layer][scheme]["f1"] for pair in pairs]
-            _mean_over_pairs(figures, "mean_pairwise_f1", values, no_pairs, f"no pair of annotators marked any {noun} on the documents they share")
+            _mean_over_pairs(
+                figures,
+                "mean_pairwise_f1",
+                values,
+                no_pairs,
+                f"no pair of annotators marked any {noun} on the documents they share",
+            )
             if layer in PER_LABEL_LAYERS:
                 figures["per_label"] = {}
                 for label in labels:
                     per_label = _figures()
                     values = [pair[layer][scheme]["per_label"][label]["f1"] for pair in pairs]
-                    _mean_over_pairs(per_label, "mean_pairwise_f1", values, no_pairs, f"no annotator marked {label} on a document another annotator also annotated")
+                    _mean_over_pairs(
+                        per_label,
+                        "mean_pairwise_f1",
+                        values,
+                        no_pairs,
+                        f"no annotator marked {label} on a document another annotator also annotated",
+                    )
                     figures["per_label"][label] = per_label
             result[layer][scheme] = figures
 
@@ -239,17 +287,29 @@ def compute_agreement(records: Sequence[Record], inputs: Sequence[str] = ()) -> 
         alpha, reason = krippendorff_alpha_or_reason(units[attribute])
         _put(figures, "krippendorff_alpha", alpha, no_pairs or reason)
         kappas = [pair[attribute]["cohen_kappa"] for pair in pairs]
-        _mean_over_pairs(figures, "mean_pairwise_cohen_kappa", kappas, no_pairs, f"Cohen's kappa is undefined for every pair (see pairs[].{attribute}.null_reasons)")
+        _mean_over_pairs(
+            figures,
+            "mean_pairwise_cohen_kappa",
+            kappas,
+            no_pairs,
+            f"Cohen's kappa is undefined for every pair (see pairs[].{attribute}.null_reasons)",
+        )
         result[attribute] = figures
 
     result["pairs"] = pairs
     result["settings"] = {
         "matching": SCHEME_DESCRIPTIONS,
-        "pairwise_f1": "2·matched / (items of one + items of the other), pooled over the documents both annotated; averaged over pairs with a value",
+        "pairwise_f1": (
+            "2·matched / (items of one + items of the other), pooled over the documents both annotated; "
+            "averaged over pairs with a value"
+        ),
         "attributes_compared_on": "claims both annotators marked, one-to-one at claims.overlap",
         "claimer_identity": "the claimer kind, and for an entity claimer the names of its mentions (case folded)",
         "cohen_kappa": "scikit-learn cohen_kappa_score, per pair",
-        "krippendorff_alpha": "krippendorff package, nominal; units = claims grouped across all annotators at claims.overlap; missing ratings allowed",
+        "krippendorff_alpha": (
+            "krippendorff package, nominal; units = claims grouped across all annotators at claims.overlap; "
+            "missing ratings allowed"
+        ),
         "percent_agreement": "agreeing pairs of ratings over all pairs of ratings on the same claim",
     }
     return _reasons_last(result)
@@ -263,18 +323,26 @@ def headline(agreement: Mapping[str, Any]) -> list[str]:
         return f"{value:.3f}" if value is not None else f"n/a ({figures['null_reasons'][key]})"
 
     counts = agreement["counts"]
-    per_annotator = ", ".join(f"{name} ({count})" for name, count in counts["documents_per_annotator"].items()) or "none"
+    per_annotator = (
+        ", ".join(f"{name} ({count})" for name, count in counts["documents_per_annotator"].items()) or "none"
+    )
     lines = [
-        f"annotators (documents): {per_annotator}; documents with 2+ annotators: {counts['documents_with_2_or_more_annotators']}; pairs: {counts['pairs']}",
+        f"annotators (documents): {per_annotator}; "
+        f"documents with 2+ annotators: {counts['documents_with_2_or_more_annotators']}; pairs: {counts['pairs']}",
     ]
     if not agreement["comparable"]:
         return lines + [f"no agreement: {agreement['note']}"]
     for layer in SCHEMES:
-        lines.append(f"{layer}: mean pairwise F1 strict {show(agreement[layer]['strict'], 'mean_pairwise_f1')}, overlap {show(agreement[layer]['overlap'], 'mean_pairwise_f1')}")
+        lines.append(
+            f"{layer}: mean pairwise F1 strict {show(agreement[layer]['strict'], 'mean_pairwise_f1')}, "
+            f"overlap {show(agreement[layer]['overlap'], 'mean_pairwise_f1')}"
+        )
     for attribute in CLAIM_ATTRIBUTES:
         figures = agreement[attribute]
         lines.append(
-            f"{attribute} ({figures['items']} claims marked by 2+): percent agreement {show(figures, 'percent_agreement')}, "
-            f"Krippendorff's alpha {show(figures, 'krippendorff_alpha')}, mean Cohen's kappa {show(figures, 'mean_pairwise_cohen_kappa')}"
+            f"{attribute} ({figures['items']} claims marked by 2+): "
+            f"percent agreement {show(figures, 'percent_agreement')}, "
+            f"Krippendorff's alpha {show(figures, 'krippendorff_alpha')}, "
+            f"mean Cohen's kappa {show(figures, 'mean_pairwise_cohen_kappa')}"
         )
     return lines

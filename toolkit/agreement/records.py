@@ -20,7 +20,9 @@ Record = dict[str, Any]
 ByDocument = dict[str, dict[str, Record]]  # document id → annotator → record
 
 
-def load_annotator_records(paths: Sequence[str | Path], documents: Documents, documents_source: str = "the documents file") -> list[Record]:
+def load_annotator_records(
+    paths: Sequence[str | Path], documents: Documents, documents_source: str = "the documents file"
+) -> list[Record]:
     """Every record of the files, each checked like `toolkit validate` checks one.
 
     Also required: an ``annotator`` on every record, and at most one record per
@@ -36,11 +38,23 @@ def load_annotator_records(paths: Sequence[str | Path], documents: Documents, do
         for line, record in iter_jsonl(path, problems):
             findings = schema_findings("annotation", record) or list(check_annotation(record, context))
             if not findings and "annotator" not in record:
-                findings = [("annotator", "missing (expected the annotator's name: agreement and adjudication read per-annotator records, e.g. from `toolkit pull`)")]
+                findings = [
+                    (
+                        "annotator",
+                        "missing (expected the annotator's name: agreement and adjudication read "
+                        "per-annotator records, e.g. from `toolkit pull`)",
+                    )
+                ]
             if not findings:
                 key = (record["id"], record["annotator"])
                 if key in first_seen:
-                    findings = [("annotator", f"second record of document {key[0]!r} by {key[1]!r} (expected one record per document per annotator; first at {first_seen[key]})")]
+                    findings = [
+                        (
+                            "annotator",
+                            f"second record of document {key[0]!r} by {key[1]!r} "
+                            f"(expected one record per document per annotator; first at {first_seen[key]})",
+                        )
+                    ]
                 else:
                     first_seen[key] = f"{name}:{line}"
                     records.append(record)

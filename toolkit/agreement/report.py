@@ -49,7 +49,9 @@ LAYERS = {
 }
 
 
-def unit_disagreements(unit: Unit, items: Mapping[str, Sequence[Mapping]], by_annotator: Mapping[str, Record], layer: str) -> list[str]:
+def unit_disagreements(
+    unit: Unit, items: Mapping[str, Sequence[Mapping]], by_annotator: Mapping[str, Record], layer: str
+) -> list[str]:
     """What differs inside one unit: who did not mark it, boundaries, and each attribute."""
     found = []
     missing = [annotator for annotator in by_annotator if annotator not in unit]
@@ -75,8 +77,22 @@ def document_disagreements(by_annotator: Mapping[str, Record], text: str) -> lis
                 continue
             members = [items[annotator][index] for annotator, index in unit.items()]
             start, end = min(item["start"] for item in members), max(item["end"] for item in members)
-            cells = {annotator: show(items[annotator][unit[annotator]], by_annotator[annotator]) if annotator in unit else NOT_MARKED for annotator in by_annotator}
-            rows.append({"layer": layer, "start": start, "end": end, "disagreement": "; ".join(found), "context": in_context(text, start, end), "cells": cells})
+            cells = {
+                annotator: show(items[annotator][unit[annotator]], by_annotator[annotator])
+                if annotator in unit
+                else NOT_MARKED
+                for annotator in by_annotator
+            }
+            rows.append(
+                {
+                    "layer": layer,
+                    "start": start,
+                    "end": end,
+                    "disagreement": "; ".join(found),
+                    "context": in_context(text, start, end),
+                    "cells": cells,
+                }
+            )
     return sorted(rows, key=lambda row: (row["start"], row["end"], row["layer"]))
 
 
@@ -84,13 +100,19 @@ def _table_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def render_report(records: Sequence[Record], documents: Mapping[str, Mapping[str, Any]], agreement: Mapping[str, Any]) -> str:
+def render_report(
+    records: Sequence[Record], documents: Mapping[str, Mapping[str, Any]], agreement: Mapping[str, Any]
+) -> str:
     """The whole report: headline figures, then one section per document annotated by two or more annotators."""
     grouped: ByDocument = group_by_document(records)
     lines = ["# Disagreements between annotators", ""]
     lines += [f"- {escape_markdown(line)}" for line in headline(agreement)]
-    lines += ["", "Each row is one span as the annotators marked it (offsets are character positions, end-exclusive); "
-              f"{NOT_MARKED} means the annotator did not mark it. The span is in bold in its context.", ""]
+    lines += [
+        "",
+        "Each row is one span as the annotators marked it (offsets are character positions, end-exclusive); "
+        f"{NOT_MARKED} means the annotator did not mark it. The span is in bold in its context.",
+        "",
+    ]
     single = [doc_id for doc_id, by_annotator in grouped.items() if len(by_annotator) < 2]
     clean = []
     for doc_id, by_annotator in grouped.items():
@@ -101,15 +123,32 @@ def render_report(records: Sequence[Record], documents: Mapping[str, Mapping[str
             clean.append(doc_id)
             continue
         annotators = list(by_annotator)
-        lines += [f"## {escape_markdown(doc_id)}", "", f"Annotators: {escape_markdown(', '.join(annotators))}; {len(rows)} disagreement(s).", ""]
+        lines += [
+            f"## {escape_markdown(doc_id)}",
+            "",
+            f"Annotators: {escape_markdown(', '.join(annotators))}; {len(rows)} disagreement(s).",
+            "",
+        ]
         lines.append(_table_row(["#", "layer", "disagreement", "text in context", *map(escape_markdown, annotators)]))
         lines.append(_table_row(["---"] * (4 + len(annotators))))
         for number, row in enumerate(rows, start=1):
             cells = [escape_markdown(row["cells"][annotator]) for annotator in annotators]
-            lines.append(_table_row([str(number), row["layer"], escape_markdown(row["disagreement"]), row["context"], *cells]))
+            lines.append(
+                _table_row([str(number), row["layer"], escape_markdown(row["disagreement"]), row["context"], *cells])
+            )
         lines.append("")
     if clean:
-        lines += ["## Documents on which all annotators agree", "", ", ".join(escape_markdown(doc_id) for doc_id in clean), ""]
+        lines += [
+            "## Documents on which all annotators agree",
+            "",
+            ", ".join(escape_markdown(doc_id) for doc_id in clean),
+            "",
+        ]
     if single:
-        lines += ["## Documents with one annotator (not compared)", "", ", ".join(escape_markdown(doc_id) for doc_id in single), ""]
+        lines += [
+            "## Documents with one annotator (not compared)",
+            "",
+            ", ".join(escape_markdown(doc_id) for doc_id in single),
+            "",
+        ]
     return "\n".join(lines)

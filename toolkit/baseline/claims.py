@@ -22,8 +22,33 @@ from toolkit.baseline.text import Token, quotations, sentences, tokens
 
 COMPLEMENT_LOOKAHEAD = 8
 INVERTED_SUBJECT_LOOKAHEAD = 4
-ADVERBS = frozenset({"anche", "già", "poi", "inoltre", "più", "volte", "ancora", "sempre", "invece", "oggi", "ieri", "però"})
-ARTICLES = frozenset({"il", "lo", "la", "i", "gli", "le", "l", "un", "uno", "una", "questo", "questa", "queste", "questi", "quelle", "quella", "ogni", "alcune", "alcuni", "tali"})
+ADVERBS = frozenset(
+    {"anche", "già", "poi", "inoltre", "più", "volte", "ancora", "sempre", "invece", "oggi", "ieri", "però"}
+)
+ARTICLES = frozenset(
+    {
+        "il",
+        "lo",
+        "la",
+        "i",
+        "gli",
+        "le",
+        "l",
+        "un",
+        "uno",
+        "una",
+        "questo",
+        "questa",
+        "queste",
+        "questi",
+        "quelle",
+        "quella",
+        "ogni",
+        "alcune",
+        "alcuni",
+        "tali",
+    }
+)
 SECONDO_BLOCKERS = frozenset({"un", "il", "del", "al", "nel", "lo", "dal", "suo", "sua", "loro", "quel", "uno"})
 BOUNDARY_MARKS = frozenset({",", ";", ":", "(", ")", "“", "”", "«", "»", '"', "—", "–"})
 TRAILING = " \t\n.,;:!?"
@@ -39,8 +64,14 @@ class Claim:
     def record(self, text: str) -> dict:
         claimer = self.claimer
         if isinstance(claimer, Entity):
-            claimer = {"start": claimer.start, "end": claimer.end, "text": text[claimer.start:claimer.end]}
-        return {"start": self.start, "end": self.end, "text": text[self.start:self.end], "stance": self.stance, "claimer": claimer}
+            claimer = {"start": claimer.start, "end": claimer.end, "text": text[claimer.start : claimer.end]}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": text[self.start : self.end],
+            "stance": self.stance,
+            "claimer": claimer,
+        }
 
 
 @dataclass
@@ -62,7 +93,9 @@ class ClaimFinder:
         self.text = text
         self.lexicon = lexicon
         self.claimer_entities = [entity for entity in entities if entity.label in lexicon.raw["claimer_labels"]]
-        self.verbs = {phrase: role for role, words in lexicon.raw["reporting_verbs"].items() for phrase in _phrases(words)}
+        self.verbs = {
+            phrase: role for role, words in lexicon.raw["reporting_verbs"].items() for phrase in _phrases(words)
+        }
         self.verb_phrases = sorted(self.verbs, key=len, reverse=True)
         self.object_verbs = lexicon.words("object_verbs")
         self.auxiliaries = lexicon.words("auxiliaries")
@@ -74,7 +107,7 @@ class ClaimFinder:
     # --- small helpers -------------------------------------------------
     def _verb_at(self, words: list[str], index: int) -> tuple[str, ...] | None:
         for phrase in self.verb_phrases:
-            if tuple(words[index:index + len(phrase)]) == phrase:
+            if tuple(words[index : index + len(phrase)]) == phrase:
                 return phrase
         return None
 
@@ -95,13 +128,15 @@ class ClaimFinder:
         return next(((start, end) for start, end in self.quotes if start - 1 == position), None)
 
     def _subject_claimer(self, sentence: Sentence, verb_start_index: int) -> str | Entity:
-        """The last named entity in the clause before the verb; none named → UNNAMED; empty subject → the paragraph's last claimer."""
+        """The last named entity in the clause before the verb; none named → UNNAMED;
+        empty subject → the paragraph's last claimer.
+        """
         boundary = self._boundary_before(sentence, verb_start_index)
-        subject = sentence.tokens[boundary + 1:verb_start_index]
+        subject = sentence.tokens[boundary + 1 : verb_start_index]
         if not subject and boundary >= 0 and sentence.tokens[boundary].text == ",":
             incidental = self._boundary_before(sentence, boundary)
             if incidental >= 0 and sentence.tokens[incidental].text == ",":
-                subject = sentence.tokens[self._boundary_before(sentence, incidental) + 1:incidental]
+                subject = sentence.tokens[self._boundary_before(sentence, incidental) + 1 : incidental]
         if not subject:
             return self.last_claimer or self.lexicon.claimer("unnamed")
         named = self._entities_in(subject[0].start, subject[-1].end)
@@ -111,14 +146,20 @@ class ClaimFinder:
         return preferred[-1]
 
     def _boundary_before(self, sentence: Sentence, index: int) -> int:
-        """Index of the nearest clause boundary (punctuation or ``che``/``mentre``…) before token ``index``; -1 at the sentence start."""
+        """Index of the nearest clause boundary (punctuation or ``che``/``mentre``…) before token ``index``;
+        -1 at the sentence start.
+        """
         index -= 1
-        while index >= 0 and sentence.tokens[index].text not in BOUNDARY_MARKS and sentence.tokens[index].lower not in self.openers:
+        while (
+            index >= 0
+            and sentence.tokens[index].text not in BOUNDARY_MARKS
+            and sentence.tokens[index].lower not in self.openers
+        ):
             index -= 1
         return index
 
     def _inverted_claimer(self, sentence: Sentence, after_index: int) -> str | Entity:
-        window = sentence.tokens[after_index:after_index + INVERTED_SUBJECT_LOOKAHEAD]
+        window = sentence.tokens[after_index : after_index + INVERTED_SUBJECT_LOOKAHEAD]
         if not window:
             return self.lexicon.claimer("unnamed")
         named = self._entities_in(window[0].start, sentence.end)
@@ -141,7 +182,9 @@ class ClaimFinder:
 
     # --- rules ------------------------------------------------------------
     def _tail_start(self, sentence: Sentence) -> tuple[int, int, tuple[str, ...]] | None:
-        """A post-posed attribution ``…, riporta X.`` / ``…, ha detto X.``: (comma token index, verb token index, verb)."""
+        """A post-posed attribution ``…, riporta X.`` / ``…, ha detto X.``:
+        (comma token index, verb token index, verb).
+        """
         words = [token.lower for token in sentence.tokens]
         for comma in range(len(words) - 1, 0, -1):
             if words[comma] != ",":
@@ -189,7 +232,9 @@ class ClaimFinder:
             self._complement(sentence, words, after, clause_end, stance, claimer, phrase)
             index = after
 
-    def _complement(self, sentence: Sentence, words: list[str], after: int, clause_end: int, stance: str, claimer, phrase) -> None:
+    def _complement(
+        self, sentence: Sentence, words: list[str], after: int, clause_end: int, stance: str, claimer, phrase
+    ) -> None:
         for offset in range(COMPLEMENT_LOOKAHEAD):
             position = after + offset
             if position >= len(words) or words[position] in {".", ";", "“", "”", "«", "»", '"'}:
@@ -212,10 +257,16 @@ class ClaimFinder:
         for key, role in (("impersonal_reporting", "unnamed"), ("author_reporting", "author")):
             for phrase in _phrases(self.lexicon.raw[key]):
                 for index in range(len(words) - len(phrase)):
-                    if tuple(words[index:index + len(phrase)]) == phrase and words[index + len(phrase)] == "che":
+                    if tuple(words[index : index + len(phrase)]) == phrase and words[index + len(phrase)] == "che":
                         after = index + len(phrase) + 1
                         if after < len(words):
-                            self._add(sentence, sentence.tokens[after].start, clause_end, self.lexicon.stance("assert"), self.lexicon.claimer(role))
+                            self._add(
+                                sentence,
+                                sentence.tokens[after].start,
+                                clause_end,
+                                self.lexicon.stance("assert"),
+                                self.lexicon.claimer(role),
+                            )
 
     def _secondo(self, sentence: Sentence, words: list[str], clause_end: int, tail) -> None:
         """``Secondo X, CLAIM.`` (the post-posed ``…, secondo X.`` is a tail)."""
@@ -227,7 +278,7 @@ class ClaimFinder:
             comma = next((position for position in range(index + 1, len(words)) if words[position] in {",", ":"}), None)
             if comma is None or comma + 1 >= len(words):
                 continue
-            source_tokens = sentence.tokens[index + 1:comma]
+            source_tokens = sentence.tokens[index + 1 : comma]
             named = self._entities_in(source_tokens[0].start, source_tokens[-1].end) if source_tokens else []
             claimer = named[-1] if named else self.lexicon.claimer("unnamed")
             following = sentence.tokens[comma + 1]
@@ -241,7 +292,9 @@ class ClaimFinder:
         if any(claim.end >= comma_position - 1 for claim in sentence.claims):
             return
         before = sentence.tokens[comma - 1]
-        quote = next(((start, end) for start, end in self.quotes if end == before.start and sentence.start <= start), None)
+        quote = next(
+            ((start, end) for start, end in self.quotes if end == before.start and sentence.start <= start), None
+        )
         start, end = quote if quote else (sentence.start, comma_position)
         negated = verb_index > 0 and words[verb_index - 1] in self.negations
         stance = self._stance(self.verbs.get(phrase, "assert"), negated)

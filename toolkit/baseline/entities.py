@@ -30,7 +30,7 @@ class Entity:
     tier: int = SURE
 
     def record(self, text: str) -> dict:
-        return {"start": self.start, "end": self.end, "label": self.label, "text": text[self.start:self.end]}
+        return {"start": self.start, "end": self.end, "label": self.label, "text": text[self.start : self.end]}
 
 
 def _alternation(words) -> str:
@@ -72,18 +72,23 @@ def _names_pattern(lexicon: Lexicon) -> re.Pattern:
 
 def _regex_entities(text: str, lexicon: Lexicon) -> list[Entity]:
     found = [Entity(m.start(), m.end(), lexicon.label("date")) for m in _date_pattern(lexicon).finditer(text)]
-    found += [Entity(m.start(), m.end(), lexicon.names[re.sub(r"\s+", " ", m.group())]) for m in _names_pattern(lexicon).finditer(text)]
+    found += [
+        Entity(m.start(), m.end(), lexicon.names[re.sub(r"\s+", " ", m.group())])
+        for m in _names_pattern(lexicon).finditer(text)
+    ]
     found += _quantities(text, lexicon)
     return found
 
 
 def _quantities(text: str, lexicon: Lexicon) -> list[Entity]:
-    """A number (optionally with mila/milioni) followed by %, ``per cento`` or a counted lower-case noun; a period noun makes it a date."""
+    """A number (optionally with mila/milioni) followed by %, ``per cento`` or a counted lower-case noun;
+    a period noun makes it a date.
+    """
     skip = lexicon.words("function_words") | lexicon.words("months") | lexicon.words("weekdays")
     periods = {"anni", "anno", "mesi", "mese", "giorni", "giorno", "settimane", "ore", "decenni", "secoli"}
     found = []
     for match in _number_pattern(lexicon).finditer(text):
-        rest = text[match.end():]
+        rest = text[match.end() :]
         unit = re.match(r"\s*(%|per cento)|\s+(di\s+)?([^\W\d_]{2,})(?!\w)", rest)
         if unit is None:
             continue
@@ -100,12 +105,19 @@ def _quantities(text: str, lexicon: Lexicon) -> list[Entity]:
 
 
 def _cue_entities(text: str, lexicon: Lexicon) -> list[Entity]:
-    """A place or facility noun followed by a demonym adjective or by ``di`` + a capitalised name: ``penisola iberica``, ``lago di Como``."""
+    """A place or facility noun followed by a demonym adjective or by ``di`` + a capitalised name:
+    ``penisola iberica``, ``lago di Como``.
+    """
     found = []
-    roles = {**{noun: "location" for noun in lexicon.raw["location_nouns"]}, **{noun: "facility" for noun in lexicon.raw["facility_nouns"]}}
+    roles = {
+        **{noun: "location" for noun in lexicon.raw["location_nouns"]},
+        **{noun: "facility" for noun in lexicon.raw["facility_nouns"]},
+    }
     nouns = _alternation(roles)
     adjectives = _alternation(lexicon.demonym_forms)
-    pattern = re.compile(rf"(?<!\w)({nouns})\s+(?:(?:{adjectives})(?!\w)|(?:di|del|della|dello|d['’])\s*[^\W\d_]*[A-ZÀ-Ý][^\W\d_]*(?:[\s-][A-ZÀ-Ý][^\W\d_]*)*)")
+    pattern = re.compile(
+        rf"(?<!\w)({nouns})\s+(?:(?:{adjectives})(?!\w)|(?:di|del|della|dello|d['’])\s*[^\W\d_]*[A-ZÀ-Ý][^\W\d_]*(?:[\s-][A-ZÀ-Ý][^\W\d_]*)*)"
+    )
     for match in pattern.finditer(text):
         found.append(Entity(match.start(), match.end(), lexicon.label(roles[match.group(1)])))
     return found
@@ -121,14 +133,18 @@ def _is_name_token(token: Token, first_in_sentence: bool, lexicon: Lexicon) -> b
 
 
 def capitalised_sequences(text: str, lexicon: Lexicon) -> list[tuple[list[Token], list[Token]]]:
-    """Runs of capitalised words (joined by di/del/de/von…), each with the sentence's tokens (the run starts at ``sentence_tokens.index(run[0])``)."""
+    """Runs of capitalised words (joined by di/del/de/von…), each with the sentence's tokens
+    (the run starts at ``sentence_tokens.index(run[0])``).
+    """
     connectors = lexicon.words("name_connectors")
     runs = []
     for start, end in sentences(text):
         sentence_tokens = tokens(text, start, end)
         index = 0
         while index < len(sentence_tokens):
-            if not _is_name_token(sentence_tokens[index], index == 0 or sentence_tokens[index - 1].text in "“«\"”:", lexicon):
+            if not _is_name_token(
+                sentence_tokens[index], index == 0 or sentence_tokens[index - 1].text in '“«"”:', lexicon
+            ):
                 index += 1
                 continue
             run = [sentence_tokens[index]]
@@ -144,8 +160,12 @@ def capitalised_sequences(text: str, lexicon: Lexicon) -> list[tuple[list[Token]
                     joined += 1
                     if joined < len(sentence_tokens) and sentence_tokens[joined].text in "'’":
                         joined += 1
-                if joined != cursor and joined < len(sentence_tokens) and _is_name_token(sentence_tokens[joined], False, lexicon):
-                    run.extend(sentence_tokens[cursor:joined + 1])
+                if (
+                    joined != cursor
+                    and joined < len(sentence_tokens)
+                    and _is_name_token(sentence_tokens[joined], False, lexicon)
+                ):
+                    run.extend(sentence_tokens[cursor : joined + 1])
                     cursor = joined + 1
                     continue
                 break
@@ -155,7 +175,9 @@ def capitalised_sequences(text: str, lexicon: Lexicon) -> list[tuple[list[Token]
 
 
 def _after_cue(before: list[Token], cues: frozenset[str], lexicon: Lexicon, skip_lowercase: bool) -> bool:
-    """True when a cue word precedes the run, past demonyms (``presidente russo``), title complements (``ministro della Difesa``) or adjectives."""
+    """True when a cue word precedes the run, past demonyms (``presidente russo``),
+    title complements (``ministro della Difesa``) or adjectives.
+    """
     demonyms = lexicon.demonym_forms
     skipped = 0
     position = len(before) - 1
@@ -163,7 +185,9 @@ def _after_cue(before: list[Token], cues: frozenset[str], lexicon: Lexicon, skip
         token = before[position]
         if token.lower in cues:
             return True
-        title_complement = token.is_capitalised and position > 0 and before[position - 1].lower in TITLE_COMPLEMENT_WORDS
+        title_complement = (
+            token.is_capitalised and position > 0 and before[position - 1].lower in TITLE_COMPLEMENT_WORDS
+        )
         if title_complement:
             position -= 2
         elif _skippable_after_cue(token, demonyms, lexicon, skip_lowercase):
@@ -175,13 +199,22 @@ def _after_cue(before: list[Token], cues: frozenset[str], lexicon: Lexicon, skip
 
 
 def _skippable_after_cue(token: Token, demonyms: frozenset[str], lexicon: Lexicon, skip_lowercase: bool) -> bool:
-    """A demonym always (``presidente russo``); with ``skip_lowercase``, any lower-case content word (``quotidiano economico``)."""
+    """A demonym always (``presidente russo``); with ``skip_lowercase``,
+    any lower-case content word (``quotidiano economico``).
+    """
     if not token.is_word or token.is_capitalised:
         return False
-    return token.lower in demonyms or (skip_lowercase and (token.lower in {"di", "stampa"} or token.lower not in lexicon.words("function_words")))
+    return token.lower in demonyms or (
+        skip_lowercase and (token.lower in {"di", "stampa"} or token.lower not in lexicon.words("function_words"))
+    )
 
 
-HEAD_ROLES = (("organisation_heads", "organisation"), ("event_heads", "event"), ("facility_heads", "facility"), ("location_heads", "location"))
+HEAD_ROLES = (
+    ("organisation_heads", "organisation"),
+    ("event_heads", "event"),
+    ("facility_heads", "facility"),
+    ("location_heads", "location"),
+)
 
 
 def _classify(run: list[Token], before: list[Token], lexicon: Lexicon) -> tuple[str, int] | None:
@@ -205,11 +238,19 @@ def _classify(run: list[Token], before: list[Token], lexicon: Lexicon) -> tuple[
 
 def _demonyms(text: str, lexicon: Lexicon) -> list[Entity]:
     forms = lexicon.demonym_forms
-    return [Entity(token.start, token.end, lexicon.label("group")) for token in tokens(text) if token.is_word and token.text in forms]
+    return [
+        Entity(token.start, token.end, lexicon.label("group"))
+        for token in tokens(text)
+        if token.is_word and token.text in forms
+    ]
 
 
-def _split_around(run: list[Token], sentence_tokens: list[Token], sure: list[Entity]) -> list[tuple[list[Token], list[Token]]]:
-    """The parts of a run not covered by a sure entity (``della Cgil Anna Ferri`` → ``Anna Ferri``), each with the tokens before it."""
+def _split_around(
+    run: list[Token], sentence_tokens: list[Token], sure: list[Entity]
+) -> list[tuple[list[Token], list[Token]]]:
+    """The parts of a run not covered by a sure entity (``della Cgil Anna Ferri`` → ``Anna Ferri``),
+    each with the tokens before it.
+    """
     parts: list[list[Token]] = [[]]
     for token in run:
         if any(entity.start < token.end and token.start < entity.end for entity in sure):
@@ -242,14 +283,22 @@ def find_entities(text: str, lexicon: Lexicon | None = None) -> list[Entity]:
     sure = _resolve(candidates)
     person = lexicon.label("person")
     undecided = []
-    for part, before in (part for whole, sentence_tokens in runs for part in _split_around(whole, sentence_tokens, sure)):
+    for part, before in (
+        part for whole, sentence_tokens in runs for part in _split_around(whole, sentence_tokens, sure)
+    ):
         decided = _classify(part, before, lexicon)
         if decided is None:
             undecided.append((part, before))
         else:
             candidates.append(Entity(part[0].start, part[-1].end, *decided))
     chosen = _resolve(candidates)
-    known_parts = {token.text for entity in chosen if entity.label == person for token in tokens(text, entity.start, entity.end) if token.is_capitalised}
+    known_parts = {
+        token.text
+        for entity in chosen
+        if entity.label == person
+        for token in tokens(text, entity.start, entity.end)
+        if token.is_capitalised
+    }
     locatives = lexicon.words("locative_prepositions")
     for run, before in undecided:
         word = run[0]

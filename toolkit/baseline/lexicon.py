@@ -19,7 +19,9 @@ LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.json"
 
 
 def inflect_demonym(base: str) -> list[str]:
-    """Regular Italian forms of an adjective: ``russo`` → russo, russa, russi, russe; ``francese`` → francese, francesi."""
+    """Regular Italian forms of an adjective: ``russo`` → russo, russa, russi, russe;
+    ``francese`` → francese, francesi.
+    """
     if base.endswith("ita"):
         return [base, base[:-1] + "i", base[:-1] + "e"]
     if base.endswith("e"):
@@ -80,7 +82,10 @@ def _check(raw: dict) -> None:
     for key, names, allowed in wanted:
         unknown = sorted(set(names) - set(allowed))
         if unknown:
-            raise ConfigurationError(f"{LEXICON_PATH}: {key}: {', '.join(unknown)} not in schemas/labels.json (expected one of: {', '.join(allowed)})")
+            raise ConfigurationError(
+                f"{LEXICON_PATH}: {key}: {', '.join(unknown)} not in schemas/labels.json "
+                f"(expected one of: {', '.join(allowed)})"
+            )
 
 
 @cache

@@ -44,4 +44,6 @@ def run_baseline(documents_path: str | Path, out: str | Path) -> BaselineRun:
     documents = load_documents(documents_path)
     records = [predict_document(document) for document in documents.values()]
     write_jsonl(out, records)
-    return BaselineRun(len(records), sum(len(r["entities"]) for r in records), sum(len(r["claims"]) for r in records), Path(out))
+    return BaselineRun(
+        len(records), sum(len(r["entities"]) for r in records), sum(len(r["claims"]) for r in records), Path(out)
+    )

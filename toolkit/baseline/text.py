@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 TOKEN_PATTERN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+(?:[.,]\d+)*%?|[^\w\s]")
 TERMINATOR_PATTERN = re.compile(r"[.!?…]+")
-ABBREVIATIONS = frozenset({"sig", "dott", "prof", "avv", "ing", "on", "sen", "gen", "col", "st", "ecc", "art", "n", "p", "dr", "mons", "ca"})
+ABBREVIATIONS = frozenset(
+    {"sig", "dott", "prof", "avv", "ing", "on", "sen", "gen", "col", "st", "ecc", "art", "n", "p", "dr", "mons", "ca"}
+)
 OPENING_QUOTES = {"“": "”", "«": "»"}
 CLOSING_QUOTES = {"”", "»"}
 TOGGLE_QUOTES = {'"', "”"}
@@ -34,7 +36,10 @@ class Token:
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Words, numbers and single punctuation marks of ``text[start:end]``, with offsets into ``text``."""
-    return [Token(match.start(), match.end(), match.group()) for match in TOKEN_PATTERN.finditer(text, start, len(text) if end is None else end)]
+    return [
+        Token(match.start(), match.end(), match.group())
+        for match in TOKEN_PATTERN.finditer(text, start, len(text) if end is None else end)
+    ]
 
 
 def quotations(text: str) -> list[tuple[int, int]]:
@@ -58,27 +63,36 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans: split after . ! ? … followed by a capital, a quote or a line break; never inside a quotation or after an abbreviation."""
+    """Sentence spans: split after . ! ? … followed by a capital, a quote or a line break;
+    never inside a quotation or after an abbreviation.
+    """
     quoted = quotations(text)
     spans = []
     for paragraph in re.finditer(r"[^\n]+", text):
         start = paragraph.start()
         for match in TERMINATOR_PATTERN.finditer(text, paragraph.start(), paragraph.end()):
             after = match.end()
-            following = text[after:paragraph.end()].lstrip("”»\"’)")
+            following = text[after : paragraph.end()].lstrip('”»"’)')
             rest = following.lstrip()
-            if rest and (following == rest or not (rest[0].isupper() or rest[0] in "“«\"")):
+            if rest and (following == rest or not (rest[0].isupper() or rest[0] in '“«"')):
                 continue
-            closes_quotation = after < len(text) and text[after] in "”»\""
+            closes_quotation = after < len(text) and text[after] in '”»"'
             if _inside(match.start(), quoted) and not closes_quotation:
                 continue
-            previous = re.search(r"(\w+)$", text[start:match.start()])
-            if match.group() == "." and previous and (previous.group(1).lower() in ABBREVIATIONS or (len(previous.group(1)) == 1 and previous.group(1).isupper())):
+            previous = re.search(r"(\w+)$", text[start : match.start()])
+            if (
+                match.group() == "."
+                and previous
+                and (
+                    previous.group(1).lower() in ABBREVIATIONS
+                    or (len(previous.group(1)) == 1 and previous.group(1).isupper())
+                )
+            ):
                 continue
-            end = after + (len(text[after:paragraph.end()]) - len(following))
+            end = after + (len(text[after : paragraph.end()]) - len(following))
             spans.append(_strip(text, start, end))
             start = end
-        if text[start:paragraph.end()].strip():
+        if text[start : paragraph.end()].strip():
             spans.append(_strip(text, start, paragraph.end()))
     return spans
 

@@ -53,7 +53,8 @@ app = typer.Typer(
 
 @app.callback()
 def _group() -> None:
-    """A callback keeps the app a group of commands even when only one command module is loaded (see `toolkit.cli.main`)."""
+    """A callback keeps the app a group of commands even when only one command module is loaded (see
+    `toolkit.cli.main`)."""
 
 
 def echo_err(message: str) -> None:

@@ -13,8 +13,15 @@ DocumentsOption = typer.Option(
 )
 
 # Label Studio connection (push, pull): from the environment or options; the key is never printed.
-StudioUrlOption = typer.Option(None, "--url", envvar="LABEL_STUDIO_URL", help="Label Studio URL [env: LABEL_STUDIO_URL].", show_envvar=False)
+StudioUrlOption = typer.Option(
+    None, "--url", envvar="LABEL_STUDIO_URL", help="Label Studio URL [env: LABEL_STUDIO_URL].", show_envvar=False
+)
 StudioKeyOption = typer.Option(
-    None, "--api-key", envvar="LABEL_STUDIO_API_KEY", help="Label Studio API key [env: LABEL_STUDIO_API_KEY].", show_envvar=False, show_default=False
+    None,
+    "--api-key",
+    envvar="LABEL_STUDIO_API_KEY",
+    help="Label Studio API key [env: LABEL_STUDIO_API_KEY].",
+    show_envvar=False,
+    show_default=False,
 )
 ProjectOption = typer.Option("voci", "--project", help="Label Studio project title.")

@@ -22,7 +22,9 @@ def format_summary(summary: dict) -> list[str]:
         lines.append(f"review {entry['id']}:")
         for item in entry["items"]:
             votes = "; ".join(f"{annotator}: {value}" for annotator, value in item["votes"].items())
-            lines.append(f"  {item['layer']} {item['start']}–{item['end']} {item['text']!r}: {item['reason']} ({votes})")
+            lines.append(
+                f"  {item['layer']} {item['start']}–{item['end']} {item['text']!r}: {item['reason']} ({votes})"
+            )
     for entry in summary["not_adjudicated"]:
         lines.append(f"not adjudicated {entry['id']}: " + "; ".join(entry["reasons"]))
     return lines
@@ -30,15 +32,26 @@ def format_summary(summary: dict) -> list[str]:
 
 @app.command()
 def adjudicate(
-    annotations: list[Path] = typer.Argument(..., help="Per-annotator annotation records (JSONL), as for `toolkit agree`."),
-    out: Path = typer.Option(..., "--out", help="Gold file to write (JSONL), e.g. annotations/gold.jsonl; never one of the inputs."),
+    annotations: list[Path] = typer.Argument(
+        ..., help="Per-annotator annotation records (JSONL), as for `toolkit agree`."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Gold file to write (JSONL), e.g. annotations/gold.jsonl; never one of the inputs."
+    ),
     strategy: list[str] = typer.Option(
-        None, "--strategy",
-        help="ground-truth, prefer:ANNOTATOR or majority; repeat it to fall back in order (the first that applies decides a document). "
+        None,
+        "--strategy",
+        help="ground-truth, prefer:ANNOTATOR or majority; repeat it to fall back in order "
+        "(the first that applies decides a document). "
         "Default: ground-truth, then majority.",
     ),
     documents: Path = DocumentsOption,
-    json_out: str = typer.Option(None, "--json", metavar="OUT|-", help="Write the adjudication summary (strategies, ties, documents to review) as JSON."),
+    json_out: str = typer.Option(
+        None,
+        "--json",
+        metavar="OUT|-",
+        help="Write the adjudication summary (strategies, ties, documents to review) as JSON.",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file whose content differs."),
 ) -> None:
     """Adjudicate per-annotator records into gold; every gold item lists the annotators who marked it."""

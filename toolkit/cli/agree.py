@@ -12,12 +12,23 @@ from toolkit.cli._options import DocumentsOption
 
 @app.command()
 def agree(
-    annotations: list[Path] = typer.Argument(..., help="Per-annotator annotation records (JSONL; one record per document per annotator, in one or several files)."),
+    annotations: list[Path] = typer.Argument(
+        ...,
+        help="Per-annotator annotation records "
+        "(JSONL; one record per document per annotator, in one or several files).",
+    ),
     documents: Path = DocumentsOption,
-    json_out: str = typer.Option(None, "--json", metavar="OUT|-", help="Write every figure as JSON to OUT ('-' for stdout); the dataset card quotes annotations/agreement.json."),
-    report: Path = typer.Option(None, "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."),
+    json_out: str = typer.Option(
+        None,
+        "--json",
+        metavar="OUT|-",
+        help="Write every figure as JSON to OUT ('-' for stdout); the dataset card quotes annotations/agreement.json.",
+    ),
+    report: Path = typer.Option(
+        None, "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."
+    ),
 ) -> None:
-    """Pairwise F1 on entities and claims, percent agreement, Cohen's kappa and Krippendorff's alpha on stance and claimer."""
+    """Agreement between annotators: pairwise F1, percent agreement, Cohen's kappa, Krippendorff's alpha."""
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_json

@@ -8,28 +8,57 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption
-from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_BUILD, DEFAULT_CARD, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
+from toolkit.paths import (
+    DEFAULT_AGREEMENT,
+    DEFAULT_BUILD,
+    DEFAULT_CARD,
+    DEFAULT_GOLD,
+    DEFAULT_GUIDELINES,
+    DEFAULT_SCORES,
+)
 
 
 @app.command()
 def build(
     documents: Path = DocumentsOption,
-    gold: Path = typer.Option(DEFAULT_GOLD, "--gold", help="Gold annotation records (JSONL), validated like `toolkit validate`."),
-    out: Path = typer.Option(DEFAULT_BUILD, "--out", help="Dataset folder to write (replaced only if it is a previous build)."),
-    ratios: str = typer.Option("train=0.8,validation=0.1,test=0.1", "--ratios", help="Split ratios for documents without a `split` field (by a hash of the id)."),
+    gold: Path = typer.Option(
+        DEFAULT_GOLD, "--gold", help="Gold annotation records (JSONL), validated like `toolkit validate`."
+    ),
+    out: Path = typer.Option(
+        DEFAULT_BUILD, "--out", help="Dataset folder to write (replaced only if it is a previous build)."
+    ),
+    ratios: str = typer.Option(
+        "train=0.8,validation=0.1,test=0.1",
+        "--ratios",
+        help="Split ratios for documents without a `split` field (by a hash of the id).",
+    ),
     card: Path = typer.Option(DEFAULT_CARD, "--card", help="Where to copy the generated card besides OUT/README.md."),
-    agreement: Path = typer.Option(DEFAULT_AGREEMENT, "--agreement", help="Agreement figures (`toolkit agree --json`) quoted in the card when the file exists."),
-    scores: Path = typer.Option(DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval` JSON) quoted in the card when the file exists."),
-    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
-    batch_size: int = typer.Option(500, "--batch-size", help="Documents processed and written per batch (bounds memory)."),
+    agreement: Path = typer.Option(
+        DEFAULT_AGREEMENT,
+        "--agreement",
+        help="Agreement figures (`toolkit agree --json`) quoted in the card when the file exists.",
+    ),
+    scores: Path = typer.Option(
+        DEFAULT_SCORES,
+        "--scores",
+        help="Baseline scores (`toolkit eval` JSON) quoted in the card when the file exists.",
+    ),
+    guidelines: Path = typer.Option(
+        DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."
+    ),
+    batch_size: int = typer.Option(
+        500, "--batch-size", help="Documents processed and written per batch (bounds memory)."
+    ),
 ) -> None:
-    """Build the dataset folder that `datasets.load_dataset(OUT, CONFIG)` loads: configs documents (default), ner, claims."""
+    """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
     from toolkit.dataset.build import build_dataset
     from toolkit.dataset.card import CardInputs
     from toolkit.dataset.splits import parse_ratios
 
     inputs = CardInputs(agreement=agreement, scores=scores, guidelines=guidelines, documents=documents, gold=gold)
-    report = build_dataset(documents, gold, out, ratios=parse_ratios(ratios), batch_size=batch_size, card_inputs=inputs, card_copy=card)
+    report = build_dataset(
+        documents, gold, out, ratios=parse_ratios(ratios), batch_size=batch_size, card_inputs=inputs, card_copy=card
+    )
     for line in report.lines():
         echo_err(line)
     echo_err(f"card: {out / 'README.md'} and {card}")

@@ -8,16 +8,31 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption
-from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_BUILD, DEFAULT_CARD, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
+from toolkit.paths import (
+    DEFAULT_AGREEMENT,
+    DEFAULT_BUILD,
+    DEFAULT_CARD,
+    DEFAULT_GOLD,
+    DEFAULT_GUIDELINES,
+    DEFAULT_SCORES,
+)
 
 
 @app.command()
 def card(
     folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
     copy_to: Path = typer.Option(DEFAULT_CARD, "--card", help="Where to copy the card besides FOLDER/README.md."),
-    agreement: Path = typer.Option(DEFAULT_AGREEMENT, "--agreement", help="Agreement figures (`toolkit agree --json`), quoted when the file exists."),
-    scores: Path = typer.Option(DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval` JSON), quoted when the file exists."),
-    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
+    agreement: Path = typer.Option(
+        DEFAULT_AGREEMENT,
+        "--agreement",
+        help="Agreement figures (`toolkit agree --json`), quoted when the file exists.",
+    ),
+    scores: Path = typer.Option(
+        DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval` JSON), quoted when the file exists."
+    ),
+    guidelines: Path = typer.Option(
+        DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."
+    ),
     documents: Path = DocumentsOption,
     gold: Path = typer.Option(DEFAULT_GOLD, "--gold", help="Gold file the folder was built from (named in the card)."),
 ) -> None:
@@ -27,6 +42,13 @@ def card(
     from toolkit.errors import InputError
 
     if not is_build(folder):
-        raise InputError(f"{folder}: not a folder written by `toolkit build` (expected README.md with the build marker); run `toolkit build --out {folder}` first")
-    write_card(folder, CardInputs(agreement=agreement, scores=scores, guidelines=guidelines, documents=documents, gold=gold), copy_to=copy_to)
+        raise InputError(
+            f"{folder}: not a folder written by `toolkit build` (expected README.md with the build marker); "
+            f"run `toolkit build --out {folder}` first"
+        )
+    write_card(
+        folder,
+        CardInputs(agreement=agreement, scores=scores, guidelines=guidelines, documents=documents, gold=gold),
+        copy_to=copy_to,
+    )
     echo_err(f"card: {folder / 'README.md'} and {copy_to}")

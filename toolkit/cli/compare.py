@@ -18,12 +18,23 @@ def format_comparison(comparison: dict) -> str:
 
     rows = [("figure", "A", "B", "B - A", "p-value")]
     for name, figure in comparison["figures"].items():
-        rows.append((name, number(figure["a"]), number(figure["b"]), number(figure["difference"]), number(figure["p_value"])))
+        rows.append(
+            (name, number(figure["a"]), number(figure["b"]), number(figure["difference"]), number(figure["p_value"]))
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"signature: {comparison['signature']}", f"A: {comparison['a']}", f"B: {comparison['b']}", ""]
-    lines += ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows]
+    lines += [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
     resamples = next(iter(comparison["figures"].values()))["resamples"]
-    lines += ["", f"p-value: two-sided paired bootstrap over documents ({resamples} resamples); small means the difference is unlikely to be chance."]
+    lines += [
+        "",
+        f"p-value: two-sided paired bootstrap over documents ({resamples} resamples); "
+        "small means the difference is unlikely to be chance.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -32,7 +43,11 @@ def compare(
     a: Path = typer.Argument(..., help="Predictions of system A (JSONL)."),
     b: Path = typer.Argument(..., help="Predictions of system B (JSONL)."),
     gold: Path = typer.Option(..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build`."),
-    documents: Path = typer.Option(None, "--documents", help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl)."),
+    documents: Path = typer.Option(
+        None,
+        "--documents",
+        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
+    ),
     split: str = typer.Option(None, "--split", help="Compare only on this split."),
     resamples: int = typer.Option(1000, "--resamples", help="Paired bootstrap resamples."),
     seed: int = typer.Option(None, "--seed", help="Seed of the resampling (default: fixed)."),
@@ -40,8 +55,18 @@ def compare(
     ignore_extra: bool = typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Paired bootstrap p-value of B − A for each headline figure (entities strict F1, claims overlap F1, end to end F1, overall)."""
+    """Paired bootstrap p-value of B − A for each headline figure (entities, claims, end to end, overall)."""
     from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files
 
-    comparison = compare_files(a, b, gold, documents, split, iou=iou, resamples=resamples, seed=DEFAULT_SEED if seed is None else seed, ignore_extra=ignore_extra)
+    comparison = compare_files(
+        a,
+        b,
+        gold,
+        documents,
+        split,
+        iou=iou,
+        resamples=resamples,
+        seed=DEFAULT_SEED if seed is None else seed,
+        ignore_extra=ignore_extra,
+    )
     typer.echo(json.dumps(comparison, ensure_ascii=False, indent=2) if as_json else format_comparison(comparison))

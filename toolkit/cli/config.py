@@ -13,8 +13,12 @@ from toolkit.paths import DEFAULT_GUIDELINES
 @app.command()
 def config(
     out: Path = typer.Option(..., "--out", help="Where to write the labeling config XML ('-' for stdout)."),
-    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Markdown guidelines shown to annotators."),
-    instructions_out: Path = typer.Option(None, "--instructions-out", help="Also write the guidelines as the escaped HTML the project shows."),
+    guidelines: Path = typer.Option(
+        DEFAULT_GUIDELINES, "--guidelines", help="Markdown guidelines shown to annotators."
+    ),
+    instructions_out: Path = typer.Option(
+        None, "--instructions-out", help="Also write the guidelines as the escaped HTML the project shows."
+    ),
 ) -> None:
     """Write the labeling config: entity and claim labels, claimer relations, per-region stance and attribution."""
     from toolkit.files import write_text

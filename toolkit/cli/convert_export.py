@@ -1,4 +1,5 @@
-"""``toolkit convert-export``: a Label Studio JSON export (e.g. downloaded from the UI) → per-annotator annotation records."""
+"""``toolkit convert-export``: a Label Studio JSON export (e.g. downloaded from the UI) → per-annotator annotation
+records."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from toolkit.cli._app import app, echo_err
 @app.command("convert-export")
 def convert_export(
     export: Path = typer.Argument(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
-    out: Path = typer.Option(Path("annotations"), "--out", help="Folder for annotators/*.jsonl and conversion-problems.txt."),
-    documents: Path = typer.Option(None, "--documents", help="Also check every task's text against this documents file."),
+    out: Path = typer.Option(
+        Path("annotations"), "--out", help="Folder for annotators/*.jsonl and conversion-problems.txt."
+    ),
+    documents: Path = typer.Option(
+        None, "--documents", help="Also check every task's text against this documents file."
+    ),
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read."""
     from toolkit.documents import load_documents

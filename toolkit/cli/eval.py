@@ -12,20 +12,26 @@ EVAL_HELP = """Score PREDICTIONS (JSONL) against gold; exit 2 on invalid predict
 
 \b
 Figures (undefined = null in JSON, – in tables):
-  entities.<scheme>   strict: same span and label; exact: same span; partial: overlap, half credit unless same span; ent_type: overlap and same label
-  correct/incorrect/partial/missed/spurious   categories of a one-to-one optimal pairing; possible = gold count, actual = predicted count
-  precision, recall   credit/actual, credit/possible (credit = correct, + 0.5·partial for partial/ent_type); f1 = 2·credit/(possible+actual)
-  entities.per_label  the same per label; a pair counts under its GOLD label, a spurious span under its own, so labels add up to the totals
+  entities.<scheme>   strict: same span and label; exact: same span; partial: overlap, half credit unless same span;
+                      ent_type: overlap and same label
+  correct/incorrect/partial/missed/spurious   categories of a one-to-one optimal pairing; possible = gold count,
+                      actual = predicted count
+  precision, recall   credit/actual, credit/possible (credit = correct, + 0.5·partial for partial/ent_type);
+                      f1 = 2·credit/(possible+actual)
+  entities.per_label  the same per label; a pair counts under its GOLD label, a spurious span under its own, so labels
+                      add up to the totals
   entities.macro      unweighted mean over labels of precision, recall and F1
   claims.strict       claims with exactly the gold boundaries
   claims.overlap      one-to-one claims with character IoU >= --iou
-  claimer.accuracy    on overlap-matched claims: kind right, or the span overlaps a gold claimer mention (or another mention of the same source)
+  claimer.accuracy    on overlap-matched claims: kind right, or the span overlaps a gold claimer mention (or another
+                      mention of the same source)
   stance.accuracy     on overlap-matched claims: share with the gold stance
   stance.macro_f1     mean F1 over SUPPORT, REFUTE and NEUTRAL (0 for a label absent on both sides)
   stance.f_avg        mean F1 of SUPPORT and REFUTE (SemEval-2016 Task 6)
   stance.confusion    gold stance (rows) × predicted stance (columns) on matched claims
   end_to_end          a predicted claim counts only when overlap-matched with the right claimer and stance
-  overall             mean of entities.strict.f1, claims.overlap.f1 and end_to_end.f1; null (with the reason) when a layer is absent
+  overall             mean of entities.strict.f1, claims.overlap.f1 and end_to_end.f1; null (with the reason) when a
+                      layer is absent
   ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents
   signature           every setting that changes a number; compare results only when signatures match
 """
@@ -35,20 +41,41 @@ Figures (undefined = null in JSON, – in tables):
 def eval_command(
     predictions: Path = typer.Argument(..., help="Prediction records (JSONL), one per document."),
     gold: Path = typer.Option(..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build`."),
-    documents: Path = typer.Option(None, "--documents", help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl)."),
-    split: str = typer.Option(None, "--split", help="Score only this split (e.g. test) (default: every gold document)."),
+    documents: Path = typer.Option(
+        None,
+        "--documents",
+        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
+    ),
+    split: str = typer.Option(
+        None, "--split", help="Score only this split (e.g. test) (default: every gold document)."
+    ),
     output_format: str = typer.Option("table", "--format", help="table, json or markdown."),
     out: Path = typer.Option(None, "--out", help="Write the result to this file instead of stdout ('-' = stdout)."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual)."),
-    seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: fixed, so intervals are reproducible)."),
+    bootstrap: int = typer.Option(
+        0, "--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual)."
+    ),
+    seed: int = typer.Option(
+        None, "--seed", help="Seed of the bootstrap (default: fixed, so intervals are reproducible)."
+    ),
     iou: float = typer.Option(0.5, "--iou", help="Character IoU at which a predicted claim matches a gold claim."),
-    ignore_extra: bool = typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping."),
+    ignore_extra: bool = typer.Option(
+        False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping."
+    ),
 ) -> None:
     from toolkit.scoring.evaluate import DEFAULT_SEED, evaluate_files
     from toolkit.scoring.formatting import FORMATTERS
 
     formatter = _formatter(FORMATTERS, output_format)
-    result = evaluate_files(predictions, gold, documents, split, iou=iou, bootstrap=bootstrap, seed=DEFAULT_SEED if seed is None else seed, ignore_extra=ignore_extra)
+    result = evaluate_files(
+        predictions,
+        gold,
+        documents,
+        split,
+        iou=iou,
+        bootstrap=bootstrap,
+        seed=DEFAULT_SEED if seed is None else seed,
+        ignore_extra=ignore_extra,
+    )
     write_output(formatter(result), out)
     if out is not None and str(out) != "-":
         overall = "–" if result.overall is None else f"{result.overall:.4f}"

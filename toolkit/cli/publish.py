@@ -16,7 +16,9 @@ def publish(
     folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
     repo: str = typer.Option(..., "--repo", help="Dataset repo on the Hub, ORG/NAME (created if missing)."),
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="List the files (size, SHA-256) that would be uploaded; no token or network needed."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="List the files (size, SHA-256) that would be uploaded; no token or network needed."
+    ),
 ) -> None:
     """Upload FOLDER as a dataset repo, byte for byte; the token comes from HF_TOKEN (never printed)."""
     from toolkit.dataset.publish import TOKEN_VARIABLE, check_repo_id, upload_plan
@@ -27,7 +29,10 @@ def publish(
         plan = upload_plan(folder)
         for item in plan:
             typer.echo(f"{item.size:>12}  {item.sha256}  {item.path}")
-        echo_err(f"dry run: {len(plan)} files, {sum(item.size for item in plan)} bytes would be uploaded to dataset {repo}{' (private)' if private else ''}")
+        echo_err(
+            f"dry run: {len(plan)} files, {sum(item.size for item in plan)} bytes would be uploaded "
+            f"to dataset {repo}{' (private)' if private else ''}"
+        )
         return
     url = publish_folder(folder, repo, token=os.environ.get(TOKEN_VARIABLE), private=private)
     echo_err(f"published {folder} to dataset {repo}: {url}")

@@ -13,12 +13,16 @@ from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
 @app.command()
 def pull(
     project: str = ProjectOption,
-    out: Path = typer.Option(Path("annotations"), "--out", help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt."),
-    documents: Path = typer.Option(None, "--documents", help="Also check every task's text against this documents file."),
+    out: Path = typer.Option(
+        Path("annotations"), "--out", help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt."
+    ),
+    documents: Path = typer.Option(
+        None, "--documents", help="Also check every task's text against this documents file."
+    ),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
 ) -> None:
-    """Pull every submitted annotation (cancelled ones skipped and counted); unconvertible ones are listed, never dropped."""
+    """Pull every submitted annotation (cancelled ones counted); unconvertible ones are listed, never dropped."""
     from toolkit.documents import load_documents
     from toolkit.labelstudio.client import connect
     from toolkit.labelstudio.client import pull as run_pull

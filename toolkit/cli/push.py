@@ -15,9 +15,15 @@ from toolkit.paths import DEFAULT_GUIDELINES
 def push(
     documents: Path = typer.Argument(..., help="Documents file (JSONL)."),
     project: str = ProjectOption,
-    predictions: Path = typer.Option(None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
-    model_version: str = typer.Option(None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."),
-    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."),
+    predictions: Path = typer.Option(
+        None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
+    ),
+    model_version: str = typer.Option(
+        None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
+    ),
+    guidelines: Path = typer.Option(
+        DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
+    ),
     batch_size: int = typer.Option(1000, "--batch-size", help="Tasks per import request."),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
@@ -33,9 +39,13 @@ def push(
     preannotations = load_preannotations(predictions, docs, str(documents), model_version) if predictions else None
     studio = connect(url, api_key)
     with progress_bar("importing") as progress:
-        report = run_push(studio, project, docs, preannotations, guidelines=guidelines, batch_size=batch_size, progress=progress)
+        report = run_push(
+            studio, project, docs, preannotations, guidelines=guidelines, batch_size=batch_size, progress=progress
+        )
     state = "created" if report.project_created else "existing"
     echo_err(f"project {project!r} ({state}, id {report.project_id}) on {studio.url}")
-    echo_err(f"{report.created} task(s) created, {report.unchanged} already present, {report.predictions} pre-annotation(s)")
+    echo_err(
+        f"{report.created} task(s) created, {report.unchanged} already present, {report.predictions} pre-annotation(s)"
+    )
     for note in report.unlinked_claimers:
         echo_err(f"note: {note}: no predicted entity at these offsets, claimer left for the annotator")

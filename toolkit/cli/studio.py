@@ -15,21 +15,37 @@ from toolkit.paths import DEFAULT_GUIDELINES
 @app.command()
 def studio(
     port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: a free one)."),
-    data_dir: Path = typer.Option(Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."),
+    data_dir: Path = typer.Option(
+        Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."
+    ),
     project: str = ProjectOption,
-    documents: Path = typer.Option(DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."),
-    predictions: Path = typer.Option(None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
-    model_version: str = typer.Option(None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."),
-    guidelines: Path = typer.Option(DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."),
+    documents: Path = typer.Option(
+        DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."
+    ),
+    predictions: Path = typer.Option(
+        None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
+    ),
+    model_version: str = typer.Option(
+        None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
+    ),
+    guidelines: Path = typer.Option(
+        DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
+    ),
 ) -> None:
-    """Start Label Studio on 127.0.0.1 (telemetry off), create or reuse the project, push the documents; Ctrl-C stops it."""
+    """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
     from toolkit.labelstudio.server import prepare_server, signals_interrupt
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
     if port is not None and not 1 <= port <= 65535:
         raise typer.BadParameter(f"{port} (expected a port number 1..65535)", param_hint="--port")
-    options = StudioOptions(project=project, documents=documents, predictions=predictions, model_version=model_version, guidelines=guidelines)
+    options = StudioOptions(
+        project=project,
+        documents=documents,
+        predictions=predictions,
+        model_version=model_version,
+        guidelines=guidelines,
+    )
     inputs = load_inputs(options)  # bad input stops us before the server starts
     server = prepare_server(data_dir, port)
     echo_err(f"starting Label Studio on {server.url} (data in {server.data_dir}; a first start takes about a minute)…")

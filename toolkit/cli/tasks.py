@@ -13,8 +13,12 @@ from toolkit.cli._app import app, echo_err
 def tasks(
     documents: Path = typer.Argument(..., help="Documents file (JSONL)."),
     out: Path = typer.Option(..., "--out", help="Label Studio import file to write (JSON)."),
-    predictions: Path = typer.Option(None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
-    model_version: str = typer.Option(None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."),
+    predictions: Path = typer.Option(
+        None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
+    ),
+    model_version: str = typer.Option(
+        None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
+    ),
 ) -> None:
     """Write tasks with data.text, data.doc_id, data.text_sha256 and metadata, plus pre-annotations."""
     from toolkit.documents import load_documents

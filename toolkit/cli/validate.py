@@ -14,8 +14,14 @@ from toolkit.cli._options import DocumentsOption
 def validate(
     paths: list[Path] = typer.Argument(..., help="JSONL files to check (documents, annotation or prediction records)."),
     documents: Path = DocumentsOption,
-    kind: str = typer.Option(None, "--kind", help="Record kind: document, annotation or prediction (default: detected from the first record)."),
-    max_problems: int = typer.Option(100, "--max-problems", min=1, help="Stop listing after this many problems per file."),
+    kind: str = typer.Option(
+        None,
+        "--kind",
+        help="Record kind: document, annotation or prediction (default: detected from the first record).",
+    ),
+    max_problems: int = typer.Option(
+        100, "--max-problems", min=1, help="Stop listing after this many problems per file."
+    ),
 ) -> None:
     """Validate records against the schemas and against their documents; exit 2 on any problem."""
     from toolkit.validate import validate_paths

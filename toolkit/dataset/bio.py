@@ -57,7 +57,9 @@ def split_at(tokens: Sequence[Span], boundaries: Iterable[int]) -> tuple[list[Sp
 
 
 def spans_to_tags(tokens: Sequence[Span], mentions: Sequence[Mention]) -> list[str]:
-    """IOB2 tag per token: ``B-`` on the first token inside a mention, ``I-`` on the rest (mentions must not overlap)."""
+    """IOB2 tag per token: ``B-`` on the first token inside a mention, ``I-`` on the rest
+    (mentions must not overlap).
+    """
     tags = [OUTSIDE] * len(tokens)
     ordered = sorted(mentions)
     position = 0

@@ -48,14 +48,23 @@ class BuildReport:
 
     def lines(self) -> list[str]:
         """The summary a user reads after a build."""
-        lines = [f"built {self.out}: {self.documents} document(s) with gold ({self.unannotated_documents} without gold left out)"]
+        lines = [
+            (
+                f"built {self.out}: {self.documents} document(s) with gold "
+                f"({self.unannotated_documents} without gold left out)"
+            )
+        ]
         for config, splits in self.rows.items():
-            counts = ", ".join(f"{split} {splits[split]}" for split in ordered_splits(splits)) or "no rows (config left out)"
+            counts = (
+                ", ".join(f"{split} {splits[split]}" for split in ordered_splits(splits)) or "no rows (config left out)"
+            )
             lines.append(f"  {config}: {counts}")
         lines.append(
-            f"  sentences {self.tally.sentences}, tokens {self.tally.tokens}; tokens split at entity boundaries {self.tally.tokens_split_at_entity_boundaries}; "
-            f"overlapping entities left out of ner tags {self.tally.entities_dropped_as_overlapping}; sentences joined so no entity crosses them "
-            f"{self.tally.sentence_joins_for_entities}; entities the tags do not reproduce exactly {self.tally.entities_not_reproduced_by_tags}"
+            f"  sentences {self.tally.sentences}, tokens {self.tally.tokens}; "
+            f"tokens split at entity boundaries {self.tally.tokens_split_at_entity_boundaries}; "
+            f"overlapping entities left out of ner tags {self.tally.entities_dropped_as_overlapping}; "
+            f"sentences joined so no entity crosses them {self.tally.sentence_joins_for_entities}; "
+            f"entities the tags do not reproduce exactly {self.tally.entities_not_reproduced_by_tags}"
         )
         return lines
 
@@ -90,7 +99,9 @@ class SplitWriters:
             writer.close()
 
 
-def _batches(documents_path: Path, gold: Mapping[str, Any], batch_size: int, report: BuildReport) -> Iterator[list[tuple[dict, dict]]]:
+def _batches(
+    documents_path: Path, gold: Mapping[str, Any], batch_size: int, report: BuildReport
+) -> Iterator[list[tuple[dict, dict]]]:
     """Annotated documents in file order, ``batch_size`` at a time; counts the unannotated ones."""
     batch: list[tuple[dict, dict]] = []
     for _, document in iter_jsonl(documents_path):
@@ -116,7 +127,10 @@ def _move_into_place(built: Path, out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise ConflictError(f"{out}: exists and is not a folder (expected a folder for the dataset, or nothing)")
     if out.exists() and any(out.iterdir()) and not is_build(out):
-        raise ConflictError(f"{out}: exists and is not a dataset built by `toolkit build` (expected an empty folder or a previous build); move it away first")
+        raise ConflictError(
+            f"{out}: exists and is not a dataset built by `toolkit build` "
+            "(expected an empty folder or a previous build); move it away first"
+        )
     os.chmod(built, 0o755)
     if not out.exists():
         os.replace(built, out)
@@ -163,7 +177,9 @@ def build_dataset(
                 for document, record in batch:
                     rows = rows_for(document, record, encoders)
                     report.tally.add(rows.tally)
-                    target = per_split.setdefault(document_split(document, ratios), {config: [] for config in CONFIG_FEATURES})
+                    target = per_split.setdefault(
+                        document_split(document, ratios), {config: [] for config in CONFIG_FEATURES}
+                    )
                     for config in CONFIG_FEATURES:
                         target[config].extend(getattr(rows, config))
                 report.documents += len(batch)
@@ -175,7 +191,10 @@ def build_dataset(
             gold.close()
         report.rows = {config: counts for config, counts in writers.rows.items() if counts}
         if not report.documents:
-            raise InputError(f"{gold_path}: no gold record matches a document of {documents_path} (expected at least one annotated document)")
+            raise InputError(
+                f"{gold_path}: no gold record matches a document of {documents_path} "
+                "(expected at least one annotated document)"
+            )
         for split in report.rows["documents"]:
             compile_gold(staging, split)
         write_card(staging, card_inputs or CardInputs())

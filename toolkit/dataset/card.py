@@ -72,7 +72,10 @@ def split_files(folder: Path) -> dict[str, dict[str, Path]]:
     """``{config: {split: parquet path}}`` of a built folder, configs in contract order, splits in standard order."""
     found = {}
     for config in CONFIG_FEATURES:
-        files = {path.name.split("-00000-of-")[0]: path for path in sorted((folder / config).glob("*-00000-of-00001.parquet"))}
+        files = {
+            path.name.split("-00000-of-")[0]: path
+            for path in sorted((folder / config).glob("*-00000-of-00001.parquet"))
+        }
         if files:
             found[config] = {split: files[split] for split in ordered_splits(files)}
     if DEFAULT_CONFIG not in found:
@@ -109,30 +112,73 @@ def collect_stats(folder: Path) -> dict[str, Any]:
     listed: list[dict[str, Any]] = []
     for split, path in files[DEFAULT_CONFIG].items():
         stats = splits[split]
-        for batch in _batches(path, ["id", "lang", "title", "source", "url", "published", "license", "text", "annotators", "entities", "claims"]):
+        for batch in _batches(
+            path,
+            [
+                "id",
+                "lang",
+                "title",
+                "source",
+                "url",
+                "published",
+                "license",
+                "text",
+                "annotators",
+                "entities",
+                "claims",
+            ],
+        ):
             stats.documents += batch.num_rows
             stats.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             annotators.update(pc.unique(pc.list_flatten(batch.column("annotators"))).to_pylist())
-            most_annotators = max(most_annotators, pc.max(pc.list_value_length(batch.column("annotators"))).as_py() or 0)
+            most_annotators = max(
+                most_annotators, pc.max(pc.list_value_length(batch.column("annotators"))).as_py() or 0
+            )
             languages.update(_value_counts(batch.column("lang")))
             licenses.update(_value_counts(pc.fill_null(batch.column("license"), "unknown")))
             entities, claims = pc.list_flatten(batch.column("entities")), pc.list_flatten(batch.column("claims"))
-            stats.entities.update({inventory.entity_names[index]: count for index, count in _value_counts(pc.struct_field(entities, "label")).items()})
-            stats.stances.update({inventory.stance_names[index]: count for index, count in _value_counts(pc.struct_field(claims, "stance")).items()})
-            stats.claimer_kinds.update({inventory.claimer_kind_names[index]: count for index, count in _value_counts(pc.struct_field(claims, "claimer_kind")).items()})
+            stats.entities.update(
+                {
+                    inventory.entity_names[index]: count
+                    for index, count in _value_counts(pc.struct_field(entities, "label")).items()
+                }
+            )
+            stats.stances.update(
+                {
+                    inventory.stance_names[index]: count
+                    for index, count in _value_counts(pc.struct_field(claims, "stance")).items()
+                }
+            )
+            stats.claimer_kinds.update(
+                {
+                    inventory.claimer_kind_names[index]: count
+                    for index, count in _value_counts(pc.struct_field(claims, "claimer_kind")).items()
+                }
+            )
             wanted = LISTED_DOCUMENTS - len(listed)
             if wanted > 0:
-                head = batch.slice(0, wanted).select(["id", "title", "source", "url", "published", "license"]).to_pylist()
+                head = (
+                    batch.slice(0, wanted).select(["id", "title", "source", "url", "published", "license"]).to_pylist()
+                )
                 listed.extend(row | {"split": split} for row in head)
     for split, path in files.get("ner", {}).items():
         for batch in _batches(path, ["ner_tags"]):
             tags = pc.list_flatten(batch.column("ner_tags")).to_pylist()
             splits[split].tokens += len(tags)
             splits[split].tagged_mentions += sum(1 for tag in tags if bio[tag].startswith("B-"))
-    rows_per_config = {config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()} for config, by_split in files.items()}
-    bytes_per_config = {config: {split: sum(batch.nbytes for batch in _batches(path, None)) for split, path in by_split.items()} for config, by_split in files.items()}
+    rows_per_config = {
+        config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()}
+        for config, by_split in files.items()
+    }
+    bytes_per_config = {
+        config: {split: sum(batch.nbytes for batch in _batches(path, None)) for split, path in by_split.items()}
+        for config, by_split in files.items()
+    }
     return {
-        "files": {config: {split: path.relative_to(folder).as_posix() for split, path in by_split.items()} for config, by_split in files.items()},
+        "files": {
+            config: {split: path.relative_to(folder).as_posix() for split, path in by_split.items()}
+            for config, by_split in files.items()
+        },
         "rows": rows_per_config,
         "bytes": bytes_per_config,
         "splits": splits,
@@ -145,7 +191,9 @@ def collect_stats(folder: Path) -> dict[str, Any]:
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any] | None:
-    """A JSON object from ``path``; None when the file does not exist (the card then says the figures are not available)."""
+    """A JSON object from ``path``; None when the file does not exist
+    (the card then says the figures are not available).
+    """
     if not path.is_file():
         return None
     try:
@@ -191,11 +239,21 @@ def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
     configs = []
     infos = []
     for config, by_split in stats["files"].items():
-        entry = {"config_name": config, "data_files": [{"split": split, "path": path} for split, path in by_split.items()]}
+        entry = {
+            "config_name": config,
+            "data_files": [{"split": split, "path": path} for split, path in by_split.items()],
+        }
         if config == DEFAULT_CONFIG:
             entry["default"] = True
         configs.append(entry)
-        splits = SplitDict({split: SplitInfo(split, num_bytes=stats["bytes"][config][split], num_examples=stats["rows"][config][split]) for split in by_split})
+        splits = SplitDict(
+            {
+                split: SplitInfo(
+                    split, num_bytes=stats["bytes"][config][split], num_examples=stats["rows"][config][split]
+                )
+                for split in by_split
+            }
+        )
         infos.append(DatasetInfo(features=CONFIG_FEATURES[config](), config_name=config, splits=splits)._to_yaml_dict())
     documents = sum(stats["rows"][DEFAULT_CONFIG].values())
     return {
@@ -237,7 +295,12 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         totals.stances.update(split_stats.stances)
         totals.claimer_kinds.update(split_stats.claimer_kinds)
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
     )
     environment.filters["md"] = md_text  # every string from a document or a record is user-supplied
     body = environment.get_template("card.md.j2").render(
@@ -254,7 +317,9 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         inputs=inputs,
         guidelines_exist=inputs.guidelines.is_file(),
         agreement=agreement,
-        agreement_figures=[(name, _figure(_dig(agreement, key))) for name, key in AGREEMENT_FIGURES] if agreement else [],
+        agreement_figures=[(name, _figure(_dig(agreement, key))) for name, key in AGREEMENT_FIGURES]
+        if agreement
+        else [],
         scores=scores,
         score_figures=[(name, _figure(_dig(scores, key))) for name, key in SCORE_FIGURES] if scores else [],
         untagged=totals.entities.total() - totals.tagged_mentions,

@@ -72,8 +72,13 @@ class RecordIndex(Mapping):
             self._handle = None
 
 
-def index_valid(path: str | Path, kind: str, documents: Mapping | None = None, documents_source: str = "the documents file",
-                max_problems: int = DEFAULT_MAX_PROBLEMS) -> RecordIndex:
+def index_valid(
+    path: str | Path,
+    kind: str,
+    documents: Mapping | None = None,
+    documents_source: str = "the documents file",
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> RecordIndex:
     """Validate a JSONL file record by record; returns an index of its records or raises `ValidationError`."""
     path = Path(path)
     if not path.is_file():

@@ -31,7 +31,9 @@ class UploadFile:
 
 
 def _local_only(relative: Path) -> bool:
-    """The gold compiled for the local scorer (`toolkit.scoring.compiled`): derived, not part of the published dataset."""
+    """The gold compiled for the local scorer (`toolkit.scoring.compiled`):
+    derived, not part of the published dataset.
+    """
     return relative.parts[0] == COMPILED_FOLDER
 
 
@@ -49,7 +51,10 @@ def upload_plan(folder: Path) -> list[UploadFile]:
 
     folder = Path(folder)
     if not folder.is_dir() or not is_build(folder):
-        raise InputError(f"{folder}: not a folder written by `toolkit build` (expected README.md with the build marker); run `toolkit build --out {folder}` first")
+        raise InputError(
+            f"{folder}: not a folder written by `toolkit build` (expected README.md with the build marker); "
+            f"run `toolkit build --out {folder}` first"
+        )
     card = DatasetCard.load(folder / "README.md")
     listed = {entry["path"] for config in card.data.get("configs", []) for entry in config.get("data_files", [])}
     present = {path.relative_to(folder).as_posix() for path in folder.rglob("*.parquet")}
@@ -77,9 +82,13 @@ def publish(folder: Path, repo: str, token: str | None, private: bool = False, e
     check_repo_id(repo)
     plan = upload_plan(folder)
     if not token:
-        raise ConfigurationError(f"no Hugging Face token: set {TOKEN_VARIABLE} in the environment (a write token from https://huggingface.co/settings/tokens)")
+        raise ConfigurationError(
+            f"no Hugging Face token: set {TOKEN_VARIABLE} in the environment (a write token from https://huggingface.co/settings/tokens)"
+        )
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in TRUE_VALUES:
-        raise ServerError("HF_HUB_OFFLINE is set: publishing needs the network (unset it, or use --dry-run to list the files)")
+        raise ServerError(
+            "HF_HUB_OFFLINE is set: publishing needs the network (unset it, or use --dry-run to list the files)"
+        )
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -87,12 +96,21 @@ def publish(folder: Path, repo: str, token: str | None, private: bool = False, e
     try:
         api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
         commit = api.upload_folder(
-            repo_id=repo, repo_type="dataset", folder_path=str(folder), ignore_patterns=[f"{COMPILED_FOLDER}/*"],
+            repo_id=repo,
+            repo_type="dataset",
+            folder_path=str(folder),
+            ignore_patterns=[f"{COMPILED_FOLDER}/*"],
             commit_message=f"voci: upload {len(plan)} files built by toolkit build",
         )
     except HfHubHTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
-        raise ServerError(f"the Hugging Face Hub refused the upload to {repo} (HTTP {status}); check that {TOKEN_VARIABLE} is a write token for that namespace") from None
+        raise ServerError(
+            f"the Hugging Face Hub refused the upload to {repo} (HTTP {status}); "
+            f"check that {TOKEN_VARIABLE} is a write token for that namespace"
+        ) from None
     except _connection_errors() as error:
-        raise ServerError(f"cannot reach the Hugging Face Hub at {api.endpoint} ({type(error).__name__}: {error}); check the network, or use --dry-run") from None
+        raise ServerError(
+            f"cannot reach the Hugging Face Hub at {api.endpoint} ({type(error).__name__}: {error}); "
+            "check the network, or use --dry-run"
+        ) from None
     return commit.commit_url

@@ -27,7 +27,12 @@ class Encoders:
         def index(names: list[str]) -> dict[str, int]:
             return {name: position for position, name in enumerate(names)}
 
-        return cls(index(inventory.entity_names), index(inventory.stance_names), index(inventory.claimer_kind_names), index(inventory.bio_tags()))
+        return cls(
+            index(inventory.entity_names),
+            index(inventory.stance_names),
+            index(inventory.claimer_kind_names),
+            index(inventory.bio_tags()),
+        )
 
 
 @dataclass
@@ -72,13 +77,23 @@ def document_row(document: Mapping[str, Any], gold: Mapping[str, Any], encoders:
         "text_sha256": document["text_sha256"],
         "annotators": annotators_of(gold),
         "entities": [
-            {"id": entity["id"], "start": entity["start"], "end": entity["end"], "text": entity["text"], "label": encoders.entity[entity["label"]]}
+            {
+                "id": entity["id"],
+                "start": entity["start"],
+                "end": entity["end"],
+                "text": entity["text"],
+                "label": encoders.entity[entity["label"]],
+            }
             for entity in gold["entities"]
         ],
         "claims": [
             {
-                "id": claim["id"], "start": claim["start"], "end": claim["end"], "text": claim["text"],
-                "stance": encoders.stance[claim["stance"]], "claimer_kind": encoders.claimer_kind[claim["claimer"]["kind"]],
+                "id": claim["id"],
+                "start": claim["start"],
+                "end": claim["end"],
+                "text": claim["text"],
+                "stance": encoders.stance[claim["stance"]],
+                "claimer_kind": encoders.claimer_kind[claim["claimer"]["kind"]],
                 "claimer_ids": list(claim["claimer"]["entity_ids"]),
             }
             for claim in gold["claims"]
@@ -90,7 +105,9 @@ def _within(mentions: list[Mention], sentence: Sentence) -> list[Mention]:
     return [mention for mention in mentions if sentence.start <= mention[0] and mention[1] <= sentence.end]
 
 
-def ner_rows(document: Mapping[str, Any], sentences: list[Sentence], mentions: list[Mention], encoders: Encoders, tally: Tally) -> list[dict[str, Any]]:
+def ner_rows(
+    document: Mapping[str, Any], sentences: list[Sentence], mentions: list[Mention], encoders: Encoders, tally: Tally
+) -> list[dict[str, Any]]:
     """One row per sentence; ``mentions`` must not overlap and must not cross sentences."""
     text = document["text"]
     rows = []
@@ -101,49 +118,61 @@ def ner_rows(document: Mapping[str, Any], sentences: list[Sentence], mentions: l
         tally.tokens_split_at_entity_boundaries += split_count
         tally.entities_not_reproduced_by_tags += len(set(inside) - set(tags_to_spans(tokens, tags)))
         tally.tokens += len(tokens)
-        rows.append({
-            "doc_id": document["id"],
-            "sentence_index": index,
-            "tokens": [text[start:end] for start, end in tokens],
-            "token_starts": [start for start, _ in tokens],
-            "token_ends": [end for _, end in tokens],
-            "ner_tags": [encoders.bio[tag] for tag in tags],
-        })
+        rows.append(
+            {
+                "doc_id": document["id"],
+                "sentence_index": index,
+                "tokens": [text[start:end] for start, end in tokens],
+                "token_starts": [start for start, _ in tokens],
+                "token_ends": [end for _, end in tokens],
+                "ner_tags": [encoders.bio[tag] for tag in tags],
+            }
+        )
     tagged = sum(len(_within(mentions, sentence)) for sentence in sentences)
     tally.entities_not_reproduced_by_tags += len(mentions) - tagged
     return rows
 
 
-def claim_rows(document: Mapping[str, Any], gold: Mapping[str, Any], sentences: list[Sentence], encoders: Encoders) -> list[dict[str, Any]]:
+def claim_rows(
+    document: Mapping[str, Any], gold: Mapping[str, Any], sentences: list[Sentence], encoders: Encoders
+) -> list[dict[str, Any]]:
     """One row per claim with the sentence(s) it lies in and its claimer's mention texts."""
     text = document["text"]
     entity_text = {entity["id"]: entity["text"] for entity in gold["entities"]}
     rows = []
     for claim in gold["claims"]:
-        covering = [sentence for sentence in sentences if sentence.start < claim["end"] and claim["start"] < sentence.end]
+        covering = [
+            sentence for sentence in sentences if sentence.start < claim["end"] and claim["start"] < sentence.end
+        ]
         start = min([claim["start"], *(sentence.start for sentence in covering)])
         end = max([claim["end"], *(sentence.end for sentence in covering)])
-        rows.append({
-            "doc_id": document["id"],
-            "claim_id": claim["id"],
-            "claim": claim["text"],
-            "sentence": text[start:end],
-            "sentence_start": start,
-            "start": claim["start"],
-            "end": claim["end"],
-            "claimer_kind": encoders.claimer_kind[claim["claimer"]["kind"]],
-            "claimer": [entity_text[entity_id] for entity_id in claim["claimer"]["entity_ids"]],
-            "stance": encoders.stance[claim["stance"]],
-        })
+        rows.append(
+            {
+                "doc_id": document["id"],
+                "claim_id": claim["id"],
+                "claim": claim["text"],
+                "sentence": text[start:end],
+                "sentence_start": start,
+                "start": claim["start"],
+                "end": claim["end"],
+                "claimer_kind": encoders.claimer_kind[claim["claimer"]["kind"]],
+                "claimer": [entity_text[entity_id] for entity_id in claim["claimer"]["entity_ids"]],
+                "stance": encoders.stance[claim["stance"]],
+            }
+        )
     return rows
 
 
 def rows_for(document: Mapping[str, Any], gold: Mapping[str, Any], encoders: Encoders) -> DocumentRows:
     """Every config's rows for one annotated document."""
     tally = Tally()
-    mentions, dropped = resolve_overlaps((entity["start"], entity["end"], entity["label"]) for entity in gold["entities"])
+    mentions, dropped = resolve_overlaps(
+        (entity["start"], entity["end"], entity["label"]) for entity in gold["entities"]
+    )
     tally.entities_dropped_as_overlapping = len(dropped)
-    sentences, joins = merge_across(segment(document["text"], document["lang"]), [(start, end) for start, end, _ in mentions])
+    sentences, joins = merge_across(
+        segment(document["text"], document["lang"]), [(start, end) for start, end, _ in mentions]
+    )
     tally.sentence_joins_for_entities = joins
     tally.sentences = len(sentences)
     return DocumentRows(
@@ -152,4 +181,3 @@ def rows_for(document: Mapping[str, Any], gold: Mapping[str, Any], encoders: Enc
         claims=claim_rows(document, gold, sentences, encoders),
         tally=tally,
     )
-

@@ -63,12 +63,16 @@ def split_sentences(text: str, tokens: list[Span]) -> list[Sentence]:
         end_index = index
         start, end = tokens[index]
         if _is_terminal(text[start:end]):
-            while end_index + 1 < len(tokens) and tokens[end_index + 1][0] == tokens[end_index][1] and text[tokens[end_index + 1][0]:tokens[end_index + 1][1]] in CLOSING:
+            while (
+                end_index + 1 < len(tokens)
+                and tokens[end_index + 1][0] == tokens[end_index][1]
+                and text[tokens[end_index + 1][0] : tokens[end_index + 1][1]] in CLOSING
+            ):
                 end_index += 1
         following = end_index + 1
         if following >= len(tokens):
             break
-        gap = text[tokens[end_index][1]:tokens[following][0]]
+        gap = text[tokens[end_index][1] : tokens[following][0]]
         soft_end = end_index != index or _is_terminal(text[start:end])
         if "\n" in gap or (soft_end and gap and not _starts_lowercase(_next_word(text, tokens, following))):
             sentences.append(Sentence(tokens[first][0], tokens[end_index][1], tuple(tokens[first:following])))

@@ -23,7 +23,9 @@ def parse_ratios(value: str) -> dict[str, float]:
         try:
             ratios[name.strip()] = float(number)
         except ValueError:
-            raise InputError(f"--ratios: {part!r} is not NAME=NUMBER (expected e.g. train=0.8,validation=0.1,test=0.1)") from None
+            raise InputError(
+                f"--ratios: {part!r} is not NAME=NUMBER (expected e.g. train=0.8,validation=0.1,test=0.1)"
+            ) from None
     if any(not name.replace("_", "").isalnum() for name in ratios) or any(ratio <= 0 for ratio in ratios.values()):
         raise InputError(f"--ratios: {value!r} (expected split names of letters, digits or _ with positive ratios)")
     if abs(sum(ratios.values()) - 1) > 1e-9:

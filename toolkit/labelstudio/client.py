@@ -43,11 +43,16 @@ def server_errors(url: str, action: str) -> Iterator[None]:
         yield
     except ApiError as error:
         if error.status_code in (401, 403):
-            raise ConfigurationError(f"{url} refused the API key while trying to {action} (HTTP {error.status_code}); check {KEY_VARIABLE}") from None
+            raise ConfigurationError(
+                f"{url} refused the API key while trying to {action} (HTTP {error.status_code}); check {KEY_VARIABLE}"
+            ) from None
         body = str(error.body)[:200]
         raise ServerError(f"{url} answered HTTP {error.status_code} while trying to {action}: {body}") from None
     except httpx.HTTPError as error:
-        raise ServerError(f"cannot reach Label Studio at {url} while trying to {action} ({error.__class__.__name__}); is the server running?") from None
+        raise ServerError(
+            f"cannot reach Label Studio at {url} while trying to {action} ({error.__class__.__name__}); "
+            "is the server running?"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,9 @@ def connect(url: str | None, api_key: str | None) -> Connection:
     if not url:
         raise ConfigurationError(f"no Label Studio URL (expected --url or the {URL_VARIABLE} environment variable)")
     if not api_key:
-        raise ConfigurationError(f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)")
+        raise ConfigurationError(
+            f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)"
+        )
     url = url.rstrip("/")
     studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), url)
     with server_errors(url, "check the API key"):
@@ -79,7 +86,9 @@ def find_project(studio: Connection, title: str):
         matches = [project for project in studio.sdk.projects.list(title=title) if project.title == title]
     if len(matches) > 1:
         ids = ", ".join(str(project.id) for project in matches)
-        raise ConflictError(f"{len(matches)} projects are titled {title!r} on {studio.url} (ids {ids}); expected one: rename the others")
+        raise ConflictError(
+            f"{len(matches)} projects are titled {title!r} on {studio.url} (ids {ids}); expected one: rename the others"
+        )
     return matches[0] if matches else None
 
 
@@ -110,7 +119,9 @@ def existing_documents(studio: Connection, project_id: int) -> dict[str, ServerT
     """The tasks already in the project by ``doc_id``, with the model versions of their pre-annotations."""
     found: dict[str, ServerTask] = {}
     with server_errors(studio.url, "list the project's tasks"):
-        for task in studio.sdk.tasks.list(project=project_id, include="id,data,predictions_model_versions", page_size=1000):
+        for task in studio.sdk.tasks.list(
+            project=project_id, include="id,data,predictions_model_versions", page_size=1000
+        ):
             data = task.data or {}
             if isinstance(data.get("doc_id"), str):
                 versions = frozenset(filter(None, (task.predictions_model_versions or "").split(",")))
@@ -118,14 +129,21 @@ def existing_documents(studio: Connection, project_id: int) -> dict[str, ServerT
     return found
 
 
-def add_missing_predictions(studio: Connection, on_server: Mapping[str, ServerTask], documents: Mapping[str, Mapping[str, Any]], preannotations: Preannotations) -> int:
+def add_missing_predictions(
+    studio: Connection,
+    on_server: Mapping[str, ServerTask],
+    documents: Mapping[str, Mapping[str, Any]],
+    preannotations: Preannotations,
+) -> int:
     """Pre-annotations for tasks pushed earlier without this model version; a re-run adds none."""
     added = 0
     for doc_id, record in preannotations.by_id.items():
         task = on_server.get(doc_id)
         if task is None or preannotations.model_version in task.model_versions:
             continue
-        prediction = preannotation(record, preannotations.kind, documents[doc_id]["text"], preannotations.model_version, preannotations.notes)
+        prediction = preannotation(
+            record, preannotations.kind, documents[doc_id]["text"], preannotations.model_version, preannotations.notes
+        )
         with server_errors(studio.url, f"add a pre-annotation to task {task.task_id}"):
             studio.sdk.predictions.create(task=task.task_id, **prediction)
         added += 1
@@ -156,9 +174,15 @@ class PushReport:
 
 def plan_push(documents: Mapping[str, Mapping[str, Any]], on_server: Mapping[str, ServerTask]) -> list[str]:
     """Ids of the documents to import; any id on the server with another text stops the run before anything is sent."""
-    changed = [doc_id for doc_id, document in documents.items() if doc_id in on_server and on_server[doc_id].text_sha256 != document["text_sha256"]]
+    changed = [
+        doc_id
+        for doc_id, document in documents.items()
+        if doc_id in on_server and on_server[doc_id].text_sha256 != document["text_sha256"]
+    ]
     if changed:
-        shown = ", ".join(repr(doc_id) for doc_id in changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        shown = ", ".join(repr(doc_id) for doc_id in changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
         raise ConflictError(
             f"{len(changed)} document(s) already in the project with a different text_sha256: {shown} "
             "(expected the same text; give a changed text a new document id, nothing was pushed)"
@@ -191,7 +215,10 @@ def push(
         with server_errors(studio.url, f"import {len(batch)} tasks into project {title!r}"):
             response = studio.sdk.projects.import_tasks(id=project.id, request=batch, return_task_ids=False)
         if response.task_count != len(batch):
-            raise ServerError(f"{studio.url} imported {response.task_count} of {len(batch)} tasks; re-run the push (it only sends what is missing)")
+            raise ServerError(
+                f"{studio.url} imported {response.task_count} of {len(batch)} tasks; "
+                "re-run the push (it only sends what is missing)"
+            )
         report.created += len(batch)
         report.predictions += sum(len(task.get("predictions", [])) for task in batch)
         if advance:
@@ -213,11 +240,17 @@ def _export_json(studio: Connection, project_id: int, step: Callable[[str], None
     url = studio.url
     step("export")
     with server_errors(url, "create an export snapshot"):
-        snapshot = studio.sdk.projects.exports.create(project_id, title=f"toolkit pull {datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}", serialization_options=options)
+        snapshot = studio.sdk.projects.exports.create(
+            project_id,
+            title=f"toolkit pull {datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}",
+            serialization_options=options,
+        )
     deadline = time.monotonic() + EXPORT_TIMEOUT
     while snapshot.status != "completed":
         if snapshot.status == "failed" or time.monotonic() > deadline:
-            raise ServerError(f"{url}: export snapshot {snapshot.id} of project {project_id} ended as {snapshot.status!r}")
+            raise ServerError(
+                f"{url}: export snapshot {snapshot.id} of project {project_id} ended as {snapshot.status!r}"
+            )
         time.sleep(1.0)
         with server_errors(url, "check the export snapshot"):
             snapshot = studio.sdk.projects.exports.get(project_id, snapshot.id)
@@ -263,17 +296,28 @@ def user_emails(studio: Connection) -> dict[int, str]:
         return {user.id: user.email for user in studio.sdk.users.list() if user.email}
 
 
-def pull(studio: Connection, title: str, out_dir: Path, documents: Mapping[str, Mapping[str, Any]] | None = None, step: Callable[[str], None] | None = None) -> PullReport:
+def pull(
+    studio: Connection,
+    title: str,
+    out_dir: Path,
+    documents: Mapping[str, Mapping[str, Any]] | None = None,
+    step: Callable[[str], None] | None = None,
+) -> PullReport:
     """Export the project, keep the raw export, convert every submitted annotation into per-annotator files."""
     step = step or (lambda name: None)
     project = find_project(studio, title)
     if project is None:
-        raise InputError(f"--project: no project titled {title!r} on {studio.url} (expected an existing project; `toolkit push` creates it)")
+        raise InputError(
+            f"--project: no project titled {title!r} on {studio.url} "
+            "(expected an existing project; `toolkit push` creates it)"
+        )
     raw = _export_json(studio, project.id, step)
     try:
         tasks = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ServerError(f"{studio.url}: the export of project {title!r} is not JSON ({error.__class__.__name__})") from None
+        raise ServerError(
+            f"{studio.url}: the export of project {title!r} is not JSON ({error.__class__.__name__})"
+        ) from None
     step("save")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     raw_path = write_new_file(Path(out_dir) / RAW_DIR, f"{slugify(title) or 'project'}-{stamp}", ".json", raw)

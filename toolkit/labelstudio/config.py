@@ -73,16 +73,38 @@ def build_label_config(inventory: Inventory | None = None) -> str:
     ET.SubElement(relations, "Relation", {"value": NAMES.claimer_relation})
     ET.SubElement(view, "Text", {"name": NAMES.text, "value": f"${NAMES.text}"})
 
-    claim_panel = ET.SubElement(view, "View", {"visibleWhen": "region-selected", "whenLabelValue": inventory.claim_label.name})
+    claim_panel = ET.SubElement(
+        view, "View", {"visibleWhen": "region-selected", "whenLabelValue": inventory.claim_label.name}
+    )
     ET.SubElement(claim_panel, "Header", {"value": "Stance of the claimer towards the claim"})
     stances = ET.SubElement(
-        claim_panel, "Choices", {"name": NAMES.stance, "toName": NAMES.text, "perRegion": "true", "choice": "single-radio", "showInline": "true"}
+        claim_panel,
+        "Choices",
+        {
+            "name": NAMES.stance,
+            "toName": NAMES.text,
+            "perRegion": "true",
+            "choice": "single-radio",
+            "showInline": "true",
+        },
     )
     for label in inventory.stances:
         _label_element(stances, "Choice", label)
-    ET.SubElement(claim_panel, "Header", {"value": f"Claimer without a mention (otherwise draw a '{NAMES.claimer_relation}' relation to the mention)"})
+    ET.SubElement(
+        claim_panel,
+        "Header",
+        {"value": f"Claimer without a mention (otherwise draw a '{NAMES.claimer_relation}' relation to the mention)"},
+    )
     attribution = ET.SubElement(
-        claim_panel, "Choices", {"name": NAMES.attribution, "toName": NAMES.text, "perRegion": "true", "choice": "single", "showInline": "true"}
+        claim_panel,
+        "Choices",
+        {
+            "name": NAMES.attribution,
+            "toName": NAMES.text,
+            "perRegion": "true",
+            "choice": "single",
+            "showInline": "true",
+        },
     )
     for label in inventory.claimer_kinds:
         if label.name != ENTITY_CLAIMER:
@@ -166,7 +188,12 @@ def markdown_to_html(markdown: str) -> str:
             blocks.append("<blockquote>" + _inline(" ".join(quoted)) + "</blockquote>")
         else:
             paragraph = []
-            while index < len(lines) and lines[index].strip() and not _HEADING.match(lines[index]) and not lines[index].lstrip().startswith(("```", "|", ">")):
+            while (
+                index < len(lines)
+                and lines[index].strip()
+                and not _HEADING.match(lines[index])
+                and not lines[index].lstrip().startswith(("```", "|", ">"))
+            ):
                 if paragraph and (_BULLET.match(lines[index]) or _NUMBERED.match(lines[index])):
                     break
                 paragraph.append(lines[index].strip())
@@ -181,7 +208,12 @@ def load_guidelines_html(path: Path = DEFAULT_GUIDELINES) -> str:
     try:
         markdown = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return f"<p>The annotation guidelines ({html.escape(str(path))}) were not found when this project was created.</p>\n"
+        return (
+            f"<p>The annotation guidelines ({html.escape(str(path))}) "
+            "were not found when this project was created.</p>\n"
+        )
     except (UnicodeDecodeError, IsADirectoryError) as error:
-        raise InputError(f"{path}: cannot be read as UTF-8 Markdown ({error.__class__.__name__}); expected the guidelines file") from None
+        raise InputError(
+            f"{path}: cannot be read as UTF-8 Markdown ({error.__class__.__name__}); expected the guidelines file"
+        ) from None
     return markdown_to_html(markdown)

@@ -42,10 +42,18 @@ class ConversionProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"task {self.task_id}, annotation {self.annotation_id} by {self.annotator} (document {self.doc_id}): {self.reason}"
+        return (
+            f"task {self.task_id}, annotation {self.annotation_id} by {self.annotator} "
+            f"(document {self.doc_id}): {self.reason}"
+        )
 
     def as_problem(self, source: str) -> Problem:
-        return Problem(source, 0, f"task {self.task_id} annotation {self.annotation_id} ({self.annotator}, {self.doc_id})", self.reason)
+        return Problem(
+            source,
+            0,
+            f"task {self.task_id} annotation {self.annotation_id} ({self.annotator}, {self.doc_id})",
+            self.reason,
+        )
 
 
 @dataclass
@@ -124,7 +132,10 @@ class AnnotationReader:
             elif item.get("type") == "relation":
                 self.relations.append(item)
             elif item.get("from_name") not in self.handlers:
-                self.reasons.append(f"result[{position}].from_name {_short(item.get('from_name'))} is not in the voci config (expected one of: {', '.join(self.handlers)})")
+                self.reasons.append(
+                    f"result[{position}].from_name {_short(item.get('from_name'))} is not in the voci config "
+                    f"(expected one of: {', '.join(self.handlers)})"
+                )
             else:
                 region = self._region(position, item)
                 if region is not None:
@@ -142,20 +153,29 @@ class AnnotationReader:
             return None
         start, end = value.get("start"), value.get("end")
         if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
-            self.reasons.append(f"{where}: offsets {_short(start)}..{_short(end)} are not integers (expected code-point offsets)")
+            self.reasons.append(
+                f"{where}: offsets {_short(start)}..{_short(end)} are not integers (expected code-point offsets)"
+            )
             return None
         if not 0 <= start < end <= len(self.text):
-            self.reasons.append(f"{where}: offsets {start}..{end} are outside the text (expected 0 <= start < end <= {len(self.text)})")
+            self.reasons.append(
+                f"{where}: offsets {start}..{end} are outside the text (expected 0 <= start < end <= {len(self.text)})"
+            )
             return None
         span = self.text[start:end]
         if "text" in value and value["text"] != span:
-            self.reasons.append(f"{where}: span text {_short(value['text'])} differs from the document text[{start}:{end}] = {_short(span)}")
+            self.reasons.append(
+                f"{where}: span text {_short(value['text'])} differs from the document "
+                f"text[{start}:{end}] = {_short(span)}"
+            )
             return None
         region = self.regions.get(region_id)
         if region is None:
             region = self.regions[region_id] = Region(region_id, start, end, span)
         elif (region.start, region.end) != (start, end):
-            self.reasons.append(f"{where}: {item.get('from_name')} at {start}..{end} but the region is at {region.start}..{region.end}")
+            self.reasons.append(
+                f"{where}: {item.get('from_name')} at {start}..{end} but the region is at {region.start}..{region.end}"
+            )
             return None
         return region
 
@@ -165,7 +185,10 @@ class AnnotationReader:
             self.reasons.append(f"region {region.id}: {control} labels {_short(labels)} (expected exactly one label)")
             return []
         if labels[0] not in allowed:
-            self.reasons.append(f"region {region.id}: unknown {control} label {_short(labels[0])} (expected one of: {', '.join(sorted(allowed))})")
+            self.reasons.append(
+                f"region {region.id}: unknown {control} label {_short(labels[0])} "
+                f"(expected one of: {', '.join(sorted(allowed))})"
+            )
             return []
         return labels
 
@@ -179,11 +202,16 @@ class AnnotationReader:
         def read_choice(region: Region, item: Mapping[str, Any]) -> None:
             choices = item["value"].get("choices")
             if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
-                self.reasons.append(f"region {region.id}: {control} choices {_short(choices)} (expected a list of choices)")
+                self.reasons.append(
+                    f"region {region.id}: {control} choices {_short(choices)} (expected a list of choices)"
+                )
                 return
             unknown = [choice for choice in choices if choice not in allowed]
             if unknown:
-                self.reasons.append(f"region {region.id}: unknown {control} {_short(unknown[0])} (expected one of: {', '.join(sorted(allowed))})")
+                self.reasons.append(
+                    f"region {region.id}: unknown {control} {_short(unknown[0])} "
+                    f"(expected one of: {', '.join(sorted(allowed))})"
+                )
                 return
             region.choices[control] += choices
 
@@ -200,7 +228,9 @@ class AnnotationReader:
             where = f"relation {_short(ends[0])} → {_short(ends[1])}"
             missing = [end for end in ends if end not in self.regions]
             if missing:
-                self.reasons.append(f"{where}: relation to nothing ({_short(missing[0])} is not a region of this annotation)")
+                self.reasons.append(
+                    f"{where}: relation to nothing ({_short(missing[0])} is not a region of this annotation)"
+                )
             elif not all(end in claims or end in entities for end in ends):
                 continue  # an end whose label was unusable: already reported
             elif any(label != NAMES.claimer_relation for label in labels):
@@ -210,7 +240,10 @@ class AnnotationReader:
             elif ends[1] in claims and ends[0] in entities:
                 links[ends[1]].append(ends[0])
             else:
-                self.reasons.append(f"{where}: links two {'claims' if ends[0] in claims else 'entity mentions'} (expected a claim and an entity mention)")
+                self.reasons.append(
+                    f"{where}: links two {'claims' if ends[0] in claims else 'entity mentions'} "
+                    "(expected a claim and an entity mention)"
+                )
         return links
 
     def record_parts(self) -> tuple[list[Record], list[Record]]:
@@ -218,7 +251,9 @@ class AnnotationReader:
         claims: dict[str, Region] = {}
         for region in self.regions.values():
             if region.entity_labels and region.claim_labels:
-                self.reasons.append(f"region {region.id}: has both an entity label and a claim label (expected separate regions)")
+                self.reasons.append(
+                    f"region {region.id}: has both an entity label and a claim label (expected separate regions)"
+                )
             elif region.entity_labels:
                 entities[region.id] = region
             elif region.claim_labels:
@@ -226,14 +261,27 @@ class AnnotationReader:
             elif self.reasons:
                 continue  # its label was already reported as unusable
             else:
-                self.reasons.append(f"region {region.id}: choices on a region that is neither a claim nor an entity mention")
+                self.reasons.append(
+                    f"region {region.id}: choices on a region that is neither a claim nor an entity mention"
+                )
             if region.id in entities and region.choices:
-                self.reasons.append(f"region {region.id}: {'/'.join(region.choices)} chosen on an entity mention (expected on claims only)")
+                self.reasons.append(
+                    f"region {region.id}: {'/'.join(region.choices)} chosen on an entity mention "
+                    "(expected on claims only)"
+                )
             if not ID_PATTERN_RE.match(region.id):
-                self.reasons.append(f"region id {_short(region.id)} has the wrong form (expected to match {ID_PATTERN})")
+                self.reasons.append(
+                    f"region id {_short(region.id)} has the wrong form (expected to match {ID_PATTERN})"
+                )
         links = self._claimer_links(claims, entities)
         entity_records = [
-            {"id": region.id, "start": region.start, "end": region.end, "label": region.entity_labels[0], "text": region.text}
+            {
+                "id": region.id,
+                "start": region.start,
+                "end": region.end,
+                "label": region.entity_labels[0],
+                "text": region.text,
+            }
             for region in sorted(entities.values(), key=lambda r: (r.start, r.end, r.entity_labels[0], r.id))
         ]
         order = {record["id"]: index for index, record in enumerate(entity_records)}
@@ -244,19 +292,39 @@ class AnnotationReader:
             linked = sorted(set(links.get(region.id, [])), key=order.__getitem__)
             where = f"claim {region.id} ({_short(region.text, 30)})"
             if len(stance) != 1:
-                self.reasons.append(f"{where}: stance missing" if not stance else f"{where}: {len(stance)} stances {stance} (expected one)")
+                self.reasons.append(
+                    f"{where}: stance missing"
+                    if not stance
+                    else f"{where}: {len(stance)} stances {stance} (expected one)"
+                )
                 continue
             if linked and attribution:
-                self.reasons.append(f"{where}: both a claimer relation and the attribution {attribution[0]!r} (expected one of them)")
+                self.reasons.append(
+                    f"{where}: both a claimer relation and the attribution {attribution[0]!r} (expected one of them)"
+                )
                 continue
             if len(attribution) > 1:
                 self.reasons.append(f"{where}: attributions {attribution} (expected one)")
                 continue
             if not linked and not attribution:
-                self.reasons.append(f"{where}: claim without claimer (expected a '{NAMES.claimer_relation}' relation to a mention or an attribution choice)")
+                self.reasons.append(
+                    f"{where}: claim without claimer "
+                    f"(expected a '{NAMES.claimer_relation}' relation to a mention or an attribution choice)"
+                )
                 continue
-            claimer = {"kind": ENTITY_CLAIMER, "entity_ids": linked} if linked else {"kind": attribution[0], "entity_ids": []}
-            claim_records.append({"id": region.id, "start": region.start, "end": region.end, "text": region.text, "stance": stance[0], "claimer": claimer})
+            claimer = (
+                {"kind": ENTITY_CLAIMER, "entity_ids": linked} if linked else {"kind": attribution[0], "entity_ids": []}
+            )
+            claim_records.append(
+                {
+                    "id": region.id,
+                    "start": region.start,
+                    "end": region.end,
+                    "text": region.text,
+                    "stance": stance[0],
+                    "claimer": claimer,
+                }
+            )
         return entity_records, claim_records
 
 
@@ -273,23 +341,51 @@ def convert_annotation(result: Any, text: str) -> tuple[list[Record], list[Recor
 def _task_text(task: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]] | None) -> tuple[str, str, str]:
     """(doc_id, text, text_sha256) of a task, checked against its own hash and the documents file."""
     data = task.get("data")
-    if not isinstance(data, Mapping) or not isinstance(data.get(NAMES.text), str) or not isinstance(data.get("doc_id"), str):
-        raise AnnotationRejected(["task data has no text and doc_id (expected a task made by `toolkit push` or `toolkit tasks`)"])
+    if (
+        not isinstance(data, Mapping)
+        or not isinstance(data.get(NAMES.text), str)
+        or not isinstance(data.get("doc_id"), str)
+    ):
+        raise AnnotationRejected(
+            ["task data has no text and doc_id (expected a task made by `toolkit push` or `toolkit tasks`)"]
+        )
     doc_id, text = data["doc_id"], data[NAMES.text]
     digest = text_sha256(text)
     if data.get("text_sha256") not in (None, digest):
-        raise AnnotationRejected([f"task text does not match its data.text_sha256 {data['text_sha256'][:12]}… (the text was changed after import)"])
+        raise AnnotationRejected(
+            [
+                (
+                    f"task text does not match its data.text_sha256 {data['text_sha256'][:12]}… "
+                    "(the text was changed after import)"
+                )
+            ]
+        )
     if documents is not None:
         if doc_id not in documents:
             raise AnnotationRejected([f"document {doc_id!r} is not in the documents file"])
         if documents[doc_id]["text_sha256"] != digest:
-            raise AnnotationRejected([f"task text differs from document {doc_id!r} in the documents file (text_sha256 {digest[:12]}… vs {documents[doc_id]['text_sha256'][:12]}…)"])
+            raise AnnotationRejected(
+                [
+                    (
+                        f"task text differs from document {doc_id!r} in the documents file "
+                        f"(text_sha256 {digest[:12]}… vs {documents[doc_id]['text_sha256'][:12]}…)"
+                    )
+                ]
+            )
     return doc_id, text, digest
 
 
-def _record(task: Mapping[str, Any], annotation: Mapping[str, Any], annotator: str, doc_id: str, digest: str, parts) -> Record:
+def _record(
+    task: Mapping[str, Any], annotation: Mapping[str, Any], annotator: str, doc_id: str, digest: str, parts
+) -> Record:
     entities, claims = parts
-    record: Record = {"id": doc_id, "text_sha256": digest, "annotator": annotator, "annotation_id": annotation.get("id"), "task_id": task.get("id")}
+    record: Record = {
+        "id": doc_id,
+        "text_sha256": digest,
+        "annotator": annotator,
+        "annotation_id": annotation.get("id"),
+        "task_id": task.get("id"),
+    }
     if isinstance(annotation.get("created_at"), str):
         record["created_at"] = annotation["created_at"]
     if isinstance(annotation.get("lead_time"), (int, float)) and not isinstance(annotation.get("lead_time"), bool):
@@ -310,11 +406,15 @@ def _validation_reasons(record: Record, text: str) -> list[str]:
     return [f"{where}: {message}" for where, message in findings]
 
 
-def convert_tasks(tasks: Any, users: Mapping[int, str] | None = None, documents: Mapping[str, Mapping[str, Any]] | None = None) -> ConversionResult:
+def convert_tasks(
+    tasks: Any, users: Mapping[int, str] | None = None, documents: Mapping[str, Mapping[str, Any]] | None = None
+) -> ConversionResult:
     """Convert every submitted annotation of an export (a list of tasks)."""
     users = users or {}
     if not isinstance(tasks, list):
-        raise InputError(f"the export is a JSON {type(tasks).__name__} (expected the list of tasks of a Label Studio JSON export)")
+        raise InputError(
+            f"the export is a JSON {type(tasks).__name__} (expected the list of tasks of a Label Studio JSON export)"
+        )
     outcome = ConversionResult()
     latest: dict[tuple[str, str], tuple[tuple, Record]] = {}
     for task in tasks:
@@ -333,17 +433,25 @@ def convert_tasks(tasks: Any, users: Mapping[int, str] | None = None, documents:
             data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
             for annotation in submitted:
                 who = annotator_name(annotation.get("completed_by"), users)
-                outcome.problems += [ConversionProblem(task.get("id"), annotation.get("id"), who, str(data.get("doc_id")), r) for r in rejected.reasons]
+                outcome.problems += [
+                    ConversionProblem(task.get("id"), annotation.get("id"), who, str(data.get("doc_id")), r)
+                    for r in rejected.reasons
+                ]
             continue
         for annotation in submitted:
             who = annotator_name(annotation.get("completed_by"), users)
             try:
-                record = _record(task, annotation, who, doc_id, digest, convert_annotation(annotation.get("result"), text))
+                record = _record(
+                    task, annotation, who, doc_id, digest, convert_annotation(annotation.get("result"), text)
+                )
                 reasons = _validation_reasons(record, text)
                 if reasons:
                     raise AnnotationRejected(reasons)
             except AnnotationRejected as rejected:
-                outcome.problems += [ConversionProblem(task.get("id"), annotation.get("id"), who, doc_id, reason) for reason in rejected.reasons]
+                outcome.problems += [
+                    ConversionProblem(task.get("id"), annotation.get("id"), who, doc_id, reason)
+                    for reason in rejected.reasons
+                ]
                 continue
             key = (who, doc_id)
             rank = (str(annotation.get("updated_at") or annotation.get("created_at") or ""), annotation.get("id") or 0)
@@ -351,8 +459,14 @@ def convert_tasks(tasks: Any, users: Mapping[int, str] | None = None, documents:
                 older, newer = sorted([latest[key], (rank, record)], key=lambda pair: pair[0])
                 outcome.problems.append(
                     ConversionProblem(
-                        older[1]["task_id"], older[1]["annotation_id"], who, doc_id,
-                        f"superseded by annotation {newer[1]['annotation_id']} of the same annotator on the same document (one record per annotator and document)",
+                        older[1]["task_id"],
+                        older[1]["annotation_id"],
+                        who,
+                        doc_id,
+                        (
+                            f"superseded by annotation {newer[1]['annotation_id']} of the same annotator "
+                            "on the same document (one record per annotator and document)"
+                        ),
                     )
                 )
                 latest[key] = newer
@@ -375,7 +489,10 @@ def read_export(path: Path) -> Any:
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: byte {error.start + 1} is not UTF-8 (expected a Label Studio JSON export)") from None
     except json.JSONDecodeError as error:
-        raise InputError(f"{path}:{error.lineno}: invalid JSON: {error.msg} at column {error.colno} (expected a Label Studio JSON export, not JSON_MIN or CSV)") from None
+        raise InputError(
+            f"{path}:{error.lineno}: invalid JSON: {error.msg} at column {error.colno} "
+            "(expected a Label Studio JSON export, not JSON_MIN or CSV)"
+        ) from None
 
 
 def annotator_file(out_dir: Path, annotator: str) -> Path:
@@ -408,7 +525,9 @@ def write_converted(outcome: ConversionResult, out_dir: Path) -> WrittenFiles:
     for annotator, records in outcome.by_annotator().items():
         path = annotator_file(out_dir, annotator)
         if path in files:
-            raise InputError(f"annotators {annotator!r} and another map to the same file {path} (expected distinct annotator names)")
+            raise InputError(
+                f"annotators {annotator!r} and another map to the same file {path} (expected distinct annotator names)"
+            )
         files[path] = "".join(dumps_line(record) for record in records)
     files[Path(out_dir) / PROBLEMS_FILE] = "".join(f"{problem}\n" for problem in outcome.problems)
     for path, content in files.items():

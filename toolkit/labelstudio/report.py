@@ -8,11 +8,14 @@ from toolkit.errors import ConversionError
 from toolkit.labelstudio.convert import ConversionResult, WrittenFiles
 
 
-def conversion_summary(conversion: ConversionResult, files: WrittenFiles, source: str, say: Callable[[str], None]) -> None:
+def conversion_summary(
+    conversion: ConversionResult, files: WrittenFiles, source: str, say: Callable[[str], None]
+) -> None:
     """Print counts and files; raise `ConversionError` (exit 2) listing every annotation that was not converted."""
     rejected = {(problem.task_id, problem.annotation_id) for problem in conversion.problems}
     say(
-        f"{conversion.tasks} task(s), {conversion.submitted} submitted annotation(s), {conversion.cancelled} cancelled (skipped); "
+        f"{conversion.tasks} task(s), {conversion.submitted} submitted annotation(s), "
+        f"{conversion.cancelled} cancelled (skipped); "
         f"{len(conversion.records)} record(s) written for {len(conversion.by_annotator())} annotator(s)"
     )
     for path in files.changed:
@@ -22,5 +25,8 @@ def conversion_summary(conversion: ConversionResult, files: WrittenFiles, source
     if conversion.problems:
         raise ConversionError(
             [problem.as_problem(source) for problem in conversion.problems],
-            f"{len(rejected)} annotation(s) not converted (listed above and in the problems file); they are kept in {source}",
+            (
+                f"{len(rejected)} annotation(s) not converted (listed above and in the problems file); "
+                f"they are kept in {source}"
+            ),
         )

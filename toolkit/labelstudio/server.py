@@ -75,11 +75,17 @@ def load_or_create_credentials(data_dir: Path) -> Credentials:
             raw = json.loads(path.read_text(encoding="utf-8"))
             return Credentials(username=raw["username"], password=raw["password"], api_key=raw["api_key"])
         except (ValueError, KeyError, TypeError) as error:
-            raise InputError(f"{path}: unreadable credentials ({error}); expected the JSON file written by `toolkit studio`") from None
+            raise InputError(
+                f"{path}: unreadable credentials ({error}); expected the JSON file written by `toolkit studio`"
+            ) from None
     credentials = Credentials.generate()
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     with atomic_writer(path, permissions=0o600) as handle:  # readable by the user only: it holds the password and key
-        json.dump({"username": credentials.username, "password": credentials.password, "api_key": credentials.api_key}, handle, indent=2)
+        json.dump(
+            {"username": credentials.username, "password": credentials.password, "api_key": credentials.api_key},
+            handle,
+            indent=2,
+        )
         handle.write("\n")
     return credentials
 
@@ -109,7 +115,9 @@ def label_studio_program() -> str:
         return str(beside_python)
     found = shutil.which("label-studio")
     if not found:
-        raise ConfigurationError("the Label Studio server is not installed (expected `pip install -e '.[studio]'`, which `make studio` runs)")
+        raise ConfigurationError(
+            "the Label Studio server is not installed (expected `pip install -e '.[studio]'`, which `make studio` runs)"
+        )
     return found
 
 
@@ -165,8 +173,20 @@ class StudioServer:
         if self.running():
             return self
         if not port_is_free(self.port):
-            raise ServerError(f"port {self.port} on {LOOPBACK} is in use (expected a free port; omit --port to pick one)")
-        command = [label_studio_program(), "start", "--no-browser", "--internal-host", LOOPBACK, "--port", str(self.port), "--host", self.url]
+            raise ServerError(
+                f"port {self.port} on {LOOPBACK} is in use (expected a free port; omit --port to pick one)"
+            )
+        command = [
+            label_studio_program(),
+            "start",
+            "--no-browser",
+            "--internal-host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--host",
+            self.url,
+        ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (fixed program and arguments)
                 command,
@@ -189,7 +209,9 @@ class StudioServer:
             if health(self.url):
                 return
             if self.process.poll() is not None:
-                raise ServerError(f"Label Studio exited with code {self.process.returncode} while starting; see {self.log_path}")
+                raise ServerError(
+                    f"Label Studio exited with code {self.process.returncode} while starting; see {self.log_path}"
+                )
             time.sleep(0.5)
         raise ServerError(f"Label Studio did not answer {self.url}/health within {timeout:.0f} s; see {self.log_path}")
 
@@ -227,7 +249,8 @@ class StudioServer:
 
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
-    """SIGINT and SIGTERM both raise KeyboardInterrupt while the block runs, so a server started in it is stopped, not orphaned.
+    """SIGINT and SIGTERM both raise KeyboardInterrupt while the block runs,
+    so a server started in it is stopped, not orphaned.
 
     A shell's background job ignores SIGINT and a service manager sends SIGTERM:
     without this, either would leave the server (in its own session) running.

@@ -42,7 +42,11 @@ class StudioInputs:
 
 def load_inputs(options: StudioOptions) -> StudioInputs:
     documents = load_documents(options.documents)
-    preannotations = load_preannotations(options.predictions, documents, str(options.documents), options.model_version) if options.predictions else None
+    preannotations = (
+        load_preannotations(options.predictions, documents, str(options.documents), options.model_version)
+        if options.predictions
+        else None
+    )
     return StudioInputs(options, documents, preannotations)
 
 
@@ -50,7 +54,14 @@ def prepare_project(server: StudioServer, inputs: StudioInputs, progress=None) -
     """Create or reuse the project on a running server and push the documents it lacks (a re-run adds nothing)."""
     connection = connect(server.url, server.api_key)
     options = inputs.options
-    report = push(connection, options.project, inputs.documents, inputs.preannotations, guidelines=options.guidelines, progress=progress)
+    report = push(
+        connection,
+        options.project,
+        inputs.documents,
+        inputs.preannotations,
+        guidelines=options.guidelines,
+        progress=progress,
+    )
     return ReadyStudio(connection=connection, push=report)
 
 
@@ -60,7 +71,10 @@ def login_lines(server: StudioServer, ready: ReadyStudio) -> list[str]:
     return [
         f"project {report.project_title!r}: {report.created} task(s) added, {report.unchanged} already there",
         f"open {ready.project_url}",
-        f"login: {server.credentials.username}, password and API key ({server.credentials.masked_key()}) in {credentials_path(server.data_dir)} (mode 0600)",
+        (
+            f"login: {server.credentials.username}, password and API key ({server.credentials.masked_key()}) "
+            f"in {credentials_path(server.data_dir)} (mode 0600)"
+        ),
         f"for push/pull: export LABEL_STUDIO_URL={server.url} and LABEL_STUDIO_API_KEY from that file",
         "press Ctrl-C to stop the server",
     ]

@@ -25,7 +25,12 @@ PREANNOTATION_KINDS = ("prediction", "annotation")
 
 def task_data(document: Mapping[str, Any]) -> dict[str, Any]:
     """The ``data`` of one task: the text, the ids that bring annotations home, and the metadata."""
-    data = {NAMES.text: document["text"], "doc_id": document["id"], "text_sha256": document["text_sha256"], "lang": document["lang"]}
+    data = {
+        NAMES.text: document["text"],
+        "doc_id": document["id"],
+        "text_sha256": document["text_sha256"],
+        "lang": document["lang"],
+    }
     for name in OPTIONAL_FIELDS:
         if document.get(name) not in (None, ""):
             data[name] = document[name]
@@ -48,7 +53,13 @@ def _choice_item(region_id: str, control: str, item: Mapping[str, Any], choice: 
 
 
 def _relation(from_id: str, to_id: str) -> Record:
-    return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [NAMES.claimer_relation]}
+    return {
+        "from_id": from_id,
+        "to_id": to_id,
+        "type": "relation",
+        "direction": "right",
+        "labels": [NAMES.claimer_relation],
+    }
 
 
 def _result(entities: list[Mapping[str, Any]], claims: list[Mapping[str, Any]], text: str | None) -> list[Record]:
@@ -87,7 +98,9 @@ class ConversionNotes:
     unlinked_claimers: list[str] = field(default_factory=list)
 
 
-def prediction_to_result(prediction: Mapping[str, Any], text: str, notes: ConversionNotes | None = None) -> list[Record]:
+def prediction_to_result(
+    prediction: Mapping[str, Any], text: str, notes: ConversionNotes | None = None
+) -> list[Record]:
     """Editor results for a prediction record.
 
     A claimer span becomes a relation to the predicted entity at the same
@@ -107,7 +120,9 @@ def prediction_to_result(prediction: Mapping[str, Any], text: str, notes: Conver
         else:
             resolved = None
             if notes is not None:
-                notes.unlinked_claimers.append(f"{prediction['id']}: claims[{index}].claimer {claimer['start']}..{claimer['end']}")
+                notes.unlinked_claimers.append(
+                    f"{prediction['id']}: claims[{index}].claimer {claimer['start']}..{claimer['end']}"
+                )
         claims.append({"id": f"c{index}", **claim, "claimer": resolved})
     result = _result(entities, claims, text)
     scores = {item["id"]: item["score"] for item in entities + claims if "score" in item}
@@ -122,7 +137,9 @@ def _prediction_score(record: Mapping[str, Any]) -> float | None:
     return sum(scores) / len(scores) if scores else None
 
 
-def preannotation(record: Mapping[str, Any], kind: str, text: str, model_version: str, notes: ConversionNotes | None = None) -> Record:
+def preannotation(
+    record: Mapping[str, Any], kind: str, text: str, model_version: str, notes: ConversionNotes | None = None
+) -> Record:
     """One Label Studio prediction for a task, from a prediction or annotation record."""
     if kind == "prediction":
         result = prediction_to_result(record, text, notes)
@@ -144,27 +161,41 @@ class Preannotations:
     notes: ConversionNotes = field(default_factory=ConversionNotes)
 
 
-def load_preannotations(path: Path, documents: Mapping[str, Mapping[str, Any]], documents_source: str, model_version: str | None) -> Preannotations:
+def load_preannotations(
+    path: Path, documents: Mapping[str, Mapping[str, Any]], documents_source: str, model_version: str | None
+) -> Preannotations:
     """Validated prediction or annotation records by document id."""
     path = Path(path)
     kind = first_kind(path) or "prediction"
     if kind not in PREANNOTATION_KINDS:
-        raise InputError(f"{path}: holds {kind} records (expected prediction or annotation records for pre-annotations)")
+        raise InputError(
+            f"{path}: holds {kind} records (expected prediction or annotation records for pre-annotations)"
+        )
     if model_version is not None and ("," in model_version or not model_version.strip()):
         raise InputError(f"--model-version: {model_version!r} (expected a non-empty name without commas)")
     records = require_valid(path, kind, documents, documents_source)
-    return Preannotations(kind=kind, by_id={record["id"]: record for record in records}, model_version=model_version or DEFAULT_MODEL_VERSION)
+    return Preannotations(
+        kind=kind,
+        by_id={record["id"]: record for record in records},
+        model_version=model_version or DEFAULT_MODEL_VERSION,
+    )
 
 
 def build_task(document: Mapping[str, Any], preannotations: Preannotations | None = None) -> Record:
     task: Record = {"data": task_data(document)}
     if preannotations and document["id"] in preannotations.by_id:
         record = preannotations.by_id[document["id"]]
-        task["predictions"] = [preannotation(record, preannotations.kind, document["text"], preannotations.model_version, preannotations.notes)]
+        task["predictions"] = [
+            preannotation(
+                record, preannotations.kind, document["text"], preannotations.model_version, preannotations.notes
+            )
+        ]
     return task
 
 
-def iter_tasks(documents: Iterator[Mapping[str, Any]] | list, preannotations: Preannotations | None = None) -> Iterator[Record]:
+def iter_tasks(
+    documents: Iterator[Mapping[str, Any]] | list, preannotations: Preannotations | None = None
+) -> Iterator[Record]:
     """Tasks one at a time, so a push of many documents holds one batch in memory."""
     for document in documents:
         yield build_task(document, preannotations)

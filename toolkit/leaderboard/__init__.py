@@ -1,4 +1,6 @@
-"""The leaderboard: submissions scored with `toolkit eval`, ranked, and published as Markdown, JSON and a static page."""
+"""The leaderboard: submissions scored with `toolkit eval`, ranked,
+and published as Markdown, JSON and a static page.
+"""
 
 from toolkit.leaderboard.build import build_leaderboard, write_leaderboard
 from toolkit.leaderboard.ranking import Leaderboard, build_ranking, rank

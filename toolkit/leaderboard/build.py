@@ -64,5 +64,7 @@ def build_leaderboard(
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Leaderboard, list[Path]]:
-    board = build_ranking(submissions_dir, gold, documents, split=split, bootstrap=bootstrap, seed=seed, progress=progress)
+    board = build_ranking(
+        submissions_dir, gold, documents, split=split, bootstrap=bootstrap, seed=seed, progress=progress
+    )
     return board, write_leaderboard(board, out)

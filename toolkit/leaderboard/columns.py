@@ -73,7 +73,9 @@ def interval(entry: Entry, column: Column) -> tuple[float, float] | None:
 
 
 def cell(entry: Entry, column: Column) -> str:
-    """The value, its 95% interval when there is one, and the mark on ``overall`` when the gap to the leader is not significant."""
+    """The value, its 95% interval when there is one, and the mark on ``overall``
+    when the gap to the leader is not significant.
+    """
     text = percent(figure(entry.result, column.key))
     bounds = interval(entry, column)
     if bounds:

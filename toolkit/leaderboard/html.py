@@ -10,7 +10,15 @@ import html
 
 from toolkit import __version__
 from toolkit.inventory import load_inventory
-from toolkit.leaderboard.columns import HEADLINE_COLUMNS, LAYER_TABLES, NOT_SIGNIFICANT_MARK, NOT_SIGNIFICANT_NOTE, cell, interval, percent
+from toolkit.leaderboard.columns import (
+    HEADLINE_COLUMNS,
+    LAYER_TABLES,
+    NOT_SIGNIFICANT_MARK,
+    NOT_SIGNIFICANT_NOTE,
+    cell,
+    interval,
+    percent,
+)
 from toolkit.leaderboard.ranking import Entry, Leaderboard, figure
 from toolkit.leaderboard.svg import bar_chart, heatmap, interval_plot, mini_bar
 
@@ -22,7 +30,8 @@ STYLE = """
 :root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --bg:#f7f9fb; --accent:#1f5fa8; }
 * { box-sizing:border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
-  font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "DejaVu Sans", sans-serif; }
+  font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, \
+"Noto Sans", "DejaVu Sans", sans-serif; }
 main { max-width:1180px; margin:0 auto; padding:32px 28px 48px; }
 header h1 { font-size:30px; margin:0 0 4px; letter-spacing:-0.01em; }
 header p { margin:0; color:var(--muted); }
@@ -45,7 +54,8 @@ td.overall svg { display:block; margin:4px 0 0 auto; }
 .note { color:var(--muted); font-size:13px; margin:10px 0 0; }
 .grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(360px, 1fr)); gap:18px; }
 .card { border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
-code { font:12px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; background:#f0f3f7; padding:2px 5px; border-radius:4px; overflow-wrap:anywhere; }
+code { font:12px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; background:#f0f3f7; \
+padding:2px 5px; border-radius:4px; overflow-wrap:anywhere; }
 .skipped li { margin:4px 0; overflow-wrap:anywhere; }
 footer { color:var(--muted); font-size:12px; margin-top:22px; }
 a { color:var(--accent); }
@@ -74,8 +84,15 @@ def _system_cell(entry: Entry, index: int) -> str:
     text = submission.meta.get("description") or ""
     short = text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1].rstrip() + "…"
     description = f'<div class="meta" title="{_e(text)}">{_e(short)}</div>' if text else ""
-    reason = f'<div class="meta">no overall: {_e(entry.result.get("overall_reason") or "undefined")}</div>' if entry.overall is None else ""
-    return f'<td class="system"><div class="name"><span class="swatch" style="background:{_color(index)}"></span>{name}</div>{meta}{description}{reason}</td>'
+    reason = (
+        f'<div class="meta">no overall: {_e(entry.result.get("overall_reason") or "undefined")}</div>'
+        if entry.overall is None
+        else ""
+    )
+    return (
+        f'<td class="system"><div class="name"><span class="swatch" style="background:{_color(index)}"></span>'
+        f"{name}</div>{meta}{description}{reason}</td>"
+    )
 
 
 def _value_cell(entry: Entry, column, index: int) -> str:
@@ -84,7 +101,11 @@ def _value_cell(entry: Entry, column, index: int) -> str:
     ci = f' <span class="ci">[{percent(bounds[0])}–{percent(bounds[1])}]</span>' if bounds else ""
     if column.key != "overall":
         return f"<td>{_e(percent(value))}{ci}</td>"
-    mark = f' <span class="mark" title="gap to the leader not significant">{NOT_SIGNIFICANT_MARK}</span>' if entry.not_significant else ""
+    mark = (
+        f' <span class="mark" title="gap to the leader not significant">{NOT_SIGNIFICANT_MARK}</span>'
+        if entry.not_significant
+        else ""
+    )
     return f'<td class="overall">{_e(percent(value))}{ci}{mark}{mini_bar(value, bounds, _color(index))}</td>'
 
 
@@ -97,11 +118,16 @@ def _ranking(board: Leaderboard) -> str:
         rows.append(f'<tr><td class="rank">{_e(rank)}</td>{_system_cell(entry, index)}{values}</tr>')
     level = board.settings.get("significance_level")
     bootstrap = board.settings.get("bootstrap")
-    ci_note = (f"Brackets and whiskers: 95% bootstrap interval over documents ({_e(bootstrap)} resamples, seed {_e(board.settings.get('seed'))})."
-               if bootstrap else "No intervals: the leaderboard was built without bootstrap.")
+    ci_note = (
+        "Brackets and whiskers: 95% bootstrap interval over documents "
+        f"({_e(bootstrap)} resamples, seed {_e(board.settings.get('seed'))})."
+        if bootstrap
+        else "No intervals: the leaderboard was built without bootstrap."
+    )
     return (
         '<section id="ranking"><h2>Ranking</h2>'
-        f'<table id="ranking-table"><thead><tr><th>Rank</th><th class="system">System</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<table id="ranking-table"><thead><tr><th>Rank</th><th class="system">System</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
         f'<p class="note">Overall = mean of entity strict F1, claim overlap F1 and end-to-end F1, in %. {ci_note} '
         f"{_e(NOT_SIGNIFICANT_NOTE.format(level=level))}.</p></section>"
     )
@@ -109,8 +135,14 @@ def _ranking(board: Leaderboard) -> str:
 
 def _intervals(board: Leaderboard) -> str:
     column = HEADLINE_COLUMNS[0]
-    rows = [(entry.submission.name, entry.overall, interval(entry, column), _color(index)) for index, entry in enumerate(board.entries)]
-    return f'<section id="intervals"><h2>Overall score with 95% intervals</h2>{interval_plot(rows, "overall score per system")}</section>'
+    rows = [
+        (entry.submission.name, entry.overall, interval(entry, column), _color(index))
+        for index, entry in enumerate(board.entries)
+    ]
+    return (
+        '<section id="intervals"><h2>Overall score with 95% intervals</h2>'
+        f"{interval_plot(rows, 'overall score per system')}</section>"
+    )
 
 
 def _layers(board: Leaderboard) -> str:
@@ -118,11 +150,16 @@ def _layers(board: Leaderboard) -> str:
     for title, columns in LAYER_TABLES.items():
         head = "".join(f"<th>{_e(column.title)}</th>" for column in columns)
         rows = "".join(
-            f'<tr><td class="system"><span class="swatch" style="background:{_color(index)}"></span>{_e(entry.submission.name)}</td>'
-            + "".join(f"<td>{_e(cell(entry, column))}</td>" for column in columns) + "</tr>"
+            f'<tr><td class="system"><span class="swatch" style="background:{_color(index)}"></span>'
+            f"{_e(entry.submission.name)}</td>"
+            + "".join(f"<td>{_e(cell(entry, column))}</td>" for column in columns)
+            + "</tr>"
             for index, entry in enumerate(board.entries)
         )
-        parts.append(f'<h3>{_e(title)}</h3><table class="layer"><thead><tr><th class="system">System</th>{head}</tr></thead><tbody>{rows}</tbody></table><br>')
+        parts.append(
+            f'<h3>{_e(title)}</h3><table class="layer"><thead><tr><th class="system">System</th>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table><br>"
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -132,11 +169,22 @@ def _per_label(board: Leaderboard) -> str:
     cards = []
     for entry in board.entries:
         per_label = figure(entry.result, "entities.per_label") or {}
-        rows = [(label.name, figure(per_label, f"{label.name}.strict.f1"), label.color or "#888") for label in inventory.entity_labels if label.name in per_label]
+        rows = [
+            (label.name, figure(per_label, f"{label.name}.strict.f1"), label.color or "#888")
+            for label in inventory.entity_labels
+            if label.name in per_label
+        ]
         has_layer = "entities" in (entry.result.get("layers") or [])
-        chart = bar_chart(rows, f"per-label strict F1 of {entry.submission.name}") if rows and has_layer else '<p class="note">No entity layer.</p>'
+        chart = (
+            bar_chart(rows, f"per-label strict F1 of {entry.submission.name}")
+            if rows and has_layer
+            else '<p class="note">No entity layer.</p>'
+        )
         cards.append(f'<div class="card"><h3>{_e(entry.submission.name)}</h3>{chart}</div>')
-    return f'<section id="per-label"><h2>Entities: strict F1 per label</h2><div class="grid">{"".join(cards)}</div></section>'
+    return (
+        '<section id="per-label"><h2>Entities: strict F1 per label</h2>'
+        f'<div class="grid">{"".join(cards)}</div></section>'
+    )
 
 
 def _confusion(board: Leaderboard) -> str:
@@ -145,35 +193,52 @@ def _confusion(board: Leaderboard) -> str:
         confusion = figure(entry.result, "stance.confusion") or {}
         labels, matrix = confusion.get("labels") or [], confusion.get("matrix") or []
         has_layer = "claims" in (entry.result.get("layers") or [])
-        chart = heatmap(labels, matrix, f"stance confusion of {entry.submission.name}") if labels and has_layer else '<p class="note">No claim layer.</p>'
+        chart = (
+            heatmap(labels, matrix, f"stance confusion of {entry.submission.name}")
+            if labels and has_layer
+            else '<p class="note">No claim layer.</p>'
+        )
         cards.append(f'<div class="card"><h3>{_e(entry.submission.name)}</h3>{chart}</div>')
-    return ('<section id="stance"><h2>Stance confusion on matched claims</h2>'
-            f'<div class="grid">{"".join(cards)}</div><p class="note">Rows: gold stance; columns: predicted; shade: share of the gold row.</p></section>')
+    return (
+        '<section id="stance"><h2>Stance confusion on matched claims</h2>'
+        f'<div class="grid">{"".join(cards)}</div>'
+        '<p class="note">Rows: gold stance; columns: predicted; shade: share of the gold row.</p></section>'
+    )
 
 
 def _skipped(board: Leaderboard) -> str:
     if not board.skipped:
         return ""
-    items = "".join(f"<li><code>{_e(skipped.folder.name)}</code>: {_e(skipped.reason)}</li>" for skipped in board.skipped)
+    items = "".join(
+        f"<li><code>{_e(skipped.folder.name)}</code>: {_e(skipped.reason)}</li>" for skipped in board.skipped
+    )
     return f'<section id="skipped"><h2>Skipped submissions</h2><ul class="skipped">{items}</ul></section>'
 
 
 def render_html(board: Leaderboard) -> str:
     body = [
-        "<header><h1>voci leaderboard</h1><p>Who claims what in Italian news: entities, claims, claimers and stance.</p></header>",
+        (
+            "<header><h1>voci leaderboard</h1>"
+            "<p>Who claims what in Italian news: entities, claims, claimers and stance.</p></header>"
+        ),
     ]
     if board.entries:
         body += [_ranking(board), _intervals(board), _layers(board), _per_label(board), _confusion(board)]
-        body.append(f'<section id="signature"><h2>Signature</h2><p><code>{_e(board.signature)}</code></p>'
-                    '<p class="note">Scores are comparable only under the same signature.</p></section>')
+        body.append(
+            f'<section id="signature"><h2>Signature</h2><p><code>{_e(board.signature)}</code></p>'
+            '<p class="note">Scores are comparable only under the same signature.</p></section>'
+        )
     else:
         body.append('<section id="ranking"><h2>Ranking</h2><p>No valid submission yet.</p></section>')
     body.append(_skipped(board))
-    body.append(f"<footer>Generated by <code>toolkit leaderboard</code> (voci toolkit {_e(__version__)}). This page runs no script.</footer>")
+    body.append(
+        f"<footer>Generated by <code>toolkit leaderboard</code> (voci toolkit {_e(__version__)}). "
+        "This page runs no script.</footer>"
+    )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>voci leaderboard</title><style>{STYLE}</style></head>"
-        f'<body><main>{"".join(body)}</main></body></html>\n'
+        f"<body><main>{''.join(body)}</main></body></html>\n"
     )

@@ -8,7 +8,10 @@ from toolkit.markdown import md_text
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if index else ":---" for index in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if index else ":---" for index in range(len(header))) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
@@ -21,8 +24,12 @@ def render_markdown(board: Leaderboard) -> str:
     else:
         lines += [
             "Ranked by **overall**: the mean of entity strict F1, claim overlap F1 and end-to-end F1 (scores in %).",
-            f"Brackets: 95% bootstrap interval over documents ({settings.get('bootstrap')} resamples, seed {settings.get('seed')})."
-            if settings.get("bootstrap") else "No bootstrap intervals (run with `--bootstrap N`).",
+            (
+                "Brackets: 95% bootstrap interval over documents "
+                f"({settings.get('bootstrap')} resamples, seed {settings.get('seed')})."
+                if settings.get("bootstrap")
+                else "No bootstrap intervals (run with `--bootstrap N`)."
+            ),
             "",
         ]
         header = ["Rank", "System"] + [column.title for column in HEADLINE_COLUMNS]
@@ -39,7 +46,10 @@ def render_markdown(board: Leaderboard) -> str:
         lines += ["", NOT_SIGNIFICANT_NOTE.format(level=settings.get("significance_level")), ""]
         for title, columns in LAYER_TABLES.items():
             lines += [f"## {title}", ""]
-            rows = [[md_text(entry.submission.name)] + [cell(entry, column) for column in columns] for entry in board.entries]
+            rows = [
+                [md_text(entry.submission.name)] + [cell(entry, column) for column in columns]
+                for entry in board.entries
+            ]
             lines += _table(["System"] + [column.title for column in columns], rows)
             lines += [""]
         lines += ["## Signature", "", "`" + str(board.signature).replace("`", "") + "`", ""]

@@ -70,14 +70,24 @@ def _error_text(error: ToolkitError) -> str:
 
 def rank(entries: list[Entry]) -> list[Entry]:
     """Order by ``overall`` (undefined last, then by name); equal figures share the rank (1, 1, 3)."""
+
     def key(entry: Entry):
         overall = entry.overall
-        return (overall is None, -round(overall, TIE_DIGITS) if overall is not None else 0, entry.submission.name.casefold())
+        return (
+            overall is None,
+            -round(overall, TIE_DIGITS) if overall is not None else 0,
+            entry.submission.name.casefold(),
+        )
 
     ordered = sorted(entries, key=key)
     for position, entry in enumerate(ordered):
         previous = ordered[position - 1] if position else None
-        same = previous is not None and entry.overall is not None and previous.overall is not None and round(entry.overall, TIE_DIGITS) == round(previous.overall, TIE_DIGITS)
+        same = (
+            previous is not None
+            and entry.overall is not None
+            and previous.overall is not None
+            and round(entry.overall, TIE_DIGITS) == round(previous.overall, TIE_DIGITS)
+        )
         entry.rank = previous.rank if same else position + 1
         if same:
             entry.tied = previous.tied = True
@@ -93,26 +103,36 @@ def build_ranking(
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Leaderboard:
-    """Score every submission (an invalid one is skipped with its reason), rank them, and test each against the leader."""
+    """Score every submission (an invalid one is skipped with its reason), rank them,
+    and test each against the leader.
+    """
     from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files, evaluate_files, load_gold
 
     seed = DEFAULT_SEED if seed is None else seed
     report = progress or (lambda message: None)
     submissions, skipped = load_submissions(submissions_dir)
-    outside_split_ok = split is not None  # ranking on one split: predictions for the other splits' documents are expected, not errors
-    gold_set = load_gold(gold, documents, split)  # read once; a bad gold stops the run here, past this point an error is the submission's
+    outside_split_ok = (
+        split is not None
+    )  # ranking on one split: predictions for the other splits' documents are expected, not errors
+    gold_set = load_gold(
+        gold, documents, split
+    )  # read once; a bad gold stops the run here, past this point an error is the submission's
     for item in skipped:
         report(f"skipped {printable(item.folder)}: {printable(item.reason)}")
     entries = []
     for submission in submissions:
         try:
-            result = evaluate_files(submission.predictions, gold_set, bootstrap=bootstrap, seed=seed, ignore_extra=outside_split_ok)
+            result = evaluate_files(
+                submission.predictions, gold_set, bootstrap=bootstrap, seed=seed, ignore_extra=outside_split_ok
+            )
         except ToolkitError as error:
             skipped.append(Skipped(submission.folder, _error_text(error)))
             report(f"skipped {printable(submission.folder)}: {printable(_error_text(error))}")
             continue
         entries.append(Entry(submission, result.to_dict()))
-        report(f"scored {printable(submission.name)}: overall {'—' if result.overall is None else f'{result.overall:.4f}'}")
+        report(
+            f"scored {printable(submission.name)}: overall {'—' if result.overall is None else f'{result.overall:.4f}'}"
+        )
     ordered = rank(entries)
     leader = ordered[0] if ordered and ordered[0].overall is not None else None
     if leader is not None and bootstrap:
@@ -120,12 +140,20 @@ def build_ranking(
             if entry.overall is None:
                 continue
             comparison = compare_files(
-                leader.submission.predictions, entry.submission.predictions, gold_set,
-                resamples=bootstrap, seed=seed, ignore_extra=outside_split_ok,
+                leader.submission.predictions,
+                entry.submission.predictions,
+                gold_set,
+                resamples=bootstrap,
+                seed=seed,
+                ignore_extra=outside_split_ok,
             )
             entry.versus_leader = comparison["figures"]["overall"]
     settings = {
-        "bootstrap": bootstrap, "seed": seed, "significance_level": SIGNIFICANCE_LEVEL,
-        "gold": str(gold), "documents": str(documents) if documents else None, "split": split,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "significance_level": SIGNIFICANCE_LEVEL,
+        "gold": str(gold),
+        "documents": str(documents) if documents else None,
+        "split": split,
     }
     return Leaderboard(ordered, sorted(skipped, key=lambda s: str(s.folder)), settings)

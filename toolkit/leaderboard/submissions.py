@@ -52,7 +52,7 @@ def read_meta(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected {META_FILE} with at least a \"name\")") from None
+        raise InputError(f'{path}: file not found (expected {META_FILE} with at least a "name")') from None
     try:
         meta = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -72,7 +72,10 @@ def read_meta(path: Path) -> dict[str, Any]:
         expected = allowed[key]
         items = value if isinstance(value, list) else [value]
         if not isinstance(value, expected) or not all(isinstance(item, str) and item.strip() for item in items):
-            raise InputError(f"{path}: {key}: got {json_type(value)} {value!r:.60} (expected a non-empty string{' or a list of strings' if expected is not str else ''})")
+            raise InputError(
+                f"{path}: {key}: got {json_type(value)} {value!r:.60} "
+                f"(expected a non-empty string{' or a list of strings' if expected is not str else ''})"
+            )
         if any(len(item) > MAX_TEXT for item in items):
             raise InputError(f"{path}: {key}: longer than {MAX_TEXT} characters (expected a short text)")
     return meta
@@ -82,7 +85,9 @@ def load_submissions(folder: str | Path) -> tuple[list[Submission], list[Skipped
     """Every sub-folder of ``folder`` as a submission, or as skipped with a one-line reason."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder (expected a folder of submissions, each with {PREDICTIONS_FILE} and {META_FILE})")
+        raise InputError(
+            f"{folder}: not a folder (expected a folder of submissions, each with {PREDICTIONS_FILE} and {META_FILE})"
+        )
     submissions: list[Submission] = []
     skipped: list[Skipped] = []
     names: dict[str, Path] = {}
@@ -90,10 +95,14 @@ def load_submissions(folder: str | Path) -> tuple[list[Submission], list[Skipped
         try:
             meta = read_meta(entry / META_FILE)
             if not (entry / PREDICTIONS_FILE).is_file():
-                raise InputError(f"{entry / PREDICTIONS_FILE}: file not found (expected the submission's prediction records)")
+                raise InputError(
+                    f"{entry / PREDICTIONS_FILE}: file not found (expected the submission's prediction records)"
+                )
             name = meta["name"].strip()
             if name in names:
-                raise InputError(f"{entry / META_FILE}: name: {name!r} is already used by {names[name]} (expected a unique name)")
+                raise InputError(
+                    f"{entry / META_FILE}: name: {name!r} is already used by {names[name]} (expected a unique name)"
+                )
         except InputError as error:
             skipped.append(Skipped(entry, str(error)))
             continue

@@ -13,14 +13,28 @@ TEXT_COLOR = "#1f2933"
 MUTED_COLOR = "#616e7c"
 
 
-def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, color: str = TEXT_COLOR, weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{color}" font-weight="{weight}" style="{FONT}">'
-            f"{html.escape(content)}</text>")
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    anchor: str = "start",
+    size: int = 12,
+    color: str = TEXT_COLOR,
+    weight: str = "normal",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{color}" '
+        f'font-weight="{weight}" style="{FONT}">'
+        f"{html.escape(content)}</text>"
+    )
 
 
 def _svg(width: float, height: float, body: list[str], title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-            f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>{"".join(body)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>{"".join(body)}</svg>'
+    )
 
 
 def _grid(left: float, top: float, width: float, height: float) -> list[str]:
@@ -28,7 +42,10 @@ def _grid(left: float, top: float, width: float, height: float) -> list[str]:
     parts = []
     for tick in range(0, 101, 25):
         x = left + width * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{top + height:.1f}" stroke="{AXIS_COLOR}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{top + height:.1f}" '
+            f'stroke="{AXIS_COLOR}" stroke-width="1"/>'
+        )
         parts.append(_text(x, top + height + 14, str(tick), "middle", 11, MUTED_COLOR))
     return parts
 
@@ -45,9 +62,15 @@ def interval_plot(rows: list[tuple[str, float | None, tuple[float, float] | None
         body.append(_text(left - 12, y + 4, _clip(name, 26), "end", 13))
         if bounds:
             x1, x2 = left + plot * bounds[0], left + plot * bounds[1]
-            body.append(f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y:.1f}" stroke="{color}" stroke-width="3" stroke-linecap="round" opacity="0.45"/>')
+            body.append(
+                f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y:.1f}" stroke="{color}" '
+                'stroke-width="3" stroke-linecap="round" opacity="0.45"/>'
+            )
             for x in (x1, x2):
-                body.append(f'<line x1="{x:.1f}" y1="{y - 6:.1f}" x2="{x:.1f}" y2="{y + 6:.1f}" stroke="{color}" stroke-width="2"/>')
+                body.append(
+                    f'<line x1="{x:.1f}" y1="{y - 6:.1f}" x2="{x:.1f}" y2="{y + 6:.1f}" '
+                    f'stroke="{color}" stroke-width="2"/>'
+                )
         if value is None:
             body.append(_text(left + 6, y + 4, "undefined", size=12, color=MUTED_COLOR))
         else:
@@ -69,7 +92,10 @@ def bar_chart(rows: list[tuple[str, float | None, str]], title: str, width: int 
         if value is None:
             body.append(_text(left + 4, y + 15, "—", size=12, color=MUTED_COLOR))
             continue
-        body.append(f'<rect x="{left}" y="{y + 4:.1f}" width="{max(plot * value, 1):.1f}" height="{row_height - 8}" rx="3" fill="{color}"/>')
+        body.append(
+            f'<rect x="{left}" y="{y + 4:.1f}" width="{max(plot * value, 1):.1f}" '
+            f'height="{row_height - 8}" rx="3" fill="{color}"/>'
+        )
         body.append(_text(left + plot * value + 5, y + 15, f"{100 * value:.0f}", size=11, color=MUTED_COLOR))
     return _svg(width, height, body, title)
 
@@ -87,7 +113,11 @@ def heatmap(labels: list[str], matrix: list[list[int]], title: str) -> str:
     width, height = left + cell_size * size + 12, top + cell_size * size + 28
     body = [_text(left + cell_size * size / 2, 14, "predicted", "middle", 11, MUTED_COLOR)]
     middle = top + cell_size * size / 2
-    body.append(_text(14, middle, "gold", "middle", 11, MUTED_COLOR).replace("<text ", f'<text transform="rotate(-90 14 {middle:.1f})" ', 1))
+    body.append(
+        _text(14, middle, "gold", "middle", 11, MUTED_COLOR).replace(
+            "<text ", f'<text transform="rotate(-90 14 {middle:.1f})" ', 1
+        )
+    )
     for column, label in enumerate(labels):
         body.append(_text(left + cell_size * column + cell_size / 2, top - 8, label, "middle", 11))
     for row, label in enumerate(labels):
@@ -97,8 +127,21 @@ def heatmap(labels: list[str], matrix: list[list[int]], title: str) -> str:
             count = matrix[row][column] if row < len(matrix) and column < len(matrix[row]) else 0
             share = count / total if total else 0.0
             x, y = left + cell_size * column, top + cell_size * row
-            body.append(f'<rect x="{x}" y="{y}" width="{cell_size - 2}" height="{cell_size - 2}" rx="4" fill="{_shade(share)}"/>')
-            body.append(_text(x + cell_size / 2 - 1, y + cell_size / 2 + 5, str(count), "middle", 15, "#ffffff" if share > 0.55 else TEXT_COLOR, "600"))
+            body.append(
+                f'<rect x="{x}" y="{y}" width="{cell_size - 2}" height="{cell_size - 2}" '
+                f'rx="4" fill="{_shade(share)}"/>'
+            )
+            body.append(
+                _text(
+                    x + cell_size / 2 - 1,
+                    y + cell_size / 2 + 5,
+                    str(count),
+                    "middle",
+                    15,
+                    "#ffffff" if share > 0.55 else TEXT_COLOR,
+                    "600",
+                )
+            )
     return _svg(width, height, body, title)
 
 
@@ -111,7 +154,10 @@ def mini_bar(value: float | None, bounds: tuple[float, float] | None, color: str
     if bounds:
         x1, x2 = width * bounds[0], width * bounds[1]
         body.append(f'<line x1="{x1:.1f}" y1="7" x2="{x2:.1f}" y2="7" stroke="{TEXT_COLOR}" stroke-width="1.5"/>')
-        body += [f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="12" stroke="{TEXT_COLOR}" stroke-width="1.5"/>' for x in (x1, x2)]
+        body += [
+            f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="12" stroke="{TEXT_COLOR}" stroke-width="1.5"/>'
+            for x in (x1, x2)
+        ]
     return _svg(width, height, body, "score bar")
 
 

@@ -30,13 +30,20 @@ def resampled_sums(stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:
     so the float sums are exact.
     """
     streams = np.random.SeedSequence(seed).spawn(-(-resamples // CHUNK))
-    chunks = [(first, min(CHUNK, resamples - first), stream) for first, stream in zip(range(0, resamples, CHUNK), streams, strict=True)]
+    chunks = [
+        (first, min(CHUNK, resamples - first), stream)
+        for first, stream in zip(range(0, resamples, CHUNK), streams, strict=True)
+    ]
     matrix = stats.astype(np.float64)
     if len(chunks) < 2 or resamples * len(stats) < PARALLEL_DRAWS or not can_fork():
         return _sums(matrix, chunks)
     middle = len(chunks) // 2
-    first, payload = beside_a_child(lambda: _sums(matrix, chunks[:middle]), lambda: arrays_to_bytes([_sums(matrix, chunks[middle:])]))
-    second = arrays_from_bytes(payload, 1)[0] if payload is not None else _sums(matrix, chunks[middle:])  # a child that died: draw here
+    first, payload = beside_a_child(
+        lambda: _sums(matrix, chunks[:middle]), lambda: arrays_to_bytes([_sums(matrix, chunks[middle:])])
+    )
+    second = (
+        arrays_from_bytes(payload, 1)[0] if payload is not None else _sums(matrix, chunks[middle:])
+    )  # a child that died: draw here
     return np.vstack([first, second])
 
 
@@ -44,7 +51,8 @@ PARALLEL_DRAWS = 5_000_000  # resamples × documents from which half the chunks 
 
 
 def _sums(matrix: np.ndarray, chunks: list[tuple]) -> np.ndarray:
-    """The resampled sums of ``chunks`` (first row, size, stream), one resample's counts at a time (they stay in the CPU cache)."""
+    """The resampled sums of ``chunks`` (first row, size, stream), one resample's counts at a time (they stay in
+    the CPU cache)."""
     n = len(matrix)
     out = np.empty((sum(size for _, size, _ in chunks), matrix.shape[1]))
     multiplicity = np.empty((CHUNK, n))
@@ -55,14 +63,15 @@ def _sums(matrix: np.ndarray, chunks: list[tuple]) -> np.ndarray:
             drawn = np.random.default_rng(stream).integers(0, n, size=(size, n), dtype=index_type)
             for k, documents in enumerate(drawn):
                 multiplicity[k] = np.bincount(documents, minlength=n)
-            out[row:row + size] = multiplicity[:size] @ matrix
+            out[row : row + size] = multiplicity[:size] @ matrix
             row += size
     return out
 
 
 def _one_blas_thread():
     """The products are thin (a few statistics wide): one BLAS thread does them fastest, and several threads
-    fighting over a busy machine were 6x slower.  `toolkit` sets ``OPENBLAS_NUM_THREADS=1``; a library caller may not."""
+    fighting over a busy machine were 6x slower.  `toolkit` sets ``OPENBLAS_NUM_THREADS=1``; a library caller
+    may not."""
     if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
@@ -81,11 +90,18 @@ def intervals(stats: np.ndarray, headline: Headline, resamples: int, seed: int) 
     for name, values in figures.items():
         defined = values[np.isfinite(values)]
         low, high = np.percentile(defined, [2.5, 97.5]) if len(defined) else (np.nan, np.nan)
-        result[name] = {"low": _finite_or_none(low), "high": _finite_or_none(high), "resamples": resamples, "seed": seed}
+        result[name] = {
+            "low": _finite_or_none(low),
+            "high": _finite_or_none(high),
+            "resamples": resamples,
+            "seed": seed,
+        }
     return result
 
 
-def paired_test(stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, resamples: int, seed: int) -> dict[str, dict]:
+def paired_test(
+    stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, resamples: int, seed: int
+) -> dict[str, dict]:
     """Paired bootstrap: both systems scored on the SAME resampled documents.
 
     For each headline figure: the two values, ``difference`` (B − A), and a
@@ -102,7 +118,14 @@ def paired_test(stats_a: np.ndarray, stats_b: np.ndarray, headline: Headline, re
     result = {}
     for name in observed_a:
         a, b = float(observed_a[name][0]), float(observed_b[name][0])
-        entry = {"a": _finite_or_none(a), "b": _finite_or_none(b), "difference": _finite_or_none(b - a), "p_value": None, "resamples": resamples, "seed": seed}
+        entry = {
+            "a": _finite_or_none(a),
+            "b": _finite_or_none(b),
+            "difference": _finite_or_none(b - a),
+            "p_value": None,
+            "resamples": resamples,
+            "seed": seed,
+        }
         deltas = sampled_b[name] - sampled_a[name]
         deltas = deltas[np.isfinite(deltas)]
         if not (np.isfinite(b - a) and len(deltas)):

@@ -16,7 +16,8 @@ from toolkit.scoring.matching import assign, overlap_components
 from toolkit.scoring.result import precision_recall_f1
 from toolkit.scoring.spans import iou
 
-# Per-document sufficient statistics of the claim layers, in this order, then the stance confusion matrix (gold row, predicted column).
+# Per-document sufficient statistics of the claim layers, in this order, then the stance confusion matrix
+# (gold row, predicted column).
 CLAIM_COLUMNS = ("strict_tp", "overlap_tp", "predicted", "gold", "claimer_correct", "end_to_end_tp")
 STRICT_TP, OVERLAP_TP, PREDICTED, GOLD, CLAIMER_CORRECT, END_TO_END_TP = range(len(CLAIM_COLUMNS))
 
@@ -73,8 +74,11 @@ def score_claims(gold: Sequence[tuple], pred: Sequence[tuple], threshold: float,
     return counts
 
 
-def match_claims(golds: Sequence[tuple], preds: Sequence[tuple], threshold: float, n_stances: int, counts: list[int]) -> None:
-    """Adds the overlap matches of one group of overlapping claims (one-to-one, IoU >= ``threshold``) and what they get right."""
+def match_claims(
+    golds: Sequence[tuple], preds: Sequence[tuple], threshold: float, n_stances: int, counts: list[int]
+) -> None:
+    """Adds the overlap matches of one group of overlapping claims (one-to-one, IoU >= ``threshold``) and what
+    they get right."""
 
     def credit(g: tuple, p: tuple) -> float | None:
         return 1.0 if iou(g, p) >= threshold else None
@@ -126,18 +130,24 @@ def stance_figures(confusion: Sequence[Sequence[int]], names: Sequence[str], pol
     }
 
 
-def claim_figures(totals: Sequence[int], iou_threshold: float, stance_names: Sequence[str], polar: Sequence[str]) -> dict:
+def claim_figures(
+    totals: Sequence[int], iou_threshold: float, stance_names: Sequence[str], polar: Sequence[str]
+) -> dict:
     """``claims``, ``claimer``, ``stance`` and ``end_to_end`` of the result from summed statistics."""
     totals = [int(value) for value in totals]
     n = len(stance_names)
-    confusion = [totals[len(CLAIM_COLUMNS) + row * n:len(CLAIM_COLUMNS) + (row + 1) * n] for row in range(n)]
+    confusion = [totals[len(CLAIM_COLUMNS) + row * n : len(CLAIM_COLUMNS) + (row + 1) * n] for row in range(n)]
     matched = totals[OVERLAP_TP]
     return {
         "claims": {
             "strict": _prf(totals[STRICT_TP], totals[PREDICTED], totals[GOLD]),
             "overlap": {**_prf(matched, totals[PREDICTED], totals[GOLD]), "iou": iou_threshold},
         },
-        "claimer": {"accuracy": totals[CLAIMER_CORRECT] / matched if matched else None, "correct": totals[CLAIMER_CORRECT], "matched_claims": matched},
+        "claimer": {
+            "accuracy": totals[CLAIMER_CORRECT] / matched if matched else None,
+            "correct": totals[CLAIMER_CORRECT],
+            "matched_claims": matched,
+        },
         "stance": stance_figures(confusion, stance_names, polar),
         "end_to_end": _prf(totals[END_TO_END_TP], totals[PREDICTED], totals[GOLD]),
     }

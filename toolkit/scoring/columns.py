@@ -19,7 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolkit.inventory import load_inventory
-from toolkit.scoring.claims import CLAIM_COLUMNS, CLAIMER_CORRECT, END_TO_END_TP, GOLD, OVERLAP_TP, PREDICTED, STRICT_TP, match_claims, score_claims
+from toolkit.scoring.claims import (
+    CLAIM_COLUMNS,
+    CLAIMER_CORRECT,
+    END_TO_END_TP,
+    GOLD,
+    OVERLAP_TP,
+    PREDICTED,
+    STRICT_TP,
+    match_claims,
+    score_claims,
+)
 from toolkit.scoring.entities import COR, INC, MIS, PAR, SCHEMES, SPU, WIDTH, score_component, score_entities
 
 KEY_LIMIT = 2**62  # composite keys must stay below this to fit int64 without overflow
@@ -63,7 +73,9 @@ class EntityColumns:
     def per_document(self, n_documents: int) -> list[list[tuple]]:
         """Back to ``(start, end, label)`` tuples per document (Python ints)."""
         documents: list[list[tuple]] = [[] for _ in range(n_documents)]
-        for doc, start, end, label in zip(self.doc.tolist(), self.start.tolist(), self.end.tolist(), self.label.tolist(), strict=True):
+        for doc, start, end, label in zip(
+            self.doc.tolist(), self.start.tolist(), self.end.tolist(), self.label.tolist(), strict=True
+        ):
             documents[doc].append((start, end, label))
         return documents
 
@@ -94,11 +106,20 @@ class ClaimColumns:
     ARRAYS = ("doc", "start", "end", "stance", "kind", "claimer_offsets", "claimer_spans")
 
     @classmethod
-    def from_rows(cls, doc, start, end, stance, kind, spans_per_claim: Sequence[Sequence[tuple]], single_span: bool = False) -> ClaimColumns:
+    def from_rows(
+        cls, doc, start, end, stance, kind, spans_per_claim: Sequence[Sequence[tuple]], single_span: bool = False
+    ) -> ClaimColumns:
         offsets = np.zeros(len(spans_per_claim) + 1, dtype=np.int64)
         np.cumsum([len(spans) for spans in spans_per_claim], out=offsets[1:])
-        spans = np.array([span for claim_spans in spans_per_claim for span in claim_spans], dtype=np.int64).reshape(-1, 2)
-        return cls(*(np.asarray(column, dtype=np.int64).reshape(-1) for column in (doc, start, end, stance, kind)), offsets, spans, single_span)
+        spans = np.array([span for claim_spans in spans_per_claim for span in claim_spans], dtype=np.int64).reshape(
+            -1, 2
+        )
+        return cls(
+            *(np.asarray(column, dtype=np.int64).reshape(-1) for column in (doc, start, end, stance, kind)),
+            offsets,
+            spans,
+            single_span,
+        )
 
     @classmethod
     def from_documents(cls, per_document: Sequence[Sequence[tuple]], single_span: bool = False) -> ClaimColumns:
@@ -107,9 +128,11 @@ class ClaimColumns:
         flat = [(doc, claim) for doc, claims in enumerate(per_document) for claim in claims]
         claimers = [claim[3] for _, claim in flat]
         return cls.from_rows(
-            [doc for doc, _ in flat], *([claim[k] for _, claim in flat] for k in range(3)),
+            [doc for doc, _ in flat],
+            *([claim[k] for _, claim in flat] for k in range(3)),
             [kind_index[claimer] if isinstance(claimer, str) else KIND_SPANS for claimer in claimers],
-            [() if isinstance(claimer, str) else (claimer,) if single_span else claimer for claimer in claimers], single_span,
+            [() if isinstance(claimer, str) else (claimer,) if single_span else claimer for claimer in claimers],
+            single_span,
         )
 
     def arrays(self) -> list[np.ndarray]:
@@ -118,9 +141,16 @@ class ClaimColumns:
     @classmethod
     def concatenate(cls, parts: Sequence[ClaimColumns]) -> ClaimColumns:
         shifts = np.cumsum([0] + [len(part.claimer_spans) for part in parts])
-        offsets = np.concatenate([part.claimer_offsets[:-1] + shift for part, shift in zip(parts, shifts, strict=False)] + [shifts[-1:]])
+        offsets = np.concatenate(
+            [part.claimer_offsets[:-1] + shift for part, shift in zip(parts, shifts, strict=False)] + [shifts[-1:]]
+        )
         rows = (np.concatenate([getattr(part, name) for part in parts]) for name in cls.ARRAYS[:5])
-        return cls(*rows, offsets.astype(np.int64), np.concatenate([part.claimer_spans for part in parts]).reshape(-1, 2), parts[0].single_span)
+        return cls(
+            *rows,
+            offsets.astype(np.int64),
+            np.concatenate([part.claimer_spans for part in parts]).reshape(-1, 2),
+            parts[0].single_span,
+        )
 
     def __len__(self) -> int:
         return len(self.doc)
@@ -135,18 +165,25 @@ class ClaimColumns:
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         spans = self.claimer_spans[np.repeat(self.claimer_offsets[rows], counts) + _within(counts)]
-        return ClaimColumns(*(getattr(self, name)[rows] for name in self.ARRAYS[:5]), offsets, spans.reshape(-1, 2), self.single_span)
+        return ClaimColumns(
+            *(getattr(self, name)[rows] for name in self.ARRAYS[:5]), offsets, spans.reshape(-1, 2), self.single_span
+        )
 
     def claims(self, rows: Sequence[int]) -> list[tuple]:
         """Claim tuples of some rows (only their spans are converted)."""
         kind_names = load_inventory().claimer_kind_names
         rows = np.asarray(rows, dtype=np.int64)
         counts = self.claimer_offsets[rows + 1] - self.claimer_offsets[rows]
-        spans = [tuple(span) for span in self.claimer_spans[np.repeat(self.claimer_offsets[rows], counts) + _within(counts)].tolist()]
+        spans = [
+            tuple(span)
+            for span in self.claimer_spans[np.repeat(self.claimer_offsets[rows], counts) + _within(counts)].tolist()
+        ]
         bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
         result = []
-        for k, (start, end, stance, kind) in enumerate(zip(*(getattr(self, name)[rows].tolist() for name in ("start", "end", "stance", "kind")), strict=True)):
-            accepted = spans[bounds[k]:bounds[k + 1]]
+        for k, (start, end, stance, kind) in enumerate(
+            zip(*(getattr(self, name)[rows].tolist() for name in ("start", "end", "stance", "kind")), strict=True)
+        ):
+            accepted = spans[bounds[k] : bounds[k + 1]]
             claimer = kind_names[kind] if kind != KIND_SPANS else accepted[0] if self.single_span else tuple(accepted)
             result.append((start, end, stance, claimer))
         return result
@@ -169,7 +206,9 @@ def _scheme_columns(category: int) -> np.ndarray:
     return np.arange(len(SCHEMES)) * 5 + category
 
 
-def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+def score_entity_columns(
+    gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``(documents × WIDTH counts, labels × WIDTH counts)``: exactly what `score_entities` gives per document.
 
     One sort of both sides by (document, start, end, label, side) finds the
@@ -184,9 +223,13 @@ def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: 
     keys = _key(EntityColumns(*columns), bound, key_labels) * 2 + side
     order = np.argsort(keys)
     keys = keys[order]
-    if (keys[1:] == keys[:-1]).any():  # the same span and label twice on one side of a document (validated inputs never have it)
+    if (
+        keys[1:] == keys[:-1]
+    ).any():  # the same span and label twice on one side of a document (validated inputs never have it)
         return _per_document(gold, pred, n_documents, n_labels)
-    pair = (keys[1:] >> 1) == (keys[:-1] >> 1)  # sorted neighbours with the same span and label: one gold, one predicted
+    pair = (keys[1:] >> 1) == (
+        keys[:-1] >> 1
+    )  # sorted neighbours with the same span and label: one gold, one predicted
     identical = np.zeros(len(keys), dtype=bool)
     identical[1:] |= pair
     identical[:-1] |= pair
@@ -223,11 +266,15 @@ def score_entity_columns(gold: EntityColumns, pred: EntityColumns, n_documents: 
 
     ambiguous = np.flatnonzero((golds_in >= 1) & (preds_in >= 1) & (golds_in + preds_in >= 3))
     if len(ambiguous):
-        tally.add_components(doc[ambiguous], group[ambiguous], start[ambiguous], end[ambiguous], label[ambiguous], side[ambiguous])
+        tally.add_components(
+            doc[ambiguous], group[ambiguous], start[ambiguous], end[ambiguous], label[ambiguous], side[ambiguous]
+        )
     return tally.result()
 
 
-def overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int) -> tuple[np.ndarray, ...]:
+def overlap_groups(
+    doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int
+) -> tuple[np.ndarray, ...]:
     """`toolkit.scoring.matching.overlap_components` for a whole corpus at once.
 
     Returns the order of the spans (by document, start, end, side), and in that
@@ -235,11 +282,15 @@ def overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np
     (side 0) and predicted (side 1) spans its group holds.  A span opens a new
     group when it starts at or after the furthest end so far in its document.
     """
-    order = np.argsort(((doc * bound + start) * bound + end) * 2 + side, kind="stable")  # by document, start, end, side (callers check the bound)
+    order = np.argsort(
+        ((doc * bound + start) * bound + end) * 2 + side, kind="stable"
+    )  # by document, start, end, side (callers check the bound)
     return order, *sorted_overlap_groups(doc[order], start[order], end[order], side[order], bound)
 
 
-def sorted_overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int) -> tuple[np.ndarray, ...]:
+def sorted_overlap_groups(
+    doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int
+) -> tuple[np.ndarray, ...]:
     """`overlap_groups` of spans already sorted by document and start: group, opens, golds_in, preds_in."""
     reach = np.maximum.accumulate(doc * bound + end)
     opens = np.ones(len(doc), dtype=bool)
@@ -250,7 +301,9 @@ def sorted_overlap_groups(doc: np.ndarray, start: np.ndarray, end: np.ndarray, s
     return group, opens, golds_in, preds_in
 
 
-def score_claim_columns(gold: ClaimColumns, pred: ClaimColumns, n_documents: int, threshold: float, n_stances: int) -> np.ndarray:
+def score_claim_columns(
+    gold: ClaimColumns, pred: ClaimColumns, n_documents: int, threshold: float, n_stances: int
+) -> np.ndarray:
     """Documents × claim statistics: exactly what `score_claims` gives per document.
 
     Exact boundaries are counted through composite keys (a multiset
@@ -264,14 +317,18 @@ def score_claim_columns(gold: ClaimColumns, pred: ClaimColumns, n_documents: int
     bound = int(max(gold.end.max(initial=0), pred.end.max(initial=0))) + 1
     if (n_documents + 1) * bound * bound >= KEY_LIMIT:
         pairs = zip(gold.per_document(n_documents), pred.per_document(n_documents), strict=True)
-        return np.array([score_claims(g, p, threshold, n_stances) for g, p in pairs], dtype=np.int64).reshape(n_documents, width)
+        return np.array([score_claims(g, p, threshold, n_stances) for g, p in pairs], dtype=np.int64).reshape(
+            n_documents, width
+        )
     stats = np.zeros((n_documents, width), dtype=np.int64)
     stats[:, PREDICTED] = np.bincount(pred.doc, minlength=n_documents)
     stats[:, GOLD] = np.bincount(gold.doc, minlength=n_documents)
     gold_keys, gold_counts = np.unique((gold.doc * bound + gold.start) * bound + gold.end, return_counts=True)
     pred_keys, pred_counts = np.unique((pred.doc * bound + pred.start) * bound + pred.end, return_counts=True)
     common, in_gold, in_pred = np.intersect1d(gold_keys, pred_keys, assume_unique=True, return_indices=True)
-    stats[:, STRICT_TP] = np.bincount(common // (bound * bound), weights=np.minimum(gold_counts[in_gold], pred_counts[in_pred]), minlength=n_documents).astype(np.int64)
+    stats[:, STRICT_TP] = np.bincount(
+        common // (bound * bound), weights=np.minimum(gold_counts[in_gold], pred_counts[in_pred]), minlength=n_documents
+    ).astype(np.int64)
 
     n_gold = len(gold)
     side = np.concatenate([np.zeros(n_gold, np.int8), np.ones(len(pred), np.int8)])
@@ -285,10 +342,15 @@ def score_claim_columns(gold: ClaimColumns, pred: ClaimColumns, n_documents: int
     g_row, p_row = row[g_pair], row[p_pair]
     shared = np.minimum(gold.end[g_row], pred.end[p_row]) - np.maximum(gold.start[g_row], pred.start[p_row])
     union = np.maximum(gold.end[g_row], pred.end[p_row]) - np.minimum(gold.start[g_row], pred.start[p_row])
-    allowed = (shared > 0) & (shared / union >= threshold)  # the same float as `iou`: both sides exact int to double, one correctly rounded division
+    allowed = (shared > 0) & (
+        shared / union >= threshold
+    )  # the same float as `iou`: both sides exact int to double, one correctly rounded division
     g_pair, p_pair = g_pair[allowed], p_pair[allowed]
-    # Where the allowed pairs share no claim they are the one best matching of their group; elsewhere `match_claims` decides.
-    shares = (np.bincount(g_pair, minlength=len(side))[g_pair] > 1) | (np.bincount(p_pair, minlength=len(side))[p_pair] > 1)
+    # Where the allowed pairs share no claim they are the one best matching of their group; elsewhere
+    # `match_claims` decides.
+    shares = (np.bincount(g_pair, minlength=len(side))[g_pair] > 1) | (
+        np.bincount(p_pair, minlength=len(side))[p_pair] > 1
+    )
     contested = np.zeros(int(group[-1]) + 1, dtype=bool)
     contested[group[g_pair[shares]]] = True
     plain = ~contested[group[g_pair]]
@@ -303,19 +365,28 @@ def score_claim_columns(gold: ClaimColumns, pred: ClaimColumns, n_documents: int
     rows_of_contested = np.flatnonzero(contested[group])
     if len(rows_of_contested):
         sides = side[rows_of_contested]
-        golds = iter(gold.claims(row[rows_of_contested[sides == 0]]))  # every contested claim as a tuple at once, then group by group
+        golds = iter(
+            gold.claims(row[rows_of_contested[sides == 0]])
+        )  # every contested claim as a tuple at once, then group by group
         preds = iter(pred.claims(row[rows_of_contested[sides == 1]]))
         bounds = np.flatnonzero(np.diff(group[rows_of_contested])) + 1
         for rows, members in zip(np.split(rows_of_contested, bounds), np.split(sides, bounds), strict=True):
             members = members.tolist()
             counts = [0] * width
-            match_claims([next(golds) for k in members if k == 0], [next(preds) for k in members if k == 1], threshold, n_stances, counts)
+            match_claims(
+                [next(golds) for k in members if k == 0],
+                [next(preds) for k in members if k == 1],
+                threshold,
+                n_stances,
+                counts,
+            )
             stats[int(sorted_doc[rows[0]])] += counts
     return stats
 
 
 def _claimers_right(gold: ClaimColumns, pred: ClaimColumns, g_row: np.ndarray, p_row: np.ndarray) -> np.ndarray:
-    """`claimer_is_right` of pairs, over arrays: the same kind, or a predicted span overlapping one of the gold claimer's spans."""
+    """`claimer_is_right` of pairs, over arrays: the same kind, or a predicted span overlapping one of the gold
+    claimer's spans."""
     g_kind, p_kind = gold.kind[g_row], pred.kind[p_row]
     right = (g_kind == p_kind) & (g_kind != KIND_SPANS)
     both = np.flatnonzero((g_kind == KIND_SPANS) & (p_kind == KIND_SPANS))
@@ -347,7 +418,9 @@ class _Tally:
         self.extra_documents = np.zeros((n_documents, WIDTH), dtype=np.int64)
         self.extra_labels = [0] * (n_labels * WIDTH)
 
-    def add(self, doc: np.ndarray, label: np.ndarray, columns: np.ndarray | None, column: np.ndarray | None = None) -> None:
+    def add(
+        self, doc: np.ndarray, label: np.ndarray, columns: np.ndarray | None, column: np.ndarray | None = None
+    ) -> None:
         """One count per row in each of ``columns`` (shared), or in its own ``column``."""
         if columns is not None:
             self.document_cells.append((doc[:, None] * WIDTH + columns[None, :]).ravel())
@@ -363,15 +436,26 @@ class _Tally:
             spans = list(zip(start[rows].tolist(), end[rows].tolist(), label[rows].tolist(), strict=True))
             sides = side[rows].tolist()
             counts = [0] * WIDTH
-            score_component([s for s, k in zip(spans, sides, strict=True) if k == 0], [s for s, k in zip(spans, sides, strict=True) if k == 1], counts, self.extra_labels)
+            score_component(
+                [s for s, k in zip(spans, sides, strict=True) if k == 0],
+                [s for s, k in zip(spans, sides, strict=True) if k == 1],
+                counts,
+                self.extra_labels,
+            )
             self.extra_documents[int(doc[rows[0]])] += counts
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         n_documents, n_labels = self.shape
         empty = np.zeros(0, dtype=np.int64)
-        documents = np.bincount(np.concatenate(self.document_cells or [empty]), minlength=n_documents * WIDTH).reshape(n_documents, WIDTH)
-        labels = np.bincount(np.concatenate(self.label_cells or [empty]), minlength=n_labels * WIDTH).reshape(n_labels, WIDTH)
-        return documents + self.extra_documents, labels + np.asarray(self.extra_labels, dtype=np.int64).reshape(n_labels, WIDTH)
+        documents = np.bincount(np.concatenate(self.document_cells or [empty]), minlength=n_documents * WIDTH).reshape(
+            n_documents, WIDTH
+        )
+        labels = np.bincount(np.concatenate(self.label_cells or [empty]), minlength=n_labels * WIDTH).reshape(
+            n_labels, WIDTH
+        )
+        return documents + self.extra_documents, labels + np.asarray(self.extra_labels, dtype=np.int64).reshape(
+            n_labels, WIDTH
+        )
 
 
 def _key(columns: EntityColumns, bound: int, n_labels: int) -> np.ndarray:
@@ -390,8 +474,15 @@ def repeated(columns: EntityColumns, n_labels: int) -> bool:
     return bool((rows[1:] == rows[:-1]).all(axis=1).any())
 
 
-def _per_document(gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+def _per_document(
+    gold: EntityColumns, pred: EntityColumns, n_documents: int, n_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The Python scorer, document by document: for repeated spans or offsets too large for composite keys."""
     label_counts = [0] * (n_labels * WIDTH)
-    rows = [score_entities(g, p, label_counts) for g, p in zip(gold.per_document(n_documents), pred.per_document(n_documents), strict=True)]
-    return np.array(rows, dtype=np.int64).reshape(n_documents, WIDTH), np.array(label_counts, dtype=np.int64).reshape(n_labels, WIDTH)
+    rows = [
+        score_entities(g, p, label_counts)
+        for g, p in zip(gold.per_document(n_documents), pred.per_document(n_documents), strict=True)
+    ]
+    return np.array(rows, dtype=np.int64).reshape(n_documents, WIDTH), np.array(label_counts, dtype=np.int64).reshape(
+        n_labels, WIDTH
+    )

@@ -73,23 +73,29 @@ def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
 
 
 def write_compiled(folder: Path, split: str, gold, digest: str) -> Path:
-    """Write ``scoring/<split>.npz`` for ``gold`` (a `toolkit.scoring.evaluate.Gold` read from the split's parquet files)."""
+    """Write ``scoring/<split>.npz`` for ``gold`` (a `toolkit.scoring.evaluate.Gold` read from the split's
+    parquet files)."""
     ids = _strings(gold.ids)
     texts = _strings([gold.documents[doc_id]["text"] for doc_id in gold.ids])
     shas = _strings([gold.documents[doc_id]["text_sha256"] for doc_id in gold.ids])
     arrays = {
         "header": np.array(json.dumps(_header(folder, split_files(folder, split)), sort_keys=True)),
         "digest": np.array(digest),
-        "ids": ids[0], "id_offsets": ids[1],
-        "texts": texts[0], "text_offsets": texts[1],
+        "ids": ids[0],
+        "id_offsets": ids[1],
+        "texts": texts[0],
+        "text_offsets": texts[1],
         "text_lengths": np.array([len(gold.documents[doc_id]["text"]) for doc_id in gold.ids], dtype=np.int64),
-        "shas": shas[0], "sha_offsets": shas[1],
+        "shas": shas[0],
+        "sha_offsets": shas[1],
         **{f"entity_{name}": getattr(gold.entities, name) for name in ("doc", "start", "end", "label")},
         **{f"claims_{name}": array for name, array in zip(ClaimColumns.ARRAYS, gold.claims.arrays(), strict=True)},
     }
     path = compiled_path(folder, split)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:  # fixed member dates: the same gold gives the same bytes
+    with zipfile.ZipFile(
+        path, "w", zipfile.ZIP_STORED
+    ) as archive:  # fixed member dates: the same gold gives the same bytes
         for name, array in arrays.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, array, allow_pickle=False)
@@ -98,7 +104,8 @@ def write_compiled(folder: Path, split: str, gold, digest: str) -> Path:
 
 
 class CompiledDocuments(Mapping):
-    """``{id: {"id", "text", "text_sha256"}}`` decoded on first use: scoring a valid file needs only the text lengths."""
+    """``{id: {"id", "text", "text_sha256"}}`` decoded on first use: scoring a valid file needs only the text
+    lengths."""
 
     def __init__(self, ids: list[str], load: Callable[[], tuple[list[str], list[str]]]):
         self._ids, self._known, self._load, self._documents = ids, frozenset(ids), load, None
@@ -106,7 +113,10 @@ class CompiledDocuments(Mapping):
     def _all(self) -> dict[str, dict]:
         if self._documents is None:
             texts, shas = self._load()
-            self._documents = {doc_id: {"id": doc_id, "text": text, "text_sha256": sha} for doc_id, text, sha in zip(self._ids, texts, shas, strict=True)}
+            self._documents = {
+                doc_id: {"id": doc_id, "text": text, "text_sha256": sha}
+                for doc_id, text, sha in zip(self._ids, texts, shas, strict=True)
+            }
         return self._documents
 
     def __getitem__(self, doc_id: str) -> dict:
@@ -123,7 +133,8 @@ class CompiledDocuments(Mapping):
 
 
 def read_compiled(folder: Path, split: str | None) -> dict[str, Any] | None:
-    """The fields of a `Gold` from ``scoring/<split>.npz``, or ``None`` when absent or not valid for these files and this scorer."""
+    """The fields of a `Gold` from ``scoring/<split>.npz``, or ``None`` when absent or not valid for these files
+    and this scorer."""
     if split is None:
         return None
     path = compiled_path(folder, split)
@@ -136,12 +147,23 @@ def read_compiled(folder: Path, split: str | None) -> dict[str, Any] | None:
             return None
         ids = _decode(arrays["ids"], arrays["id_offsets"])
         return {
-            "documents": CompiledDocuments(ids, lambda: (_decode(arrays["texts"], arrays["text_offsets"]), _decode(arrays["shas"], arrays["sha_offsets"]))),
+            "documents": CompiledDocuments(
+                ids,
+                lambda: (
+                    _decode(arrays["texts"], arrays["text_offsets"]),
+                    _decode(arrays["shas"], arrays["sha_offsets"]),
+                ),
+            ),
             "ids": ids,
             "entities": [arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label")],
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
             "lengths": arrays["text_lengths"],
             "digest": arrays["digest"].item(),
         }
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # damaged or from another version: the parquet files decide
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+    ):  # damaged or from another version: the parquet files decide
         return None

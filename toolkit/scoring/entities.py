@@ -74,7 +74,9 @@ def score_entities(gold: Sequence[tuple], pred: Sequence[tuple], label_counts: l
     one_sided = [(list(range(len(rest_gold))), list(range(len(rest_pred))))]
     groups = overlap_components(rest_gold, rest_pred) if rest_gold and rest_pred else one_sided
     for gold_indices, pred_indices in groups:
-        score_component([rest_gold[i] for i in gold_indices], [rest_pred[i] for i in pred_indices], counts, label_counts)
+        score_component(
+            [rest_gold[i] for i in gold_indices], [rest_pred[i] for i in pred_indices], counts, label_counts
+        )
     return counts
 
 
@@ -102,7 +104,8 @@ def score_component(golds: Sequence[tuple], preds: Sequence[tuple], counts: list
 
 
 def scheme_figures(scheme: str, counts: Sequence[int]) -> dict:
-    """The ten figures of one scheme from its five counts (credit = correct, plus half the partials where they count)."""
+    """The ten figures of one scheme from its five counts (credit = correct, plus half the partials where they
+    count)."""
     correct, incorrect, partial, missed, spurious = (int(value) for value in counts)
     possible = correct + incorrect + partial + missed
     actual = correct + incorrect + partial + spurious
@@ -125,12 +128,14 @@ def entity_figures(totals: Sequence[int], label_totals: Sequence[int], label_nam
     Labels with neither gold nor predicted spans are left out of ``per_label``
     and of the macro average.
     """
-    figures: dict = {scheme: scheme_figures(scheme, totals[i * 5:(i + 1) * 5]) for i, scheme in enumerate(SCHEMES)}
+    figures: dict = {scheme: scheme_figures(scheme, totals[i * 5 : (i + 1) * 5]) for i, scheme in enumerate(SCHEMES)}
     per_label = {}
     for index, name in enumerate(label_names):
-        row = label_totals[index * WIDTH:(index + 1) * WIDTH]
+        row = label_totals[index * WIDTH : (index + 1) * WIDTH]
         if any(row):
-            per_label[name] = {scheme: scheme_figures(scheme, row[i * 5:(i + 1) * 5]) for i, scheme in enumerate(SCHEMES)}
+            per_label[name] = {
+                scheme: scheme_figures(scheme, row[i * 5 : (i + 1) * 5]) for i, scheme in enumerate(SCHEMES)
+            }
     figures["per_label"] = per_label
     figures["macro"] = {scheme: _macro([label[scheme] for label in per_label.values()]) for scheme in SCHEMES}
     return figures

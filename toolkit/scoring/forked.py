@@ -62,7 +62,8 @@ class Child:
 
 
 def beside_a_child(here: Callable[[], T], in_child: Callable[[], bytes]) -> tuple[T, bytes | None]:
-    """``here()`` in this process while ``in_child()`` runs in a forked child: its value and the child's bytes (``None`` if it failed)."""
+    """``here()`` in this process while ``in_child()`` runs in a forked child: its value and the child's bytes
+    (``None`` if it failed)."""
     child = Child(in_child)
     try:
         value = here()

@@ -9,7 +9,18 @@ from toolkit.scoring.entities import SCHEMES
 from toolkit.scoring.result import HEADLINE_FIGURES, EvalResult
 
 UNDEFINED = "–"
-ENTITY_COLUMNS = ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual", "precision", "recall", "f1")
+ENTITY_COLUMNS = (
+    "correct",
+    "incorrect",
+    "partial",
+    "missed",
+    "spurious",
+    "possible",
+    "actual",
+    "precision",
+    "recall",
+    "f1",
+)
 PRF = ("precision", "recall", "f1")
 
 
@@ -26,22 +37,40 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
     """Sections of ``(title, header, rows)`` shared by the table and Markdown renderers."""
     entities = result.entities
     schemes = [[scheme, *(number(entities[scheme][c]) for c in ENTITY_COLUMNS)] for scheme in SCHEMES]
-    schemes += [[f"macro {scheme}", *([""] * 7), *(number(entities["macro"][scheme][c]) for c in PRF)] for scheme in SCHEMES]
-    labels = [[name, *(number(figures["strict"][c]) for c in ENTITY_COLUMNS), number(figures["ent_type"]["f1"])] for name, figures in entities["per_label"].items()]
+    schemes += [
+        [f"macro {scheme}", *([""] * 7), *(number(entities["macro"][scheme][c]) for c in PRF)] for scheme in SCHEMES
+    ]
+    labels = [
+        [name, *(number(figures["strict"][c]) for c in ENTITY_COLUMNS), number(figures["ent_type"]["f1"])]
+        for name, figures in entities["per_label"].items()
+    ]
     layers = (
         ("claims strict", result.claims["strict"]),
         (f"claims overlap (IoU >= {result.claims['overlap']['iou']:g})", result.claims["overlap"]),
         ("end to end", result.end_to_end),
     )
-    claims = [[name, *(number(figures[c]) for c in ("true_positives", "predicted", "gold", *PRF))] for name, figures in layers]
+    claims = [
+        [name, *(number(figures[c]) for c in ("true_positives", "predicted", "gold", *PRF))] for name, figures in layers
+    ]
     stance = result.stance
     attributes = [
-        ["claimer accuracy", number(result.claimer["accuracy"]), f"{result.claimer['correct']} of {result.claimer['matched_claims']} matched claims"],
+        [
+            "claimer accuracy",
+            number(result.claimer["accuracy"]),
+            f"{result.claimer['correct']} of {result.claimer['matched_claims']} matched claims",
+        ],
         ["stance accuracy", number(stance["accuracy"]), f"{stance['n']} matched claims"],
-        ["stance macro-F1", number(stance["macro_f1"]), ", ".join(f"{name} {number(f['f1'])}" for name, f in stance["per_label"].items())],
+        [
+            "stance macro-F1",
+            number(stance["macro_f1"]),
+            ", ".join(f"{name} {number(f['f1'])}" for name, f in stance["per_label"].items()),
+        ],
         ["stance F_avg", number(stance["f_avg"]), "mean F1 of the polar stances"],
     ]
-    confusion = [[f"gold {name}", *map(str, row)] for name, row in zip(stance["confusion"]["labels"], stance["confusion"]["matrix"], strict=True)]
+    confusion = [
+        [f"gold {name}", *map(str, row)]
+        for name, row in zip(stance["confusion"]["labels"], stance["confusion"]["matrix"], strict=True)
+    ]
     headline = []
     for name in HEADLINE_FIGURES:
         value = result.overall if name == "overall" else result.figure(name)
@@ -66,7 +95,9 @@ def _notes(result: EvalResult) -> list[str]:
         notes.append(f"overall: undefined ({result.overall_reason})")
     if result.missing_documents:
         shown = ", ".join(result.missing_documents[:10]) + (" …" if len(result.missing_documents) > 10 else "")
-        notes.append(f"missing from the predictions (scored as predicting nothing): {len(result.missing_documents)}: {shown}")
+        notes.append(
+            f"missing from the predictions (scored as predicting nothing): {len(result.missing_documents)}: {shown}"
+        )
     if result.extra_documents:
         notes.append(f"ignored predictions for documents not in gold: {len(result.extra_documents)}")
     return notes
@@ -75,10 +106,19 @@ def _notes(result: EvalResult) -> list[str]:
 def format_table(result: EvalResult) -> str:
     lines = []
     for title, header, rows in _rows(result):
-        widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)] if rows else [len(h) for h in header]
+        widths = (
+            [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+            if rows
+            else [len(h) for h in header]
+        )
         lines.append(f"\n{title}")
         for row in (header, *rows):
-            lines.append("  ".join(str(cell).ljust(width) if i == 0 else str(cell).rjust(width) for i, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip())
+            lines.append(
+                "  ".join(
+                    str(cell).ljust(width) if i == 0 else str(cell).rjust(width)
+                    for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+                ).rstrip()
+            )
     return "\n".join(_notes(result) + lines).strip() + "\n"
 
 
@@ -89,7 +129,13 @@ def _escape(cell: str) -> str:
 def format_markdown(result: EvalResult) -> str:
     lines = [f"`{note}`  " if note.startswith("signature") else f"{note}  " for note in _notes(result)]
     for title, header, rows in _rows(result):
-        lines += ["", f"### {title}", "", "| " + " | ".join(map(_escape, header)) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+        lines += [
+            "",
+            f"### {title}",
+            "",
+            "| " + " | ".join(map(_escape, header)) + " |",
+            "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+        ]
         lines += ["| " + " | ".join(map(_escape, row)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 

@@ -28,7 +28,10 @@ def overlap_components(gold: Sequence[tuple], pred: Sequence[tuple]) -> Iterator
     it starts before the group's furthest end.  Groups with one side empty are
     yielded too (their spans can only be missed or spurious).
     """
-    events = sorted([(span[0], span[1], 0, index) for index, span in enumerate(gold)] + [(span[0], span[1], 1, index) for index, span in enumerate(pred)])
+    events = sorted(
+        [(span[0], span[1], 0, index) for index, span in enumerate(gold)]
+        + [(span[0], span[1], 1, index) for index, span in enumerate(pred)]
+    )
     group: tuple[list[int], list[int]] = ([], [])
     furthest = -1
     for start, end, side, index in events:
@@ -46,7 +49,9 @@ def _position(span: tuple) -> tuple:
     return span[:3], repr(span[3:])
 
 
-def assign(gold: Sequence[tuple], pred: Sequence[tuple], credit: Callable[[tuple, tuple], float | None]) -> list[tuple[int, int, float]]:
+def assign(
+    gold: Sequence[tuple], pred: Sequence[tuple], credit: Callable[[tuple, tuple], float | None]
+) -> list[tuple[int, int, float]]:
     """Optimal one-to-one pairs ``(gold index, pred index, credit)`` between two small span lists.
 
     ``credit(g, p)`` is ``None`` when the scheme does not allow the pair, else

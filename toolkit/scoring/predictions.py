@@ -52,7 +52,8 @@ class Predictions:
 
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while millions of small acyclic objects are built (it would rescan them all, for nothing)."""
+    """No cyclic garbage collection while millions of small acyclic objects are built (it would rescan them all,
+    for nothing)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -66,7 +67,9 @@ class _Unsure(Exception):
     """The short way does not vouch for this file: let the full validator look at it."""
 
 
-def read_fast(path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mapping[str, int], ignore_extra: bool) -> Predictions | None:
+def read_fast(
+    path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mapping[str, int], ignore_extra: bool
+) -> Predictions | None:
     """The predictions of a file that passes every check, or ``None`` (then `validate_file` must explain).
 
     ``texts`` is indexed only to compare a ``text`` field; ``lengths`` bound every offset.
@@ -76,9 +79,15 @@ def read_fast(path: Path, texts: Sequence[str], lengths: np.ndarray, position: M
         data = _file_bytes(Path(path))
         inventory = load_inventory()
         vocabulary = _Vocabulary(
-            texts, lengths, lengths.tolist(), {name: i for i, name in enumerate(inventory.entity_names)},
+            texts,
+            lengths,
+            lengths.tolist(),
+            {name: i for i, name in enumerate(inventory.entity_names)},
             {name: i for i, name in enumerate(inventory.stance_names)},
-            {keyword: inventory.claimer_kind_names.index(kind) for keyword, kind in inventory.prediction_claimer_keywords.items()},
+            {
+                keyword: inventory.claimer_kind_names.index(kind)
+                for keyword, kind in inventory.prediction_claimer_keywords.items()
+            },
             b'"text"' in data or b"\\u" in data,  # a key may be written with escapes ("te\\u0078t")
         )
         if len(data) >= PARALLEL_BYTES and can_fork():
@@ -99,7 +108,9 @@ def _file_bytes(path: Path) -> bytes:
     return data
 
 
-def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
+def _read_in_halves(
+    data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool
+) -> Predictions:
     """The last lines read by a forked child while this process reads those before, then merged.
 
     The child also encodes what it read for the pipe, so it gets a little less than half.
@@ -107,7 +118,10 @@ def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str,
     middle = data.find(b"\n", len(data) * 11 // 20) + 1
     if not middle:
         return _read(data, vocabulary, position, ignore_extra)
-    first, payload = beside_a_child(lambda: _read(data[:middle], vocabulary, position, ignore_extra), lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)))
+    first, payload = beside_a_child(
+        lambda: _read(data[:middle], vocabulary, position, ignore_extra),
+        lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)),
+    )
     if payload is None:
         raise _Unsure
     second = _from_bytes(payload)
@@ -116,19 +130,35 @@ def _read_in_halves(data: bytes, vocabulary: _Vocabulary, position: Mapping[str,
     entities = EntityColumns.concatenate([first.entities, second.entities])
     claims = ClaimColumns.concatenate([first.claims, second.claims])
     layers = set(first.layers) | set(second.layers)
-    return Predictions(entities, claims, first.present | second.present, [layer for layer in LAYERS if layer in layers], sorted(first.extra + second.extra))
+    return Predictions(
+        entities,
+        claims,
+        first.present | second.present,
+        [layer for layer in LAYERS if layer in layers],
+        sorted(first.extra + second.extra),
+    )
 
 
 def _to_bytes(predictions: Predictions) -> bytes:
     """A child's predictions as arrays (the ids it ignored, its layers and documents in one JSON text)."""
-    meta = json.dumps({"present": sorted(predictions.present), "layers": predictions.layers, "extra": predictions.extra}).encode("utf-8")
-    return arrays_to_bytes([*predictions.entities.fields(), *predictions.claims.arrays(), np.frombuffer(meta, dtype=np.uint8)])
+    meta = json.dumps(
+        {"present": sorted(predictions.present), "layers": predictions.layers, "extra": predictions.extra}
+    ).encode("utf-8")
+    return arrays_to_bytes(
+        [*predictions.entities.fields(), *predictions.claims.arrays(), np.frombuffer(meta, dtype=np.uint8)]
+    )
 
 
 def _from_bytes(payload: bytes) -> Predictions:
     arrays = arrays_from_bytes(payload, 4 + len(ClaimColumns.ARRAYS) + 1)
     meta = json.loads(arrays[-1].tobytes())
-    return Predictions(EntityColumns(*arrays[:4]), ClaimColumns(*arrays[4:-1], single_span=True), set(meta["present"]), meta["layers"], meta["extra"])
+    return Predictions(
+        EntityColumns(*arrays[:4]),
+        ClaimColumns(*arrays[4:-1], single_span=True),
+        set(meta["present"]),
+        meta["layers"],
+        meta["extra"],
+    )
 
 
 @dataclass
@@ -141,12 +171,15 @@ class _Vocabulary:
     label_index: dict[str, int]
     stance_index: dict[str, int]
     keyword_kinds: dict[str, int]  # a predicted claimer keyword: the index of its claimer kind
-    any_text: bool  # the file may have a "text" key: only then are entity texts compared (and, from a compiled gold, decoded)
+    any_text: (
+        bool  # the file may have a "text" key: only then are entity texts compared (and, from a compiled gold, decoded)
+    )
 
 
 @functools.cache
 def _record_decoder():
-    """A msgspec decoder of one prediction record: the schema's types, keys and label/stance/claimer names, checked in C.
+    """A msgspec decoder of one prediction record: the schema's types, keys and label/stance/claimer names,
+    checked in C.
 
     Anything else (a float or bool offset, ``null``, an unknown key or label, an
     integer beyond 64 bits) fails the decoding and sends the file to the validator.
@@ -157,18 +190,31 @@ def _record_decoder():
     unset = msgspec.UnsetType
 
     def struct(name: str, fields: list[tuple], optional: tuple[tuple, ...] = ()):
-        return msgspec.defstruct(name, fields + [(field, kind | unset, msgspec.UNSET) for field, kind in optional], forbid_unknown_fields=True)
+        return msgspec.defstruct(
+            name,
+            fields + [(field, kind | unset, msgspec.UNSET) for field, kind in optional],
+            forbid_unknown_fields=True,
+        )
 
     span = struct("ClaimerSpan", [("start", int), ("end", int)], (("text", str),))
-    entity = struct("Entity", [("start", int), ("end", int), ("label", Literal[tuple(inventory.entity_names)])], (("text", str), ("score", float)))
+    entity = struct(
+        "Entity",
+        [("start", int), ("end", int), ("label", Literal[tuple(inventory.entity_names)])],
+        (("text", str), ("score", float)),
+    )
     claimer = Literal[tuple(inventory.prediction_claimer_keywords)] | span
-    claim = struct("Claim", [("start", int), ("end", int), ("stance", Literal[tuple(inventory.stance_names)]), ("claimer", claimer)], (("text", str), ("score", float)))
+    claim = struct(
+        "Claim",
+        [("start", int), ("end", int), ("stance", Literal[tuple(inventory.stance_names)]), ("claimer", claimer)],
+        (("text", str), ("score", float)),
+    )
     record = struct("Record", [("id", str)], (("entities", list[entity]), ("claims", list[claim])))
     return msgspec.json.Decoder(record), (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 
 
 def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
-    """Decoded and checked ``CHUNK`` lines at a time, so the records of a chunk are freed before the next (less memory)."""
+    """Decoded and checked ``CHUNK`` lines at a time, so the records of a chunk are freed before the next (less
+    memory)."""
     from msgspec import UNSET
 
     decoder, errors = _record_decoder()
@@ -182,13 +228,15 @@ def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ign
     for first in range(0, len(lines), CHUNK):
         entity_lists: list[tuple[int, list]] = []
         records = []
-        for line in lines[first:first + CHUNK]:
+        for line in lines[first : first + CHUNK]:
             try:
                 records.append(decoder.decode(line))
             except errors:
                 if not ignore_extra:
                     raise _Unsure from None
-                extra.append(_extra_id(line, position, errors))  # the validator skips such a record whatever else it holds
+                extra.append(
+                    _extra_id(line, position, errors)
+                )  # the validator skips such a record whatever else it holds
         for record in records:
             index = position.get(record.id)
             if index is None:
@@ -224,12 +272,17 @@ def _extra_id(line: bytes, position: Mapping[str, int], errors: tuple) -> str:
 
 
 def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary, unset) -> EntityColumns:
-    """Every entity of these records checked at once, over flat lists and arrays (types and names are already checked)."""
+    """Every entity of these records checked at once, over flat lists and arrays (types and names are already
+    checked)."""
     flat = list(chain.from_iterable(items for _, items in entity_lists))
-    doc = np.repeat(np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists])
+    doc = np.repeat(
+        np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists]
+    )
     start = np.fromiter(map(attrgetter("start"), flat), dtype=np.int64, count=len(flat))  # beyond int64: OverflowError
     end = np.fromiter(map(attrgetter("end"), flat), dtype=np.int64, count=len(flat))
-    label = np.fromiter(map(vocabulary.label_index.__getitem__, [item.label for item in flat]), dtype=np.int64, count=len(flat))
+    label = np.fromiter(
+        map(vocabulary.label_index.__getitem__, [item.label for item in flat]), dtype=np.int64, count=len(flat)
+    )
     if not ((start >= 0).all() and (end > start).all() and (end <= vocabulary.lengths[doc]).all()):
         raise _Unsure
     columns = EntityColumns(doc, start, end, label)
@@ -237,7 +290,7 @@ def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary, uns
         raise _Unsure  # the same span and label twice in a record
     if vocabulary.any_text:
         for row, item in enumerate(flat):
-            if item.text is not unset and item.text != vocabulary.texts[int(doc[row])][item.start:item.end]:
+            if item.text is not unset and item.text != vocabulary.texts[int(doc[row])][item.start : item.end]:
                 raise _Unsure
     return columns
 
@@ -264,7 +317,9 @@ class _ClaimRows:
     spans: list[tuple] = field(default_factory=list)
 
     def columns(self) -> ClaimColumns:
-        return ClaimColumns.from_rows(self.doc, self.start, self.end, self.stance, self.kind, self.spans, single_span=True)
+        return ClaimColumns.from_rows(
+            self.doc, self.start, self.end, self.stance, self.kind, self.spans, single_span=True
+        )
 
 
 def _claims(items: list, index: int, vocabulary: _Vocabulary, unset, rows: _ClaimRows) -> None:
@@ -289,7 +344,9 @@ def _claims(items: list, index: int, vocabulary: _Vocabulary, unset, rows: _Clai
         rows.spans.append(spans)
 
 
-def from_records(records: Mapping[str, Mapping], extra: list[str], position: Mapping[str, int], n_documents: int) -> Predictions:
+def from_records(
+    records: Mapping[str, Mapping], extra: list[str], position: Mapping[str, int], n_documents: int
+) -> Predictions:
     """The same, from records `validate_file` accepted (the long way)."""
     from toolkit.scoring.evaluate import predicted_spans
 
@@ -299,6 +356,14 @@ def from_records(records: Mapping[str, Mapping], extra: list[str], position: Map
     entities: list[list[tuple]] = [[] for _ in range(n_documents)]
     claims: list[list[tuple]] = [[] for _ in range(n_documents)]
     for doc_id, record in records.items():
-        entities[position[doc_id]], claims[position[doc_id]] = predicted_spans(record, label_index, stance_index, inventory.prediction_claimer_keywords)
+        entities[position[doc_id]], claims[position[doc_id]] = predicted_spans(
+            record, label_index, stance_index, inventory.prediction_claimer_keywords
+        )
     layers = [layer for layer in LAYERS if any(layer in record for record in records.values())]
-    return Predictions(EntityColumns.from_documents(entities), ClaimColumns.from_documents(claims, single_span=True), {position[doc_id] for doc_id in records}, layers, extra)
+    return Predictions(
+        EntityColumns.from_documents(entities),
+        ClaimColumns.from_documents(claims, single_span=True),
+        {position[doc_id] for doc_id in records},
+        layers,
+        extra,
+    )

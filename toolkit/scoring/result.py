@@ -20,6 +20,7 @@ def precision_recall_f1(credit: float, predicted: int, gold: int) -> dict[str, f
         "f1": 2 * credit / (predicted + gold) if predicted + gold else None,
     }
 
+
 HEADLINE_FIGURES = ("entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall")
 
 

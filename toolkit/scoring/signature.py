@@ -23,7 +23,16 @@ def content_hash(lines: Iterable[str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def make_signature(gold_name: str, gold_hash: str, split: str | None, n_documents: int, iou: float, matching: str, bootstrap: int, seed: int) -> str:
+def make_signature(
+    gold_name: str,
+    gold_hash: str,
+    split: str | None,
+    n_documents: int,
+    iou: float,
+    matching: str,
+    bootstrap: int,
+    seed: int,
+) -> str:
     fields = [
         f"{SCORER_NAME}:{SCORER_VERSION}",
         f"toolkit:{__version__}",
