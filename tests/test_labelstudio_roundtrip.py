@@ -1,4 +1,5 @@
-"""push → annotate through the REST API exactly as the editor submits → pull, against a real Label Studio server."""
+"""push → annotate through the REST API exactly as the editor submits → pull, against a real Label Studio server,
+on every selected database backend (``--backends``; see conftest)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ from toolkit.files import read_jsonl, write_jsonl
 from toolkit.labelstudio.tasks import record_to_result
 
 pytestmark = pytest.mark.studio
+
+
+@pytest.fixture
+def label_studio(any_label_studio):
+    """Every test of this module runs on each selected backend (SQLite, PostgreSQL)."""
+    return any_label_studio
+
 
 TEXT = (
     "🙂 Secondo l’ISTAT «il PIL crescerà del 2%», ha detto Mario Draghi; "

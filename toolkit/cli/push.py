@@ -25,25 +25,48 @@ def push(
         DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
     ),
     batch_size: int = typer.Option(1000, "--batch-size", help="Tasks per import request."),
+    overlap: int = typer.Option(
+        None,
+        "--overlap",
+        metavar="N",
+        help="Ask Label Studio for N annotations (by N annotators) per document; kept in the project for later pushes.",
+    ),
+    overlap_share: int = typer.Option(
+        None,
+        "--overlap-share",
+        metavar="P",
+        help="With --overlap: N annotators on P percent of the documents, 1 on the rest (default 100).",
+    ),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
 ) -> None:
     """Create the project if missing and import only the documents it does not have yet."""
     from toolkit.cli._progress import progress_bar
     from toolkit.documents import load_documents
-    from toolkit.labelstudio.client import connect
+    from toolkit.errors import InputError
+    from toolkit.labelstudio.client import Overlap, connect
     from toolkit.labelstudio.client import push as run_push
     from toolkit.labelstudio.tasks import load_preannotations
 
+    if overlap_share is not None and overlap is None:
+        raise InputError(f"--overlap-share: {overlap_share} given without --overlap (expected --overlap N with it)")
+    wanted_overlap = Overlap(overlap, 100 if overlap_share is None else overlap_share) if overlap is not None else None
     docs = load_documents(documents)
     preannotations = load_preannotations(predictions, docs, str(documents), model_version) if predictions else None
     studio = connect(url, api_key)
     with progress_bar("importing") as progress:
         report = run_push(
-            studio, project, docs, preannotations, guidelines=guidelines, batch_size=batch_size, progress=progress
+            studio,
+            project,
+            docs,
+            preannotations,
+            guidelines=guidelines,
+            batch_size=batch_size,
+            progress=progress,
+            overlap=wanted_overlap,
         )
     state = "created" if report.project_created else "existing"
-    echo_err(f"project {project!r} ({state}, id {report.project_id}) on {studio.url}")
+    echo_err(f"project {project!r} ({state}, id {report.project_id}) on {studio.url}; overlap: {report.overlap}")
     echo_err(
         f"{report.created} task(s) created, {report.unchanged} already present, {report.predictions} pre-annotation(s)"
     )

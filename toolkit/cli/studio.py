@@ -18,6 +18,22 @@ def studio(
     data_dir: Path = typer.Option(
         Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."
     ),
+    database: str = typer.Option(
+        None,
+        "--database",
+        envvar="DATABASE_URL",
+        metavar="postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME",
+        help="Run on this PostgreSQL database instead of SQLite in the data dir [env: DATABASE_URL; prefer it: "
+        "a command line is visible to other users]. The password is never shown.",
+        show_envvar=False,
+    ),
+    host: str = typer.Option(
+        None,
+        "--host",
+        metavar="ADDRESS",
+        help="Listen on this address of the machine (0.0.0.0: all) instead of 127.0.0.1, for a team; "
+        "put an HTTPS reverse proxy in front (docs/label-studio.md).",
+    ),
     project: str = ProjectOption,
     documents: Path = typer.Option(
         DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."
@@ -34,7 +50,14 @@ def studio(
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
-    from toolkit.labelstudio.server import prepare_server, signals_interrupt
+    from toolkit.labelstudio.database import parse_database_url
+    from toolkit.labelstudio.server import (
+        LOOPBACK,
+        check_bind_address,
+        exposure_warning,
+        prepare_server,
+        signals_interrupt,
+    )
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
     if port is not None and not 1 <= port <= 65535:
@@ -46,9 +69,15 @@ def studio(
         model_version=model_version,
         guidelines=guidelines,
     )
+    postgres = parse_database_url(database) if database else None
+    bind = check_bind_address(host) if host else LOOPBACK
     inputs = load_inputs(options)  # bad input stops us before the server starts
-    server = prepare_server(data_dir, port)
+    server = prepare_server(data_dir, port, database=postgres, bind=bind)
     echo_err(f"starting Label Studio on {server.url} (data in {server.data_dir}; a first start takes about a minute)…")
+    echo_err(f"database: {server.database_label}")
+    warning = exposure_warning(server)
+    if warning:
+        echo_err(warning)
     with signals_interrupt(), server:
         with progress_bar("importing") as progress:
             ready = prepare_project(server, inputs, progress)

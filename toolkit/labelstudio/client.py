@@ -92,10 +92,49 @@ def find_project(studio: Connection, title: str):
     return matches[0] if matches else None
 
 
-def ensure_project(studio: Connection, title: str, guidelines: Path) -> tuple[Any, bool]:
-    """The project with this title, created with the generated config and guidelines if missing."""
+@dataclass(frozen=True)
+class Overlap:
+    """How many annotators see each document: ``annotators`` on ``share`` percent of the tasks, one on the rest.
+
+    Stored in the project (Label Studio's ``maximum_annotations`` and ``overlap_cohort_percentage``), so it holds
+    for every later push and for the tasks already there.
+    """
+
+    annotators: int = 1
+    share: int = 100
+
+    def __post_init__(self) -> None:
+        if self.annotators < 1:
+            raise InputError(f"--overlap: {self.annotators} (expected a number of annotators per document, 1 or more)")
+        if not 1 <= self.share <= 100:
+            raise InputError(f"--overlap-share: {self.share} (expected a percentage of the documents, 1..100)")
+
+    def settings(self) -> dict[str, int]:
+        return {"maximum_annotations": self.annotators, "overlap_cohort_percentage": self.share}
+
+    @classmethod
+    def of(cls, project: Any) -> Overlap:
+        return cls(project.maximum_annotations or 1, project.overlap_cohort_percentage or 100)
+
+    def __str__(self) -> str:
+        if self.annotators == 1:
+            return "1 annotator per document"
+        where = "every document" if self.share == 100 else f"{self.share}% of the documents (1 on the rest)"
+        return f"{self.annotators} annotators per document on {where}"
+
+
+def ensure_project(
+    studio: Connection, title: str, guidelines: Path, overlap: Overlap | None = None
+) -> tuple[Any, bool]:
+    """The project with this title, created with the generated config and guidelines if missing.
+
+    ``overlap`` is set on a new project and changed on an existing one that has another; None leaves it as it is.
+    """
     project = find_project(studio, title)
     if project is not None:
+        if overlap is not None and Overlap.of(project) != overlap:
+            with server_errors(studio.url, f"set the overlap of project {title!r}"):
+                project = studio.sdk.projects.update(id=project.id, **overlap.settings())
         return project, False
     with server_errors(studio.url, f"create project {title!r}"):
         project = studio.sdk.projects.create(
@@ -104,6 +143,7 @@ def ensure_project(studio: Connection, title: str, guidelines: Path) -> tuple[An
             expert_instruction=load_guidelines_html(guidelines),
             show_instruction=True,
             description="voci: who claims what in Italian news (entities, claims, claimers, stance)",
+            **(overlap.settings() if overlap else {}),
         )
     return project, True
 
@@ -166,6 +206,7 @@ class PushReport:
     project_id: int
     project_title: str
     project_created: bool
+    overlap: Overlap = field(default_factory=Overlap)
     created: int = 0
     unchanged: int = 0
     predictions: int = 0
@@ -198,12 +239,15 @@ def push(
     guidelines: Path = DEFAULT_GUIDELINES,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], Progress] | None = None,
+    overlap: Overlap | None = None,
 ) -> PushReport:
     """Create the project if needed and import the documents it does not have yet, in batches."""
     if batch_size < 1:
         raise InputError(f"--batch-size: {batch_size} (expected a positive number)")
-    project, created = ensure_project(studio, title, guidelines)
-    report = PushReport(project_id=project.id, project_title=title, project_created=created)
+    project, created = ensure_project(studio, title, guidelines, overlap)
+    report = PushReport(
+        project_id=project.id, project_title=title, project_created=created, overlap=Overlap.of(project)
+    )
     on_server = {} if created else existing_documents(studio, project.id)
     to_send = plan_push(documents, on_server)
     report.unchanged = len(documents) - len(to_send)

@@ -1,4 +1,5 @@
-"""Start and stop a local Label Studio server: loopback only, telemetry off, SQLite in a data dir we own.
+"""Start and stop a local Label Studio server: loopback unless told otherwise, telemetry off, sign-up by invitation
+only, SQLite in a data dir we own or a PostgreSQL database.
 
 Used by ``toolkit studio`` and by the test suite's session fixture, so both run
 the server the same measured way (see the project notes on Label Studio).
@@ -24,8 +25,11 @@ from pathlib import Path
 
 from toolkit.errors import ConfigurationError, InputError, ServerError
 from toolkit.files import atomic_writer
+from toolkit.labelstudio.database import SQLITE_ENVIRONMENT, PostgresDatabase
 
 LOOPBACK = "127.0.0.1"
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::"})
 DEFAULT_DATA_DIR = Path(".studio")
 CREDENTIALS_FILE = "credentials.json"
 LOG_FILE = "server.log"
@@ -34,12 +38,12 @@ STOP_TIMEOUT = 15.0
 
 # Without these the server tries to reach error reporting, version checks and analytics.
 QUIET_ENVIRONMENT = {
-    "DJANGO_DB": "sqlite",
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
     "LATEST_VERSION_CHECK": "false",
     "COLLECT_ANALYTICS": "false",
     "FEATURE_FLAGS_OFFLINE": "true",
+    # no account without the organisation's invite link (or `toolkit users add`), even on a server others can reach
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
     # the admin token below is a legacy token; the choice is stored when the organisation is created
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
@@ -97,12 +101,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def port_is_free(port: int) -> bool:
+def port_is_free(port: int, address: str = LOOPBACK) -> bool:
     """Nothing listens there; like the server, ignore connections still closing (TIME_WAIT) after a restart."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((LOOPBACK, port))
+            probe.bind((address, port))
         except OSError:
             return False
         return True
@@ -121,10 +126,12 @@ def label_studio_program() -> str:
     return found
 
 
-def server_environment(data_dir: Path, credentials: Credentials) -> dict[str, str]:
-    environment = dict(os.environ)
-    environment.update(QUIET_ENVIRONMENT)
-    environment.update(
+def server_environment(
+    data_dir: Path, credentials: Credentials, database: PostgresDatabase | None = None
+) -> dict[str, str]:
+    settings = dict(QUIET_ENVIRONMENT)
+    settings.update(database.environment() if database else SQLITE_ENVIRONMENT)
+    settings.update(
         {
             "LABEL_STUDIO_BASE_DATA_DIR": str(Path(data_dir).resolve()),
             "LABEL_STUDIO_USERNAME": credentials.username,
@@ -132,7 +139,17 @@ def server_environment(data_dir: Path, credentials: Credentials) -> dict[str, st
             "LABEL_STUDIO_USER_TOKEN": credentials.api_key,
         }
     )
+    environment = {name: value for name, value in os.environ.items() if name not in shadowing_names(settings)}
+    environment.update(settings)
     return environment
+
+
+def shadowing_names(settings: dict[str, str]) -> set[str]:
+    """Label Studio reads ``LABEL_STUDIO_X`` and ``HEARTEX_X`` before ``X``: such variables left in the caller's
+    environment would override our ``X`` (a stray ``LABEL_STUDIO_POSTGRE_HOST`` would pick another database)."""
+    return {
+        prefix + name for name in settings for prefix in ("LABEL_STUDIO_", "HEARTEX_") if not name.startswith(prefix)
+    }
 
 
 def health(url: str, timeout: float = 2.0) -> bool:
@@ -152,10 +169,26 @@ class StudioServer:
     port: int
     credentials: Credentials
     process: subprocess.Popen | None = field(default=None, repr=False)
+    database: PostgresDatabase | None = None
+    bind: str = LOOPBACK  # the address it listens on; anything but loopback comes only from `toolkit studio --host`
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        """Where this machine reaches the server (loopback when it listens on every address)."""
+        address = LOOPBACK if self.bind in WILDCARD_ADDRESSES else self.bind
+        return f"http://{_url_host(address)}:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """The server's own idea of its address (links it builds); LABEL_STUDIO_HOST in the environment overrides it."""
+        if self.bind in WILDCARD_ADDRESSES:
+            return f"http://{_url_host(socket.getfqdn())}:{self.port}"
+        return self.url
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages, password masked."""
+        return self.database.redacted if self.database else f"SQLite in {self.data_dir}"
 
     @property
     def api_key(self) -> str:
@@ -172,25 +205,27 @@ class StudioServer:
         """Launch the server and wait until /health answers on our port."""
         if self.running():
             return self
-        if not port_is_free(self.port):
+        if not port_is_free(self.port, self.bind):
             raise ServerError(
-                f"port {self.port} on {LOOPBACK} is in use (expected a free port; omit --port to pick one)"
+                f"port {self.port} on {self.bind} is in use (expected a free port; omit --port to pick one)"
             )
+        if self.database:
+            self.database.check_connection()
         command = [
             label_studio_program(),
             "start",
             "--no-browser",
             "--internal-host",
-            LOOPBACK,
+            self.bind,
             "--port",
             str(self.port),
             "--host",
-            self.url,
+            self.public_url,
         ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (fixed program and arguments)
                 command,
-                env=server_environment(self.data_dir, self.credentials),
+                env=server_environment(self.data_dir, self.credentials, self.database),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -198,6 +233,8 @@ class StudioServer:
             )
         try:
             self._wait_until_healthy(timeout)
+            if self.database:
+                self._check_admin_key()
         except BaseException:  # Ctrl-C included: in its own session the server would outlive us
             self.stop()
             raise
@@ -214,6 +251,23 @@ class StudioServer:
                 )
             time.sleep(0.5)
         raise ServerError(f"Label Studio did not answer {self.url}/health within {timeout:.0f} s; see {self.log_path}")
+
+    def _check_admin_key(self) -> None:
+        """A database first started from another data dir keeps that dir's admin and key: say so, not just "401"."""
+        request = urllib.request.Request(
+            f"{self.url}/api/current-user/whoami", headers={"Authorization": f"Token {self.api_key}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30):  # noqa: S310 (our server's URL)
+                return
+        except urllib.error.HTTPError as error:
+            if error.code not in (401, 403):
+                raise ServerError(f"{self.url} answered HTTP {error.code} to the admin's first request") from None
+        raise ConfigurationError(
+            f"{self.database_label} already has a user {self.credentials.username} with another API key than "
+            f"{credentials_path(self.data_dir)}: start with the data dir that first used this database "
+            "(its credentials.json), or with an empty database"
+        )
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """SIGTERM by PID, then SIGKILL if it does not exit in time."""
@@ -267,11 +321,61 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def prepare_server(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -> StudioServer:
+def prepare_server(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    port: int | None = None,
+    database: PostgresDatabase | None = None,
+    bind: str = LOOPBACK,
+) -> StudioServer:
     """A server for ``data_dir`` (created if needed, with its credentials), not started yet."""
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise InputError(f"{data_dir}: is a file (expected a folder for the Label Studio data)")
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_or_create_credentials(data_dir)
-    return StudioServer(data_dir=data_dir, port=port or free_port(), credentials=credentials)
+    return StudioServer(
+        data_dir=data_dir, port=port or free_port(), credentials=credentials, database=database, bind=bind
+    )
+
+
+def _url_host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+def check_bind_address(address: str) -> str:
+    """An address this machine has (the server cannot listen elsewhere), as given; `InputError` otherwise."""
+    import ipaddress
+
+    try:
+        parsed = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        raise InputError(
+            f"--host: {address!r} is not an IP address (expected one of this machine's addresses, or 0.0.0.0 for all)"
+        ) from None
+    shown = str(parsed)
+    if shown not in WILDCARD_ADDRESSES and not _is_local_address(shown):
+        raise InputError(
+            f"--host: {shown} is not an address of this machine (expected one of its addresses or 0.0.0.0)"
+        )
+    return shown
+
+
+def _is_local_address(address: str) -> bool:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            return False
+        return True
+
+
+def exposure_warning(server: StudioServer) -> str | None:
+    """One line when the server listens beyond loopback: who can reach it, and that sign-up stays closed."""
+    if server.bind in LOOPBACK_ADDRESSES:
+        return None
+    who = "every network this machine is on" if server.bind in WILDCARD_ADDRESSES else f"the network of {server.bind}"
+    return (
+        f"warning: Label Studio listens on {_url_host(server.bind)}:{server.port}: anyone on {who} can reach it; "
+        "sign-up without the invite link is closed (accounts: `toolkit users add`); put HTTPS in front of it"
+    )

@@ -1,0 +1,41 @@
+"""``toolkit users add``: annotator accounts on a Label Studio server, passwords in a file only the lead can read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import StudioKeyOption, StudioUrlOption
+
+users_app = typer.Typer(
+    help="Annotator accounts on the Label Studio server.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def add(
+    emails: list[str] = typer.Argument(..., metavar="EMAIL...", help="Email addresses of the new annotators."),
+    passwords: Path = typer.Option(
+        Path(".studio/passwords.json"),
+        "--passwords",
+        help="JSON file (mode 0600) the generated passwords are added to; hand each one over privately.",
+    ),
+    url: str = StudioUrlOption,
+    api_key: str = StudioKeyOption,
+) -> None:
+    """Create an account with a generated password for each email that has none; existing accounts are left alone."""
+    from toolkit.labelstudio.client import connect
+    from toolkit.labelstudio.users import add_users, check_emails
+
+    check_emails(emails)  # a typo stops us before we reach the server
+    studio = connect(url, api_key)
+    report = add_users(studio, api_key, emails, passwords)
+    for email in report.created:
+        echo_err(f"{email}: account created")
+    for email in report.existing:
+        echo_err(f"{email}: already has an account, left unchanged")
+    if report.created:
+        echo_err(f"{len(report.created)} password(s) written to {report.passwords_path} (mode 0600; never printed)")
