@@ -147,7 +147,7 @@ def label_studio_postgresql(tmp_path_factory, postgres_cluster):
         fixture.server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def any_label_studio(backend, request):
     """The session server of ``backend``: tests asking for it run once per selected backend."""
     return request.getfixturevalue("label_studio" if backend == "sqlite" else "label_studio_postgresql")

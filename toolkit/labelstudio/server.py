@@ -346,11 +346,13 @@ def check_bind_address(address: str) -> str:
     """An address this machine has (the server cannot listen elsewhere), as given; `InputError` otherwise."""
     import ipaddress
 
+    if address == "localhost":
+        return LOOPBACK
     try:
         parsed = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         raise InputError(
-            f"--host: {address!r} is not an IP address (expected one of this machine's addresses, or 0.0.0.0 for all)"
+            f"--host: {address} is not an IP address (expected one of this machine's addresses, or 0.0.0.0 for all)"
         ) from None
     shown = str(parsed)
     if shown not in WILDCARD_ADDRESSES and not _is_local_address(shown):
