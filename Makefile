@@ -14,7 +14,7 @@ ANNOTATOR_RECORDS ?= $(or $(wildcard annotations/annotators/*.jsonl),$(GOLD))
 AGREEMENT := annotations/agreement.json
 BASELINE_SCORES := annotations/baseline_scores.json
 
-.PHONY: release test lint studio schemas clean chromium
+.PHONY: release test lint studio schemas clean chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +46,18 @@ release: $(VENV)/.core-installed
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium unavailable: the browser test will be skipped"
 
-test: $(VENV)/.dev-installed chromium
+# The Label Studio integration tests also run on PostgreSQL, in a throwaway cluster the tests start (Debian package;
+# its own "main" cluster is not created, so nothing is left running); without it those runs are skipped.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq postgresql-common && \
+	   sed -i 's/^#*[[:space:]]*create_main_cluster.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf && \
+	   apt-get install -y -qq postgresql) || echo "postgresql unavailable: the PostgreSQL tests will be skipped"
+
+test: $(VENV)/.dev-installed chromium postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --backends sqlite,postgresql
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -60,6 +68,8 @@ schemas: $(VENV)/.core-installed
 
 # A local Label Studio (127.0.0.1, telemetry off, data in .studio/) with the project ready; Ctrl-C stops it.
 # Pre-fill the editor with any model's output: make studio PREDICTIONS=path/to/predictions.jsonl
+# On PostgreSQL for a team: make studio DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/NAME (read by the toolkit
+# from the environment, so make never prints it)
 $(VENV)/.studio-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[studio]'
 	touch $@ $(VENV)/.core-installed

@@ -7,14 +7,28 @@ within 1.5x of it. The pull exports a project holding one annotation per task
 and converts all of them. Prints times, the ratio and the peak memory.
 
     .venv/bin/python benchmarks/bench_push_pull.py [--documents 5000] [--batch-size 500]
+
+Scale run (``--scale``): projects of 5,000 and 50,000 synthetic documents
+(``toolkit.dataset.synthetic``), each annotated by 3 users, created through the
+API in bulk (tasks imported with their annotations and ``completed_by``), on
+SQLite and on PostgreSQL (a throwaway cluster, as in the tests).  Each
+``toolkit pull`` runs as its own process: its wall time and peak RSS are
+measured, and the ratios 50k/5k printed.  Targets: peak RSS at 50,000 within
+1.5x of the peak at 5,000; time per task flat (time ratio / size ratio near 1).
+
+    .venv/bin/python benchmarks/bench_push_pull.py --scale [--sizes 5000,50000] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -79,11 +93,135 @@ def timed(action):
     return time.perf_counter() - start, value
 
 
+# --- scale run: pull time and peak memory at 5,000 and 50,000 documents, 3 annotators each ---
+
+ROOT = Path(__file__).resolve().parent.parent
+ANNOTATORS = ("ada@voci.bench", "bruno@voci.bench", "carla@voci.bench")
+IMPORT_BATCH = 2000
+
+
+def start_backend(backend: str, folder: Path):
+    """A fresh Label Studio on ``backend`` (and its PostgreSQL cluster); returns (server, cluster or None)."""
+    database = cluster = None
+    if backend == "postgresql":
+        sys.path.insert(0, str(ROOT / "tests"))
+        from postgres_cluster import start_cluster
+
+        from toolkit.labelstudio.database import parse_database_url
+
+        cluster = start_cluster()
+        database = parse_database_url(cluster.create_database("voci_bench", "voci", "bench-password"))
+    server = prepare_server(folder / f"studio-{backend}", database=database)
+    started, _ = timed(server.start)
+    print(f"[{backend}] server start (fresh database): {started:.1f} s")
+    return server, cluster
+
+
+def annotated_tasks(count: int, user_ids: list[int]):
+    """Synthetic documents as tasks, each with one submitted annotation (the gold) per annotator."""
+    from toolkit.dataset.synthetic import synthetic_corpus
+    from toolkit.labelstudio.tasks import record_to_result, task_data
+
+    for index, (document, gold) in enumerate(synthetic_corpus(count, seed=count)):
+        result = record_to_result(gold, document["text"])
+        yield {
+            "data": task_data(document),
+            "annotations": [
+                {"result": result, "completed_by": user_id, "lead_time": 20.0 + (index + offset) % 60}
+                for offset, user_id in enumerate(user_ids)
+            ],
+        }
+
+
+def import_project(server, studio, title: str, count: int, user_ids: list[int]) -> int:
+    from toolkit.labelstudio.client import batched
+
+    project, _ = ensure_project(studio, title, Path("docs/guidelines.md"))
+    headers = {"Authorization": f"Token {server.api_key}"}
+    for batch in batched(annotated_tasks(count, user_ids), IMPORT_BATCH):
+        response = httpx.post(
+            f"{server.url}/api/projects/{project.id}/import", json=batch, headers=headers, timeout=3600
+        )
+        response.raise_for_status()
+    return project.id
+
+
+def measured_pull(server, title: str, out: Path) -> tuple[float, float]:
+    """`toolkit pull` as its own process: (wall seconds, peak RSS in MB)."""
+    environment = dict(os.environ, LABEL_STUDIO_URL=server.url, LABEL_STUDIO_API_KEY=server.api_key)
+    command = [str(Path(sys.executable).parent / "toolkit"), "pull", "--project", title, "--out", str(out)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"toolkit pull of {title} exited with {process.returncode}:\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def server_peak_mb(server) -> float:
+    """The Label Studio process's own peak RSS (VmHWM), for the record."""
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def scale_run(sizes: list[int], backends: list[str]) -> None:
+    from toolkit.files import read_jsonl
+
+    print(f"scale run: sizes {sizes}, {len(ANNOTATORS)} annotators per document, backends {backends}")
+    figures: dict[tuple[str, int], tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="voci-bench-scale-") as folder:
+        for backend in backends:
+            server, cluster = start_backend(backend, Path(folder))
+            try:
+                studio = connect(server.url, server.api_key)
+                user_ids = [
+                    studio.sdk.users.create(email=email, username=email.split("@")[0]).id for email in ANNOTATORS
+                ]
+                for size in sizes:
+                    title = f"scale-{size}"
+                    setup, _ = timed(partial(import_project, server, studio, title, size, user_ids))
+                    print(f"[{backend}] setup: {size} tasks x {len(ANNOTATORS)} annotations imported in {setup:.0f} s")
+                    out = Path(folder) / f"pulled-{backend}-{size}"
+                    seconds, peak = measured_pull(server, title, out)
+                    records = sum(len(read_jsonl(path)) for path in (out / "annotators").glob("*.jsonl"))
+                    assert records == size * len(ANNOTATORS), (records, size)
+                    figures[backend, size] = (seconds, peak)
+                    print(
+                        f"[{backend}] toolkit pull of {size} tasks ({records} annotations): {seconds:.1f} s, "
+                        f"{seconds / size * 1000:.2f} s per 1,000 tasks, peak RSS {peak:.0f} MB "
+                        f"(server peak so far {server_peak_mb(server):.0f} MB)"
+                    )
+            finally:
+                server.stop()
+                if cluster:
+                    cluster.destroy()
+    small, large = min(sizes), max(sizes)
+    for backend in backends:
+        (time_small, rss_small), (time_large, rss_large) = figures[backend, small], figures[backend, large]
+        growth = large / small
+        print(
+            f"[{backend}] {large}/{small}: time ratio {time_large / time_small:.2f} for {growth:.0f}x the tasks "
+            f"(per-task time ratio {time_large / time_small / growth:.2f}, target about 1); "
+            f"peak RSS ratio {rss_large / rss_small:.2f} (target <= 1.5)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--scale", action="store_true", help="run the scale run instead (see the module docstring)")
+    parser.add_argument("--sizes", default="5000,50000", help="scale run: project sizes, comma-separated")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="scale run: sqlite and/or postgresql")
     args = parser.parse_args()
+    if args.scale:
+        scale_run([int(size) for size in args.sizes.split(",")], [name for name in args.backends.split(",") if name])
+        return
 
     documents, predictions = synthetic_corpus(args.documents)
     preannotations = Preannotations(kind="prediction", by_id=predictions, model_version="bench")

@@ -99,9 +99,10 @@ def test_postgresql_stopped_during_a_pull(
             faulted = _run(studio, "pull", "--project", title, "--out", out)
         assert not postgres_cluster.running()
         assert faulted.exit_code == 3, faulted.output
-        errors = [line for line in faulted.output.splitlines() if line.startswith("error:")]
-        assert len(errors) == 1 and errors[0].startswith("error: [E300]") and studio.url in errors[0], faulted.output
-        assert "Traceback" not in faulted.output
+        error = faulted.output.strip().splitlines()[-1]
+        assert error.startswith("error: [E300]") and studio.url in error, faulted.output
+        assert [line for line in faulted.output.splitlines() if "error" in line.lower()] == [error], faulted.output
+        assert "Traceback" not in faulted.output and "<html" not in faulted.output
         after = _files(out)
         assert {name: content for name, content in after.items() if not name.startswith("raw/")} == converted_before
         assert not [name for name in after if name.endswith((".tmp", ".partial")) or "/." in name], after.keys()

@@ -447,3 +447,57 @@ def test_ctrl_c_while_starting_stops_the_server_too(workspace, first_stop, secon
     assert run.interrupt(signum) == 130
     assert run.stderr().strip().splitlines()[-1] == "interrupted" and "Traceback" not in run.output()
     assert _servers_of(workspace.data_dir) == [] and _listeners(run.port) == {}
+
+
+# --- a team's server: listening beyond loopback with --host ---
+
+
+def _machine_address() -> str:
+    """An IPv4 address of this machine other than loopback (0.0.0.0, every address, when it has none)."""
+    import fcntl
+    import struct
+
+    for _, name in socket.if_nameindex():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                raw = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))  # SIOCGIFADDR
+            except OSError:
+                continue
+        address = socket.inet_ntoa(raw[20:24])
+        if not address.startswith("127."):
+            return address
+    return "0.0.0.0"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as response:  # noqa: S310 (our server)
+            return json.loads(response.read()) == {"status": "UP"}
+    except OSError:
+        return False
+
+
+def test_host_listens_on_that_address_with_one_warning(workspace, first_stop, second_run):
+    if second_run.process.poll() is None:  # run on its own (-k): stop the second run first
+        assert second_run.interrupt() == 0
+    address = _machine_address()
+    run = workspace.launch("--host", address).wait_until_ready()
+    try:
+        warnings = [line for line in run.stderr().splitlines() if line.startswith("warning:")]
+        assert warnings == [
+            f"warning: Label Studio listens on {address}:{run.port}: anyone on "
+            + ("every network this machine is on" if address == "0.0.0.0" else f"the network of {address}")
+            + " can reach it; sign-up without the invite link is closed (accounts: `toolkit users add`); "
+            "put HTTPS in front of it"
+        ]
+        (server,) = _servers_of(workspace.data_dir)
+        listening = _listeners(run.port)
+        assert set(listening) == {address} and listening[address] <= _socket_inodes(server)
+        shown = "127.0.0.1" if address == "0.0.0.0" else address
+        assert _answers(f"http://{shown}:{run.port}")
+        if address != "0.0.0.0":
+            assert not _answers(run.url), "nothing listens on 127.0.0.1 when another address is asked for"
+        assert f"open http://{shown}:{run.port}/projects/" in run.stderr()
+    finally:
+        assert run.interrupt() == 0
+    assert _servers_of(workspace.data_dir) == []

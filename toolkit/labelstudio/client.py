@@ -46,13 +46,27 @@ def server_errors(url: str, action: str) -> Iterator[None]:
             raise ConfigurationError(
                 f"{url} refused the API key while trying to {action} (HTTP {error.status_code}); check {KEY_VARIABLE}"
             ) from None
-        body = str(error.body)[:200]
-        raise ServerError(f"{url} answered HTTP {error.status_code} while trying to {action}: {body}") from None
+        if error.status_code >= 500:
+            raise ServerError(
+                f"Label Studio at {url} failed with HTTP {error.status_code} while trying to {action} "
+                "(an error inside the server, such as its database being unreachable; see the server's log)"
+            ) from None
+        raise ServerError(
+            f"{url} answered HTTP {error.status_code} while trying to {action}: {_one_line(error.body)}"
+        ) from None
     except httpx.HTTPError as error:
         raise ServerError(
             f"cannot reach Label Studio at {url} while trying to {action} ({error.__class__.__name__}); "
             "is the server running?"
         ) from None
+
+
+def _one_line(body: Any, limit: int = 200) -> str:
+    """An error body for a one-line message: JSON compacted, an HTML page left out."""
+    text = json.dumps(body, ensure_ascii=False) if isinstance(body, (dict, list)) else " ".join(str(body).split())
+    if text.lstrip().lower().startswith(("<!doctype", "<html")):
+        return "(an HTML page)"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
