@@ -261,6 +261,21 @@ def test_the_label_stream_gives_each_document_to_exactly_overlap_annotators(work
     assert skipper not in by_task[skipped_task], "a skipped task goes to the others, not back to who skipped it"
 
 
+def test_the_label_stream_gives_an_open_document_to_at_most_overlap_annotators(any_label_studio, tmp_path):
+    """Task locks: with overlap 2, two annotators who opened a document hold it; a third is given another one."""
+    studio = any_label_studio
+    title = studio.project_title("locks")
+    documents, _, _ = _documents(tmp_path, 2, seed=4)
+    assert _run(studio, "push", documents, "--project", title, "--overlap", "2").exit_code == 0
+    project_id = _project(studio, title).id
+    first, second, third = studio.annotators(title, 3, tmp_path / "passwords.json")
+    opened = [annotator.next_task(project_id)["id"] for annotator in (first, second, third)]
+    assert opened[0] == opened[1] != opened[2], opened
+    assert first.next_task(project_id)["id"] == opened[0], "asking again gives the document one already holds"
+    for annotator in (first, second, third):
+        annotator.close()
+
+
 def test_outside_the_label_stream_the_server_accepts_more_than_the_overlap(any_label_studio, tmp_path):
     """What Label Studio 1.23 (open source) enforces: only the stream stops at the overlap (docs say so)."""
     studio = any_label_studio

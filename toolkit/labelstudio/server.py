@@ -148,7 +148,10 @@ def shadowing_names(settings: dict[str, str]) -> set[str]:
     """Label Studio reads ``LABEL_STUDIO_X`` and ``HEARTEX_X`` before ``X``: such variables left in the caller's
     environment would override our ``X`` (a stray ``LABEL_STUDIO_POSTGRE_HOST`` would pick another database)."""
     return {
-        prefix + name for name in settings for prefix in ("LABEL_STUDIO_", "HEARTEX_") if not name.startswith(prefix)
+        prefix + name
+        for name in settings
+        if not name.startswith("LABEL_STUDIO_")  # read first: nothing can shadow it
+        for prefix in ("LABEL_STUDIO_", "HEARTEX_")
     }
 
 
@@ -355,21 +358,11 @@ def check_bind_address(address: str) -> str:
             f"--host: {address} is not an IP address (expected one of this machine's addresses, or 0.0.0.0 for all)"
         ) from None
     shown = str(parsed)
-    if shown not in WILDCARD_ADDRESSES and not _is_local_address(shown):
+    if shown not in WILDCARD_ADDRESSES and not port_is_free(0, shown):  # port 0: any port, if the address is ours
         raise InputError(
             f"--host: {shown} is not an address of this machine (expected one of its addresses or 0.0.0.0)"
         )
     return shown
-
-
-def _is_local_address(address: str) -> bool:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((address, 0))
-        except OSError:
-            return False
-        return True
 
 
 def exposure_warning(server: StudioServer) -> str | None:
