@@ -483,6 +483,9 @@ def test_bundle_refuses_inconsistent_folders(bundle, tmp_path):
     dates = _bundle(bundle["public"], bundle["private"], tmp_path / "c.zip", "--test-start", "2020-01-01")
     assert dates.exit_code == 2 and "--test-start: 2020-01-01 is not after --development-start" in dates.stderr
 
+    image = _bundle(bundle["public"], bundle["private"], tmp_path / "d.zip", "--docker-image", "ORG/Voci:latest")
+    assert image.exit_code == 2 and "--docker-image: 'ORG/Voci:latest' is not an image name" in image.stderr
+
     not_ours = tmp_path / "mine.zip"
     not_ours.write_bytes(b"precious")
     kept = _bundle(bundle["public"], bundle["private"], not_ours, *BUNDLE_OPTIONS)
