@@ -7,15 +7,12 @@ import random
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from toolkit.cli import app
+from tests.test_dataset_build import _cli_build as build  # noqa: F401  (the build the dataset tests run)
 from toolkit.dataset.synthetic import synthetic_pair
 from toolkit.files import read_jsonl, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 SPLIT_COUNTS = {"train": 10, "validation": 6, "test": 6}
-runner = CliRunner()
 
 
 def write_split_corpus(folder: Path, seed: int = 7) -> tuple[Path, Path]:
@@ -33,29 +30,6 @@ def write_split_corpus(folder: Path, seed: int = 7) -> tuple[Path, Path]:
     write_jsonl(folder / "documents.jsonl", documents)
     write_jsonl(folder / "gold.jsonl", gold)
     return folder / "documents.jsonl", folder / "gold.jsonl"
-
-
-def build(documents: Path, gold: Path, out: Path, *extra: str):
-    """`toolkit build` through the CLI, with no agreement or score files and the card copied beside ``out``."""
-    return runner.invoke(
-        app,
-        [
-            "build",
-            "--documents",
-            str(documents),
-            "--gold",
-            str(gold),
-            "--out",
-            str(out),
-            "--card",
-            str(out.parent / f"{out.name}-CARD.md"),
-            "--agreement",
-            "no-such-folder/agreement.json",
-            "--scores",
-            "no-such-folder/scores.json",
-            *extra,
-        ],
-    )
 
 
 def oracle_prediction(record: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from toolkit.benchmark.program import leaderboard_key
+from toolkit.benchmark.program import LEADERBOARD_KEYS
 from toolkit.errors import InputError
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
 
@@ -119,14 +119,8 @@ def leaderboard() -> dict[str, Any]:
         "key": LEADERBOARD_KEY,
         "submission_rule": SUBMISSION_RULE,
         "columns": [
-            {
-                "title": column.title,
-                "key": leaderboard_key(column.key),
-                "index": index,
-                "sorting": "desc",
-                "precision": PRECISION,
-            }
-            for index, column in enumerate(HEADLINE_COLUMNS)
+            {"title": column.title, "key": key, "index": index, "sorting": "desc", "precision": PRECISION}
+            for index, (key, column) in enumerate(zip(LEADERBOARD_KEYS, HEADLINE_COLUMNS, strict=True))
         ],
     }
 

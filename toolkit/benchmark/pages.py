@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from toolkit.benchmark.competition import PAGES, SUBMISSION_RULE, Phase
 from toolkit.benchmark.program import DEFAULT_BOOTSTRAP, META_FILE, PREDICTIONS_FILE, leaderboard_key
@@ -234,6 +233,6 @@ def terms(facts: PageFacts) -> str:
 PAGE_WRITERS = {"Overview": overview, "Evaluation": evaluation, "Data": data, "Terms": terms}
 
 
-def render_pages(facts: PageFacts) -> dict[str, Any]:
+def render_pages(facts: PageFacts) -> dict[str, str]:
     """``{path in the bundle: Markdown}`` for every page ``competition.yaml`` lists."""
     return {file: PAGE_WRITERS[title](facts) for title, file in PAGES}

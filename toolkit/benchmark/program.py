@@ -62,15 +62,21 @@ def predictions_file(res: Path) -> Path:
     path = res / PREDICTIONS_FILE
     if path.is_file():
         return path
-    elsewhere = sorted(found.relative_to(res).as_posix() for found in res.rglob(PREDICTIONS_FILE))
-    hint = (
-        f"found {', '.join(elsewhere)}: zip the file itself, not its folder (zip submission.zip {PREDICTIONS_FILE})"
-        if elsewhere
-        else f"the zip holds {', '.join(sorted(p.name for p in res.iterdir())) or 'nothing'}"
-        if res.is_dir()
-        else "no submission folder"
+    raise InputError(
+        f"{path}: file not found (expected {PREDICTIONS_FILE} at the top of the submission zip; {_found(res)})"
     )
-    raise InputError(f"{path}: file not found (expected {PREDICTIONS_FILE} at the top of the submission zip; {hint})")
+
+
+def _found(res: Path) -> str:
+    """What the submission holds instead, said so that the participant can fix the zip."""
+    if not res.is_dir():
+        return "no submission folder"
+    elsewhere = sorted(found.relative_to(res).as_posix() for found in res.rglob(PREDICTIONS_FILE))
+    if elsewhere:
+        return (
+            f"found {', '.join(elsewhere)}: zip the file itself, not its folder (zip submission.zip {PREDICTIONS_FILE})"
+        )
+    return f"the zip holds {', '.join(sorted(path.name for path in res.iterdir())) or 'nothing'}"
 
 
 def _details(result: dict[str, Any], meta: dict[str, Any], res: Path, split: str) -> str:
