@@ -486,6 +486,15 @@ def test_bundle_refuses_inconsistent_folders(bundle, tmp_path):
     image = _bundle(bundle["public"], bundle["private"], tmp_path / "d.zip", "--docker-image", "ORG/Voci:latest")
     assert image.exit_code == 2 and "--docker-image: 'ORG/Voci:latest' is not an image name" in image.stderr
 
+    day = _bundle(bundle["public"], bundle["private"], tmp_path / "e.zip", "--development-start", "2026-13-01")
+    assert day.exit_code == 2 and "--development-start: '2026-13-01' is not a date (expected YYYY-MM-DD)" in day.stderr
+    ends = _bundle(bundle["public"], bundle["private"], tmp_path / "f.zip", *BUNDLE_OPTIONS, "--test-end", "2026-03-01")
+    assert ends.exit_code == 2 and "--test-end: 2026-03-01 is before --test-start 2026-03-02" in ends.stderr
+    no_gold = _bundle(bundle["public"], bundle["public"], tmp_path / "g.zip", *BUNDLE_OPTIONS)
+    assert no_gold.exit_code == 2 and "no withheld.json (expected a private folder" in no_gold.stderr
+    no_public = _bundle(bundle["private"], bundle["private"], tmp_path / "h.zip", *BUNDLE_OPTIONS)
+    assert no_public.exit_code == 2 and "is not a dataset folder written by `toolkit build`" in no_public.stderr
+
     not_ours = tmp_path / "mine.zip"
     not_ours.write_bytes(b"precious")
     kept = _bundle(bundle["public"], bundle["private"], not_ours, *BUNDLE_OPTIONS)
