@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from tests.benchmark_data import build, oracle_prediction, write_split_corpus
 from toolkit.cli import app
-from toolkit.dataset.blind import WITHHELD_MANIFEST
+from toolkit.dataset.blind import WITHHELD_MANIFEST, withheld_gold_in
 from toolkit.files import read_jsonl, write_jsonl
 from toolkit.validate import validate_file
 
@@ -75,6 +75,7 @@ def test_public_folder_loads_offline_with_test_texts_and_no_test_span(built):
     assert any(tag > 0 for row in ner["validation"] for tag in row["ner_tags"])
     claims = _load(built["public"], "claims")
     assert "test" not in claims and claims["validation"], "the claims config has no row of a blind split"
+    assert withheld_gold_in(built["public"]) == [], "no file of the public folder holds a withheld label"
 
 
 def test_blind_tokens_are_cut_without_the_gold(built):
