@@ -126,3 +126,19 @@ def test_the_real_cluster_refuses_a_wrong_password_and_the_message_masks_it(post
         message
     )
     assert "password authentication failed" in message and "not-the-password" not in message
+
+
+@pytest.mark.studio
+def test_a_new_data_dir_on_a_database_another_one_started_is_refused(label_studio_postgresql, tmp_path):
+    """The admin account in the database keeps the first data dir's key: say so instead of failing later on 401."""
+    from toolkit.errors import ConfigurationError
+
+    used = label_studio_postgresql.server.database
+    stranger = prepare_server(tmp_path / "other-data", database=used)
+    with pytest.raises(ConfigurationError) as raised:
+        stranger.start()
+    message = str(raised.value)
+    assert message.startswith(f"[E400] {used.redacted} already has a user admin@voci.local with another API key")
+    assert str(tmp_path / "other-data" / "credentials.json") in message and used.password not in message
+    assert not stranger.running()
+    assert label_studio_postgresql.client.users.whoami().email == "admin@voci.local", "the first server still works"
