@@ -49,7 +49,7 @@ def _annotator_figures(annotations: list[Mapping[str, Any]]) -> dict[str, Any]:
         "submitted": len(submitted),
         "skipped": len(annotations) - len(submitted),
         "median_lead_time_seconds": statistics.median(lead_times) if lead_times else None,
-        "total_lead_time_seconds": sum(lead_times),
+        "total_lead_time_seconds": sum(lead_times, 0.0),
         "last_activity": max(filter(None, moments), default=None),
     }
 
