@@ -146,8 +146,8 @@ def import_project(server, studio, title: str, count: int, user_ids: list[int]) 
     return project.id
 
 
-def measured_pull(server, title: str, out: Path) -> tuple[float, float]:
-    """`toolkit pull` as its own process: (wall seconds, peak RSS in MB)."""
+def measured_pull(server, title: str, out: Path) -> tuple[float, float, str | None]:
+    """`toolkit pull` as its own process: (wall seconds, peak RSS in MB, its error line if it failed)."""
     environment = dict(os.environ, LABEL_STUDIO_URL=server.url, LABEL_STUDIO_API_KEY=server.api_key)
     command = [str(Path(sys.executable).parent / "toolkit"), "pull", "--project", title, "--out", str(out)]
     start = time.perf_counter()
@@ -156,9 +156,10 @@ def measured_pull(server, title: str, out: Path) -> tuple[float, float]:
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
+    failure = None
     if process.returncode != 0:
-        raise SystemExit(f"toolkit pull of {title} exited with {process.returncode}:\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+        failure = f"exit {process.returncode}: {stderr.strip().splitlines()[-1] if stderr.strip() else '(no output)'}"
+    return elapsed, usage.ru_maxrss / 1024, failure
 
 
 def server_peak_mb(server) -> float:
@@ -173,7 +174,7 @@ def scale_run(sizes: list[int], backends: list[str]) -> None:
     from toolkit.files import read_jsonl
 
     print(f"scale run: sizes {sizes}, {len(ANNOTATORS)} annotators per document, backends {backends}")
-    figures: dict[tuple[str, int], tuple[float, float]] = {}
+    figures: dict[tuple[str, int], tuple[float, float]] = {}  # only pulls that succeeded
     with tempfile.TemporaryDirectory(prefix="voci-bench-scale-") as folder:
         for backend in backends:
             server, cluster = start_backend(backend, Path(folder))
@@ -187,7 +188,13 @@ def scale_run(sizes: list[int], backends: list[str]) -> None:
                     setup, _ = timed(partial(import_project, server, studio, title, size, user_ids))
                     print(f"[{backend}] setup: {size} tasks x {len(ANNOTATORS)} annotations imported in {setup:.0f} s")
                     out = Path(folder) / f"pulled-{backend}-{size}"
-                    seconds, peak = measured_pull(server, title, out)
+                    seconds, peak, failure = measured_pull(server, title, out)
+                    if failure:
+                        print(
+                            f"[{backend}] toolkit pull of {size} tasks FAILED after {seconds:.1f} s "
+                            f"(peak RSS {peak:.0f} MB): {failure}"
+                        )
+                        continue
                     records = sum(len(read_jsonl(path)) for path in (out / "annotators").glob("*.jsonl"))
                     assert records == size * len(ANNOTATORS), (records, size)
                     figures[backend, size] = (seconds, peak)
@@ -202,6 +209,9 @@ def scale_run(sizes: list[int], backends: list[str]) -> None:
                     cluster.destroy()
     small, large = min(sizes), max(sizes)
     for backend in backends:
+        if (backend, small) not in figures or (backend, large) not in figures:
+            print(f"[{backend}] no ratio: a pull failed (above)")
+            continue
         (time_small, rss_small), (time_large, rss_large) = figures[backend, small], figures[backend, large]
         growth = large / small
         print(
