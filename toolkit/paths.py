@@ -12,3 +12,10 @@ DEFAULT_GUIDELINES = Path("docs/guidelines.md")
 DEFAULT_CARD = Path("DATASET_CARD.md")
 DEFAULT_BUILD = Path("dist/voci")
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
+
+# What `toolkit pull` and `toolkit convert-export` write inside their --out folder (nothing else there is touched).
+ANNOTATORS_DIR = "annotators"
+PROBLEMS_FILE = "conversion-problems.txt"
+CONVERTED_FILES = (PROBLEMS_FILE, f"{ANNOTATORS_DIR}/")
+# What `toolkit leaderboard` writes into its --out folder, together.
+LEADERBOARD_FILES = ("LEADERBOARD.md", "leaderboard.json", "index.html")

@@ -3,11 +3,18 @@
 The files in ``schemas/`` are written by `write_schemas` (``toolkit schemas``)
 and a test checks they equal what `build_schemas` returns, so they cannot drift
 from ``labels.json``.
+
+Every ``pattern`` is anchored ``^…$`` and means a full match, as JSON Schema's
+ECMA-262 regular expressions read it (``$`` is the end of the string).  Python's
+``$`` also matches before a final line feed, so both validators used here read
+patterns through `ecma_pattern` (fastjsonschema makes the same rewrite itself):
+``"abc\n"`` is not an id.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -19,7 +26,10 @@ from toolkit.inventory import ENTITY_CLAIMER, SCHEMAS_DIR, Inventory, load_inven
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = "^[A-Za-z0-9._-]+$"
 SHA256_PATTERN = "^[0-9a-f]{64}$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # and a real date: `toolkit.validate.check_document`
+SPLIT_PATTERN = "^[A-Za-z0-9_]+$"
 KINDS = ("document", "annotation", "prediction")
+UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
 _OFFSET = {"type": "integer", "minimum": 0, "description": "code-point offset into the document text"}
 _END = {"type": "integer", "minimum": 1, "description": "end-exclusive code-point offset"}
@@ -49,11 +59,12 @@ def _document_schema() -> dict[str, Any]:
             "url": _OPTIONAL_STRING,
             "published": {
                 "type": ["string", "null"],
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}",
-                "description": "ISO date",
+                "pattern": DATE_PATTERN,
+                "format": "date",
+                "description": "ISO date (YYYY-MM-DD)",
             },
             "license": _OPTIONAL_STRING,
-            "split": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_]+$"},
+            "split": {"type": ["string", "null"], "pattern": SPLIT_PATTERN},
         },
     }
 
@@ -201,11 +212,14 @@ def render_schema(schema: dict[str, Any]) -> str:
 
 def write_schemas(folder: Path = SCHEMAS_DIR) -> list[Path]:
     """Regenerate the schema files from the inventory; returns the paths written."""
-    written = []
-    for kind, schema in build_schemas().items():
-        path = schema_path(kind, folder)
-        write_text(path, render_schema(schema))
-        written.append(path)
+    from toolkit.pathguard import FILES, Output, PathPlan
+    from toolkit.staging import staged
+
+    schemas = build_schemas()
+    written = [schema_path(kind, folder) for kind in schemas]
+    with staged(PathPlan([], [Output("schemas", Path(folder), FILES, tuple(path.name for path in written))])):
+        for path, schema in zip(written, schemas.values(), strict=True):
+            write_text(path, render_schema(schema))
     return written
 
 
@@ -214,11 +228,25 @@ def _load_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
+def ecma_pattern(pattern: str) -> re.Pattern:
+    """A JSON Schema pattern compiled as ECMA-262 reads it: each unescaped ``$`` becomes ``\\Z`` (end of string)."""
+    return re.compile(UNESCAPED_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _pattern_keyword(validator, pattern, instance, schema):
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
 def validator(kind: str):
     """The full validator of one record kind (from the committed schema file): slow, but explains every error."""
     from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
 
-    return Draft202012Validator(_load_schema(kind))
+    return extend(Draft202012Validator, {"pattern": _pattern_keyword})(_load_schema(kind))
 
 
 @cache

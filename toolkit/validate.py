@@ -12,12 +12,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from toolkit.documents import text_sha256
 from toolkit.errors import InputError, Problem, ValidationError
-from toolkit.files import iter_jsonl, json_type
+from toolkit.files import field_path, iter_jsonl, json_type
 from toolkit.schemas import KINDS, fast_check, validator
 
 DEFAULT_MAX_PROBLEMS = 100
@@ -42,14 +43,6 @@ def detect_kind(record: Mapping[str, Any]) -> str:
     if "text_sha256" in record:
         return "annotation"
     return "prediction"
-
-
-def field_path(parts) -> str:
-    """``['entities', 0, 'end']`` → ``entities[0].end``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(record)"
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -155,6 +148,14 @@ def _claimer_key(claimer: Any) -> Any:
     return ("keyword", claimer)
 
 
+def is_date(value: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (2024-02-30 is not one)."""
+    try:
+        return len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 @dataclass
 class CheckContext:
     documents: Documents
@@ -170,6 +171,9 @@ def check_document(record: Mapping[str, Any], context: CheckContext) -> Iterator
     actual = text_sha256(text)
     if record["text_sha256"] != actual:
         yield "text_sha256", f"does not match the text (expected {actual})"
+    published = record.get("published")
+    if isinstance(published, str) and not is_date(published):
+        yield "published", f"{published!r} is not a real date (expected YYYY-MM-DD)"
 
 
 def check_annotation(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:

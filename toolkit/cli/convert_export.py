@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path, output_path
+from toolkit.pathguard import FILES
+from toolkit.paths import CONVERTED_FILES
 
 
 @app.command("convert-export")
 def convert_export(
-    export: Path = typer.Argument(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
-    out: Path = typer.Option(
-        Path("annotations"), "--out", help="Folder for annotators/*.jsonl and conversion-problems.txt."
+    export: Path = input_path(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
+    out: Path = output_path(
+        Path("annotations"),
+        "--out",
+        kind=FILES,
+        files=CONVERTED_FILES,
+        help="Folder for annotators/*.jsonl and conversion-problems.txt (nothing else in it is touched).",
     ),
-    documents: Path = typer.Option(
-        None, "--documents", help="Also check every task's text against this documents file."
-    ),
+    documents: Path = input_path(None, "--documents", help="Also check every task's text against this documents file."),
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read."""
     from toolkit.documents import load_documents

@@ -8,12 +8,13 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path
 from toolkit.paths import DEFAULT_BUILD
 
 
 @app.command()
 def publish(
-    folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
+    folder: Path = input_path(DEFAULT_BUILD, help="A folder written by `toolkit build` (regular files only)."),
     repo: str = typer.Option(..., "--repo", help="Dataset repo on the Hub, ORG/NAME (created if missing)."),
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
     dry_run: bool = typer.Option(

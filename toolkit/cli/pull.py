@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
+from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption, input_path, output_path
+from toolkit.pathguard import FILES
+from toolkit.paths import CONVERTED_FILES
 
 
 @app.command()
 def pull(
     project: str = ProjectOption,
-    out: Path = typer.Option(
-        Path("annotations"), "--out", help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt."
+    out: Path = output_path(
+        Path("annotations"),
+        "--out",
+        kind=FILES,
+        files=CONVERTED_FILES,
+        help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt (nothing else is touched).",
     ),
-    documents: Path = typer.Option(
-        None, "--documents", help="Also check every task's text against this documents file."
-    ),
+    documents: Path = input_path(None, "--documents", help="Also check every task's text against this documents file."),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
 ) -> None:

@@ -7,20 +7,20 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app
-from toolkit.cli._options import DocumentsOption
+from toolkit.cli._options import DocumentsOption, count_option, input_path
 
 
 @app.command()
 def validate(
-    paths: list[Path] = typer.Argument(..., help="JSONL files to check (documents, annotation or prediction records)."),
+    paths: list[Path] = input_path(..., help="JSONL files to check (documents, annotation or prediction records)."),
     documents: Path = DocumentsOption,
     kind: str = typer.Option(
         None,
         "--kind",
         help="Record kind: document, annotation or prediction (default: detected from the first record).",
     ),
-    max_problems: int = typer.Option(
-        100, "--max-problems", min=1, help="Stop listing after this many problems per file."
+    max_problems: int = count_option(
+        100, "--max-problems", what="a number of problems", help="Stop listing after this many problems per file."
     ),
 ) -> None:
     """Validate records against the schemas and against their documents; exit 2 on any problem."""

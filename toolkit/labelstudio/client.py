@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,12 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from toolkit.display import redact_url
 from toolkit.documents import slugify
-from toolkit.errors import ConfigurationError, ConflictError, InputError, ServerError
+from toolkit.errors import ConfigurationError, ConflictError, InputError, OutputError, ServerError, describe_os_error
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
 from toolkit.labelstudio.convert import ConversionResult, WrittenFiles, convert_tasks, write_converted
 from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
 from toolkit.paths import DEFAULT_GUIDELINES
+from toolkit.staging import default_permissions
 
 URL_VARIABLE = "LABEL_STUDIO_URL"
 KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
@@ -57,7 +60,8 @@ def server_errors(url: str, action: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Connection:
-    """An SDK client (``label_studio_sdk.LabelStudio``) and the URL it talks to, for messages."""
+    """An SDK client (``label_studio_sdk.LabelStudio``) and the URL it talks to, for messages (redacted: a
+    password or token in the URL is never shown; requests go through ``sdk``)."""
 
     sdk: Any
     url: str
@@ -74,8 +78,9 @@ def connect(url: str | None, api_key: str | None) -> Connection:
             f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)"
         )
     url = url.rstrip("/")
-    studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), url)
-    with server_errors(url, "check the API key"):
+    shown = redact_url(url)  # messages name the server, never a password or token in its URL
+    studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), shown)
+    with server_errors(shown, "check the API key"):
         studio.sdk.users.whoami()
     return studio
 
@@ -263,13 +268,20 @@ def _export_json(studio: Connection, project_id: int, step: Callable[[str], None
 
 
 def write_new_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path:
-    """Write ``content`` under a name that did not exist (``stem``, ``stem-2``, …): nothing is ever overwritten."""
-    from toolkit.files import atomic_writer
+    """Write ``content`` under a name that did not exist (``stem``, ``stem-2``, …): nothing is ever overwritten.
 
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(folder / f".{stem}{suffix}.partial", "wb") as handle:
-        handle.write(content)
-    temporary = folder / f".{stem}{suffix}.partial"
+    Written at once, not staged with the command's other outputs: the raw export is kept even if what follows fails.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=folder)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, default_permissions())
+    except OSError as error:
+        raise OutputError(f"--out {folder}: cannot write the raw export ({describe_os_error(error)})") from None
     try:
         for attempt in range(1, 1000):
             path = folder / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
@@ -280,7 +292,7 @@ def write_new_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path
                 continue
         raise ConflictError(f"{folder}: too many snapshots named {stem}*{suffix}")
     finally:
-        temporary.unlink(missing_ok=True)
+        Path(temporary).unlink(missing_ok=True)
 
 
 @dataclass

@@ -10,8 +10,7 @@ annotation id, annotator and reason, and stays in the raw export.
 
 from __future__ import annotations
 
-import json
-import re
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,15 +19,17 @@ from typing import Any
 
 from toolkit.documents import slugify, text_sha256
 from toolkit.errors import InputError, Problem
+from toolkit.files import dumps_line, json_type, read_bytes, read_json, write_text
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
 from toolkit.labelstudio.config import NAMES, attribution_kinds
-from toolkit.schemas import ID_PATTERN
+from toolkit.pathguard import FILES, Output, PathPlan
+from toolkit.paths import ANNOTATORS_DIR, CONVERTED_FILES, PROBLEMS_FILE
+from toolkit.schemas import ID_PATTERN, ecma_pattern
+from toolkit.staging import staged
 from toolkit.validate import CheckContext, check_annotation, schema_findings
 
 Record = dict[str, Any]
-ANNOTATORS_DIR = "annotators"
-PROBLEMS_FILE = "conversion-problems.txt"
-ID_PATTERN_RE = re.compile(ID_PATTERN)
+ID_PATTERN_RE = ecma_pattern(ID_PATTERN)
 
 
 @dataclass(frozen=True, order=True)
@@ -97,8 +98,43 @@ def _short(value: Any, limit: int = 40) -> str:
 def annotator_name(completed_by: Any, users: Mapping[int, str]) -> str:
     """The LS user's email (export with user details, or the server's user list), else ``user-<id>``."""
     if isinstance(completed_by, Mapping):
-        return completed_by.get("email") or users.get(completed_by.get("id"), f"user-{completed_by.get('id')}")
-    return users.get(completed_by, f"user-{completed_by}")
+        email, user_id = completed_by.get("email"), completed_by.get("id")
+        if isinstance(email, str) and email:
+            return email
+        completed_by = user_id
+    if isinstance(completed_by, int) and not isinstance(completed_by, bool):
+        return users.get(completed_by, f"user-{completed_by}")
+    return f"user-{_short(completed_by, 20)}"
+
+
+def _is_id(value: Any) -> bool:
+    """A Label Studio id: an integer (or a string, as some exports write them)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def task_shape(task: Mapping[str, Any]) -> list[str]:
+    """Why a task's structure cannot be read (an export edited by hand or by another tool); empty when it can."""
+    reasons = []
+    if not _is_id(task.get("id")):
+        reasons.append(f"task id {_short(task.get('id'))} (expected an integer)")
+    if not isinstance(task.get("annotations", []), list):
+        reasons.append(f"annotations is a JSON {json_type(task['annotations'])} (expected a list of annotations)")
+    return reasons
+
+
+def annotation_shape(annotation: Any) -> list[str]:
+    """Why one annotation's structure cannot be read; empty when it can."""
+    if not isinstance(annotation, Mapping):
+        return [f"an annotation is a JSON {json_type(annotation)} (expected an object)"]
+    reasons = []
+    if annotation.get("id") is not None and not _is_id(annotation["id"]):
+        reasons.append(f"annotation id {_short(annotation['id'])} (expected an integer)")
+    who = annotation.get("completed_by")
+    if who is not None and not (_is_id(who) or isinstance(who, Mapping)):
+        reasons.append(f"completed_by {_short(who)} (expected a user id or a user object)")
+    if not isinstance(annotation.get("was_cancelled", False), (bool, type(None))):
+        reasons.append(f"was_cancelled {_short(annotation['was_cancelled'])} (expected true or false)")
+    return reasons
 
 
 class AnnotationReader:
@@ -131,7 +167,7 @@ class AnnotationReader:
                 self.reasons.append(f"result[{position}] is not an object")
             elif item.get("type") == "relation":
                 self.relations.append(item)
-            elif item.get("from_name") not in self.handlers:
+            elif not isinstance(item.get("from_name"), str) or item["from_name"] not in self.handlers:
                 self.reasons.append(
                     f"result[{position}].from_name {_short(item.get('from_name'))} is not in the voci config "
                     f"(expected one of: {', '.join(self.handlers)})"
@@ -184,7 +220,7 @@ class AnnotationReader:
         if not isinstance(labels, list) or len(labels) != 1:
             self.reasons.append(f"region {region.id}: {control} labels {_short(labels)} (expected exactly one label)")
             return []
-        if labels[0] not in allowed:
+        if not isinstance(labels[0], str) or labels[0] not in allowed:
             self.reasons.append(
                 f"region {region.id}: unknown {control} label {_short(labels[0])} "
                 f"(expected one of: {', '.join(sorted(allowed))})"
@@ -226,6 +262,11 @@ class AnnotationReader:
             ends = (relation.get("from_id"), relation.get("to_id"))
             labels = relation.get("labels") or []
             where = f"relation {_short(ends[0])} → {_short(ends[1])}"
+            if not all(isinstance(end, str) for end in ends) or not isinstance(labels, list):
+                self.reasons.append(
+                    f"{where}: from_id, to_id and labels {_short(labels)} (expected two region ids and a list)"
+                )
+                continue
             missing = [end for end in ends if end not in self.regions]
             if missing:
                 self.reasons.append(
@@ -269,7 +310,7 @@ class AnnotationReader:
                     f"region {region.id}: {'/'.join(region.choices)} chosen on an entity mention "
                     "(expected on claims only)"
                 )
-            if not ID_PATTERN_RE.match(region.id):
+            if not ID_PATTERN_RE.search(region.id):
                 self.reasons.append(
                     f"region id {_short(region.id)} has the wrong form (expected to match {ID_PATTERN})"
                 )
@@ -355,7 +396,7 @@ def _task_text(task: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any
         raise AnnotationRejected(
             [
                 (
-                    f"task text does not match its data.text_sha256 {data['text_sha256'][:12]}… "
+                    f"task text does not match its data.text_sha256 {_short(data['text_sha256'], 16)} "
                     "(the text was changed after import)"
                 )
             ]
@@ -421,8 +462,23 @@ def convert_tasks(
         if not isinstance(task, Mapping):
             raise InputError("the export holds a task that is not a JSON object (expected a Label Studio JSON export)")
         outcome.tasks += 1
-        annotations = task.get("annotations") or []
-        submitted = [a for a in annotations if isinstance(a, Mapping) and not a.get("was_cancelled")]
+        shown_id = task.get("id") if _is_id(task.get("id")) else _short(task.get("id"), 20)
+        reasons = task_shape(task)
+        if reasons:
+            outcome.problems += [ConversionProblem(shown_id, None, "?", "?", reason) for reason in reasons]
+            continue
+        annotations = []
+        for annotation in task.get("annotations") or []:
+            reasons = annotation_shape(annotation)
+            if reasons:
+                who = annotator_name(annotation.get("completed_by"), users) if isinstance(annotation, Mapping) else "?"
+                shown = (
+                    annotation.get("id") if isinstance(annotation, Mapping) and _is_id(annotation.get("id")) else None
+                )
+                outcome.problems += [ConversionProblem(shown_id, shown, who, "?", reason) for reason in reasons]
+            else:
+                annotations.append(annotation)
+        submitted = [a for a in annotations if not a.get("was_cancelled")]
         outcome.cancelled += len(annotations) - len(submitted)
         outcome.submitted += len(submitted)
         if not submitted:
@@ -479,20 +535,7 @@ def convert_tasks(
 
 def read_export(path: Path) -> Any:
     """The tasks of a JSON export file (as downloaded from the UI or saved by ``toolkit pull``)."""
-    path = Path(path)
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected a Label Studio JSON export)") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder (expected a Label Studio JSON export file)") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: byte {error.start + 1} is not UTF-8 (expected a Label Studio JSON export)") from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}:{error.lineno}: invalid JSON: {error.msg} at column {error.colno} "
-            "(expected a Label Studio JSON export, not JSON_MIN or CSV)"
-        ) from None
+    return read_json(path, "a Label Studio JSON export (the full JSON format, not JSON_MIN or CSV)")
 
 
 def annotator_file(out_dir: Path, annotator: str) -> Path:
@@ -500,11 +543,9 @@ def annotator_file(out_dir: Path, annotator: str) -> Path:
 
 
 def write_if_changed(path: Path, content: str) -> bool:
-    """Write atomically only when the content differs, so a pull without new work touches nothing."""
-    from toolkit.files import write_text
-
+    """Write only when the content differs, so a pull without new work touches nothing."""
     path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") == content:
+    if os.path.lexists(path) and read_bytes(path) == content.encode("utf-8"):
         return False
     write_text(path, content)
     return True
@@ -517,9 +558,7 @@ class WrittenFiles:
 
 
 def write_converted(outcome: ConversionResult, out_dir: Path) -> WrittenFiles:
-    """One JSONL file per annotator, and the problems file (empty when there are none)."""
-    from toolkit.files import dumps_line
-
+    """One JSONL file per annotator, and the problems file (empty when there are none), written together."""
     written = WrittenFiles()
     files: dict[Path, str] = {}
     for annotator, records in outcome.by_annotator().items():
@@ -530,6 +569,7 @@ def write_converted(outcome: ConversionResult, out_dir: Path) -> WrittenFiles:
             )
         files[path] = "".join(dumps_line(record) for record in records)
     files[Path(out_dir) / PROBLEMS_FILE] = "".join(f"{problem}\n" for problem in outcome.problems)
-    for path, content in files.items():
-        (written.changed if write_if_changed(path, content) else written.unchanged).append(path)
+    with staged(PathPlan([], [Output("--out", Path(out_dir), FILES, CONVERTED_FILES)])):
+        for path, content in files.items():
+            (written.changed if write_if_changed(path, content) else written.unchanged).append(path)
     return written
