@@ -255,20 +255,22 @@ def json_type(value: Any) -> str:
 
 
 def iter_csv(path: str | Path, expected: str = "a CSV file with a header row") -> tuple[list[str], Iterator]:
-    """The header and ``(line, row)`` of each record, the line being where the record starts.
+    """The header and ``(line, row)`` of each record, the line being where the record starts (a record may span
+    lines).
 
     The csv module reads the text itself, so a quoted field keeps its line breaks and any U+2028 inside it.
     """
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.DictReader(io.StringIO(read_text(path, expected), newline=""))
+    # strict: a stray or unterminated quote is an error, not the rest of the file swallowed into one field
+    reader = csv.DictReader(io.StringIO(read_text(path, expected), newline=""), strict=True)
 
-    def failed(error: csv.Error) -> InputError:
-        return InputError(f"{path}:{reader.line_num}: (line): {error} (expected {expected})")
+    def failed(error: csv.Error, line: int) -> InputError:
+        return InputError(f"{path}:{line}: (line): {error} (expected {expected})")
 
     try:
         header = list(reader.fieldnames or [])
     except csv.Error as error:
-        raise failed(error) from None
+        raise failed(error, 1) from None
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         start = reader.line_num + 1
@@ -277,7 +279,7 @@ def iter_csv(path: str | Path, expected: str = "a CSV file with a header row") -
                 yield start, row
                 start = reader.line_num + 1
         except csv.Error as error:
-            raise failed(error) from None
+            raise failed(error, start) from None
 
     return header, rows()
 

@@ -113,23 +113,39 @@ class PathPlan:
             if output.is_stdout:
                 continue
             _check_creatable(output)
-            targets += [(output, real(path), region) for path, region in output.targets()]
-        for output, target, region in targets:
+            targets += [_Target(output, path, real(path), region) for path, region in output.targets()]
+        for target in targets:
             for entry, path, info in inputs:
-                _check_pair(output, target, region, entry, path, info)
-        for index, (first, first_target, first_region) in enumerate(targets):
-            for second, second_target, second_region in targets[index + 1 :]:
-                if first == second:
+                _check_pair(target, entry, path, info)
+        for index, first in enumerate(targets):
+            for second in targets[index + 1 :]:
+                if first.output == second.output:
                     continue
                 if (
-                    first_target == second_target
-                    or (first_region and inside(second_target, first_target))
-                    or (second_region and inside(first_target, second_target))
+                    first.real == second.real
+                    or (first.region and inside(second.real, first.real))
+                    or (second.region and inside(first.real, second.real))
                 ):
-                    shared = first_target if first_region else second_target
+                    shared = first.shown if first.region or first.real == second.real else second.shown
                     raise ConflictError(
-                        f"{first.label} and {second.label}: both write {shared} (expected different outputs)"
+                        f"{first.output.label} and {second.output.label}: both write {shared} "
+                        "(expected different outputs)"
                     )
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One path an output writes: as the user would name it, resolved, and whether it is a whole folder."""
+
+    output: Output
+    shown: Path
+    real: Path
+    region: bool
+
+    @property
+    def label(self) -> str:
+        """The output's option and path, and the file inside it when that is what is meant."""
+        return self.output.label if self.shown == Path(self.output.path) else f"{self.output.label} ({self.shown})"
 
 
 def _input_stat(entry: Input) -> os.stat_result | None:
@@ -149,48 +165,56 @@ def _input_stat(entry: Input) -> os.stat_result | None:
     return info
 
 
-def _check_pair(output: Output, target: Path, region: bool, entry: Input, path: Path, info) -> None:
-    same = target == path
-    if not same and info is not None and not region:
+def _check_pair(target: _Target, entry: Input, path: Path, info) -> None:
+    same = target.real == path
+    if not same and info is not None and not target.region:
         try:
-            existing = os.stat(target)
+            existing = os.stat(target.real)
             same = (existing.st_dev, existing.st_ino) == (info.st_dev, info.st_ino)  # a hard link
         except OSError:
             pass
     if same:
         raise ConflictError(
-            f"{output.label}: is the same file as {entry.label} "
+            f"{target.label}: is the same file as {entry.label} "
             "(an output never replaces an input; choose another path)"
         )
-    if info is not None and stat.S_ISDIR(info.st_mode) and inside(target, path):
-        if target in {path / name for name in entry.rewritten}:
+    if info is not None and stat.S_ISDIR(info.st_mode) and inside(target.real, path):
+        if target.real in {path / name for name in entry.rewritten}:
             return
         raise ConflictError(
-            f"{output.label}: is inside {entry.label}, a folder this command reads "
+            f"{target.label}: is inside {entry.label}, a folder this command reads "
             "(expected an output outside its inputs)"
         )
-    if region and inside(path, target):
+    if target.region and inside(path, target.real):
         raise ConflictError(
-            f"{output.label}: holds {entry.label} (the output folder is written whole; "
+            f"{target.label}: holds {entry.label} (the output folder is written whole; "
             "move the input out of it or choose another folder)"
         )
 
 
 def _check_creatable(output: Output) -> None:
-    """The output can be written there: right type if it exists, and its nearest existing ancestor a writable folder."""
+    """The output can be written there: right type if it exists (so are the files it names inside a folder), and
+    its nearest existing ancestor a folder the user can write in."""
     path = Path(output.path)
     wants_folder = output.kind != FILE
-    if os.path.lexists(path):
-        is_folder = os.path.isdir(path)
-        if is_folder and not wants_folder:
-            raise OutputError(f"{output.label}: is a folder (expected a file path)")
-        if not is_folder and wants_folder:
-            raise OutputError(f"{output.label}: is a file (expected a folder, or a path to create one)")
+    _check_type(output.label, path, wants_folder)
+    for inner, region in output.targets() if output.kind == FILES else []:
+        _check_type(f"{output.label} ({inner})", inner, region)
     ancestor = nearest_existing(path if wants_folder and os.path.lexists(path) else path.parent)
     if not os.path.isdir(ancestor):
         raise OutputError(f"{output.label}: cannot be created: {ancestor} is a file, not a folder")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputError(f"{output.label}: cannot write in {ancestor} (permission denied)")
+
+
+def _check_type(label: str, path: Path, wants_folder: bool) -> None:
+    if not os.path.lexists(path):
+        return
+    is_folder = os.path.isdir(path)
+    if is_folder and not wants_folder:
+        raise OutputError(f"{label}: is a folder (expected a file path)")
+    if not is_folder and wants_folder:
+        raise OutputError(f"{label}: is a file (expected a folder, or a path to create one)")
 
 
 def nearest_existing(path: Path) -> Path:

@@ -247,6 +247,18 @@ ProjectOption = typer.Option("voci", "--project", help="Label Studio project tit
 # ---------------------------------------------------------------- output formats
 
 
+class RecordKind(str, Enum):
+    """The record kinds of `toolkit.schemas.KINDS`."""
+
+    document = "document"
+    annotation = "annotation"
+    prediction = "prediction"
+
+
+def kind_option(help: str = "Record kind (default: detected from the first record)."):
+    return typer.Option(None, "--kind", help=help, case_sensitive=False)
+
+
 class TextFormat(str, Enum):
     text = "text"
     json = "json"

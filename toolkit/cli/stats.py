@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app
-from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_flag_alias, out_option
+from toolkit.cli._options import (
+    DocumentsOption,
+    RecordKind,
+    TextFormat,
+    format_option,
+    input_path,
+    json_flag_alias,
+    kind_option,
+    out_option,
+)
 
 
 def format_stats(stats: dict) -> str:
@@ -26,7 +35,7 @@ def format_stats(stats: dict) -> str:
 def stats(
     path: Path = input_path(..., help="Documents, annotation or prediction records (JSONL)."),
     documents: Path = DocumentsOption,
-    kind: str = typer.Option(None, "--kind", help="Record kind (default: detected)."),
+    kind: RecordKind = kind_option(),
     output_format: TextFormat = format_option(TextFormat.text, "text (an aligned listing) or json."),
     out: Path = out_option(),
     as_json: bool = typer.Option(False, "--json", help="Deprecated: use --format json."),
@@ -39,7 +48,7 @@ def stats(
     from toolkit.validate import first_kind
 
     output_format = json_flag_alias(as_json, output_format, TextFormat.json)
-    kind = kind or first_kind(path) or "document"
+    kind = kind.value if kind else first_kind(path) or "document"
     loaded = None if kind == "document" else load_documents(documents)
     result = compute_stats(path, kind, loaded)
     emit(dumps_json(result) if output_format == TextFormat.json else format_stats(result), out)

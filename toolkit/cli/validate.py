@@ -7,18 +7,14 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app
-from toolkit.cli._options import DocumentsOption, count_option, input_path
+from toolkit.cli._options import DocumentsOption, RecordKind, count_option, input_path, kind_option
 
 
 @app.command()
 def validate(
     paths: list[Path] = input_path(..., help="JSONL files to check (documents, annotation or prediction records)."),
     documents: Path = DocumentsOption,
-    kind: str = typer.Option(
-        None,
-        "--kind",
-        help="Record kind: document, annotation or prediction (default: detected from the first record).",
-    ),
+    kind: RecordKind = kind_option(),
     max_problems: int = count_option(
         100, "--max-problems", what="a number of problems", help="Stop listing after this many problems per file."
     ),
@@ -26,4 +22,6 @@ def validate(
     """Validate records against the schemas and against their documents; exit 2 on any problem."""
     from toolkit.validate import validate_paths
 
-    typer.echo(validate_paths(paths, kind=kind, documents_path=documents, max_problems=max_problems))
+    typer.echo(
+        validate_paths(paths, kind=kind.value if kind else None, documents_path=documents, max_problems=max_problems)
+    )

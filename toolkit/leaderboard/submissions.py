@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import InputError
-from toolkit.files import json_type, read_json
+from toolkit.files import check_input, json_type, read_json
 
 PREDICTIONS_FILE = "predictions.jsonl"
 META_FILE = "meta.json"
@@ -84,10 +84,7 @@ def load_submissions(folder: str | Path) -> tuple[list[Submission], list[Skipped
     for entry in sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")):
         try:
             meta = read_meta(entry / META_FILE)
-            if not (entry / PREDICTIONS_FILE).is_file():
-                raise InputError(
-                    f"{entry / PREDICTIONS_FILE}: file not found (expected the submission's prediction records)"
-                )
+            check_input(entry / PREDICTIONS_FILE, "the submission's prediction records")
             name = meta["name"].strip()
             if name in names:
                 raise InputError(
