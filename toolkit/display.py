@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 REDACTED = "***"
-URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`).,;:!?]")  # without closing punctuation
 USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
 # A query or fragment parameter whose name says it holds a secret (access_token, api_key, X-Amz-Signature, pwd…).
 SECRET_PARAMETER = re.compile(r"([?&#;]([^=&#;]*)=)([^&#;]*)")
