@@ -144,7 +144,7 @@ def url_id(url: str) -> str:
 
 
 def read_url(url: str, options: IngestOptions) -> Iterator[dict[str, Any]]:
-    article = extract_article(fetch_url(url), url, redact_url(url))
+    article = extract_article(fetch_url(url), redact_url(url), redact_url(url))  # a token in the URL is not kept
     yield _document(url_id(url), article.pop("text"), options, **article)
 
 

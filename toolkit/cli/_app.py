@@ -41,6 +41,11 @@ def echo_err(message: str) -> None:
     typer.echo(for_terminal(message), err=True)
 
 
+def echo_out(message: str) -> None:
+    """A line of a command's result on stdout, shown as safely as a message."""
+    typer.echo(for_terminal(message))
+
+
 def report_error(error: ToolkitError) -> int:
     """Print the error the way users read it (one line per problem) and return its exit code."""
     if isinstance(error, ValidationError):

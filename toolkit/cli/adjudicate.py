@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, echo_out
 from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
 
 
@@ -72,7 +72,7 @@ def adjudicate(
     lines = [for_terminal(line) for line in format_summary(summary)]
     lines.append(f"wrote {out}" if changed else f"{out} already holds this gold (unchanged)")
     if output_format == TextFormat.json:
-        say = echo_err if to_stdout(summary_out) else typer.echo  # stdout stays parseable when it carries the JSON
+        say = echo_err if to_stdout(summary_out) else echo_out  # stdout stays parseable when it carries the JSON
         for line in lines:
             say(line)
         emit(dumps_json(summary), summary_out)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, echo_out
 from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
 
 
@@ -48,7 +46,7 @@ def agree(
         write_text(report, render_report(records, loaded, result))
     lines = [for_terminal(line) for line in headline(result)]
     if output_format == TextFormat.json:
-        say = echo_err if to_stdout(out) else typer.echo  # stdout stays parseable when it carries the JSON
+        say = echo_err if to_stdout(out) else echo_out  # stdout stays parseable when it carries the JSON
         for line in lines:
             say(line)
         emit(dumps_json(result), out)

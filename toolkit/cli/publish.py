@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, echo_out
 from toolkit.cli._options import input_path
 from toolkit.paths import DEFAULT_BUILD
 
@@ -29,7 +29,7 @@ def publish(
         check_repo_id(repo)
         plan = upload_plan(folder)
         for item in plan:
-            typer.echo(f"{item.size:>12}  {item.sha256}  {item.path}")
+            echo_out(f"{item.size:>12}  {item.sha256}  {item.path}")
         echo_err(
             f"dry run: {len(plan)} files, {sum(item.size for item in plan)} bytes would be uploaded "
             f"to dataset {repo}{' (private)' if private else ''}"

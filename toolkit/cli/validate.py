@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
-from toolkit.cli._app import app
+from toolkit.cli._app import app, echo_out
 from toolkit.cli._options import DocumentsOption, RecordKind, count_option, input_path, kind_option
 
 
@@ -22,6 +20,6 @@ def validate(
     """Validate records against the schemas and against their documents; exit 2 on any problem."""
     from toolkit.validate import validate_paths
 
-    typer.echo(
+    echo_out(
         validate_paths(paths, kind=kind.value if kind else None, documents_path=documents, max_problems=max_problems)
     )
