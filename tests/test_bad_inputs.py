@@ -355,6 +355,12 @@ CASES = [
         r"--out c.xml and --instructions-out c.xml: both write",
     ),
     Case("ingest-out-is-source", ("ingest", "article.txt", "--out", "article.txt"), rf"{SAME} SOURCES article.txt"),
+    Case(
+        "compare-out-is-the-implicit-documents",
+        ("compare", "pred.jsonl", "pred2.jsonl", "--gold", "gold.jsonl", "--out", "annotations/documents.jsonl"),
+        rf"--out annotations/documents.jsonl: {SAME} --documents annotations/documents.jsonl",
+        copy("documents.jsonl", "annotations/documents.jsonl"),
+    ),
     Case("compare-out-is-a", (*COMPARE, "--out", "pred.jsonl"), rf"--out pred.jsonl: {SAME} A pred.jsonl"),
     Case("stats-out-is-input", ("stats", "gold.jsonl", "--out", "gold.jsonl"), rf"--out gold.jsonl: {SAME} PATH"),
     # 3. build never deletes what it did not write

@@ -90,7 +90,7 @@ class Output:
         """``(path, is_region)`` of what is written: a region is a folder whose whole content is the command's."""
         if self.kind == FILES:
             return [(Path(self.path) / name, name.endswith("/")) for name in self.names]
-        return [(Path(self.path), self.kind != FILE)]
+        return [(Path(self.path), self.kind == FOLDER)]  # a working folder's own files are the server's, not inputs
 
 
 @dataclass

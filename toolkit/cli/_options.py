@@ -46,6 +46,7 @@ class InputRole:
     """
 
     rewritten: tuple[str, ...] = ()
+    implicit: str | None = None  # what the command reads when the option is not given (guarded all the same)
 
     def __call__(self, value) -> str:
         return os.fspath(value)
@@ -63,11 +64,13 @@ class OutputRole:
         return os.fspath(value)
 
 
-def input_path(default, *names: str, help: str, rewritten: tuple[str, ...] = (), **extra):
-    """An option (``names`` given) or an argument (none) naming a path the command reads."""
+def input_path(default, *names: str, help: str, rewritten: tuple[str, ...] = (), implicit=None, **extra):
+    """An option (``names`` given) or an argument (none) naming a path the command reads; ``implicit``: the file
+    read when the option is not given (its default is None so that the command can tell)."""
+    role = InputRole(rewritten, None if implicit is None else os.fspath(implicit))
     if names:
-        return typer.Option(default, *names, parser=InputRole(rewritten), help=help, **extra)
-    return typer.Argument(default, parser=InputRole(rewritten), help=help, **extra)
+        return typer.Option(default, *names, parser=role, help=help, **extra)
+    return typer.Argument(default, parser=role, help=help, **extra)
 
 
 def output_path(default, *names: str, help: str, kind: str = FILE, files: tuple[str, ...] = (), stdout=False, **extra):
@@ -90,6 +93,8 @@ def path_plan(params, values) -> PathPlan:
     for param in params:
         role = getattr(param.type, "func", None)
         value = values.get(param.name)
+        if value is None and isinstance(role, InputRole):
+            value = role.implicit
         if not isinstance(role, (InputRole, OutputRole)) or value is None:
             continue
         label = parameter_label(param)
@@ -217,8 +222,11 @@ def gold_option(help: str = "Gold annotation JSONL, or a folder built by `toolki
 
 
 def scoring_documents_option():
-    return documents_option(
-        "Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).", default=None
+    return input_path(
+        None,
+        "--documents",
+        implicit=DEFAULT_DOCUMENTS,
+        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
     )
 
 

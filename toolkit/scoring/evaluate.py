@@ -674,9 +674,9 @@ def compare_files(
     """
     from toolkit.scoring.bootstrap import paired_test
 
-    _check_settings(iou, resamples)
     if resamples < 1:
         raise InputError(f"--resamples: {resamples} (expected at least 1 resample)")
+    _check_settings(iou, resamples)
     with paused_gc():
         gold_set, scored = _score_both(Path(a), Path(b), gold, documents, split, iou, ignore_extra)
     figures = paired_test(
