@@ -12,6 +12,13 @@ Writers never call this directly: `toolkit.files.write_text`, ``write_json``, ``
 A nested ``staged(plan)`` (a library function that declares its own outputs, called by a command that already
 did) joins the active staging, adding what its plan declares.  Writing a path that no plan declared is a bug
 in the toolkit and raises `UndeclaredOutput`.
+
+A library function that writes declares its paths the same way, so that Python callers get the guard too::
+
+    plan = PathPlan([Input("--gold", gold)], [Output("--out", out), Output("--folder", built, FOLDER)])
+    with staged(plan) as run:
+        write_jsonl(out, records)
+        folder = run.folder(built)  # fill this staged folder: it replaces ``built`` at the end
 """
 
 from __future__ import annotations

@@ -3,7 +3,23 @@
 Paths: an option or argument declared with `input_path` or `output_path` (or one of the named options below)
 carries its role, and `toolkit.cli._app.ToolkitCommand` builds the command's `toolkit.pathguard.PathPlan` from
 those roles before the command runs: a new command that declares its paths here is guarded and staged by
-construction (no output over an input, outputs written all together).
+construction (no output over an input, outputs written all together).  For example::
+
+    @app.command("convert-predictions")
+    def convert_predictions(
+        source: Path = input_path(..., help="Model output to convert."),  # an argument: SOURCE
+        documents: Path = documents_option(),
+        out: Path = output_path(..., "--out", help="Prediction records to write (JSONL)."),
+        report: Path = output_path(None, "--report", stdout=True, help="Summary, '-' for stdout."),
+        folder: Path = output_path(Path("dist/x"), "--folder", kind=FOLDER, help="A folder written whole."),
+    ) -> None:
+        ...
+        write_jsonl(out, records)  # any writer of toolkit.files: staged, moved into place when the command returns
+
+``kind=FILES, files=("a.txt", "sub/")`` declares named files and sub-folders inside an existing folder (the rest of
+it is left alone); ``kind=WORKDIR`` a folder a server writes in place; ``rewritten=`` files inside an input folder the
+command regenerates; ``implicit=`` the file an input option stands for when it is not given.  Writing a path that is
+not declared raises `toolkit.staging.UndeclaredOutput` (a bug, caught by the tests).
 
 Values: ``--split``, ``--seed``, counts, ``--iou``, dates and URLs are checked by their parser and refused with the
 option's own name and what was expected (exit 2).
