@@ -43,8 +43,8 @@ from pathlib import Path
 import typer
 
 from toolkit.display import redact_url
-from toolkit.pathguard import FILE, Input, Output, PathPlan
-from toolkit.paths import DEFAULT_DOCUMENTS
+from toolkit.pathguard import FILE, FILES, Input, Output, PathPlan
+from toolkit.paths import CONVERTED_FILES, DEFAULT_DOCUMENTS
 
 SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # a split to score or rank: a name, never a glob or a path
 MAX_SEED = 2**32 - 1
@@ -247,6 +247,16 @@ def scoring_documents_option():
 
 
 DocumentsOption = documents_option()
+
+
+def converted_out_option(help: str):
+    """The folder `toolkit pull` and `toolkit convert-export` write annotators/ and conversion-problems.txt into."""
+    return output_path(Path("annotations"), "--out", kind=FILES, files=CONVERTED_FILES, help=help)
+
+
+def check_documents_option():
+    return input_path(None, "--documents", help="Also check every task's text against this documents file.")
+
 
 # Label Studio connection (push, pull): from the environment or options; the key is never printed.
 StudioUrlOption = typer.Option(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from toolkit.display import printable
-from toolkit.files import write_text
+from toolkit.display import for_terminal, printable
+from toolkit.files import dumps_json, write_text
 
 
 def to_stdout(out: Path | str | None) -> bool:
@@ -20,3 +20,18 @@ def emit(text: str, out: Path | str | None) -> None:
         typer.echo(printable(text), nl=False)
     else:
         write_text(out, text)
+
+
+def emit_summary(lines: list[str], data, as_json: bool, out: Path | str | None) -> None:
+    """A command's summary: its ``lines`` as text, or ``data`` as JSON with the lines shown beside it (on stderr
+    when stdout carries the JSON)."""
+    from toolkit.cli._app import echo_err, echo_out
+
+    lines = [for_terminal(line) for line in lines]
+    if not as_json:
+        emit("".join(f"{line}\n" for line in lines), out)
+        return
+    say = echo_err if to_stdout(out) else echo_out  # stdout stays parseable when it carries the JSON
+    for line in lines:
+        say(line)
+    emit(dumps_json(data), out)

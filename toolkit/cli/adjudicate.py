@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err, echo_out
+from toolkit.cli._app import app
 from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
 
 
@@ -58,10 +58,8 @@ def adjudicate(
     """Adjudicate per-annotator records into gold; every gold item lists the annotators who marked it."""
     from toolkit.agreement.adjudicate import DEFAULT_STRATEGIES, adjudicate_records, write_gold
     from toolkit.agreement.records import load_annotator_records
-    from toolkit.cli._outputs import emit, to_stdout
-    from toolkit.display import for_terminal
+    from toolkit.cli._outputs import emit_summary
     from toolkit.documents import load_documents
-    from toolkit.files import dumps_json
 
     output_format, summary_out = json_alias(json_out, summary_out, output_format, TextFormat.json, "--summary-out")
     loaded = load_documents(documents)
@@ -69,12 +67,5 @@ def adjudicate(
     gold, summary = adjudicate_records(records, loaded, strategy or DEFAULT_STRATEGIES)
     changed = write_gold(gold, out, annotations, loaded, overwrite=overwrite)
     summary["out"] = str(out)
-    lines = [for_terminal(line) for line in format_summary(summary)]
-    lines.append(f"wrote {out}" if changed else f"{out} already holds this gold (unchanged)")
-    if output_format == TextFormat.json:
-        say = echo_err if to_stdout(summary_out) else echo_out  # stdout stays parseable when it carries the JSON
-        for line in lines:
-            say(line)
-        emit(dumps_json(summary), summary_out)
-    else:
-        emit("".join(f"{line}\n" for line in lines), summary_out)
+    lines = [*format_summary(summary), f"wrote {out}" if changed else f"{out} already holds this gold (unchanged)"]
+    emit_summary(lines, summary, output_format == TextFormat.json, summary_out)

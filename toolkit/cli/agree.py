@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.cli._app import app, echo_err, echo_out
+from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
 
 
@@ -31,10 +31,9 @@ def agree(
     """Agreement between annotators: pairwise F1, percent agreement, Cohen's kappa, Krippendorff's alpha."""
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
-    from toolkit.cli._outputs import emit, to_stdout
-    from toolkit.display import for_terminal
+    from toolkit.cli._outputs import emit_summary
     from toolkit.documents import load_documents
-    from toolkit.files import dumps_json, write_text
+    from toolkit.files import write_text
 
     output_format, out = json_alias(json_out, out, output_format, TextFormat.json)
     loaded = load_documents(documents)
@@ -44,13 +43,6 @@ def agree(
         from toolkit.agreement.report import render_report
 
         write_text(report, render_report(records, loaded, result))
-    lines = [for_terminal(line) for line in headline(result)]
-    if output_format == TextFormat.json:
-        say = echo_err if to_stdout(out) else echo_out  # stdout stays parseable when it carries the JSON
-        for line in lines:
-            say(line)
-        emit(dumps_json(result), out)
-    else:
-        emit("".join(f"{line}\n" for line in lines), out)
+    emit_summary(headline(result), result, output_format == TextFormat.json, out)
     if report is not None:
         echo_err(f"report: {report}")

@@ -6,22 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import input_path, output_path
-from toolkit.pathguard import FILES
-from toolkit.paths import CONVERTED_FILES
+from toolkit.cli._options import check_documents_option, converted_out_option, input_path
 
 
 @app.command("convert-export")
 def convert_export(
     export: Path = input_path(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
-    out: Path = output_path(
-        Path("annotations"),
-        "--out",
-        kind=FILES,
-        files=CONVERTED_FILES,
-        help="Folder for annotators/*.jsonl and conversion-problems.txt (nothing else in it is touched).",
+    out: Path = converted_out_option(
+        "Folder for annotators/*.jsonl and conversion-problems.txt (nothing else in it is touched)."
     ),
-    documents: Path = input_path(None, "--documents", help="Also check every task's text against this documents file."),
+    documents: Path = check_documents_option(),
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read."""
     from toolkit.documents import load_documents

@@ -5,22 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption, input_path, output_path
-from toolkit.pathguard import FILES
-from toolkit.paths import CONVERTED_FILES
+from toolkit.cli._options import (
+    ProjectOption,
+    StudioKeyOption,
+    StudioUrlOption,
+    check_documents_option,
+    converted_out_option,
+)
 
 
 @app.command()
 def pull(
     project: str = ProjectOption,
-    out: Path = output_path(
-        Path("annotations"),
-        "--out",
-        kind=FILES,
-        files=CONVERTED_FILES,
-        help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt (nothing else is touched).",
+    out: Path = converted_out_option(
+        "Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt (nothing else is touched)."
     ),
-    documents: Path = input_path(None, "--documents", help="Also check every task's text against this documents file."),
+    documents: Path = check_documents_option(),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
 ) -> None:
