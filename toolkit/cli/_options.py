@@ -63,6 +63,7 @@ class InputRole:
 
     rewritten: tuple[str, ...] = ()
     implicit: str | None = None  # what the command reads when the option is not given (guarded all the same)
+    __name__ = "path"  # what help shows as the type of an argument
 
     def __call__(self, value) -> str:
         return os.fspath(value)
@@ -75,6 +76,7 @@ class OutputRole:
     kind: str = FILE
     names: tuple[str, ...] = ()
     stdout: bool = False  # "-" means standard output
+    __name__ = "path"
 
     def __call__(self, value) -> str:
         return os.fspath(value)
@@ -85,7 +87,7 @@ def input_path(default, *names: str, help: str, rewritten: tuple[str, ...] = (),
     read when the option is not given (its default is None so that the command can tell)."""
     role = InputRole(rewritten, None if implicit is None else os.fspath(implicit))
     if names:
-        return typer.Option(default, *names, parser=role, help=help, **extra)
+        return typer.Option(default, *names, parser=role, help=help, metavar=extra.pop("metavar", "PATH"), **extra)
     return typer.Argument(default, parser=role, help=help, **extra)
 
 
@@ -264,6 +266,7 @@ StudioUrlOption = typer.Option(
     "--url",
     envvar="LABEL_STUDIO_URL",
     parser=_http_url,
+    metavar="URL",
     help="Label Studio URL [env: LABEL_STUDIO_URL].",
     show_envvar=False,
 )

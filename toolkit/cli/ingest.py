@@ -30,13 +30,18 @@ def ingest(
     source: str = typer.Option(None, "--source", help="Publisher or origin, for sources that do not say."),
     url: str = typer.Option(None, "--url", help="Original URL, for sources that do not say."),
     published: str = typer.Option(
-        None, "--published", parser=iso_date, help="Publication date (YYYY-MM-DD), for sources that do not say."
+        None,
+        "--published",
+        parser=iso_date,
+        metavar="YYYY-MM-DD",
+        help="Publication date (YYYY-MM-DD), for sources that do not say.",
     ),
     license: str = typer.Option(None, "--license", help="Terms of use of the text, for sources that do not say."),
     split: str = typer.Option(
         None,
         "--split",
         parser=document_split_name,
+        metavar="NAME",
         help="Dataset split (train, validation, test) to pin the documents to.",
     ),
 ) -> None:
