@@ -661,14 +661,14 @@ CASES = [
     Case(
         "convert-export-annotations-a-number",
         CONVERT,
-        r"bad-export.json: task 7 annotation None .*annotations is a JSON number \(expected a list",
+        r"bad-export.json: task 7: annotations is a JSON number \(expected a list",
         export(export_task(annotations=5)),
         writes=PROBLEMS,
     ),
     Case(
         "convert-export-annotations-a-string",
         CONVERT,
-        r"bad-export.json: task 7 annotation None .*annotations is a JSON string",
+        r"bad-export.json: task 7: annotations is a JSON string",
         export(export_task(annotations="abc")),
         writes=PROBLEMS,
     ),
@@ -682,7 +682,7 @@ CASES = [
     Case(
         "convert-export-annotation-not-an-object",
         CONVERT,
-        r"bad-export.json: task 7 .*an annotation is a JSON array",
+        r"bad-export.json: task 7: an annotation is a JSON array",
         export(export_task(annotations=[[1]])),
         writes=PROBLEMS,
     ),

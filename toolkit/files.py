@@ -179,7 +179,8 @@ def read_json(path: str | Path, expected: str = "a JSON file") -> Any:
     except JsonProblem as problem:
         location = f"{path}:{problem.line}" if problem.line else str(path)
         field = "" if problem.field == "(line)" else f"{problem.field}: "
-        raise InputError(f"{location}: {field}{problem.message} (expected {expected})") from None
+        wanted = f" (expected {expected})" if problem.message.startswith("invalid JSON") else ""
+        raise InputError(f"{location}: {field}{problem.message}{wanted}") from None
 
 
 def iter_jsonl(path: str | Path, problems: list[Problem] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:

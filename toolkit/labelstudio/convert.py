@@ -43,18 +43,16 @@ class ConversionProblem:
     reason: str
 
     def __str__(self) -> str:
-        return (
-            f"task {self.task_id}, annotation {self.annotation_id} by {self.annotator} "
-            f"(document {self.doc_id}): {self.reason}"
-        )
+        annotation = f", annotation {self.annotation_id}" if self.annotation_id is not None else ""
+        who = f" by {self.annotator}" if self.annotator else ""
+        document = f" (document {self.doc_id})" if self.doc_id else ""
+        return f"task {self.task_id}{annotation}{who}{document}: {self.reason}"
 
     def as_problem(self, source: str) -> Problem:
-        return Problem(
-            source,
-            0,
-            f"task {self.task_id} annotation {self.annotation_id} ({self.annotator}, {self.doc_id})",
-            self.reason,
-        )
+        """Located by task, annotation, annotator and document, each when known (a malformed task may lack them)."""
+        annotation = f" annotation {self.annotation_id}" if self.annotation_id is not None else ""
+        known = ", ".join(part for part in (self.annotator, self.doc_id) if part)
+        return Problem(source, 0, f"task {self.task_id}{annotation}" + (f" ({known})" if known else ""), self.reason)
 
 
 @dataclass
@@ -465,17 +463,17 @@ def convert_tasks(
         shown_id = task.get("id") if _is_id(task.get("id")) else _short(task.get("id"), 20)
         reasons = task_shape(task)
         if reasons:
-            outcome.problems += [ConversionProblem(shown_id, None, "?", "?", reason) for reason in reasons]
+            outcome.problems += [ConversionProblem(shown_id, None, "", "", reason) for reason in reasons]
             continue
         annotations = []
         for annotation in task.get("annotations") or []:
             reasons = annotation_shape(annotation)
             if reasons:
-                who = annotator_name(annotation.get("completed_by"), users) if isinstance(annotation, Mapping) else "?"
+                who = annotator_name(annotation.get("completed_by"), users) if isinstance(annotation, Mapping) else ""
                 shown = (
                     annotation.get("id") if isinstance(annotation, Mapping) and _is_id(annotation.get("id")) else None
                 )
-                outcome.problems += [ConversionProblem(shown_id, shown, who, "?", reason) for reason in reasons]
+                outcome.problems += [ConversionProblem(shown_id, shown, who, "", reason) for reason in reasons]
             else:
                 annotations.append(annotation)
         submitted = [a for a in annotations if not a.get("was_cancelled")]
