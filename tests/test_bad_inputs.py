@@ -382,6 +382,39 @@ CASES = [
         r"--out subs: exists and is not a dataset built by `toolkit build`",
     ),
     Case("build-out-is-a-file", (*BUILD, "--out", "gold.jsonl"), rf"--out gold.jsonl: ({SAME}|is a file)"),
+    Case("build-blind-glob", (*BUILD, "--out", "out", "--blind", "te*"), r"--blind: 'te\*' is not a split name"),
+    Case(
+        "build-private-out-is-an-input",
+        (*BUILD, "--out", "out", "--blind", "test", "--private-out", "gold.jsonl"),
+        rf"--private-out gold.jsonl: ({SAME}|is a file)",
+    ),
+    Case(
+        "build-private-out-holds-an-input",
+        ("build", "--documents", "priv/d.jsonl", "--gold", "gold.jsonl", "--out", "out", "--card", "CARD.md")
+        + ("--blind", "test", "--private-out", "priv"),
+        r"--private-out priv: holds --documents priv/d.jsonl",
+        copy("documents.jsonl", "priv/d.jsonl"),
+    ),
+    Case(
+        "benchmark-bundle-out-inside-public",
+        ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--out", "dist/voci/bundle.zip"),
+        r"--out dist/voci/bundle.zip: is inside --public dist/voci",
+    ),
+    Case(
+        "benchmark-bundle-out-is-a-folder",
+        ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--out", "empty"),
+        r"--out empty: is a folder",
+    ),
+    Case(
+        "benchmark-bundle-split-glob",
+        ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--test-split", "t*"),
+        r"--test-split: 't\*' is not a split name",
+    ),
+    Case(
+        "benchmark-bundle-gold-not-private",
+        ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--out", "b.zip"),
+        r"no withheld.json \(expected a private folder",
+    ),
     # 4. CSV sources
     Case(
         "ingest-csv-without-text-column",

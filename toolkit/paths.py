@@ -11,7 +11,9 @@ DEFAULT_SCORES = Path("annotations/baseline_scores.json")
 DEFAULT_GUIDELINES = Path("docs/guidelines.md")
 DEFAULT_CARD = Path("DATASET_CARD.md")
 DEFAULT_BUILD = Path("dist/voci")
+DEFAULT_PRIVATE = Path("dist/private")  # the withheld gold of blind splits (`toolkit build --blind`)
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
+DEFAULT_BUNDLE = Path("dist/codabench.zip")  # `toolkit benchmark-bundle`
 
 # What `toolkit pull` and `toolkit convert-export` write inside their --out folder (nothing else there is touched).
 ANNOTATORS_DIR = "annotators"

@@ -235,14 +235,19 @@ def active() -> Staging | None:
 
 
 @contextlib.contextmanager
-def staged(plan: PathPlan) -> Iterator[Staging]:
-    """Check ``plan``, stage every write to its outputs, and commit them together when the block succeeds."""
+def staged(plan: PathPlan, own: bool = False) -> Iterator[Staging]:
+    """Check ``plan``, stage every write to its outputs, and commit them together when the block succeeds.
+
+    Inside another run, the block joins it (its outputs are committed with the run's), unless ``own``: a run of
+    its own inside the run (a scoring program writing its scratch folder) commits when its block ends, and may
+    still not write over an input of the run it is part of.
+    """
     current = _ACTIVE.get()
-    if current is not None:
+    if current is not None and not own:
         current.extend(plan)
         yield current
         return
-    plan.check()
+    PathPlan([*(current.plan.inputs if current else []), *plan.inputs], plan.outputs).check()
     staging = Staging(plan)
     token = _ACTIVE.set(staging)
     try:

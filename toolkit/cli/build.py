@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, count_option, input_path, output_path
+from toolkit.cli._options import DocumentsOption, count_option, document_split_name, input_path, output_path
 from toolkit.pathguard import FOLDER
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
@@ -54,6 +54,20 @@ def build(
         what="a number of documents",
         help="Documents processed and written per batch (bounds memory).",
     ),
+    blind: list[str] = typer.Option(
+        [],
+        "--blind",
+        parser=document_split_name,
+        metavar="SPLIT",
+        help="Publish this split's texts without labels (repeatable, e.g. --blind test); its gold goes to "
+        "--private-out.",
+    ),
+    private_out: Path = typer.Option(  # guarded by build_dataset's plan, after its own check that it is not --out's
+        None,
+        "--private-out",
+        metavar="FOLDER",
+        help="Folder for the withheld gold of the --blind splits, never to be published (default: dist/private).",
+    ),
 ) -> None:
     """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
     from toolkit.dataset.build import build_dataset
@@ -62,7 +76,15 @@ def build(
 
     inputs = CardInputs(agreement=agreement, scores=scores, guidelines=guidelines, documents=documents, gold=gold)
     report = build_dataset(
-        documents, gold, out, ratios=parse_ratios(ratios), batch_size=batch_size, card_inputs=inputs, card_copy=card
+        documents,
+        gold,
+        out,
+        ratios=parse_ratios(ratios),
+        batch_size=batch_size,
+        card_inputs=inputs,
+        card_copy=card,
+        blind=blind,
+        private_out=private_out,
     )
     for line in report.lines():
         echo_err(line)
