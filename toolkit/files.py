@@ -306,6 +306,13 @@ def open_parquet(path: str | Path):
         return pq.ParquetFile(path)
 
 
+def parquet_batches(path: str | Path, columns: list[str] | None = None, batch_size: int = 2_000) -> Iterator:
+    """The record batches of a parquet file, read inside `parquet_errors`."""
+    parquet = open_parquet(path)
+    with parquet_errors(path):
+        yield from parquet.iter_batches(columns=columns, batch_size=batch_size)
+
+
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
     digest = hashlib.sha256()
@@ -346,6 +353,8 @@ def atomic_writer(path: str | Path, mode: str = "w", permissions: int | None = N
             yield handle
         return
     with _opened(where, mode, staging.label(path)) as handle:
+        if permissions is not None:  # a file inside a staged folder is opened here, not made by the staging
+            os.fchmod(handle.fileno(), permissions)
         yield handle
 
 

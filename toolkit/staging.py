@@ -138,7 +138,7 @@ class Staging:
             if output is None:
                 raise UndeclaredOutput(f"{path} is written as a folder but is not a folder output of this command")
             try:
-                staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.staged-", dir=nearest_existing(target.parent)))
+                staged = real(tempfile.mkdtemp(prefix=f".{target.name}.staged-", dir=nearest_existing(target.parent)))
                 os.chmod(staged, default_permissions(folder=True))
             except OSError as error:
                 raise OutputError(f"{output.label}: cannot write ({describe_os_error(error)})") from None

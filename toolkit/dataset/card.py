@@ -19,7 +19,7 @@ from typing import Any
 from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import InputError
-from toolkit.files import json_type, open_parquet, parquet_errors, read_json, write_text
+from toolkit.files import json_type, open_parquet, parquet_batches, read_json, write_text
 from toolkit.inventory import load_inventory
 from toolkit.markdown import md_code, md_text
 from toolkit.pathguard import FILES, Output, PathPlan
@@ -89,9 +89,7 @@ def split_files(folder: Path) -> dict[str, dict[str, Path]]:
 
 def _batches(path: Path, columns: list[str] | None):
     """Record batches of a fixed size, so that sizes summed over them do not depend on how the file was written."""
-    parquet = open_parquet(path)
-    with parquet_errors(path):
-        yield from parquet.iter_batches(columns=columns, batch_size=2_000)
+    yield from parquet_batches(path, columns, batch_size=2_000)
 
 
 def _value_counts(array) -> Counter:
