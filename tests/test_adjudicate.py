@@ -170,7 +170,19 @@ def test_cli_gold_validates_and_inputs_are_untouched(tmp_path):
     summary = tmp_path / "adjudication.json"
     result = runner.invoke(
         app,
-        ["adjudicate", str(first), str(second), "--documents", str(docs), "--out", str(gold), "--json", str(summary)],
+        [
+            "adjudicate",
+            str(first),
+            str(second),
+            "--documents",
+            str(docs),
+            "--out",
+            str(gold),
+            "--format",
+            "json",
+            "--summary-out",
+            str(summary),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "gold: 1 document(s) (majority 1), 2 entities, 1 claims" in result.stdout

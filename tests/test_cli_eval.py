@@ -105,7 +105,17 @@ def test_compare(tmp_path):
     assert "entities.strict.f1" in result.stdout and "p-value" in result.stdout
     data = json.loads(
         run(
-            "compare", str(a), str(b), "--gold", str(gold), "--documents", str(documents), "--resamples", "50", "--json"
+            "compare",
+            str(a),
+            str(b),
+            "--gold",
+            str(gold),
+            "--documents",
+            str(documents),
+            "--resamples",
+            "50",
+            "--format",
+            "json",
         ).stdout
     )
     assert data["figures"]["entities.strict.f1"]["difference"] == 0.0
