@@ -15,7 +15,7 @@ USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
 # A query or fragment parameter whose name says it holds a secret (access_token, api_key, X-Amz-Signature, pwd…).
 SECRET_PARAMETER = re.compile(r"([?&#;]([^=&#;]*)=)([^&#;]*)")
 SECRET_NAME = re.compile(r"token|key|pass|pwd|secret|signature|sig\b|auth|credential|session", re.IGNORECASE)
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def redact_url(url: str) -> str:
@@ -32,8 +32,8 @@ def redact_secrets(text: str) -> str:
 
 
 def printable(text: str) -> str:
-    """Control characters (terminal escape sequences, BEL, CR, bidi overrides) shown as ``\\uXXXX``; tab and line
-    feed kept."""
+    """Control characters (terminal escape sequences, BEL, CR, bidi overrides) and lone surrogates (which no
+    terminal can print) shown as ``\\uXXXX``; tab and line feed kept."""
     return UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", str(text))
 
 

@@ -117,27 +117,57 @@ def field_path(parts) -> str:
     return text or "(record)"
 
 
-def _unusable_part(value: Any) -> tuple[str, str] | None:
-    """``(field, message)`` for the first string with a lone surrogate or the first container nested too deeply."""
-    stack = [(value, (), 0)]
+def _too_deep(value: Any) -> bool:
+    """Whether containers nest deeper than `MAX_DEPTH` (level by level: no path kept, so it is cheap)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) in (dict, list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _first(value: Any, wanted) -> tuple[Any, tuple]:
+    """The first part of ``value`` (depth first) for which ``wanted(part, path)`` holds, and its path."""
+    stack = [(value, ())]
     while stack:
-        item, path, depth = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return field_path(path), f"{item!r:.60} holds a lone surrogate (expected valid Unicode text)"
-            continue
-        if not isinstance(item, (dict, list)):
-            continue
-        if depth >= MAX_DEPTH:
-            return field_path(path), f"nested deeper than {MAX_DEPTH} levels (expected a record a few levels deep)"
+        item, path = stack.pop()
+        if wanted(item, path):
+            return item, path
         if isinstance(item, dict):
-            for key, child in item.items():
-                stack.append((key, (*path, key), depth + 1))
-                stack.append((child, (*path, key), depth + 1))
-        else:
-            stack.extend((child, (*path, index), depth + 1) for index, child in enumerate(item))
+            for key, child in reversed(item.items()):
+                stack += [(child, (*path, key)), (key, (*path, key))]
+        elif isinstance(item, list):
+            stack += [(child, (*path, index)) for index, child in reversed(list(enumerate(item)))]
+    return None, ()
+
+
+def _is_lone_surrogate(item: Any, path: tuple) -> bool:
+    if not isinstance(item, str):
+        return False
+    try:
+        item.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def _unusable_part(value: Any, escapes: bool) -> tuple[str, str] | None:
+    """``(field, message)`` for a container nested too deeply or (when the text has ``\\uD8..`` escapes) a
+    string holding a lone surrogate; None when the value can be used."""
+    if _too_deep(value):
+        _, path = _first(value, lambda item, path: len(path) >= MAX_DEPTH)
+        shown = field_path(path[:3]) + ("…" if len(path) > 3 else "")
+        return shown, f"nested deeper than {MAX_DEPTH} levels (expected a record a few levels deep)"
+    if escapes:
+        item, path = _first(value, _is_lone_surrogate)
+        if item is not None:
+            return field_path(path), f"{item!r:.60} holds a lone surrogate (expected valid Unicode text)"
     return None
 
 
@@ -155,8 +185,9 @@ def loads(text: str) -> Any:
         ) from None
     except ValueError as error:  # an integer of more than 4,300 digits
         raise JsonProblem("(line)", f"unreadable number ({error})") from None
-    if text.count("[") + text.count("{") > MAX_DEPTH or SURROGATE_ESCAPE.search(text):
-        found = _unusable_part(value)
+    escapes = SURROGATE_ESCAPE.search(text) is not None
+    if escapes or text.count("[") + text.count("{") > MAX_DEPTH:
+        found = _unusable_part(value, escapes)
         if found:
             raise JsonProblem(*found)
     return value
