@@ -12,3 +12,8 @@ DEFAULT_GUIDELINES = Path("docs/guidelines.md")
 DEFAULT_CARD = Path("DATASET_CARD.md")
 DEFAULT_BUILD = Path("dist/voci")
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
+
+# In a voci checkout: the files people edit, and the package folder `toolkit schemas` copies them into.
+SCHEMAS_FOLDER = Path("schemas")
+SOURCE_INVENTORY = SCHEMAS_FOLDER / "labels.json"
+PACKAGE_RESOURCES = Path("toolkit/resources")

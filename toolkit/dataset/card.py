@@ -13,6 +13,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ from toolkit.files import write_text
 from toolkit.inventory import load_inventory
 from toolkit.markdown import md_text
 from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
+from toolkit.resources import guidelines_available
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "templates/card.md.j2"  # package data of `toolkit.dataset`, read with importlib.resources
 PRETTY_NAME = "voci: who claims what in Italian news"
 LISTED_DOCUMENTS = 20
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
@@ -295,7 +297,6 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         totals.stances.update(split_stats.stances)
         totals.claimer_kinds.update(split_stats.claimer_kinds)
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -303,7 +304,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         autoescape=False,
     )
     environment.filters["md"] = md_text  # every string from a document or a record is user-supplied
-    body = environment.get_template("card.md.j2").render(
+    body = environment.from_string(files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")).render(
         marker=BUILD_MARKER,
         pretty_name=PRETTY_NAME,
         inventory=inventory,
@@ -315,7 +316,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         features={config: list(CONFIG_FEATURES[config]()) for config in stats["files"]},
         default_config=DEFAULT_CONFIG,
         inputs=inputs,
-        guidelines_exist=inputs.guidelines.is_file(),
+        guidelines_exist=guidelines_available(inputs.guidelines),
         agreement=agreement,
         agreement_figures=[(name, _figure(_dig(agreement, key))) for name, key in AGREEMENT_FIGURES]
         if agreement
