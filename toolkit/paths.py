@@ -13,6 +13,9 @@ DEFAULT_CARD = Path("DATASET_CARD.md")
 DEFAULT_BUILD = Path("dist/voci")
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
 
+# Options whose typer default is None but whose library default is a project file (e.g. `eval --documents`).
+IMPLIED_DEFAULTS = {"--documents": DEFAULT_DOCUMENTS, "--gold": DEFAULT_GOLD}
+
 # In a voci checkout: the files people edit, and the package folder `toolkit schemas` copies them into.
 SCHEMAS_FOLDER = Path("schemas")
 SOURCE_INVENTORY = SCHEMAS_FOLDER / "labels.json"
