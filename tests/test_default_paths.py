@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
+from toolkit.documents import make_document
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -63,3 +65,19 @@ def test_defaults_resolve_against_the_current_folder(elsewhere):
     result = runner.invoke(app, ["validate", "gold.jsonl"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("valid: gold.jsonl (1 annotation record)")
+
+
+def test_validate_checks_records_against_the_documents_files_given_beside_them(elsewhere):
+    """`toolkit validate documents.jsonl gold.jsonl` in any folder: no annotations/ needed."""
+    result = runner.invoke(app, ["validate", "documents.jsonl", "gold.jsonl"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "valid: documents.jsonl (1 document record), gold.jsonl (1 annotation record)\n"
+    document = json.loads((elsewhere / "documents.jsonl").read_text(encoding="utf-8"))
+    other = make_document(document["id"], document["text"] + " Fine.", document["lang"])
+    (elsewhere / "other.jsonl").write_text(json.dumps(other) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", "other.jsonl", "gold.jsonl"])
+    assert result.exit_code == 2
+    assert f"gold.jsonl:1: text_sha256: does not match document {document['id']!r}" in result.output
+    result = runner.invoke(app, ["validate", "documents.jsonl", "other.jsonl", "gold.jsonl"])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: [E200] other.jsonl: id {document['id']!r} comes with another text")
