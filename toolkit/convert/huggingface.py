@@ -15,13 +15,14 @@ File form (``--format huggingface``): JSONL, one line per pipeline call,
 
 from __future__ import annotations
 
+import numbers
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Bad, Collector, Documents, RecordBuilder, document_for, entity, finish, raise_for
+from toolkit.convert.records import Bad, Collector, Documents, RecordBuilder, convert_one, document_for, entity, finish
 from toolkit.convert.tags import DEFAULT_SCHEME, OUTSIDE, Scheme, chunks, scheme_named
 from toolkit.files import iter_jsonl
 
@@ -38,10 +39,7 @@ def _folded(value: str) -> str:
 
 def _located(text: str, item: Mapping[str, Any], offset: int, where: str) -> tuple[int, int]:
     """The item's offsets in the document text, whitespace at the edges trimmed, checked against ``word``."""
-    start, end = item.get("start"), item.get("end")
-    for name, value in (("start", start), ("end", end)):
-        if type(value) is not int:
-            raise Bad(f"{where}.{name}", f"got {value!r} (expected an integer character offset from the pipeline)")
+    start, end = _integer(item.get("start"), f"{where}.start"), _integer(item.get("end"), f"{where}.end")
     start, end = start + offset, end + offset
     if not 0 <= start < end <= len(text):
         raise Bad(
@@ -64,11 +62,19 @@ def _located(text: str, item: Mapping[str, Any], offset: int, where: str) -> tup
     return start, end
 
 
+def _integer(value: Any, where: str) -> int:
+    """An offset or index, also as the numpy integer a pipeline may return."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise Bad(where, f"got {value!r} (expected an integer from the pipeline)")
+    return int(value)
+
+
 def _score(item: Mapping[str, Any], where: str) -> float | None:
+    """The score, also as the numpy float32 the pipeline returns."""
     score = item.get("score")
     if score is None:
         return None
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+    if isinstance(score, bool) or not isinstance(score, numbers.Real) or not 0 <= score <= 1:
         raise Bad(f"{where}.score", f"got {score!r} (expected a probability between 0 and 1)")
     return float(score)
 
@@ -84,17 +90,17 @@ def _grouped(builder: RecordBuilder, text: str, output: Sequence, offset: int, l
 
 def _tokens(builder: RecordBuilder, text: str, output: Sequence, offset: int, scheme: Scheme, labels: LabelMap):
     """``aggregation_strategy="none"``: the tagged tokens, with O between tokens whose indices are apart."""
-    items = sorted(enumerate(output), key=lambda pair: pair[1].get("index", pair[0]))
+    indexed = sorted(
+        (_integer(item.get("index", position), f"output[{position}].index"), position, item["entity"])
+        for position, item in enumerate(output)
+    )
     tags, positions = [], []
     previous = None
-    for position, item in items:
-        index = item.get("index", position)
-        if type(index) is not int:
-            raise Bad(f"output[{position}].index", f"got {index!r} (expected the token's integer index)")
+    for index, position, tag in indexed:
         if previous is not None and index != previous + 1:
             tags.append(OUTSIDE)
             positions.append(None)
-        tags.append(item["entity"])
+        tags.append(tag)
         positions.append(position)
         previous = index
     try:
@@ -104,7 +110,7 @@ def _tokens(builder: RecordBuilder, text: str, output: Sequence, offset: int, sc
     for first, last, label in found:
         where = f"output[{positions[first]}]"
         ours = labels.entity(label, f"{where}.entity")
-        members = [output[p] for p in positions[first : last + 1] if p is not None]
+        members = [output[p] for p in positions[first : last + 1]]  # a chunk never holds an inserted O
         start, _ = _located(text, members[0], offset, where)
         _, end = _located(text, members[-1], offset, f"output[{positions[last]}]")
         scores = [_score(member, where) for member in members]
@@ -134,12 +140,8 @@ def from_huggingface(
     label_map: LabelMap | None = None,
 ) -> dict[str, Any]:
     """One document's prediction record from ``pipeline(document["text"])``."""
-    builder = RecordBuilder(document["id"])
-    try:
-        add_output(builder, document["text"], list(output), offset, scheme_named(scheme), label_map or LabelMap())
-        return builder.record()
-    except Bad as bad:
-        raise_for(f"document {document['id']!r}", bad)
+    chosen, labels = scheme_named(scheme), label_map or LabelMap()
+    return convert_one(document, lambda builder, text: add_output(builder, text, list(output), offset, chosen, labels))
 
 
 def read_huggingface(path: Path, documents: Documents, scheme: Scheme, labels: LabelMap) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ put in a canonical order, and the final check that they are what ``toolkit valid
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,13 +38,18 @@ def inside(prefix: str | None) -> Iterator[None]:
         raise
 
 
-def raise_for(source: str, bad: Bad) -> None:
-    """A single object converted in memory (a spaCy Doc, one pipeline output): its problem as the CLI would say it,
-    also as the exception's message."""
-    problem = Problem(source, 0, bad.field, bad.message)
-    error = ValidationError([problem])
-    error.args = (str(problem),)
-    raise error from None
+def convert_one(document: Mapping[str, Any], fill: Callable[[RecordBuilder, str], None]) -> dict[str, Any]:
+    """One object converted in memory (a spaCy Doc, one pipeline output) into the record of ``document``; a problem
+    is raised as the CLI would print it, also as the exception's message."""
+    builder = RecordBuilder(document["id"])
+    try:
+        fill(builder, document["text"])
+        return builder.record()
+    except Bad as bad:
+        problem = Problem(f"document {document['id']!r}", 0, bad.field, bad.message)
+        error = ValidationError([problem])
+        error.args = (str(problem),)
+        raise error from None
 
 
 def span(text: str, start: Any, end: Any, where: str) -> tuple[int, int]:

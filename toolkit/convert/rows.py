@@ -19,11 +19,11 @@ from toolkit.convert.records import (
     RecordBuilder,
     claim,
     claimer_span,
+    convert_one,
     document_for,
     entity,
     finish,
     inside,
-    raise_for,
     span,
 )
 from toolkit.errors import InputError
@@ -76,12 +76,7 @@ def add_row(builder: RecordBuilder, row: Mapping[str, Any], text: str) -> None:
 
 def from_documents_row(row: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
     """One prediction record from one row of the ``documents`` config (as ``load_dataset`` returns it)."""
-    builder = RecordBuilder(document["id"])
-    try:
-        add_row(builder, row, document["text"])
-        return builder.record()
-    except Bad as bad:
-        raise_for(f"document {document['id']!r}", bad)
+    return convert_one(document, lambda builder, text: add_row(builder, row, text))
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -2,8 +2,9 @@
 
 Entities are ``doc.ents``.  Claims, when the Doc has a span group under ``spans_key`` (default ``"claims"``), are
 its spans, each with a stance and a claimer: the stance from the span extension ``span._.stance`` or else the
-span's label; the claimer from ``span._.claimer``: ``"AUTHOR"`` or ``"UNNAMED"``, a ``Span`` of the same Doc,
-or its character offsets (``[start, end]`` or ``{"start": ..., "end": ...}``).  The converter registers the two
+span's label; the claimer from ``span._.claimer``: ``"AUTHOR"`` or ``"UNNAMED"``, the character offsets of its
+mention (``[start, end]`` or ``{"start": ..., "end": ...}``), or in memory a ``Span`` of the same Doc (a DocBin
+cannot store a Span in ``user_data``).  The converter registers the two
 extensions (default None) when they are missing.  A span group's ``attrs["scores"]`` (spancat) become scores.
 
 A Doc's text must be the document's text.  In a DocBin (``--format spacy``, msgpack: no code is loaded), each Doc
@@ -24,11 +25,11 @@ from toolkit.convert.records import (
     RecordBuilder,
     claim,
     claimer_span,
+    convert_one,
     document_for,
     entity,
     finish,
     inside,
-    raise_for,
     span,
 )
 from toolkit.errors import InputError
@@ -100,25 +101,21 @@ def from_spacy(
     label_map: LabelMap | None = None,
 ) -> dict[str, Any]:
     """One document's prediction record from a spaCy ``Doc`` made from its text (``nlp(document["text"])``)."""
-    builder = RecordBuilder(document["id"])
-    try:
-        add_doc(builder, doc, document["text"], spans_key, label_map or LabelMap())
-        return builder.record()
-    except Bad as bad:
-        raise_for(f"document {document['id']!r}", bad)
+    labels = label_map or LabelMap()
+    return convert_one(document, lambda builder, text: add_doc(builder, doc, text, spans_key, labels))
 
 
 def load_docbin(path: Path) -> list[Any]:
     """The Docs of a ``.spacy`` file (msgpack, read by spaCy's DocBin; strings come with the file)."""
-    import spacy
     from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
 
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: file not found (expected a spaCy DocBin file, .spacy)") from None
     try:
-        return list(DocBin().from_bytes(data).get_docs(spacy.blank("xx").vocab))
+        return list(DocBin().from_bytes(data).get_docs(Vocab()))
     except Exception as error:  # spaCy raises ValueError, KeyError, TypeError... on a file that is not a DocBin
         raise InputError(
             f"{path}: not a spaCy DocBin ({type(error).__name__}) (expected a file written by DocBin.to_disk)"

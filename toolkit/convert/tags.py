@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Bad, RecordBuilder, entity, raise_for, span
+from toolkit.convert.records import Bad, RecordBuilder, convert_one, entity, span
 
 OUTSIDE = "O"
 
@@ -134,18 +134,10 @@ def from_tags(
     label_map: LabelMap | None = None,
 ) -> dict[str, Any]:
     """One document's prediction record from token tags and the tokens' character offsets into its text."""
-    builder = RecordBuilder(document["id"])
-    try:
-        add_tagged(
-            builder,
-            document["text"],
-            tags,
-            token_starts,
-            token_ends,
-            tokens=tokens,
-            scheme=scheme_named(scheme),
-            labels=label_map or LabelMap(),
-        )
-        return builder.record()
-    except Bad as bad:
-        raise_for(f"document {document['id']!r}", bad)
+    chosen, labels = scheme_named(scheme), label_map or LabelMap()
+    return convert_one(
+        document,
+        lambda builder, text: add_tagged(
+            builder, text, tags, token_starts, token_ends, tokens=tokens, scheme=chosen, labels=labels
+        ),
+    )
