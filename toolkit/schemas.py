@@ -25,6 +25,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = "^[A-Za-z0-9._-]+$"
 SHA256_PATTERN = "^[0-9a-f]{64}$"
 KINDS = ("document", "annotation", "prediction")
+ANNOTATOR_KINDS = ("person", "model")  # who made an annotation record; the card's annotations_creators follows
 
 _OFFSET = {"type": "integer", "minimum": 0, "description": "code-point offset into the document text"}
 _END = {"type": "integer", "minimum": 1, "description": "end-exclusive code-point offset"}
@@ -127,6 +128,13 @@ def _annotation_schema(inventory: Inventory) -> dict[str, Any]:
             "entities": {"type": "array", "items": entity},
             "claims": {"type": "array", "items": claim},
             "annotator": {"type": "string", "minLength": 1},
+            "annotator_kind": {
+                "enum": list(ANNOTATOR_KINDS),
+                "description": (
+                    "who made this record: a person, or a model (a language model, a tagger) with no person "
+                    "deciding each item; the dataset card's annotations_creators is derived from it"
+                ),
+            },
             "annotation_id": {"type": ["string", "integer"]},
             "created_at": {"type": "string"},
             "ground_truth": {"type": "boolean", "description": "a reviewer marked this annotation as ground truth"},

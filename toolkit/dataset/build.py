@@ -11,6 +11,7 @@ is byte-identical.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -197,7 +198,9 @@ def build_dataset(
             )
         for split in report.rows["documents"]:
             compile_gold(staging, split)
-        write_card(staging, card_inputs or CardInputs())
+        # the card describes this build: its gold and documents are the ones just read, whatever else it quotes
+        inputs = dataclasses.replace(card_inputs or CardInputs(), documents=documents_path, gold=gold_path)
+        write_card(staging, inputs)
         _move_into_place(staging, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
