@@ -37,14 +37,17 @@ def _perfect(result) -> None:
     assert figures["claimer"]["accuracy"] == figures["stance"]["accuracy"] == figures["end_to_end"]["f1"] == 1.0
 
 
-def test_parquet_rows_round_trip_to_a_perfect_score(built, tmp_path):
+@pytest.mark.parametrize("documents", ["documents.jsonl", "voci"])
+def test_parquet_rows_round_trip_to_a_perfect_score(built, tmp_path, documents):
+    """--documents is a documents JSONL, or the built folder itself (what a model builder holding the dataset has)."""
     out = tmp_path / "p.jsonl"
     parquet = built / "voci" / "documents" / "test-00000-of-00001.parquet"
-    args = ["convert-predictions", str(parquet), "--format", "documents", "--documents", str(built / "documents.jsonl")]
+    args = ["convert-predictions", str(parquet), "--format", "documents", "--documents", str(built / documents)]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "converted 1 document(s)" in result.output
     _perfect(evaluate_files(out, built / "gold.jsonl", built / "documents.jsonl"))
+    _perfect(evaluate_files(out, built / "voci", split="test"))
     gold = json.loads((built / "gold.jsonl").read_text(encoding="utf-8").splitlines()[0])
     record = json.loads(out.read_text(encoding="utf-8"))
     assert len(record["entities"]) == len(gold["entities"]) and len(record["claims"]) == len(gold["claims"])

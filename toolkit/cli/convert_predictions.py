@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 HELP = """Convert INPUT, a model's output, into prediction records (JSONL) for `toolkit eval`.
 
@@ -31,7 +31,11 @@ def convert_predictions(
     source: Path = typer.Argument(..., metavar="INPUT", help="The model's output file."),
     input_format: str = typer.Option(..., "--format", help="Format of INPUT (see above)."),
     out: Path = typer.Option(..., "--out", help="Where to write the prediction records (JSONL)."),
-    documents: Path = DocumentsOption,
+    documents: Path = typer.Option(
+        DEFAULT_DOCUMENTS,
+        "--documents",
+        help="The documents the predictions are for: a documents JSONL, or a dataset folder built by `toolkit build`.",
+    ),
     label_map: Path = typer.Option(
         None, "--label-map", help='JSON {"their label": "voci label" or null}, for labels outside the inventory.'
     ),
@@ -40,8 +44,7 @@ def convert_predictions(
     ),
     spans_key: str = typer.Option(None, "--spans-key", help="spaCy span group holding the claims (default: claims)."),
 ) -> None:
-    from toolkit.convert import ConvertOptions, LabelMap, convert_file
-    from toolkit.documents import load_documents
+    from toolkit.convert import ConvertOptions, LabelMap, convert_file, load_texts
     from toolkit.files import write_jsonl
 
     options = ConvertOptions(
@@ -49,7 +52,7 @@ def convert_predictions(
         spans_key=spans_key,
         label_map=LabelMap.from_file(label_map) if label_map is not None else LabelMap(),
     )
-    records = convert_file(source, input_format, load_documents(documents), options)
+    records = convert_file(source, input_format, load_texts(documents), options)
     write_jsonl(out, records)
     entities = sum(len(record["entities"]) for record in records)
     claims = sum(len(record.get("claims", [])) for record in records)

@@ -15,6 +15,7 @@ from typing import Any
 
 from toolkit.convert.conll import read_conll
 from toolkit.convert.huggingface import from_huggingface, read_huggingface
+from toolkit.convert.inputs import load_texts
 from toolkit.convert.labels import LabelMap
 from toolkit.convert.records import Documents, check_predictions
 from toolkit.convert.rows import from_documents_row, read_documents_rows
@@ -112,4 +113,5 @@ __all__ = [
     "from_huggingface",
     "from_spacy",
     "from_tags",
+    "load_texts",
 ]

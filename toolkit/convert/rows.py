@@ -83,7 +83,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # not read_table: it imports pandas
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError... on a file that is not parquet
         raise InputError(
             f"{path}: not a parquet file ({type(error).__name__}) (expected a documents config file)"
