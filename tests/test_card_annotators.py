@@ -95,8 +95,8 @@ def test_a_gold_the_folder_was_not_built_from_is_refused(corpus, tmp_path, monke
     result = runner.invoke(app, ["card", str(folder / "built"), "--card", "CARD.md"])
     assert result.exit_code == 2
     assert result.output == (
-        "error: [E110] annotations/gold.jsonl: file not found (expected the gold records the folder was built from "
-        "(JSONL)); it is the default of --gold, relative to the current folder: give --gold FILE\n"
+        "error: [E110] annotations/gold.jsonl: file not found (expected the gold JSONL the folder was built from); "
+        "it is the default of --gold, relative to the current folder: give --gold FILE\n"
     )
     assert not (tmp_path / "CARD.md").exists()
 

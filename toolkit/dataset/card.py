@@ -78,7 +78,7 @@ def gold_provenance(gold: Path, document_ids: set[str]) -> Counter:
     made_by: Counter = Counter()
     seen: set[str] = set()
     if not Path(gold).is_file():
-        raise MissingFileError(gold, "the gold records the folder was built from (JSONL)")
+        raise MissingFileError(gold, "the gold JSONL the folder was built from")
     with Path(gold).open("rb") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
