@@ -141,3 +141,7 @@ def test_jsonl_of_pipeline_calls_per_sentence_with_offsets(tmp_path):
     result = CliRunner().invoke(app, [*args, "--out", str(out), "--scheme", "bioes", "--spans-key", "x"])
     assert result.exit_code == 2
     assert result.output == "error: [E100] --spans-key: does not apply to --format huggingface\n"
+    before = path.read_bytes()
+    result = CliRunner().invoke(app, [*args, "--out", str(path)])
+    assert result.exit_code == 2 and f"--out: {path} is also INPUT" in result.output
+    assert path.read_bytes() == before

@@ -45,7 +45,12 @@ def convert_predictions(
     spans_key: str = typer.Option(None, "--spans-key", help="spaCy span group holding the claims (default: claims)."),
 ) -> None:
     from toolkit.convert import ConvertOptions, LabelMap, convert_file, load_texts
+    from toolkit.errors import InputError
     from toolkit.files import write_jsonl
+
+    for name, given in (("INPUT", source), ("--documents", documents), ("--label-map", label_map)):
+        if given is not None and out.resolve() == given.resolve():
+            raise InputError(f"--out: {out} is also {name} (expected a new file: an output never replaces an input)")
 
     options = ConvertOptions(
         scheme=scheme,
