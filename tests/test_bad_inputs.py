@@ -233,6 +233,7 @@ COMPARE = ("compare", "pred.jsonl", "pred2.jsonl", "--gold", "gold.jsonl", "--do
 AGREE = ("agree", "alice.jsonl", "bob.jsonl", "--documents", "documents.jsonl")
 ADJUDICATE = ("adjudicate", "alice.jsonl", "bob.jsonl", "--documents", "documents.jsonl")
 BUILD = ("build", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--card", "CARD.md")
+CARD = ("card", "dist/voci", "--gold", "gold.jsonl")
 LEADERBOARD = ("leaderboard", "subs", "--gold", "gold.jsonl", "--documents", "documents.jsonl", "--bootstrap", "0")
 CONVERT = ("convert-export", "bad-export.json", "--out", "conv")
 PROBLEMS = ("conv", "conv/conversion-problems.txt")
@@ -363,6 +364,32 @@ CASES = [
     ),
     Case("compare-out-is-a", (*COMPARE, "--out", "pred.jsonl"), rf"--out pred.jsonl: {SAME} A pred.jsonl"),
     Case("stats-out-is-input", ("stats", "gold.jsonl", "--out", "gold.jsonl"), rf"--out gold.jsonl: {SAME} PATH"),
+    Case(
+        "convert-predictions-out-is-input",
+        ("convert-predictions", "tags.jsonl", "--format", "tags", "--documents", "documents.jsonl")
+        + ("--out", "tags.jsonl"),
+        rf"--out tags.jsonl: {SAME} INPUT tags.jsonl",
+        write("tags.jsonl", "{}\n"),
+    ),
+    Case(
+        "convert-predictions-out-is-documents",
+        ("convert-predictions", "pred.jsonl", "--format", "tags", "--documents", "documents.jsonl")
+        + ("--out", "documents.jsonl"),
+        rf"--out documents.jsonl: {SAME} --documents documents.jsonl",
+    ),
+    Case(
+        "convert-predictions-format-unknown",
+        ("convert-predictions", "pred.jsonl", "--format", "brat", "--out", "p.jsonl"),
+        r"--format: 'brat' is not one of 'tags', 'conll'",
+    ),
+    Case(
+        "convert-predictions-input-fifo",
+        ("convert-predictions", "pipe.conll", "--format", "conll", "--documents", "documents.jsonl")
+        + ("--out", "p.jsonl"),
+        r"INPUT pipe.conll: is a FIFO",
+        fifo("pipe.conll"),
+        subprocess=True,
+    ),
     # 3. build never deletes what it did not write
     Case(
         "build-inputs-inside-out",
@@ -518,7 +545,7 @@ CASES = [
     ),
     Case(
         "card-scores-5000-deep",
-        ("card", "dist/voci", "--scores", "deep.json"),
+        (*CARD, "--scores", "deep.json"),
         r"deep.json: nested deeper",
         write("deep.json", "[" * 5000 + "]" * 5000),
     ),
@@ -1010,13 +1037,13 @@ CASES = [
     Case("card-not-a-build", ("card", "subs", "--card", "CARD.md"), r"subs: not a folder written by `toolkit build`"),
     Case(
         "card-scores-not-json",
-        ("card", "dist/voci", "--card", "CARD.md", "--scores", "bad.json"),
+        (*CARD, "--card", "CARD.md", "--scores", "bad.json"),
         r"bad.json:1: invalid JSON",
         write("bad.json", "{nope"),
     ),
     Case(
         "card-scores-an-array",
-        ("card", "dist/voci", "--card", "CARD.md", "--scores", "bad.json"),
+        (*CARD, "--card", "CARD.md", "--scores", "bad.json"),
         r"bad.json: got a JSON array",
         write("bad.json", "[]"),
     ),
@@ -1181,7 +1208,7 @@ def test_build_replaces_only_what_it_wrote(workspace):
 def test_card_signature_cannot_inject_markup(workspace):
     signature = "x` <img src=x onerror=alert(1)>\n# heading\r| cell"
     (workspace / "scores.json").write_text(json.dumps({"overall": 0.5, "signature": signature}), encoding="utf-8")
-    result = runner.invoke(app, ["card", "dist/voci", "--card", "CARD.md", "--scores", "scores.json"])
+    result = runner.invoke(app, [*CARD, "--card", "CARD.md", "--scores", "scores.json"])
     assert result.exit_code == 0, result.output
     from markdown_it import MarkdownIt
 
@@ -1333,7 +1360,7 @@ def test_every_write_of_a_command_is_declared(workspace):
         ["convert-export", "export.json", "--out", "conv"],
         ["ingest", "article.txt", "articles.csv", "--out", "new.jsonl"],
         [*BUILD, "--out", "out"],
-        ["card", "out", "--card", "CARD2.md"],
+        ["card", "out", "--gold", "gold.jsonl", "--card", "CARD2.md"],
         [*LEADERBOARD, "--out", "board"],
         [*COMPARE, "--resamples", "10", "--format", "json", "--out", "cmp.json"],
         ["stats", "gold.jsonl", "--documents", "documents.jsonl", "--out", "st.txt"],

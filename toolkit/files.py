@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from toolkit.errors import InputError, OutputError, Problem, ValidationError, describe_os_error
+from toolkit.errors import InputError, MissingFileError, OutputError, Problem, ValidationError, describe_os_error
 from toolkit.pathguard import Output, PathPlan, special_kind
 from toolkit.staging import active, default_permissions, staged
 
@@ -45,8 +45,11 @@ def check_input(path: str | Path, expected: str = "a file") -> None:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        dangling = " (a symbolic link to a missing file)" if os.path.islink(path) else ""
-        raise InputError(f"{path}: file not found{dangling} (expected {expected})") from None
+        if os.path.islink(path):
+            raise InputError(
+                f"{path}: file not found (a symbolic link to a missing file) (expected {expected})"
+            ) from None
+        raise MissingFileError(path, expected) from None
     except OSError as error:
         raise InputError(f"{path}: {describe_os_error(error)} (expected {expected})") from None
     if os.path.isdir(path):

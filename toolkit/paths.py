@@ -21,3 +21,8 @@ PROBLEMS_FILE = "conversion-problems.txt"
 CONVERTED_FILES = (PROBLEMS_FILE, f"{ANNOTATORS_DIR}/")
 # What `toolkit leaderboard` writes into its --out folder, together.
 LEADERBOARD_FILES = ("LEADERBOARD.md", "leaderboard.json", "index.html")
+
+# In a voci checkout: the files people edit, and the package folder `toolkit schemas` copies them into.
+SCHEMAS_FOLDER = Path("schemas")
+SOURCE_INVENTORY = SCHEMAS_FOLDER / "labels.json"
+PACKAGE_RESOURCES = Path("toolkit/resources")

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from pathlib import Path
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from toolkit.display import for_terminal
-from toolkit.errors import ToolkitError, ValidationError
+from toolkit.errors import MissingFileError, ToolkitError, ValidationError
 
 DEBUG_VARIABLE = "TOOLKIT_DEBUG"
 USAGE_ERROR_EXIT = 2
@@ -69,6 +70,33 @@ def report_usage_error(error, command: str | None) -> int:
     return USAGE_ERROR_EXIT
 
 
+def option_defaulting_to(ctx: typer.Context, path) -> str | None:
+    """The option of the invoked command that the user left out and whose default is ``path``, if any.
+
+    Project files (``annotations/documents.jsonl``...) are defaults relative to the current folder; when one is
+    missing, the message names the option that gives another file.  The command line is parsed again, without
+    callbacks, to learn which options were left out; an option whose default is None names the file it stands for
+    in its role (`toolkit.cli._options.InputRole.implicit`).
+    """
+    invoked = ctx.meta.get(_INVOKED)
+    if invoked is None:
+        return None
+    name, command, args = invoked
+    parsed = command.make_context(name, list(args), parent=ctx, resilient_parsing=True)
+    for param in command.params:
+        source = parsed.get_parameter_source(param.name)
+        if param.param_type_name != "option" or source is None or source.name != "DEFAULT":
+            continue
+        value = parsed.params.get(param.name)
+        default = getattr(getattr(param.type, "func", None), "implicit", None) if value is None else value
+        if isinstance(default, (str, Path)) and Path(default) == Path(path):
+            return max(param.opts, key=len)
+    return None
+
+
+_INVOKED = "toolkit.invoked"
+
+
 class ToolkitCommand(TyperCommand):
     """A command whose declared paths are guarded and whose outputs are staged, then committed together."""
 
@@ -83,9 +111,22 @@ class ToolkitCommand(TyperCommand):
 class ToolkitGroup(TyperGroup):
     """Maps every `ToolkitError`, usage error and unexpected exception to its message and exit code."""
 
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_INVOKED] = (name, command, list(rest))  # a copy: parsing consumes the list
+        return name, command, rest
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except MissingFileError as error:
+            option = option_defaulting_to(ctx, error.path)
+            if option is not None:
+                error.args = (
+                    f"{error.args[0]}; it is the default of {option}, relative to the current folder: "
+                    f"give {option} FILE",
+                )
+            raise typer.Exit(report_error(error)) from None
         except ToolkitError as error:
             raise typer.Exit(report_error(error)) from None
         except UsageError as error:
@@ -122,7 +163,19 @@ app = ToolkitTyper(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from toolkit import DISTRIBUTION, __version__
+
+        typer.echo(f"{DISTRIBUTION} {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _group() -> None:
+def _group(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit."
+    ),
+) -> None:
     """A callback keeps the app a group of commands even when only one command module is loaded (see
     `toolkit.cli.main`)."""

@@ -102,7 +102,9 @@ def output_path(default, *names: str, help: str, kind: str = FILE, files: tuple[
 def parameter_label(param) -> str:
     """How messages name a parameter: its long option (``--gold``) or its argument name (``PREDICTIONS``)."""
     options = [name for name in getattr(param, "opts", []) if name.startswith("--")]
-    return options[0] if param.param_type_name == "option" and options else (param.name or "").upper()
+    if param.param_type_name == "option" and options:
+        return options[0]
+    return getattr(param, "metavar", None) or (param.name or "").upper()
 
 
 def path_plan(params, values) -> PathPlan:

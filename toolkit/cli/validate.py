@@ -5,13 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolkit.cli._app import app, echo_out
-from toolkit.cli._options import DocumentsOption, RecordKind, count_option, input_path, kind_option
+from toolkit.cli._options import RecordKind, count_option, input_path, kind_option
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 
 @app.command()
 def validate(
     paths: list[Path] = input_path(..., help="JSONL files to check (documents, annotation or prediction records)."),
-    documents: Path = DocumentsOption,
+    documents: Path = input_path(
+        None,
+        "--documents",
+        implicit=DEFAULT_DOCUMENTS,
+        help="Documents file (JSONL) that annotation and prediction records are checked against "
+        "(default: the documents files among PATHS, else annotations/documents.jsonl).",
+    ),
     kind: RecordKind = kind_option(),
     max_problems: int = count_option(
         100, "--max-problems", what="a number of problems", help="Stop listing after this many problems per file."

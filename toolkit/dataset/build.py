@@ -17,6 +17,7 @@ with the withheld gold; both are staged and moved into place at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import Counter
@@ -371,7 +372,8 @@ def build_dataset(
         for split in report.rows["documents"]:
             if split not in blind:
                 compile_gold(folder, split)
-        card = write_card(folder, card_inputs)
+        # the card describes this build: its gold and documents are the ones just read, whatever else it quotes
+        card = write_card(folder, dataclasses.replace(card_inputs, documents=documents_path, gold=gold_path))
         write_manifest(folder)
         if private is not None:
             private.finish(out.name)
