@@ -25,6 +25,7 @@ from toolkit.labelstudio.backend.lexicon import Contribution, LexiconStore
 PASSWORD_VARIABLE = "TOOLKIT_BACKEND_PASSWORD"
 DEFAULT_COMMAND_TIMEOUT = 30.0
 STDERR_SHOWN = 300  # characters of a failing command's stderr quoted in its error
+COMMAND_SHOWN = 60  # characters of the command line that name it in errors
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ class CommandSource:
         if not timeout > 0:
             raise InputError(f"--timeout: {timeout} (expected a positive number of seconds)")
         self.command = command
+        self.shown = repr(command if len(command) <= COMMAND_SHOWN else command[: COMMAND_SHOWN - 1] + "…")
         self.timeout = timeout
         self.version = model_version or f"command-{hashlib.sha256(command.encode('utf-8')).hexdigest()[:8]}"
 
@@ -171,7 +173,7 @@ class CommandSource:
         return self.version
 
     def describe(self) -> str:
-        return f"command {self.command!r} (at most {self.timeout:g} s per request, model version {self.version})"
+        return f"command {self.shown} (at most {self.timeout:g} s per request, model version {self.version})"
 
     def _environment(self) -> dict[str, str]:
         """The backend's environment without its own password."""
@@ -179,7 +181,6 @@ class CommandSource:
 
     def _run(self, stdin: bytes) -> tuple[bytes | None, str | None]:
         """The command's stdout, or why there is none."""
-        program = self.argv[0]
         try:
             process = subprocess.Popen(  # noqa: S603 (the user's own command, no shell)
                 self.argv,
@@ -190,15 +191,15 @@ class CommandSource:
                 start_new_session=True,  # its own process group, so a hang is killed whole
             )
         except OSError as error:
-            return None, f"command {program!r} cannot be started: {error.strerror or error}"
+            return None, f"command {self.shown} cannot be started: {error.strerror or error}"
         try:
             stdout, stderr = process.communicate(stdin, timeout=self.timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            return None, f"command {program!r} did not answer within {self.timeout:g} s (stopped)"
+            return None, f"command {self.shown} did not answer within {self.timeout:g} s (stopped)"
         if process.returncode != 0:
-            return None, f"command {program!r} {_exit_reason(process.returncode)} ({_stderr_tail(stderr)})"
+            return None, f"command {self.shown} {_exit_reason(process.returncode)} ({_stderr_tail(stderr)})"
         return stdout, None
 
     def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
@@ -211,17 +212,16 @@ class CommandSource:
         records, error = self._parse(stdout, set(unique))
         if error is not None:
             return self.version, failed(len(documents), error)
-        program = self.argv[0]
         return self.version, [
             Outcome(record=records[document["id"]])
             if document["id"] in records
-            else Outcome(error=f"command {program!r} wrote no record with id {document['id']!r}")
+            else Outcome(error=f"command {self.shown} wrote no record with id {document['id']!r}")
             for document in documents
         ]
 
     def _parse(self, stdout: bytes, wanted: set[str]) -> tuple[dict[str, dict], str | None]:
         """Records by id; an error when any line cannot be read or tied to exactly one document sent."""
-        where = f"command {self.argv[0]!r} stdout"
+        where = f"command {self.shown} stdout"
         try:
             text = stdout.decode("utf-8")
         except UnicodeDecodeError as error:
