@@ -23,7 +23,7 @@ from toolkit.labelstudio.backend.lexicon import LexiconStore, entity_mentions, l
 from toolkit.labelstudio.backend.service import Backend, missing_controls, project_id, task_document
 from toolkit.labelstudio.backend.sources import PASSWORD_VARIABLE, BaselineSource, CommandSource, FileSource
 from toolkit.labelstudio.config import build_label_config
-from toolkit.labelstudio.tasks import preannotation, record_to_result, task_data
+from toolkit.labelstudio.tasks import preannotation, task_data
 
 NEW_NAME = "Velmora Tessari"
 FIRST = f"Il portavoce di {NEW_NAME} ha detto che la Russia ha spedito armi a Milano."
@@ -360,7 +360,8 @@ def test_the_command_never_sees_the_backend_password(tmp_path, monkeypatch):
 for line in sys.stdin:
     document = json.loads(line)
     leaked = os.environ.get("TOOLKIT_BACKEND_PASSWORD", "")
-    print(json.dumps({"id": document["id"], "entities": [] if not leaked else [{"start": 0, "end": 1, "label": "ORG"}]}))
+    entities = [{"start": 0, "end": 1, "label": "ORG"}] if leaked else []
+    print(json.dumps({"id": document["id"], "entities": entities}))
 """
     (result,) = Backend(CommandSource(_script(tmp_path, body), timeout=20)).predict(
         _request(_task(1, _documents()[0]))

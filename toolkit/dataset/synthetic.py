@@ -62,6 +62,8 @@ def invented_names(count: int = 8, seed: int = 0) -> NamePool:
         places=tuple(word(4) for _ in range(count)),
         orgs=tuple(f"{word(3)} {word(3)}" for _ in range(count)),
     )
+
+
 STANCE_OF_VERB = {
     "ha affermato che": "SUPPORT",
     "ha detto che": "SUPPORT",

@@ -9,9 +9,12 @@ makes the server add a webhook to ``<url>/webhook`` for every project event: tha
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from toolkit.errors import ConflictError
+from toolkit.errors import ConflictError, ServerError
 from toolkit.labelstudio.backend.http import BasicAuth
 from toolkit.labelstudio.client import Connection, server_errors
 
@@ -33,6 +36,23 @@ def _auth_fields(auth: BasicAuth | None) -> dict[str, str]:
 
 def _webhook_url(backend_url: str) -> str:
     return backend_url.rstrip("/") + "/webhook"
+
+
+@contextlib.contextmanager
+def refusals_explained(studio: Connection, url: str) -> Iterator[None]:
+    """The server checks a backend (health, then setup) before it accepts it: its reasons, in one line."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        yield
+    except ApiError as error:
+        body = error.body if isinstance(error.body, dict) else {}
+        reasons = body.get("validation_errors")
+        if error.status_code != 400 or not isinstance(reasons, dict):
+            raise
+        said = [str(item) for value in reasons.values() for item in (value if isinstance(value, list) else [value])]
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", " ".join(said))).strip()
+        raise ServerError(f"{studio.url} refused the ML backend at {url}: {text}") from None
 
 
 def register_backend(
@@ -62,7 +82,10 @@ def register_backend(
                     sdk.webhooks.delete(id=webhook.id)
             sdk.ml.delete(id=backend.id)
     current = [backend for backend in connected if backend not in stale]
-    with server_errors(studio.url, f"connect the ML backend at {url} to project {project_id}"):
+    with (
+        server_errors(studio.url, f"connect the ML backend at {url} to project {project_id}"),
+        refusals_explained(studio, url),
+    ):
         if current:
             backend = sdk.ml.update(id=current[0].id, url=url, **_auth_fields(auth))
         else:

@@ -174,16 +174,23 @@ class Backend:
         task = task if isinstance(task, Mapping) else {}
         data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
         key = str(annotation["id"])
+        before = self.source.model_version(project)
         if annotation.get("was_cancelled"):  # a skipped task teaches nothing, and takes back what it taught
-            return self.source.forget(project, [key])
-        text = data.get(NAMES.text) if isinstance(data.get(NAMES.text), str) else None
-        contribution = Contribution(
-            task_id=annotation.get("task") if isinstance(annotation.get("task"), int) else task.get("id"),
-            doc_id=data.get("doc_id") if isinstance(data.get("doc_id"), str) else None,
-            annotator=annotation.get("completed_by"),
-            mentions=entity_mentions(annotation.get("result") or [], text),
-        )
-        return self.source.learn(project, title, key, contribution)
+            version = self.source.forget(project, [key])
+            what = "skipped"
+        else:
+            text = data.get(NAMES.text) if isinstance(data.get(NAMES.text), str) else None
+            contribution = Contribution(
+                task_id=annotation.get("task") if isinstance(annotation.get("task"), int) else task.get("id"),
+                doc_id=data.get("doc_id") if isinstance(data.get("doc_id"), str) else None,
+                annotator=annotation.get("completed_by"),
+                mentions=entity_mentions(annotation.get("result") or [], text),
+            )
+            version = self.source.learn(project, title, key, contribution)
+            what = f"{len(contribution.mentions)} entity mention(s)"
+        if version != before:
+            log.info("project %s: annotation %s: %s, now %s", project, key, what, version)
+        return version
 
 
 def _event_project(payload: Mapping[str, Any], annotation: Any) -> tuple[int, str | None]:
@@ -219,7 +226,12 @@ def _annotations_deleted(backend: Backend, payload: Mapping[str, Any]) -> str:
     if not isinstance(deleted, list):
         raise InputError("annotations: expected a list of {id}")
     project, _ = _event_project(payload, None)
-    return backend.source.forget(project, [str(item.get("id")) for item in deleted if isinstance(item, Mapping)])
+    keys = [str(item.get("id")) for item in deleted if isinstance(item, Mapping)]
+    before = backend.source.model_version(project)
+    version = backend.source.forget(project, keys)
+    if version != before:
+        log.info("project %s: annotation(s) %s deleted, now %s", project, ", ".join(keys), version)
+    return version
 
 
 WEBHOOK_ACTIONS: dict[str, Callable[[Backend, Mapping[str, Any]], str]] = {
