@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.documents import make_document
-from toolkit.errors import ServerError
+from toolkit.errors import ConflictError, ServerError
 from toolkit.files import read_jsonl, write_jsonl
 from toolkit.labelstudio.backend.http import BasicAuth
 from toolkit.labelstudio.backend.register import BACKEND_TITLE, register_backend
@@ -267,3 +267,7 @@ def test_connecting_again_replaces_the_backend_of_an_earlier_run(label_studio, b
     hooks = [hook.url for hook in label_studio.client.webhooks.list(project=str(studio.project_id))]
     assert hooks == [f"{later.url}/webhook"], "the earlier run's webhook is gone, the new one is there"
     assert studio.open_task("first")["predictions"][0]["model_version"] == "baseline-v0"
+
+    label_studio.client.ml.create(project=studio.project_id, url=later.url, title="someone-else")
+    with pytest.raises(ConflictError, match="already has ML backend\\(s\\) 'someone-else'"):
+        register_backend(studio.connection, studio.project_id, later.url)
