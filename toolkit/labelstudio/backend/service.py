@@ -149,7 +149,7 @@ class Backend:
     # --- learning ---
 
     def webhook(self, payload: Mapping[str, Any]) -> Json:
-        action = payload.get("action")
+        action = payload.get("action") if isinstance(payload.get("action"), str) else None
         handler = WEBHOOK_ACTIONS.get(action) if self.source.learns else None
         if handler is None:
             return {"status": "ignored", "action": action}
@@ -184,7 +184,7 @@ class Backend:
                 task_id=annotation.get("task") if isinstance(annotation.get("task"), int) else task.get("id"),
                 doc_id=data.get("doc_id") if isinstance(data.get("doc_id"), str) else None,
                 annotator=annotation.get("completed_by"),
-                mentions=entity_mentions(annotation.get("result") or [], text),
+                mentions=entity_mentions(result if isinstance(result := annotation.get("result"), list) else [], text),
             )
             version = self.source.learn(project, title, key, contribution)
             what = f"{len(contribution.mentions)} entity mention(s)"
