@@ -11,4 +11,6 @@ DEFAULT_SCORES = Path("annotations/baseline_scores.json")
 DEFAULT_GUIDELINES = Path("docs/guidelines.md")
 DEFAULT_CARD = Path("DATASET_CARD.md")
 DEFAULT_BUILD = Path("dist/voci")
+DEFAULT_PRIVATE = Path("dist/private")  # the withheld gold of blind splits (`toolkit build --blind`)
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
+DEFAULT_BUNDLE = Path("dist/codabench.zip")  # `toolkit benchmark-bundle`

@@ -23,6 +23,7 @@ from toolkit.files import write_text
 from toolkit.inventory import load_inventory
 from toolkit.markdown import md_text
 from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
+from toolkit.withheld import BLIND_METADATA, METADATA_KEY, blind_splits
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PRETTY_NAME = "voci: who claims what in Italian news"
@@ -66,6 +67,7 @@ class SplitStats:
     claimer_kinds: Counter = field(default_factory=Counter)
     tokens: int = 0
     tagged_mentions: int = 0
+    blind: bool = False  # labels withheld (`toolkit build --blind`): its label counts are not known here
 
 
 def split_files(folder: Path) -> dict[str, dict[str, Path]]:
@@ -104,7 +106,8 @@ def collect_stats(folder: Path) -> dict[str, Any]:
     inventory = load_inventory()
     bio = inventory.bio_tags()
     files = split_files(folder)
-    splits: dict[str, SplitStats] = {split: SplitStats() for split in files[DEFAULT_CONFIG]}
+    blind = blind_splits(folder)
+    splits: dict[str, SplitStats] = {split: SplitStats(blind=split in blind) for split in files[DEFAULT_CONFIG]}
     annotators: set[str] = set()
     most_annotators = 0
     languages: Counter = Counter()
@@ -165,7 +168,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
         for batch in _batches(path, ["ner_tags"]):
             tags = pc.list_flatten(batch.column("ner_tags")).to_pylist()
             splits[split].tokens += len(tags)
-            splits[split].tagged_mentions += sum(1 for tag in tags if bio[tag].startswith("B-"))
+            splits[split].tagged_mentions += sum(1 for tag in tags if tag >= 0 and bio[tag].startswith("B-"))
     rows_per_config = {
         config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()}
         for config, by_split in files.items()
@@ -182,6 +185,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
         "rows": rows_per_config,
         "bytes": bytes_per_config,
         "splits": splits,
+        "blind": [split for split in splits if split in blind],
         "annotators": sorted(annotators),
         "most_annotators_per_document": most_annotators,
         "languages": languages,
@@ -323,6 +327,8 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         scores=scores,
         score_figures=[(name, _figure(_dig(scores, key))) for name, key in SCORE_FIGURES] if scores else [],
         untagged=totals.entities.total() - totals.tagged_mentions,
+        blind_documents=sum(split_stats.documents for split_stats in splits.values() if split_stats.blind),
+        blind_metadata=f"{METADATA_KEY.decode()}: {json.dumps(BLIND_METADATA)}",
     )
     header = yaml.safe_dump(yaml_header(stats), sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{header}---\n\n{body}"
