@@ -182,6 +182,41 @@ def test_an_annotation_submitted_in_label_studio_teaches_the_next_task(label_stu
     assert json.loads(exported.read_text())["learned"] == {NEW_NAME: "ORG"}
 
 
+def test_a_prediction_file_is_served_to_tasks_pushed_or_imported_by_hand(label_studio, backends, tmp_path):
+    documents = [make_document("first", FIRST, "it"), make_document("second", SECOND, "it")]
+    records = []
+    for document in documents:
+        start = document["text"].index(NEW_NAME)
+        entity = {"start": start, "end": start + len(NEW_NAME), "label": "ORG", "score": 0.75}
+        records.append({"id": document["id"], "entities": [entity]})
+    write_jsonl(tmp_path / "documents.jsonl", documents)
+    write_jsonl(tmp_path / "predictions.jsonl", records)
+    backend = backends(
+        tmp_path,
+        "--predictions",
+        str(tmp_path / "predictions.jsonl"),
+        "--documents",
+        str(tmp_path / "documents.jsonl"),
+        "--model-version",
+        "file-model",
+    )
+    studio = Studio(label_studio, label_studio.project_title("backend-file"), documents[:1])
+    # what importing a text in the UI gives: no doc_id, no hash, only the text
+    label_studio.client.projects.import_tasks(id=studio.project_id, request=[{"data": {"text": SECOND}}])
+    (by_hand,) = [
+        task.id for task in label_studio.client.tasks.list(project=studio.project_id) if "doc_id" not in task.data
+    ]
+    register_backend(studio.connection, studio.project_id, backend.url)
+
+    (pushed,) = studio.open_task("first")["predictions"]
+    response = studio.http.get(f"/api/tasks/{by_hand}")
+    (imported,) = response.json()["predictions"]
+    for prediction, record, text in ((pushed, records[0], FIRST), (imported, records[1], SECOND)):
+        expected = preannotation(record, "prediction", text, "file-model")
+        assert (prediction["model_version"], prediction["score"]) == ("file-model", 0.75)
+        assert prediction["result"] == expected["result"] and _entity_labels(prediction) == {NEW_NAME: "ORG"}
+
+
 FLAKY_MODEL = """
 import json, sys, time
 for line in sys.stdin:
@@ -205,7 +240,7 @@ for line in sys.stdin:
     ("text", "reported"),
     [
         ("Il modello ESPLODE su questo testo.", "exited with code 3 (model exploded)"),
-        ("Il modello si BLOCCA su questo testo.", "did not answer within 3 s (stopped)"),
+        ("Il modello si BLOCCA su questo testo.", "did not answer within 2 s (stopped)"),
         ("Il modello scrive SPORCO su questo testo.", "stdout line 1: invalid JSON"),
     ],
     ids=["crash", "hang", "invalid-output"],
@@ -214,7 +249,7 @@ def test_a_failing_command_is_reported_and_the_backend_keeps_serving(label_studi
     script = tmp_path / "flaky_model.py"
     script.write_text(FLAKY_MODEL, encoding="utf-8")
     command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
-    backend = backends(tmp_path, "--command", command, "--timeout", "3", "--model-version", "flaky-1")
+    backend = backends(tmp_path, "--command", command, "--timeout", "2", "--model-version", "flaky-1")
     studio = Studio(label_studio, label_studio.project_title("backend-flaky"), [make_document("bad", text, "it")])
     register_backend(studio.connection, studio.project_id, backend.url)
 

@@ -44,7 +44,7 @@ class BasicAuth:
     password: str = field(repr=False)
 
     def header(self) -> bytes:
-        token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode("ascii")
+        token = base64.b64encode(f"{self.username}:{self.password}".encode("latin-1")).decode("ascii")
         return f"Basic {token}".encode("latin-1")
 
 

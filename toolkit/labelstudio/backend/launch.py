@@ -74,6 +74,12 @@ def auth_from_environment(username: str | None) -> BasicAuth | None:
         raise ConfigurationError(f"--auth-user {username!r}: no password (expected it in {PASSWORD_VARIABLE})")
     if password is None:
         return None
+    try:
+        (password + (username or "")).encode("latin-1")  # how Label Studio (requests) encodes Basic credentials
+    except UnicodeEncodeError:
+        raise ConfigurationError(
+            f"{PASSWORD_VARIABLE} or --auth-user: expected Latin-1 characters (Basic auth as Label Studio sends it)"
+        ) from None
     return BasicAuth(username or DEFAULT_AUTH_USER, password)
 
 
