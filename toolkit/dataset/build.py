@@ -15,6 +15,7 @@ with the withheld gold; both are staged and moved into place at the end.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -333,7 +334,8 @@ def build_dataset(
         for split in report.rows["documents"]:
             if split not in blind:
                 compile_gold(staging, split)
-        write_card(staging, card_inputs or CardInputs())
+        # the card describes this build: its gold and documents are the ones just read, whatever else it quotes
+        write_card(staging, dataclasses.replace(card_inputs or CardInputs(), documents=documents_path, gold=gold_path))
         if private is not None:
             private.finish(out.name)
             report.withheld = {split: private.counts[split] for split in ordered_splits(private.counts)}
