@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
     DEFAULT_BUILD,
@@ -49,8 +50,10 @@ def build(
     batch_size: int = typer.Option(
         500, "--batch-size", help="Documents processed and written per batch (bounds memory)."
     ),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
+    refuse_pending_problems([gold], allow_problems)
     from toolkit.dataset.build import build_dataset
     from toolkit.dataset.card import CardInputs
     from toolkit.dataset.splits import parse_ratios
