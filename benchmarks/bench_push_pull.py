@@ -157,8 +157,7 @@ def main() -> None:
                 conversion.problems[:3],
             )
             print(
-                f"toolkit pull (export + raw snapshot + conversion of {conversion.records} annotations): "
-                f"{pulled:.1f} s"
+                f"toolkit pull (export + raw snapshot + conversion of {conversion.records} annotations): {pulled:.1f} s"
             )
         finally:
             server.stop()
