@@ -164,3 +164,41 @@ def test_real_server_accepts_config_and_instructions(label_studio, tmp_path):
         label_studio.client.projects.create(
             title=label_studio.project_title("broken"), label_config="<View><Labels name='x' toName='nothing'/></View>"
         )
+
+
+@pytest.mark.studio
+def test_push_brings_an_older_project_config_up_to_date_or_refuses_clearly(label_studio, tmp_path):
+    """A project made with another labeling config gets this toolkit's on push; when annotations use the old
+    controls, Label Studio keeps it and the push stops before sending anything."""
+    from toolkit.documents import make_document
+    from toolkit.files import write_jsonl
+
+    old = (
+        '<View><Labels name="entity" toName="text"><Label value="PER"/></Labels>'
+        '<Text name="text" value="$text"/></View>'
+    )
+    documents = tmp_path / "docs.jsonl"
+    write_jsonl(documents, [make_document("d1", "Mario Rossi parla.", "it")])
+    client, runner = label_studio.client, CliRunner()
+    fresh = client.projects.create(title=label_studio.project_title("old-config"), label_config=old)
+    pushed = runner.invoke(app, ["push", str(documents), "--project", fresh.title], env=label_studio.env())
+    assert pushed.exit_code == 0, pushed.output
+    assert "its labeling config was replaced by this toolkit's" in pushed.output
+    assert client.projects.get(fresh.id).label_config.strip() == build_label_config().strip()
+
+    used = client.projects.create(title=label_studio.project_title("old-config"), label_config=old)
+    client.projects.import_tasks(id=used.id, request=[{"data": {"text": "Mario Rossi parla."}}])
+    (task,) = client.tasks.list(project=used.id)
+    value = {"start": 0, "end": 11, "text": "Mario Rossi", "labels": ["PER"]}
+    client.annotations.create(
+        id=task.id, result=[{"id": "a1", "from_name": "entity", "to_name": "text", "type": "labels", "value": value}]
+    )
+    refused = runner.invoke(app, ["push", str(documents), "--project", used.title], env=label_studio.env())
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert (
+        f"project {used.title!r} on {label_studio.url} has another labeling config and annotations made with it"
+        in refused.output
+        and "1 with from_name=entity" in refused.output
+        and "push to a new project (--project NEW)" in refused.output
+    )
+    assert len(list(client.tasks.list(project=used.id))) == 1, "nothing was pushed"

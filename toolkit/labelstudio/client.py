@@ -92,6 +92,32 @@ def find_project(studio: Connection, title: str):
     return matches[0] if matches else None
 
 
+def sync_label_config(studio: Connection, project: Any) -> bool:
+    """Give an existing project this toolkit's labeling config (pull reads its conventions); True if it changed.
+
+    Label Studio refuses the change when annotations use controls the new config lacks: that stops the run.
+    """
+    from label_studio_sdk.core.api_error import ApiError
+
+    config = build_label_config()
+    if (project.label_config or "").strip() == config.strip():
+        return False
+    with server_errors(studio.url, f"update the labeling config of project {project.title!r}"):
+        try:
+            studio.sdk.projects.update(id=project.id, label_config=config)
+        except ApiError as error:
+            if error.status_code != 400:
+                raise
+            found = error.body.get("validation_errors", {}) if isinstance(error.body, dict) else {}
+            detail = " ".join(str(found.get("label_config", error.body)).split())[:300]
+            raise ConflictError(
+                f"project {project.title!r} on {studio.url} has another labeling config and annotations made with "
+                f"it, so Label Studio keeps it ({detail}); pull needs this toolkit's config: push to a new project "
+                "(--project NEW), or convert those annotations with the toolkit version that made the project"
+            ) from None
+    return True
+
+
 def ensure_project(studio: Connection, title: str, guidelines: Path) -> tuple[Any, bool]:
     """The project with this title, created with the generated config and guidelines if missing."""
     project = find_project(studio, title)
@@ -166,6 +192,7 @@ class PushReport:
     project_id: int
     project_title: str
     project_created: bool
+    config_updated: bool = False
     created: int = 0
     unchanged: int = 0
     predictions: int = 0
@@ -204,6 +231,8 @@ def push(
         raise InputError(f"--batch-size: {batch_size} (expected a positive number)")
     project, created = ensure_project(studio, title, guidelines)
     report = PushReport(project_id=project.id, project_title=title, project_created=created)
+    if not created:
+        report.config_updated = sync_label_config(studio, project)
     on_server = {} if created else existing_documents(studio, project.id)
     to_send = plan_push(documents, on_server)
     report.unchanged = len(documents) - len(to_send)
