@@ -78,11 +78,16 @@ def _short(value: Any, limit: int = 40) -> str:
 
 
 def _quoted(text: str, limit: int = 40) -> str:
-    """A span as the annotator reads it: on one line, quoted, shortened in the middle."""
+    """A span as the annotator reads it: on one line, quoted, shortened in the middle at word boundaries."""
     text = " ".join(str(text).split())
     if len(text) > limit:
         half = (limit - 1) // 2
-        text = text[:half] + "…" + text[-half:]
+        head, tail = text[:half], text[-half:]
+        if text[half] != " " and " " in head[half // 2 :]:  # a word cut at the end of the head
+            head = head.rsplit(" ", 1)[0]
+        if text[-half - 1] != " " and " " in tail[: half // 2]:  # a word cut at the start of the tail
+            tail = tail.split(" ", 1)[1]
+        text = f"{head} … {tail}"
     return f"“{text}”"
 
 
