@@ -246,9 +246,15 @@ def test_submit_is_blocked_until_every_claim_has_a_stance_and_a_claimer(editor, 
 
 
 def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
-    """An entity key on a selected claim replaces its label (one label per region, shown by its colour); keys
-    armed one after the other leave one label armed; a stance key on a selected mention is never submitted."""
+    """Selecting words before the key makes no region; an entity key on a selected claim replaces its label (one
+    label per region); keys armed one after the other leave one label armed; a stance key on a selected mention is
+    never submitted."""
     editor.push("hotkeys").open()
+    drag_over(editor.page, MENTION)  # the other order: words first, then the key ...
+    press_label(editor.page, "p", "PER")
+    assert regions(editor.page) == {}, "... only arms the label: no region"
+    editor.key("p")  # disarmed again
+    editor.expect(editor.page.locator(SELECTED_LABEL)).to_have_count(0)
     editor.draw("c", "CLAIM", CLAIM)
     click_on(editor.page, CLAIM)
     editor.key("1")
