@@ -3,7 +3,9 @@ by mouse and keyboard, as an annotator does; shared by the browser tests."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,19 @@ def sync_api():
     return pytest.importorskip(
         "playwright.sync_api", reason="playwright (the browser driver) is not installed: pip install -e '.[dev]'"
     )
+
+
+@contextlib.contextmanager
+def browser_page(playwright_api) -> Iterator:
+    """A fresh page of a headless Chromium, closed afterwards."""
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
 
 
 def log_in(page, url: str, credentials) -> None:

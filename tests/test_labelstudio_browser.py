@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import pytest
 from editor_browser import (
-    CHROMIUM,
-    FLAGS,
     REGION,
     SELECTED_LABEL,
     STEP_TIMEOUT_MS,
-    VIEWPORT,
+    browser_page,
     drag_over,
     log_in,
     open_task,
@@ -66,37 +64,29 @@ def test_spans_drawn_in_the_editor_are_pulled_as_code_points(label_studio, tmp_p
     credentials = label_studio.server.credentials
     outside_requests: list[str] = []
     playwright_api = sync_api()
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            page.on(
-                "request",
-                lambda request: (
-                    None
-                    if request.url.startswith((label_studio.url, "data:", "blob:"))
-                    else outside_requests.append(request.url)
-                ),
-            )
-            log_in(page, label_studio.url, credentials)
-            open_task(page, f"{label_studio.url}/projects/{project.id}/data?task={task.id}")
-            for count, (word, label, how) in enumerate(drawn, start=1):
-                _pick_label(page, label, how)
-                drag_over(page, word)
-                playwright_api.expect(page.locator(REGION)).to_have_count(count, timeout=STEP_TIMEOUT_MS)
-            assert page.locator(REGION).all_text_contents() == [word for word, _, _ in drawn]
-            page.screenshot(path=str(tmp_path / "editor-regions.png"))
+    with browser_page(playwright_api) as page:
+        page.on(
+            "request",
+            lambda request: (
+                None
+                if request.url.startswith((label_studio.url, "data:", "blob:"))
+                else outside_requests.append(request.url)
+            ),
+        )
+        log_in(page, label_studio.url, credentials)
+        open_task(page, f"{label_studio.url}/projects/{project.id}/data?task={task.id}")
+        for count, (word, label, how) in enumerate(drawn, start=1):
+            _pick_label(page, label, how)
+            drag_over(page, word)
+            playwright_api.expect(page.locator(REGION)).to_have_count(count, timeout=STEP_TIMEOUT_MS)
+        assert page.locator(REGION).all_text_contents() == [word for word, _, _ in drawn]
+        page.screenshot(path=str(tmp_path / "editor-regions.png"))
 
-            with page.expect_response(
-                lambda response: (
-                    response.request.method == "POST" and f"/api/tasks/{task.id}/annotations" in response.url
-                )
-            ) as submitted:
-                page.get_by_role("button", name="Submit").click()
-            assert submitted.value.status == 201, submitted.value.text()
-        finally:
-            browser.close()
+        with page.expect_response(
+            lambda response: response.request.method == "POST" and f"/api/tasks/{task.id}/annotations" in response.url
+        ) as submitted:
+            page.get_by_role("button", name="Submit").click()
+        assert submitted.value.status == 201, submitted.value.text()
     assert outside_requests == [], "the editor reached outside the local server"
 
     out = tmp_path / "pulled"

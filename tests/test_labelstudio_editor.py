@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 from editor_browser import (
-    CHROMIUM,
-    FLAGS,
     REGION,
     SELECTED_LABEL,
     STEP_TIMEOUT_MS,
-    VIEWPORT,
     WARNING,
+    browser_page,
     click_on,
     drag_over,
     log_in,
@@ -140,6 +138,13 @@ class Editor:
         self.page.locator(WARNING).get_by_role("button", name="OK").click()
         self.page.locator(WARNING).wait_for(state="detached")
 
+    def pulled_record(self, out: Path) -> tuple[str, dict]:
+        """`toolkit pull` succeeds: its output, and the annotator's one record, region ids replaced by positions."""
+        pulled = self.pull(out)
+        assert pulled.exit_code == 0, pulled.output
+        (record,) = read_jsonl(out / ANNOTATOR_FILE)
+        return pulled.output, _without_ids(record)
+
     def pull(self, out: Path):
         return CliRunner().invoke(
             app,
@@ -149,22 +154,16 @@ class Editor:
 
 
 @pytest.fixture(scope="module")
-def browser_page(label_studio):
+def logged_in(label_studio):
     playwright_api = sync_api()
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            log_in(page, label_studio.url, label_studio.server.credentials)
-            yield playwright_api, page
-        finally:
-            browser.close()
+    with browser_page(playwright_api) as page:
+        log_in(page, label_studio.url, label_studio.server.credentials)
+        yield playwright_api, page
 
 
 @pytest.fixture
-def editor(label_studio, browser_page, tmp_path):
-    playwright_api, page = browser_page
+def editor(label_studio, logged_in, tmp_path):
+    playwright_api, page = logged_in
     session = Editor(label_studio, page, playwright_api, tmp_path)
     yield session
     page.remove_listener("request", session.listener)
@@ -209,16 +208,13 @@ def test_a_session_by_keyboard_and_mouse_comes_back_exactly(editor, tmp_path):
     editor.key("5")
     assert editor.save().status == 201
 
-    out = tmp_path / "annotations"
-    pulled = editor.pull(out)
-    assert pulled.exit_code == 0, pulled.output
-    (record,) = read_jsonl(out / ANNOTATOR_FILE)
-    assert _without_ids(record) == {
+    output, record = editor.pulled_record(tmp_path / "annotations")
+    assert record == {
         "id": "full",
         "entities": [{**_span(MENTION), "label": "PER", "text": MENTION}],
         "claims": [_claim(CLAIM, "SUPPORT", "entity", [0]), _claim(SECOND_CLAIM, "REFUTE", "author", [])],
     }
-    assert "1 note(s)" in pulled.output and "from an unlabelled relation (read as 'claimer')" in pulled.output
+    assert "1 note(s)" in output and "from an unlabelled relation (read as 'claimer')" in output
 
 
 def test_submit_is_blocked_until_every_claim_has_a_stance_and_a_claimer(editor, tmp_path):
@@ -237,12 +233,8 @@ def test_submit_is_blocked_until_every_claim_has_a_stance_and_a_claimer(editor, 
     editor.key("6")
     assert editor.save().status == 201
 
-    out = tmp_path / "annotations"
-    assert editor.pull(out).exit_code == 0
-    (record,) = read_jsonl(out / ANNOTATOR_FILE)
-    assert [(c["text"], c["stance"], c["claimer"]) for c in record["claims"]] == [
-        (CLAIM, "NEUTRAL", {"kind": "unnamed", "entity_ids": []})
-    ]
+    _, record = editor.pulled_record(tmp_path / "annotations")
+    assert record["claims"] == [_claim(CLAIM, "NEUTRAL", "unnamed", [])]
 
 
 def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
@@ -286,11 +278,8 @@ def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
     mention_id = next(item["id"] for item in sent if item.get("value", {}).get("labels") == ["PER"])
     assert [item["from_name"] for item in sent if item.get("id") == mention_id] == ["label"]
 
-    out = tmp_path / "annotations"
-    pulled = editor.pull(out)
-    assert pulled.exit_code == 0, pulled.output
-    (record,) = read_jsonl(out / ANNOTATOR_FILE)
-    assert _without_ids(record)["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
+    _, record = editor.pulled_record(tmp_path / "annotations")
+    assert record["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
 
 
 def test_what_the_editor_cannot_check_is_named_by_pull_and_the_fix_converts(editor, tmp_path):
@@ -322,10 +311,8 @@ def test_what_the_editor_cannot_check_is_named_by_pull_and_the_fix_converts(edit
     click_on(editor.page, CLAIM)
     editor.key("4")
     assert editor.save("Update").status == 200
-    fixed = editor.pull(out)
-    assert fixed.exit_code == 0, fixed.output
-    (record,) = read_jsonl(out / ANNOTATOR_FILE)
-    assert _without_ids(record)["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
+    _, record = editor.pulled_record(out)
+    assert record["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
     assert (out / "conversion-problems.txt").read_text(encoding="utf-8") == ""
 
 
@@ -347,11 +334,8 @@ def test_preannotations_fill_the_editor_and_come_back_when_accepted(editor, tmp_
     editor.key("Escape")
     assert editor.save().status == 201
 
-    out = tmp_path / "annotations"
-    pulled = editor.pull(out)
-    assert pulled.exit_code == 0, pulled.output
-    (record,) = read_jsonl(out / ANNOTATOR_FILE)
-    assert _without_ids(record) == {
+    _, record = editor.pulled_record(tmp_path / "annotations")
+    assert record == {
         "id": "pre",
         "entities": [{**_span(MENTION), "label": "PER", "text": MENTION}],
         "claims": [_claim(CLAIM, "SUPPORT", "entity", [0]), _claim(SECOND_CLAIM, "REFUTE", "unnamed", [])],
