@@ -115,6 +115,9 @@ def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gol
 def _gold_from_build(folder: Path, split: str | None) -> Gold:
     """A split of a built dataset: compiled at build time (`toolkit.scoring.compiled`), else read from its
     parquet files."""
+    from toolkit.withheld import check_scorable
+
+    check_scorable(folder, split)  # a blind split's empty span lists are not gold
     compiled = read_compiled(folder, split)
     if compiled is None:
         return gold_from_parquet(folder, split)
