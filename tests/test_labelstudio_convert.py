@@ -100,6 +100,7 @@ def test_round_trip_keeps_ids_and_provenance():
         "id": "doc-1",
         "text_sha256": DOCUMENT["text_sha256"],
         "annotator": "anna@example.org",
+        "annotator_kind": "person",
         "annotation_id": 1,
         "task_id": 7,
         "created_at": "2026-01-01T10:00:00Z",

@@ -21,7 +21,7 @@ TEXT = (
 )
 GOLD = Path("annotations/gold.jsonl")
 DOCUMENTS = Path("annotations/documents.jsonl")
-PROVENANCE = ("annotator", "annotation_id", "task_id", "created_at", "lead_time", "ground_truth")
+PROVENANCE = ("annotator", "annotator_kind", "annotation_id", "task_id", "created_at", "lead_time", "ground_truth")
 
 
 def _span(fragment: str) -> tuple[int, int]:

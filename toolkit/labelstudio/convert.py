@@ -409,6 +409,7 @@ def _record(task: Mapping[str, Any], annotation: Mapping[str, Any], annotator: s
         "id": task["data"]["doc_id"],
         "text_sha256": digest,
         "annotator": annotator,
+        "annotator_kind": "person",  # a Label Studio user who submitted it in the editor
         "annotation_id": annotation.get("id"),
         "task_id": task.get("id"),
     }
