@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 
 
 @app.command()
@@ -27,8 +28,10 @@ def agree(
     report: Path = typer.Option(
         None, "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."
     ),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Agreement between annotators: pairwise F1, percent agreement, Cohen's kappa, Krippendorff's alpha."""
+    refuse_pending_problems(annotations, allow_problems)
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_json

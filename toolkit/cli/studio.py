@@ -15,7 +15,12 @@ from toolkit.paths import DEFAULT_GUIDELINES
 
 @app.command()
 def studio(
-    port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: a free one)."),
+    port: int = typer.Option(
+        None,
+        "--port",
+        help="Port on 127.0.0.1 (default: the one kept in the data folder from its first start, else a free one; "
+        "the port used is kept).",
+    ),
     data_dir: Path = typer.Option(
         Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."
     ),
