@@ -135,7 +135,7 @@ def _too_deep(value: Any) -> bool:
     return True
 
 
-def _first(value: Any, wanted) -> tuple[Any, tuple]:
+def _first(value: Any, wanted) -> tuple[Any, tuple] | None:
     """The first part of ``value`` (depth first) for which ``wanted(part, path)`` holds, and its path."""
     stack = [(value, ())]
     while stack:
@@ -147,10 +147,13 @@ def _first(value: Any, wanted) -> tuple[Any, tuple]:
                 stack += [(child, (*path, key)), (key, (*path, key))]
         elif isinstance(item, list):
             stack += [(child, (*path, index)) for index, child in reversed(list(enumerate(item)))]
-    return None, ()
+    return None
 
 
-def _is_lone_surrogate(item: Any, path: tuple) -> bool:
+def _unusable_scalar(item: Any, path: tuple) -> bool:
+    """A string holding a lone surrogate (it cannot be written as UTF-8), or NaN or an infinity."""
+    if isinstance(item, float):
+        return not math.isfinite(item)
     if not isinstance(item, str):
         return False
     try:
@@ -160,18 +163,22 @@ def _is_lone_surrogate(item: Any, path: tuple) -> bool:
         return True
 
 
-def _unusable_part(value: Any, escapes: bool) -> tuple[str, str] | None:
-    """``(field, message)`` for a container nested too deeply or (when the text has ``\\uD8..`` escapes) a
-    string holding a lone surrogate; None when the value can be used."""
+def unusable_part(value: Any, scalars: bool = True) -> tuple[str, str] | None:
+    """``(field, message)`` for the first part of a decoded value the toolkit cannot use: containers nested deeper
+    than `MAX_DEPTH`, and (with ``scalars``) a string holding a lone surrogate or a non-finite number; None when it
+    can be used.  `loads` checks what it decodes; a value decoded by another parser (a streamed export) is checked
+    with this."""
     if _too_deep(value):
         _, path = _first(value, lambda item, path: len(path) >= MAX_DEPTH)
         shown = field_path(path[:3]) + ("…" if len(path) > 3 else "")
         return shown, f"nested deeper than {MAX_DEPTH} levels (expected a record a few levels deep)"
-    if escapes:
-        item, path = _first(value, _is_lone_surrogate)
-        if item is not None:
-            return field_path(path), f"{item!r:.60} holds a lone surrogate (expected valid Unicode text)"
-    return None
+    found = _first(value, _unusable_scalar) if scalars else None
+    if found is None:
+        return None
+    item, path = found
+    if isinstance(item, float):
+        return field_path(path), f"{item} is not a finite number (expected a finite number)"
+    return field_path(path), f"{item!r:.60} holds a lone surrogate (expected valid Unicode text)"
 
 
 def loads(text: str) -> Any:
@@ -190,7 +197,7 @@ def loads(text: str) -> Any:
         raise JsonProblem("(line)", f"unreadable number ({error})") from None
     escapes = SURROGATE_ESCAPE.search(text) is not None
     if escapes or text.count("[") + text.count("{") > MAX_DEPTH:
-        found = _unusable_part(value, escapes)
+        found = unusable_part(value, scalars=escapes)
         if found:
             raise JsonProblem(*found)
     return value
@@ -443,6 +450,16 @@ def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
             handle.write(dumps_line(record))
             count += 1
     return count
+
+
+def remove_file(path: str | Path) -> None:
+    """Delete a file as one of the outputs: at the commit, with the writes (put back if the commit fails)."""
+    staging = active()
+    if staging is None:
+        with staged(PathPlan(outputs=[Output("", Path(path))])) as run:
+            run.remove(path)
+        return
+    staging.remove(path)
 
 
 def append_text(path: str | Path, text: str) -> None:

@@ -77,6 +77,7 @@ class Staging:
         self.plan = plan
         self.files: dict[Path, tuple[Output, Path]] = {}
         self.folders: dict[Path, tuple[Output, Path]] = {}
+        self.removals: dict[Path, Output] = {}
 
     # --- where a write goes
 
@@ -127,6 +128,15 @@ class Staging:
         if target not in self.files:
             self.files[target] = (output, self._new_file(output, target, permissions))
         return self.files[target][1]
+
+    def remove(self, path: str | Path) -> None:
+        """Delete the declared output ``path`` at the commit (kept aside until every move has succeeded)."""
+        target = real(path)
+        match = self._match(target)
+        if match is None or match[1] is not None or match[0].kind in (FOLDER, WORKDIR):
+            raise UndeclaredOutput(f"{path} is removed but is not a file output declared by this command")
+        self.files.pop(target, None)
+        self.removals[target] = match[0]
 
     def folder(self, path: str | Path) -> Path:
         """The staged folder that replaces the folder output ``path`` at commit (created empty on first use)."""
@@ -179,6 +189,12 @@ class Staging:
                     os.rename(target, move.backup)
                 os.replace(staged, target)
                 move.replaced = True
+            for target, output in self.removals.items():
+                label = output.label
+                if os.path.lexists(target):
+                    move = _Move(target, [], _sibling(target, "removed"))
+                    moves.append(move)
+                    os.rename(target, move.backup)
         except BaseException as error:
             for move in reversed(moves):
                 move.undo()
@@ -192,6 +208,7 @@ class Staging:
                     _remove(move.backup)
         self.files.clear()
         self.folders.clear()
+        self.removals.clear()
 
     def discard(self) -> None:
         """Delete every staged copy: nothing of this run reaches its target."""
@@ -202,6 +219,7 @@ class Staging:
             shutil.rmtree(staged, ignore_errors=True)
         self.files.clear()
         self.folders.clear()
+        self.removals.clear()
 
 
 def _make_folders(folder: Path, created: list[Path]) -> None:

@@ -167,6 +167,7 @@ def _bounded(what: str, minimum: int, maximum: int):
 
 
 port_number = _bounded("a port number", 1, 65535)
+any_port = _bounded("a port number (0: any free one)", 0, 65535)
 
 
 def _iou(value) -> float:

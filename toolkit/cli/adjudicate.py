@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app
 from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 
 
 def format_summary(summary: dict) -> list[str]:
@@ -54,8 +55,10 @@ def adjudicate(
         None, "--json", stdout=True, help="Deprecated: use --format json --summary-out FILE|-."
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file whose content differs."),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Adjudicate per-annotator records into gold; every gold item lists the annotators who marked it."""
+    refuse_pending_problems(annotations, allow_problems)
     from toolkit.agreement.adjudicate import DEFAULT_STRATEGIES, adjudicate_records, write_gold
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_summary

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 
 
 @app.command()
@@ -27,8 +28,10 @@ def agree(
         None, "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."
     ),
     json_out: Path = output_path(None, "--json", stdout=True, help="Deprecated: use --format json --out FILE|-."),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Agreement between annotators: pairwise F1, percent agreement, Cohen's kappa, Krippendorff's alpha."""
+    refuse_pending_problems(annotations, allow_problems)
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_summary

@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import DocumentsOption, count_option, document_split_name, input_path, output_path
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 from toolkit.pathguard import FOLDER
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
@@ -68,8 +69,10 @@ def build(
         metavar="FOLDER",
         help="Folder for the withheld gold of the --blind splits, never to be published (default: dist/private).",
     ),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
+    refuse_pending_problems([gold], allow_problems)
     from toolkit.dataset.build import build_dataset
     from toolkit.dataset.card import CardInputs
     from toolkit.dataset.splits import parse_ratios

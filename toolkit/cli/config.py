@@ -17,7 +17,7 @@ def config(
         None, "--instructions-out", help="Also write the guidelines as the escaped HTML the project shows."
     ),
 ) -> None:
-    """Write the labeling config: entity and claim labels, claimer relations, per-region stance and attribution."""
+    """Write the labeling config: entity and claim labels, per-claim stance and claimer (required), relations."""
     from toolkit.cli._outputs import emit, to_stdout
     from toolkit.files import write_text
     from toolkit.labelstudio.config import build_label_config, load_guidelines_html

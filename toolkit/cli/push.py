@@ -44,6 +44,10 @@ def push(
         )
     state = "created" if report.project_created else "existing"
     echo_err(f"project {project!r} ({state}, id {report.project_id}) on {studio.url}")
+    if report.config_updated:
+        echo_err(
+            "its labeling config was replaced by this toolkit's (Label Studio found no annotation needing the old one)"
+        )
     echo_err(
         f"{report.created} task(s) created, {report.unchanged} already present, {report.predictions} pre-annotation(s)"
     )
