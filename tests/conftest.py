@@ -104,6 +104,7 @@ def _start_label_studio(data_dir: Path, database=None):
     from toolkit.labelstudio.server import prepare_server
 
     server = prepare_server(data_dir, database=database)
+    server.loopback_calls = True  # the ML backend tests run their backend on 127.0.0.1
     server.start()
     return LabelStudioFixture(server=server, client=LabelStudio(base_url=server.url, api_key=server.api_key))
 

@@ -33,14 +33,14 @@ def test_url_parts_and_the_settings_label_studio_reads():
         "POSTGRE_HOST": "db.example.org",
         "POSTGRE_PORT": "6543",
     }
-    assert database.redacted == "postgresql://voci:***@db.example.org:6543/annotations"
+    assert database.redacted == "postgresql://***@db.example.org:6543/annotations"
     assert SECRET not in repr(database) and "p%40ss" not in repr(database)
 
 
 def test_defaults_scheme_alias_and_libpq_options():
     database = parse_database_url("postgres://lead@localhost/voci?sslmode=require")
     assert (database.host, database.port, database.password) == ("localhost", 5432, "")
-    assert database.redacted == "postgresql://lead@localhost:5432/voci?sslmode=require"
+    assert database.redacted == "postgresql://***@localhost:5432/voci?sslmode=require"
     assert database.environment()["PGSSLMODE"] == "require" and database.environment()["POSTGRE_PASSWORD"] == ""
 
 
@@ -70,9 +70,7 @@ def test_server_environment_uses_the_database_and_ignores_shadowing_variables(tm
     environment = server_environment(server.data_dir, server.credentials, server.database)
     assert environment["DJANGO_DB"] == "default" and environment["POSTGRE_HOST"] == "db.example.org"
     assert "LABEL_STUDIO_POSTGRE_HOST" not in environment and "HEARTEX_DJANGO_DB" not in environment
-    assert (
-        SECRET not in repr(server) and server.database_label == "postgresql://voci:***@db.example.org:6543/annotations"
-    )
+    assert SECRET not in repr(server) and server.database_label == "postgresql://***@db.example.org:6543/annotations"
     sqlite = server_environment(server.data_dir, server.credentials)
     assert sqlite["DJANGO_DB"] == "sqlite" and "POSTGRE_PASSWORD" not in sqlite
 
@@ -91,8 +89,8 @@ def test_studio_refuses_a_bad_url_before_anything_starts(tmp_path):
     result = _studio(tmp_path, "--database", "postgresql://voci:hunter2@localhost:5432/")
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "error: [E100] --database: postgresql://voci:***@localhost:5432/: no database name "
-        "(expected postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME)"
+        "error: [E100] --database: postgresql://***@localhost:5432/: no database name "
+        "(expected postgresql://HOST[:PORT]/NAME with USER[:PASSWORD]@ before HOST)"
     )
     assert not (tmp_path / "data").exists()
 
@@ -101,10 +99,8 @@ def test_studio_names_an_unreachable_database_from_the_environment_without_its_p
     port = free_port()  # nothing listens there
     result = _studio(tmp_path, env={"DATABASE_URL": f"postgresql://voci:hunter2@127.0.0.1:{port}/voci"})
     assert result.exit_code == 3, result.output
-    assert f"database: postgresql://voci:***@127.0.0.1:{port}/voci" in result.output
-    assert (
-        f"error: [E300] cannot connect to PostgreSQL at postgresql://voci:***@127.0.0.1:{port}/voci:" in result.output
-    )
+    assert f"database: postgresql://***@127.0.0.1:{port}/voci" in result.output
+    assert f"error: [E300] cannot connect to PostgreSQL at postgresql://***@127.0.0.1:{port}/voci:" in result.output
     assert "hunter2" not in result.output and "Traceback" not in result.output
 
 
@@ -122,9 +118,7 @@ def test_the_real_cluster_refuses_a_wrong_password_and_the_message_masks_it(post
     with pytest.raises(ServerError) as raised:
         wrong.check_connection()
     message = str(raised.value)
-    assert f"cannot connect to PostgreSQL at postgresql://postgres:***@127.0.0.1:{postgres_cluster.port}/postgres" in (
-        message
-    )
+    assert f"cannot connect to PostgreSQL at postgresql://***@127.0.0.1:{postgres_cluster.port}/postgres" in (message)
     assert "password authentication failed" in message and "not-the-password" not in message
 
 

@@ -93,6 +93,21 @@ def test_users_add_stops_at_a_bad_email_before_creating_anyone(any_label_studio,
     assert _emails(studio) == before and not (tmp_path / "passwords.json").exists()
 
 
+def test_users_add_keeps_the_passwords_of_the_accounts_made_before_a_refusal(any_label_studio, tmp_path):
+    studio = any_label_studio
+    made = f"{studio.project_title('partial')}@voci.test"
+    too_long = "a" * 260 + "@voci.test"  # a plausible address the server's sign-up form refuses (256 at most)
+    passwords = tmp_path / "passwords.json"
+    result = _run(studio, "users", "add", made, too_long, "--passwords", passwords)
+    assert result.exit_code == 3, result.output
+    assert result.output.splitlines()[0] == f"{made}: account created"
+    assert f"refused the sign-up of {too_long}" in result.output.splitlines()[-1]
+    (account,) = read_passwords(passwords)
+    assert account["email"] == made and stat.S_IMODE(passwords.stat().st_mode) == 0o600
+    AnnotatorSession.login(studio.url, made, account["password"]).close()
+    assert too_long not in _emails(studio)
+
+
 def _sign_up(url: str, email: str, token: str | None) -> httpx.Response:
     """The sign-up form as a browser posts it (page first, for the CSRF cookie)."""
     params = {"token": token} if token else {}
@@ -153,8 +168,8 @@ def test_push_overlap_is_stored_kept_and_changed(any_label_studio, tmp_path):
     ("options", "expected"),
     [
         (["--overlap-share", "50"], "--overlap-share: 50 given without --overlap"),
-        (["--overlap", "0"], "--overlap: 0 (expected a number of annotators per document, 1 or more)"),
-        (["--overlap", "2", "--overlap-share", "0"], "--overlap-share: 0 (expected a percentage of the documents"),
+        (["--overlap", "0"], "--overlap: 0 is out of range (expected a number of annotators per document from 1"),
+        (["--overlap", "2", "--overlap-share", "0"], "--overlap-share: 0 is out of range (expected a percentage"),
     ],
     ids=["share-without-overlap", "overlap-0", "share-0"],
 )
@@ -349,7 +364,7 @@ def test_progress_agreement_is_what_agree_says_on_the_pulled_files(worked, tmp_p
     pulled = _run(worked.studio, "pull", "--project", worked.title, "--out", out)
     assert pulled.exit_code == 0, pulled.output
     files = sorted((out / "annotators").glob("*.jsonl"))
-    agreed = _run(worked.studio, "agree", *files, "--documents", worked.documents, "--json", "-")
+    agreed = _run(worked.studio, "agree", *files, "--documents", worked.documents, "--format", "json")
     assert agreed.exit_code == 0, agreed.output
     from_agree = json.loads(agreed.stdout)
     progress = _progress_json(worked.studio, worked.title)["agreement"]

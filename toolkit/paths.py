@@ -14,3 +14,15 @@ DEFAULT_BUILD = Path("dist/voci")
 DEFAULT_PRIVATE = Path("dist/private")  # the withheld gold of blind splits (`toolkit build --blind`)
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
 DEFAULT_BUNDLE = Path("dist/codabench.zip")  # `toolkit benchmark-bundle`
+
+# What `toolkit pull` and `toolkit convert-export` write inside their --out folder (nothing else there is touched).
+ANNOTATORS_DIR = "annotators"
+PROBLEMS_FILE = "conversion-problems.txt"
+CONVERTED_FILES = (PROBLEMS_FILE, f"{ANNOTATORS_DIR}/")
+# What `toolkit leaderboard` writes into its --out folder, together.
+LEADERBOARD_FILES = ("LEADERBOARD.md", "leaderboard.json", "index.html")
+
+# In a voci checkout: the files people edit, and the package folder `toolkit schemas` copies them into.
+SCHEMAS_FOLDER = Path("schemas")
+SOURCE_INVENTORY = SCHEMAS_FOLDER / "labels.json"
+PACKAGE_RESOURCES = Path("toolkit/resources")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from toolkit.documents import text_sha256
-from toolkit.errors import InputError, Problem, ValidationError
-from toolkit.files import iter_jsonl, json_type
+from toolkit.errors import ConflictError, InputError, Problem, ValidationError
+from toolkit.files import field_path, iter_jsonl, json_type
+from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
 
 DEFAULT_MAX_PROBLEMS = 100
@@ -42,14 +44,6 @@ def detect_kind(record: Mapping[str, Any]) -> str:
     if "text_sha256" in record:
         return "annotation"
     return "prediction"
-
-
-def field_path(parts) -> str:
-    """``['entities', 0, 'end']`` → ``entities[0].end``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(record)"
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -155,6 +149,14 @@ def _claimer_key(claimer: Any) -> Any:
     return ("keyword", claimer)
 
 
+def is_date(value: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (2024-02-30 is not one)."""
+    try:
+        return len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 @dataclass
 class CheckContext:
     documents: Documents
@@ -170,6 +172,9 @@ def check_document(record: Mapping[str, Any], context: CheckContext) -> Iterator
     actual = text_sha256(text)
     if record["text_sha256"] != actual:
         yield "text_sha256", f"does not match the text (expected {actual})"
+    published = record.get("published")
+    if isinstance(published, str) and not is_date(published):
+        yield "published", f"{published!r} is not a real date (expected YYYY-MM-DD)"
 
 
 def check_annotation(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:
@@ -333,30 +338,55 @@ def first_kind(path: Path) -> str | None:
     return None
 
 
-def validate_paths(paths: list[Path], kind: str | None, documents_path: Path, max_problems: int) -> str:
-    """Validate every file; returns the one-line summary, raises `ValidationError` with all problems."""
+def _documents_among(results: list[ValidationResult]) -> Documents:
+    """Documents by id from the documents files given for validation; the same id with two texts is a conflict."""
+    documents: dict[str, Mapping[str, Any]] = {}
+    for result in results:
+        for record in result.records:
+            first = documents.setdefault(record["id"], record)
+            if first["text_sha256"] != record["text_sha256"]:
+                raise ConflictError(
+                    f"{result.path}: id {record['id']!r} comes with another text in an earlier documents file "
+                    "(expected one text per id, or --documents FILE)"
+                )
+    return documents
+
+
+def validate_paths(paths: list[Path], kind: str | None, documents_path: Path | None, max_problems: int) -> str:
+    """Validate every file; returns the one-line summary, raises `ValidationError` with all problems.
+
+    Annotation and prediction records are checked against ``documents_path`` when given, else against the
+    documents files among ``paths`` (``toolkit validate documents.jsonl gold.jsonl``), else against
+    ``annotations/documents.jsonl``.
+    """
     from toolkit.documents import load_documents
 
-    documents = None
-    results: list[ValidationResult] = []
-    for path in paths:
-        file_kind = kind or first_kind(path)
-        if file_kind not in (None, "document") and documents is None:
-            documents = load_documents(documents_path)
-        results.append(
-            validate_file(
-                path,
-                kind=file_kind,
-                documents=documents,
-                documents_source=str(documents_path),
-                max_problems=max_problems,
-            )
-        )
-    problems = [problem for result in results for problem in result.problems]
+    kinds = {path: kind or first_kind(path) for path in paths}
+    results = {
+        path: validate_file(path, kind="document", max_problems=max_problems)
+        for path in paths
+        if kinds[path] in (None, "document")
+    }
+    if any(result.problems for result in results.values()):  # records cannot be checked against broken documents
+        problems = [problem for result in results.values() for problem in result.problems]
+        raise ValidationError(problems, any(result.truncated for result in results.values()))
+    if any(kinds[path] not in (None, "document") for path in paths):
+        if documents_path is None and results:
+            documents, source = _documents_among(list(results.values())), ", ".join(map(str, results))
+        else:
+            documents_path = Path(documents_path or DEFAULT_DOCUMENTS)
+            documents, source = load_documents(documents_path), str(documents_path)
+        for path in paths:
+            if path not in results:
+                results[path] = validate_file(
+                    path, kind=kinds[path], documents=documents, documents_source=source, max_problems=max_problems
+                )
+    ordered = [results[path] for path in paths]
+    problems = [problem for result in ordered for problem in result.problems]
     if problems:
-        raise ValidationError(problems, any(result.truncated for result in results))
+        raise ValidationError(problems, any(result.truncated for result in ordered))
     parts = [
         f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})"
-        for result in results
+        for result in ordered
     ]
     return "valid: " + ", ".join(parts)

@@ -20,8 +20,10 @@ from typing import Any
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
 from toolkit.agreement.records import Record, claimer_value, group_by_document
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
-from toolkit.files import dumps_line, write_jsonl
+from toolkit.files import dumps_line, read_bytes, write_jsonl
 from toolkit.inventory import ENTITY_CLAIMER
+from toolkit.pathguard import Input, Output, PathPlan
+from toolkit.staging import staged
 from toolkit.validate import CheckContext, Documents, check_annotation, schema_findings
 
 DEFAULT_STRATEGIES = ("ground-truth", "majority")
@@ -322,6 +324,16 @@ def build_record(document: Mapping[str, Any], decision: Decision) -> Record:
     }
 
 
+def with_annotator_kind(record: Record, sources) -> Record:
+    """The gold record says it was made by a model when any record it was adjudicated from was, by people only when
+    all were; otherwise it says nothing (the dataset card then cannot call it expert-generated)."""
+    kinds = {source.get("annotator_kind") for source in sources}
+    kind = "model" if "model" in kinds else "person" if kinds == {"person"} else None
+    if kind is None:
+        return record
+    return {"id": record["id"], "text_sha256": record["text_sha256"], "annotator_kind": kind, **record}
+
+
 def _with_text(entry: dict[str, Any], text: str) -> dict[str, Any]:
     return {**entry, "text": text[entry["start"] : entry["end"]]}
 
@@ -346,7 +358,7 @@ def adjudicate_records(
             except NotApplicable as why:
                 reasons.append(f"{strategy.name}: {why}")
                 continue
-            record = build_record(document, decision)
+            record = with_annotator_kind(build_record(document, decision), by_annotator.values())
             gold.append(record)
             by_strategy[strategy.name] += 1
             minority += decision.minority_items
@@ -413,18 +425,16 @@ def write_gold(
 
     Returns whether the file changed (an identical existing gold is left untouched).
     """
-    if any(out.resolve() == Path(path).resolve() for path in inputs):
-        raise ConflictError(
-            f"--out {out}: is one of the inputs (adjudication never edits its inputs; choose another file)"
-        )
-    check_gold(records, documents, str(out))
-    content = "".join(dumps_line(record) for record in records)
-    if out.exists():
-        if out.read_text(encoding="utf-8") == content:
-            return False
-        if not overwrite:
-            raise ConflictError(
-                f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)"
-            )
-    write_jsonl(out, records)
+    plan = PathPlan([Input("ANNOTATIONS", Path(path)) for path in inputs], [Output("--out", Path(out))])
+    with staged(plan):
+        check_gold(records, documents, str(out))
+        content = "".join(dumps_line(record) for record in records)
+        if out.exists():
+            if read_bytes(out) == content.encode("utf-8"):
+                return False
+            if not overwrite:
+                raise ConflictError(
+                    f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)"
+                )
+        write_jsonl(out, records)
     return True

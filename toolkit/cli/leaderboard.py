@@ -4,38 +4,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
-from toolkit.paths import DEFAULT_LEADERBOARD
+from toolkit.cli._options import (
+    gold_option,
+    input_path,
+    output_path,
+    resamples_option,
+    scoring_documents_option,
+    seed_option,
+    split_option,
+)
+from toolkit.pathguard import FILES
+from toolkit.paths import DEFAULT_LEADERBOARD, LEADERBOARD_FILES
 
 
 @app.command()
 def leaderboard(
-    submissions: Path = typer.Argument(
+    submissions: Path = input_path(
         ..., help="Folder of submissions: one sub-folder each, with predictions.jsonl and meta.json."
     ),
-    gold: Path = typer.Option(
-        ..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build` (as in `toolkit eval`)."
+    gold: Path = gold_option("Gold annotation JSONL, or a folder built by `toolkit build` (as in `toolkit eval`)."),
+    documents: Path = scoring_documents_option(),
+    split: str = split_option(
+        "Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."
     ),
-    documents: Path = typer.Option(
-        None,
-        "--documents",
-        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
+    out: Path = output_path(
+        DEFAULT_LEADERBOARD,
+        "--out",
+        kind=FILES,
+        files=LEADERBOARD_FILES,
+        help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into (together).",
     ),
-    split: str = typer.Option(
-        None, "--split", help="Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."
+    bootstrap: int = resamples_option(
+        1000, "--bootstrap", help="Resamples for 95% intervals and the paired test against the leader (0 = neither)."
     ),
-    out: Path = typer.Option(
-        DEFAULT_LEADERBOARD, "--out", help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into."
-    ),
-    bootstrap: int = typer.Option(
-        1000,
-        "--bootstrap",
-        min=0,
-        help="Resamples for 95% intervals and the paired test against the leader (0 = neither).",
-    ),
-    seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: the scorer's fixed seed)."),
+    seed: int = seed_option(),
 ) -> None:
     """Rank submissions by overall score; an invalid submission is reported and skipped, the others still ranked."""
     from toolkit.leaderboard import build_leaderboard

@@ -1,16 +1,16 @@
-"""``toolkit schemas``: regenerate the JSON Schemas from the label inventory."""
+"""``toolkit schemas``: regenerate the JSON Schemas and the package's copies from the label inventory."""
 
 from __future__ import annotations
 
-import typer
-
-from toolkit.cli._app import app
+from toolkit.cli._app import app, echo_out
 
 
 @app.command()
 def schemas() -> None:
-    """Write schemas/*.schema.json from schemas/labels.json (run after editing the inventory)."""
-    from toolkit.schemas import write_schemas
+    """At the root of a checkout: write schemas/*.schema.json from schemas/labels.json, and copy the inventory,
+    the schemas and docs/guidelines.md into toolkit/resources/ (what an installed toolkit reads). Run after editing
+    the inventory or the guidelines."""
+    from toolkit.schemas import write_generated_files
 
-    for path in write_schemas():
-        typer.echo(path)
+    for path in write_generated_files():
+        echo_out(str(path))

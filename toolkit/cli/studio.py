@@ -7,16 +7,28 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption
+from toolkit.cli._options import ProjectOption, input_path, output_path, port_number
 from toolkit.documents import DEFAULT_DOCUMENTS
+from toolkit.labelstudio.backend import System
+from toolkit.pathguard import WORKDIR
 from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
 def studio(
-    port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: a free one)."),
-    data_dir: Path = typer.Option(
-        Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."
+    port: int = typer.Option(
+        None,
+        "--port",
+        parser=port_number,
+        metavar="PORT",
+        help="Port on 127.0.0.1 (default: the one kept in the data folder from its first start, else a free one; "
+        "the port used is kept).",
+    ),
+    data_dir: Path = output_path(
+        Path(".studio"),
+        "--data-dir",
+        kind=WORKDIR,
+        help="Folder for the server's SQLite data, log and credentials (git-ignored).",
     ),
     database: str = typer.Option(
         None,
@@ -35,21 +47,32 @@ def studio(
         "put an HTTPS reverse proxy in front (docs/label-studio.md).",
     ),
     project: str = ProjectOption,
-    documents: Path = typer.Option(
+    documents: Path = input_path(
         DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."
     ),
-    predictions: Path = typer.Option(
+    predictions: Path = input_path(
         None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
     ),
     model_version: str = typer.Option(
         None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
     ),
-    guidelines: Path = typer.Option(
+    guidelines: Path = input_path(
         DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
+    ),
+    ml_backend: bool = typer.Option(
+        False,
+        "--ml-backend",
+        help="Pre-annotate live: serve the baseline (or --predictions, served instead of pushed, or --command) "
+        "as an ML backend connected to the project.",
+    ),
+    system: System = typer.Option(None, "--system", help="With --ml-backend: the built-in baseline (the default)."),
+    command: str = typer.Option(
+        None, "--command", help="With --ml-backend: a program reading document JSONL, writing prediction JSONL."
     ),
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
+    from toolkit.labelstudio.backend.launch import BackendOptions, auth_from_environment, beside_studio, make_backend
     from toolkit.labelstudio.database import parse_database_url
     from toolkit.labelstudio.server import (
         LOOPBACK,
@@ -60,19 +83,26 @@ def studio(
     )
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
-    if port is not None and not 1 <= port <= 65535:
-        raise typer.BadParameter(f"{port} (expected a port number 1..65535)", param_hint="--port")
+    if not ml_backend and (system or command):
+        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command")
     options = StudioOptions(
         project=project,
         documents=documents,
-        predictions=predictions,
+        predictions=None if ml_backend else predictions,  # with a backend, the file is served live instead
         model_version=model_version,
         guidelines=guidelines,
     )
     postgres = parse_database_url(database) if database else None
     bind = check_bind_address(host) if host else LOOPBACK
     inputs = load_inputs(options)  # bad input stops us before the server starts
+    backend, auth = None, None
+    if ml_backend:
+        chosen = system.value if system else None
+        options_ml = BackendOptions(chosen, predictions, command, documents, model_version, data_dir=data_dir)
+        backend = make_backend(options_ml)
+        auth = auth_from_environment(None)
     server = prepare_server(data_dir, port, database=postgres, bind=bind)
+    server.loopback_calls = backend is not None
     echo_err(f"starting Label Studio on {server.url} (data in {server.data_dir}; a first start takes about a minute)…")
     echo_err(f"database: {server.database_label}")
     warning = exposure_warning(server)
@@ -81,7 +111,8 @@ def studio(
     with signals_interrupt(), server:
         with progress_bar("importing") as progress:
             ready = prepare_project(server, inputs, progress)
-        for line in login_lines(server, ready):
-            echo_err(line)
-        server.serve_until_interrupted()
+        with beside_studio(backend, ready.connection, ready.push.project_id, auth) as backend_lines:
+            for line in backend_lines + login_lines(server, ready):
+                echo_err(line)
+            server.serve_until_interrupted()
     echo_err("Label Studio stopped")

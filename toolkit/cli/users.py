@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import StudioKeyOption, StudioUrlOption
+from toolkit.cli._app import ToolkitTyper, app, echo_err
+from toolkit.cli._options import StudioKeyOption, StudioUrlOption, output_path
+from toolkit.labelstudio.users import DEFAULT_PASSWORDS_FILE
 
-users_app = typer.Typer(
+users_app = ToolkitTyper(
     help="Annotator accounts on the Label Studio server.", no_args_is_help=True, add_completion=False
 )
 app.add_typer(users_app, name="users")
@@ -18,8 +19,8 @@ app.add_typer(users_app, name="users")
 @users_app.command("add")
 def add(
     emails: list[str] = typer.Argument(..., metavar="EMAIL...", help="Email addresses of the new annotators."),
-    passwords: Path = typer.Option(
-        Path(".studio/passwords.json"),
+    passwords: Path = output_path(
+        DEFAULT_PASSWORDS_FILE,
         "--passwords",
         help="JSON file (mode 0600) the generated passwords are added to; hand each one over privately.",
     ),
@@ -32,9 +33,7 @@ def add(
 
     check_emails(emails)  # a typo stops us before we reach the server
     studio = connect(url, api_key)
-    report = add_users(studio, api_key, emails, passwords)
-    for email in report.created:
-        echo_err(f"{email}: account created")
+    report = add_users(studio, api_key, emails, passwords, created=lambda email: echo_err(f"{email}: account created"))
     for email in report.existing:
         echo_err(f"{email}: already has an account, left unchanged")
     if report.created:

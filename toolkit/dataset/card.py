@@ -13,19 +13,23 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import InputError
-from toolkit.files import write_text
+from toolkit.files import json_type, open_input, open_parquet, parquet_batches, read_json, write_text
 from toolkit.inventory import load_inventory
-from toolkit.markdown import md_text
+from toolkit.markdown import md_code, md_text
+from toolkit.pathguard import FILES, Output, PathPlan
 from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
+from toolkit.resources import guidelines_available
+from toolkit.staging import staged
 from toolkit.withheld import BLIND_METADATA, METADATA_KEY, blind_splits
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "templates/card.md.j2"  # package data of `toolkit.dataset`, read with importlib.resources
 PRETTY_NAME = "voci: who claims what in Italian news"
 LISTED_DOCUMENTS = 20
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
@@ -58,6 +62,54 @@ class CardInputs:
     gold: Path = DEFAULT_GOLD
 
 
+CREATORS = {"model": "machine-generated", "person": "expert-generated"}  # annotator_kind → Hub annotations_creators
+
+
+def gold_provenance(gold: Path, document_ids: set[str]) -> Counter:
+    """Who made the gold records of the built documents, from each record's ``annotator_kind`` (None: not stated).
+
+    Only ``id`` and ``annotator_kind`` are decoded, so a large gold costs little; every built document must have
+    a record, so a gold the folder was not built from is refused.
+    """
+    import msgspec
+
+    class Made(msgspec.Struct):
+        id: str
+        annotator_kind: str | None = None
+
+    decoder = msgspec.json.Decoder(Made)
+    made_by: Counter = Counter()
+    seen: set[str] = set()
+    with open_input(gold, "the gold JSONL the folder was built from") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = decoder.decode(line)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                raise InputError(f"{gold}:{line_number}: {error} (expected a gold annotation record)") from None
+            if record.id in document_ids:
+                made_by[record.annotator_kind] += 1
+                seen.add(record.id)
+    missing = sorted(document_ids - seen)
+    if missing:
+        raise InputError(
+            f"{gold}: no record for {len(missing)} built document(s), e.g. {missing[0]!r} "
+            "(expected the gold the folder was built from)"
+        )
+    return made_by
+
+
+def annotations_creators(made_by: Counter) -> list[str]:
+    """``machine-generated`` while any gold record was made by a model; ``expert-generated`` only when people made
+    every record; ``other`` when some records do not say."""
+    if made_by["model"]:
+        return [CREATORS["model"]]
+    if made_by and set(made_by) == {"person"}:
+        return [CREATORS["person"]]
+    return ["other"]
+
+
 @dataclass
 class SplitStats:
     documents: int = 0
@@ -87,9 +139,7 @@ def split_files(folder: Path) -> dict[str, dict[str, Path]]:
 
 def _batches(path: Path, columns: list[str] | None):
     """Record batches of a fixed size, so that sizes summed over them do not depend on how the file was written."""
-    import pyarrow.parquet as pq
-
-    yield from pq.ParquetFile(path).iter_batches(columns=columns, batch_size=2_000)
+    yield from parquet_batches(path, columns, batch_size=2_000)
 
 
 def _value_counts(array) -> Counter:
@@ -101,7 +151,6 @@ def _value_counts(array) -> Counter:
 def collect_stats(folder: Path) -> dict[str, Any]:
     """Counts per config, split, label, stance and claimer kind, read column by column from the parquet files."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     inventory = load_inventory()
     bio = inventory.bio_tags()
@@ -113,6 +162,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
     languages: Counter = Counter()
     licenses: Counter = Counter()
     listed: list[dict[str, Any]] = []
+    document_ids: set[str] = set()
     for split, path in files[DEFAULT_CONFIG].items():
         stats = splits[split]
         for batch in _batches(
@@ -132,6 +182,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
             ],
         ):
             stats.documents += batch.num_rows
+            document_ids.update(batch.column("id").to_pylist())
             stats.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             annotators.update(pc.unique(pc.list_flatten(batch.column("annotators"))).to_pylist())
             most_annotators = max(
@@ -170,7 +221,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
             splits[split].tokens += len(tags)
             splits[split].tagged_mentions += sum(1 for tag in tags if tag >= 0 and bio[tag].startswith("B-"))
     rows_per_config = {
-        config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()}
+        config: {split: open_parquet(path).metadata.num_rows for split, path in by_split.items()}
         for config, by_split in files.items()
     }
     bytes_per_config = {
@@ -191,6 +242,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
         "languages": languages,
         "licenses": licenses,
         "listed_documents": listed,
+        "document_ids": document_ids,
     }
 
 
@@ -198,14 +250,11 @@ def _read_json(path: Path, what: str) -> dict[str, Any] | None:
     """A JSON object from ``path``; None when the file does not exist
     (the card then says the figures are not available).
     """
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not readable as JSON ({error}) (expected the {what} JSON)") from None
+    data = read_json(path, f"the {what} JSON")
     if not isinstance(data, dict):
-        raise InputError(f"{path}: got a JSON {type(data).__name__} (expected the {what} JSON object)")
+        raise InputError(f"{path}: got a JSON {json_type(data)} (expected the {what} JSON object)")
     return data
 
 
@@ -236,7 +285,7 @@ def _hub_license(licenses: Counter) -> dict[str, Any]:
     return {"license": "other", "license_name": "; ".join(sorted(names))}
 
 
-def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
+def yaml_header(stats: dict[str, Any], made_by: Counter) -> dict[str, Any]:
     """The card's metadata: what the Hub shows and what `load_dataset` reads (configs, features, split sizes)."""
     from datasets import DatasetInfo, SplitDict, SplitInfo
 
@@ -267,7 +316,7 @@ def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
         "size_categories": [size_category(documents)],
         "task_categories": ["token-classification", "text-classification"],
         "task_ids": ["named-entity-recognition", "fact-checking", "multi-class-classification"],
-        "annotations_creators": ["expert-generated"],
+        "annotations_creators": annotations_creators(made_by),
         "language_creators": ["found"],
         "multilinguality": ["monolingual"],
         "source_datasets": ["original"],
@@ -286,7 +335,8 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
 
     inventory = load_inventory()
     stats = collect_stats(Path(folder))
-    agreement = _read_json(inputs.agreement, "agreement (`toolkit agree --json`)")
+    made_by = gold_provenance(inputs.gold, stats["document_ids"])
+    agreement = _read_json(inputs.agreement, "agreement (`toolkit agree --format json`)")
     scores = _read_json(inputs.scores, "baseline scores (`toolkit eval --format json`)")
     splits = stats["splits"]
     totals = SplitStats()
@@ -299,15 +349,16 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         totals.stances.update(split_stats.stances)
         totals.claimer_kinds.update(split_stats.claimer_kinds)
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    environment.filters["md"] = md_text  # every string from a document or a record is user-supplied
-    body = environment.get_template("card.md.j2").render(
+    environment.filters["md"] = md_text  # every string from a document, a record or an input file is user-supplied
+    environment.filters["code"] = md_code
+    environment.filters["cell_code"] = lambda value: md_code(value, in_table=True)
+    body = environment.from_string(files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")).render(
         marker=BUILD_MARKER,
         pretty_name=PRETTY_NAME,
         inventory=inventory,
@@ -319,7 +370,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         features={config: list(CONFIG_FEATURES[config]()) for config in stats["files"]},
         default_config=DEFAULT_CONFIG,
         inputs=inputs,
-        guidelines_exist=inputs.guidelines.is_file(),
+        guidelines_exist=guidelines_available(inputs.guidelines),
         agreement=agreement,
         agreement_figures=[(name, _figure(_dig(agreement, key))) for name, key in AGREEMENT_FIGURES]
         if agreement
@@ -327,17 +378,24 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         scores=scores,
         score_figures=[(name, _figure(_dig(scores, key))) for name, key in SCORE_FIGURES] if scores else [],
         untagged=totals.entities.total() - totals.tagged_mentions,
+        made_by=made_by,
+        creators=annotations_creators(made_by),
         blind_documents=sum(split_stats.documents for split_stats in splits.values() if split_stats.blind),
         blind_metadata=f"{METADATA_KEY.decode()}: {json.dumps(BLIND_METADATA)}",
     )
-    header = yaml.safe_dump(yaml_header(stats), sort_keys=False, allow_unicode=True, width=1000)
+    header = yaml.safe_dump(yaml_header(stats, made_by), sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{header}---\n\n{body}"
 
 
 def write_card(folder: Path, inputs: CardInputs = CardInputs(), copy_to: Path | None = None) -> str:
-    """Write ``README.md`` into the built folder (and a copy, e.g. the repo's ``DATASET_CARD.md``); returns the card."""
-    card = render_card(folder, inputs)
-    for path in [Path(folder) / "README.md", *([copy_to] if copy_to is not None else [])]:
-        write_text(path, card)
-        os.chmod(path, 0o644)
+    """Write ``README.md`` into the built folder (and a copy, e.g. the repo's ``DATASET_CARD.md``) together;
+    returns the card."""
+    folder = Path(folder)
+    outputs = [Output("FOLDER", folder, FILES, ("README.md",))]
+    if copy_to is not None:
+        outputs.append(Output("--card", Path(copy_to)))
+    with staged(PathPlan([], outputs)):
+        card = render_card(folder, inputs)
+        for path in [folder / "README.md", *([copy_to] if copy_to is not None else [])]:
+            write_text(path, card, permissions=0o644)
     return card

@@ -3,7 +3,7 @@
 ``postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME[?sslmode=MODE]`` becomes the settings Label Studio 1.23 reads
 (``DJANGO_DB=default`` and ``POSTGRE_NAME/USER/PASSWORD/HOST/PORT``, see its ``core/settings/base.py``).  The password
 goes to the server's environment only, never to a command line, a message or a file: `PostgresDatabase.redacted`
-is what every message shows.
+(user information masked by `toolkit.display.redact_url`, like every URL the toolkit prints) is what messages show.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from toolkit.display import REDACTED, redact_url
 from toolkit.errors import InputError, ServerError
 
 URL_VARIABLE = "DATABASE_URL"
@@ -20,7 +21,6 @@ CONNECT_TIMEOUT = 10
 SQLITE_ENVIRONMENT = {"DJANGO_DB": "sqlite"}
 # libpq reads these from the environment; Label Studio has no setting for them
 QUERY_VARIABLES = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "connect_timeout": "PGCONNECT_TIMEOUT"}
-MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,10 @@ class PostgresDatabase:
 
     @property
     def redacted(self) -> str:
-        """The URL with the password masked: the only form of it that is ever shown."""
-        secret = f":{MASK}" if self.password else ""
+        """The URL with its user information masked: the only form of it that is ever shown."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         query = "&".join(f"{key}={value}" for key, value in self.options)
-        return f"postgresql://{self.user}{secret}@{host}:{self.port}/{self.name}" + (f"?{query}" if query else "")
+        return redact_url(f"postgresql://{self.user}@{host}:{self.port}/{self.name}" + (f"?{query}" if query else ""))
 
     def environment(self) -> dict[str, str]:
         """What the Label Studio process needs to use this database."""
@@ -72,7 +71,7 @@ class PostgresDatabase:
         except psycopg.Error as error:
             reason = " ".join(str(error).split())
             if self.password:
-                reason = reason.replace(self.password, MASK)
+                reason = reason.replace(self.password, REDACTED)
             raise ServerError(f"cannot connect to PostgreSQL at {self.redacted}: {reason}") from None
 
 
@@ -109,16 +108,17 @@ def parse_database_url(url: str) -> PostgresDatabase:
 
 
 def _expected() -> str:
-    return "postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME"
+    # not written as one URL: messages redact the user information of every URL they show
+    return "postgresql://HOST[:PORT]/NAME with USER[:PASSWORD]@ before HOST"
 
 
 def _without_password(url: str) -> str:
-    """The URL as typed, with whatever stands between ``user:`` and ``@`` masked (even when the URL is malformed)."""
+    """The URL as typed with its user information masked, up to the last ``@`` of the address (a password may hold
+    an unencoded ``@``); without a scheme, masked whole if it has user information."""
     scheme, separator, rest = url.strip().partition("://")
     if not separator:
-        return MASK if "@" in url else url.strip()
-    credentials, at, address = rest.rpartition("@")
-    if not at:
-        return url.strip()
-    user, colon, _ = credentials.partition(":")
-    return f"{scheme}://{user}{':' + MASK if colon else ''}@{address}"
+        return REDACTED if "@" in url else url.strip()
+    address, slash, path = rest.partition("/")
+    if "@" in address:
+        address = f"{REDACTED}@{address.rpartition('@')[2]}"
+    return f"{scheme}://{address}{slash}{path}"

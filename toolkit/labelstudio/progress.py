@@ -71,9 +71,13 @@ def summarise(
         annotated_by[len(annotators)] += 1
         complete += len(annotators) >= task["overlap"]
         needed += max(task["overlap"] - len(annotators), 0)
-    conversion = convert_tasks(list(tasks), users=dict(users))
+    conversion = convert_tasks(tasks, users=dict(users))
+    try:
+        records, not_converted = conversion.records(), conversion.rejected()
+    finally:
+        conversion.close()
     widest = max([overlap.annotators, *annotated_by])
-    agreement = compute_agreement(conversion.records, [f"{project['url']} project {project['title']!r}"])
+    agreement = compute_agreement(records, [f"{project['url']} project {project['title']!r}"])
     return {
         "kind": "progress",
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -88,7 +92,7 @@ def summarise(
         "annotations": {
             "submitted": conversion.submitted,
             "skipped": conversion.cancelled,
-            "not_converted": len({(p.task_id, p.annotation_id) for p in conversion.problems}),
+            "not_converted": not_converted,
         },
         "annotators": {name: _annotator_figures(annotations) for name, annotations in sorted(by_annotator.items())},
         "agreement": agreement,

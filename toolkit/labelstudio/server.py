@@ -32,6 +32,7 @@ LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
 WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::"})
 DEFAULT_DATA_DIR = Path(".studio")
 CREDENTIALS_FILE = "credentials.json"
+PORT_FILE = "port"  # the port of the data dir's first start, reused so URLs and browser logins survive restarts
 LOG_FILE = "server.log"
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 15.0
@@ -47,6 +48,47 @@ QUIET_ENVIRONMENT = {
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
     # the admin token below is a legacy token; the choice is stored when the organisation is created
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+}
+
+# Label Studio refuses to call loopback and private addresses (SSRF protection of ML backends and webhooks). An ML
+# backend on this machine (`toolkit studio --ml-backend`, the tests) needs 127.0.0.0/8: these settings replace the
+# server's default list of banned networks by the same list without it.
+LOOPBACK_CALLS_ENVIRONMENT = {
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(
+        [
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.0.0/24",
+            "192.0.2.0/24",
+            "192.88.99.0/24",
+            "192.168.0.0/16",
+            "198.18.0.0/15",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/4",
+            "233.252.0.0/24",
+            "240.0.0.0/4",
+            "255.255.255.255/32",
+            "::/128",
+            "::1/128",
+            "::ffff:0:0/96",
+            "::ffff:0:0:0/96",
+            "64:ff9b::/96",
+            "64:ff9b:1::/48",
+            "100::/64",
+            "2001:0000::/32",
+            "2001:20::/28",
+            "2001:db8::/32",
+            "2002::/16",
+            "fc00::/7",
+            "fe80::/10",
+            "ff00::/8",
+        ]
+    ),
 }
 
 
@@ -113,6 +155,23 @@ def port_is_free(port: int, address: str = LOOPBACK) -> bool:
         return True
 
 
+def kept_port(data_dir: Path) -> int | None:
+    """The port this data dir's server last started on, if any."""
+    path = Path(data_dir) / PORT_FILE
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise InputError(f"{path}: {text[:20]!r} is not a port number (expected the file `toolkit studio` writes)")
+    return int(text)
+
+
+def keep_port(data_dir: Path, port: int) -> None:
+    if kept_port(data_dir) != port:
+        with atomic_writer(Path(data_dir) / PORT_FILE) as handle:
+            handle.write(f"{port}\n")
+
+
 def label_studio_program() -> str:
     """The ``label-studio`` executable of this environment."""
     beside_python = Path(sys.executable).parent / "label-studio"
@@ -174,6 +233,7 @@ class StudioServer:
     process: subprocess.Popen | None = field(default=None, repr=False)
     database: PostgresDatabase | None = None
     bind: str = LOOPBACK  # the address it listens on; anything but loopback comes only from `toolkit studio --host`
+    loopback_calls: bool = False  # let the server call an ML backend (and its webhook) on 127.0.0.1
 
     @property
     def url(self) -> str:
@@ -210,7 +270,7 @@ class StudioServer:
             return self
         if not port_is_free(self.port, self.bind):
             raise ServerError(
-                f"port {self.port} on {self.bind} is in use (expected a free port; omit --port to pick one)"
+                f"port {self.port} on {self.bind} is in use (expected a free port: choose another with --port)"
             )
         if self.database:
             self.database.check_connection()
@@ -225,10 +285,13 @@ class StudioServer:
             "--host",
             self.public_url,
         ]
+        environment = server_environment(self.data_dir, self.credentials, self.database)
+        if self.loopback_calls:
+            environment.update(LOOPBACK_CALLS_ENVIRONMENT)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (fixed program and arguments)
                 command,
-                env=server_environment(self.data_dir, self.credentials, self.database),
+                env=environment,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -241,6 +304,7 @@ class StudioServer:
         except BaseException:  # Ctrl-C included: in its own session the server would outlive us
             self.stop()
             raise
+        keep_port(self.data_dir, self.port)
         return self
 
     def _wait_until_healthy(self, timeout: float) -> None:
@@ -330,14 +394,29 @@ def prepare_server(
     database: PostgresDatabase | None = None,
     bind: str = LOOPBACK,
 ) -> StudioServer:
-    """A server for ``data_dir`` (created if needed, with its credentials), not started yet."""
+    """A server for ``data_dir`` (created if needed, with its credentials), not started yet.
+
+    Without ``port``, the port kept from the data dir's earlier starts (refused if something listens there now),
+    else a free one; the port a server starts on is kept for the next start.
+    """
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise InputError(f"{data_dir}: is a file (expected a folder for the Label Studio data)")
+    kept = kept_port(data_dir) if data_dir.is_dir() else None
+    if port is None and kept is not None and not port_is_free(kept, bind):
+        raise ServerError(
+            f"port {kept} on {bind} (kept in {data_dir / PORT_FILE} so that URLs and logins survive restarts) "
+            f"is in use: is `toolkit studio` already running on {data_dir}? Stop what listens there, or pass "
+            "--port N to move this studio to another port (then kept)"
+        )
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_or_create_credentials(data_dir)
     return StudioServer(
-        data_dir=data_dir, port=port or free_port(), credentials=credentials, database=database, bind=bind
+        data_dir=data_dir,
+        port=port or kept or free_port(),
+        credentials=credentials,
+        database=database,
+        bind=bind,
     )
 
 

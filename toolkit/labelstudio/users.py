@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,9 +65,16 @@ def read_passwords(path: Path) -> list[dict[str, Any]]:
 
 
 def write_passwords(path: Path, accounts: list[dict[str, Any]]) -> None:
+    """Write the file now, not with the command's other outputs: an account that exists must have its password
+    on disk even if the next sign-up fails."""
     from toolkit.files import atomic_writer
+    from toolkit.pathguard import Output, PathPlan
+    from toolkit.staging import staged
 
-    with atomic_writer(path, permissions=0o600) as handle:  # readable by its owner only: it holds passwords
+    with (
+        staged(PathPlan(outputs=[Output("--passwords", Path(path))]), own=True),
+        atomic_writer(path, permissions=0o600) as handle,  # readable by its owner only: it holds passwords
+    ):
         json.dump({"accounts": accounts}, handle, ensure_ascii=False, indent=2)
         handle.write("\n")
 
@@ -111,9 +118,16 @@ def sign_up(studio: Connection, token: str, email: str, password: str) -> None:
 
 
 def add_users(
-    studio: Connection, api_key: str, emails: Iterable[str], passwords_path: Path = DEFAULT_PASSWORDS_FILE
+    studio: Connection,
+    api_key: str,
+    emails: Iterable[str],
+    passwords_path: Path = DEFAULT_PASSWORDS_FILE,
+    created: Callable[[str], None] | None = None,
 ) -> UsersReport:
-    """Create an account for each email that has none; an existing account is left as it is (password included)."""
+    """Create an account for each email that has none; an existing account is left as it is (password included).
+
+    ``created`` is called with each email as soon as its account and password are saved.
+    """
     wanted = check_emails(emails)
     accounts = read_passwords(passwords_path)
     report = UsersReport(passwords_path=Path(passwords_path))
@@ -137,6 +151,8 @@ def add_users(
         )
         write_passwords(passwords_path, accounts)
         report.created.append(email)
+        if created:
+            created(email)
     if not set(missing) <= existing_emails(studio):
         raise ServerError(f"{studio.url} accepted the sign-ups but does not list {', '.join(missing)} as users")
     return report

@@ -18,6 +18,7 @@ import numpy as np
 
 from toolkit.documents import DEFAULT_DOCUMENTS
 from toolkit.errors import InputError
+from toolkit.files import open_parquet, parquet_errors
 from toolkit.inventory import load_inventory
 from toolkit.scoring.claims import (
     END_TO_END_TP,
@@ -134,8 +135,6 @@ def _gold_from_build(folder: Path, split: str | None) -> Gold:
 def gold_from_parquet(folder: Path, split: str | None) -> Gold:
     """Read ``documents/<split>-*.parquet`` of a built dataset as flat columns (validated when it was built: not
     again)."""
-    import pyarrow.parquet as pq
-
     files = split_files(folder, split)
     if not files:
         available = sorted({path.name.split("-")[0] for path in (folder / "documents").glob("*.parquet")})
@@ -149,7 +148,8 @@ def gold_from_parquet(folder: Path, split: str | None) -> Gold:
     entities: list[EntityColumns] = []
     claims: list[list[tuple]] = []
     for path in files:
-        table = pq.ParquetFile(path).read(columns=BUILT_COLUMNS)  # not read_table: it imports pandas
+        with parquet_errors(path):
+            table = open_parquet(path).read(columns=BUILT_COLUMNS)  # not read_table: it imports pandas
         first = len(documents)
         for doc_id, text, sha in zip(
             *(table.column(name).to_pylist() for name in ("id", "text", "text_sha256")), strict=True
@@ -677,9 +677,9 @@ def compare_files(
     """
     from toolkit.scoring.bootstrap import paired_test
 
-    _check_settings(iou, resamples)
     if resamples < 1:
         raise InputError(f"--resamples: {resamples} (expected at least 1 resample)")
+    _check_settings(iou, resamples)
     with paused_gc():
         gold_set, scored = _score_both(Path(a), Path(b), gold, documents, split, iou, ignore_extra)
     figures = paired_test(

@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 
-from toolkit.files import BOM
+from toolkit.files import BOM, read_bytes
 from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.columns import KIND_SPANS, ClaimColumns, EntityColumns, repeated
@@ -98,11 +98,8 @@ def read_fast(
 
 
 def _file_bytes(path: Path) -> bytes:
-    """The file's bytes (a BOM is for the validator to report)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise _Unsure from None
+    """The file's bytes (a BOM is for the validator to report); read by the one reader, which refuses a FIFO."""
+    data = read_bytes(path, "a JSONL file of prediction records")
     if data.startswith(BOM):
         raise _Unsure
     return data
