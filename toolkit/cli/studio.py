@@ -35,8 +35,8 @@ def studio(
         "--database",
         envvar="DATABASE_URL",
         metavar="postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME",
-        help="Run on this PostgreSQL database instead of SQLite in the data dir [env: DATABASE_URL; prefer it: "
-        "a command line is visible to other users]. The password is never shown.",
+        help="Run on this PostgreSQL database instead of SQLite in the data dir (or env DATABASE_URL: better, "
+        "other users can read a command line). The password is never shown.",
         show_envvar=False,
     ),
     host: str = typer.Option(
