@@ -951,16 +951,16 @@ CASES = [
     Case("studio-port-out-of-range", ("studio", "--port", "70000"), r"--port: 70000 is out of range"),
     Case(
         "studio-database-not-postgresql",
-        ("studio", "--database", "mysql://voci:PASSWORD@db/voci"),
+        ("studio", "--database", "mysql://voci:hunter2@db/voci"),
         r"--database: mysql://\*\*\*@db/voci: scheme 'mysql' \(expected postgresql://",
-        absent=("PASSWORD",),
+        absent=("hunter2",),
     ),
     Case(
         "studio-database-unreachable",
         (
             "studio",
             "--database",
-            "postgresql://voci:PASSWORD@127.0.0.1:9/voci",
+            "postgresql://voci:hunter2@127.0.0.1:9/voci",
             "--data-dir",
             "studio-data",
             "--documents",
@@ -969,7 +969,7 @@ CASES = [
         r"cannot connect to PostgreSQL at postgresql://\*\*\*@127.0.0.1:9/voci",
         code=3,
         writes=("studio-data", "studio-data/credentials.json"),
-        absent=("PASSWORD",),
+        absent=("hunter2",),
     ),
     Case("studio-host-not-ours", ("studio", "--host", "192.0.2.77"), r"--host: 192.0.2.77 is not an address of"),
     Case("push-overlap-zero", ("push", "documents.jsonl", "--overlap", "0"), r"--overlap: 0 is out of range"),
