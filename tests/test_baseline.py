@@ -197,7 +197,7 @@ def test_cli_writes_valid_prediction_records(tmp_path):
         f"baseline: 2 document(s), {len(EXPECTED_ENTITIES) + 1} entities, {len(EXPECTED_CLAIMS)} claims"
         in result.output
     )
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     validation = validate_file(out, kind="prediction", documents=load_documents(documents))
     assert validation.problems == []

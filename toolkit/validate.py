@@ -18,6 +18,7 @@ from typing import Any
 from toolkit.documents import text_sha256
 from toolkit.errors import InputError, Problem, ValidationError
 from toolkit.files import iter_jsonl, json_type
+from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
 
 DEFAULT_MAX_PROBLEMS = 100
@@ -316,6 +317,15 @@ def validate_file(
     return result
 
 
+def load_documents(path: str | Path = DEFAULT_DOCUMENTS) -> dict[str, dict[str, Any]]:
+    """Documents by id, validated: annotations are only ever checked against valid documents."""
+    path = Path(path)
+    result = validate_file(path, kind="document")
+    if result.problems:
+        raise ValidationError(result.problems, result.truncated)
+    return {record["id"]: record for record in result.records}
+
+
 def require_valid(
     path: str | Path, kind: str, documents: Documents | None = None, documents_source: str = "the documents file"
 ) -> list[dict[str, Any]]:
@@ -335,8 +345,6 @@ def first_kind(path: Path) -> str | None:
 
 def validate_paths(paths: list[Path], kind: str | None, documents_path: Path, max_problems: int) -> str:
     """Validate every file; returns the one-line summary, raises `ValidationError` with all problems."""
-    from toolkit.documents import load_documents
-
     documents = None
     results: list[ValidationResult] = []
     for path in paths:

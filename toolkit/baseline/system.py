@@ -39,7 +39,7 @@ class BaselineRun:
 
 def run_baseline(documents_path: str | Path, out: str | Path) -> BaselineRun:
     """Predict every document of a (validated) documents file and write the predictions atomically."""
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     documents = load_documents(documents_path)
     records = [predict_document(document) for document in documents.values()]

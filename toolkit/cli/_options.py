@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from toolkit.documents import DEFAULT_DOCUMENTS
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 DocumentsOption = typer.Option(
     DEFAULT_DOCUMENTS,

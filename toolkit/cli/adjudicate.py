@@ -58,7 +58,7 @@ def adjudicate(
     from toolkit.agreement.adjudicate import DEFAULT_STRATEGIES, adjudicate_records, write_gold
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_json
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     loaded = load_documents(documents)
     records = load_annotator_records(annotations, loaded, str(documents))

@@ -32,8 +32,8 @@ def agree(
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_json
-    from toolkit.documents import load_documents
     from toolkit.files import write_text
+    from toolkit.validate import load_documents
 
     loaded = load_documents(documents)
     records = load_annotator_records(annotations, loaded, str(documents))

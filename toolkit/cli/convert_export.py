@@ -21,9 +21,9 @@ def convert_export(
     ),
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read."""
-    from toolkit.documents import load_documents
     from toolkit.labelstudio.convert import convert_tasks, read_export, write_converted
     from toolkit.labelstudio.report import conversion_summary
+    from toolkit.validate import load_documents
 
     docs = load_documents(documents) if documents else None
     conversion = convert_tasks(read_export(export), documents=docs)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.documents import DEFAULT_DOCUMENTS
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 PROGRESS_THRESHOLD = 10
 

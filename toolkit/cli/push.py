@@ -30,10 +30,10 @@ def push(
 ) -> None:
     """Create the project if missing and import only the documents it does not have yet."""
     from toolkit.cli._progress import progress_bar
-    from toolkit.documents import load_documents
     from toolkit.labelstudio.client import connect
     from toolkit.labelstudio.client import push as run_push
     from toolkit.labelstudio.tasks import load_preannotations
+    from toolkit.validate import load_documents
 
     docs = load_documents(documents)
     preannotations = load_preannotations(predictions, docs, str(documents), model_version) if predictions else None

@@ -31,9 +31,8 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a listing."),
 ) -> None:
     """Print documents, tokens, entities per label, claims per claimer kind and per stance."""
-    from toolkit.documents import load_documents
     from toolkit.stats import compute_stats
-    from toolkit.validate import first_kind
+    from toolkit.validate import first_kind, load_documents
 
     kind = kind or first_kind(path) or "document"
     loaded = None if kind == "document" else load_documents(documents)

@@ -8,8 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import ProjectOption
-from toolkit.documents import DEFAULT_DOCUMENTS
-from toolkit.paths import DEFAULT_GUIDELINES
+from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
 @app.command()

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES, DEFAULT_CONFIG
+from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES
+from toolkit.dataset.layout import BUILD_MARKER, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import InputError
 from toolkit.files import write_text
@@ -277,8 +278,6 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
     """The whole card (YAML header and Markdown body) for a built folder."""
     import jinja2
     import yaml
-
-    from toolkit.dataset.build import BUILD_MARKER
 
     inventory = load_inventory()
     stats = collect_stats(Path(folder))

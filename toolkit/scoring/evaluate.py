@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.documents import DEFAULT_DOCUMENTS
+from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 from toolkit.scoring.claims import (
@@ -85,8 +85,7 @@ class _Texts(Sequence):
 
 
 def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gold:
-    from toolkit.documents import load_documents
-    from toolkit.validate import require_valid
+    from toolkit.validate import load_documents, require_valid
 
     documents = load_documents(documents_path)
     records = require_valid(gold, "annotation", documents, documents_source=str(documents_path))
