@@ -251,10 +251,10 @@ def test_release_path_scores_the_baseline_on_the_gold(tmp_path):
     documents = REPO / "annotations" / "documents.jsonl"
     if not gold.exists():
         pytest.skip("annotations/gold.jsonl is not written yet")
-    from toolkit.scoring.evaluate import evaluate_files
+    from toolkit.scoring.evaluate import evaluate
 
     out = tmp_path / "predictions.jsonl"
     assert runner.invoke(app, ["baseline", str(documents), "--out", str(out)]).exit_code == 0
-    result = evaluate_files(out, gold, documents)
+    result = evaluate(out, gold, documents)
     assert result.overall is not None and 0 <= result.overall <= 1
     assert result.entities["strict"]["actual"] > 0 and result.claims["overlap"]["predicted"] > 0

@@ -168,4 +168,5 @@ def test_eval_against_a_folder_built_by_toolkit_build(tmp_path):
     assert from_build["entities"] == from_jsonl["entities"] and from_build["end_to_end"] == from_jsonl["end_to_end"]
     assert "|split:test|" in from_build["signature"]
     wrong_split = run("eval", str(predictions), "--gold", str(built), "--split", "train")
-    assert wrong_split.exit_code == 2 and "no parquet file for split 'train'" in wrong_split.stderr
+    assert wrong_split.exit_code == 2 and "--split: 'train' is not a split of" in wrong_split.stderr
+    assert wrong_split.stderr.strip().endswith("(splits there: test)")

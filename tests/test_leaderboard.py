@@ -17,7 +17,7 @@ from toolkit.leaderboard import build_leaderboard, load_submissions, rank
 from toolkit.leaderboard.ranking import Entry
 from toolkit.leaderboard.submissions import Submission
 from toolkit.markdown import md_text
-from toolkit.scoring.evaluate import evaluate_files
+from toolkit.scoring.evaluate import evaluate
 
 runner = CliRunner()
 XSS_NAME = "<script>document.title='pwned'</script><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
@@ -194,7 +194,7 @@ def test_scores_are_the_scorers_own(world):
     """Every figure on the board is exactly what `toolkit eval` gives for the same files and settings."""
     board, _ = _board(world)
     for entry in board.entries:
-        expected = evaluate_files(
+        expected = evaluate(
             entry.submission.predictions, world / "gold.jsonl", world / "documents.jsonl", bootstrap=200, seed=7
         ).to_dict()
         assert entry.result == expected
@@ -429,7 +429,7 @@ def test_ranking_on_one_split_scores_only_that_split(tmp_path):
 
 
 def test_gold_is_read_once_for_all_submissions(world, monkeypatch):
-    from toolkit.scoring import evaluate as module
+    from toolkit.scoring import loading as module
 
     reads = []
     original = module._gold_from_jsonl

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 
-from toolkit.scoring.matching import _enumerate, _hungarian, assign, overlap_components
-from toolkit.scoring.spans import Span, iou, overlap
+from toolkit.matching import Span, _enumerate, _hungarian, assign, iou, overlap, overlap_components
 
 
 def test_span_overlap_and_iou_are_half_open():

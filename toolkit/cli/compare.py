@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app
+from toolkit.cli._app import app, echo_err
 
 
 def format_comparison(comparison: dict) -> str:
@@ -42,7 +42,9 @@ def format_comparison(comparison: dict) -> str:
 def compare(
     a: Path = typer.Argument(..., help="Predictions of system A (JSONL)."),
     b: Path = typer.Argument(..., help="Predictions of system B (JSONL)."),
-    gold: Path = typer.Option(..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build`."),
+    gold: Path = typer.Option(
+        ..., "--gold", help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id ORG/NAME."
+    ),
     documents: Path = typer.Option(
         None,
         "--documents",
@@ -54,19 +56,19 @@ def compare(
     iou: float = typer.Option(0.5, "--iou", help="Character IoU at which a predicted claim matches a gold claim."),
     ignore_extra: bool = typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    engine: str = typer.Option(
+        None, "--engine", help="fast (default) or reference, as in `toolkit eval` [env: VOCI_SCORER_ENGINE]."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", help="Say how the gold and predictions were read (stderr)."),
 ) -> None:
     """Paired bootstrap p-value of B − A for each headline figure (entities, claims, end to end, overall)."""
-    from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer, check_resamples
 
-    comparison = compare_files(
-        a,
-        b,
-        gold,
-        documents,
-        split,
-        iou=iou,
-        resamples=resamples,
-        seed=DEFAULT_SEED if seed is None else seed,
-        ignore_extra=ignore_extra,
-    )
+    check_resamples(resamples=resamples)
+    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine)
+    first, second = scorer.score(a), scorer.score(b)
+    if verbose:
+        for note in [*first.notes, *second.notes[len(scorer.gold.notes) :]]:
+            echo_err(note)
+    comparison = first.paired(second, resamples, DEFAULT_SEED if seed is None else seed)
     typer.echo(json.dumps(comparison, ensure_ascii=False, indent=2) if as_json else format_comparison(comparison))

@@ -26,7 +26,7 @@ Figures (undefined = null in JSON, – in tables):
   claimer.accuracy    on overlap-matched claims: kind right, or the span overlaps a gold claimer mention (or another
                       mention of the same source)
   stance.accuracy     on overlap-matched claims: share with the gold stance
-  stance.macro_f1     mean F1 over SUPPORT, REFUTE and NEUTRAL (0 for a label absent on both sides)
+  stance.macro_f1     mean F1 over the stance labels present in gold or predictions (scikit-learn's macro average)
   stance.f_avg        mean F1 of SUPPORT and REFUTE (SemEval-2016 Task 6)
   stance.confusion    gold stance (rows) × predicted stance (columns) on matched claims
   end_to_end          a predicted claim counts only when overlap-matched with the right claimer and stance
@@ -34,13 +34,19 @@ Figures (undefined = null in JSON, – in tables):
                       layer is absent
   ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents
   signature           every setting that changes a number; compare results only when signatures match
+                      (apart from boot, seed and engine)
 """
 
 
 @app.command("eval", help=EVAL_HELP)
 def eval_command(
     predictions: Path = typer.Argument(..., help="Prediction records (JSONL), one per document."),
-    gold: Path = typer.Option(..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build`."),
+    gold: Path = typer.Option(
+        ...,
+        "--gold",
+        help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hugging Face Hub dataset id "
+        "ORG/NAME[@REVISION].",
+    ),
     documents: Path = typer.Option(
         None,
         "--documents",
@@ -61,21 +67,26 @@ def eval_command(
     ignore_extra: bool = typer.Option(
         False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping."
     ),
+    engine: str = typer.Option(
+        None,
+        "--engine",
+        help="fast (default) or reference: the plain per-document scorer, for checking a figure; the same figures "
+        "[env: VOCI_SCORER_ENGINE].",
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", help="Say how the gold and the predictions were read and counted (on stderr)."
+    ),
 ) -> None:
-    from toolkit.scoring.evaluate import DEFAULT_SEED, evaluate_files
     from toolkit.scoring.formatting import FORMATTERS
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer, check_resamples
 
     formatter = _formatter(FORMATTERS, output_format)
-    result = evaluate_files(
-        predictions,
-        gold,
-        documents,
-        split,
-        iou=iou,
-        bootstrap=bootstrap,
-        seed=DEFAULT_SEED if seed is None else seed,
-        ignore_extra=ignore_extra,
-    )
+    check_resamples(bootstrap=bootstrap)
+    scored = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine).score(predictions)
+    if verbose:
+        for note in scored.notes:
+            echo_err(note)
+    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
     write_output(formatter(result), out)
     if out is not None and str(out) != "-":
         overall = "–" if result.overall is None else f"{result.overall:.4f}"

@@ -16,7 +16,9 @@ def leaderboard(
         ..., help="Folder of submissions: one sub-folder each, with predictions.jsonl and meta.json."
     ),
     gold: Path = typer.Option(
-        ..., "--gold", help="Gold annotation JSONL, or a folder built by `toolkit build` (as in `toolkit eval`)."
+        ...,
+        "--gold",
+        help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id (as in `toolkit eval`).",
     ),
     documents: Path = typer.Option(
         None,
@@ -36,11 +38,24 @@ def leaderboard(
         help="Resamples for 95% intervals and the paired test against the leader (0 = neither).",
     ),
     seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: the scorer's fixed seed)."),
+    engine: str = typer.Option(
+        None, "--engine", help="fast (default) or reference, as in `toolkit eval` [env: VOCI_SCORER_ENGINE]."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", help="Also say how the gold and each submission were read."),
 ) -> None:
     """Rank submissions by overall score; an invalid submission is reported and skipped, the others still ranked."""
     from toolkit.leaderboard import build_leaderboard
 
     board, paths = build_leaderboard(
-        submissions, gold, out, documents=documents, split=split, bootstrap=bootstrap, seed=seed, progress=echo_err
+        submissions,
+        gold,
+        out,
+        documents=documents,
+        split=split,
+        bootstrap=bootstrap,
+        seed=seed,
+        progress=echo_err,
+        engine=engine,
+        verbose=verbose,
     )
     echo_err(f"leaderboard: {len(board.entries)} ranked, {len(board.skipped)} skipped → {', '.join(map(str, paths))}")

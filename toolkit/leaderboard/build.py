@@ -63,8 +63,18 @@ def build_leaderboard(
     bootstrap: int = 1000,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: str | None = None,
+    verbose: bool = False,
 ) -> tuple[Leaderboard, list[Path]]:
     board = build_ranking(
-        submissions_dir, gold, documents, split=split, bootstrap=bootstrap, seed=seed, progress=progress
+        submissions_dir,
+        gold,
+        documents,
+        split=split,
+        bootstrap=bootstrap,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+        verbose=verbose,
     )
     return board, write_leaderboard(board, out)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from toolkit.scoring.entities import SCHEMES
-from toolkit.scoring.result import HEADLINE_FIGURES, EvalResult
+from toolkit.scoring.figures import HEADLINE_FIGURES
+from toolkit.scoring.layout import SCHEMES
+from toolkit.scoring.result import EvalResult
 
 UNDEFINED = "–"
 ENTITY_COLUMNS = (
