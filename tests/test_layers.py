@@ -122,5 +122,5 @@ def test_no_module_imports_itself_through_others():
 def test_the_check_sees_imports_inside_functions():
     """The old ``documents ⇄ validate`` cycle went through an import inside a function: such imports count."""
     edges = graph()
-    assert "toolkit.scoring.compiled" in edges["toolkit.dataset.build"]  # imported inside build_dataset
+    assert "toolkit.scoring.compiler" in edges["toolkit.dataset.build"]  # imported inside build_dataset
     assert "toolkit.documents" in edges["toolkit.validate"] and "toolkit.validate" not in edges["toolkit.documents"]

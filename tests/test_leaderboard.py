@@ -14,6 +14,7 @@ from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.files import write_json, write_jsonl
 from toolkit.leaderboard import build_leaderboard, load_submissions, rank
+from toolkit.leaderboard.columns import STANCE_MACRO_F1
 from toolkit.leaderboard.ranking import Entry
 from toolkit.leaderboard.submissions import Submission
 from toolkit.markdown import md_text
@@ -286,6 +287,8 @@ def test_html_is_self_contained_and_escaped(world):
     assert (
         tags.count("svg") >= 1 + 5 + 4 + 4
     )  # interval plot, five table bars, per-label bars and heatmaps of the four with layers
+    definitions = [attrs["title"] for tag, attrs in parser.tags if tag == "th" and "title" in attrs]
+    assert definitions.count(STANCE_MACRO_F1) == 2  # the headline and the layer table say which labels count
 
 
 def test_rank_orders_ties_and_undefined():

@@ -17,10 +17,11 @@ from toolkit.files import write_jsonl
 from toolkit.scoring import compiled as compiled_module
 from toolkit.scoring import parquet, reference
 from toolkit.scoring.columns import ClaimColumns, EntityColumns
+from toolkit.scoring.compiler import compile_gold
 from toolkit.scoring.evaluate import evaluate
 from toolkit.scoring.gold import Gold, gold_hash
 from toolkit.scoring.parquet import gold_from_parquet
-from toolkit.scoring.scorer import load_gold
+from toolkit.scoring.scorer import Scorer, load_gold
 
 
 def test_gold_hash_equals_its_plain_definition():
@@ -176,14 +177,33 @@ def test_a_tampered_compiled_gold_is_not_used(tmp_path):
     assert "scoring/test.npz not used: its content does not match its content hash" in out.stderr
 
 
+def test_tampered_texts_are_read_from_the_parquet_files(tmp_path):
+    """The texts are checked only when a prediction's text must be compared: then the parquet files' are used."""
+    folder = build_random(tmp_path, 6, 20)
+    documents, golds = random_corpus(random.Random(6), 20, splits=("test",))
+    predictions = random_predictions(random.Random(1), documents, golds)
+    record = next(record for record in predictions if record.get("entities"))
+    entity = record["entities"][0]
+    entity["text"] = next(d for d in documents if d["id"] == record["id"])["text"][entity["start"] : entity["end"]]
+    honest = evaluate(predictions, folder, split="test").to_dict()
+    tamper(compiled_module.compiled_path(folder, "test"), "texts.npy", lambda data: data[::-1].copy())
+    scorer = Scorer(folder, split="test")
+    assert scorer.gold.digest is not None  # the spans still checked out
+    scored = scorer.score(predictions)
+    assert scored.result().to_dict() == honest
+    assert (
+        "gold: the texts of scoring/test.npz do not match its content hash: read from the parquet files" in scored.notes
+    )
+
+
 def test_a_compile_is_byte_identical_and_batch_independent(tmp_path, monkeypatch):
     folder = build_random(tmp_path, 9, 30)
     path = compiled_module.compiled_path(folder, "test")
     first = path.read_bytes()
-    compiled_module.compile_gold(folder, "test")
+    compile_gold(folder, "test")
     assert path.read_bytes() == first
     monkeypatch.setattr(parquet, "BATCH_ROWS", 4)
-    compiled_module.compile_gold(folder, "test")
+    compile_gold(folder, "test")
     assert path.read_bytes() == first
     assert not [leftover for leftover in path.parent.iterdir() if leftover != path]  # the scratch files are gone
 

@@ -314,17 +314,11 @@ def json_records(records: Iterable[Any], problems: list[Problem]) -> Iterator[tu
     for index, record in enumerate(records):
         try:
             plain = json.loads(json.dumps(record))
+            wrong = None if isinstance(plain, dict) else f"got a JSON {json_type(plain)}"
         except (TypeError, ValueError, RecursionError) as error:
-            problems.append(
-                Problem(
-                    f"record {index}", 0, "(record)", f"cannot be written as JSON: {error} (expected a JSON object)"
-                )
-            )
-            continue
-        if not isinstance(plain, dict):
-            problems.append(
-                Problem(f"record {index}", 0, "(record)", f"got a JSON {json_type(plain)} (expected a JSON object)")
-            )
+            wrong = f"cannot be written as JSON: {error}"
+        if wrong is not None:
+            problems.append(Location().problem(index, "(record)", f"{wrong} (expected a JSON object)"))
             continue
         yield index, plain
 

@@ -57,7 +57,9 @@ def compare(
     ignore_extra: bool = typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     engine: str = typer.Option(
-        None, "--engine", help="fast (default) or reference, as in `toolkit eval` [env: VOCI_SCORER_ENGINE]."
+        None,
+        "--engine",
+        help="reference or fast, as in `toolkit eval` (default: $VOCI_SCORER_ENGINE, else fast).",
     ),
     verbose: bool = typer.Option(False, "--verbose", help="Say how the gold and predictions were read (stderr)."),
 ) -> None:

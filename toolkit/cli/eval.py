@@ -70,8 +70,8 @@ def eval_command(
     engine: str = typer.Option(
         None,
         "--engine",
-        help="fast (default) or reference: the plain per-document scorer, for checking a figure; the same figures "
-        "[env: VOCI_SCORER_ENGINE].",
+        help="fast, or reference: the plain per-document scorer, to check a figure (the same figures). "
+        "Default: $VOCI_SCORER_ENGINE, else fast.",
     ),
     verbose: bool = typer.Option(
         False, "--verbose", help="Say how the gold and the predictions were read and counted (on stderr)."

@@ -39,7 +39,9 @@ def leaderboard(
     ),
     seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: the scorer's fixed seed)."),
     engine: str = typer.Option(
-        None, "--engine", help="fast (default) or reference, as in `toolkit eval` [env: VOCI_SCORER_ENGINE]."
+        None,
+        "--engine",
+        help="reference or fast, as in `toolkit eval` (default: $VOCI_SCORER_ENGINE, else fast).",
     ),
     verbose: bool = typer.Option(False, "--verbose", help="Also say how the gold and each submission were read."),
 ) -> None:

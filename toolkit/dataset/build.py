@@ -151,7 +151,7 @@ def build_dataset(
 ) -> BuildReport:
     """Validate the inputs, write every config's parquet files and the card, then move the folder into place."""
     from toolkit.dataset.card import CardInputs, write_card
-    from toolkit.scoring.compiled import compile_gold
+    from toolkit.scoring.compiler import compile_gold
 
     if batch_size < 1:
         raise InputError(f"--batch-size: {batch_size} (expected a positive number of documents)")

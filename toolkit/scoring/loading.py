@@ -62,8 +62,9 @@ def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
     if compiled and split is not None:
         fields, reason = read_compiled(folder, split)
         if fields is not None:
-            note = f"gold: {folder}, split {split}, from its compiled gold (scoring/{split}.npz, content hash checked)"
-            return Gold(folder.name, split, **fields, notes=[note])
+            gold = Gold(folder.name, split, **fields)  # its notes: what happens to it later (its texts)
+            gold.notes.insert(0, f"gold: {folder}, split {split}, from its compiled gold (scoring/{split}.npz)")
+            return gold
         notes.append(f"gold: scoring/{split}.npz not used: {reason}")
     gold = gold_from_parquet(folder, split)
     gold.notes = [*notes, f"gold: {folder}, split {split or 'all'}, from its parquet files"]

@@ -10,6 +10,9 @@ duplicate, an unknown id...) it gives up, returns ``None``, and the input goes
 through the validator (`toolkit.scoring.predictions`), which reports every
 problem by file and line (or record) and field.  So the messages never change;
 only valid inputs take the short way.
+
+Over 300 lines on purpose: the decoder's types, the array checks and the two-process split must agree on every
+record, and they are easier to keep in step read together.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ machinery pays for itself.  ``toolkit eval --engine reference`` (or ``VOCI_SCORE
 of these paths.
 
 - Compiled gold: a built folder's ``scoring/<split>.npz`` (`toolkit.scoring.compiled`) is read instead of its
-  parquet files when its content hash, sources, scorer version and label inventory all check out.
+  parquet files when its content hashes, sources, scorer version and label inventory all check out.
 - Predictions the short way: msgspec decoding and checks over flat arrays (`toolkit.scoring.shortway`); any doubt
   sends the file to the full validator, which writes the messages.
 - Counting over the whole corpus at once with numpy (`toolkit.scoring.fast`); only groups where a span overlaps
