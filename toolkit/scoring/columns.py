@@ -219,6 +219,18 @@ def overlap_groups(
     return order, *sorted_overlap_groups(doc[order], start[order], end[order], side[order], bound)
 
 
+def overlap_runs(doc: np.ndarray, start: np.ndarray, end: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """The groups of overlapping spans already sorted by document and start, as runs of rows: the first row and the
+    size of each.  A span opens a new group when it starts at or after the furthest end so far in its document."""
+    if not len(doc):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    reach = np.maximum.accumulate(doc * bound + end)
+    opens = np.ones(len(doc), dtype=bool)
+    opens[1:] = doc[1:] * bound + start[1:] >= reach[:-1]
+    starts = np.flatnonzero(opens)
+    return starts, np.diff(np.append(starts, len(doc)))
+
+
 def sorted_overlap_groups(
     doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int
 ) -> tuple[np.ndarray, ...]:

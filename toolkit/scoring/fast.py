@@ -19,7 +19,7 @@ import numpy as np
 
 from toolkit.inventory import load_inventory
 from toolkit.scoring import reference, thresholds
-from toolkit.scoring.columns import EntityColumns, composite_key, sorted_overlap_groups
+from toolkit.scoring.columns import EntityColumns, composite_key, overlap_runs
 from toolkit.scoring.fast_claims import score_claim_columns
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
 from toolkit.scoring.layout import (
@@ -100,20 +100,26 @@ def score_entity_columns(
     identical[:-1] |= pair
     doc, start, end, label = (column[order] for column in columns)
     side = side[order]
-    group, opens, golds_in, preds_in = sorted_overlap_groups(doc, start, end, side, bound)
-    identical_in = np.bincount(group, weights=identical).astype(np.int64)[group]
-    size = golds_in + preds_in
-    plain = identical_in == 0
+    starts, sizes = overlap_runs(doc, start, end, bound)
+    preds = np.add.reduceat(side, starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+    golds = sizes - preds
+    same = np.add.reduceat(identical.view(np.int8), starts, dtype=np.int64) if len(starts) else preds
+    kind = np.select(
+        [same == sizes, (golds == 0) | (preds == 0), (same == 0) & (golds == 1) & (preds == 1)],
+        [IDENTICAL_PAIRS, ONE_SIDED, ONE_PAIR],
+        TO_THE_MATCHER,
+    ).astype(np.int8)
+    row_kind = np.repeat(kind, sizes)
     tally = _Tally(n_documents, n_labels)
 
-    only_identical = (identical_in == size) & (side == 0)  # groups of identical pairs: each pair correct everywhere
-    tally.add(doc[only_identical], label[only_identical], scheme_columns(COR))
-    missed = plain & (preds_in == 0) & (side == 0)
+    correct = (row_kind == IDENTICAL_PAIRS) & (side == 0)  # each pair correct in every scheme
+    tally.add(doc[correct], label[correct], scheme_columns(COR))
+    one_sided = row_kind == ONE_SIDED
+    missed, spurious = one_sided & (side == 0), one_sided & (side == 1)
     tally.add(doc[missed], label[missed], scheme_columns(MIS))
-    spurious = plain & (golds_in == 0) & (side == 1)
     tally.add(doc[spurious], label[spurious], scheme_columns(SPU))
 
-    first = np.flatnonzero(opens & plain & (golds_in == 1) & (preds_in == 1))  # two adjacent rows, one per side
+    first = starts[kind == ONE_PAIR]  # two adjacent rows, one per side
     gold_row = np.where(side[first] == 0, first, first + 1)
     pred_row = np.where(side[first] == 0, first + 1, first)
     same_bounds = (start[gold_row] == start[pred_row]) & (end[gold_row] == end[pred_row])
@@ -127,11 +133,16 @@ def score_entity_columns(
     for offset, scheme in enumerate(SCHEMES):
         tally.add(doc[gold_row], label[gold_row], None, offset * len(CATEGORIES) + categories[scheme])
 
-    matched = (golds_in >= 1) & (preds_in >= 1) & (size >= 3) & (identical_in < size)
-    rows = np.flatnonzero(matched)
-    if len(rows):
-        tally.add_groups(doc[rows], group[rows], start[rows], end[rows], label[rows], side[rows])
+    groups = np.flatnonzero(kind == TO_THE_MATCHER)
+    if len(groups):
+        rows = np.flatnonzero(row_kind == TO_THE_MATCHER)
+        group = np.repeat(groups, sizes[groups])
+        tally.add_groups(doc[rows], group, start[rows], end[rows], label[rows], side[rows])
     return tally.result()
+
+
+# What a group of overlapping spans is: how it is counted.
+IDENTICAL_PAIRS, ONE_SIDED, ONE_PAIR, TO_THE_MATCHER = range(4)
 
 
 class _Tally:
