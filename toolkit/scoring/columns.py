@@ -235,13 +235,11 @@ def sorted_overlap_groups(
     doc: np.ndarray, start: np.ndarray, end: np.ndarray, side: np.ndarray, bound: int
 ) -> tuple[np.ndarray, ...]:
     """`overlap_groups` of spans already sorted by document and start: group, opens, golds_in, preds_in."""
-    reach = np.maximum.accumulate(doc * bound + end)
-    opens = np.ones(len(doc), dtype=bool)
-    opens[1:] = doc[1:] * bound + start[1:] >= reach[:-1]
-    group = np.cumsum(opens) - 1
-    golds_in = np.bincount(group, weights=side == 0).astype(np.int64)[group]
-    preds_in = np.bincount(group, weights=side == 1).astype(np.int64)[group]
-    return group, opens, golds_in, preds_in
+    starts, sizes = overlap_runs(doc, start, end, bound)
+    opens = np.zeros(len(doc), dtype=bool)
+    opens[starts] = True
+    preds = np.add.reduceat(side, starts, dtype=np.int64) if len(starts) else sizes
+    return np.repeat(np.arange(len(starts)), sizes), opens, np.repeat(sizes - preds, sizes), np.repeat(preds, sizes)
 
 
 def composite_key(columns: EntityColumns, bound: int, n_labels: int) -> np.ndarray:

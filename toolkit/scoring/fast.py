@@ -3,7 +3,7 @@
 The per-document Python scorers (`toolkit.scoring.reference`) cost a few
 microseconds per span; at 400,000 spans that is seconds.  Here one sort of
 every entity key (document, start, end, label, side) finds the identical
-pairs and cuts the spans into groups of overlapping spans (`sorted_overlap_groups`);
+pairs and cuts the spans into groups of overlapping spans (`overlap_runs`);
 every group that is one gold span against one prediction, one-sided, or made
 only of identical pairs is counted at once.  Only the other groups (a span
 overlapping two or more spans of the other side, or an identical pair
