@@ -60,6 +60,7 @@ def label_studio(tmp_path_factory):
     from toolkit.labelstudio.server import prepare_server
 
     server = prepare_server(tmp_path_factory.mktemp("label-studio"))
+    server.loopback_calls = True  # the ML backend tests run their backend on 127.0.0.1
     server.start()
     try:
         fixture = LabelStudioFixture(server=server, client=LabelStudio(base_url=server.url, api_key=server.api_key))

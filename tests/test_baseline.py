@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from toolkit.baseline import predict_document
 from toolkit.baseline.entities import find_entities
-from toolkit.baseline.lexicon import LEXICON_PATH, inflect_demonym, load_lexicon
+from toolkit.baseline.lexicon import inflect_demonym, lexicon_text, load_lexicon
 from toolkit.baseline.text import quotations, sentences
 from toolkit.cli import app
 from toolkit.documents import make_document
@@ -154,13 +154,13 @@ def test_demonyms_are_inflected_and_found_in_lower_case_only():
 
 def test_the_lexicon_was_not_fitted_to_the_gold_article():
     """The gold article's own outlets, places and people are not in the lexicon (general news words only)."""
-    raw = LEXICON_PATH.read_text(encoding="utf-8")
+    raw = lexicon_text()
     for name in ("Vedomosti", "NHK", "Kcna", "KCNA", "Vostochny", "Vladivostok", "Wonsik", "Kim Jong"):
         assert name not in raw
 
 
 def test_a_lexicon_naming_a_label_outside_the_inventory_is_refused(tmp_path):
-    raw = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    raw = json.loads(lexicon_text())
     raw["labels"]["person"] = "PERSON"
     path = tmp_path / "lexicon.json"
     path.write_text(json.dumps(raw), encoding="utf-8")

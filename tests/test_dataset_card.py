@@ -70,7 +70,7 @@ def test_card_says_what_is_not_available(built):
 
 
 def test_card_quotes_agreement_and_scores_when_given(built, tmp_path):
-    folder, _, _ = built
+    folder, _, gold = built
     agreement, scores = tmp_path / "agreement.json", tmp_path / "scores.json"
     write_json(
         agreement,
@@ -82,7 +82,7 @@ def test_card_quotes_agreement_and_scores_when_given(built, tmp_path):
         },
     )
     write_json(scores, {"overall": 0.41234, "stance": {"macro_f1": 0.5}, "signature": "voci-eval:1|split:test"})
-    text = render_card(folder / "voci", CardInputs(agreement=agreement, scores=scores))
+    text = render_card(folder / "voci", CardInputs(agreement=agreement, scores=scores, gold=gold))
     assert "| entity mentions, strict match: mean pairwise F1 | 0.812 |" in text
     assert "| stance: Krippendorff's alpha | not available |" in text
     assert "| overall | 0.412 |" in text and "| stance macro F1 | 0.500 |" in text
@@ -97,6 +97,8 @@ def test_card_quotes_agreement_and_scores_when_given(built, tmp_path):
             str(tmp_path / "CARD.md"),
             "--agreement",
             str(tmp_path / "broken.json"),
+            "--gold",
+            str(gold),
         ],
     )
     assert result.exit_code == 2 and "broken.json: not readable as JSON" in result.output

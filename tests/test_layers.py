@@ -25,6 +25,8 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.matching",
         "toolkit.markdown",
         "toolkit.tokenize",
+        "toolkit.resources",  # the package data (schemas, labels, guidelines) read with importlib.resources
+        "toolkit.withheld",  # the mark of a blind split
     ),
     "stages": (
         "toolkit.scoring",
@@ -33,10 +35,16 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.labelstudio",
         "toolkit.leaderboard",
         "toolkit.baseline",
+        "toolkit.convert",
+        "toolkit.benchmark",
         "toolkit.ingest",
         "toolkit.stats",
     ),
-    "cli": ("toolkit.cli", "toolkit.__main__"),
+    "cli": (
+        "toolkit.cli",
+        "toolkit.__main__",
+        "toolkit.benchmark.scoring_program",  # the program Codabench runs: an entry point, like a command
+    ),
 }
 ORDER = ("core", "stages", "cli")
 

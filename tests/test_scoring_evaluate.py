@@ -1,4 +1,4 @@
-"""``evaluate_files`` / ``compare_files``: loading, validation, pitfalls, signature, JSON contract."""
+"""``evaluate`` / ``compare``: loading, validation, pitfalls, signature, JSON contract."""
 
 from __future__ import annotations
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
-
+DISTRIBUTION = "voci-toolkit"
 _PUBLIC = {  # name → the module that defines it
     "load_gold": "toolkit.scoring.scorer",
     "Scorer": "toolkit.scoring.scorer",
@@ -34,12 +33,22 @@ __all__ = ["__version__", *_PUBLIC]
 
 
 def __getattr__(name: str):
-    if name in _PUBLIC:
+    """The public names, and ``__version__``: the installed distribution's version (pyproject.toml, via the package
+    metadata), each looked up on first use only."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version(DISTRIBUTION)
+        except PackageNotFoundError:  # a source tree that was never installed
+            value = "0+unknown"
+    elif name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
-        globals()[name] = value  # once imported, a plain attribute
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # once looked up, a plain attribute
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_PUBLIC})
+    return sorted({*globals(), *__all__})

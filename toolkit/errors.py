@@ -29,6 +29,16 @@ class InputError(ToolkitError, ValueError):
     exit_code = 2
 
 
+class MissingFileError(InputError):
+    """An input file does not exist; carries the path, so that the CLI can name the option whose default it was."""
+
+    code = "E110"
+
+    def __init__(self, path, expected: str):
+        self.path = path
+        super().__init__(f"{path}: file not found (expected {expected})")
+
+
 class ConflictError(ToolkitError, ValueError):
     """Existing data disagrees with new data; the run stops instead of guessing."""
 

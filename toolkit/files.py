@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from toolkit.errors import InputError, Problem, ValidationError
+from toolkit.errors import InputError, MissingFileError, Problem, ValidationError
 
 BOM = b"\xef\xbb\xbf"
 
@@ -38,7 +38,7 @@ def iter_jsonl(path: str | Path, problems: list[Problem] | None = None) -> Itera
     try:
         handle = path.open("rb")
     except FileNotFoundError:
-        raise InputError(f"{name}: file not found (expected a JSONL file)") from None
+        raise MissingFileError(path, "a JSONL file") from None
     except IsADirectoryError:
         raise InputError(f"{name}: is a folder (expected a JSONL file)") from None
     with handle:

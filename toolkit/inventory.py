@@ -1,7 +1,9 @@
-"""The label inventory, read once from ``schemas/labels.json``.
+"""The label inventory, read once from the package's copy of ``schemas/labels.json``.
 
 Everything that names a label (schemas, Label Studio config, dataset features,
-scorer) asks this module instead of typing the names again.
+scorer) asks this module instead of typing the names again.  People edit
+``schemas/labels.json``; ``toolkit schemas`` copies it into `toolkit.resources`,
+which is what an installed toolkit reads.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
-INVENTORY_PATH = SCHEMAS_DIR / "labels.json"
+from toolkit.resources import INVENTORY, read_resource
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,13 @@ def _label(raw: dict) -> Label:
 
 
 @cache
-def load_inventory(path: Path = INVENTORY_PATH) -> Inventory:
-    """Read the inventory file; cached because every module asks for it."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+def load_inventory(path: Path | None = None) -> Inventory:
+    """Read the inventory (the shipped copy unless ``path`` names another file); cached because every module asks."""
+    return parse_inventory(read_resource(INVENTORY) if path is None else Path(path).read_text(encoding="utf-8"))
+
+
+def parse_inventory(text: str) -> Inventory:
+    raw = json.loads(text)
     return Inventory(
         version=raw["version"],
         entity_labels=tuple(_label(item) for item in raw["entity_labels"]),

@@ -11,4 +11,14 @@ DEFAULT_SCORES = Path("annotations/baseline_scores.json")
 DEFAULT_GUIDELINES = Path("docs/guidelines.md")
 DEFAULT_CARD = Path("DATASET_CARD.md")
 DEFAULT_BUILD = Path("dist/voci")
+DEFAULT_PRIVATE = Path("dist/private")  # the withheld gold of blind splits (`toolkit build --blind`)
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
+DEFAULT_BUNDLE = Path("dist/codabench.zip")  # `toolkit benchmark-bundle`
+
+# Options whose typer default is None but whose library default is a project file (e.g. `eval --documents`).
+IMPLIED_DEFAULTS = {"--documents": DEFAULT_DOCUMENTS, "--gold": DEFAULT_GOLD}
+
+# In a voci checkout: the files people edit, and the package folder `toolkit schemas` copies them into.
+SCHEMAS_FOLDER = Path("schemas")
+SOURCE_INVENTORY = SCHEMAS_FOLDER / "labels.json"
+PACKAGE_RESOURCES = Path("toolkit/resources")

@@ -1,8 +1,10 @@
 """The JSON Schemas of the three record kinds, generated from the label inventory.
 
-The files in ``schemas/`` are written by `write_schemas` (``toolkit schemas``)
-and a test checks they equal what `build_schemas` returns, so they cannot drift
-from ``labels.json``.
+The files in ``schemas/`` and their shipped copies in `toolkit.resources` are
+written by `write_generated_files` (``toolkit schemas``, at the root of a
+checkout) and a test checks they equal what `generated_files` returns, so they
+cannot drift from ``schemas/labels.json``.  At run time the validators read the
+shipped copies, so an installed toolkit needs no checkout.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from toolkit.errors import InputError
 from toolkit.files import write_text
-from toolkit.inventory import ENTITY_CLAIMER, SCHEMAS_DIR, Inventory, load_inventory
+from toolkit.inventory import ENTITY_CLAIMER, Inventory, load_inventory, parse_inventory
+from toolkit.paths import DEFAULT_GUIDELINES, PACKAGE_RESOURCES, SCHEMAS_FOLDER, SOURCE_INVENTORY
+from toolkit.resources import GUIDELINES, INVENTORY, read_resource, schema_resource
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = "^[A-Za-z0-9._-]+$"
 SHA256_PATTERN = "^[0-9a-f]{64}$"
 KINDS = ("document", "annotation", "prediction")
+ANNOTATOR_KINDS = ("person", "model")  # who made an annotation record; the card's annotations_creators follows
 
 _OFFSET = {"type": "integer", "minimum": 0, "description": "code-point offset into the document text"}
 _END = {"type": "integer", "minimum": 1, "description": "end-exclusive code-point offset"}
@@ -122,6 +128,13 @@ def _annotation_schema(inventory: Inventory) -> dict[str, Any]:
             "entities": {"type": "array", "items": entity},
             "claims": {"type": "array", "items": claim},
             "annotator": {"type": "string", "minLength": 1},
+            "annotator_kind": {
+                "enum": list(ANNOTATOR_KINDS),
+                "description": (
+                    "who made this record: a person, or a model (a language model, a tagger) with no person "
+                    "deciding each item; the dataset card's annotations_creators is derived from it"
+                ),
+            },
             "annotation_id": {"type": ["string", "integer"]},
             "created_at": {"type": "string"},
             "ground_truth": {"type": "boolean", "description": "a reviewer marked this annotation as ground truth"},
@@ -191,31 +204,51 @@ def build_schemas(inventory: Inventory | None = None) -> dict[str, dict[str, Any
     }
 
 
-def schema_path(kind: str, folder: Path = SCHEMAS_DIR) -> Path:
-    return folder / f"{kind}.schema.json"
-
-
 def render_schema(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_schemas(folder: Path = SCHEMAS_DIR) -> list[Path]:
-    """Regenerate the schema files from the inventory; returns the paths written."""
-    written = []
-    for kind, schema in build_schemas().items():
-        path = schema_path(kind, folder)
-        write_text(path, render_schema(schema))
-        written.append(path)
-    return written
+def generated_files(root: Path = Path(".")) -> dict[Path, str]:
+    """Every file derived from a checkout's ``schemas/labels.json`` and ``docs/guidelines.md``, with its text:
+    ``schemas/*.schema.json`` and the package's copies (`toolkit.resources`)."""
+    root = Path(root)
+    package, inventory_file, guidelines_file = (
+        root / PACKAGE_RESOURCES,
+        root / SOURCE_INVENTORY,
+        root / DEFAULT_GUIDELINES,
+    )
+    for needed in (inventory_file, guidelines_file, package):
+        if not needed.exists():
+            raise InputError(
+                f"{needed}: not found (expected the root of a voci checkout, with {SOURCE_INVENTORY}, "
+                f"{DEFAULT_GUIDELINES} and {PACKAGE_RESOURCES}/)"
+            )
+    inventory_text = inventory_file.read_text(encoding="utf-8")
+    files = {}
+    for kind, schema in build_schemas(parse_inventory(inventory_text)).items():
+        text = render_schema(schema)
+        files[root / SCHEMAS_FOLDER / schema_resource(kind)] = text
+        files[package / schema_resource(kind)] = text
+    files[package / INVENTORY] = inventory_text
+    files[package / GUIDELINES] = guidelines_file.read_text(encoding="utf-8")
+    return files
+
+
+def write_generated_files(root: Path = Path(".")) -> list[Path]:
+    """Regenerate the schemas and the shipped copies (run after editing the inventory or the guidelines)."""
+    files = generated_files(root)
+    for path, text in files.items():
+        write_text(path, text)
+    return list(files)
 
 
 def _load_schema(kind: str) -> dict[str, Any]:
-    return json.loads(schema_path(kind).read_text(encoding="utf-8"))
+    return json.loads(read_resource(schema_resource(kind)))
 
 
 @cache
 def validator(kind: str):
-    """The full validator of one record kind (from the committed schema file): slow, but explains every error."""
+    """The full validator of one record kind (from the shipped schema file): slow, but explains every error."""
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(_load_schema(kind))

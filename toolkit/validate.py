@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.documents import text_sha256
-from toolkit.errors import InputError, Problem, ValidationError
+from toolkit.errors import ConflictError, InputError, Problem, ValidationError
 from toolkit.files import iter_jsonl, json_type
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
@@ -422,28 +422,53 @@ def first_kind(path: Path) -> str | None:
     return None
 
 
-def validate_paths(paths: list[Path], kind: str | None, documents_path: Path, max_problems: int) -> str:
-    """Validate every file; returns the one-line summary, raises `ValidationError` with all problems."""
-    documents = None
-    results: list[ValidationResult] = []
-    for path in paths:
-        file_kind = kind or first_kind(path)
-        if file_kind not in (None, "document") and documents is None:
-            documents = load_documents(documents_path)
-        results.append(
-            validate_file(
-                path,
-                kind=file_kind,
-                documents=documents,
-                documents_source=str(documents_path),
-                max_problems=max_problems,
-            )
-        )
-    problems = [problem for result in results for problem in result.problems]
+def _documents_among(results: list[ValidationResult]) -> Documents:
+    """Documents by id from the documents files given for validation; the same id with two texts is a conflict."""
+    documents: dict[str, Mapping[str, Any]] = {}
+    for result in results:
+        for record in result.records:
+            first = documents.setdefault(record["id"], record)
+            if first["text_sha256"] != record["text_sha256"]:
+                raise ConflictError(
+                    f"{result.path}: id {record['id']!r} comes with another text in an earlier documents file "
+                    "(expected one text per id, or --documents FILE)"
+                )
+    return documents
+
+
+def validate_paths(paths: list[Path], kind: str | None, documents_path: Path | None, max_problems: int) -> str:
+    """Validate every file; returns the one-line summary, raises `ValidationError` with all problems.
+
+    Annotation and prediction records are checked against ``documents_path`` when given, else against the
+    documents files among ``paths`` (``toolkit validate documents.jsonl gold.jsonl``), else against
+    ``annotations/documents.jsonl``.
+    """
+    kinds = {path: kind or first_kind(path) for path in paths}
+    results = {
+        path: validate_file(path, kind="document", max_problems=max_problems)
+        for path in paths
+        if kinds[path] in (None, "document")
+    }
+    if any(result.problems for result in results.values()):  # records cannot be checked against broken documents
+        problems = [problem for result in results.values() for problem in result.problems]
+        raise ValidationError(problems, any(result.truncated for result in results.values()))
+    if any(kinds[path] not in (None, "document") for path in paths):
+        if documents_path is None and results:
+            documents, source = _documents_among(list(results.values())), ", ".join(map(str, results))
+        else:
+            documents_path = Path(documents_path or DEFAULT_DOCUMENTS)
+            documents, source = load_documents(documents_path), str(documents_path)
+        for path in paths:
+            if path not in results:
+                results[path] = validate_file(
+                    path, kind=kinds[path], documents=documents, documents_source=source, max_problems=max_problems
+                )
+    ordered = [results[path] for path in paths]
+    problems = [problem for result in ordered for problem in result.problems]
     if problems:
-        raise ValidationError(problems, any(result.truncated for result in results))
+        raise ValidationError(problems, any(result.truncated for result in ordered))
     parts = [
         f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})"
-        for result in results
+        for result in ordered
     ]
     return "valid: " + ", ".join(parts)

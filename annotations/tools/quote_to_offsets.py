@@ -9,7 +9,8 @@ Spec lines (tab-separated; ``#`` starts a comment; OCC is the 1-based whole-word
     CLAIM  STANCE  KIND    CLAIMERS   QUOTE   [OCC]
 CLAIMERS is ``-`` for author/unnamed, else ``QUOTE#OCC|QUOTE#OCC`` naming ENT lines of the spec.
 
-    python annotations/tools/quote_to_offsets.py SPEC DOC_ID --annotator NAME --out annotations/gold.jsonl
+    python annotations/tools/quote_to_offsets.py SPEC DOC_ID --annotator NAME --annotator-kind model \
+        --out annotations/gold.jsonl
     python annotations/tools/quote_to_offsets.py SPEC DOC_ID --show
 """
 
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("doc_id")
     parser.add_argument("--documents", type=Path, default=DEFAULT_DOCUMENTS)
     parser.add_argument("--annotator")
+    parser.add_argument("--annotator-kind", choices=["person", "model"], help="who made the spec: a person or a model")
     parser.add_argument("--annotation-id", default="gold-v1")
     parser.add_argument("--created-at", default=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     parser.add_argument("--out", type=Path)
@@ -127,9 +129,14 @@ def main() -> None:
     if args.show:
         show(record, document["text"])
     if args.out:
-        if not args.annotator:
-            sys.exit("--annotator is required with --out")
-        provenance = {"annotator": args.annotator, "annotation_id": args.annotation_id, "created_at": args.created_at}
+        if not args.annotator or not args.annotator_kind:
+            sys.exit("--annotator and --annotator-kind are required with --out")
+        provenance = {
+            "annotator": args.annotator,
+            "annotator_kind": args.annotator_kind,
+            "annotation_id": args.annotation_id,
+            "created_at": args.created_at,
+        }
         write_jsonl(
             args.out,
             [

@@ -322,6 +322,16 @@ def build_record(document: Mapping[str, Any], decision: Decision) -> Record:
     }
 
 
+def with_annotator_kind(record: Record, sources) -> Record:
+    """The gold record says it was made by a model when any record it was adjudicated from was, by people only when
+    all were; otherwise it says nothing (the dataset card then cannot call it expert-generated)."""
+    kinds = {source.get("annotator_kind") for source in sources}
+    kind = "model" if "model" in kinds else "person" if kinds == {"person"} else None
+    if kind is None:
+        return record
+    return {"id": record["id"], "text_sha256": record["text_sha256"], "annotator_kind": kind, **record}
+
+
 def _with_text(entry: dict[str, Any], text: str) -> dict[str, Any]:
     return {**entry, "text": text[entry["start"] : entry["end"]]}
 
@@ -346,7 +356,7 @@ def adjudicate_records(
             except NotApplicable as why:
                 reasons.append(f"{strategy.name}: {why}")
                 continue
-            record = build_record(document, decision)
+            record = with_annotator_kind(build_record(document, decision), by_annotator.values())
             gold.append(record)
             by_strategy[strategy.name] += 1
             minority += decision.minority_items

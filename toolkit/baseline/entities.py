@@ -6,18 +6,23 @@ followed by its name); tier 1 is a guess from capitalisation and the words
 before it (a title before a person, a media noun before an outlet, an acronym,
 a preposition before a place).  Overlaps are resolved tier first, then longest
 span, then leftmost, so every character belongs to at most one entity.
+
+Mentions learned from annotators (``learned``: exact text → label, see
+``toolkit.labelstudio.backend.lexicon``) come before both tiers: what people
+marked in this project outranks any rule.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from toolkit.baseline.lexicon import Lexicon, load_lexicon
 from toolkit.baseline.text import Token, sentences, tokens
 
-SURE, GUESS = 0, 1
+LEARNED, SURE, GUESS = -1, 0, 1
 MAX_ADJECTIVES_AFTER_CUE = 3
 TITLE_COMPLEMENT_WORDS = frozenset({"del", "della", "dell", "dei", "degli", "delle", "dello", "ex"})
 
@@ -68,6 +73,23 @@ def _number_pattern(lexicon: Lexicon) -> re.Pattern:
 @cache
 def _names_pattern(lexicon: Lexicon) -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{_alternation(lexicon.names)})(?![\w-])")
+
+
+@lru_cache(maxsize=16)
+def _learned_pattern(names: frozenset[str]) -> re.Pattern:
+    """Case-sensitive, whole words; unlike the built-in names, a hyphen may end a learned one, as annotators mark
+    ``Cina`` in ``Cina-Vietnam`` (a longer learned name, ``Emilia-Romagna``, still wins where it matches)."""
+    return re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w)")
+
+
+def _learned_entities(text: str, learned: Mapping[str, str]) -> list[Entity]:
+    if not learned:
+        return []
+    by_form = {re.sub(r"\s+", " ", name): label for name, label in learned.items()}
+    return [
+        Entity(m.start(), m.end(), by_form[re.sub(r"\s+", " ", m.group())], LEARNED)
+        for m in _learned_pattern(frozenset(learned)).finditer(text)
+    ]
 
 
 def _regex_entities(text: str, lexicon: Lexicon) -> list[Entity]:
@@ -269,10 +291,15 @@ def _split_around(
     return trimmed
 
 
-def find_entities(text: str, lexicon: Lexicon | None = None) -> list[Entity]:
-    """Every entity the rules find in ``text``, sorted, without overlaps."""
+def find_entities(text: str, lexicon: Lexicon | None = None, learned: Mapping[str, str] | None = None) -> list[Entity]:
+    """Every entity the rules find in ``text``, sorted, without overlaps; ``learned`` mentions first."""
     lexicon = lexicon or load_lexicon()
-    candidates = _regex_entities(text, lexicon) + _cue_entities(text, lexicon) + _demonyms(text, lexicon)
+    candidates = (
+        _learned_entities(text, learned or {})
+        + _regex_entities(text, lexicon)
+        + _cue_entities(text, lexicon)
+        + _demonyms(text, lexicon)
+    )
     runs = []
     for run, sentence_tokens in capitalised_sequences(text, lexicon):
         head = _classify(run, sentence_tokens[: sentence_tokens.index(run[0])], lexicon)

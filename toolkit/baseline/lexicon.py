@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache, cached_property
+from importlib.resources import files
 from pathlib import Path
 
 from toolkit.errors import ConfigurationError
 from toolkit.inventory import load_inventory
 
-LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.json"
+LEXICON = "lexicon.json"  # package data of `toolkit.baseline`, read with importlib.resources
 
 
 def inflect_demonym(base: str) -> list[str]:
@@ -71,7 +72,7 @@ class Lexicon:
         return table
 
 
-def _check(raw: dict) -> None:
+def _check(raw: dict, source: str) -> None:
     inventory = load_inventory()
     wanted = [
         ("labels", raw["labels"].values(), inventory.entity_names),
@@ -83,13 +84,22 @@ def _check(raw: dict) -> None:
         unknown = sorted(set(names) - set(allowed))
         if unknown:
             raise ConfigurationError(
-                f"{LEXICON_PATH}: {key}: {', '.join(unknown)} not in schemas/labels.json "
+                f"{source}: {key}: {', '.join(unknown)} not in schemas/labels.json "
                 f"(expected one of: {', '.join(allowed)})"
             )
 
 
+def lexicon_text() -> str:
+    """The built-in lexicon as shipped."""
+    return files(__package__).joinpath(LEXICON).read_text(encoding="utf-8")
+
+
 @cache
-def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    _check(raw)
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """The built-in lexicon, or the one at ``path``, checked against the inventory."""
+    if path is None:
+        raw, source = json.loads(lexicon_text()), f"{__package__}/{LEXICON}"
+    else:
+        raw, source = json.loads(Path(path).read_text(encoding="utf-8")), str(path)
+    _check(raw, source)
     return Lexicon(raw)

@@ -8,22 +8,37 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.baseline.claims import find_claims
-from toolkit.baseline.entities import find_entities
+from toolkit.baseline.entities import GUESS, find_entities
 from toolkit.baseline.lexicon import load_lexicon
 from toolkit.files import write_jsonl
 
 
-def predict_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """One prediction record (``id``, ``entities``, ``claims``) for one document record."""
+@dataclass(frozen=True)
+class DocumentPrediction:
+    """A prediction record and how much of it rests on sure evidence rather than capitalisation guesses."""
+
+    record: dict[str, Any]
+    sure_share: float  # entity mentions from the lexicons, patterns or annotators over all mentions (0 when none)
+
+
+def predict_with_evidence(document: Mapping[str, Any], learned: Mapping[str, str] | None = None) -> DocumentPrediction:
+    """`predict_document` plus the share of sure mentions; ``learned`` maps mention texts to labels annotators gave."""
     lexicon = load_lexicon()
     text = document["text"]
-    entities = find_entities(text, lexicon)
+    entities = find_entities(text, lexicon, learned)
     claims = find_claims(text, entities, lexicon)
-    return {
+    record = {
         "id": document["id"],
         "entities": [entity.record(text) for entity in entities],
         "claims": [claim.record(text) for claim in claims],
     }
+    sure = sum(entity.tier < GUESS for entity in entities)
+    return DocumentPrediction(record, sure / len(entities) if entities else 0.0)
+
+
+def predict_document(document: Mapping[str, Any], learned: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One prediction record (``id``, ``entities``, ``claims``) for one document record."""
+    return predict_with_evidence(document, learned).record
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,17 @@ def build(
     batch_size: int = typer.Option(
         500, "--batch-size", help="Documents processed and written per batch (bounds memory)."
     ),
+    blind: list[str] = typer.Option(
+        [],
+        "--blind",
+        help="Publish this split's texts without labels (repeatable, e.g. --blind test); its gold goes to "
+        "--private-out.",
+    ),
+    private_out: Path = typer.Option(
+        None,
+        "--private-out",
+        help="Folder for the withheld gold of the --blind splits, never to be published (default: dist/private).",
+    ),
 ) -> None:
     """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
     from toolkit.dataset.build import build_dataset
@@ -57,7 +68,15 @@ def build(
 
     inputs = CardInputs(agreement=agreement, scores=scores, guidelines=guidelines, documents=documents, gold=gold)
     report = build_dataset(
-        documents, gold, out, ratios=parse_ratios(ratios), batch_size=batch_size, card_inputs=inputs, card_copy=card
+        documents,
+        gold,
+        out,
+        ratios=parse_ratios(ratios),
+        batch_size=batch_size,
+        card_inputs=inputs,
+        card_copy=card,
+        blind=blind,
+        private_out=private_out,
     )
     for line in report.lines():
         echo_err(line)

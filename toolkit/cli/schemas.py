@@ -1,4 +1,4 @@
-"""``toolkit schemas``: regenerate the JSON Schemas from the label inventory."""
+"""``toolkit schemas``: regenerate the JSON Schemas and the package's copies from the label inventory."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from toolkit.cli._app import app
 
 @app.command()
 def schemas() -> None:
-    """Write schemas/*.schema.json from schemas/labels.json (run after editing the inventory)."""
-    from toolkit.schemas import write_schemas
+    """At the root of a checkout: write schemas/*.schema.json from schemas/labels.json, and copy the inventory,
+    the schemas and docs/guidelines.md into toolkit/resources/ (what an installed toolkit reads). Run after editing
+    the inventory or the guidelines."""
+    from toolkit.schemas import write_generated_files
 
-    for path in write_schemas():
+    for path in write_generated_files():
         typer.echo(path)

@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import ProjectOption
+from toolkit.labelstudio.backend import System
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
@@ -30,28 +31,49 @@ def studio(
     guidelines: Path = typer.Option(
         DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
     ),
+    ml_backend: bool = typer.Option(
+        False,
+        "--ml-backend",
+        help="Pre-annotate live: serve the baseline (or --predictions, served instead of pushed, or --command) "
+        "as an ML backend connected to the project.",
+    ),
+    system: System = typer.Option(None, "--system", help="With --ml-backend: the built-in baseline (the default)."),
+    command: str = typer.Option(
+        None, "--command", help="With --ml-backend: a program reading document JSONL, writing prediction JSONL."
+    ),
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
+    from toolkit.labelstudio.backend.launch import BackendOptions, auth_from_environment, beside_studio, make_backend
     from toolkit.labelstudio.server import prepare_server, signals_interrupt
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
     if port is not None and not 1 <= port <= 65535:
         raise typer.BadParameter(f"{port} (expected a port number 1..65535)", param_hint="--port")
+    if not ml_backend and (system or command):
+        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command")
     options = StudioOptions(
         project=project,
         documents=documents,
-        predictions=predictions,
+        predictions=None if ml_backend else predictions,  # with a backend, the file is served live instead
         model_version=model_version,
         guidelines=guidelines,
     )
     inputs = load_inputs(options)  # bad input stops us before the server starts
+    backend, auth = None, None
+    if ml_backend:
+        chosen = system.value if system else None
+        options_ml = BackendOptions(chosen, predictions, command, documents, model_version, data_dir=data_dir)
+        backend = make_backend(options_ml)
+        auth = auth_from_environment(None)
     server = prepare_server(data_dir, port)
+    server.loopback_calls = backend is not None
     echo_err(f"starting Label Studio on {server.url} (data in {server.data_dir}; a first start takes about a minute)…")
     with signals_interrupt(), server:
         with progress_bar("importing") as progress:
             ready = prepare_project(server, inputs, progress)
-        for line in login_lines(server, ready):
-            echo_err(line)
-        server.serve_until_interrupted()
+        with beside_studio(backend, ready.connection, ready.push.project_id, auth) as backend_lines:
+            for line in backend_lines + login_lines(server, ready):
+                echo_err(line)
+            server.serve_until_interrupted()
     echo_err("Label Studio stopped")

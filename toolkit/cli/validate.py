@@ -7,13 +7,17 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app
-from toolkit.cli._options import DocumentsOption
 
 
 @app.command()
 def validate(
     paths: list[Path] = typer.Argument(..., help="JSONL files to check (documents, annotation or prediction records)."),
-    documents: Path = DocumentsOption,
+    documents: Path = typer.Option(
+        None,
+        "--documents",
+        help="Documents file (JSONL) that annotation and prediction records are checked against "
+        "(default: the documents files among PATHS, else annotations/documents.jsonl).",
+    ),
     kind: str = typer.Option(
         None,
         "--kind",

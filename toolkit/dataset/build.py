@@ -6,27 +6,35 @@ the output and moved into place at the end, so a failed build leaves nothing
 behind and a previous build stays until the new one is complete.  Output depends
 only on the inputs (no timestamps, fixed row order and row groups), so a rebuild
 is byte-identical.
+
+With blind splits (`toolkit.dataset.blind`) the build writes two folders: the
+public one, whose blind splits have their labels withheld, and the private one
+with the withheld gold; both are staged and moved into place at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.dataset.blind import WITHHELD_MANIFEST, documents_file, gold_file, private_readme, withheld_rows
 from toolkit.dataset.features import CONFIG_FEATURES
 from toolkit.dataset.inputs import RecordIndex, index_valid
 from toolkit.dataset.layout import BUILD_MARKER, data_file
-from toolkit.dataset.rows import Encoders, Tally, rows_for
+from toolkit.dataset.rows import DocumentRows, Encoders, Tally, rows_for
 from toolkit.dataset.splits import DEFAULT_RATIOS, document_split, ordered_splits
 from toolkit.errors import ConflictError, InputError
-from toolkit.files import iter_jsonl
-from toolkit.paths import DEFAULT_BUILD, DEFAULT_DOCUMENTS, DEFAULT_GOLD
+from toolkit.files import dumps_line, iter_jsonl
+from toolkit.paths import DEFAULT_BUILD, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_PRIVATE
+from toolkit.withheld import blind_schema
 
 DEFAULT_BATCH_SIZE = 500
 PARQUET_OPTIONS = {"compression": "snappy", "write_statistics": True}
@@ -39,6 +47,8 @@ class BuildReport:
     unannotated_documents: int = 0
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     tally: Tally = field(default_factory=Tally)
+    private_out: Path | None = None
+    withheld: dict[str, Counter] = field(default_factory=dict)  # per blind split: documents, entities, claims
 
     def lines(self) -> list[str]:
         """The summary a user reads after a build."""
@@ -60,17 +70,24 @@ class BuildReport:
             f"sentences joined so no entity crosses them {self.tally.sentence_joins_for_entities}; "
             f"entities the tags do not reproduce exactly {self.tally.entities_not_reproduced_by_tags}"
         )
+        for split, counts in self.withheld.items():
+            lines.append(
+                f"  blind split {split}: labels of {counts['documents']} document(s) withheld "
+                f"({counts['entities']} entity mentions, {counts['claims']} claims) → {self.private_out} "
+                "(private: never publish it)"
+            )
         return lines
 
 
 class SplitWriters:
     """One parquet writer per (config, split), opened at its first row: empty splits get no file."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, blind: Collection[str] = ()):
         import pyarrow.parquet as pq
 
         self._pq = pq
         self.folder = folder
+        self.blind = frozenset(blind)
         self.schemas = {config: features().arrow_schema for config, features in CONFIG_FEATURES.items()}
         self.writers: dict[tuple[str, str], Any] = {}
         self.rows: dict[str, dict[str, int]] = {config: {} for config in CONFIG_FEATURES}
@@ -84,13 +101,81 @@ class SplitWriters:
         if key not in self.writers:
             path = self.folder / data_file(config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.writers[key] = self._pq.ParquetWriter(path, self.schemas[config], **PARQUET_OPTIONS)
-        self.writers[key].write_table(pa.Table.from_pylist(rows, schema=self.schemas[config]))
+            schema = blind_schema(self.schemas[config]) if split in self.blind else self.schemas[config]
+            self.writers[key] = self._pq.ParquetWriter(path, schema, **PARQUET_OPTIONS)
+        self.writers[key].write_table(pa.Table.from_pylist(rows, schema=self.writers[key].schema))
         self.rows[config][split] = self.rows[config].get(split, 0) + len(rows)
+
+    def write_all(self, per_split: Mapping[str, Mapping[str, list[dict[str, Any]]]]) -> None:
+        """One batch's rows, ``{split: {config: rows}}``, in split order."""
+        for split in sorted(per_split):
+            for config, config_rows in per_split[split].items():
+                self.write(config, split, config_rows)
 
     def close(self) -> None:
         for writer in self.writers.values():
             writer.close()
+
+
+def _add_rows(per_split: dict[str, dict[str, list]], split: str, rows: DocumentRows) -> None:
+    target = per_split.setdefault(split, {config: [] for config in CONFIG_FEATURES})
+    for config in CONFIG_FEATURES:
+        target[config].extend(getattr(rows, config))
+
+
+class WithheldGold:
+    """The private side of a blind build: the blind splits' labelled rows, and their gold and documents as JSONL."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.writers = SplitWriters(folder)
+        self.handles: dict[str, Any] = {}
+        self.counts: dict[str, Counter] = {}
+
+    def add_records(self, split: str, document: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+        """The document (with the split it was given) and its gold record, as they were read."""
+        for name, line in ((gold_file(split), record), (documents_file(split), {**document, "split": split})):
+            if name not in self.handles:
+                (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
+                self.handles[name] = (self.folder / name).open("w", encoding="utf-8", newline="\n")
+            self.handles[name].write(dumps_line(line))
+        counts = self.counts.setdefault(split, Counter())
+        counts.update(documents=1, entities=len(record["entities"]), claims=len(record["claims"]))
+
+    def close(self) -> None:
+        self.writers.close()
+        for handle in self.handles.values():
+            handle.close()
+
+    def finish(self, public_name: str) -> None:
+        """Compile each split for the scorer and write the manifest and README that mark the folder private."""
+        from toolkit import __version__
+        from toolkit.files import write_json, write_text
+        from toolkit.scoring.compiler import compile_gold
+
+        splits = ordered_splits(self.counts)
+        manifest = {
+            "generator": f"toolkit build --blind (voci toolkit {__version__})",
+            "public": public_name,
+            "splits": {},
+        }
+        for split in splits:
+            compiled = compile_gold(self.folder, split)
+            manifest["splits"][split] = {
+                **{name: self.counts[split][name] for name in ("documents", "entities", "claims")},
+                "files": {
+                    **{
+                        config: data_file(config, split)
+                        for config, found in self.writers.rows.items()
+                        if split in found
+                    },
+                    "compiled": compiled.relative_to(self.folder).as_posix(),
+                    "gold": gold_file(split),
+                    "gold_documents": documents_file(split),
+                },
+            }
+        write_json(self.folder / WITHHELD_MANIFEST, manifest)
+        write_text(self.folder / "README.md", private_readme(splits))
 
 
 def _batches(
@@ -116,15 +201,26 @@ def is_build(folder: Path) -> bool:
     return readme.is_file() and BUILD_MARKER in readme.read_text(encoding="utf-8", errors="replace")
 
 
-def _move_into_place(built: Path, out: Path) -> None:
-    """Replace ``out`` (absent, empty, or a previous build) by ``built`` in two renames."""
+def is_private_folder(folder: Path) -> bool:
+    """Whether a folder is a previous private folder of withheld gold that a new blind build may replace."""
+    return (folder / WITHHELD_MANIFEST).is_file()
+
+
+def _check_replaceable(out: Path, previous: Callable[[Path], bool], what: str) -> None:
     if out.exists() and not out.is_dir():
-        raise ConflictError(f"{out}: exists and is not a folder (expected a folder for the dataset, or nothing)")
-    if out.exists() and any(out.iterdir()) and not is_build(out):
+        raise ConflictError(f"{out}: exists and is not a folder (expected a folder for {what}, or nothing)")
+    if out.exists() and any(out.iterdir()) and not previous(out):
         raise ConflictError(
-            f"{out}: exists and is not a dataset built by `toolkit build` "
+            f"{out}: exists and is not {what} built by `toolkit build` "
             "(expected an empty folder or a previous build); move it away first"
         )
+
+
+def _move_into_place(
+    built: Path, out: Path, previous: Callable[[Path], bool] = is_build, what: str = "a dataset"
+) -> None:
+    """Replace ``out`` (absent, empty, or a previous build) by ``built`` in two renames."""
+    _check_replaceable(out, previous, what)
     os.chmod(built, 0o755)
     if not out.exists():
         os.replace(built, out)
@@ -140,6 +236,22 @@ def _move_into_place(built: Path, out: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def _private_folder(out: Path, blind: Collection[str], private_out: Path | None) -> Path | None:
+    """Where the withheld gold goes: never inside the public folder, nor the public folder inside it."""
+    if not blind:
+        if private_out is not None:
+            raise InputError(f"--private-out: {private_out} given without --blind (no split's labels are withheld)")
+        return None
+    private_out = Path(private_out or DEFAULT_PRIVATE)
+    public, private = out.resolve(), private_out.resolve()
+    if public == private or public in private.parents or private in public.parents:
+        raise InputError(
+            f"--private-out: {private_out} overlaps --out {out} (the withheld gold would be published with the "
+            f"dataset); expected a folder outside it, e.g. {DEFAULT_PRIVATE}"
+        )
+    return private_out
+
+
 def build_dataset(
     documents_path: Path = DEFAULT_DOCUMENTS,
     gold_path: Path = DEFAULT_GOLD,
@@ -148,40 +260,58 @@ def build_dataset(
     batch_size: int = DEFAULT_BATCH_SIZE,
     card_inputs=None,
     card_copy: Path | None = None,
+    blind: Collection[str] = (),
+    private_out: Path | None = None,
 ) -> BuildReport:
-    """Validate the inputs, write every config's parquet files and the card, then move the folder into place."""
+    """Validate the inputs, write every config's parquet files and the card, then move the folder into place.
+
+    The labels of the ``blind`` splits are withheld from ``out`` and written to ``private_out``.
+    """
     from toolkit.dataset.card import CardInputs, write_card
     from toolkit.scoring.compiler import compile_gold
 
     if batch_size < 1:
         raise InputError(f"--batch-size: {batch_size} (expected a positive number of documents)")
     documents_path, gold_path, out = Path(documents_path), Path(gold_path), Path(out)
+    blind = sorted(set(blind))
+    private_out = _private_folder(out, blind, private_out)
+    _check_replaceable(out, is_build, "a dataset")
+    if private_out is not None:
+        _check_replaceable(private_out, is_private_folder, "a private folder of withheld gold")
     documents: RecordIndex = index_valid(documents_path, "document")
     gold = index_valid(gold_path, "annotation", documents=documents, documents_source=str(documents_path))
     documents.close()
-    report = BuildReport(out=out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
+    report = BuildReport(out=out, private_out=private_out)
+    stagings = []
     try:
-        writers = SplitWriters(staging)
+        for folder in [out, *([private_out] if private_out else [])]:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            stagings.append(Path(tempfile.mkdtemp(prefix=f".{folder.name}.build-", dir=folder.parent)))
+        staging = stagings[0]
+        writers = SplitWriters(staging, blind)
+        private = WithheldGold(stagings[1]) if private_out else None
         encoders = Encoders.from_inventory()
         try:
             for batch in _batches(documents_path, gold, batch_size, report):
-                per_split: dict[str, dict[str, list]] = {}
+                public_rows: dict[str, dict[str, list]] = {}
+                withheld: dict[str, dict[str, list]] = {}
                 for document, record in batch:
+                    split = document_split(document, ratios)
                     rows = rows_for(document, record, encoders)
                     report.tally.add(rows.tally)
-                    target = per_split.setdefault(
-                        document_split(document, ratios), {config: [] for config in CONFIG_FEATURES}
-                    )
-                    for config in CONFIG_FEATURES:
-                        target[config].extend(getattr(rows, config))
+                    if private is not None and split in blind:
+                        _add_rows(withheld, split, rows)
+                        private.add_records(split, document, record)
+                        rows = withheld_rows(document, record, encoders)
+                    _add_rows(public_rows, split, rows)
                 report.documents += len(batch)
-                for split in sorted(per_split):
-                    for config, config_rows in per_split[split].items():
-                        writers.write(config, split, config_rows)
+                writers.write_all(public_rows)
+                if private is not None:
+                    private.writers.write_all(withheld)
         finally:
             writers.close()
+            if private is not None:
+                private.close()
             gold.close()
         report.rows = {config: counts for config, counts in writers.rows.items() if counts}
         if not report.documents:
@@ -189,13 +319,26 @@ def build_dataset(
                 f"{gold_path}: no gold record matches a document of {documents_path} "
                 "(expected at least one annotated document)"
             )
+        missing = [split for split in blind if split not in report.rows["documents"]]
+        if missing:
+            raise InputError(
+                f"--blind: split {missing[0]!r} has no annotated document "
+                f"(splits built: {', '.join(ordered_splits(report.rows['documents']))})"
+            )
         for split in report.rows["documents"]:
-            compile_gold(staging, split)
-        write_card(staging, card_inputs or CardInputs())
+            if split not in blind:
+                compile_gold(staging, split)
+        # the card describes this build: its gold and documents are the ones just read, whatever else it quotes
+        write_card(staging, dataclasses.replace(card_inputs or CardInputs(), documents=documents_path, gold=gold_path))
+        if private is not None:
+            private.finish(out.name)
+            report.withheld = {split: private.counts[split] for split in ordered_splits(private.counts)}
+            _move_into_place(stagings[1], private_out, is_private_folder, "a private folder of withheld gold")
         _move_into_place(staging, out)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(staging)
+        for folder in stagings:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(folder)
         raise
     if card_copy is not None:
         from toolkit.files import write_text

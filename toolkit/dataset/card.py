@@ -13,19 +13,22 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES
 from toolkit.dataset.layout import BUILD_MARKER, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
-from toolkit.errors import InputError
+from toolkit.errors import InputError, MissingFileError
 from toolkit.files import write_text
 from toolkit.inventory import load_inventory
 from toolkit.markdown import md_text
 from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
+from toolkit.resources import guidelines_available
+from toolkit.withheld import BLIND_METADATA, METADATA_KEY, blind_splits
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "templates/card.md.j2"  # package data of `toolkit.dataset`, read with importlib.resources
 PRETTY_NAME = "voci: who claims what in Italian news"
 LISTED_DOCUMENTS = 20
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
@@ -58,6 +61,56 @@ class CardInputs:
     gold: Path = DEFAULT_GOLD
 
 
+CREATORS = {"model": "machine-generated", "person": "expert-generated"}  # annotator_kind → Hub annotations_creators
+
+
+def gold_provenance(gold: Path, document_ids: set[str]) -> Counter:
+    """Who made the gold records of the built documents, from each record's ``annotator_kind`` (None: not stated).
+
+    Only ``id`` and ``annotator_kind`` are decoded, so a large gold costs little; every built document must have
+    a record, so a gold the folder was not built from is refused.
+    """
+    import msgspec
+
+    class Made(msgspec.Struct):
+        id: str
+        annotator_kind: str | None = None
+
+    decoder = msgspec.json.Decoder(Made)
+    made_by: Counter = Counter()
+    seen: set[str] = set()
+    if not Path(gold).is_file():
+        raise MissingFileError(gold, "the gold JSONL the folder was built from")
+    with Path(gold).open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = decoder.decode(line)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                raise InputError(f"{gold}:{line_number}: {error} (expected a gold annotation record)") from None
+            if record.id in document_ids:
+                made_by[record.annotator_kind] += 1
+                seen.add(record.id)
+    missing = sorted(document_ids - seen)
+    if missing:
+        raise InputError(
+            f"{gold}: no record for {len(missing)} built document(s), e.g. {missing[0]!r} "
+            "(expected the gold the folder was built from)"
+        )
+    return made_by
+
+
+def annotations_creators(made_by: Counter) -> list[str]:
+    """``machine-generated`` while any gold record was made by a model; ``expert-generated`` only when people made
+    every record; ``other`` when some records do not say."""
+    if made_by["model"]:
+        return [CREATORS["model"]]
+    if made_by and set(made_by) == {"person"}:
+        return [CREATORS["person"]]
+    return ["other"]
+
+
 @dataclass
 class SplitStats:
     documents: int = 0
@@ -67,6 +120,7 @@ class SplitStats:
     claimer_kinds: Counter = field(default_factory=Counter)
     tokens: int = 0
     tagged_mentions: int = 0
+    blind: bool = False  # labels withheld (`toolkit build --blind`): its label counts are not known here
 
 
 def split_files(folder: Path) -> dict[str, dict[str, Path]]:
@@ -105,12 +159,14 @@ def collect_stats(folder: Path) -> dict[str, Any]:
     inventory = load_inventory()
     bio = inventory.bio_tags()
     files = split_files(folder)
-    splits: dict[str, SplitStats] = {split: SplitStats() for split in files[DEFAULT_CONFIG]}
+    blind = blind_splits(folder)
+    splits: dict[str, SplitStats] = {split: SplitStats(blind=split in blind) for split in files[DEFAULT_CONFIG]}
     annotators: set[str] = set()
     most_annotators = 0
     languages: Counter = Counter()
     licenses: Counter = Counter()
     listed: list[dict[str, Any]] = []
+    document_ids: set[str] = set()
     for split, path in files[DEFAULT_CONFIG].items():
         stats = splits[split]
         for batch in _batches(
@@ -130,6 +186,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
             ],
         ):
             stats.documents += batch.num_rows
+            document_ids.update(batch.column("id").to_pylist())
             stats.characters += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             annotators.update(pc.unique(pc.list_flatten(batch.column("annotators"))).to_pylist())
             most_annotators = max(
@@ -166,7 +223,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
         for batch in _batches(path, ["ner_tags"]):
             tags = pc.list_flatten(batch.column("ner_tags")).to_pylist()
             splits[split].tokens += len(tags)
-            splits[split].tagged_mentions += sum(1 for tag in tags if bio[tag].startswith("B-"))
+            splits[split].tagged_mentions += sum(1 for tag in tags if tag >= 0 and bio[tag].startswith("B-"))
     rows_per_config = {
         config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()}
         for config, by_split in files.items()
@@ -183,11 +240,13 @@ def collect_stats(folder: Path) -> dict[str, Any]:
         "rows": rows_per_config,
         "bytes": bytes_per_config,
         "splits": splits,
+        "blind": [split for split in splits if split in blind],
         "annotators": sorted(annotators),
         "most_annotators_per_document": most_annotators,
         "languages": languages,
         "licenses": licenses,
         "listed_documents": listed,
+        "document_ids": document_ids,
     }
 
 
@@ -233,7 +292,7 @@ def _hub_license(licenses: Counter) -> dict[str, Any]:
     return {"license": "other", "license_name": "; ".join(sorted(names))}
 
 
-def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
+def yaml_header(stats: dict[str, Any], made_by: Counter) -> dict[str, Any]:
     """The card's metadata: what the Hub shows and what `load_dataset` reads (configs, features, split sizes)."""
     from datasets import DatasetInfo, SplitDict, SplitInfo
 
@@ -264,7 +323,7 @@ def yaml_header(stats: dict[str, Any]) -> dict[str, Any]:
         "size_categories": [size_category(documents)],
         "task_categories": ["token-classification", "text-classification"],
         "task_ids": ["named-entity-recognition", "fact-checking", "multi-class-classification"],
-        "annotations_creators": ["expert-generated"],
+        "annotations_creators": annotations_creators(made_by),
         "language_creators": ["found"],
         "multilinguality": ["monolingual"],
         "source_datasets": ["original"],
@@ -281,6 +340,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
 
     inventory = load_inventory()
     stats = collect_stats(Path(folder))
+    made_by = gold_provenance(inputs.gold, stats["document_ids"])
     agreement = _read_json(inputs.agreement, "agreement (`toolkit agree --json`)")
     scores = _read_json(inputs.scores, "baseline scores (`toolkit eval --format json`)")
     splits = stats["splits"]
@@ -294,7 +354,6 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         totals.stances.update(split_stats.stances)
         totals.claimer_kinds.update(split_stats.claimer_kinds)
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -302,7 +361,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         autoescape=False,
     )
     environment.filters["md"] = md_text  # every string from a document or a record is user-supplied
-    body = environment.get_template("card.md.j2").render(
+    body = environment.from_string(files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")).render(
         marker=BUILD_MARKER,
         pretty_name=PRETTY_NAME,
         inventory=inventory,
@@ -314,7 +373,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         features={config: list(CONFIG_FEATURES[config]()) for config in stats["files"]},
         default_config=DEFAULT_CONFIG,
         inputs=inputs,
-        guidelines_exist=inputs.guidelines.is_file(),
+        guidelines_exist=guidelines_available(inputs.guidelines),
         agreement=agreement,
         agreement_figures=[(name, _figure(_dig(agreement, key))) for name, key in AGREEMENT_FIGURES]
         if agreement
@@ -322,8 +381,12 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         scores=scores,
         score_figures=[(name, _figure(_dig(scores, key))) for name, key in SCORE_FIGURES] if scores else [],
         untagged=totals.entities.total() - totals.tagged_mentions,
+        made_by=made_by,
+        creators=annotations_creators(made_by),
+        blind_documents=sum(split_stats.documents for split_stats in splits.values() if split_stats.blind),
+        blind_metadata=f"{METADATA_KEY.decode()}: {json.dumps(BLIND_METADATA)}",
     )
-    header = yaml.safe_dump(yaml_header(stats), sort_keys=False, allow_unicode=True, width=1000)
+    header = yaml.safe_dump(yaml_header(stats, made_by), sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{header}---\n\n{body}"
 
 

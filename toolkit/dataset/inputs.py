@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError, Problem, ValidationError
+from toolkit.errors import MissingFileError, Problem, ValidationError
 from toolkit.validate import DEFAULT_MAX_PROBLEMS, iter_checked
 
 
@@ -82,7 +82,7 @@ def index_valid(
     """Validate a JSONL file record by record; returns an index of its records or raises `ValidationError`."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: file not found (expected a JSONL file of {kind} records)")
+        raise MissingFileError(path, f"a JSONL file of {kind} records")
     offsets = line_offsets(path)
     problems: list[Problem] = []
     lines: dict[str, int] = {}

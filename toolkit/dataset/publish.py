@@ -47,9 +47,12 @@ def upload_plan(folder: Path) -> list[UploadFile]:
     """Every file that would be uploaded, with size and SHA-256; raises if the folder is not a complete build."""
     from huggingface_hub import DatasetCard
 
+    from toolkit.dataset.blind import refuse_private
     from toolkit.dataset.build import is_build
 
     folder = Path(folder)
+    if folder.is_dir():
+        refuse_private(folder)
     if not folder.is_dir() or not is_build(folder):
         raise InputError(
             f"{folder}: not a folder written by `toolkit build` (expected README.md with the build marker); "

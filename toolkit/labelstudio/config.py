@@ -23,6 +23,7 @@ from pathlib import Path
 from toolkit.errors import InputError
 from toolkit.inventory import ENTITY_CLAIMER, Inventory, Label, load_inventory
 from toolkit.paths import DEFAULT_GUIDELINES
+from toolkit.resources import guidelines_markdown
 
 
 @dataclass(frozen=True)
@@ -203,10 +204,11 @@ def markdown_to_html(markdown: str) -> str:
 
 
 def load_guidelines_html(path: Path = DEFAULT_GUIDELINES) -> str:
-    """The guidelines as HTML for the project's instructions; a clear note when the file is missing."""
+    """The guidelines as HTML for the project's instructions (the default path falls back to the copy shipped with
+    the toolkit); a clear note when a file named by the user is missing."""
     path = Path(path)
     try:
-        markdown = path.read_text(encoding="utf-8")
+        markdown = guidelines_markdown(path)
     except FileNotFoundError:
         return (
             f"<p>The annotation guidelines ({html.escape(str(path))}) "

@@ -45,6 +45,47 @@ QUIET_ENVIRONMENT = {
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
 }
 
+# Label Studio refuses to call loopback and private addresses (SSRF protection of ML backends and webhooks). An ML
+# backend on this machine (`toolkit studio --ml-backend`, the tests) needs 127.0.0.0/8: these settings replace the
+# server's default list of banned networks by the same list without it.
+LOOPBACK_CALLS_ENVIRONMENT = {
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(
+        [
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.0.0/24",
+            "192.0.2.0/24",
+            "192.88.99.0/24",
+            "192.168.0.0/16",
+            "198.18.0.0/15",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/4",
+            "233.252.0.0/24",
+            "240.0.0.0/4",
+            "255.255.255.255/32",
+            "::/128",
+            "::1/128",
+            "::ffff:0:0/96",
+            "::ffff:0:0:0/96",
+            "64:ff9b::/96",
+            "64:ff9b:1::/48",
+            "100::/64",
+            "2001:0000::/32",
+            "2001:20::/28",
+            "2001:db8::/32",
+            "2002::/16",
+            "fc00::/7",
+            "fe80::/10",
+            "ff00::/8",
+        ]
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -152,6 +193,7 @@ class StudioServer:
     port: int
     credentials: Credentials
     process: subprocess.Popen | None = field(default=None, repr=False)
+    loopback_calls: bool = False  # let the server call an ML backend (and its webhook) on 127.0.0.1
 
     @property
     def url(self) -> str:
@@ -187,10 +229,13 @@ class StudioServer:
             "--host",
             self.url,
         ]
+        environment = server_environment(self.data_dir, self.credentials)
+        if self.loopback_calls:
+            environment.update(LOOPBACK_CALLS_ENVIRONMENT)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (fixed program and arguments)
                 command,
-                env=server_environment(self.data_dir, self.credentials),
+                env=environment,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.errors import InputError
 from toolkit.scoring.columns import ClaimColumns
 from toolkit.scoring.compiled import CHECKSUM, COMPILED_FOLDER, STRINGS, compiled_path, header
 from toolkit.scoring.gold import hash_header, hash_lines
 from toolkit.scoring.parquet import gold_parts, split_files
 from toolkit.scoring.signature import content_hash
+from toolkit.withheld import is_blind_file
 
 
 class _Spool:
@@ -70,6 +72,9 @@ class _StringSpool:
 def compile_gold(folder: Path, split: str) -> Path:
     """Write ``scoring/<split>.npz`` of a built folder from its parquet files, a batch of documents at a time."""
     folder = Path(folder)
+    blind = [path for path in split_files(folder, split) if is_blind_file(path)]
+    if blind:
+        raise InputError(f"{blind[0]}: split {split!r} is blind (its labels are withheld): there is no gold to compile")
     (folder / COMPILED_FOLDER).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{split}.", dir=folder / COMPILED_FOLDER))
     try:

@@ -21,6 +21,7 @@ from toolkit.scoring.compiled import read_compiled
 from toolkit.scoring.gold import Gold, gold_spans
 from toolkit.scoring.parquet import built_splits, gold_from_parquet
 from toolkit.validate import load_documents, require_valid
+from toolkit.withheld import check_scorable
 
 SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # what --split may be: a name, never a pattern or a path
 
@@ -66,6 +67,7 @@ def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
             gold.notes.insert(0, f"gold: {folder}, split {split}, from its compiled gold (scoring/{split}.npz)")
             return gold
         notes.append(f"gold: scoring/{split}.npz not used: {reason}")
+    check_scorable(folder, split)  # a blind split's empty span lists are not gold (`compile_gold` refuses them too)
     gold = gold_from_parquet(folder, split)
     gold.notes = [*notes, f"gold: {folder}, split {split or 'all'}, from its parquet files"]
     return gold

@@ -1,0 +1,98 @@
+"""``toolkit backend``: a Label Studio ML backend serving live pre-annotations from any system."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import DocumentsOption, ProjectOption
+from toolkit.labelstudio.backend import System
+
+
+@app.command()
+def backend(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
+    port: int = typer.Option(9090, "--port", help="Port to listen on (0: any free port)."),
+    system: System = typer.Option(
+        None, "--system", help="The built-in rule-based baseline (the default); it learns from submitted annotations."
+    ),
+    predictions: Path = typer.Option(
+        None, "--predictions", help="A prediction (or annotation) file to serve, matched by doc_id or text_sha256."
+    ),
+    command: str = typer.Option(
+        None,
+        "--command",
+        help="A program run per request: document records (JSONL) on stdin, prediction records (JSONL) on stdout.",
+    ),
+    documents: Path = DocumentsOption,
+    model_version: str = typer.Option(
+        None, "--model-version", help="Name of the served predictions (default: preannotation, command-<hash>)."
+    ),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds the --command may take per request."),
+    data_dir: Path = typer.Option(
+        Path(".studio"), "--data-dir", help="Studio data folder; learned lexicons are kept in its backend/ folder."
+    ),
+    auth_user: str = typer.Option(
+        None,
+        "--auth-user",
+        help="HTTP Basic auth user (default voci); the password is read from TOOLKIT_BACKEND_PASSWORD.",
+    ),
+    export_lexicon: Path = typer.Option(
+        None, "--export-lexicon", help="Write the project's learned lexicon (JSON) to this file and exit."
+    ),
+    project: str = ProjectOption,
+) -> None:
+    """Serve Label Studio's ML backend protocol (health, setup, predict, webhook); Ctrl-C stops it."""
+    from toolkit.labelstudio.backend.launch import BackendOptions, auth_from_environment, log_to_stderr, make_backend
+    from toolkit.labelstudio.backend.launch import serve as start_serving
+    from toolkit.labelstudio.server import signals_interrupt
+
+    if export_lexicon is not None:
+        _export(data_dir, project, export_lexicon)
+        return
+    if not 0 <= port <= 65535:
+        raise typer.BadParameter(f"{port} (expected a port number 0..65535)", param_hint="--port")
+    options = BackendOptions(
+        system=system.value if system else None,
+        predictions=predictions,
+        command=command,
+        documents=documents,
+        model_version=model_version,
+        timeout=timeout,
+        data_dir=data_dir,
+    )
+    auth = auth_from_environment(auth_user)
+    service = make_backend(options)
+    log_to_stderr()
+    server = start_serving(service, host, port, auth)
+    echo_err(f"ML backend listening on {server.url}: {service.source.describe()}")
+    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        echo_err(f"warning: {host} is reachable from other machines and no password is set (TOOLKIT_BACKEND_PASSWORD)")
+    echo_err(f"connect it in the project's Settings → Model → Connect model, URL {server.url}")
+    echo_err("press Ctrl-C to stop the backend")
+    with signals_interrupt():
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+    echo_err("ML backend stopped")
+
+
+def _export(data_dir: Path, project: str, out: Path) -> None:
+    from toolkit.errors import InputError
+    from toolkit.files import write_json
+    from toolkit.labelstudio.backend.lexicon import find_project_lexicon
+
+    lexicon = find_project_lexicon(data_dir, project)
+    if out.resolve() == lexicon.path.resolve():
+        raise InputError(f"--export-lexicon: {out} is the backend's own lexicon (expected another file)")
+    exported = lexicon.export()
+    write_json(out, exported)
+    echo_err(
+        f"{out}: lexicon of project {lexicon.project_id} ({lexicon.title!r}), {lexicon.model_version}: "
+        f"{len(exported['learned'])} learned mention(s) from {len(exported['annotations'])} annotation(s)"
+    )

@@ -1,0 +1,127 @@
+"""From the command line's choices to a running backend: the prediction source, the auth, the server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import ConfigurationError, InputError
+from toolkit.labelstudio.backend.http import LOOPBACK, BackendServer, BasicAuth, create_app, require_http_libraries
+from toolkit.labelstudio.backend.lexicon import LexiconStore
+from toolkit.labelstudio.backend.service import Backend
+from toolkit.labelstudio.backend.sources import (
+    DEFAULT_COMMAND_TIMEOUT,
+    PASSWORD_VARIABLE,
+    BaselineSource,
+    CommandSource,
+    FileSource,
+)
+from toolkit.labelstudio.client import Connection
+from toolkit.labelstudio.server import DEFAULT_DATA_DIR
+from toolkit.paths import DEFAULT_DOCUMENTS
+
+DEFAULT_AUTH_USER = "voci"
+
+
+@dataclass
+class BackendOptions:
+    """One prediction source (baseline unless ``predictions`` or ``command`` is given) and where learning is kept."""
+
+    system: str | None = None
+    predictions: Path | None = None
+    command: str | None = None
+    documents: Path = DEFAULT_DOCUMENTS
+    model_version: str | None = None
+    timeout: float = DEFAULT_COMMAND_TIMEOUT
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    @property
+    def source_name(self) -> str:
+        chosen = {"--system": self.system, "--predictions": self.predictions, "--command": self.command}
+        given = [name for name, value in chosen.items() if value is not None]
+        if len(given) > 1:
+            raise InputError(f"{' and '.join(given)}: give one (expected a single prediction source)")
+        if self.predictions is not None:
+            return "predictions"
+        if self.command is not None:
+            return "command"
+        return "baseline"
+
+
+SOURCES: dict[str, Callable[[BackendOptions], object]] = {
+    "baseline": lambda options: BaselineSource(LexiconStore(options.data_dir)),
+    "predictions": lambda options: FileSource(options.predictions, options.documents, options.model_version),
+    "command": lambda options: CommandSource(options.command, options.timeout, options.model_version),
+}
+
+
+def make_backend(options: BackendOptions) -> Backend:
+    """The backend for these options; bad input (an invalid prediction file, a command that cannot be split) stops
+    here, before anything is served."""
+    require_http_libraries()
+    if options.source_name == "baseline" and options.model_version is not None:
+        raise InputError("--model-version: the baseline names its own versions (baseline-vN); expected no value")
+    return Backend(SOURCES[options.source_name](options))
+
+
+def auth_from_environment(username: str | None) -> BasicAuth | None:
+    """Basic auth when a password is in the environment (user ``voci`` unless ``username`` is given)."""
+    password = os.environ.get(PASSWORD_VARIABLE) or None
+    if username is not None and password is None:
+        raise ConfigurationError(f"--auth-user {username!r}: no password (expected it in {PASSWORD_VARIABLE})")
+    if password is None:
+        return None
+    try:
+        (password + (username or "")).encode("latin-1")  # how Label Studio (requests) encodes Basic credentials
+    except UnicodeEncodeError:
+        raise ConfigurationError(
+            f"{PASSWORD_VARIABLE} or --auth-user: expected Latin-1 characters (Basic auth as Label Studio sends it)"
+        ) from None
+    return BasicAuth(username or DEFAULT_AUTH_USER, password)
+
+
+def serve(backend: Backend, host: str = LOOPBACK, port: int = 0, auth: BasicAuth | None = None) -> BackendServer:
+    """A started server (in a background thread) answering Label Studio for ``backend``."""
+    return BackendServer(create_app(backend, auth), host, port).start()
+
+
+def log_to_stderr() -> None:
+    """Show what the backend does (failed predictions, learning) on stderr, one line each."""
+    import logging
+    import sys
+
+    log = logging.getLogger("toolkit.backend")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s backend: %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+@contextlib.contextmanager
+def beside_studio(
+    backend: Backend | None, studio: Connection, project_id: int, auth: BasicAuth | None = None
+) -> Iterator[list[str]]:
+    """Serve ``backend`` on a free loopback port while the block runs, connected to the project; yields what to
+    tell the user. Nothing happens when ``backend`` is None."""
+    if backend is None:
+        yield []
+        return
+    from toolkit.labelstudio.backend.register import BACKEND_TITLE, register_backend
+
+    server = serve(backend, LOOPBACK, 0, auth)
+    try:
+        registration = register_backend(studio, project_id, server.url, auth)
+        lines = [f"ML backend on {server.url}: {backend.source.describe()}"]
+        lines += [f"removed the ML backend of an earlier run ({url})" for url in registration.replaced]
+        lines.append(
+            f"connected to the project as {BACKEND_TITLE!r} (model version {registration.model_version}): "
+            "a task opened without a prediction is pre-annotated live"
+        )
+        yield lines
+    finally:
+        server.stop()

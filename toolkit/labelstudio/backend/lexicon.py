@@ -1,0 +1,233 @@
+"""What annotators taught the baseline in one Label Studio project: entity mention texts and the labels they got.
+
+Each annotation's mentions are kept whole, under the annotation's id, so an updated annotation replaces its
+mentions and a deleted one takes them back; counts and learned labels are derived from what is kept. A mention
+seen with one label more often than with any other is learned with that label (a tie teaches nothing). Every
+change bumps the revision, which names the model version (``baseline-v3``). One JSON file per project in the
+studio data folder, rewritten atomically on each change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ConflictError, InputError
+from toolkit.files import write_json
+from toolkit.inventory import load_inventory
+from toolkit.labelstudio.config import NAMES
+
+FORMAT = "voci-backend-lexicon/1"
+FOLDER = "backend"
+MODEL_NAME = "baseline"
+Mention = tuple[str, str]  # (text, label)
+
+
+def model_version(revision: int) -> str:
+    return f"{MODEL_NAME}-v{revision}"
+
+
+def entity_mentions(result: Iterable[Mapping[str, Any]], text: str | None) -> list[Mention]:
+    """The (text, label) of every entity region in a Label Studio result, span text read from ``text`` when given."""
+    labels = set(load_inventory().entity_names)
+    mentions = []
+    for item in result:
+        if not isinstance(item, Mapping) or item.get("type") != "labels" or item.get("from_name") != NAMES.entity:
+            continue
+        value = item.get("value") or {}
+        chosen = value.get("labels") or []
+        if len(chosen) != 1 or chosen[0] not in labels:
+            continue
+        start, end = value.get("start"), value.get("end")
+        if text is not None and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            mention = text[start:end]
+        else:
+            mention = value.get("text")
+        mention = re.sub(r"\s+", " ", mention).strip() if isinstance(mention, str) else ""
+        if mention:
+            mentions.append((mention, chosen[0]))
+    return mentions
+
+
+@dataclass
+class Contribution:
+    """The entity mentions of one annotation."""
+
+    task_id: int | None
+    doc_id: str | None
+    annotator: int | str | None
+    mentions: list[Mention]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "doc_id": self.doc_id,
+            "annotator": self.annotator,
+            "mentions": [list(mention) for mention in self.mentions],
+        }
+
+
+@dataclass
+class ProjectLexicon:
+    path: Path
+    project_id: int
+    title: str | None = None
+    revision: int = 0
+    contributions: dict[str, Contribution] = field(default_factory=dict)
+
+    @property
+    def model_version(self) -> str:
+        return model_version(self.revision)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Mention text → label → how many times annotators gave it that label."""
+        counted: dict[str, Counter] = {}
+        for contribution in self.contributions.values():
+            for text, label in contribution.mentions:
+                counted.setdefault(text, Counter())[label] += 1
+        return {text: dict(sorted(labels.items())) for text, labels in sorted(counted.items())}
+
+    def learned(self) -> dict[str, str]:
+        """Mention text → the label it was given more often than any other."""
+        chosen = {}
+        for text, labels in self.counts().items():
+            ranked = sorted(labels.items(), key=lambda item: -item[1])
+            if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+                chosen[text] = ranked[0][0]
+        return chosen
+
+    def record(self, annotation_id: str, contribution: Contribution) -> bool:
+        """Keep (or replace) one annotation's mentions; True when that changed anything."""
+        previous = self.contributions.get(annotation_id)
+        if previous is not None and previous.mentions == contribution.mentions:
+            return False
+        if previous is None and not contribution.mentions:
+            return False
+        self.contributions[annotation_id] = contribution
+        self.revision += 1
+        return True
+
+    def forget(self, annotation_ids: Iterable[str]) -> bool:
+        removed = [key for key in annotation_ids if self.contributions.pop(key, None) is not None]
+        if removed:
+            self.revision += 1
+        return bool(removed)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "project": {"id": self.project_id, "title": self.title},
+            "revision": self.revision,
+            "model_version": self.model_version,
+            "annotations": {key: value.as_json() for key, value in sorted(self.contributions.items())},
+        }
+
+    def export(self) -> dict[str, Any]:
+        """What a reviewer reads: the learned labels, every count, and which annotations taught them."""
+        return {
+            "project": {"id": self.project_id, "title": self.title},
+            "model_version": self.model_version,
+            "learned": self.learned(),
+            "counts": self.counts(),
+            "annotations": {key: value.as_json() for key, value in sorted(self.contributions.items())},
+        }
+
+    def save(self) -> None:
+        write_json(self.path, self.as_json())
+
+
+def _contribution(raw: Any, where: str) -> Contribution:
+    try:
+        mentions = [(str(text), str(label)) for text, label in raw["mentions"]]
+        return Contribution(raw.get("task_id"), raw.get("doc_id"), raw.get("annotator"), mentions)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InputError(f"{where}: expected {{task_id, doc_id, annotator, mentions: [[text, label], …]}}") from None
+
+
+def load_lexicon_file(path: Path, project_id: int) -> ProjectLexicon:
+    """The lexicon stored at ``path``; an empty one when the file does not exist yet."""
+    if not path.exists():
+        return ProjectLexicon(path=path, project_id=project_id)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: not a JSON lexicon ({error.__class__.__name__}); expected {FORMAT}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise InputError(f"{path}: format: {raw.get('format') if isinstance(raw, dict) else raw!r} (expected {FORMAT})")
+    revision = raw.get("revision")
+    if type(revision) is not int or revision < 0:
+        raise InputError(f"{path}: revision: {revision!r} (expected a non-negative integer)")
+    annotations = raw.get("annotations")
+    if not isinstance(annotations, dict):
+        raise InputError(f"{path}: annotations: expected an object keyed by annotation id")
+    return ProjectLexicon(
+        path=path,
+        project_id=project_id,
+        title=(raw.get("project") or {}).get("title"),
+        revision=revision,
+        contributions={key: _contribution(value, f"{path}: annotations.{key}") for key, value in annotations.items()},
+    )
+
+
+class LexiconStore:
+    """The lexicons of every project a backend serves, under ``data_dir/backend/``; thread-safe."""
+
+    def __init__(self, data_dir: Path):
+        self.folder = Path(data_dir) / FOLDER
+        self._lexicons: dict[int, ProjectLexicon] = {}
+        self._lock = threading.Lock()
+
+    def path(self, project_id: int) -> Path:
+        return self.folder / f"project-{project_id}.lexicon.json"
+
+    def _get(self, project_id: int) -> ProjectLexicon:
+        if project_id not in self._lexicons:
+            self._lexicons[project_id] = load_lexicon_file(self.path(project_id), project_id)
+        return self._lexicons[project_id]
+
+    def snapshot(self, project_id: int) -> tuple[str, dict[str, str]]:
+        """The model version and learned labels of a project, read together."""
+        with self._lock:
+            lexicon = self._get(project_id)
+            return lexicon.model_version, lexicon.learned()
+
+    def learn(self, project_id: int, title: str | None, annotation_id: str, contribution: Contribution) -> str:
+        """Keep one annotation's mentions (written at once when they changed); returns the model version."""
+        with self._lock:
+            lexicon = self._get(project_id)
+            lexicon.title = title or lexicon.title
+            if lexicon.record(annotation_id, contribution):
+                lexicon.save()
+            return lexicon.model_version
+
+    def forget(self, project_id: int, annotation_ids: Iterable[str]) -> str:
+        with self._lock:
+            lexicon = self._get(project_id)
+            if lexicon.forget(annotation_ids):
+                lexicon.save()
+            return lexicon.model_version
+
+
+def find_project_lexicon(data_dir: Path, project: str | None) -> ProjectLexicon:
+    """The one stored lexicon of the project titled ``project`` (any title when there is only one lexicon)."""
+    folder = Path(data_dir) / FOLDER
+    found = []
+    for path in sorted(folder.glob("project-*.lexicon.json")) if folder.is_dir() else []:
+        number = path.name.removeprefix("project-").removesuffix(".lexicon.json")
+        if number.isdigit():
+            found.append(load_lexicon_file(path, int(number)))
+    if not found:
+        raise InputError(f"--data-dir: no lexicon in {folder} (expected one written by `toolkit backend` learning)")
+    matching = [lexicon for lexicon in found if project is None or lexicon.title == project]
+    if len(matching) == 1:
+        return matching[0]
+    listed = ", ".join(f"{lexicon.project_id} ({lexicon.title!r})" for lexicon in found)
+    if not matching:
+        raise InputError(f"--project: no lexicon for project {project!r} in {folder} (found projects {listed})")
+    raise ConflictError(f"{len(matching)} lexicons in {folder} match (projects {listed}); expected one")

@@ -1,0 +1,245 @@
+"""Where the backend's predictions come from: the baseline in process, a prediction file, or an external command.
+
+Each source turns a batch of document records into one `Outcome` per document: a record (prediction or
+annotation record, not yet checked) or an error that names what went wrong. The service checks and converts the
+records; a source never raises for one bad document or a failing command, so the backend keeps serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import InputError
+from toolkit.files import dumps_line, json_type
+from toolkit.labelstudio.backend.lexicon import Contribution, LexiconStore
+
+PASSWORD_VARIABLE = "TOOLKIT_BACKEND_PASSWORD"
+DEFAULT_COMMAND_TIMEOUT = 30.0
+STDERR_SHOWN = 300  # characters of a failing command's stderr quoted in its error
+COMMAND_SHOWN = 60  # characters of the command line that name it in errors
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a source says about one document: a record to check and convert, or why there is none."""
+
+    record: dict[str, Any] | None = None
+    kind: str = "prediction"
+    score: float | None = None
+    error: str | None = None
+
+
+def failed(count: int, message: str) -> list[Outcome]:
+    return [Outcome(error=message) for _ in range(count)]
+
+
+class BaselineSource:
+    """voci's rule-based baseline, run in process; it learns entity mentions from the project's annotations."""
+
+    name = "baseline"
+    learns = True
+
+    def __init__(self, lexicons: LexiconStore):
+        self.lexicons = lexicons
+
+    def model_version(self, project_id: int | None) -> str:
+        return self.lexicons.snapshot(project_id or 0)[0]
+
+    def describe(self) -> str:
+        return "the baseline, learning entity mentions from annotations (model version baseline-vN per project)"
+
+    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+        from toolkit.baseline.system import predict_with_evidence
+
+        version, learned = self.lexicons.snapshot(project_id or 0)
+        outcomes = []
+        for document in documents:
+            prediction = predict_with_evidence(document, learned)
+            outcomes.append(Outcome(record=prediction.record, score=prediction.sure_share))
+        return version, outcomes
+
+    def learn(self, project_id: int, title: str | None, annotation_id: str, contribution: Contribution) -> str:
+        return self.lexicons.learn(project_id, title, annotation_id, contribution)
+
+    def forget(self, project_id: int, annotation_ids: list[str]) -> str:
+        return self.lexicons.forget(project_id, annotation_ids)
+
+
+class FileSource:
+    """A prediction (or annotation) file made beforehand, checked against its documents when the backend starts.
+
+    A task finds its record by ``doc_id`` when the task's text is that document's text, else by the text's
+    SHA-256 (a task imported without ids still finds its document).
+    """
+
+    name = "predictions"
+    learns = False
+
+    def __init__(self, path: Path, documents_path: Path, model_version: str | None = None):
+        from toolkit.labelstudio.tasks import load_preannotations
+        from toolkit.validate import load_documents
+
+        self.path = Path(path)
+        self.documents = load_documents(documents_path)
+        self.documents_path = Path(documents_path)
+        self.preannotations = load_preannotations(self.path, self.documents, str(documents_path), model_version)
+        self.by_sha256 = {document["text_sha256"]: doc_id for doc_id, document in self.documents.items()}
+
+    def model_version(self, project_id: int | None) -> str:
+        return self.preannotations.model_version
+
+    def describe(self) -> str:
+        count = len(self.preannotations.by_id)
+        return f"{self.path} ({count} {self.preannotations.kind} record(s), model version {self.model_version(None)})"
+
+    def _document_id(self, document: Mapping[str, Any]) -> str | None:
+        known = self.documents.get(document["id"])
+        if known is not None and known["text_sha256"] == document["text_sha256"]:
+            return document["id"]
+        return self.by_sha256.get(document["text_sha256"])
+
+    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+        outcomes = []
+        for document in documents:
+            doc_id = self._document_id(document)
+            if doc_id is None:
+                outcomes.append(
+                    Outcome(
+                        error=f"no document of {self.documents_path} has this text "
+                        f"(doc_id {document['id']!r}, text_sha256 {document['text_sha256'][:12]}…)"
+                    )
+                )
+                continue
+            record = self.preannotations.by_id.get(doc_id)
+            if record is None:
+                outcomes.append(Outcome(error=f"{self.path} has no record for document {doc_id!r}"))
+                continue
+            outcomes.append(Outcome(record={**record, "id": document["id"]}, kind=self.preannotations.kind))
+        return self.preannotations.model_version, outcomes
+
+
+def _stderr_tail(stderr: bytes) -> str:
+    text = stderr.decode("utf-8", errors="replace").strip()
+    if not text:
+        return "nothing on stderr"
+    tail = text[-STDERR_SHOWN:]
+    return ("…" if len(text) > STDERR_SHOWN else "") + " | ".join(tail.splitlines())
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class CommandSource:
+    """Any system as a program: document records (JSONL) on its stdin, prediction records (JSONL) on its stdout.
+
+    Started once per request, without a shell, with at most ``timeout`` seconds to answer; a crash, a hang (the
+    process group is killed) or output that is not one prediction record per document becomes an error for the
+    documents concerned.
+    """
+
+    name = "command"
+    learns = False
+
+    def __init__(self, command: str, timeout: float = DEFAULT_COMMAND_TIMEOUT, model_version: str | None = None):
+        try:
+            self.argv = shlex.split(command)
+        except ValueError as error:
+            raise InputError(f"--command: {command!r} cannot be split into words ({error})") from None
+        if not self.argv:
+            raise InputError("--command: empty (expected a program and its arguments)")
+        if not timeout > 0:
+            raise InputError(f"--timeout: {timeout} (expected a positive number of seconds)")
+        self.command = command
+        self.shown = repr(command if len(command) <= COMMAND_SHOWN else command[: COMMAND_SHOWN - 1] + "…")
+        self.timeout = timeout
+        self.version = model_version or f"command-{hashlib.sha256(command.encode('utf-8')).hexdigest()[:8]}"
+
+    def model_version(self, project_id: int | None) -> str:
+        return self.version
+
+    def describe(self) -> str:
+        return f"command {self.shown} (at most {self.timeout:g} s per request, model version {self.version})"
+
+    def _environment(self) -> dict[str, str]:
+        """The backend's environment without its own password."""
+        return {name: value for name, value in os.environ.items() if name != PASSWORD_VARIABLE}
+
+    def _run(self, stdin: bytes) -> tuple[bytes | None, str | None]:
+        """The command's stdout, or why there is none."""
+        try:
+            process = subprocess.Popen(  # noqa: S603 (the user's own command, no shell)
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=self._environment(),
+                start_new_session=True,  # its own process group, so a hang is killed whole
+            )
+        except OSError as error:
+            return None, f"command {self.shown} cannot be started: {error.strerror or error}"
+        try:
+            stdout, stderr = process.communicate(stdin, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return None, f"command {self.shown} did not answer within {self.timeout:g} s (stopped)"
+        if process.returncode != 0:
+            return None, f"command {self.shown} {_exit_reason(process.returncode)} ({_stderr_tail(stderr)})"
+        return stdout, None
+
+    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+        unique: dict[str, dict[str, Any]] = {}
+        for document in documents:  # two tasks of one document: sent once
+            unique.setdefault(document["id"], document)
+        stdout, error = self._run("".join(dumps_line(document) for document in unique.values()).encode("utf-8"))
+        if error is not None:
+            return self.version, failed(len(documents), error)
+        records, error = self._parse(stdout, set(unique))
+        if error is not None:
+            return self.version, failed(len(documents), error)
+        return self.version, [
+            Outcome(record=records[document["id"]])
+            if document["id"] in records
+            else Outcome(error=f"command {self.shown} wrote no record with id {document['id']!r}")
+            for document in documents
+        ]
+
+    def _parse(self, stdout: bytes, wanted: set[str]) -> tuple[dict[str, dict], str | None]:
+        """Records by id; an error when any line cannot be read or tied to exactly one document sent."""
+        where = f"command {self.shown} stdout"
+        try:
+            text = stdout.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return {}, f"{where}: byte {error.start + 1} is not UTF-8 (expected UTF-8 JSONL)"
+        records: dict[str, dict] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                return {}, f"{where} line {number}: invalid JSON: {error.msg} (expected one prediction record per line)"
+            if not isinstance(record, dict):
+                return {}, f"{where} line {number}: got a JSON {json_type(record)} (expected a prediction record)"
+            record_id = record.get("id")
+            if not isinstance(record_id, str) or record_id not in wanted:
+                return {}, f"{where} line {number}: id {record_id!r} is not one of the documents sent"
+            if record_id in records:
+                return {}, f"{where} line {number}: a second record for {record_id!r} (expected one per document)"
+            records[record_id] = record
+        return records, None
