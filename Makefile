@@ -34,7 +34,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 release: $(VENV)/.core-installed
 	$(TOOLKIT) validate $(DOCUMENTS) $(GOLD)
 	$(TOOLKIT) stats $(GOLD)
-	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --json $(AGREEMENT) --report annotations/disagreements.md
+	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --format json --out $(AGREEMENT) --report annotations/disagreements.md
 	$(TOOLKIT) baseline $(DOCUMENTS) --out dist/submissions/baseline/predictions.jsonl
 	cp submissions/baseline/meta.json dist/submissions/baseline/meta.json
 	$(TOOLKIT) eval dist/submissions/baseline/predictions.jsonl --gold $(GOLD) --documents $(DOCUMENTS) --bootstrap 1000 --format json --out $(BASELINE_SCORES)

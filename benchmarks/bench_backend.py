@@ -22,11 +22,14 @@ from pathlib import Path
 
 from toolkit.baseline import predict_document
 from toolkit.dataset.synthetic import NamePool, invented_names, synthetic_corpus
+from toolkit.inventory import load_inventory
 from toolkit.labelstudio.backend.lexicon import LexiconStore
 from toolkit.labelstudio.backend.service import Backend
 from toolkit.labelstudio.backend.sources import BaselineSource
 from toolkit.labelstudio.config import NAMES
 from toolkit.labelstudio.tasks import record_to_result, task_data
+
+ENTITY_LABELS = set(load_inventory().entity_names)
 
 PROJECT = {"id": 1, "title": "bench"}
 
@@ -43,7 +46,9 @@ def spans_of(result: list[dict]) -> set:
     return {
         (item["value"]["start"], item["value"]["end"], item["value"]["labels"][0])
         for item in result
-        if item.get("type") == "labels" and item.get("from_name") == NAMES.entity
+        if item.get("type") == "labels"
+        and item.get("from_name") == NAMES.label
+        and item["value"]["labels"][0] in ENTITY_LABELS
     }
 
 

@@ -152,13 +152,12 @@ def main() -> None:
             print(f"(setup: raw import of {len(annotated)} tasks with one annotation each: {setup:.1f} s)")
             pulled, result = timed(lambda: pull(studio, "annotated", Path(folder) / "pulled"))
             conversion = result.conversion
-            assert len(conversion.records) == len(documents) and not conversion.problems, (
-                len(conversion.records),
+            assert conversion.records == len(documents) and not conversion.problems, (
+                conversion.records,
                 conversion.problems[:3],
             )
             print(
-                f"toolkit pull (export + raw snapshot + conversion of {len(conversion.records)} annotations): "
-                f"{pulled:.1f} s"
+                f"toolkit pull (export + raw snapshot + conversion of {conversion.records} annotations): {pulled:.1f} s"
             )
         finally:
             server.stop()

@@ -170,7 +170,19 @@ def test_cli_gold_validates_and_inputs_are_untouched(tmp_path):
     summary = tmp_path / "adjudication.json"
     result = runner.invoke(
         app,
-        ["adjudicate", str(first), str(second), "--documents", str(docs), "--out", str(gold), "--json", str(summary)],
+        [
+            "adjudicate",
+            str(first),
+            str(second),
+            "--documents",
+            str(docs),
+            "--out",
+            str(gold),
+            "--format",
+            "json",
+            "--summary-out",
+            str(summary),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "gold: 1 document(s) (majority 1), 2 entities, 1 claims" in result.stdout
@@ -187,7 +199,7 @@ def test_cli_refuses_to_overwrite(tmp_path):
     docs, first, second = _files(tmp_path)
     result = runner.invoke(app, ["adjudicate", str(first), str(second), "--documents", str(docs), "--out", str(second)])
     assert result.exit_code == 2
-    assert f"--out {second}: is one of the inputs" in result.stderr
+    assert f"--out {second}: is the same file as ANNOTATIONS {second}" in result.stderr
     gold = tmp_path / "gold.jsonl"
     gold.write_text("old gold\n", encoding="utf-8")
     result = runner.invoke(app, ["adjudicate", str(first), str(second), "--documents", str(docs), "--out", str(gold)])

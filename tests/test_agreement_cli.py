@@ -57,7 +57,19 @@ def test_agree_writes_json_and_report(tmp_path):
     out, report = tmp_path / "agreement.json", tmp_path / "report.md"
     result = runner.invoke(
         app,
-        ["agree", str(first), str(second), "--documents", str(documents), "--json", str(out), "--report", str(report)],
+        [
+            "agree",
+            str(first),
+            str(second),
+            "--documents",
+            str(documents),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--report",
+            str(report),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "entities: mean pairwise F1 strict 0.400, overlap 0.400" in result.stdout  # 1 match of 3 + 2 entities
@@ -109,7 +121,7 @@ def test_escape_and_context():
 
 def test_json_to_stdout_keeps_stdout_parseable(tmp_path):
     documents, first, second = two_annotators(tmp_path)
-    result = runner.invoke(app, ["agree", str(first), str(second), "--documents", str(documents), "--json", "-"])
+    result = runner.invoke(app, ["agree", str(first), str(second), "--documents", str(documents), "--format", "json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["counts"]["documents_with_2_or_more_annotators"] == 2
     assert "mean pairwise F1" in result.stderr
@@ -120,7 +132,18 @@ def test_one_annotator_explains_itself(tmp_path):
     out = tmp_path / "agreement.json"
     result = runner.invoke(
         app,
-        ["agree", str(first), "--documents", str(documents), "--json", str(out), "--report", str(tmp_path / "r.md")],
+        [
+            "agree",
+            str(first),
+            "--documents",
+            str(documents),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--report",
+            str(tmp_path / "r.md"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "no agreement: no document was annotated by two or more annotators (1 annotator(s): alice)" in result.stdout
@@ -146,7 +169,7 @@ def test_seed_article_with_one_annotator(tmp_path):
         "claims": [],
     }
     path = write_records(tmp_path / "seed.jsonl", [annotation])
-    result = runner.invoke(app, ["agree", str(path), "--documents", str(documents_path), "--json", "-"])
+    result = runner.invoke(app, ["agree", str(path), "--documents", str(documents_path), "--format", "json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["entities"]["strict"]["mean_pairwise_f1"] is None

@@ -91,7 +91,18 @@ def test_pull_agree_adjudicate_on_a_real_label_studio(label_studio, tmp_path, mo
     agreement, report = tmp_path / "agreement.json", tmp_path / "disagreements.md"
     agreed = runner.invoke(
         app,
-        ["agree", *map(str, files), "--documents", str(documents), "--json", str(agreement), "--report", str(report)],
+        [
+            "agree",
+            *map(str, files),
+            "--documents",
+            str(documents),
+            "--format",
+            "json",
+            "--out",
+            str(agreement),
+            "--report",
+            str(report),
+        ],
     )
     assert agreed.exit_code == 0, agreed.output
     figures = json.loads(agreement.read_text(encoding="utf-8"))

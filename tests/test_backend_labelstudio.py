@@ -95,7 +95,7 @@ def _entity_labels(prediction: dict) -> dict[str, str]:
     return {
         item["value"]["text"]: item["value"]["labels"][0]
         for item in prediction["result"]
-        if item["type"] == "labels" and item["from_name"] == "entity"
+        if item["type"] == "labels" and item["from_name"] == "label" and item["value"]["labels"][0] != "CLAIM"
     }
 
 
@@ -153,7 +153,7 @@ def test_an_annotation_submitted_in_label_studio_teaches_the_next_task(label_stu
     start = FIRST.index(NEW_NAME)
     organisation = {
         "id": "m1",
-        "from_name": "entity",
+        "from_name": "label",
         "to_name": "text",
         "type": "labels",
         "value": {"start": start, "end": start + len(NEW_NAME), "text": NEW_NAME, "labels": ["ORG"]},

@@ -22,7 +22,7 @@ from toolkit.files import write_jsonl
 from toolkit.labelstudio.backend.lexicon import LexiconStore, entity_mentions, load_lexicon_file
 from toolkit.labelstudio.backend.service import Backend, missing_controls, project_id, task_document
 from toolkit.labelstudio.backend.sources import PASSWORD_VARIABLE, BaselineSource, CommandSource, FileSource
-from toolkit.labelstudio.config import build_label_config
+from toolkit.labelstudio.config import NAMES, build_label_config
 from toolkit.labelstudio.tasks import preannotation, task_data
 
 NEW_NAME = "Velmora Tessari"
@@ -51,8 +51,8 @@ def _entity_item(text: str, mention: str, label: str, region: str = "r1") -> dic
     start = text.index(mention)
     return {
         "id": region,
-        "from_name": "entity",
-        "to_name": "text",
+        "from_name": NAMES.label,
+        "to_name": NAMES.text,
         "type": "labels",
         "value": {"start": start, "end": start + len(mention), "text": mention, "labels": [label]},
     }
@@ -68,7 +68,7 @@ def _labels(prediction: dict) -> dict[str, str]:
     return {
         item["value"]["text"]: item["value"]["labels"][0]
         for item in prediction["result"]
-        if item["type"] == "labels" and item["from_name"] == "entity"
+        if item["type"] == "labels" and item["from_name"] == NAMES.label and item["value"]["labels"][0] != "CLAIM"
     }
 
 
@@ -102,7 +102,7 @@ def test_setup_answers_the_project_model_version_and_refuses_a_foreign_config(ba
     }
     assert missing_controls(build_label_config()) == []
     foreign = '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"/></View>'
-    with pytest.raises(InputError, match="lacks entity, claim"):
+    with pytest.raises(InputError, match="lacks label "):
         baseline.setup({"project": "7.1", "schema": foreign})
     assert baseline.health() == {"status": "UP", "model_class": "voci-baseline"}
 
@@ -197,7 +197,7 @@ def test_only_entity_regions_with_one_inventory_label_are_learned():
     result = [
         _entity_item(FIRST, NEW_NAME, "ORG"),
         _entity_item(FIRST, "Russia", "NOT-A-LABEL", "r2"),
-        {**_entity_item(FIRST, "la Russia ha spedito armi", "CLAIM", "r3"), "from_name": "claim"},
+        _entity_item(FIRST, "la Russia ha spedito armi", "CLAIM", "r3"),
         {"from_id": "r1", "to_id": "r3", "type": "relation", "labels": ["claimer"]},
     ]
     spaced = _entity_item(FIRST, "Milano", "GPE", "r4")

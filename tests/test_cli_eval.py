@@ -91,10 +91,7 @@ def test_eval_bad_input_is_one_line_exit_2(tmp_path):
     )
     assert "Traceback" not in result.output
     unknown = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "xml")
-    assert (
-        unknown.exit_code == 2
-        and "--format: 'xml' is not a format (expected one of: table, json, markdown)" in unknown.stderr
-    )
+    assert unknown.exit_code == 2 and "--format: 'xml' is not one of 'table', 'json', 'markdown'" in unknown.stderr
     missing = run("eval", str(tmp_path / "nope.jsonl"), "--gold", str(gold), "--documents", str(documents))
     assert missing.exit_code == 2 and "nope.jsonl: file not found" in missing.stderr
 
@@ -108,7 +105,17 @@ def test_compare(tmp_path):
     assert "entities.strict.f1" in result.stdout and "p-value" in result.stdout
     data = json.loads(
         run(
-            "compare", str(a), str(b), "--gold", str(gold), "--documents", str(documents), "--resamples", "50", "--json"
+            "compare",
+            str(a),
+            str(b),
+            "--gold",
+            str(gold),
+            "--documents",
+            str(documents),
+            "--resamples",
+            "50",
+            "--format",
+            "json",
         ).stdout
     )
     assert data["figures"]["entities.strict.f1"]["difference"] == 0.0

@@ -143,5 +143,5 @@ def test_jsonl_of_pipeline_calls_per_sentence_with_offsets(tmp_path):
     assert result.output == "error: [E100] --spans-key: does not apply to --format huggingface\n"
     before = path.read_bytes()
     result = CliRunner().invoke(app, [*args, "--out", str(path)])
-    assert result.exit_code == 2 and f"--out: {path} is also INPUT" in result.output
+    assert result.exit_code == 2 and f"--out {path}: is the same file as INPUT {path}" in result.output
     assert path.read_bytes() == before

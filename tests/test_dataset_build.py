@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.dataset.bio import resolve_overlaps, tags_to_spans
-from toolkit.dataset.build import build_dataset
+from toolkit.dataset.build import BUILD_MANIFEST, build_dataset
 from toolkit.dataset.card import CardInputs
 from toolkit.dataset.features import CONFIG_FEATURES
 from toolkit.dataset.inputs import index_valid
@@ -192,7 +192,9 @@ def test_rebuild_is_byte_identical(corpus, tmp_path):
     assert files(first) == files(second)
     splits = ("train", "validation", "test")
     parquet = {f"{config}/{split}-00000-of-00001.parquet" for config in CONFIG_FEATURES for split in splits}
-    assert set(files(second)) == {"README.md", *parquet, *(f"scoring/{split}.npz" for split in splits)}
+    built = {"README.md", *parquet, *(f"scoring/{split}.npz" for split in splits)}
+    assert set(files(second)) == {*built, BUILD_MANIFEST}
+    assert json.loads(files(second)[BUILD_MANIFEST])["files"] == sorted(built)
     assert (tmp_path / "voci-CARD.md").read_bytes() == (second / "README.md").read_bytes()
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]  # no staging folder left
 
@@ -270,7 +272,7 @@ def test_split_ratios_and_hash():
     assert parse_ratios("train=0.5,test=0.5") == {"train": 0.5, "test": 0.5}
     with pytest.raises(InputError, match="sums to 0.9"):
         parse_ratios("train=0.8,test=0.1")
-    with pytest.raises(InputError, match="NAME=NUMBER"):
+    with pytest.raises(InputError, match="NAME=RATIO"):
         parse_ratios("train:0.8")
     ids = [f"doc-{index}" for index in range(2000)]
     shares = {

@@ -101,7 +101,7 @@ def test_card_quotes_agreement_and_scores_when_given(built, tmp_path):
             str(gold),
         ],
     )
-    assert result.exit_code == 2 and "broken.json: not readable as JSON" in result.output
+    assert result.exit_code == 2 and "broken.json:1: invalid JSON" in result.output
 
 
 def test_card_command_regenerates_the_same_card(built, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.dataset.build import build_dataset
+from toolkit.dataset.build import BUILD_MANIFEST, build_dataset
 from toolkit.dataset.card import CardInputs
 from toolkit.dataset.synthetic import write_synthetic_corpus
 
@@ -38,7 +38,11 @@ def test_dry_run_lists_every_file_with_size_and_hash(folder, monkeypatch):
     result = runner.invoke(app, ["publish", str(folder), "--repo", "voci-org/voci", "--dry-run"])
     assert result.exit_code == 0, result.output
     listed = [line.split() for line in result.stdout.strip().splitlines()]
-    files = sorted(path for path in folder.rglob("*") if path.is_file() and path.parent.name != "scoring")
+    files = sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and path.parent.name != "scoring" and path.name != BUILD_MANIFEST
+    )
     assert list((folder / "scoring").glob("*.npz"))  # the gold compiled for the local scorer is not uploaded
     assert [row[2] for row in listed] == [path.relative_to(folder).as_posix() for path in files]
     for (size, digest, _), path in zip(listed, files, strict=True):

@@ -104,8 +104,10 @@ def test_inventory_has_the_labels_the_dataset_promises():
         [label["hotkey"] for label in raw["entity_labels"]]
         + [raw["claim_label"]["hotkey"]]
         + [s["hotkey"] for s in raw["stances"]]
+        + [kind["hotkey"] for kind in raw["claimer_kinds"]]
     )
     assert len(hotkeys) == len(set(hotkeys)), "hotkeys must be unique in the editor"
+    assert "u" not in hotkeys, "Label Studio's own key: unselect the region"
 
 
 def test_bio_tags_follow_inventory_order():

@@ -21,7 +21,7 @@ TEXT = (
 )
 GOLD = Path("annotations/gold.jsonl")
 DOCUMENTS = Path("annotations/documents.jsonl")
-PROVENANCE = ("annotator", "annotation_id", "task_id", "created_at", "lead_time", "ground_truth")
+PROVENANCE = ("annotator", "annotator_kind", "annotation_id", "task_id", "created_at", "lead_time", "ground_truth")
 
 
 def _span(fragment: str) -> tuple[int, int]:
@@ -186,16 +186,63 @@ def test_malformed_annotation_is_reported_and_kept(label_studio, pushed, tmp_pat
     out = tmp_path / "pulled"
     pulled = _run(label_studio, "pull", "--project", title, "--out", out)
     assert pulled.exit_code == 2
-    prefix = f"task {tasks['doc-a'].id} annotation {bad.id} (admin@voci.local, doc-a): "
-    assert prefix + "region ent-istat: offsets 500..510 are outside the text" in pulled.output
-    assert prefix + "region ent-draghi: unknown entity label 'PERSONA'" in pulled.output
-    assert "1 annotation(s) not converted" in pulled.output and "Traceback" not in pulled.output
+    project_id, task_id = tasks["doc-a"].project, tasks["doc-a"].id
+    place = f"task {task_id} (document doc-a), annotation {bad.id} by admin@voci.local: "
+    link = f" — {label_studio.url}/projects/{project_id}/data?task={task_id}"
+    assert place + "ORG “ISTAT” 500..510: outside the text (expected 0 <= start < end <= 117)" + link in pulled.output
+    assert (
+        place + "PERSONA “Mario Draghi” " in pulled.output and "labels ['PERSONA'] (expected one of:" in pulled.output
+    )
+    assert "1 annotation(s) not converted, 2 problem(s)" in pulled.output and "Traceback" not in pulled.output
     (raw,) = (out / "raw").iterdir()
     kept = [a for task in json.loads(raw.read_text(encoding="utf-8")) for a in task["annotations"]]
     assert {a["id"] for a in kept} == {bad.id, good.id}
     assert f"annotation {bad.id} by admin@voci.local" in (out / "conversion-problems.txt").read_text(encoding="utf-8")
     (record,) = read_jsonl(out / "annotators" / "admin-voci.local.jsonl")
     assert (record["id"], record["annotation_id"], record["entities"], record["claims"]) == ("doc-b", good.id, [], [])
+
+
+def test_pull_never_leaves_a_stale_record_and_converts_the_fix(label_studio, pushed, tmp_path):
+    """An annotator's update that cannot be converted removes their record of that document (the older version is
+    not kept), the problem is listed and blocks agree; once fixed in Label Studio, the next pull converts it."""
+    title, documents = pushed
+    _, tasks = _tasks(label_studio, title)
+    record = _record("doc-a")
+    bob = label_studio.create_user("bob@voci.test")
+    mine = label_studio.client.annotations.create(id=tasks["doc-a"].id, result=record_to_result(record, TEXT))
+    label_studio.client.annotations.create(
+        id=tasks["doc-a"].id, result=record_to_result(record, TEXT), completed_by=bob.id
+    )
+    out = tmp_path / "annotations"
+    pull = ["pull", "--project", title, "--out", out, "--documents", documents]
+    assert _run(label_studio, *pull).exit_code == 0
+    mine_file, bobs_file = out / "annotators" / "admin-voci.local.jsonl", out / "annotators" / "bob-voci.test.jsonl"
+    assert [r["id"] for r in read_jsonl(mine_file)] == ["doc-a"]
+
+    broken = [item for item in record_to_result(record, TEXT) if item.get("from_name") != "stance"]
+    label_studio.client.annotations.update(id=mine.id, result=broken)  # what Update in the editor sends
+    failed = _run(label_studio, *pull)
+    assert failed.exit_code == 2, failed.output
+    assert not mine_file.exists(), "the previous version of the record must not survive a failed conversion"
+    assert [r["id"] for r in read_jsonl(bobs_file)] == ["doc-a"], "the other annotator's work is untouched"
+    problems = (out / "conversion-problems.txt").read_text(encoding="utf-8").splitlines()
+    assert [line.split(": ", 2)[1] for line in problems] == [
+        "CLAIM “{}” {}..{}".format(claim["text"], claim["start"], claim["end"]) for claim in record["claims"]
+    ]
+    assert all(
+        line.startswith(f"task {tasks['doc-a'].id} (document doc-a), annotation {mine.id} by admin@voci.local: ")
+        and "no stance (expected one of: SUPPORT, REFUTE, NEUTRAL)" in line
+        and line.endswith(f"{label_studio.url}/projects/{tasks['doc-a'].project}/data?task={tasks['doc-a'].id}")
+        for line in problems
+    ), problems
+    refused = _run(label_studio, "agree", mine_file.parent / "bob-voci.test.jsonl", "--documents", documents)
+    assert refused.exit_code == 2 and f"{out / 'conversion-problems.txt'}: lists 2 problem(s)" in refused.output
+
+    label_studio.client.annotations.update(id=mine.id, result=record_to_result(record, TEXT))
+    fixed = _run(label_studio, *pull)
+    assert fixed.exit_code == 0, fixed.output
+    assert [_content(r) for r in read_jsonl(mine_file)] == [record]
+    assert (out / "conversion-problems.txt").read_text(encoding="utf-8") == ""
 
 
 def test_gold_survives_push_as_predictions_accept_and_pull(label_studio, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 
 import pytest
@@ -11,6 +12,8 @@ from toolkit.errors import InputError, ServerError
 from toolkit.files import write_jsonl
 from toolkit.labelstudio.server import (
     credentials_path,
+    free_port,
+    keep_port,
     load_or_create_credentials,
     port_is_free,
     prepare_server,
@@ -43,6 +46,34 @@ def test_environment_is_quiet_and_owned(tmp_path):
         and environment["SENTRY_DSN"] == ""
     )
     assert server.url.startswith("http://127.0.0.1:") and port_is_free(server.port)
+
+
+def test_the_kept_port_is_reused_an_explicit_one_wins(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    port = free_port()
+    keep_port(data, port)
+    assert (data / "port").read_text(encoding="utf-8") == f"{port}\n"
+    assert prepare_server(data).port == port
+    other = free_port()
+    assert prepare_server(data, port=other).port == other
+
+
+def test_a_taken_kept_port_is_refused_before_anything_starts(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        keep_port(data, squatter.getsockname()[1])
+        with pytest.raises(ServerError, match=r"is in use: is `toolkit studio` already running on .*--port N"):
+            prepare_server(data)
+
+
+def test_a_damaged_port_file_is_named(tmp_path):
+    (tmp_path / "port").write_text("eighty\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"port: 'eighty' is not a port number"):
+        prepare_server(tmp_path)
 
 
 def test_data_dir_that_is_a_file_is_refused(tmp_path):

@@ -60,16 +60,19 @@ def test_record_to_result_is_what_the_editor_submits_and_converts_back():
     result = record_to_result(record)
     kinds = [(item["type"], item.get("from_name")) for item in result]
     assert kinds == [
-        ("labels", NAMES.entity),
-        ("labels", NAMES.entity),
-        ("labels", NAMES.claim),
+        ("labels", NAMES.label),
+        ("labels", NAMES.label),
+        ("labels", NAMES.label),
         ("choices", NAMES.stance),
+        ("choices", NAMES.claimer),
         ("relation", None),
         ("relation", None),
     ]
+    assert [item["value"]["labels"] for item in result[:3]] == [["ORG"], ["PER"], ["CLAIM"]]
     stance_value = {"start": 16, "end": 31, "text": "il PIL crescerà", "choices": ["SUPPORT"]}
     assert result[3] == {"id": "c1", "from_name": "stance", "to_name": "text", "type": "choices", "value": stance_value}
-    assert result[4] == {
+    assert result[4]["id"] == "c1" and result[4]["value"]["choices"] == ["entity"]
+    assert result[5] == {
         "from_id": "e1",
         "to_id": "c1",
         "type": "relation",
@@ -80,11 +83,11 @@ def test_record_to_result_is_what_the_editor_submits_and_converts_back():
     assert entities == record["entities"] and claims == record["claims"]
 
 
-def test_attribution_claimer_becomes_a_per_region_choice():
+def test_claimer_without_mention_is_a_per_region_choice_and_no_relation():
     record = _record()
     record["claims"][0]["claimer"] = {"kind": "author", "entity_ids": []}
     result = record_to_result(record, TEXT)
-    (choice,) = [item for item in result if item.get("from_name") == NAMES.attribution]
+    (choice,) = [item for item in result if item.get("from_name") == NAMES.claimer]
     assert choice["id"] == "c1" and choice["value"]["choices"] == ["author"]
     assert not [item for item in result if item["type"] == "relation"]
 
@@ -104,8 +107,9 @@ def test_prediction_claimer_span_links_to_the_predicted_entity():
     result = prediction_to_result(prediction, TEXT, notes)
     assert {"from_id": "e0", "to_id": "c0", "type": "relation", "direction": "right", "labels": ["claimer"]} in result
     assert result[0]["score"] == 0.5 and result[0]["value"]["text"] == "Mario Draghi"
-    attribution = [item for item in result if item.get("from_name") == NAMES.attribution]
-    assert [(a["id"], a["value"]["choices"]) for a in attribution] == [("c1", ["unnamed"])]
+    claimers = [item for item in result if item.get("from_name") == NAMES.claimer]
+    # an unlinked claimer span gets no claimer choice: the editor asks the annotator for one
+    assert [(c["id"], c["value"]["choices"]) for c in claimers] == [("c0", ["entity"]), ("c1", ["unnamed"])]
     assert notes.unlinked_claimers == ["d1: claims[2].claimer 0..3"]
     assert {"id": "c2", "from_name": "stance"}.items() <= [
         i for i in result if i.get("id") == "c2" and i["type"] == "choices"

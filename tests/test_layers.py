@@ -27,6 +27,9 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.tokenize",
         "toolkit.resources",  # the package data (schemas, labels, guidelines) read with importlib.resources
         "toolkit.withheld",  # the mark of a blind split
+        "toolkit.pathguard",  # no output replaces an input
+        "toolkit.staging",  # outputs written all together or not at all
+        "toolkit.display",  # what a terminal may be shown (URLs redacted, control characters)
     ),
     "stages": (
         "toolkit.scoring",

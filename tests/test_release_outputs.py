@@ -30,7 +30,9 @@ def test_agreement_json_matches_a_fresh_run(in_repo, tmp_path):
         "annotations/gold.jsonl"
     ]
     out = tmp_path / "agreement.json"
-    result = runner.invoke(app, ["agree", *inputs, "--documents", "annotations/documents.jsonl", "--json", str(out)])
+    result = runner.invoke(
+        app, ["agree", *inputs, "--documents", "annotations/documents.jsonl", "--format", "json", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(
         (in_repo / "annotations" / "agreement.json").read_text(encoding="utf-8")

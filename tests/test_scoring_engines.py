@@ -11,13 +11,14 @@ zero (two processes everywhere, small chunks and batches), or composite keys rul
 from __future__ import annotations
 
 import copy
+import json
 import random
 
 import pytest
 from scoring_corpus import ACCEPTED_BY_THE_VALIDATOR_ONLY, MUTATIONS, random_corpus, random_predictions
 
 from toolkit.errors import ValidationError
-from toolkit.files import dumps_line, write_jsonl
+from toolkit.files import write_jsonl
 from toolkit.scoring import parquet, thresholds
 from toolkit.scoring.scorer import Scorer
 
@@ -86,8 +87,8 @@ def outcome(scorer: Scorer, source, seed: int) -> dict | list[str]:
 
 
 def sources(tmp_path, name: str, records: list[dict]) -> dict:
-    path = tmp_path / f"{name}.jsonl"
-    path.write_text("".join(map(dumps_line, records)), encoding="utf-8")
+    path = tmp_path / f"{name}.jsonl"  # json.dumps, not the toolkit's writer: a mutation may hold a NaN
+    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
     return {"file": path, "records": copy.deepcopy(records)}
 
 

@@ -44,7 +44,7 @@ def test_stats_count_labels_kinds_and_stances(tmp_path):
     }
     annotations = tmp_path / "a.jsonl"
     annotations.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["stats", str(annotations), "--documents", str(documents), "--json"])
+    result = runner.invoke(app, ["stats", str(annotations), "--documents", str(documents), "--format", "json"])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
     assert stats["documents"] == 1

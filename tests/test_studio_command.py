@@ -197,15 +197,18 @@ class Workspace:
     data_dir: Path
     runs: list[StudioRun] = field(default_factory=list)
 
-    def launch(self, *extra: str, documents: Path | None = None, port: int | None = None) -> StudioRun:
-        port = port or free_port()
+    def launch(
+        self, *extra: str, documents: Path | None = None, port: int | None = None, with_port: bool = True
+    ) -> StudioRun:
+        """`toolkit studio` with ``--port`` (a free one unless given), or without it (``with_port=False``: the port
+        kept in the data dir)."""
+        port = (port or free_port()) if with_port else self.kept_port()
         number = len(self.runs) + 1
         stdout_path, stderr_path = self.root / f"run{number}.stdout", self.root / f"run{number}.stderr"
         command = [
             str(TOOLKIT),
             "studio",
-            "--port",
-            str(port),
+            *(["--port", str(port)] if with_port else []),
             "--data-dir",
             str(self.data_dir),
             "--documents",
@@ -219,6 +222,9 @@ class Workspace:
         run = StudioRun(process, port, stdout_path, stderr_path)
         self.runs.append(run)
         return run
+
+    def kept_port(self) -> int:
+        return int((self.data_dir / "port").read_text(encoding="utf-8"))
 
     def credentials(self) -> dict[str, str]:
         return json.loads((self.data_dir / "credentials.json").read_text(encoding="utf-8"))
@@ -430,6 +436,37 @@ def test_second_run_reuses_the_data_dir(workspace, first_run, first_stop, second
     assert len(list(client.predictions.list(task=tasks["said"].id))) == 1, "no duplicate pre-annotation"
     assert workspace.credentials() == before_credentials and before_credentials["api_key"] not in second_run.output()
     assert second_run.interrupt() == 0 and _servers_of(workspace.data_dir) == []
+
+
+def test_a_start_without_port_reuses_the_kept_port(workspace, second_run):
+    """URLs and the browser's login survive a restart: the port of the last start is kept in the data dir."""
+    if second_run.process.poll() is None:  # run on its own (-k)
+        assert second_run.interrupt() == 0
+    assert workspace.kept_port() == second_run.port
+    run = workspace.launch(with_port=False).wait_until_ready()
+    assert run.port == second_run.port and f"open {second_run.url}/projects/" in run.stderr()
+    with urllib.request.urlopen(f"{run.url}/health", timeout=10) as response:  # noqa: S310 (loopback)
+        assert json.loads(response.read()) == {"status": "UP"}
+    assert run.interrupt() == 0 and workspace.kept_port() == second_run.port
+
+
+def test_a_taken_kept_port_is_refused_clearly_and_starts_nothing(workspace, second_run):
+    if second_run.process.poll() is None:
+        assert second_run.interrupt() == 0
+    port = workspace.kept_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the last run's connections may linger
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        run = workspace.launch(with_port=False)
+        code = run.process.wait(timeout=60)
+    assert code == 3, run.output()
+    assert run.stderr().strip().splitlines() == [
+        f"error: [E300] port {port} on 127.0.0.1 (kept in {workspace.data_dir / 'port'} so that URLs and logins "
+        f"survive restarts) is in use: is `toolkit studio` already running on {workspace.data_dir}? Stop what "
+        "listens there, or pass --port N to move this studio to another port (then kept)"
+    ]
+    assert _servers_of(workspace.data_dir) == [] and workspace.kept_port() == port
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

@@ -9,6 +9,7 @@ naturally.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -17,6 +18,7 @@ class ToolkitError(Exception):
 
     code = "E000"
     exit_code = 1
+    keeps_outputs = False  # True: the outputs written so far are complete and are kept (see `toolkit.staging`)
 
     def __str__(self) -> str:
         return f"[{self.code}] {super().__str__()}"
@@ -27,6 +29,12 @@ class InputError(ToolkitError, ValueError):
 
     code = "E100"
     exit_code = 2
+
+
+class OutputError(InputError):
+    """An output cannot be written where the user asked (a folder, a read-only folder, a path under a file)."""
+
+    code = "E103"
 
 
 class MissingFileError(InputError):
@@ -95,6 +103,29 @@ class ConversionError(ValidationError):
 
     code = "E102"
 
+    keeps_outputs = True  # the records that could be converted are written; the problems file lists the others
+
     def __init__(self, problems: list[Problem], summary: str):
         super().__init__(problems)
         self.args = (summary,)
+
+
+OS_REASONS = {
+    errno.ENOENT: "no such file or folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ELOOP: "symlink loop (a symbolic link that leads back to itself)",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "is a folder",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device",
+    errno.ENAMETOOLONG: "name too long",
+    errno.EEXIST: "already exists",
+    errno.EXDEV: "on another file system",
+    errno.EIO: "input/output error",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """What an `OSError` means to a user, in a few words and without the path (the message names it)."""
+    return OS_REASONS.get(error.errno, error.strerror or type(error).__name__)

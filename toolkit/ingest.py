@@ -7,8 +7,8 @@ adds the new ones to the documents file without touching the old ones.
 
 from __future__ import annotations
 
-import csv
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.display import redact_url
 from toolkit.documents import OPTIONAL_FIELDS, make_document, normalize_text, slugify
 from toolkit.errors import ConflictError, InputError, Problem, ServerError, ValidationError
-from toolkit.files import dumps_line, iter_jsonl, write_text
+from toolkit.files import append_text, dumps_line, iter_csv, iter_jsonl, read_text
+from toolkit.pathguard import Input, Output, PathPlan
+from toolkit.staging import staged
 
 FETCH_TIMEOUT_SECONDS = 30
 
@@ -46,8 +49,11 @@ def _document(doc_id: str, text: str, options: IngestOptions, **metadata: Any) -
     return make_document(doc_id, text, merged.pop("lang", options.lang), **merged)
 
 
+SOURCE = "a source file (UTF-8 text) or an http(s) URL"
+
+
 def read_txt(path: Path, options: IngestOptions) -> Iterator[dict[str, Any]]:
-    text = _read_text_file(path)
+    text = read_text(path, SOURCE)
     title = None
     if options.title_line:
         title, _, text = text.partition("\n")
@@ -82,14 +88,13 @@ def read_jsonl_source(path: Path, options: IngestOptions) -> Iterator[dict[str, 
 
 
 def read_csv(path: Path, options: IngestOptions) -> Iterator[dict[str, Any]]:
-    text = _read_text_file(path)
-    reader = csv.DictReader(text.splitlines())
-    if options.text_field not in (reader.fieldnames or []):
+    header, rows = iter_csv(path)
+    if options.text_field not in header:
         raise InputError(
             f"{path}:1: {options.text_field}: no such column "
             f"(expected a header with a {options.text_field!r} column; see --text-field)"
         )
-    yield from _records_with_text(path, ((index + 2, row) for index, row in enumerate(reader)), options)
+    yield from _records_with_text(path, rows, options)
 
 
 def extract_article(html: str, url: str | None, where: str) -> dict[str, Any]:
@@ -112,21 +117,24 @@ def extract_article(html: str, url: str | None, where: str) -> dict[str, Any]:
 
 
 def read_html(path: Path, options: IngestOptions) -> Iterator[dict[str, Any]]:
-    article = extract_article(_read_text_file(path), None, str(path))
+    article = extract_article(read_text(path, SOURCE), None, str(path))
     yield _document(slugify(path.stem), article.pop("text"), options, **article)
 
 
 def fetch_url(url: str) -> str:
+    shown = redact_url(url)  # a token in the URL is never printed
     request = urllib.request.Request(url, headers={"User-Agent": "voci-toolkit"})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             charset = response.headers.get_content_charset() or "utf-8"
             return response.read().decode(charset, errors="replace")
     except urllib.error.HTTPError as error:
-        raise ServerError(f"{url}: the server answered HTTP {error.code} (expected 200 and an HTML page)") from None
+        raise ServerError(f"{shown}: the server answered HTTP {error.code} (expected 200 and an HTML page)") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise ServerError(f"{url}: could not fetch the page ({reason})") from None
+        reason = redact_url(str(getattr(error, "reason", error)))
+        raise ServerError(f"{shown}: could not fetch the page ({reason})") from None
+    except (ValueError, LookupError) as error:  # a malformed URL, or a page in an unknown charset
+        raise InputError(f"{shown}: {error} (expected an http(s) URL of an HTML page)") from None
 
 
 def url_id(url: str) -> str:
@@ -136,24 +144,8 @@ def url_id(url: str) -> str:
 
 
 def read_url(url: str, options: IngestOptions) -> Iterator[dict[str, Any]]:
-    article = extract_article(fetch_url(url), url, url)
+    article = extract_article(fetch_url(url), redact_url(url), redact_url(url))  # a token in the URL is not kept
     yield _document(url_id(url), article.pop("text"), options, **article)
-
-
-def _read_text_file(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected a source file or URL)") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line}: (line): byte 0x{data[error.start]:02x} is not UTF-8 (expected UTF-8 text)"
-        ) from None
 
 
 FileReader = Callable[[Path, IngestOptions], Iterator[dict[str, Any]]]
@@ -166,9 +158,13 @@ READERS: dict[str, FileReader] = {
 }
 
 
+def is_url(source: str) -> bool:
+    return urllib.parse.urlsplit(source).scheme in ("http", "https")
+
+
 def read_source(source: str, options: IngestOptions) -> Iterator[dict[str, Any]]:
     """Documents from one file or URL, by the reader its suffix or scheme selects."""
-    if urllib.parse.urlsplit(source).scheme in ("http", "https"):
+    if is_url(source):
         yield from read_url(source, options)
         return
     path = Path(source)
@@ -181,15 +177,26 @@ def read_source(source: str, options: IngestOptions) -> Iterator[dict[str, Any]]
     yield from reader(path, options)
 
 
-def merge_documents(out: Path, candidates: Iterable[dict[str, Any]]) -> IngestReport:
-    """Append the new documents to ``out`` atomically; an id seen with other text stops everything."""
-    report = IngestReport()
+def existing_documents(out: Path) -> dict[str, dict[str, Any]]:
+    """The documents already in ``out`` by id; a record without a string id and hash stops the run."""
+    problems: list[Problem] = []
     existing: dict[str, dict[str, Any]] = {}
-    kept_lines: list[str] = []
-    if out.exists():
-        for _, record in iter_jsonl(out):
+    for line, record in iter_jsonl(out):
+        for name in ("id", "text_sha256"):
+            if not isinstance(record.get(name), str):
+                problems.append(Problem(str(out), line, name, "missing or not a string (expected a documents file)"))
+                break
+        else:
             existing[record["id"]] = record
-        kept_lines = [line for line in out.read_text(encoding="utf-8").splitlines(keepends=True) if line.strip()]
+    if problems:
+        raise ValidationError(problems)
+    return existing
+
+
+def merge_documents(out: Path, candidates: Iterable[dict[str, Any]]) -> IngestReport:
+    """Append the new documents to ``out``; an id seen with other text stops everything."""
+    report = IngestReport()
+    existing = existing_documents(out) if os.path.lexists(out) else {}
     new_lines: list[str] = []
     for document in candidates:
         report.total += 1
@@ -206,7 +213,7 @@ def merge_documents(out: Path, candidates: Iterable[dict[str, Any]]) -> IngestRe
                 f"(sha256 {known['text_sha256'][:12]}… vs {document['text_sha256'][:12]}…); nothing was written"
             )
     if new_lines:
-        write_text(out, "".join(kept_lines + new_lines))
+        append_text(out, "".join(new_lines))
     return report
 
 
@@ -214,14 +221,17 @@ def ingest(
     sources: list[str], out: Path, options: IngestOptions, progress: Callable[[Iterable[str]], Iterable[str]] = iter
 ) -> IngestReport:
     """Read every source, then add the new documents to ``out`` (all or nothing)."""
-    documents = [document for source in progress(sources) for document in read_source(source, options)]
-    from toolkit.validate import schema_findings
+    from toolkit.validate import CheckContext, check_document, schema_findings
 
-    problems = [
-        Problem(str(out), 0, f"{doc['id']}.{where}", message)
-        for doc in documents
-        for where, message in schema_findings("document", doc)
-    ]
-    if problems:
-        raise ValidationError(problems)
-    return merge_documents(out, documents)
+    files = [Input("SOURCES", Path(source)) for source in sources if not is_url(source)]
+    with staged(PathPlan(files, [Output("--out", Path(out))])):
+        documents = [document for source in progress(sources) for document in read_source(source, options)]
+        context = CheckContext({}, "")
+        problems = [
+            Problem(str(out), 0, f"{doc['id']}.{where}", message)
+            for doc in documents
+            for where, message in (schema_findings("document", doc) or list(check_document(doc, context)))
+        ]
+        if problems:
+            raise ValidationError(problems)
+        return merge_documents(Path(out), documents)

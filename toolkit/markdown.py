@@ -1,4 +1,10 @@
-"""User-supplied text put into Markdown safely: one rule for the card, the leaderboard and the agreement report."""
+"""User-supplied text put into Markdown safely: one rule for the card, the leaderboard and the agreement report.
+
+Every string that comes from a file (a document's metadata, an annotator's name, a submission's name, a signature
+or a note read from JSON) goes through `md_text`, or through `md_code` when it is shown as code.  Line breaks of every
+kind (CR, CRLF, U+2028…) are folded, control characters and bidi overrides removed, HTML escaped and Markdown marks
+backslash-escaped, so no value can end a table row, open a heading, a link or a tag.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,15 @@ import html
 import re
 
 MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]|~#])")  # what can open markup, a link, code or a new table cell
+LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(value: object, newline: str) -> str:
+    """One line of plain text: every line break becomes ``newline``, control characters are dropped."""
+    text = CONTROLS.sub("", LINE_BREAKS.sub("\n", str(value))).strip()
+    text = re.sub(r"\s*\n\s*", newline, text)
+    return re.sub(r"[ \t]+", " ", text)
 
 
 def md_text(value: object, newline: str = " ") -> str:
@@ -13,6 +28,18 @@ def md_text(value: object, newline: str = " ") -> str:
 
     Line breaks become ``newline`` (a space by default; the agreement report shows them as `` ↵ ``).
     """
-    text = re.sub(r"\s*\n\s*", newline, str(value).strip())
-    text = re.sub(r"[ \t]+", " ", text)
-    return MARKDOWN_MARKS.sub(r"\\\1", html.escape(text, quote=False))
+    return MARKDOWN_MARKS.sub(r"\\\1", html.escape(_plain(value, newline), quote=False))
+
+
+def md_code(value: object, in_table: bool = False) -> str:
+    """``value`` as an inline code span: on one line, fenced by more backticks than it holds.
+
+    Code spans show their content literally (no HTML, no Markdown), so only the fence and, in a table, the cell
+    separator need care (GitHub splits a cell at ``|`` even inside code unless it is written ``\\|``).
+    """
+    text = _plain(value, " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    if in_table:
+        text = text.replace("|", "\\|")
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"

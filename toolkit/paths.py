@@ -15,8 +15,12 @@ DEFAULT_PRIVATE = Path("dist/private")  # the withheld gold of blind splits (`to
 DEFAULT_LEADERBOARD = Path("dist/leaderboard")
 DEFAULT_BUNDLE = Path("dist/codabench.zip")  # `toolkit benchmark-bundle`
 
-# Options whose typer default is None but whose library default is a project file (e.g. `eval --documents`).
-IMPLIED_DEFAULTS = {"--documents": DEFAULT_DOCUMENTS, "--gold": DEFAULT_GOLD}
+# What `toolkit pull` and `toolkit convert-export` write inside their --out folder (nothing else there is touched).
+ANNOTATORS_DIR = "annotators"
+PROBLEMS_FILE = "conversion-problems.txt"
+CONVERTED_FILES = (PROBLEMS_FILE, f"{ANNOTATORS_DIR}/")
+# What `toolkit leaderboard` writes into its --out folder, together.
+LEADERBOARD_FILES = ("LEADERBOARD.md", "leaderboard.json", "index.html")
 
 # In a voci checkout: the files people edit, and the package folder `toolkit schemas` copies them into.
 SCHEMAS_FOLDER = Path("schemas")

@@ -5,11 +5,18 @@ written by `write_generated_files` (``toolkit schemas``, at the root of a
 checkout) and a test checks they equal what `generated_files` returns, so they
 cannot drift from ``schemas/labels.json``.  At run time the validators read the
 shipped copies, so an installed toolkit needs no checkout.
+
+Every ``pattern`` is anchored ``^…$`` and means a full match, as JSON Schema's
+ECMA-262 regular expressions read it (``$`` is the end of the string).  Python's
+``$`` also matches before a final line feed, so both validators used here read
+patterns through `ecma_pattern` (fastjsonschema makes the same rewrite itself):
+``"abc\n"`` is not an id.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -24,7 +31,10 @@ from toolkit.resources import GUIDELINES, INVENTORY, read_resource, schema_resou
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = "^[A-Za-z0-9._-]+$"
 SHA256_PATTERN = "^[0-9a-f]{64}$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # and a real date: `toolkit.validate.check_document`
+SPLIT_PATTERN = "^[A-Za-z0-9_]+$"
 KINDS = ("document", "annotation", "prediction")
+UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 ANNOTATOR_KINDS = ("person", "model")  # who made an annotation record; the card's annotations_creators follows
 
 _OFFSET = {"type": "integer", "minimum": 0, "description": "code-point offset into the document text"}
@@ -55,11 +65,12 @@ def _document_schema() -> dict[str, Any]:
             "url": _OPTIONAL_STRING,
             "published": {
                 "type": ["string", "null"],
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}",
-                "description": "ISO date",
+                "pattern": DATE_PATTERN,
+                "format": "date",
+                "description": "ISO date (YYYY-MM-DD)",
             },
             "license": _OPTIONAL_STRING,
-            "split": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_]+$"},
+            "split": {"type": ["string", "null"], "pattern": SPLIT_PATTERN},
         },
     }
 
@@ -236,9 +247,13 @@ def generated_files(root: Path = Path(".")) -> dict[Path, str]:
 
 def write_generated_files(root: Path = Path(".")) -> list[Path]:
     """Regenerate the schemas and the shipped copies (run after editing the inventory or the guidelines)."""
+    from toolkit.pathguard import FILE, Output, PathPlan
+    from toolkit.staging import staged
+
     files = generated_files(root)
-    for path, text in files.items():
-        write_text(path, text)
+    with staged(PathPlan([], [Output("", path, FILE) for path in files])):  # written together
+        for path, text in files.items():
+            write_text(path, text)
     return list(files)
 
 
@@ -247,11 +262,25 @@ def _load_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
+def ecma_pattern(pattern: str) -> re.Pattern:
+    """A JSON Schema pattern compiled as ECMA-262 reads it: each unescaped ``$`` becomes ``\\Z`` (end of string)."""
+    return re.compile(UNESCAPED_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _pattern_keyword(validator, pattern, instance, schema):
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
 def validator(kind: str):
     """The full validator of one record kind (from the shipped schema file): slow, but explains every error."""
     from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
 
-    return Draft202012Validator(_load_schema(kind))
+    return extend(Draft202012Validator, {"pattern": _pattern_keyword})(_load_schema(kind))
 
 
 @cache

@@ -13,12 +13,13 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from toolkit.documents import text_sha256
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
-from toolkit.files import iter_jsonl, json_type
+from toolkit.files import JsonProblem, field_path, iter_jsonl, json_type, loads
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
 
@@ -44,14 +45,6 @@ def detect_kind(record: Mapping[str, Any]) -> str:
     if "text_sha256" in record:
         return "annotation"
     return "prediction"
-
-
-def field_path(parts) -> str:
-    """``['entities', 0, 'end']`` → ``entities[0].end``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(record)"
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -157,6 +150,14 @@ def _claimer_key(claimer: Any) -> Any:
     return ("keyword", claimer)
 
 
+def is_date(value: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (2024-02-30 is not one)."""
+    try:
+        return len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 @dataclass
 class CheckContext:
     documents: Documents
@@ -172,6 +173,9 @@ def check_document(record: Mapping[str, Any], context: CheckContext) -> Iterator
     actual = text_sha256(text)
     if record["text_sha256"] != actual:
         yield "text_sha256", f"does not match the text (expected {actual})"
+    published = record.get("published")
+    if isinstance(published, str) and not is_date(published):
+        yield "published", f"{published!r} is not a real date (expected YYYY-MM-DD)"
 
 
 def check_annotation(record: Mapping[str, Any], context: CheckContext) -> Iterator[Finding]:
@@ -313,12 +317,19 @@ def json_records(records: Iterable[Any], problems: list[Problem]) -> Iterator[tu
     JSON cannot hold is a problem): in memory or in a file, a record means the same."""
     for index, record in enumerate(records):
         try:
-            plain = json.loads(json.dumps(record))
-            wrong = None if isinstance(plain, dict) else f"got a JSON {json_type(plain)}"
+            plain = loads(json.dumps(record))  # what a file could not hold (NaN, a lone surrogate) is refused alike
+            wrong = (
+                None
+                if isinstance(plain, dict)
+                else ("(record)", f"got a JSON {json_type(plain)} (expected a JSON object)")
+            )
+        except JsonProblem as problem:
+            wrong = ("(record)" if problem.field == "(line)" else problem.field, problem.message)
         except (TypeError, ValueError, RecursionError) as error:
-            wrong = f"cannot be written as JSON: {error}"
+            wrong = ("(record)", f"cannot be written as JSON: {error} (expected a JSON object)")
         if wrong is not None:
-            problems.append(Location().problem(index, "(record)", f"{wrong} (expected a JSON object)"))
+            where, message = wrong
+            problems.append(Location().problem(index, where, message))
             continue
         yield index, plain
 

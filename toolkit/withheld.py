@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from toolkit.errors import InputError
+from toolkit.files import check_input, parquet_errors
 
 METADATA_KEY = b"voci"
 BLIND_METADATA = {"labels": "withheld"}
@@ -26,7 +27,9 @@ def is_blind_file(path: Path) -> bool:
     """Whether a parquet file was written for a blind split."""
     import pyarrow.parquet as pq
 
-    metadata = pq.read_schema(path).metadata or {}
+    check_input(path, "a parquet file")
+    with parquet_errors(path):
+        metadata = pq.read_schema(path).metadata or {}
     try:
         return json.loads(metadata.get(METADATA_KEY, b"{}")) == BLIND_METADATA
     except ValueError:

@@ -20,8 +20,10 @@ from typing import Any
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
 from toolkit.agreement.records import Record, claimer_value, group_by_document
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
-from toolkit.files import dumps_line, write_jsonl
+from toolkit.files import dumps_line, read_bytes, write_jsonl
 from toolkit.inventory import ENTITY_CLAIMER
+from toolkit.pathguard import Input, Output, PathPlan
+from toolkit.staging import staged
 from toolkit.validate import CheckContext, Documents, check_annotation, schema_findings
 
 DEFAULT_STRATEGIES = ("ground-truth", "majority")
@@ -423,18 +425,16 @@ def write_gold(
 
     Returns whether the file changed (an identical existing gold is left untouched).
     """
-    if any(out.resolve() == Path(path).resolve() for path in inputs):
-        raise ConflictError(
-            f"--out {out}: is one of the inputs (adjudication never edits its inputs; choose another file)"
-        )
-    check_gold(records, documents, str(out))
-    content = "".join(dumps_line(record) for record in records)
-    if out.exists():
-        if out.read_text(encoding="utf-8") == content:
-            return False
-        if not overwrite:
-            raise ConflictError(
-                f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)"
-            )
-    write_jsonl(out, records)
+    plan = PathPlan([Input("ANNOTATIONS", Path(path)) for path in inputs], [Output("--out", Path(out))])
+    with staged(plan):
+        check_gold(records, documents, str(out))
+        content = "".join(dumps_line(record) for record in records)
+        if out.exists():
+            if read_bytes(out) == content.encode("utf-8"):
+                return False
+            if not overwrite:
+                raise ConflictError(
+                    f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)"
+                )
+        write_jsonl(out, records)
     return True

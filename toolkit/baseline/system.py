@@ -11,6 +11,8 @@ from toolkit.baseline.claims import find_claims
 from toolkit.baseline.entities import GUESS, find_entities
 from toolkit.baseline.lexicon import load_lexicon
 from toolkit.files import write_jsonl
+from toolkit.pathguard import Input, Output, PathPlan
+from toolkit.staging import staged
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,10 @@ def run_baseline(documents_path: str | Path, out: str | Path) -> BaselineRun:
     """Predict every document of a (validated) documents file and write the predictions atomically."""
     from toolkit.validate import load_documents
 
-    documents = load_documents(documents_path)
-    records = [predict_document(document) for document in documents.values()]
-    write_jsonl(out, records)
+    with staged(PathPlan([Input("DOCUMENTS", Path(documents_path))], [Output("--out", Path(out))])):
+        documents = load_documents(documents_path)
+        records = [predict_document(document) for document in documents.values()]
+        write_jsonl(out, records)
     return BaselineRun(
         len(records), sum(len(r["entities"]) for r in records), sum(len(r["claims"]) for r in records), Path(out)
     )

@@ -49,7 +49,7 @@ from toolkit.dataset.blind import read_manifest, withheld_gold_in
 from toolkit.dataset.build import is_build
 from toolkit.dataset.layout import data_file
 from toolkit.errors import ConflictError, InputError
-from toolkit.files import dumps_line
+from toolkit.files import dumps_line, open_parquet, parquet_errors
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
 from toolkit.withheld import blind_splits
 
@@ -122,18 +122,18 @@ def _check_out(out: Path, folders: list[Path]) -> None:
 
 
 def _documents_per_split(folder: Path) -> dict[str, int]:
-    import pyarrow.parquet as pq
-
     from toolkit.dataset.card import split_files
 
-    return {split: pq.ParquetFile(path).metadata.num_rows for split, path in split_files(folder)["documents"].items()}
+    return {split: open_parquet(path).metadata.num_rows for split, path in split_files(folder)["documents"].items()}
 
 
 def _texts(folder: Path, split: str) -> list[tuple[str, str]]:
     """``(id, text_sha256)`` of a split's documents, in file order."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(Path(folder) / data_file("documents", split), columns=["id", "text_sha256"])
+    path = Path(folder) / data_file("documents", split)
+    with parquet_errors(path):
+        table = pq.read_table(path, columns=["id", "text_sha256"])
     return list(zip(table.column("id").to_pylist(), table.column("text_sha256").to_pylist(), strict=True))
 
 
@@ -185,7 +185,8 @@ def _baseline_submission(public: Path) -> bytes:
 
     lines = []
     for path in split_files(public)["documents"].values():
-        table = pq.read_table(path, columns=["id", "lang", "text"])
+        with parquet_errors(path):
+            table = pq.read_table(path, columns=["id", "lang", "text"])
         for document in table.to_pylist():
             lines.append(dumps_line(predict_document(document)))
     meta = json.dumps(BASELINE_META, ensure_ascii=False, indent=2) + "\n"

@@ -104,8 +104,10 @@ def score_submission(input_dir: Path, output_dir: Path, bootstrap: int = DEFAULT
     ``output_dir`` (the scores last: they exist only when everything succeeded)."""
     from toolkit.files import write_json, write_text
     from toolkit.leaderboard.submissions import read_meta
+    from toolkit.pathguard import FILES, Output, PathPlan
     from toolkit.scoring.evaluate import evaluate
     from toolkit.scoring.scorer import DEFAULT_SEED
+    from toolkit.staging import staged
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     ref, res = input_dir / "ref", input_dir / "res"
@@ -116,8 +118,10 @@ def score_submission(input_dir: Path, output_dir: Path, bootstrap: int = DEFAULT
         predictions, ref, None, split, bootstrap=bootstrap, seed=DEFAULT_SEED, ignore_extra=True
     ).to_dict()
     scores = leaderboard_scores(result)
-    write_text(output_dir / DETAILS_FILE, _details(result, meta, res, split))
-    write_json(output_dir / SCORES_FILE, scores)
+    outputs = PathPlan([], [Output("OUTPUT", output_dir, FILES, (DETAILS_FILE, SCORES_FILE))])
+    with staged(outputs, own=True):  # its own run: also inside `toolkit benchmark-bundle`, which checks its kit
+        write_text(output_dir / DETAILS_FILE, _details(result, meta, res, split))
+        write_json(output_dir / SCORES_FILE, scores)
     return scores
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from toolkit.dataset.blind import WITHHELD_MANIFEST, documents_file, gold_file
 from toolkit.dataset.layout import data_file
 from toolkit.errors import InputError
-from toolkit.files import dumps_line
+from toolkit.files import dumps_line, parquet_batches
 from toolkit.inventory import load_inventory
 
 DOCUMENT_FIELDS = ("title", "source", "url", "published", "license")
@@ -30,10 +30,9 @@ DOCUMENT_FIELDS = ("title", "source", "url", "published", "license")
 def records_of(folder: Path, split: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """The document and gold record of every row of a split's ``documents`` parquet files (the inverse of
     `toolkit.dataset.rows.document_row`; item-level annotator lists are not in the rows)."""
-    import pyarrow.parquet as pq
-
     inventory = load_inventory()
-    for batch in pq.ParquetFile(Path(folder) / data_file("documents", split)).iter_batches(batch_size=500):
+    path = Path(folder) / data_file("documents", split)
+    for batch in parquet_batches(path, batch_size=500):
         for row in batch.to_pylist():
             document = {
                 "id": row["id"],

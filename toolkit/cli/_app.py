@@ -1,4 +1,11 @@
-"""The one typer app every command module registers on, and the one place errors become exit codes."""
+"""The one typer app every command module registers on, and the one place errors become messages and exit codes.
+
+Every command is a `ToolkitCommand`: before its body runs, the paths its options declare
+(`toolkit.cli._options`) are checked by the path guard, and everything it writes is staged and moved into place
+when it succeeds (`toolkit.staging`).  Every message goes out through `toolkit.display.for_terminal` (secrets in
+URLs redacted, control characters made visible), one line per problem; a usage error (a bad option value) is one
+line too.  ``TOOLKIT_DEBUG=1`` adds the traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +15,59 @@ import traceback
 from pathlib import Path
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
+from toolkit.display import for_terminal
 from toolkit.errors import MissingFileError, ToolkitError, ValidationError
-from toolkit.paths import IMPLIED_DEFAULTS
 
 DEBUG_VARIABLE = "TOOLKIT_DEBUG"
+USAGE_ERROR_EXIT = 2
+INTERNAL_ERROR_EXIT = 1
+# typer vendors click from 0.28 on: take click's classes from typer's own BadParameter, whichever click it is.
+UsageError, ClickException = typer.BadParameter.__mro__[1:3]
+
+
+def _is_click_signal(error: BaseException) -> bool:
+    """click's and typer's ways of ending a command (``Exit``, ``Abort``, their own messages): not a bug."""
+    return isinstance(error, ClickException) or type(error).__name__ in ("Exit", "Abort")
+
+
+def _debug(error: BaseException) -> None:
+    if os.environ.get(DEBUG_VARIABLE):
+        traceback.print_exception(error, file=sys.stderr)
+
+
+def echo_err(message: str) -> None:
+    """Progress and summaries for humans go to stderr so stdout stays parseable."""
+    typer.echo(for_terminal(message), err=True)
+
+
+def echo_out(message: str) -> None:
+    """A line of a command's result on stdout, shown as safely as a message."""
+    typer.echo(for_terminal(message))
 
 
 def report_error(error: ToolkitError) -> int:
     """Print the error the way users read it (one line per problem) and return its exit code."""
     if isinstance(error, ValidationError):
         for line in error.lines():
-            typer.echo(line, err=True)
-        typer.echo(f"error: {error}", err=True)
-    else:
-        typer.echo(f"error: {error}", err=True)
-    if os.environ.get(DEBUG_VARIABLE):
-        traceback.print_exception(error, file=sys.stderr)
+            echo_err(line)
+    echo_err(f"error: {error}")
+    _debug(error)
     return error.exit_code
+
+
+def report_usage_error(error, command: str | None) -> int:
+    """A bad option value, a missing argument, an unknown option: one line naming the option."""
+    from toolkit.cli._options import parameter_label
+
+    param = getattr(error, "param", None)
+    message = " ".join(str(getattr(error, "message", None) or error.format_message()).split())
+    where = f"{parameter_label(param)}: " if param is not None and not message.startswith("Missing") else ""
+    help_hint = f" (see `toolkit {command} -h`)" if command else ""
+    echo_err(f"error: [E100] {where}{message}{help_hint}")
+    _debug(error)
+    return USAGE_ERROR_EXIT
 
 
 def option_defaulting_to(ctx: typer.Context, path) -> str | None:
@@ -34,7 +75,8 @@ def option_defaulting_to(ctx: typer.Context, path) -> str | None:
 
     Project files (``annotations/documents.jsonl``...) are defaults relative to the current folder; when one is
     missing, the message names the option that gives another file.  The command line is parsed again, without
-    callbacks, to learn which options were left out.
+    callbacks, to learn which options were left out; an option whose default is None names the file it stands for
+    in its role (`toolkit.cli._options.InputRole.implicit`).
     """
     invoked = ctx.meta.get(_INVOKED)
     if invoked is None:
@@ -45,19 +87,29 @@ def option_defaulting_to(ctx: typer.Context, path) -> str | None:
         source = parsed.get_parameter_source(param.name)
         if param.param_type_name != "option" or source is None or source.name != "DEFAULT":
             continue
-        option = max(param.opts, key=len)
         value = parsed.params.get(param.name)
-        default = IMPLIED_DEFAULTS.get(option) if value is None else value
+        default = getattr(getattr(param.type, "func", None), "implicit", None) if value is None else value
         if isinstance(default, (str, Path)) and Path(default) == Path(path):
-            return option
+            return max(param.opts, key=len)
     return None
 
 
 _INVOKED = "toolkit.invoked"
 
 
+class ToolkitCommand(TyperCommand):
+    """A command whose declared paths are guarded and whose outputs are staged, then committed together."""
+
+    def invoke(self, ctx):
+        from toolkit.cli._options import path_plan
+        from toolkit.staging import staged
+
+        with staged(path_plan(self.params, ctx.params)):
+            return super().invoke(ctx)
+
+
 class ToolkitGroup(TyperGroup):
-    """Maps every `ToolkitError` raised by a command to its message and exit code."""
+    """Maps every `ToolkitError`, usage error and unexpected exception to its message and exit code."""
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
@@ -77,12 +129,30 @@ class ToolkitGroup(TyperGroup):
             raise typer.Exit(report_error(error)) from None
         except ToolkitError as error:
             raise typer.Exit(report_error(error)) from None
+        except UsageError as error:
+            raise typer.Exit(report_usage_error(error, ctx.invoked_subcommand)) from None
         except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+            echo_err("interrupted")
             raise typer.Exit(130) from None
+        except Exception as error:  # a bug: say so in one line; TOOLKIT_DEBUG=1 shows where
+            if _is_click_signal(error):
+                raise
+            echo_err(
+                f"error: [E000] internal error: {type(error).__name__}: {error} "
+                f"(a bug in the toolkit: please report it with the output of {DEBUG_VARIABLE}=1)"
+            )
+            _debug(error)
+            raise typer.Exit(INTERNAL_ERROR_EXIT) from None
 
 
-app = typer.Typer(
+class ToolkitTyper(typer.Typer):
+    """A typer app whose commands are `ToolkitCommand`s unless a command says otherwise."""
+
+    def command(self, *args, cls=None, **kwargs):
+        return super().command(*args, cls=cls or ToolkitCommand, **kwargs)
+
+
+app = ToolkitTyper(
     cls=ToolkitGroup,
     name="toolkit",
     help="voci: build, annotate, validate, publish and score the who-claims-what dataset.",
@@ -109,8 +179,3 @@ def _group(
 ) -> None:
     """A callback keeps the app a group of commands even when only one command module is loaded (see
     `toolkit.cli.main`)."""
-
-
-def echo_err(message: str) -> None:
-    """Progress and summaries for humans go to stderr so stdout stays parseable."""
-    typer.echo(message, err=True)

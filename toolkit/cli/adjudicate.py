@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption
+from toolkit.cli._app import app
+from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 
 
 def format_summary(summary: dict) -> list[str]:
@@ -32,10 +33,8 @@ def format_summary(summary: dict) -> list[str]:
 
 @app.command()
 def adjudicate(
-    annotations: list[Path] = typer.Argument(
-        ..., help="Per-annotator annotation records (JSONL), as for `toolkit agree`."
-    ),
-    out: Path = typer.Option(
+    annotations: list[Path] = input_path(..., help="Per-annotator annotation records (JSONL), as for `toolkit agree`."),
+    out: Path = output_path(
         ..., "--out", help="Gold file to write (JSONL), e.g. annotations/gold.jsonl; never one of the inputs."
     ),
     strategy: list[str] = typer.Option(
@@ -46,28 +45,30 @@ def adjudicate(
         "Default: ground-truth, then majority.",
     ),
     documents: Path = DocumentsOption,
-    json_out: str = typer.Option(
-        None,
-        "--json",
-        metavar="OUT|-",
-        help="Write the adjudication summary (strategies, ties, documents to review) as JSON.",
+    output_format: TextFormat = format_option(
+        TextFormat.text, "Format of the adjudication summary (strategies, ties, documents to review): text or json."
+    ),
+    summary_out: Path = output_path(
+        None, "--summary-out", stdout=True, help="Write the summary to FILE instead of stdout ('-' = stdout)."
+    ),
+    json_out: Path = output_path(
+        None, "--json", stdout=True, help="Deprecated: use --format json --summary-out FILE|-."
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file whose content differs."),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Adjudicate per-annotator records into gold; every gold item lists the annotators who marked it."""
+    refuse_pending_problems(annotations, allow_problems)
     from toolkit.agreement.adjudicate import DEFAULT_STRATEGIES, adjudicate_records, write_gold
     from toolkit.agreement.records import load_annotator_records
-    from toolkit.cli._outputs import emit_json
+    from toolkit.cli._outputs import emit_summary
     from toolkit.validate import load_documents
 
+    output_format, summary_out = json_alias(json_out, summary_out, output_format, TextFormat.json, "--summary-out")
     loaded = load_documents(documents)
     records = load_annotator_records(annotations, loaded, str(documents))
     gold, summary = adjudicate_records(records, loaded, strategy or DEFAULT_STRATEGIES)
     changed = write_gold(gold, out, annotations, loaded, overwrite=overwrite)
     summary["out"] = str(out)
-    say = echo_err if json_out == "-" else typer.echo
-    for line in format_summary(summary):
-        say(line)
-    say(f"wrote {out}" if changed else f"{out} already holds this gold (unchanged)")
-    if json_out is not None:
-        emit_json(summary, json_out)
+    lines = [*format_summary(summary), f"wrote {out}" if changed else f"{out} already holds this gold (unchanged)"]
+    emit_summary(lines, summary, output_format == TextFormat.json, summary_out)

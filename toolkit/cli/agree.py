@@ -4,37 +4,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption
+from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 
 
 @app.command()
 def agree(
-    annotations: list[Path] = typer.Argument(
+    annotations: list[Path] = input_path(
         ...,
         help="Per-annotator annotation records "
         "(JSONL; one record per document per annotator, in one or several files).",
     ),
     documents: Path = DocumentsOption,
-    json_out: str = typer.Option(
-        None,
-        "--json",
-        metavar="OUT|-",
-        help="Write every figure as JSON to OUT ('-' for stdout); the dataset card quotes annotations/agreement.json.",
+    output_format: TextFormat = format_option(
+        TextFormat.text,
+        "text (the headline figures) or json (every figure; the dataset card quotes annotations/agreement.json).",
     ),
-    report: Path = typer.Option(
+    out: Path = output_path(
+        None, "--out", help="Write the result to FILE instead of stdout ('-' = stdout).", stdout=True
+    ),
+    report: Path = output_path(
         None, "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."
     ),
+    json_out: Path = output_path(None, "--json", stdout=True, help="Deprecated: use --format json --out FILE|-."),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Agreement between annotators: pairwise F1, percent agreement, Cohen's kappa, Krippendorff's alpha."""
+    refuse_pending_problems(annotations, allow_problems)
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
-    from toolkit.cli._outputs import emit_json
+    from toolkit.cli._outputs import emit_summary
     from toolkit.files import write_text
     from toolkit.validate import load_documents
 
+    output_format, out = json_alias(json_out, out, output_format, TextFormat.json)
     loaded = load_documents(documents)
     records = load_annotator_records(annotations, loaded, str(documents))
     result = compute_agreement(records, [str(path) for path in annotations])
@@ -42,10 +46,6 @@ def agree(
         from toolkit.agreement.report import render_report
 
         write_text(report, render_report(records, loaded, result))
-    say = echo_err if json_out == "-" else typer.echo
-    for line in headline(result):
-        say(line)
-    if json_out is not None:
-        emit_json(result, json_out)
+    emit_summary(headline(result), result, output_format == TextFormat.json, out)
     if report is not None:
         echo_err(f"report: {report}")

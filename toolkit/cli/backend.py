@@ -7,18 +7,21 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, ProjectOption
+from toolkit.cli._options import DocumentsOption, ProjectOption, any_port, input_path, output_path
 from toolkit.labelstudio.backend import System
+from toolkit.pathguard import WORKDIR
 
 
 @app.command()
 def backend(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
-    port: int = typer.Option(9090, "--port", help="Port to listen on (0: any free port)."),
+    port: int = typer.Option(
+        9090, "--port", parser=any_port, metavar="PORT", help="Port to listen on (0: any free port)."
+    ),
     system: System = typer.Option(
         None, "--system", help="The built-in rule-based baseline (the default); it learns from submitted annotations."
     ),
-    predictions: Path = typer.Option(
+    predictions: Path = input_path(
         None, "--predictions", help="A prediction (or annotation) file to serve, matched by doc_id or text_sha256."
     ),
     command: str = typer.Option(
@@ -31,15 +34,18 @@ def backend(
         None, "--model-version", help="Name of the served predictions (default: preannotation, command-<hash>)."
     ),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds the --command may take per request."),
-    data_dir: Path = typer.Option(
-        Path(".studio"), "--data-dir", help="Studio data folder; learned lexicons are kept in its backend/ folder."
+    data_dir: Path = output_path(
+        Path(".studio"),
+        "--data-dir",
+        kind=WORKDIR,
+        help="Studio data folder; learned lexicons are kept in its backend/ folder.",
     ),
     auth_user: str = typer.Option(
         None,
         "--auth-user",
         help="HTTP Basic auth user (default voci); the password is read from TOOLKIT_BACKEND_PASSWORD.",
     ),
-    export_lexicon: Path = typer.Option(
+    export_lexicon: Path = output_path(
         None, "--export-lexicon", help="Write the project's learned lexicon (JSON) to this file and exit."
     ),
     project: str = ProjectOption,
@@ -52,8 +58,6 @@ def backend(
     if export_lexicon is not None:
         _export(data_dir, project, export_lexicon)
         return
-    if not 0 <= port <= 65535:
-        raise typer.BadParameter(f"{port} (expected a port number 0..65535)", param_hint="--port")
     options = BackendOptions(
         system=system.value if system else None,
         predictions=predictions,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path, output_path
 
 
 @app.command()
 def baseline(
-    documents: Path = typer.Argument(..., help="Documents file (JSONL), e.g. annotations/documents.jsonl."),
-    out: Path = typer.Option(..., "--out", help="Where to write the prediction records (JSONL)."),
+    documents: Path = input_path(..., help="Documents file (JSONL), e.g. annotations/documents.jsonl."),
+    out: Path = output_path(..., "--out", help="Where to write the prediction records (JSONL)."),
 ) -> None:
     """Predict entities, claims, claimers and stance with transparent rules (no model download)."""
     from toolkit.baseline import run_baseline

@@ -9,6 +9,7 @@ import typer
 
 from toolkit import __version__
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path, output_path, split_name
 from toolkit.paths import DEFAULT_BUILD, DEFAULT_BUNDLE, DEFAULT_PRIVATE
 
 TEST_OPENS_AFTER = timedelta(days=28)
@@ -27,15 +28,21 @@ def _date(option: str, value: str | None) -> date | None:
 
 @app.command("benchmark-bundle")
 def benchmark_bundle(
-    gold: Path = typer.Option(
+    gold: Path = input_path(
         DEFAULT_PRIVATE, "--gold", help="The private folder of withheld gold (`toolkit build --blind`)."
     ),
-    public: Path = typer.Option(DEFAULT_BUILD, "--public", help="The public dataset folder of the same build."),
-    out: Path = typer.Option(DEFAULT_BUNDLE, "--out", help="The bundle to write (a .zip to upload to Codabench)."),
+    public: Path = input_path(DEFAULT_BUILD, "--public", help="The public dataset folder of the same build."),
+    out: Path = output_path(DEFAULT_BUNDLE, "--out", help="The bundle to write (a .zip to upload to Codabench)."),
     development_split: str = typer.Option(
-        "validation", "--development-split", help="Split of the development phase (gold public or withheld)."
+        "validation",
+        "--development-split",
+        parser=split_name,
+        metavar="NAME",
+        help="Split of the development phase (gold public or withheld).",
     ),
-    test_split: str = typer.Option("test", "--test-split", help="Blind split of the test phase."),
+    test_split: str = typer.Option(
+        "test", "--test-split", parser=split_name, metavar="NAME", help="Blind split of the test phase."
+    ),
     development_start: str = typer.Option(
         None, "--development-start", help="Day the development phase opens, YYYY-MM-DD UTC (default: today)."
     ),

@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption
+from toolkit.cli._options import DocumentsOption, count_option, document_split_name, input_path, output_path
+from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
+from toolkit.pathguard import FOLDER
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
     DEFAULT_BUILD,
@@ -21,47 +23,56 @@ from toolkit.paths import (
 @app.command()
 def build(
     documents: Path = DocumentsOption,
-    gold: Path = typer.Option(
+    gold: Path = input_path(
         DEFAULT_GOLD, "--gold", help="Gold annotation records (JSONL), validated like `toolkit validate`."
     ),
-    out: Path = typer.Option(
-        DEFAULT_BUILD, "--out", help="Dataset folder to write (replaced only if it is a previous build)."
+    out: Path = output_path(
+        DEFAULT_BUILD,
+        "--out",
+        kind=FOLDER,
+        help="Dataset folder to write (a previous build is replaced; nothing else in it is ever deleted).",
     ),
     ratios: str = typer.Option(
         "train=0.8,validation=0.1,test=0.1",
         "--ratios",
         help="Split ratios for documents without a `split` field (by a hash of the id).",
     ),
-    card: Path = typer.Option(DEFAULT_CARD, "--card", help="Where to copy the generated card besides OUT/README.md."),
-    agreement: Path = typer.Option(
+    card: Path = output_path(DEFAULT_CARD, "--card", help="Where to copy the generated card besides OUT/README.md."),
+    agreement: Path = input_path(
         DEFAULT_AGREEMENT,
         "--agreement",
-        help="Agreement figures (`toolkit agree --json`) quoted in the card when the file exists.",
+        help="Agreement figures (`toolkit agree --format json`) quoted in the card when the file exists.",
     ),
-    scores: Path = typer.Option(
+    scores: Path = input_path(
         DEFAULT_SCORES,
         "--scores",
-        help="Baseline scores (`toolkit eval` JSON) quoted in the card when the file exists.",
+        help="Baseline scores (`toolkit eval --format json`) quoted in the card when the file exists.",
     ),
-    guidelines: Path = typer.Option(
-        DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."
-    ),
-    batch_size: int = typer.Option(
-        500, "--batch-size", help="Documents processed and written per batch (bounds memory)."
+    guidelines: Path = input_path(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
+    batch_size: int = count_option(
+        500,
+        "--batch-size",
+        what="a number of documents",
+        help="Documents processed and written per batch (bounds memory).",
     ),
     blind: list[str] = typer.Option(
         [],
         "--blind",
+        parser=document_split_name,
+        metavar="SPLIT",
         help="Publish this split's texts without labels (repeatable, e.g. --blind test); its gold goes to "
         "--private-out.",
     ),
-    private_out: Path = typer.Option(
+    private_out: Path = typer.Option(  # guarded by build_dataset's plan, after its own check that it is not --out's
         None,
         "--private-out",
+        metavar="FOLDER",
         help="Folder for the withheld gold of the --blind splits, never to be published (default: dist/private).",
     ),
+    allow_problems: bool = AllowProblemsOption,
 ) -> None:
     """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
+    refuse_pending_problems([gold], allow_problems)
     from toolkit.dataset.build import build_dataset
     from toolkit.dataset.card import CardInputs
     from toolkit.dataset.splits import parse_ratios

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption
+from toolkit.cli._options import DocumentsOption, input_path, output_path
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
     DEFAULT_BUILD,
@@ -20,21 +18,23 @@ from toolkit.paths import (
 
 @app.command()
 def card(
-    folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
-    copy_to: Path = typer.Option(DEFAULT_CARD, "--card", help="Where to copy the card besides FOLDER/README.md."),
-    agreement: Path = typer.Option(
+    folder: Path = input_path(
+        DEFAULT_BUILD,
+        help="A folder written by `toolkit build` (its README.md is rewritten).",
+        rewritten=("README.md",),
+    ),
+    copy_to: Path = output_path(DEFAULT_CARD, "--card", help="Where to copy the card besides FOLDER/README.md."),
+    agreement: Path = input_path(
         DEFAULT_AGREEMENT,
         "--agreement",
-        help="Agreement figures (`toolkit agree --json`), quoted when the file exists.",
+        help="Agreement figures (`toolkit agree --format json`), quoted when the file exists.",
     ),
-    scores: Path = typer.Option(
-        DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval` JSON), quoted when the file exists."
+    scores: Path = input_path(
+        DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval --format json`), quoted when the file exists."
     ),
-    guidelines: Path = typer.Option(
-        DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."
-    ),
+    guidelines: Path = input_path(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
     documents: Path = DocumentsOption,
-    gold: Path = typer.Option(DEFAULT_GOLD, "--gold", help="Gold file the folder was built from (named in the card)."),
+    gold: Path = input_path(DEFAULT_GOLD, "--gold", help="Gold file the folder was built from (named in the card)."),
 ) -> None:
     """Write FOLDER/README.md and the repo's DATASET_CARD.md from the template and the folder's parquet files."""
     from toolkit.dataset.build import is_build

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-import json
+from enum import Enum
 from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app
+from toolkit.cli._options import (
+    EngineName,
+    engine_option,
+    format_option,
+    gold_option,
+    ignore_extra_option,
+    input_path,
+    iou_option,
+    json_flag_alias,
+    out_option,
+    resamples_option,
+    scoring_documents_option,
+    seed_option,
+    split_option,
+    verbose_option,
+)
 
 
 def format_comparison(comparison: dict) -> str:
@@ -38,39 +54,38 @@ def format_comparison(comparison: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+class CompareFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
 @app.command()
 def compare(
-    a: Path = typer.Argument(..., help="Predictions of system A (JSONL)."),
-    b: Path = typer.Argument(..., help="Predictions of system B (JSONL)."),
-    gold: Path = typer.Option(
-        ..., "--gold", help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id ORG/NAME."
-    ),
-    documents: Path = typer.Option(
-        None,
-        "--documents",
-        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
-    ),
-    split: str = typer.Option(None, "--split", help="Compare only on this split."),
-    resamples: int = typer.Option(1000, "--resamples", help="Paired bootstrap resamples."),
-    seed: int = typer.Option(None, "--seed", help="Seed of the resampling (default: fixed)."),
-    iou: float = typer.Option(0.5, "--iou", help="Character IoU at which a predicted claim matches a gold claim."),
-    ignore_extra: bool = typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    engine: str = typer.Option(
-        None,
-        "--engine",
-        help="reference or fast, as in `toolkit eval` (default: $VOCI_SCORER_ENGINE, else fast).",
-    ),
-    verbose: bool = typer.Option(False, "--verbose", help="Say how the gold and predictions were read (stderr)."),
+    a: Path = input_path(..., help="Predictions of system A (JSONL)."),
+    b: Path = input_path(..., help="Predictions of system B (JSONL)."),
+    gold: Path = gold_option(),
+    documents: Path = scoring_documents_option(),
+    split: str = split_option("Compare only on this split (e.g. test)."),
+    resamples: int = resamples_option(1000, "--resamples", minimum=1, help="Paired bootstrap resamples."),
+    seed: int = seed_option("Seed of the resampling (default: fixed)."),
+    iou: float = iou_option(),
+    ignore_extra: bool = ignore_extra_option(),
+    output_format: CompareFormat = format_option(CompareFormat.table, "table or json."),
+    out: Path = out_option(),
+    as_json: bool = typer.Option(False, "--json", help="Deprecated: use --format json."),
+    engine: EngineName = engine_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Paired bootstrap p-value of B − A for each headline figure (entities, claims, end to end, overall)."""
-    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer, check_resamples
+    from toolkit.cli._app import echo_err
+    from toolkit.cli._outputs import emit
+    from toolkit.files import dumps_json
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
-    check_resamples(resamples=resamples)
-    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine)
+    output_format = json_flag_alias(as_json, output_format, CompareFormat.json)
+    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine and engine.value)
     first, second = scorer.score(a), scorer.score(b)
-    if verbose:
-        for note in [*first.notes, *second.notes[len(scorer.gold.notes) :]]:
-            echo_err(note)
+    for note in [*first.notes, *second.notes[len(scorer.gold.notes) :]] if verbose else ():
+        echo_err(note)
     comparison = first.paired(second, resamples, DEFAULT_SEED if seed is None else seed)
-    typer.echo(json.dumps(comparison, ensure_ascii=False, indent=2) if as_json else format_comparison(comparison))
+    emit(dumps_json(comparison) if output_format == CompareFormat.json else format_comparison(comparison), out)

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path, output_path
 from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
 def config(
-    out: Path = typer.Option(..., "--out", help="Where to write the labeling config XML ('-' for stdout)."),
-    guidelines: Path = typer.Option(
-        DEFAULT_GUIDELINES, "--guidelines", help="Markdown guidelines shown to annotators."
-    ),
-    instructions_out: Path = typer.Option(
+    out: Path = output_path(..., "--out", stdout=True, help="Where to write the labeling config XML ('-' for stdout)."),
+    guidelines: Path = input_path(DEFAULT_GUIDELINES, "--guidelines", help="Markdown guidelines shown to annotators."),
+    instructions_out: Path = output_path(
         None, "--instructions-out", help="Also write the guidelines as the escaped HTML the project shows."
     ),
 ) -> None:
-    """Write the labeling config: entity and claim labels, claimer relations, per-region stance and attribution."""
+    """Write the labeling config: entity and claim labels, per-claim stance and claimer (required), relations."""
+    from toolkit.cli._outputs import emit, to_stdout
     from toolkit.files import write_text
     from toolkit.labelstudio.config import build_label_config, load_guidelines_html
 
-    xml = build_label_config()
-    if str(out) == "-":
-        typer.echo(xml, nl=False)
-    else:
-        write_text(out, xml)
+    emit(build_label_config(), out)
+    if not to_stdout(out):
         echo_err(f"{out}: labeling config written")
     if instructions_out:
         write_text(instructions_out, load_guidelines_html(guidelines))

@@ -5,27 +5,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import StudioUrlOption, check_documents_option, converted_out_option, input_path
 
 
 @app.command("convert-export")
 def convert_export(
-    export: Path = typer.Argument(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
-    out: Path = typer.Option(
-        Path("annotations"), "--out", help="Folder for annotators/*.jsonl and conversion-problems.txt."
+    export: Path = input_path(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
+    out: Path = converted_out_option(
+        "Folder for annotators/*.jsonl and conversion-problems.txt (nothing else in it is touched)."
     ),
-    documents: Path = typer.Option(
-        None, "--documents", help="Also check every task's text against this documents file."
-    ),
+    documents: Path = check_documents_option(),
+    url: str = StudioUrlOption,
 ) -> None:
-    """Convert offline exactly as `toolkit pull` does; the export file is only read."""
-    from toolkit.labelstudio.convert import convert_tasks, read_export, write_converted
+    """Convert offline exactly as `toolkit pull` does; the export file is only read (task by task)."""
+    from toolkit.labelstudio.client import task_link
+    from toolkit.labelstudio.convert import convert_export as run_conversion
+    from toolkit.labelstudio.convert import iter_export
     from toolkit.labelstudio.report import conversion_summary
     from toolkit.validate import load_documents
 
     docs = load_documents(documents) if documents else None
-    conversion = convert_tasks(read_export(export), documents=docs)
-    files = write_converted(conversion, out)
-    conversion_summary(conversion, files, str(export), echo_err)
+    link = task_link(url.rstrip("/")) if url else None  # problems link to the task when the server is known
+    summary, files = run_conversion(iter_export(export), out, documents=docs, task_link=link)
+    conversion_summary(summary, files, str(export), echo_err)

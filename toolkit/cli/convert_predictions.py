@@ -3,11 +3,13 @@ prediction records that ``toolkit eval`` scores."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 
 import typer
 
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path, output_path
 from toolkit.paths import DEFAULT_DOCUMENTS
 
 HELP = """Convert INPUT, a model's output, into prediction records (JSONL) for `toolkit eval`.
@@ -26,17 +28,27 @@ def _help() -> str:
     return HELP + "".join(f"  {name:<12}{fmt.summary}\n" for name, fmt in FORMATS.items())
 
 
+def _formats() -> type[Enum]:
+    """The registered formats as the enum typer lists as choices."""
+    from toolkit.convert import FORMATS
+
+    return Enum("InputFormat", {name: name for name in FORMATS}, type=str)
+
+
+InputFormat = _formats()
+
+
 @app.command("convert-predictions", help=_help())
 def convert_predictions(
-    source: Path = typer.Argument(..., metavar="INPUT", help="The model's output file."),
-    input_format: str = typer.Option(..., "--format", help="Format of INPUT (see above)."),
-    out: Path = typer.Option(..., "--out", help="Where to write the prediction records (JSONL)."),
-    documents: Path = typer.Option(
+    source: Path = input_path(..., metavar="INPUT", help="The model's output file."),
+    input_format: InputFormat = typer.Option(..., "--format", help="Format of INPUT (see above)."),
+    out: Path = output_path(..., "--out", help="Where to write the prediction records (JSONL)."),
+    documents: Path = input_path(
         DEFAULT_DOCUMENTS,
         "--documents",
         help="The documents the predictions are for: a documents JSONL, or a dataset folder built by `toolkit build`.",
     ),
-    label_map: Path = typer.Option(
+    label_map: Path = input_path(
         None, "--label-map", help='JSON {"their label": "voci label" or null}, for labels outside the inventory.'
     ),
     scheme: str = typer.Option(
@@ -45,19 +57,14 @@ def convert_predictions(
     spans_key: str = typer.Option(None, "--spans-key", help="spaCy span group holding the claims (default: claims)."),
 ) -> None:
     from toolkit.convert import ConvertOptions, LabelMap, convert_file, load_texts
-    from toolkit.errors import InputError
     from toolkit.files import write_jsonl
-
-    for name, given in (("INPUT", source), ("--documents", documents), ("--label-map", label_map)):
-        if given is not None and out.resolve() == given.resolve():
-            raise InputError(f"--out: {out} is also {name} (expected a new file: an output never replaces an input)")
 
     options = ConvertOptions(
         scheme=scheme,
         spans_key=spans_key,
         label_map=LabelMap.from_file(label_map) if label_map is not None else LabelMap(),
     )
-    records = convert_file(source, input_format, load_texts(documents), options)
+    records = convert_file(source, input_format.value, load_texts(documents), options)
     write_jsonl(out, records)
     entities = sum(len(record["entities"]) for record in records)
     claims = sum(len(record.get("claims", [])) for record in records)

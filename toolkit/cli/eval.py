@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import (
+    EngineName,
+    TableFormat,
+    engine_option,
+    format_option,
+    gold_option,
+    ignore_extra_option,
+    input_path,
+    iou_option,
+    out_option,
+    resamples_option,
+    scoring_documents_option,
+    seed_option,
+    split_option,
+    verbose_option,
+)
 
 EVAL_HELP = """Score PREDICTIONS (JSONL) against gold; exit 2 on invalid predictions.
 
@@ -40,72 +54,31 @@ Figures (undefined = null in JSON, – in tables):
 
 @app.command("eval", help=EVAL_HELP)
 def eval_command(
-    predictions: Path = typer.Argument(..., help="Prediction records (JSONL), one per document."),
-    gold: Path = typer.Option(
-        ...,
-        "--gold",
-        help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hugging Face Hub dataset id "
-        "ORG/NAME[@REVISION].",
-    ),
-    documents: Path = typer.Option(
-        None,
-        "--documents",
-        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
-    ),
-    split: str = typer.Option(
-        None, "--split", help="Score only this split (e.g. test) (default: every gold document)."
-    ),
-    output_format: str = typer.Option("table", "--format", help="table, json or markdown."),
-    out: Path = typer.Option(None, "--out", help="Write the result to this file instead of stdout ('-' = stdout)."),
-    bootstrap: int = typer.Option(
+    predictions: Path = input_path(..., help="Prediction records (JSONL), one per document."),
+    gold: Path = gold_option(),
+    documents: Path = scoring_documents_option(),
+    split: str = split_option(),
+    output_format: TableFormat = format_option(TableFormat.table, "table, json or markdown."),
+    out: Path = out_option(),
+    bootstrap: int = resamples_option(
         0, "--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual)."
     ),
-    seed: int = typer.Option(
-        None, "--seed", help="Seed of the bootstrap (default: fixed, so intervals are reproducible)."
-    ),
-    iou: float = typer.Option(0.5, "--iou", help="Character IoU at which a predicted claim matches a gold claim."),
-    ignore_extra: bool = typer.Option(
-        False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping."
-    ),
-    engine: str = typer.Option(
-        None,
-        "--engine",
-        help="fast, or reference: the plain per-document scorer, to check a figure (the same figures). "
-        "Default: $VOCI_SCORER_ENGINE, else fast.",
-    ),
-    verbose: bool = typer.Option(
-        False, "--verbose", help="Say how the gold and the predictions were read and counted (on stderr)."
-    ),
+    seed: int = seed_option(),
+    iou: float = iou_option(),
+    ignore_extra: bool = ignore_extra_option(),
+    engine: EngineName = engine_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
+    from toolkit.cli._outputs import emit, to_stdout
     from toolkit.scoring.formatting import FORMATTERS
-    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer, check_resamples
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
-    formatter = _formatter(FORMATTERS, output_format)
-    check_resamples(bootstrap=bootstrap)
-    scored = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine).score(predictions)
-    if verbose:
-        for note in scored.notes:
-            echo_err(note)
+    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine and engine.value)
+    scored = scorer.score(predictions)
+    for note in scored.notes if verbose else ():
+        echo_err(note)
     result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
-    write_output(formatter(result), out)
-    if out is not None and str(out) != "-":
+    emit(FORMATTERS[output_format.value](result), out)
+    if not to_stdout(out):
         overall = "–" if result.overall is None else f"{result.overall:.4f}"
         echo_err(f"wrote {out}: overall {overall} ({result.signature})")
-
-
-def _formatter(registry: dict, name: str):
-    from toolkit.errors import InputError
-
-    if name not in registry:
-        raise InputError(f"--format: {name!r} is not a format (expected one of: {', '.join(registry)})")
-    return registry[name]
-
-
-def write_output(text: str, out: Path | None) -> None:
-    """Stdout, or an atomic write to ``out``."""
-    if out is None or str(out) == "-":
-        typer.echo(text, nl=False)
-        return
-    from toolkit.files import write_text
-
-    write_text(out, text)

@@ -4,46 +4,48 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
-from toolkit.paths import DEFAULT_LEADERBOARD
+from toolkit.cli._options import (
+    EngineName,
+    engine_option,
+    gold_option,
+    input_path,
+    output_path,
+    resamples_option,
+    scoring_documents_option,
+    seed_option,
+    split_option,
+    verbose_option,
+)
+from toolkit.pathguard import FILES
+from toolkit.paths import DEFAULT_LEADERBOARD, LEADERBOARD_FILES
 
 
 @app.command()
 def leaderboard(
-    submissions: Path = typer.Argument(
+    submissions: Path = input_path(
         ..., help="Folder of submissions: one sub-folder each, with predictions.jsonl and meta.json."
     ),
-    gold: Path = typer.Option(
-        ...,
-        "--gold",
-        help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id (as in `toolkit eval`).",
+    gold: Path = gold_option(
+        "Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id (as in `toolkit eval`)."
     ),
-    documents: Path = typer.Option(
-        None,
-        "--documents",
-        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
+    documents: Path = scoring_documents_option(),
+    split: str = split_option(
+        "Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."
     ),
-    split: str = typer.Option(
-        None, "--split", help="Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."
+    out: Path = output_path(
+        DEFAULT_LEADERBOARD,
+        "--out",
+        kind=FILES,
+        files=LEADERBOARD_FILES,
+        help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into (together).",
     ),
-    out: Path = typer.Option(
-        DEFAULT_LEADERBOARD, "--out", help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into."
+    bootstrap: int = resamples_option(
+        1000, "--bootstrap", help="Resamples for 95% intervals and the paired test against the leader (0 = neither)."
     ),
-    bootstrap: int = typer.Option(
-        1000,
-        "--bootstrap",
-        min=0,
-        help="Resamples for 95% intervals and the paired test against the leader (0 = neither).",
-    ),
-    seed: int = typer.Option(None, "--seed", help="Seed of the bootstrap (default: the scorer's fixed seed)."),
-    engine: str = typer.Option(
-        None,
-        "--engine",
-        help="reference or fast, as in `toolkit eval` (default: $VOCI_SCORER_ENGINE, else fast).",
-    ),
-    verbose: bool = typer.Option(False, "--verbose", help="Also say how the gold and each submission were read."),
+    seed: int = seed_option(),
+    engine: EngineName = engine_option(),
+    verbose: bool = verbose_option("Also say how the gold and each submission were read (on stderr)."),
 ) -> None:
     """Rank submissions by overall score; an invalid submission is reported and skipped, the others still ranked."""
     from toolkit.leaderboard import build_leaderboard
@@ -57,7 +59,7 @@ def leaderboard(
         bootstrap=bootstrap,
         seed=seed,
         progress=echo_err,
-        engine=engine,
+        engine=engine and engine.value,
         verbose=verbose,
     )
     echo_err(f"leaderboard: {len(board.entries)} ranked, {len(board.skipped)} skipped → {', '.join(map(str, paths))}")

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, echo_out
+from toolkit.cli._options import input_path
 from toolkit.paths import DEFAULT_BUILD
 
 
 @app.command()
 def publish(
-    folder: Path = typer.Argument(DEFAULT_BUILD, help="A folder written by `toolkit build`."),
+    folder: Path = input_path(DEFAULT_BUILD, help="A folder written by `toolkit build` (regular files only)."),
     repo: str = typer.Option(..., "--repo", help="Dataset repo on the Hub, ORG/NAME (created if missing)."),
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
     dry_run: bool = typer.Option(
@@ -28,7 +29,7 @@ def publish(
         check_repo_id(repo)
         plan = upload_plan(folder)
         for item in plan:
-            typer.echo(f"{item.size:>12}  {item.sha256}  {item.path}")
+            echo_out(f"{item.size:>12}  {item.sha256}  {item.path}")
         echo_err(
             f"dry run: {len(plan)} files, {sum(item.size for item in plan)} bytes would be uploaded "
             f"to dataset {repo}{' (private)' if private else ''}"

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
+from toolkit.cli._options import (
+    ProjectOption,
+    StudioKeyOption,
+    StudioUrlOption,
+    check_documents_option,
+    converted_out_option,
+)
 
 
 @app.command()
 def pull(
     project: str = ProjectOption,
-    out: Path = typer.Option(
-        Path("annotations"), "--out", help="Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt."
+    out: Path = converted_out_option(
+        "Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt (nothing else is touched)."
     ),
-    documents: Path = typer.Option(
-        None, "--documents", help="Also check every task's text against this documents file."
-    ),
+    documents: Path = check_documents_option(),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
 ) -> None:

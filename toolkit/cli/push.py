@@ -7,24 +7,24 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
+from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption, count_option, input_path
 from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
 def push(
-    documents: Path = typer.Argument(..., help="Documents file (JSONL)."),
+    documents: Path = input_path(..., help="Documents file (JSONL)."),
     project: str = ProjectOption,
-    predictions: Path = typer.Option(
+    predictions: Path = input_path(
         None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
     ),
     model_version: str = typer.Option(
         None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
     ),
-    guidelines: Path = typer.Option(
+    guidelines: Path = input_path(
         DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
     ),
-    batch_size: int = typer.Option(1000, "--batch-size", help="Tasks per import request."),
+    batch_size: int = count_option(1000, "--batch-size", what="a number of tasks", help="Tasks per import request."),
     url: str = StudioUrlOption,
     api_key: str = StudioKeyOption,
 ) -> None:
@@ -44,6 +44,10 @@ def push(
         )
     state = "created" if report.project_created else "existing"
     echo_err(f"project {project!r} ({state}, id {report.project_id}) on {studio.url}")
+    if report.config_updated:
+        echo_err(
+            "its labeling config was replaced by this toolkit's (Label Studio found no annotation needing the old one)"
+        )
     echo_err(
         f"{report.created} task(s) created, {report.unchanged} already present, {report.predictions} pre-annotation(s)"
     )

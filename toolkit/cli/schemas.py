@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import typer
-
-from toolkit.cli._app import app
+from toolkit.cli._app import app, echo_out
 
 
 @app.command()
@@ -15,4 +13,4 @@ def schemas() -> None:
     from toolkit.schemas import write_generated_files
 
     for path in write_generated_files():
-        typer.echo(path)
+        echo_out(str(path))

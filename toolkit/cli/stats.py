@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from toolkit.cli._app import app
-from toolkit.cli._options import DocumentsOption
+from toolkit.cli._options import (
+    DocumentsOption,
+    RecordKind,
+    TextFormat,
+    format_option,
+    input_path,
+    json_flag_alias,
+    kind_option,
+    out_option,
+)
 
 
 def format_stats(stats: dict) -> str:
@@ -20,21 +28,26 @@ def format_stats(stats: dict) -> str:
             lines += [f"  {name:<10} {count:>6}" for name, count in value.items()]
         else:
             lines.append(f"{key:<12} {value}")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 @app.command()
 def stats(
-    path: Path = typer.Argument(..., help="Documents, annotation or prediction records (JSONL)."),
+    path: Path = input_path(..., help="Documents, annotation or prediction records (JSONL)."),
     documents: Path = DocumentsOption,
-    kind: str = typer.Option(None, "--kind", help="Record kind (default: detected)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a listing."),
+    kind: RecordKind = kind_option(),
+    output_format: TextFormat = format_option(TextFormat.text, "text (an aligned listing) or json."),
+    out: Path = out_option(),
+    as_json: bool = typer.Option(False, "--json", help="Deprecated: use --format json."),
 ) -> None:
     """Print documents, tokens, entities per label, claims per claimer kind and per stance."""
+    from toolkit.cli._outputs import emit
+    from toolkit.files import dumps_json
     from toolkit.stats import compute_stats
     from toolkit.validate import first_kind, load_documents
 
-    kind = kind or first_kind(path) or "document"
+    output_format = json_flag_alias(as_json, output_format, TextFormat.json)
+    kind = kind.value if kind else first_kind(path) or "document"
     loaded = None if kind == "document" else load_documents(documents)
     result = compute_stats(path, kind, loaded)
-    typer.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_stats(result))
+    emit(dumps_json(result) if output_format == TextFormat.json else format_stats(result), out)

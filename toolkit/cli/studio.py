@@ -7,28 +7,39 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption
+from toolkit.cli._options import ProjectOption, input_path, output_path, port_number
 from toolkit.labelstudio.backend import System
+from toolkit.pathguard import WORKDIR
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
 @app.command()
 def studio(
-    port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: a free one)."),
-    data_dir: Path = typer.Option(
-        Path(".studio"), "--data-dir", help="Folder for the server's SQLite data, log and credentials (git-ignored)."
+    port: int = typer.Option(
+        None,
+        "--port",
+        parser=port_number,
+        metavar="PORT",
+        help="Port on 127.0.0.1 (default: the one kept in the data folder from its first start, else a free one; "
+        "the port used is kept).",
+    ),
+    data_dir: Path = output_path(
+        Path(".studio"),
+        "--data-dir",
+        kind=WORKDIR,
+        help="Folder for the server's SQLite data, log and credentials (git-ignored).",
     ),
     project: str = ProjectOption,
-    documents: Path = typer.Option(
+    documents: Path = input_path(
         DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."
     ),
-    predictions: Path = typer.Option(
+    predictions: Path = input_path(
         None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
     ),
     model_version: str = typer.Option(
         None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
     ),
-    guidelines: Path = typer.Option(
+    guidelines: Path = input_path(
         DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
     ),
     ml_backend: bool = typer.Option(
@@ -48,8 +59,6 @@ def studio(
     from toolkit.labelstudio.server import prepare_server, signals_interrupt
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
-    if port is not None and not 1 <= port <= 65535:
-        raise typer.BadParameter(f"{port} (expected a port number 1..65535)", param_hint="--port")
     if not ml_backend and (system or command):
         raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command")
     options = StudioOptions(

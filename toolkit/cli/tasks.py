@@ -7,13 +7,14 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import input_path, output_path
 
 
 @app.command()
 def tasks(
-    documents: Path = typer.Argument(..., help="Documents file (JSONL)."),
-    out: Path = typer.Option(..., "--out", help="Label Studio import file to write (JSON)."),
-    predictions: Path = typer.Option(
+    documents: Path = input_path(..., help="Documents file (JSONL)."),
+    out: Path = output_path(..., "--out", help="Label Studio import file to write (JSON)."),
+    predictions: Path = input_path(
         None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
     ),
     model_version: str = typer.Option(

@@ -23,6 +23,7 @@ from typing import Any
 
 from toolkit.dataset.rows import DocumentRows, Encoders, annotators_of, rows_for
 from toolkit.errors import InputError
+from toolkit.files import parquet_errors
 from toolkit.withheld import is_blind_file
 
 NO_LABEL = -1  # `datasets.ClassLabel.encode_example`: "Allowing -1 to mean no label."
@@ -59,16 +60,17 @@ def withheld_labels(path: Path, config: str) -> dict[str, int]:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    if config == "documents":
-        table = pq.read_table(path, columns=["entities", "claims"])
-        return {
-            "entity mentions": pc.sum(pc.list_value_length(table.column("entities"))).as_py() or 0,
-            "claims": pc.sum(pc.list_value_length(table.column("claims"))).as_py() or 0,
-        }
-    if config == "ner":
-        tags = pc.list_flatten(pq.read_table(path, columns=["ner_tags"]).column("ner_tags"))
-        return {"IOB2 tags": pc.sum(pc.not_equal(tags, NO_LABEL)).as_py() or 0}
-    return {"rows": pq.ParquetFile(path).metadata.num_rows}
+    with parquet_errors(path):
+        if config == "documents":
+            table = pq.read_table(path, columns=["entities", "claims"])
+            return {
+                "entity mentions": pc.sum(pc.list_value_length(table.column("entities"))).as_py() or 0,
+                "claims": pc.sum(pc.list_value_length(table.column("claims"))).as_py() or 0,
+            }
+        if config == "ner":
+            tags = pc.list_flatten(pq.read_table(path, columns=["ner_tags"]).column("ner_tags"))
+            return {"IOB2 tags": pc.sum(pc.not_equal(tags, NO_LABEL)).as_py() or 0}
+        return {"rows": pq.ParquetFile(path).metadata.num_rows}
 
 
 def withheld_gold_in(folder: Path) -> list[str]:

@@ -1,11 +1,14 @@
 """``toolkit build``: documents + gold → a Hugging Face dataset folder (parquet per config and split, and the card).
 
 The corpus is streamed in batches of documents; only ids and byte offsets are
-kept for the whole corpus.  Everything is written into a temporary folder beside
-the output and moved into place at the end, so a failed build leaves nothing
-behind and a previous build stays until the new one is complete.  Output depends
-only on the inputs (no timestamps, fixed row order and row groups), so a rebuild
-is byte-identical.
+kept for the whole corpus.  Everything is written into a staged folder beside
+the output and moved into place at the end with the card copy (`toolkit.staging`),
+so a failed build leaves nothing behind and a previous build stays until the new
+one is complete.  A build lists the files it wrote in `BUILD_MANIFEST`; a rebuild
+replaces a folder only when every file in it is one of those, so nothing else is
+ever deleted, and no input may sit inside ``--out``.  Output depends only on the
+inputs (no timestamps, fixed row order and row groups), so a rebuild is
+byte-identical.
 
 With blind splits (`toolkit.dataset.blind`) the build writes two folders: the
 public one, whose blind splits have their labels withheld, and the private one
@@ -14,11 +17,9 @@ with the withheld gold; both are staged and moved into place at the end.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-import shutil
-import tempfile
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,12 +33,20 @@ from toolkit.dataset.layout import BUILD_MARKER, data_file
 from toolkit.dataset.rows import DocumentRows, Encoders, Tally, rows_for
 from toolkit.dataset.splits import DEFAULT_RATIOS, document_split, ordered_splits
 from toolkit.errors import ConflictError, InputError
-from toolkit.files import dumps_line, iter_jsonl
+from toolkit.files import dumps_line, iter_jsonl, read_json, write_json, write_text
+from toolkit.pathguard import FOLDER, Input, Output, PathPlan
 from toolkit.paths import DEFAULT_BUILD, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_PRIVATE
+from toolkit.staging import staged
 from toolkit.withheld import blind_schema
 
 DEFAULT_BATCH_SIZE = 500
 PARQUET_OPTIONS = {"compression": "snappy", "write_statistics": True}
+BUILD_MANIFEST = ".toolkit-build.json"  # the files a build wrote: what a rebuild may replace (never published)
+# What a build wrote before builds listed their files: the card, parquet files, compiled gold, withheld gold.
+UNLISTED_BUILD_FILE = re.compile(
+    r"README\.md|withheld\.json|[a-z]+/[A-Za-z0-9_]+-00000-of-00001\.parquet|scoring/[A-Za-z0-9_]+\.npz"
+    r"|gold/[A-Za-z0-9_]+(\.documents)?\.jsonl"
+)
 
 
 @dataclass
@@ -206,34 +215,52 @@ def is_private_folder(folder: Path) -> bool:
     return (folder / WITHHELD_MANIFEST).is_file()
 
 
-def _check_replaceable(out: Path, previous: Callable[[Path], bool], what: str) -> None:
-    if out.exists() and not out.is_dir():
-        raise ConflictError(f"{out}: exists and is not a folder (expected a folder for {what}, or nothing)")
-    if out.exists() and any(out.iterdir()) and not previous(out):
+def folder_entries(folder: Path) -> list[str]:
+    """Every file and folder inside ``folder`` (relative, POSIX), symbolic links not followed."""
+    entries = []
+    for root, folders, files in os.walk(folder):
+        base = Path(root).relative_to(folder)
+        entries += [(base / name).as_posix() for name in folders + files]
+    return sorted(entries)
+
+
+def built_files(folder: Path) -> set[str]:
+    """The files a previous build wrote into ``folder``: its manifest's list, else those a build writes."""
+    manifest = folder / BUILD_MANIFEST
+    if not manifest.is_file():
+        return {entry for entry in folder_entries(folder) if UNLISTED_BUILD_FILE.fullmatch(entry)}
+    listed = read_json(manifest, f"the list of files of a build ({BUILD_MANIFEST})")
+    files = listed.get("files") if isinstance(listed, dict) else None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        raise InputError(
+            f"{manifest}: files: missing or not a list of names (expected the file `toolkit build` writes)"
+        )
+    return {*files, BUILD_MANIFEST}
+
+
+def check_replaceable(out: Path, option: str, previous: Callable[[Path], bool], what: str) -> None:
+    """A build replaces ``out`` only if it is absent, empty, or a previous build holding nothing but what it wrote."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not previous(out):
         raise ConflictError(
-            f"{out}: exists and is not {what} built by `toolkit build` "
+            f"{option} {out}: exists and is not {what} built by `toolkit build` "
             "(expected an empty folder or a previous build); move it away first"
+        )
+    listed = built_files(out)
+    folders = {parent.as_posix() for name in listed for parent in Path(name).parents if parent != Path(".")}
+    foreign = [entry for entry in folder_entries(out) if entry not in listed and entry not in folders]
+    if foreign:
+        raise ConflictError(
+            f"{option} {out}: {foreign[0]} was not written by `toolkit build` "
+            f"({len(foreign)} such file(s); a rebuild deletes only what the previous build wrote: move them out first)"
         )
 
 
-def _move_into_place(
-    built: Path, out: Path, previous: Callable[[Path], bool] = is_build, what: str = "a dataset"
-) -> None:
-    """Replace ``out`` (absent, empty, or a previous build) by ``built`` in two renames."""
-    _check_replaceable(out, previous, what)
-    os.chmod(built, 0o755)
-    if not out.exists():
-        os.replace(built, out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.replace(out, retired / out.name)
-    try:
-        os.replace(built, out)
-    except BaseException:
-        os.replace(retired / out.name, out)
-        raise
-    finally:
-        shutil.rmtree(retired, ignore_errors=True)
+def write_manifest(folder: Path) -> None:
+    """List the files of a staged build folder (`BUILD_MANIFEST`): what the next build may replace."""
+    written = [entry for entry in folder_entries(folder) if (folder / entry).is_file()]
+    write_json(folder / BUILD_MANIFEST, {"generator": "toolkit build", "files": written})
 
 
 def _private_folder(out: Path, blind: Collection[str], private_out: Path | None) -> Path | None:
@@ -273,23 +300,34 @@ def build_dataset(
     if batch_size < 1:
         raise InputError(f"--batch-size: {batch_size} (expected a positive number of documents)")
     documents_path, gold_path, out = Path(documents_path), Path(gold_path), Path(out)
+    card_inputs = card_inputs or CardInputs()
     blind = sorted(set(blind))
     private_out = _private_folder(out, blind, private_out)
-    _check_replaceable(out, is_build, "a dataset")
-    if private_out is not None:
-        _check_replaceable(private_out, is_private_folder, "a private folder of withheld gold")
-    documents: RecordIndex = index_valid(documents_path, "document")
-    gold = index_valid(gold_path, "annotation", documents=documents, documents_source=str(documents_path))
-    documents.close()
-    report = BuildReport(out=out, private_out=private_out)
-    stagings = []
-    try:
-        for folder in [out, *([private_out] if private_out else [])]:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            stagings.append(Path(tempfile.mkdtemp(prefix=f".{folder.name}.build-", dir=folder.parent)))
-        staging = stagings[0]
-        writers = SplitWriters(staging, blind)
-        private = WithheldGold(stagings[1]) if private_out else None
+    plan = PathPlan(
+        [
+            Input("--documents", documents_path),
+            Input("--gold", gold_path),
+            Input("--agreement", Path(card_inputs.agreement)),
+            Input("--scores", Path(card_inputs.scores)),
+            Input("--guidelines", Path(card_inputs.guidelines)),
+        ],
+        [
+            Output("--out", out, FOLDER),
+            *([Output("--private-out", private_out, FOLDER)] if private_out is not None else []),
+            *([Output("--card", Path(card_copy))] if card_copy is not None else []),
+        ],
+    )
+    with staged(plan) as staging:
+        check_replaceable(out, "--out", is_build, "a dataset")
+        if private_out is not None:
+            check_replaceable(private_out, "--private-out", is_private_folder, "a private folder of withheld gold")
+        documents: RecordIndex = index_valid(documents_path, "document")
+        gold = index_valid(gold_path, "annotation", documents=documents, documents_source=str(documents_path))
+        documents.close()
+        report = BuildReport(out=out, private_out=private_out)
+        folder = staging.folder(out)
+        writers = SplitWriters(folder, blind)
+        private = WithheldGold(staging.folder(private_out)) if private_out else None
         encoders = Encoders.from_inventory()
         try:
             for batch in _batches(documents_path, gold, batch_size, report):
@@ -327,21 +365,14 @@ def build_dataset(
             )
         for split in report.rows["documents"]:
             if split not in blind:
-                compile_gold(staging, split)
+                compile_gold(folder, split)
         # the card describes this build: its gold and documents are the ones just read, whatever else it quotes
-        write_card(staging, dataclasses.replace(card_inputs or CardInputs(), documents=documents_path, gold=gold_path))
+        card = write_card(folder, dataclasses.replace(card_inputs, documents=documents_path, gold=gold_path))
+        write_manifest(folder)
         if private is not None:
             private.finish(out.name)
+            write_manifest(private.folder)
             report.withheld = {split: private.counts[split] for split in ordered_splits(private.counts)}
-            _move_into_place(stagings[1], private_out, is_private_folder, "a private folder of withheld gold")
-        _move_into_place(staging, out)
-    except BaseException:
-        for folder in stagings:
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(folder)
-        raise
-    if card_copy is not None:
-        from toolkit.files import write_text
-
-        write_text(card_copy, (out / "README.md").read_text(encoding="utf-8"))
+        if card_copy is not None:
+            write_text(card_copy, card, permissions=0o644)
     return report

@@ -20,12 +20,14 @@ from typing import Any
 from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES
 from toolkit.dataset.layout import BUILD_MARKER, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
-from toolkit.errors import InputError, MissingFileError
-from toolkit.files import write_text
+from toolkit.errors import InputError
+from toolkit.files import json_type, open_input, open_parquet, parquet_batches, read_json, write_text
 from toolkit.inventory import load_inventory
-from toolkit.markdown import md_text
+from toolkit.markdown import md_code, md_text
+from toolkit.pathguard import FILES, Output, PathPlan
 from toolkit.paths import DEFAULT_AGREEMENT, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_GUIDELINES, DEFAULT_SCORES
 from toolkit.resources import guidelines_available
+from toolkit.staging import staged
 from toolkit.withheld import BLIND_METADATA, METADATA_KEY, blind_splits
 
 TEMPLATE = "templates/card.md.j2"  # package data of `toolkit.dataset`, read with importlib.resources
@@ -79,9 +81,7 @@ def gold_provenance(gold: Path, document_ids: set[str]) -> Counter:
     decoder = msgspec.json.Decoder(Made)
     made_by: Counter = Counter()
     seen: set[str] = set()
-    if not Path(gold).is_file():
-        raise MissingFileError(gold, "the gold JSONL the folder was built from")
-    with Path(gold).open("rb") as handle:
+    with open_input(gold, "the gold JSONL the folder was built from") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -140,9 +140,7 @@ def split_files(folder: Path) -> dict[str, dict[str, Path]]:
 
 def _batches(path: Path, columns: list[str] | None):
     """Record batches of a fixed size, so that sizes summed over them do not depend on how the file was written."""
-    import pyarrow.parquet as pq
-
-    yield from pq.ParquetFile(path).iter_batches(columns=columns, batch_size=2_000)
+    yield from parquet_batches(path, columns, batch_size=2_000)
 
 
 def _value_counts(array) -> Counter:
@@ -154,7 +152,6 @@ def _value_counts(array) -> Counter:
 def collect_stats(folder: Path) -> dict[str, Any]:
     """Counts per config, split, label, stance and claimer kind, read column by column from the parquet files."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     inventory = load_inventory()
     bio = inventory.bio_tags()
@@ -225,7 +222,7 @@ def collect_stats(folder: Path) -> dict[str, Any]:
             splits[split].tokens += len(tags)
             splits[split].tagged_mentions += sum(1 for tag in tags if tag >= 0 and bio[tag].startswith("B-"))
     rows_per_config = {
-        config: {split: pq.ParquetFile(path).metadata.num_rows for split, path in by_split.items()}
+        config: {split: open_parquet(path).metadata.num_rows for split, path in by_split.items()}
         for config, by_split in files.items()
     }
     bytes_per_config = {
@@ -254,14 +251,11 @@ def _read_json(path: Path, what: str) -> dict[str, Any] | None:
     """A JSON object from ``path``; None when the file does not exist
     (the card then says the figures are not available).
     """
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not readable as JSON ({error}) (expected the {what} JSON)") from None
+    data = read_json(path, f"the {what} JSON")
     if not isinstance(data, dict):
-        raise InputError(f"{path}: got a JSON {type(data).__name__} (expected the {what} JSON object)")
+        raise InputError(f"{path}: got a JSON {json_type(data)} (expected the {what} JSON object)")
     return data
 
 
@@ -341,7 +335,7 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
     inventory = load_inventory()
     stats = collect_stats(Path(folder))
     made_by = gold_provenance(inputs.gold, stats["document_ids"])
-    agreement = _read_json(inputs.agreement, "agreement (`toolkit agree --json`)")
+    agreement = _read_json(inputs.agreement, "agreement (`toolkit agree --format json`)")
     scores = _read_json(inputs.scores, "baseline scores (`toolkit eval --format json`)")
     splits = stats["splits"]
     totals = SplitStats()
@@ -360,7 +354,9 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    environment.filters["md"] = md_text  # every string from a document or a record is user-supplied
+    environment.filters["md"] = md_text  # every string from a document, a record or an input file is user-supplied
+    environment.filters["code"] = md_code
+    environment.filters["cell_code"] = lambda value: md_code(value, in_table=True)
     body = environment.from_string(files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")).render(
         marker=BUILD_MARKER,
         pretty_name=PRETTY_NAME,
@@ -391,9 +387,14 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
 
 
 def write_card(folder: Path, inputs: CardInputs = CardInputs(), copy_to: Path | None = None) -> str:
-    """Write ``README.md`` into the built folder (and a copy, e.g. the repo's ``DATASET_CARD.md``); returns the card."""
-    card = render_card(folder, inputs)
-    for path in [Path(folder) / "README.md", *([copy_to] if copy_to is not None else [])]:
-        write_text(path, card)
-        os.chmod(path, 0o644)
+    """Write ``README.md`` into the built folder (and a copy, e.g. the repo's ``DATASET_CARD.md``) together;
+    returns the card."""
+    folder = Path(folder)
+    outputs = [Output("FOLDER", folder, FILES, ("README.md",))]
+    if copy_to is not None:
+        outputs.append(Output("--card", Path(copy_to)))
+    with staged(PathPlan([], outputs)):
+        card = render_card(folder, inputs)
+        for path in [folder / "README.md", *([copy_to] if copy_to is not None else [])]:
+            write_text(path, card, permissions=0o644)
     return card

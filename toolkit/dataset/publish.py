@@ -11,15 +11,18 @@ import contextlib
 import importlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.dataset.build import BUILD_MANIFEST
 from toolkit.errors import ConfigurationError, InputError, ServerError
 from toolkit.files import file_sha256
+from toolkit.pathguard import special_kind
 from toolkit.scoring.compiled import COMPILED_FOLDER
 
 TOKEN_VARIABLE = "HF_TOKEN"
-REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 
 
@@ -31,14 +34,37 @@ class UploadFile:
 
 
 def _local_only(relative: Path) -> bool:
-    """The gold compiled for the local scorer (`toolkit.scoring.compiled`):
+    """The gold compiled for the local scorer (`toolkit.scoring.compiled`) and the list of files a build wrote:
     derived, not part of the published dataset.
     """
-    return relative.parts[0] == COMPILED_FOLDER
+    return relative.parts[0] in (COMPILED_FOLDER, BUILD_MANIFEST)
+
+
+def regular_files(folder: Path) -> list[Path]:
+    """Every file inside ``folder``, sorted; a symbolic link or a special file anywhere in it is refused, named.
+
+    The Hub gets the folder's own bytes: a link could point anywhere (``/etc/passwd``), so none is followed.
+    """
+    files = []
+    for root, folders, names in os.walk(folder):
+        for name in sorted(folders + names):
+            path = Path(root) / name
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                raise InputError(
+                    f"{path}: is a symbolic link (expected only regular files in a built folder; "
+                    "publish uploads the folder's own files and never follows a link)"
+                )
+            kind = special_kind(info.st_mode)
+            if kind:
+                raise InputError(f"{path}: is {kind} (expected only regular files in a built folder)")
+            if stat.S_ISREG(info.st_mode):
+                files.append(path)
+    return sorted(files)
 
 
 def check_repo_id(repo: str) -> str:
-    if not REPO_ID.match(repo) or ".." in repo or repo.endswith((".", "-")):
+    if not REPO_ID.fullmatch(repo) or ".." in repo or repo.endswith((".", "-")):
         raise InputError(f"--repo: {repo!r} is not a Hub repo id (expected ORG/NAME of letters, digits, '-', '_', '.')")
     return repo
 
@@ -58,14 +84,14 @@ def upload_plan(folder: Path) -> list[UploadFile]:
             f"{folder}: not a folder written by `toolkit build` (expected README.md with the build marker); "
             f"run `toolkit build --out {folder}` first"
         )
+    files = [path for path in regular_files(folder) if not _local_only(path.relative_to(folder))]
     card = DatasetCard.load(folder / "README.md")
     listed = {entry["path"] for config in card.data.get("configs", []) for entry in config.get("data_files", [])}
-    present = {path.relative_to(folder).as_posix() for path in folder.rglob("*.parquet")}
+    present = {path.relative_to(folder).as_posix() for path in files if path.suffix == ".parquet"}
     if listed != present:
         missing, unlisted = sorted(listed - present), sorted(present - listed)
         difference = f"missing: {', '.join(missing) or 'none'}; not in the card: {', '.join(unlisted) or 'none'}"
         raise InputError(f"{folder}: data files do not match the card ({difference}); rebuild with `toolkit build`")
-    files = sorted(path for path in folder.rglob("*") if path.is_file() and not _local_only(path.relative_to(folder)))
     return [UploadFile(path.relative_to(folder).as_posix(), path.stat().st_size, file_sha256(path)) for path in files]
 
 
@@ -102,7 +128,7 @@ def publish(folder: Path, repo: str, token: str | None, private: bool = False, e
             repo_id=repo,
             repo_type="dataset",
             folder_path=str(folder),
-            ignore_patterns=[f"{COMPILED_FOLDER}/*"],
+            ignore_patterns=[f"{COMPILED_FOLDER}/*", BUILD_MANIFEST],
             commit_message=f"voci: upload {len(plan)} files built by toolkit build",
         )
     except HfHubHTTPError as error:

@@ -7,27 +7,35 @@ text leaks between splits.
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from collections.abc import Iterable, Mapping
 
 from toolkit.errors import InputError
+from toolkit.schemas import SPLIT_PATTERN
 
 DEFAULT_RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 STANDARD_ORDER = ("train", "validation", "test")
+SPLIT_NAME = re.compile(SPLIT_PATTERN.strip("^$"))  # what a document's split field may be
 
 
 def parse_ratios(value: str) -> dict[str, float]:
-    """``"train=0.8,validation=0.1,test=0.1"`` → ratios; they must be positive and sum to 1."""
+    """``"train=0.8,validation=0.1,test=0.1"`` → ratios: split names once each, finite positive ratios summing to 1."""
     ratios: dict[str, float] = {}
     for part in value.split(","):
-        name, _, number = part.partition("=")
+        name, _, number = (text.strip() for text in part.partition("="))
         try:
-            ratios[name.strip()] = float(number)
+            ratio = float(number)
         except ValueError:
+            ratio = math.nan
+        if not SPLIT_NAME.fullmatch(name) or not math.isfinite(ratio) or ratio <= 0:
             raise InputError(
-                f"--ratios: {part!r} is not NAME=NUMBER (expected e.g. train=0.8,validation=0.1,test=0.1)"
-            ) from None
-    if any(not name.replace("_", "").isalnum() for name in ratios) or any(ratio <= 0 for ratio in ratios.values()):
-        raise InputError(f"--ratios: {value!r} (expected split names of letters, digits or _ with positive ratios)")
+                f"--ratios: {part!r} is not NAME=RATIO (expected a split name of letters, digits or _ and a "
+                "finite positive ratio, e.g. train=0.8,validation=0.1,test=0.1)"
+            )
+        if name in ratios:
+            raise InputError(f"--ratios: split {name!r} is given twice (expected each split once)")
+        ratios[name] = ratio
     if abs(sum(ratios.values()) - 1) > 1e-9:
         raise InputError(f"--ratios: {value!r} sums to {sum(ratios.values()):g} (expected ratios summing to 1)")
     return ratios

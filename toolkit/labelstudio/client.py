@@ -8,8 +8,8 @@ export exactly as received under a new timestamped name, then converts it.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,18 +17,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from toolkit.display import redact_url
 from toolkit.documents import slugify
-from toolkit.errors import ConfigurationError, ConflictError, InputError, ServerError
+from toolkit.errors import ConfigurationError, ConflictError, InputError, OutputError, ServerError, describe_os_error
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
-from toolkit.labelstudio.convert import ConversionResult, WrittenFiles, convert_tasks, write_converted
+from toolkit.labelstudio.convert import ConversionSummary, WrittenFiles, convert_export, iter_export
 from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
 from toolkit.paths import DEFAULT_GUIDELINES
+from toolkit.staging import default_permissions
 
 URL_VARIABLE = "LABEL_STUDIO_URL"
 KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
 DEFAULT_BATCH_SIZE = 1000
 REQUEST_TIMEOUT = 600.0
 EXPORT_TIMEOUT = 600.0
+DOWNLOAD_CHUNK = 1 << 20
 RAW_DIR = "raw"
 Progress = Callable[[int], None]
 
@@ -57,7 +60,8 @@ def server_errors(url: str, action: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Connection:
-    """An SDK client (``label_studio_sdk.LabelStudio``) and the URL it talks to, for messages."""
+    """An SDK client (``label_studio_sdk.LabelStudio``) and the URL it talks to, for messages (redacted: a
+    password or token in the URL is never shown; requests go through ``sdk``)."""
 
     sdk: Any
     url: str
@@ -74,8 +78,9 @@ def connect(url: str | None, api_key: str | None) -> Connection:
             f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)"
         )
     url = url.rstrip("/")
-    studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), url)
-    with server_errors(url, "check the API key"):
+    shown = redact_url(url)  # messages name the server, never a password or token in its URL
+    studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), shown)
+    with server_errors(shown, "check the API key"):
         studio.sdk.users.whoami()
     return studio
 
@@ -90,6 +95,32 @@ def find_project(studio: Connection, title: str):
             f"{len(matches)} projects are titled {title!r} on {studio.url} (ids {ids}); expected one: rename the others"
         )
     return matches[0] if matches else None
+
+
+def sync_label_config(studio: Connection, project: Any) -> bool:
+    """Give an existing project this toolkit's labeling config (pull reads its conventions); True if it changed.
+
+    Label Studio refuses the change when annotations use controls the new config lacks: that stops the run.
+    """
+    from label_studio_sdk.core.api_error import ApiError
+
+    config = build_label_config()
+    if (project.label_config or "").strip() == config.strip():
+        return False
+    with server_errors(studio.url, f"update the labeling config of project {project.title!r}"):
+        try:
+            studio.sdk.projects.update(id=project.id, label_config=config)
+        except ApiError as error:
+            if error.status_code != 400:
+                raise
+            found = error.body.get("validation_errors", {}) if isinstance(error.body, dict) else {}
+            detail = " ".join(str(found.get("label_config", error.body)).split())[:300]
+            raise ConflictError(
+                f"project {project.title!r} on {studio.url} has another labeling config and annotations made with "
+                f"it, so Label Studio keeps it ({detail}); pull needs this toolkit's config: push to a new project "
+                "(--project NEW), or convert those annotations with the toolkit version that made the project"
+            ) from None
+    return True
 
 
 def ensure_project(studio: Connection, title: str, guidelines: Path) -> tuple[Any, bool]:
@@ -166,6 +197,7 @@ class PushReport:
     project_id: int
     project_title: str
     project_created: bool
+    config_updated: bool = False
     created: int = 0
     unchanged: int = 0
     predictions: int = 0
@@ -204,6 +236,8 @@ def push(
         raise InputError(f"--batch-size: {batch_size} (expected a positive number)")
     project, created = ensure_project(studio, title, guidelines)
     report = PushReport(project_id=project.id, project_title=title, project_created=created)
+    if not created:
+        report.config_updated = sync_label_config(studio, project)
     on_server = {} if created else existing_documents(studio, project.id)
     to_send = plan_push(documents, on_server)
     report.unchanged = len(documents) - len(to_send)
@@ -231,8 +265,8 @@ def push(
 # --- pull ---
 
 
-def _export_json(studio: Connection, project_id: int, step: Callable[[str], None]) -> bytes:
-    """A full JSON snapshot export: every task, predictions whole, annotators with their email."""
+def _export_snapshot(studio: Connection, project_id: int, step: Callable[[str], None]):
+    """A full JSON snapshot export made by the server: every task, predictions whole, annotators with their email."""
     from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
 
     whole = SerializationOptionRequest(only_id=False)
@@ -254,23 +288,44 @@ def _export_json(studio: Connection, project_id: int, step: Callable[[str], None
         time.sleep(1.0)
         with server_errors(url, "check the export snapshot"):
             snapshot = studio.sdk.projects.exports.get(project_id, snapshot.id)
+    return snapshot
+
+
+def download_export(studio: Connection, project_id: int, folder: Path, stem: str, step: Callable[[str], None]) -> Path:
+    """Stream a snapshot export to a new file in ``folder``, exactly as received (never held in memory whole)."""
+    snapshot = _export_snapshot(studio, project_id, step)
     step("download")
-    with server_errors(url, "download the export"):
-        raw = b"".join(studio.sdk.projects.exports.download(project_id, export_pk=snapshot.id, export_type="JSON"))
-    with contextlib.suppress(ServerError), server_errors(url, "delete the export snapshot"):
+    with server_errors(studio.url, "download the export"):
+        chunks = studio.sdk.projects.exports.download(
+            project_id,
+            export_pk=snapshot.id,
+            export_type="JSON",
+            request_options={"chunk_size": DOWNLOAD_CHUNK},
+        )
+        path = write_new_file(folder, stem, ".json", chunks)
+    with contextlib.suppress(ServerError), server_errors(studio.url, "delete the export snapshot"):
         studio.sdk.projects.exports.delete(project_id, snapshot.id)
-    return raw
+    return path
 
 
-def write_new_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path:
-    """Write ``content`` under a name that did not exist (``stem``, ``stem-2``, …): nothing is ever overwritten."""
-    from toolkit.files import atomic_writer
+def write_new_file(folder: Path, stem: str, suffix: str, chunks: Iterable[bytes]) -> Path:
+    """Write ``chunks`` under a name that did not exist (``stem``, ``stem-2``, …): nothing is ever overwritten.
 
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(folder / f".{stem}{suffix}.partial", "wb") as handle:
-        handle.write(content)
-    temporary = folder / f".{stem}{suffix}.partial"
+    Written at once, not staged with the command's other outputs: the raw export is kept even if what follows fails.
+    """
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=folder)
+    except OSError as error:
+        raise OutputError(f"--out {folder}: cannot write the raw export ({describe_os_error(error)})") from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, default_permissions())
         for attempt in range(1, 1000):
             path = folder / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
             try:
@@ -279,6 +334,8 @@ def write_new_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path
             except FileExistsError:
                 continue
         raise ConflictError(f"{folder}: too many snapshots named {stem}*{suffix}")
+    except OSError as error:
+        raise OutputError(f"--out {folder}: cannot write the raw export ({describe_os_error(error)})") from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -287,13 +344,23 @@ def write_new_file(folder: Path, stem: str, suffix: str, content: bytes) -> Path
 class PullReport:
     project_id: int
     raw_path: Path
-    conversion: ConversionResult
+    conversion: ConversionSummary
     files: WrittenFiles
 
 
 def user_emails(studio: Connection) -> dict[int, str]:
     with server_errors(studio.url, "list users"):
         return {user.id: user.email for user in studio.sdk.users.list() if user.email}
+
+
+def task_link(url: str, project_id: int | None = None) -> Callable[[Mapping[str, Any]], str | None]:
+    """The address of a task in the editor, for messages an annotator can click (the export names the project)."""
+
+    def link(task: Mapping[str, Any]) -> str | None:
+        project = task.get("project") or project_id
+        return f"{url}/projects/{project}/data?task={task.get('id')}" if project else None
+
+    return link
 
 
 def pull(
@@ -303,7 +370,8 @@ def pull(
     documents: Mapping[str, Mapping[str, Any]] | None = None,
     step: Callable[[str], None] | None = None,
 ) -> PullReport:
-    """Export the project, keep the raw export, convert every submitted annotation into per-annotator files."""
+    """Export the project to a new raw file (streamed to disk), then convert it task by task into per-annotator
+    files; memory does not grow with the project."""
     step = step or (lambda name: None)
     project = find_project(studio, title)
     if project is None:
@@ -311,17 +379,11 @@ def pull(
             f"--project: no project titled {title!r} on {studio.url} "
             "(expected an existing project; `toolkit push` creates it)"
         )
-    raw = _export_json(studio, project.id, step)
-    try:
-        tasks = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ServerError(
-            f"{studio.url}: the export of project {title!r} is not JSON ({error.__class__.__name__})"
-        ) from None
-    step("save")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    raw_path = write_new_file(Path(out_dir) / RAW_DIR, f"{slugify(title) or 'project'}-{stamp}", ".json", raw)
+    folder = Path(out_dir) / RAW_DIR
+    raw_path = download_export(studio, project.id, folder, f"{slugify(title) or 'project'}-{stamp}", step)
     step("convert")
-    conversion = convert_tasks(tasks, users=user_emails(studio), documents=documents)
-    files = write_converted(conversion, Path(out_dir))
-    return PullReport(project_id=project.id, raw_path=raw_path, conversion=conversion, files=files)
+    summary, files = convert_export(
+        iter_export(raw_path), Path(out_dir), user_emails(studio), documents, task_link(studio.url, project.id)
+    )
+    return PullReport(project_id=project.id, raw_path=raw_path, conversion=summary, files=files)

@@ -3,19 +3,22 @@
 Region conventions (the names every other module of this package uses):
 
 - one ``Text`` object named ``text`` showing ``$text``;
-- entity mentions: a ``Labels`` control named ``entity`` (one label per inventory entity label);
-- claims: a ``Labels`` control named ``claim`` holding the inventory's claim label (word granularity);
-- the stance of a claim: per-region ``Choices`` named ``stance`` on the claim region;
-- a claimer without a mention: per-region ``Choices`` named ``attribution`` on the claim region, one choice per
-  claimer kind other than ``entity`` (``author``, ``unnamed``);
-- a claimer named in the text: one ``Relation`` labelled ``claimer`` between the claim region and each entity
-  mention naming the claimer, drawn in either direction.
+- every span, entity mention or claim, is labelled by the one single-choice ``Labels`` control named ``label``: a
+  region carries exactly one label, so an entity label and the claim label can never mix on a region (a hotkey
+  pressed while a region is selected replaces its label); the claim label selects whole words;
+- the stance of a claim: per-region ``Choices`` named ``stance`` on the claim region, required on every claim;
+- the kind of claimer of a claim: per-region ``Choices`` named ``claimer`` on the claim region, one choice per
+  claimer kind, required on every claim;
+- when the claimer is named in the text (kind ``entity``): one ``Relation`` between the claim region and each
+  entity mention naming the claimer, drawn in either direction, labelled ``claimer`` or left unlabelled.
+
+Label Studio 1.23 checks the two required choices at Submit and Update (it selects the claim and shows the
+message); it cannot check relations, so "kind entity has a relation, the other kinds none" is checked by ``pull``.
 """
 
 from __future__ import annotations
 
 import html
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,20 +34,31 @@ class Names:
     """The ``name``/``from_name`` of each tag in the config; one place, used by tasks, pull and tests."""
 
     text: str = "text"
-    entity: str = "entity"
-    claim: str = "claim"
+    label: str = "label"
     stance: str = "stance"
-    attribution: str = "attribution"
+    claimer: str = "claimer"
     claimer_relation: str = "claimer"
 
 
 NAMES = Names()
+RELATION_HOTKEY = "Alt+R"  # Label Studio's own key: start a relation from the selected region
 
 
-def attribution_kinds(inventory: Inventory | None = None) -> list[str]:
-    """Claimer kinds chosen on the claim region itself: every kind but the one drawn as relations."""
-    inventory = inventory or load_inventory()
-    return [name for name in inventory.claimer_kind_names if name != ENTITY_CLAIMER]
+def stance_message(inventory: Inventory) -> str:
+    keys = ", ".join(f"{label.hotkey} {label.name}" for label in inventory.stances if label.hotkey)
+    return (
+        f"This {inventory.claim_label.name} has no stance. It is selected now: "
+        f"pick its stance in the panel under the text ({keys})."
+    )
+
+
+def claimer_message(inventory: Inventory) -> str:
+    keys = ", ".join(f"{label.hotkey} {label.name}" for label in inventory.claimer_kinds if label.hotkey)
+    return (
+        f"This {inventory.claim_label.name} has no claimer. It is selected now: "
+        f"pick who makes the claim in the panel under the text ({keys}); for {ENTITY_CLAIMER!r} also draw a "
+        f"relation from the claim to each mention naming the claimer ({RELATION_HOTKEY}, then click the mention)."
+    )
 
 
 def _label_element(parent: ET.Element, tag: str, label: Label, **extra: str) -> ET.Element:
@@ -59,148 +73,88 @@ def _label_element(parent: ET.Element, tag: str, label: Label, **extra: str) -> 
     return ET.SubElement(parent, tag, attributes)
 
 
+def _claim_choices(panel: ET.Element, name: str, labels, claim: str, message: str, choice: str) -> None:
+    """Per-region choices shown on a selected claim, required on every claim region at Submit/Update."""
+    choices = ET.SubElement(
+        panel,
+        "Choices",
+        {
+            "name": name,
+            "toName": NAMES.text,
+            "perRegion": "true",
+            "whenLabelValue": claim,
+            "required": "true",
+            "requiredMessage": message,
+            "choice": choice,
+            "showInline": "true",
+        },
+    )
+    for label in labels:
+        _label_element(choices, "Choice", label)
+
+
 def build_label_config(inventory: Inventory | None = None) -> str:
     """The labeling config XML; every string is escaped by ElementTree."""
     inventory = inventory or load_inventory()
+    claim = inventory.claim_label.name
     view = ET.Element("View")
-    ET.SubElement(view, "Header", {"value": "Entity mentions"})
-    entities = ET.SubElement(view, "Labels", {"name": NAMES.entity, "toName": NAMES.text, "showInline": "true"})
+    ET.SubElement(view, "Header", {"value": "Press a label's key, then drag over the words", "size": "5"})
+    labels = ET.SubElement(
+        view, "Labels", {"name": NAMES.label, "toName": NAMES.text, "choice": "single", "showInline": "true"}
+    )
     for label in inventory.entity_labels:
-        _label_element(entities, "Label", label)
-    ET.SubElement(view, "Header", {"value": "Claims (then select the claim to set its stance and claimer)"})
-    claims = ET.SubElement(view, "Labels", {"name": NAMES.claim, "toName": NAMES.text, "showInline": "true"})
-    _label_element(claims, "Label", inventory.claim_label, granularity="word")
+        _label_element(labels, "Label", label)
+    _label_element(labels, "Label", inventory.claim_label, granularity="word")
     relations = ET.SubElement(view, "Relations")
     ET.SubElement(relations, "Relation", {"value": NAMES.claimer_relation})
     ET.SubElement(view, "Text", {"name": NAMES.text, "value": f"${NAMES.text}"})
 
-    claim_panel = ET.SubElement(
-        view, "View", {"visibleWhen": "region-selected", "whenLabelValue": inventory.claim_label.name}
-    )
-    ET.SubElement(claim_panel, "Header", {"value": "Stance of the claimer towards the claim"})
-    stances = ET.SubElement(
-        claim_panel,
-        "Choices",
-        {
-            "name": NAMES.stance,
-            "toName": NAMES.text,
-            "perRegion": "true",
-            "choice": "single-radio",
-            "showInline": "true",
-        },
-    )
-    for label in inventory.stances:
-        _label_element(stances, "Choice", label)
+    panel = ET.SubElement(view, "View", {"visibleWhen": "region-selected", "whenLabelValue": claim})
+    ET.SubElement(panel, "Header", {"value": "Stance of the claimer towards the claim", "size": "5"})
+    _claim_choices(panel, NAMES.stance, inventory.stances, claim, stance_message(inventory), "single-radio")
     ET.SubElement(
-        claim_panel,
+        panel,
         "Header",
-        {"value": f"Claimer without a mention (otherwise draw a '{NAMES.claimer_relation}' relation to the mention)"},
-    )
-    attribution = ET.SubElement(
-        claim_panel,
-        "Choices",
         {
-            "name": NAMES.attribution,
-            "toName": NAMES.text,
-            "perRegion": "true",
-            "choice": "single",
-            "showInline": "true",
+            "value": f"Claimer (for {ENTITY_CLAIMER!r} also draw a relation to each mention: {RELATION_HOTKEY}, click)",
+            "size": "5",
         },
     )
-    for label in inventory.claimer_kinds:
-        if label.name != ENTITY_CLAIMER:
-            _label_element(attribution, "Choice", label)
+    _claim_choices(panel, NAMES.claimer, inventory.claimer_kinds, claim, claimer_message(inventory), "single-radio")
     ET.indent(view)
     return ET.tostring(view, encoding="unicode") + "\n"
 
 
-# --- guidelines: Markdown → escaped HTML (Label Studio renders the project's instructions as HTML) ---
-
-_INLINE_RULES = (
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<em>\1</em>"),
-    (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"<em>\1</em>"),
-    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r"\1 (\2)"),  # links shown as text: no outside requests from the editor
-)
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
-_NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# --- guidelines: Markdown → HTML (Label Studio shows the project's instructions as HTML) ---
 
 
-def _inline(text: str) -> str:
-    """Escape first, then add the few inline tags; nothing from the input survives as markup."""
-    escaped = html.escape(text, quote=True)
-    for pattern, replacement in _INLINE_RULES:
-        escaped = pattern.sub(replacement, escaped)
-    return escaped
+def _markdown_renderer():
+    """CommonMark with tables, raw HTML off (shown as text), links and images shown as text: the editor makes no
+    outside requests and nothing in the guidelines runs."""
+    from markdown_it import MarkdownIt
+    from markdown_it.common.utils import escapeHtml
+    from markdown_it.renderer import RendererHTML
 
+    class TextLinks(RendererHTML):
+        def link_open(self, tokens, idx, options, env):
+            return ""
 
-def _table(rows: list[str]) -> str:
-    cells = [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows if not _TABLE_RULE.match(row)]
-    head, body = cells[0], cells[1:]
-    parts = ["<table>", "<tr>" + "".join(f"<th>{_inline(cell)}</th>" for cell in head) + "</tr>"]
-    parts += ["<tr>" + "".join(f"<td>{_inline(cell)}</td>" for cell in row) + "</tr>" for row in body]
-    return "\n".join(parts + ["</table>"])
+        def link_close(self, tokens, idx, options, env):
+            opening = next(t for t in reversed(tokens[:idx]) if t.type == "link_open")
+            target = opening.attrGet("href") or ""
+            return "" if opening.markup == "autolink" else f" ({escapeHtml(str(target))})"
+
+        def image(self, tokens, idx, options, env):
+            token = tokens[idx]
+            alt = self.renderInlineAsText(token.children, options, env)
+            return f"{escapeHtml(alt)} ({escapeHtml(str(token.attrGet('src') or ''))})"
+
+    return MarkdownIt("commonmark", {"html": False}, renderer_cls=TextLinks).enable("table")
 
 
 def markdown_to_html(markdown: str) -> str:
-    """A small, safe Markdown subset: headings, paragraphs, lists, tables, code blocks, emphasis, code."""
-    lines = markdown.replace("\r\n", "\n").split("\n")
-    blocks: list[str] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if not line.strip():
-            index += 1
-        elif line.lstrip().startswith("```"):
-            end = index + 1
-            while end < len(lines) and not lines[end].lstrip().startswith("```"):
-                end += 1
-            blocks.append("<pre>" + html.escape("\n".join(lines[index + 1 : end])) + "</pre>")
-            index = end + 1
-        elif heading := _HEADING.match(line):
-            level = len(heading.group(1))
-            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-            index += 1
-        elif _BULLET.match(line) or _NUMBERED.match(line):
-            pattern, tag = (_BULLET, "ul") if _BULLET.match(line) else (_NUMBERED, "ol")
-            items: list[str] = []
-            while index < len(lines) and lines[index].strip():
-                item = pattern.match(lines[index])
-                if item:
-                    items.append(item.group(1))
-                elif items:
-                    items[-1] += " " + lines[index].strip()  # continuation line of the item
-                index += 1
-            blocks.append(f"<{tag}>" + "".join(f"<li>{_inline(item)}</li>" for item in items) + f"</{tag}>")
-        elif line.lstrip().startswith("|"):
-            rows = []
-            while index < len(lines) and lines[index].lstrip().startswith("|"):
-                rows.append(lines[index])
-                index += 1
-            blocks.append(_table(rows))
-        elif line.lstrip().startswith(">"):
-            quoted = []
-            while index < len(lines) and lines[index].lstrip().startswith(">"):
-                quoted.append(lines[index].lstrip()[1:].strip())
-                index += 1
-            blocks.append("<blockquote>" + _inline(" ".join(quoted)) + "</blockquote>")
-        else:
-            paragraph = []
-            while (
-                index < len(lines)
-                and lines[index].strip()
-                and not _HEADING.match(lines[index])
-                and not lines[index].lstrip().startswith(("```", "|", ">"))
-            ):
-                if paragraph and (_BULLET.match(lines[index]) or _NUMBERED.match(lines[index])):
-                    break
-                paragraph.append(lines[index].strip())
-                index += 1
-            blocks.append("<p>" + _inline(" ".join(paragraph)) + "</p>")
-    return "\n".join(blocks) + "\n"
+    """The guidelines as safe HTML: headings, paragraphs, lists, tables, rules, code, emphasis."""
+    return _markdown_renderer().render(markdown.replace("\r\n", "\n"))
 
 
 def load_guidelines_html(path: Path = DEFAULT_GUIDELINES) -> str:

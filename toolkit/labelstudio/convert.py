@@ -1,74 +1,73 @@
-"""A Label Studio JSON export → per-annotator annotation records, with every problem located.
+"""A Label Studio JSON export → per-annotator annotation records, with every problem located for the annotator.
 
-The server checks nothing (offsets, labels, structure), so every check is made
-here, on the way out: each region's span must match the task text, labels must
-be in the inventory, every claim needs one stance and one claimer (relations to
-entity mentions drawn in either direction, or an attribution choice).  An
-annotation that fails is not converted; it is reported with task id,
-annotation id, annotator and reason, and stays in the raw export.
+The server checks nothing the editor does not (offsets, labels, relations), so every check is made here, on the
+way out: each region's span must match the task text, labels and choices must be in the inventory, every claim
+needs one stance and one claimer kind, with relations to entity mentions exactly when the kind is ``entity``.
+
+For each annotator and document only the latest submitted annotation counts.  When it cannot be converted, the
+document has no record for that annotator (an older version is never kept in its place) and every reason is
+listed, with the task, the annotator, the region as the editor shows it and a link to the task.
+
+An export is read task by task (``ijson``) and the latest records are kept in a SQLite table on disk, so memory does
+not grow with the project; the raw export is only read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import sqlite3
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit.documents import slugify, text_sha256
 from toolkit.errors import InputError, Problem
+from toolkit.files import dumps_line, file_sha256, json_type, open_input, remove_file, unusable_part
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
-from toolkit.labelstudio.config import NAMES, attribution_kinds
-from toolkit.schemas import ID_PATTERN
+from toolkit.labelstudio.config import NAMES, RELATION_HOTKEY
+from toolkit.pathguard import FILES, Output, PathPlan
+from toolkit.paths import ANNOTATORS_DIR, CONVERTED_FILES, PROBLEMS_FILE
+from toolkit.schemas import ID_PATTERN, ecma_pattern
+from toolkit.staging import staged
 from toolkit.validate import CheckContext, check_annotation, schema_findings
 
 Record = dict[str, Any]
-ANNOTATORS_DIR = "annotators"
-PROBLEMS_FILE = "conversion-problems.txt"
-ID_PATTERN_RE = re.compile(ID_PATTERN)
+TaskLink = Callable[[Mapping[str, Any]], "str | None"]
+SHOWN_PROBLEMS = 100  # problems and notes kept for the summary; the problems file has every problem
+SHOWN_NOTES = 20
+ID_PATTERN_RE = ecma_pattern(ID_PATTERN)
+RECORD_PATH = re.compile(r"^(entities|claims)\[(\d+)\]")
 
 
 @dataclass(frozen=True, order=True)
 class ConversionProblem:
-    """One annotation that could not be converted, and why."""
+    """One reason why an annotator's latest annotation of a task was not converted."""
 
     task_id: Any
     annotation_id: Any
     annotator: str
     doc_id: str
     reason: str
+    link: str | None = None
+
+    @property
+    def place(self) -> str:
+        """Task, document, annotation and annotator, each when known (a malformed task may lack them)."""
+        document = f" (document {self.doc_id})" if self.doc_id else ""
+        annotation = f", annotation {self.annotation_id}" if self.annotation_id is not None else ""
+        who = f" by {self.annotator}" if self.annotator else ""
+        return f"task {self.task_id}{document}{annotation}{who}"
 
     def __str__(self) -> str:
-        return (
-            f"task {self.task_id}, annotation {self.annotation_id} by {self.annotator} "
-            f"(document {self.doc_id}): {self.reason}"
-        )
+        return f"{self.place}: {self.reason}" + (f" — {self.link}" if self.link else "")
 
     def as_problem(self, source: str) -> Problem:
-        return Problem(
-            source,
-            0,
-            f"task {self.task_id} annotation {self.annotation_id} ({self.annotator}, {self.doc_id})",
-            self.reason,
-        )
-
-
-@dataclass
-class ConversionResult:
-    records: list[Record] = field(default_factory=list)
-    problems: list[ConversionProblem] = field(default_factory=list)
-    tasks: int = 0
-    submitted: int = 0
-    cancelled: int = 0
-
-    def by_annotator(self) -> dict[str, list[Record]]:
-        grouped: dict[str, list[Record]] = defaultdict(list)
-        for record in self.records:
-            grouped[record["annotator"]].append(record)
-        return {name: sorted(records, key=lambda r: r["id"]) for name, records in sorted(grouped.items())}
+        return Problem(source, 0, self.place, self.reason + (f" — {self.link}" if self.link else ""))
 
 
 class AnnotationRejected(Exception):
@@ -78,47 +77,118 @@ class AnnotationRejected(Exception):
         self.reasons = reasons
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    """A span as the annotator reads it: on one line, quoted, shortened in the middle at word boundaries."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        half = (limit - 1) // 2
+        head, tail = text[:half], text[-half:]
+        if text[half] != " " and " " in head[half // 2 :]:  # a word cut at the end of the head
+            head = head.rsplit(" ", 1)[0]
+        if text[-half - 1] != " " and " " in tail[: half // 2]:  # a word cut at the start of the tail
+            tail = tail.split(" ", 1)[1]
+        text = f"{head} … {tail}"
+    return f"“{text}”"
+
+
 @dataclass
 class Region:
     id: str
     start: int
     end: int
     text: str
-    entity_labels: list[str] = field(default_factory=list)
-    claim_labels: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     choices: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
+    def __str__(self) -> str:
+        """The region as the editor shows it: its label, its text, where it is."""
+        label = "/".join(self.labels) or "span"
+        return f"{label} {_quoted(self.text)} {self.start}..{self.end}"
 
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+def _item_words(item: Mapping[str, Any]) -> str:
+    """A result item not yet a region (its offsets are unusable), described from what it says about itself."""
+    value = item.get("value") if isinstance(item.get("value"), Mapping) else {}
+    labels = value.get("labels") or value.get("choices") or [item.get("from_name")]
+    shown = "/".join(str(label) for label in labels) if isinstance(labels, list) else _short(labels)
+    text = f" {_quoted(value['text'])}" if isinstance(value.get("text"), str) else ""
+    return f"{shown}{text} {_short(value.get('start'), 12)}..{_short(value.get('end'), 12)}"
 
 
 def annotator_name(completed_by: Any, users: Mapping[int, str]) -> str:
     """The LS user's email (export with user details, or the server's user list), else ``user-<id>``."""
     if isinstance(completed_by, Mapping):
-        return completed_by.get("email") or users.get(completed_by.get("id"), f"user-{completed_by.get('id')}")
-    return users.get(completed_by, f"user-{completed_by}")
+        email, user_id = completed_by.get("email"), completed_by.get("id")
+        if isinstance(email, str) and email:
+            return email
+        completed_by = user_id
+    if isinstance(completed_by, int) and not isinstance(completed_by, bool):
+        return users.get(completed_by, f"user-{completed_by}")
+    return f"user-{_short(completed_by, 20)}"
+
+
+def _is_id(value: Any) -> bool:
+    """A Label Studio id: an integer (or a string, as some exports write them)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def task_shape(task: Mapping[str, Any]) -> list[str]:
+    """Why a task's structure cannot be read (an export edited by hand or by another tool); empty when it can."""
+    reasons = []
+    if not _is_id(task.get("id")):
+        reasons.append(f"task id {_short(task.get('id'))} (expected an integer)")
+    if not isinstance(task.get("annotations", []), list):
+        reasons.append(f"annotations is a JSON {json_type(task['annotations'])} (expected a list of annotations)")
+    return reasons
+
+
+def annotation_shape(annotation: Any) -> list[str]:
+    """Why one annotation's structure cannot be read; empty when it can."""
+    if not isinstance(annotation, Mapping):
+        return [f"an annotation is a JSON {json_type(annotation)} (expected an object)"]
+    reasons = []
+    if annotation.get("id") is not None and not _is_id(annotation["id"]):
+        reasons.append(f"annotation id {_short(annotation['id'])} (expected an integer)")
+    who = annotation.get("completed_by")
+    if who is not None and not (_is_id(who) or isinstance(who, Mapping)):
+        reasons.append(f"completed_by {_short(who)} (expected a user id or a user object)")
+    if not isinstance(annotation.get("was_cancelled", False), (bool, type(None))):
+        reasons.append(f"was_cancelled {_short(annotation['was_cancelled'])} (expected true or false)")
+    return reasons
+
+
+@dataclass
+class ReadAnnotation:
+    entities: list[Record]
+    claims: list[Record]
+    reasons: list[str]
+    notes: list[str]
 
 
 class AnnotationReader:
-    """Reads one annotation's ``result`` against the task text and the inventory."""
+    """Reads one annotation's ``result`` against the task text and the inventory; collects every reason at once."""
 
     def __init__(self, text: str):
         inventory = load_inventory()
         self.text = text
         self.entity_names = set(inventory.entity_names)
         self.claim_name = inventory.claim_label.name
-        self.stance_names = set(inventory.stance_names)
-        self.attribution_names = set(attribution_kinds(inventory))
+        self.kinds = inventory.claimer_kind_names
         self.regions: dict[str, Region] = {}
+        self.rejected: set[str] = set()  # ids of regions already reported as unusable
         self.relations: list[Mapping[str, Any]] = []
         self.reasons: list[str] = []
+        self.notes: list[str] = []
+        self.linked_to_rejected: set[str] = set()
         self.handlers: dict[str, Callable[[Region, Mapping[str, Any]], None]] = {
-            NAMES.entity: self._entity_label,
-            NAMES.claim: self._claim_label,
-            NAMES.stance: self._choice(NAMES.stance, self.stance_names),
-            NAMES.attribution: self._choice(NAMES.attribution, self.attribution_names),
+            NAMES.label: self._label,
+            NAMES.stance: self._choice(NAMES.stance, inventory.stance_names),
+            NAMES.claimer: self._choice(NAMES.claimer, self.kinds),
         }
 
     # --- result items ---
@@ -131,10 +201,10 @@ class AnnotationReader:
                 self.reasons.append(f"result[{position}] is not an object")
             elif item.get("type") == "relation":
                 self.relations.append(item)
-            elif item.get("from_name") not in self.handlers:
+            elif not isinstance(item.get("from_name"), str) or item["from_name"] not in self.handlers:
                 self.reasons.append(
                     f"result[{position}].from_name {_short(item.get('from_name'))} is not in the voci config "
-                    f"(expected one of: {', '.join(self.handlers)})"
+                    f"(expected one of: {', '.join(self.handlers)}; was the project made with another config?)"
                 )
             else:
                 region = self._region(position, item)
@@ -144,73 +214,64 @@ class AnnotationReader:
     def _region(self, position: int, item: Mapping[str, Any]) -> Region | None:
         value = item.get("value")
         region_id = item.get("id")
-        where = f"region {region_id}"
         if not isinstance(region_id, str) or not region_id:
             self.reasons.append(f"result[{position}] has no region id")
             return None
         if not isinstance(value, Mapping):
-            self.reasons.append(f"{where}: no value (expected start, end, text)")
+            self.rejected.add(region_id)
+            self.reasons.append(f"result[{position}] ({item.get('from_name')}): no value (expected start, end, text)")
             return None
+        region = self._located_region(region_id, item, value)
+        if region is None:
+            self.rejected.add(region_id)
+        return region
+
+    def _located_region(self, region_id: str, item: Mapping[str, Any], value: Mapping[str, Any]) -> Region | None:
         start, end = value.get("start"), value.get("end")
         if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
-            self.reasons.append(
-                f"{where}: offsets {_short(start)}..{_short(end)} are not integers (expected code-point offsets)"
-            )
+            self.reasons.append(f"{_item_words(item)}: offsets are not integers (expected code-point offsets)")
             return None
         if not 0 <= start < end <= len(self.text):
             self.reasons.append(
-                f"{where}: offsets {start}..{end} are outside the text (expected 0 <= start < end <= {len(self.text)})"
+                f"{_item_words(item)}: outside the text (expected 0 <= start < end <= {len(self.text)})"
             )
             return None
         span = self.text[start:end]
         if "text" in value and value["text"] != span:
             self.reasons.append(
-                f"{where}: span text {_short(value['text'])} differs from the document "
-                f"text[{start}:{end}] = {_short(span)}"
+                f"{_item_words(item)}: the text at {start}..{end} is {_quoted(span)} (was the task text changed?)"
             )
             return None
         region = self.regions.get(region_id)
         if region is None:
             region = self.regions[region_id] = Region(region_id, start, end, span)
         elif (region.start, region.end) != (start, end):
-            self.reasons.append(
-                f"{where}: {item.get('from_name')} at {start}..{end} but the region is at {region.start}..{region.end}"
-            )
+            self.reasons.append(f"{_item_words(item)}: the same region is also at {region.start}..{region.end}")
             return None
         return region
 
-    def _labels(self, region: Region, item: Mapping[str, Any], allowed: set[str], control: str) -> list[str]:
+    def _label(self, region: Region, item: Mapping[str, Any]) -> None:
         labels = item["value"].get("labels")
-        if not isinstance(labels, list) or len(labels) != 1:
-            self.reasons.append(f"region {region.id}: {control} labels {_short(labels)} (expected exactly one label)")
-            return []
-        if labels[0] not in allowed:
+        allowed = sorted(self.entity_names) + [self.claim_name]
+        if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in allowed:
+            self.rejected.add(region.id)
             self.reasons.append(
-                f"region {region.id}: unknown {control} label {_short(labels[0])} "
-                f"(expected one of: {', '.join(sorted(allowed))})"
+                f"{_item_words(item)}: labels {_short(labels)} (expected one of: {', '.join(allowed)}; "
+                "one label per region)"
             )
-            return []
-        return labels
+            return
+        region.labels += labels
 
-    def _entity_label(self, region: Region, item: Mapping[str, Any]) -> None:
-        region.entity_labels += self._labels(region, item, self.entity_names, NAMES.entity)
-
-    def _claim_label(self, region: Region, item: Mapping[str, Any]) -> None:
-        region.claim_labels += self._labels(region, item, {self.claim_name}, NAMES.claim)
-
-    def _choice(self, control: str, allowed: set[str]) -> Callable[[Region, Mapping[str, Any]], None]:
+    def _choice(self, control: str, allowed: list[str]) -> Callable[[Region, Mapping[str, Any]], None]:
         def read_choice(region: Region, item: Mapping[str, Any]) -> None:
             choices = item["value"].get("choices")
             if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
-                self.reasons.append(
-                    f"region {region.id}: {control} choices {_short(choices)} (expected a list of choices)"
-                )
+                self.reasons.append(f"{region}: {control} {_short(choices)} (expected a list of choices)")
                 return
             unknown = [choice for choice in choices if choice not in allowed]
             if unknown:
                 self.reasons.append(
-                    f"region {region.id}: unknown {control} {_short(unknown[0])} "
-                    f"(expected one of: {', '.join(sorted(allowed))})"
+                    f"{region}: unknown {control} {_short(unknown[0])} (expected one of: {', '.join(allowed)})"
                 )
                 return
             region.choices[control] += choices
@@ -219,146 +280,162 @@ class AnnotationReader:
 
     # --- regions → record ---
 
-    def _claimer_links(self, claims: dict[str, Region], entities: dict[str, Region]) -> dict[str, list[str]]:
-        """Entity ids per claim id, whichever way each relation was drawn."""
-        links: dict[str, list[str]] = defaultdict(list)
+    def _claimer_links(
+        self, claims: dict[str, Region], entities: dict[str, Region]
+    ) -> dict[str, list[tuple[str, bool]]]:
+        """``(entity id, labelled)`` per claim id, whichever way each relation was drawn."""
+        links: dict[str, list[tuple[str, bool]]] = defaultdict(list)
         for relation in self.relations:
             ends = (relation.get("from_id"), relation.get("to_id"))
             labels = relation.get("labels") or []
-            where = f"relation {_short(ends[0])} → {_short(ends[1])}"
+            if not all(isinstance(end, str) for end in ends) or not isinstance(labels, list):
+                self.reasons.append(
+                    f"relation {_short(ends[0])} → {_short(ends[1])}: from_id, to_id and labels {_short(labels)} "
+                    "(expected two region ids and a list)"
+                )
+                continue
+            if any(end in self.rejected for end in ends):
+                self.linked_to_rejected.update(end for end in ends if end in claims)
+                continue  # its unusable end was reported; the claim's claimer is judged once that is fixed
             missing = [end for end in ends if end not in self.regions]
             if missing:
+                present = [str(self.regions[end]) for end in ends if end in self.regions]
                 self.reasons.append(
-                    f"{where}: relation to nothing ({_short(missing[0])} is not a region of this annotation)"
+                    f"relation {' → '.join(present) or '(no region)'}: "
+                    f"one end ({_short(missing[0])}) is not a region of this annotation"
                 )
-            elif not all(end in claims or end in entities for end in ends):
-                continue  # an end whose label was unusable: already reported
-            elif any(label != NAMES.claimer_relation for label in labels):
-                self.reasons.append(f"{where}: labels {_short(labels)} (expected {NAMES.claimer_relation!r} or none)")
+                continue
+            first, second = (self.regions[end] for end in ends)
+            where = f"relation {first} → {second}"
+            if any(label != NAMES.claimer_relation for label in labels):
+                self.reasons.append(f"{where}: labelled {_short(labels)} (expected {NAMES.claimer_relation!r} or none)")
             elif ends[0] in claims and ends[1] in entities:
-                links[ends[0]].append(ends[1])
+                links[ends[0]].append((ends[1], bool(labels)))
             elif ends[1] in claims and ends[0] in entities:
-                links[ends[1]].append(ends[0])
+                links[ends[1]].append((ends[0], bool(labels)))
             else:
                 self.reasons.append(
-                    f"{where}: links two {'claims' if ends[0] in claims else 'entity mentions'} "
-                    "(expected a claim and an entity mention)"
+                    f"{where}: joins two {'claims' if ends[0] in claims else 'entity mentions'} "
+                    f"(expected a {self.claim_name} and an entity mention)"
                 )
         return links
 
-    def record_parts(self) -> tuple[list[Record], list[Record]]:
+    def _classify(self) -> tuple[dict[str, Region], dict[str, Region]]:
         entities: dict[str, Region] = {}
         claims: dict[str, Region] = {}
         for region in self.regions.values():
-            if region.entity_labels and region.claim_labels:
-                self.reasons.append(
-                    f"region {region.id}: has both an entity label and a claim label (expected separate regions)"
-                )
-            elif region.entity_labels:
-                entities[region.id] = region
-            elif region.claim_labels:
+            if not ID_PATTERN_RE.search(region.id):
+                self.reasons.append(f"{region}: region id {_short(region.id)} has the wrong form ({ID_PATTERN})")
+            if len(region.labels) > 1:
+                self.rejected.add(region.id)
+                self.reasons.append(f"{region}: {len(region.labels)} labels (expected one per region)")
+            elif not region.labels:
+                if region.id not in self.rejected:
+                    self.rejected.add(region.id)
+                    self.reasons.append(
+                        f"{region}: {'/'.join(region.choices)} on a span without a label "
+                        f"(expected on a {self.claim_name})"
+                    )
+            elif region.labels[0] == self.claim_name:
                 claims[region.id] = region
-            elif self.reasons:
-                continue  # its label was already reported as unusable
             else:
-                self.reasons.append(
-                    f"region {region.id}: choices on a region that is neither a claim nor an entity mention"
-                )
-            if region.id in entities and region.choices:
-                self.reasons.append(
-                    f"region {region.id}: {'/'.join(region.choices)} chosen on an entity mention "
-                    "(expected on claims only)"
-                )
-            if not ID_PATTERN_RE.match(region.id):
-                self.reasons.append(
-                    f"region id {_short(region.id)} has the wrong form (expected to match {ID_PATTERN})"
-                )
+                entities[region.id] = region
+                for control, values in region.choices.items():
+                    self.notes.append(
+                        f"{region}: {control} {', '.join(values)} ignored "
+                        f"(chosen while this mention was selected; only a {self.claim_name} has one)"
+                    )
+        return entities, claims
+
+    def _claim_reasons(self, region: Region, linked: list[Region]) -> list[str]:
+        stance = region.choices.get(NAMES.stance, [])
+        kind = region.choices.get(NAMES.claimer, [])
+        reasons = []
+        if len(stance) != 1:
+            reasons.append(
+                f"{'no stance' if not stance else f'{len(stance)} stances {stance}'} "
+                f"(expected one of: {', '.join(load_inventory().stance_names)})"
+            )
+        if len(kind) != 1:
+            reasons.append(
+                f"{'no claimer chosen' if not kind else f'{len(kind)} claimers {kind}'} "
+                f"(expected one of: {', '.join(self.kinds)})"
+            )
+        elif kind[0] == ENTITY_CLAIMER and not linked and region.id not in self.linked_to_rejected:
+            reasons.append(
+                f"claimer {ENTITY_CLAIMER!r} without a relation to the mention naming it "
+                f"(select the claim, press {RELATION_HOTKEY}, click the mention)"
+            )
+        elif kind[0] != ENTITY_CLAIMER and linked:
+            reasons.append(
+                f"claimer {kind[0]!r} and a relation to {linked[0]} (expected a relation only with claimer "
+                f"{ENTITY_CLAIMER!r}: delete the relation or choose {ENTITY_CLAIMER!r})"
+            )
+        return [f"{region}: {reason}" for reason in reasons]
+
+    def record_parts(self) -> tuple[list[Record], list[Record]]:
+        entities, claims = self._classify()
         links = self._claimer_links(claims, entities)
+        ordered = sorted(entities.values(), key=lambda r: (r.start, r.end, r.labels[0], r.id))
         entity_records = [
-            {
-                "id": region.id,
-                "start": region.start,
-                "end": region.end,
-                "label": region.entity_labels[0],
-                "text": region.text,
-            }
-            for region in sorted(entities.values(), key=lambda r: (r.start, r.end, r.entity_labels[0], r.id))
+            {"id": r.id, "start": r.start, "end": r.end, "label": r.labels[0], "text": r.text} for r in ordered
         ]
-        order = {record["id"]: index for index, record in enumerate(entity_records)}
+        order = {region.id: index for index, region in enumerate(ordered)}
         claim_records = []
         for region in sorted(claims.values(), key=lambda r: (r.start, r.end, r.id)):
-            stance = region.choices.get(NAMES.stance, [])
-            attribution = region.choices.get(NAMES.attribution, [])
-            linked = sorted(set(links.get(region.id, [])), key=order.__getitem__)
-            where = f"claim {region.id} ({_short(region.text, 30)})"
-            if len(stance) != 1:
-                self.reasons.append(
-                    f"{where}: stance missing"
-                    if not stance
-                    else f"{where}: {len(stance)} stances {stance} (expected one)"
+            linked_ids = sorted({entity_id for entity_id, _ in links.get(region.id, [])}, key=order.__getitem__)
+            linked = [entities[entity_id] for entity_id in linked_ids]
+            reasons = self._claim_reasons(region, linked)
+            if reasons:
+                self.reasons += reasons
+                continue
+            unlabelled = [entities[entity_id] for entity_id, labelled in links.get(region.id, []) if not labelled]
+            if unlabelled:
+                self.notes.append(
+                    f"{region}: claimer {', '.join(map(str, unlabelled))} from an unlabelled relation "
+                    f"(read as {NAMES.claimer_relation!r})"
                 )
-                continue
-            if linked and attribution:
-                self.reasons.append(
-                    f"{where}: both a claimer relation and the attribution {attribution[0]!r} (expected one of them)"
-                )
-                continue
-            if len(attribution) > 1:
-                self.reasons.append(f"{where}: attributions {attribution} (expected one)")
-                continue
-            if not linked and not attribution:
-                self.reasons.append(
-                    f"{where}: claim without claimer "
-                    f"(expected a '{NAMES.claimer_relation}' relation to a mention or an attribution choice)"
-                )
-                continue
-            claimer = (
-                {"kind": ENTITY_CLAIMER, "entity_ids": linked} if linked else {"kind": attribution[0], "entity_ids": []}
-            )
+            kind = region.choices[NAMES.claimer][0]
             claim_records.append(
                 {
                     "id": region.id,
                     "start": region.start,
                     "end": region.end,
                     "text": region.text,
-                    "stance": stance[0],
-                    "claimer": claimer,
+                    "stance": region.choices[NAMES.stance][0],
+                    "claimer": {"kind": kind, "entity_ids": linked_ids},
                 }
             )
         return entity_records, claim_records
 
 
+def read_annotation(result: Any, text: str) -> ReadAnnotation:
+    """Entities, claims, every reason the annotation cannot be converted, and notes that do not stop it."""
+    reader = AnnotationReader(text)
+    try:
+        reader.read(result)
+    except AnnotationRejected as rejected:
+        return ReadAnnotation([], [], rejected.reasons, [])
+    entities, claims = reader.record_parts()
+    return ReadAnnotation(entities, claims, reader.reasons, reader.notes)
+
+
 def convert_annotation(result: Any, text: str) -> tuple[list[Record], list[Record]]:
     """Entities and claims of one annotation; raises `AnnotationRejected` with every reason found."""
-    reader = AnnotationReader(text)
-    reader.read(result)
-    entities, claims = reader.record_parts()
-    if reader.reasons:
-        raise AnnotationRejected(reader.reasons)
-    return entities, claims
+    read = read_annotation(result, text)
+    if read.reasons:
+        raise AnnotationRejected(read.reasons)
+    return read.entities, read.claims
 
 
-def _task_text(task: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]] | None) -> tuple[str, str, str]:
-    """(doc_id, text, text_sha256) of a task, checked against its own hash and the documents file."""
-    data = task.get("data")
-    if (
-        not isinstance(data, Mapping)
-        or not isinstance(data.get(NAMES.text), str)
-        or not isinstance(data.get("doc_id"), str)
-    ):
-        raise AnnotationRejected(
-            ["task data has no text and doc_id (expected a task made by `toolkit push` or `toolkit tasks`)"]
-        )
+def _task_text(task: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]] | None) -> tuple[str, str]:
+    """(text, text_sha256) of a task, checked against its own hash and the documents file."""
+    data = task["data"]
     doc_id, text = data["doc_id"], data[NAMES.text]
     digest = text_sha256(text)
     if data.get("text_sha256") not in (None, digest):
         raise AnnotationRejected(
-            [
-                (
-                    f"task text does not match its data.text_sha256 {data['text_sha256'][:12]}… "
-                    "(the text was changed after import)"
-                )
-            ]
+            [f"task text does not match its data.text_sha256 {str(data['text_sha256'])[:12]}… (changed after import)"]
         )
     if documents is not None:
         if doc_id not in documents:
@@ -366,23 +443,19 @@ def _task_text(task: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any
         if documents[doc_id]["text_sha256"] != digest:
             raise AnnotationRejected(
                 [
-                    (
-                        f"task text differs from document {doc_id!r} in the documents file "
-                        f"(text_sha256 {digest[:12]}… vs {documents[doc_id]['text_sha256'][:12]}…)"
-                    )
+                    f"task text differs from document {doc_id!r} in the documents file "
+                    f"(text_sha256 {digest[:12]}… vs {documents[doc_id]['text_sha256'][:12]}…)"
                 ]
             )
-    return doc_id, text, digest
+    return text, digest
 
 
-def _record(
-    task: Mapping[str, Any], annotation: Mapping[str, Any], annotator: str, doc_id: str, digest: str, parts
-) -> Record:
-    entities, claims = parts
+def _record(task: Mapping[str, Any], annotation: Mapping[str, Any], annotator: str, digest: str, read) -> Record:
     record: Record = {
-        "id": doc_id,
+        "id": task["data"]["doc_id"],
         "text_sha256": digest,
         "annotator": annotator,
+        "annotator_kind": "person",  # a Label Studio user who submitted it in the editor
         "annotation_id": annotation.get("id"),
         "task_id": task.get("id"),
     }
@@ -392,8 +465,8 @@ def _record(
         record["lead_time"] = annotation["lead_time"]
     if isinstance(annotation.get("ground_truth"), bool):
         record["ground_truth"] = annotation["ground_truth"]
-    record["entities"] = entities
-    record["claims"] = claims
+    record["entities"] = read.entities
+    record["claims"] = read.claims
     return record
 
 
@@ -403,133 +476,395 @@ def _validation_reasons(record: Record, text: str) -> list[str]:
     if not findings:
         document = {"id": record["id"], "text": text, "text_sha256": record["text_sha256"]}
         findings = list(check_annotation(record, CheckContext({record["id"]: document}, "the export")))
-    return [f"{where}: {message}" for where, message in findings]
+    return [f"{_located(where, record)}: {message}" for where, message in findings]
+
+
+def _located(where: str, record: Record) -> str:
+    """``entities[1].label`` → the region as the editor shows it."""
+    match = RECORD_PATH.match(where)
+    if not match:
+        return where
+    item = record[match.group(1)][int(match.group(2))]
+    label = item.get("label") or load_inventory().claim_label.name
+    return f"{label} {_quoted(item['text'])} {item['start']}..{item['end']}{where[match.end() :]}"
+
+
+# --- the latest annotation per annotator and document, kept on disk ---
+
+_SCHEMA = """
+CREATE TABLE latest (
+    annotator TEXT NOT NULL, doc_id TEXT NOT NULL, updated TEXT NOT NULL, annotation_id INTEGER NOT NULL,
+    record TEXT,  -- one JSONL line; NULL when the annotation could not be converted
+    PRIMARY KEY (annotator, doc_id)
+) WITHOUT ROWID;
+CREATE TABLE messages (
+    annotator TEXT NOT NULL, doc_id TEXT NOT NULL, problem INTEGER NOT NULL,
+    task_id, annotation_id, reason TEXT NOT NULL, link TEXT, position INTEGER NOT NULL
+);
+CREATE INDEX messages_by_key ON messages (annotator, doc_id);
+"""
+
+
+@dataclass
+class Candidate:
+    """One submitted annotation of a document by an annotator, converted or not."""
+
+    annotator: str
+    doc_id: str
+    rank: tuple[str, int]  # (updated_at or created_at, annotation id): the larger is the later
+    record_line: str | None
+    problems: list[ConversionProblem]
+    notes: list[ConversionProblem]
+
+
+@dataclass(frozen=True)
+class ConversionSummary:
+    """What a user reads after a conversion: counts and the first problems and notes (the file has them all)."""
+
+    tasks: int
+    submitted: int
+    cancelled: int
+    superseded: int
+    records: int
+    annotators: int
+    rejected: int
+    problem_count: int
+    problems: list[ConversionProblem]
+    note_count: int
+    notes: list[ConversionProblem]
+
+
+@dataclass
+class Conversion:
+    """What one export gave: counts, the latest records (in SQLite), their problems and notes."""
+
+    database: sqlite3.Connection
+    tasks: int = 0
+    submitted: int = 0
+    cancelled: int = 0
+    superseded: int = 0
+    malformed: list[ConversionProblem] = field(default_factory=list)  # tasks or annotations too broken to key
+    _position: int = 0
+
+    @classmethod
+    def open(cls, path: str | Path = ":memory:") -> Conversion:
+        database = sqlite3.connect(str(path))
+        database.executescript(_SCHEMA)
+        return cls(database)
+
+    def offer(self, candidate: Candidate) -> None:
+        """Keep the candidate if it is the annotator's latest on this document, dropping what it replaces."""
+        key = (candidate.annotator, candidate.doc_id)
+        held = self.database.execute(
+            "SELECT updated, annotation_id FROM latest WHERE annotator = ? AND doc_id = ?", key
+        ).fetchone()
+        if held is not None:
+            self.superseded += 1
+            if candidate.rank <= tuple(held):
+                return
+            self.database.execute("DELETE FROM messages WHERE annotator = ? AND doc_id = ?", key)
+        self.database.execute(
+            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?)", (*key, *candidate.rank, candidate.record_line)
+        )
+        for is_problem, messages in ((1, candidate.problems), (0, candidate.notes)):
+            for message in messages:
+                self._position += 1
+                self.database.execute(
+                    "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        *key,
+                        is_problem,
+                        message.task_id,
+                        message.annotation_id,
+                        message.reason,
+                        message.link,
+                        self._position,
+                    ),
+                )
+
+    # --- reading back ---
+
+    def annotators(self) -> list[str]:
+        rows = self.database.execute("SELECT DISTINCT annotator FROM latest WHERE record IS NOT NULL ORDER BY 1")
+        return [annotator for (annotator,) in rows]
+
+    def record_lines(self, annotator: str) -> Iterator[str]:
+        """The annotator's records as JSONL lines, by document id."""
+        rows = self.database.execute(
+            "SELECT record FROM latest WHERE annotator = ? AND record IS NOT NULL ORDER BY doc_id", (annotator,)
+        )
+        for (line,) in rows:
+            yield line
+
+    def records(self) -> list[Record]:
+        """Every record (for tests and small exports; a pull streams `record_lines` instead)."""
+        return [json.loads(line) for annotator in self.annotators() for line in self.record_lines(annotator)]
+
+    def record_count(self) -> int:
+        return self.database.execute("SELECT count(*) FROM latest WHERE record IS NOT NULL").fetchone()[0]
+
+    def _messages(self, problem: bool, limit: int | None = None) -> Iterator[ConversionProblem]:
+        if problem:
+            yield from self.malformed[:limit]
+            limit = None if limit is None else max(0, limit - len(self.malformed))
+        query = (
+            "SELECT task_id, annotation_id, annotator, doc_id, reason, link FROM messages WHERE problem = ? "
+            "ORDER BY task_id, annotation_id, position"
+        )
+        rows = self.database.execute(query + (f" LIMIT {int(limit)}" if limit is not None else ""), (int(problem),))
+        for row in rows:
+            yield ConversionProblem(*row)
+
+    def problems(self, limit: int | None = None) -> list[ConversionProblem]:
+        return list(self._messages(True, limit))
+
+    def iter_problems(self) -> Iterator[ConversionProblem]:
+        return self._messages(True)
+
+    def notes(self, limit: int | None = None) -> list[ConversionProblem]:
+        return list(self._messages(False, limit))
+
+    def count(self, problem: bool) -> int:
+        counted = self.database.execute("SELECT count(*) FROM messages WHERE problem = ?", (int(problem),)).fetchone()
+        return counted[0] + (len(self.malformed) if problem else 0)
+
+    def rejected(self) -> int:
+        """Annotations (latest per annotator and document) that were not converted, and malformed ones."""
+        broken = {(problem.task_id, problem.annotation_id) for problem in self.malformed}
+        return self.database.execute("SELECT count(*) FROM latest WHERE record IS NULL").fetchone()[0] + len(broken)
+
+    def summary(self) -> ConversionSummary:
+        return ConversionSummary(
+            tasks=self.tasks,
+            submitted=self.submitted,
+            cancelled=self.cancelled,
+            superseded=self.superseded,
+            records=self.record_count(),
+            annotators=len(self.annotators()),
+            rejected=self.rejected(),
+            problem_count=self.count(problem=True),
+            problems=self.problems(SHOWN_PROBLEMS),
+            note_count=self.count(problem=False),
+            notes=self.notes(SHOWN_NOTES),
+        )
+
+    def close(self) -> None:
+        self.database.close()
+
+
+def _rank(annotation: Mapping[str, Any]) -> tuple[str, int]:
+    annotation_id = annotation.get("id")
+    when = annotation.get("updated_at") or annotation.get("created_at") or ""
+    return str(when), annotation_id if isinstance(annotation_id, int) and not isinstance(annotation_id, bool) else 0
+
+
+def _task_is_usable(task: Mapping[str, Any]) -> bool:
+    data = task.get("data")
+    return isinstance(data, Mapping) and isinstance(data.get(NAMES.text), str) and isinstance(data.get("doc_id"), str)
+
+
+def add_task(
+    conversion: Conversion,
+    task: Any,
+    users: Mapping[int, str],
+    documents: Mapping[str, Mapping[str, Any]] | None,
+    task_link: TaskLink | None,
+) -> None:
+    """Convert every submitted annotation of one exported task; a malformed task or annotation is listed."""
+    if not isinstance(task, Mapping):
+        raise InputError("the export holds a task that is not a JSON object (expected a Label Studio JSON export)")
+    conversion.tasks += 1
+    task_id = task.get("id") if _is_id(task.get("id")) else _short(task.get("id"), 20)
+    malformed = [ConversionProblem(task_id, None, "", "", reason) for reason in task_shape(task)]
+    annotations = []
+    for annotation in [] if malformed else task.get("annotations") or []:
+        reasons = annotation_shape(annotation)
+        if not reasons:
+            annotations.append(annotation)
+            continue
+        is_object = isinstance(annotation, Mapping)
+        who = annotator_name(annotation.get("completed_by"), users) if is_object else ""
+        shown = annotation.get("id") if is_object and _is_id(annotation.get("id")) else None
+        malformed += [ConversionProblem(task_id, shown, who, "", reason) for reason in reasons]
+    conversion.malformed += malformed
+    submitted = [a for a in annotations if not a.get("was_cancelled")]
+    conversion.cancelled += len(annotations) - len(submitted)
+    conversion.submitted += len(submitted)
+    if not submitted:
+        return
+    link = task_link(task) if task_link else None
+    data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
+    doc_id = str(data.get("doc_id"))
+    text = digest = None
+    try:
+        if not _task_is_usable(task):
+            raise AnnotationRejected(
+                ["task data has no text and doc_id (expected a task made by `toolkit push` or `toolkit tasks`)"]
+            )
+        text, digest = _task_text(task, documents)
+        task_reasons: list[str] = []
+    except AnnotationRejected as rejected:
+        task_reasons = rejected.reasons
+    for annotation in submitted:
+        who = annotator_name(annotation.get("completed_by"), users)
+        reasons, notes, line = task_reasons, [], None
+        if not reasons:
+            read = read_annotation(annotation.get("result"), text)
+            reasons, notes = read.reasons, read.notes
+            if not reasons:
+                record = _record(task, annotation, who, digest, read)
+                reasons = _validation_reasons(record, text)
+                line = None if reasons else dumps_line(record)
+
+        def located(messages: list[str], annotation=annotation, who=who) -> list[ConversionProblem]:
+            return [ConversionProblem(task.get("id"), annotation.get("id"), who, doc_id, m, link) for m in messages]
+
+        conversion.offer(Candidate(who, doc_id, _rank(annotation), line, located(reasons), located(notes)))
 
 
 def convert_tasks(
-    tasks: Any, users: Mapping[int, str] | None = None, documents: Mapping[str, Mapping[str, Any]] | None = None
-) -> ConversionResult:
-    """Convert every submitted annotation of an export (a list of tasks)."""
-    users = users or {}
-    if not isinstance(tasks, list):
+    tasks: Iterable[Any],
+    users: Mapping[int, str] | None = None,
+    documents: Mapping[str, Mapping[str, Any]] | None = None,
+    task_link: TaskLink | None = None,
+    database: str | Path = ":memory:",
+) -> Conversion:
+    """Convert every submitted annotation of an export's tasks, one task at a time."""
+    if isinstance(tasks, (Mapping, str, bytes)):
         raise InputError(
-            f"the export is a JSON {type(tasks).__name__} (expected the list of tasks of a Label Studio JSON export)"
+            f"the export is a JSON {'object' if isinstance(tasks, Mapping) else 'string'} "
+            "(expected the list of tasks of a Label Studio JSON export)"
         )
-    outcome = ConversionResult()
-    latest: dict[tuple[str, str], tuple[tuple, Record]] = {}
-    for task in tasks:
-        if not isinstance(task, Mapping):
-            raise InputError("the export holds a task that is not a JSON object (expected a Label Studio JSON export)")
-        outcome.tasks += 1
-        annotations = task.get("annotations") or []
-        submitted = [a for a in annotations if isinstance(a, Mapping) and not a.get("was_cancelled")]
-        outcome.cancelled += len(annotations) - len(submitted)
-        outcome.submitted += len(submitted)
-        if not submitted:
-            continue
-        try:
-            doc_id, text, digest = _task_text(task, documents)
-        except AnnotationRejected as rejected:
-            data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
-            for annotation in submitted:
-                who = annotator_name(annotation.get("completed_by"), users)
-                outcome.problems += [
-                    ConversionProblem(task.get("id"), annotation.get("id"), who, str(data.get("doc_id")), r)
-                    for r in rejected.reasons
-                ]
-            continue
-        for annotation in submitted:
-            who = annotator_name(annotation.get("completed_by"), users)
-            try:
-                record = _record(
-                    task, annotation, who, doc_id, digest, convert_annotation(annotation.get("result"), text)
-                )
-                reasons = _validation_reasons(record, text)
-                if reasons:
-                    raise AnnotationRejected(reasons)
-            except AnnotationRejected as rejected:
-                outcome.problems += [
-                    ConversionProblem(task.get("id"), annotation.get("id"), who, doc_id, reason)
-                    for reason in rejected.reasons
-                ]
-                continue
-            key = (who, doc_id)
-            rank = (str(annotation.get("updated_at") or annotation.get("created_at") or ""), annotation.get("id") or 0)
-            if key in latest:
-                older, newer = sorted([latest[key], (rank, record)], key=lambda pair: pair[0])
-                outcome.problems.append(
-                    ConversionProblem(
-                        older[1]["task_id"],
-                        older[1]["annotation_id"],
-                        who,
-                        doc_id,
-                        (
-                            f"superseded by annotation {newer[1]['annotation_id']} of the same annotator "
-                            "on the same document (one record per annotator and document)"
-                        ),
-                    )
-                )
-                latest[key] = newer
-            else:
-                latest[key] = (rank, record)
-    outcome.records = [record for _, record in latest.values()]
-    outcome.problems.sort(key=lambda p: (str(p.task_id), str(p.annotation_id), p.reason))
-    return outcome
-
-
-def read_export(path: Path) -> Any:
-    """The tasks of a JSON export file (as downloaded from the UI or saved by ``toolkit pull``)."""
-    path = Path(path)
+    conversion = Conversion.open(database)
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected a Label Studio JSON export)") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder (expected a Label Studio JSON export file)") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: byte {error.start + 1} is not UTF-8 (expected a Label Studio JSON export)") from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}:{error.lineno}: invalid JSON: {error.msg} at column {error.colno} "
-            "(expected a Label Studio JSON export, not JSON_MIN or CSV)"
-        ) from None
+        for task in tasks:
+            add_task(conversion, task, users or {}, documents, task_link)
+    except BaseException:
+        conversion.close()
+        raise
+    return conversion
+
+
+def iter_export(path: Path) -> Iterator[Any]:
+    """The tasks of a JSON export file one by one (as downloaded from the UI or saved by ``toolkit pull``).
+
+    Opened by the one reader (a FIFO or a folder is refused); a task nested too deeply or holding a lone surrogate
+    is refused with its place, as `toolkit.files.loads` refuses a record.
+    """
+    import ijson
+
+    path = Path(path)
+    expected = "(expected a Label Studio JSON export, not JSON_MIN or CSV)"
+    with open_input(path, "a Label Studio JSON export") as handle:
+        first = handle.read(64).lstrip()
+        if not first.startswith(b"["):
+            kind = {b"{": "an object", b"": "empty"}.get(first[:1], "not a JSON list")
+            raise InputError(f"{path}: the export is {kind} (expected the list of tasks of a Label Studio JSON export)")
+        handle.seek(0)
+        count = 0
+        try:
+            for task in ijson.items(handle, "item", use_float=True):
+                count += 1
+                found = unusable_part(task)
+                if found:
+                    raise InputError(f"{path}: task {count}: {found[0]}: {found[1]}")
+                yield task
+        except ijson.JSONError as error:
+            reason = " ".join(str(error).split())
+            raise InputError(f"{path}: invalid JSON after task {count}: {reason} {expected}") from None
+        except RecursionError:
+            raise InputError(f"{path}: task {count + 1}: nested too deeply {expected}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 after task {count} {expected}") from None
+
+
+# --- writing: one file per annotator and the problems file, all together or not at all ---
 
 
 def annotator_file(out_dir: Path, annotator: str) -> Path:
     return Path(out_dir) / ANNOTATORS_DIR / f"{slugify(annotator) or 'annotator'}.jsonl"
 
 
-def write_if_changed(path: Path, content: str) -> bool:
-    """Write atomically only when the content differs, so a pull without new work touches nothing."""
-    from toolkit.files import write_text
-
-    path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") == content:
-        return False
-    write_text(path, content)
-    return True
-
-
 @dataclass
 class WrittenFiles:
     changed: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    problems_file: Path | None = None
 
 
-def write_converted(outcome: ConversionResult, out_dir: Path) -> WrittenFiles:
-    """One JSONL file per annotator, and the problems file (empty when there are none)."""
-    from toolkit.files import dumps_line
+def _sha256(lines: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()
 
-    written = WrittenFiles()
-    files: dict[Path, str] = {}
-    for annotator, records in outcome.by_annotator().items():
+
+def write_converted(conversion: Conversion, out_dir: Path) -> WrittenFiles:
+    """One JSONL file per annotator with records, the problems file (empty when there are none); per-annotator files
+    of annotators without a record in this export are removed, so no older work outlives its replacement.
+
+    Files whose content is unchanged are not touched; the others are written (and removed) together or not at all.
+    """
+    from toolkit.files import atomic_writer
+
+    out_dir = Path(out_dir)
+    contents: dict[Path, Callable[[], Iterable[str]]] = {}
+    for annotator in conversion.annotators():
         path = annotator_file(out_dir, annotator)
-        if path in files:
+        if path in contents:
             raise InputError(
                 f"annotators {annotator!r} and another map to the same file {path} (expected distinct annotator names)"
             )
-        files[path] = "".join(dumps_line(record) for record in records)
-    files[Path(out_dir) / PROBLEMS_FILE] = "".join(f"{problem}\n" for problem in outcome.problems)
-    for path, content in files.items():
-        (written.changed if write_if_changed(path, content) else written.unchanged).append(path)
+        contents[path] = lambda annotator=annotator: conversion.record_lines(annotator)
+    problems_path = out_dir / PROBLEMS_FILE
+    contents[problems_path] = lambda: (f"{problem}\n" for problem in conversion.iter_problems())
+    written = WrittenFiles(problems_file=problems_path)
+    for path, lines in contents.items():
+        unchanged = path.is_file() and file_sha256(path) == _sha256(lines())
+        (written.unchanged if unchanged else written.changed).append(path)
+    with staged(PathPlan([], [Output("--out", out_dir, FILES, CONVERTED_FILES)])):
+        for path in written.changed:
+            with atomic_writer(path) as handle:
+                handle.writelines(contents[path]())
+        written.removed = sorted(set((out_dir / ANNOTATORS_DIR).glob("*.jsonl")) - set(contents))
+        for path in written.removed:
+            remove_file(path)
     return written
+
+
+def convert_export(
+    tasks: Iterable[Any],
+    out_dir: Path,
+    users: Mapping[int, str] | None = None,
+    documents: Mapping[str, Mapping[str, Any]] | None = None,
+    task_link: TaskLink | None = None,
+) -> tuple[ConversionSummary, WrittenFiles]:
+    """Convert tasks as they stream by into a temporary database on disk, then write the files."""
+    with tempfile.TemporaryDirectory(prefix="voci-convert-") as scratch:
+        conversion = convert_tasks(tasks, users, documents, task_link, Path(scratch) / "latest.sqlite")
+        try:
+            return conversion.summary(), write_converted(conversion, out_dir)
+        finally:
+            conversion.close()
+
+
+# --- the guard of agree, adjudicate and build ---
+
+
+def pending_problems(inputs: Iterable[Path]) -> list[tuple[Path, int]]:
+    """Problems files beside the inputs (or beside their ``annotators/`` folder) that still list problems."""
+    found: dict[Path, int] = {}
+    for path in inputs:
+        folder = Path(path).parent
+        candidates = [folder / PROBLEMS_FILE]
+        if folder.name == ANNOTATORS_DIR:
+            candidates.append(folder.parent / PROBLEMS_FILE)
+        for candidate in candidates:
+            if candidate in found or not candidate.is_file():
+                continue
+            with candidate.open(encoding="utf-8", errors="replace") as handle:
+                count = sum(1 for line in handle if line.strip())
+            if count:
+                found[candidate] = count
+    return sorted(found.items())

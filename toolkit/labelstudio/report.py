@@ -5,28 +5,41 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from toolkit.errors import ConversionError
-from toolkit.labelstudio.convert import ConversionResult, WrittenFiles
+from toolkit.labelstudio.convert import ConversionSummary, WrittenFiles
 
 
 def conversion_summary(
-    conversion: ConversionResult, files: WrittenFiles, source: str, say: Callable[[str], None]
+    conversion: ConversionSummary, files: WrittenFiles, source: str, say: Callable[[str], None]
 ) -> None:
-    """Print counts and files; raise `ConversionError` (exit 2) listing every annotation that was not converted."""
-    rejected = {(problem.task_id, problem.annotation_id) for problem in conversion.problems}
+    """Print counts, files and notes; raise `ConversionError` (exit 2) listing the annotations not converted."""
+    replaced = (
+        f" ({conversion.superseded} replaced by a later one of the same annotator)" if conversion.superseded else ""
+    )
     say(
-        f"{conversion.tasks} task(s), {conversion.submitted} submitted annotation(s), "
+        f"{conversion.tasks} task(s), {conversion.submitted} submitted annotation(s){replaced}, "
         f"{conversion.cancelled} cancelled (skipped); "
-        f"{len(conversion.records)} record(s) written for {len(conversion.by_annotator())} annotator(s)"
+        f"{conversion.records} record(s) written for {conversion.annotators} annotator(s)"
     )
     for path in files.changed:
         say(f"{path}: written")
     if files.unchanged:
         say(f"{len(files.unchanged)} file(s) unchanged")
-    if conversion.problems:
+    for path in files.removed:
+        say(f"{path}: removed (no converted annotation of this annotator in the export)")
+    if conversion.note_count:
+        say(f"{conversion.note_count} note(s) (converted as said; check the ones that are not what was meant):")
+        for note in conversion.notes:
+            say(f"  note: {note}")
+        if conversion.note_count > len(conversion.notes):
+            say(f"  … and {conversion.note_count - len(conversion.notes)} more note(s)")
+    if conversion.problem_count:
+        more = conversion.problem_count - len(conversion.problems)
         raise ConversionError(
             [problem.as_problem(source) for problem in conversion.problems],
             (
-                f"{len(rejected)} annotation(s) not converted (listed above and in the problems file); "
-                f"they are kept in {source}"
+                f"{conversion.rejected} annotation(s) not converted, {conversion.problem_count} problem(s) "
+                f"(listed above{f', {more} more' if more else ''} and in {files.problems_file}); fix them in "
+                f"Label Studio and pull again. {source} keeps them. Until {files.problems_file} is empty, "
+                "agree, adjudicate and build refuse to run (unless --allow-problems)"
             ),
         )

@@ -28,6 +28,7 @@ from toolkit.files import atomic_writer
 LOOPBACK = "127.0.0.1"
 DEFAULT_DATA_DIR = Path(".studio")
 CREDENTIALS_FILE = "credentials.json"
+PORT_FILE = "port"  # the port of the data dir's first start, reused so URLs and browser logins survive restarts
 LOG_FILE = "server.log"
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 15.0
@@ -149,6 +150,23 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def kept_port(data_dir: Path) -> int | None:
+    """The port this data dir's server last started on, if any."""
+    path = Path(data_dir) / PORT_FILE
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise InputError(f"{path}: {text[:20]!r} is not a port number (expected the file `toolkit studio` writes)")
+    return int(text)
+
+
+def keep_port(data_dir: Path, port: int) -> None:
+    if kept_port(data_dir) != port:
+        with atomic_writer(Path(data_dir) / PORT_FILE) as handle:
+            handle.write(f"{port}\n")
+
+
 def label_studio_program() -> str:
     """The ``label-studio`` executable of this environment."""
     beside_python = Path(sys.executable).parent / "label-studio"
@@ -216,7 +234,7 @@ class StudioServer:
             return self
         if not port_is_free(self.port):
             raise ServerError(
-                f"port {self.port} on {LOOPBACK} is in use (expected a free port; omit --port to pick one)"
+                f"port {self.port} on {LOOPBACK} is in use (expected a free port: choose another with --port)"
             )
         command = [
             label_studio_program(),
@@ -246,6 +264,7 @@ class StudioServer:
         except BaseException:  # Ctrl-C included: in its own session the server would outlive us
             self.stop()
             raise
+        keep_port(self.data_dir, self.port)
         return self
 
     def _wait_until_healthy(self, timeout: float) -> None:
@@ -313,10 +332,21 @@ def signals_interrupt() -> Iterator[None]:
 
 
 def prepare_server(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -> StudioServer:
-    """A server for ``data_dir`` (created if needed, with its credentials), not started yet."""
+    """A server for ``data_dir`` (created if needed, with its credentials), not started yet.
+
+    Without ``port``, the port kept from the data dir's earlier starts (refused if something listens there now),
+    else a free one; the port a server starts on is kept for the next start.
+    """
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise InputError(f"{data_dir}: is a file (expected a folder for the Label Studio data)")
+    kept = kept_port(data_dir) if data_dir.is_dir() else None
+    if port is None and kept is not None and not port_is_free(kept):
+        raise ServerError(
+            f"port {kept} on {LOOPBACK} (kept in {data_dir / PORT_FILE} so that URLs and logins survive restarts) "
+            f"is in use: is `toolkit studio` already running on {data_dir}? Stop what listens there, or pass "
+            "--port N to move this studio to another port (then kept)"
+        )
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_or_create_credentials(data_dir)
-    return StudioServer(data_dir=data_dir, port=port or free_port(), credentials=credentials)
+    return StudioServer(data_dir=data_dir, port=port or kept or free_port(), credentials=credentials)

@@ -69,7 +69,8 @@ def login_lines(server: StudioServer, ready: ReadyStudio) -> list[str]:
     """What the annotator needs, without printing the password or the full key."""
     report = ready.push
     return [
-        f"project {report.project_title!r}: {report.created} task(s) added, {report.unchanged} already there",
+        f"project {report.project_title!r}: {report.created} task(s) added, {report.unchanged} already there"
+        + (", labeling config replaced by this toolkit's" if report.config_updated else ""),
         f"open {ready.project_url}",
         (
             f"login: {server.credentials.username}, password and API key ({server.credentials.masked_key()}) "

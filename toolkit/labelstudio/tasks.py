@@ -42,9 +42,9 @@ def _span_value(item: Mapping[str, Any], text: str | None) -> dict[str, Any]:
     return {"start": item["start"], "end": item["end"], "text": span}
 
 
-def _labels_item(region_id: str, control: str, item: Mapping[str, Any], label: str, text: str | None) -> Record:
+def _labels_item(region_id: str, item: Mapping[str, Any], label: str, text: str | None) -> Record:
     value = _span_value(item, text) | {"labels": [label]}
-    return {"id": region_id, "from_name": control, "to_name": NAMES.text, "type": "labels", "value": value}
+    return {"id": region_id, "from_name": NAMES.label, "to_name": NAMES.text, "type": "labels", "value": value}
 
 
 def _choice_item(region_id: str, control: str, item: Mapping[str, Any], choice: str, text: str | None) -> Record:
@@ -63,21 +63,23 @@ def _relation(from_id: str, to_id: str) -> Record:
 
 
 def _result(entities: list[Mapping[str, Any]], claims: list[Mapping[str, Any]], text: str | None) -> list[Record]:
-    """Regions first, then per-region choices, then relations (mention → claim); a claim without claimer gets none."""
+    """Regions first, then per-region choices, then relations (mention → claim).
+
+    A claim whose claimer is unknown gets no claimer choice: the editor then asks the annotator for one.
+    """
     claim_label = load_inventory().claim_label.name
-    regions = [_labels_item(entity["id"], NAMES.entity, entity, entity["label"], text) for entity in entities]
+    regions = [_labels_item(entity["id"], entity, entity["label"], text) for entity in entities]
     choices: list[Record] = []
     relations: list[Record] = []
     for claim in claims:
-        regions.append(_labels_item(claim["id"], NAMES.claim, claim, claim_label, text))
+        regions.append(_labels_item(claim["id"], claim, claim_label, text))
         choices.append(_choice_item(claim["id"], NAMES.stance, claim, claim["stance"], text))
         claimer = claim.get("claimer")
         if claimer is None:
             continue
+        choices.append(_choice_item(claim["id"], NAMES.claimer, claim, claimer["kind"], text))
         if claimer["kind"] == ENTITY_CLAIMER:
             relations += [_relation(entity_id, claim["id"]) for entity_id in claimer["entity_ids"]]
-        else:
-            choices.append(_choice_item(claim["id"], NAMES.attribution, claim, claimer["kind"], text))
     return regions + choices + relations
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
-from toolkit.files import write_json, write_text
+from toolkit.files import dumps_json, write_text
 from toolkit.leaderboard.html import render_html
 from toolkit.leaderboard.markdown import render_markdown
 from toolkit.leaderboard.ranking import Leaderboard, build_ranking
-
-OUTPUT_FILES = ("LEADERBOARD.md", "leaderboard.json", "index.html")
+from toolkit.pathguard import FILES, Input, Output, PathPlan
+from toolkit.paths import LEADERBOARD_FILES
+from toolkit.staging import staged
 
 
 def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
@@ -41,17 +42,17 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
 
 
 def write_leaderboard(board: Leaderboard, out: str | Path) -> list[Path]:
+    """The three files, written together (`toolkit.staging`): never a new LEADERBOARD.md beside an old index.html."""
     out = Path(out)
-    written = {
-        "LEADERBOARD.md": lambda path: write_text(path, render_markdown(board)),
-        "leaderboard.json": lambda path: write_json(path, leaderboard_json(board)),
-        "index.html": lambda path: write_text(path, render_html(board)),
+    render = {
+        "LEADERBOARD.md": lambda: render_markdown(board),
+        "leaderboard.json": lambda: dumps_json(leaderboard_json(board)),
+        "index.html": lambda: render_html(board),
     }
-    paths = []
-    for name in OUTPUT_FILES:
-        written[name](out / name)
-        paths.append(out / name)
-    return paths
+    with staged(PathPlan([], [Output("--out", out, FILES, LEADERBOARD_FILES)])):
+        for name in LEADERBOARD_FILES:
+            write_text(out / name, render[name]())
+    return [out / name for name in LEADERBOARD_FILES]
 
 
 def build_leaderboard(
@@ -66,15 +67,19 @@ def build_leaderboard(
     engine: str | None = None,
     verbose: bool = False,
 ) -> tuple[Leaderboard, list[Path]]:
-    board = build_ranking(
-        submissions_dir,
-        gold,
-        documents,
-        split=split,
-        bootstrap=bootstrap,
-        seed=seed,
-        progress=progress,
-        engine=engine,
-        verbose=verbose,
-    )
-    return board, write_leaderboard(board, out)
+    inputs = [Input("SUBMISSIONS", Path(submissions_dir))]
+    inputs += [Input("--gold", Path(gold))] if isinstance(gold, (str, Path)) else []
+    inputs += [Input("--documents", Path(documents))] if documents is not None else []
+    with staged(PathPlan(inputs, [Output("--out", Path(out), FILES, LEADERBOARD_FILES)])):
+        board = build_ranking(
+            submissions_dir,
+            gold,
+            documents,
+            split=split,
+            bootstrap=bootstrap,
+            seed=seed,
+            progress=progress,
+            engine=engine,
+            verbose=verbose,
+        )
+        return board, write_leaderboard(board, out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS, LAYER_TABLES, NOT_SIGNIFICANT_NOTE, cell
 from toolkit.leaderboard.ranking import Leaderboard
-from toolkit.markdown import md_text
+from toolkit.markdown import md_code, md_text
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -52,7 +52,7 @@ def render_markdown(board: Leaderboard) -> str:
             ]
             lines += _table(["System"] + [column.title for column in columns], rows)
             lines += [""]
-        lines += ["## Signature", "", "`" + str(board.signature).replace("`", "") + "`", ""]
+        lines += ["## Signature", "", md_code(board.signature), ""]
     if board.skipped:
         lines += ["## Skipped submissions", ""]
         lines += [f"- {md_text(skipped.folder.name)}: {md_text(skipped.reason)}" for skipped in board.skipped]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.display import printable
 from toolkit.errors import ToolkitError, ValidationError
 from toolkit.leaderboard.submissions import Skipped, Submission, load_submissions
 
@@ -53,11 +54,6 @@ class Leaderboard:
     @property
     def signature(self) -> str | None:
         return self.entries[0].result["signature"] if self.entries else None
-
-
-def printable(text: str) -> str:
-    """Submission text safe for a terminal: control characters (escape sequences) shown as code points."""
-    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in str(text))
 
 
 def _error_text(error: ToolkitError) -> str:

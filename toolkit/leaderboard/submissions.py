@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import InputError
-from toolkit.files import json_type
+from toolkit.files import check_input, json_type, read_json
 
 PREDICTIONS_FILE = "predictions.jsonl"
 META_FILE = "meta.json"
@@ -49,16 +48,7 @@ class Skipped:
 
 def read_meta(path: Path) -> dict[str, Any]:
     """``meta.json`` as a checked dict; raises `InputError` naming the file, field and what was expected."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f'{path}: file not found (expected {META_FILE} with at least a "name")') from None
-    try:
-        meta = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 (expected a UTF-8 JSON object)") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}:{error.lineno}: invalid JSON: {error.msg} (expected a JSON object)") from None
+    meta = read_json(path, f'{META_FILE}, a JSON object with at least a "name"')
     if not isinstance(meta, dict):
         raise InputError(f"{path}: got a JSON {json_type(meta)} (expected a JSON object)")
     allowed = {**REQUIRED_META, **OPTIONAL_META}
@@ -94,10 +84,7 @@ def load_submissions(folder: str | Path) -> tuple[list[Submission], list[Skipped
     for entry in sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith(".")):
         try:
             meta = read_meta(entry / META_FILE)
-            if not (entry / PREDICTIONS_FILE).is_file():
-                raise InputError(
-                    f"{entry / PREDICTIONS_FILE}: file not found (expected the submission's prediction records)"
-                )
+            check_input(entry / PREDICTIONS_FILE, "the submission's prediction records")
             name = meta["name"].strip()
             if name in names:
                 raise InputError(

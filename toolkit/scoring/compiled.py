@@ -30,7 +30,7 @@ import numpy as np
 
 from toolkit import __version__
 from toolkit.errors import InputError
-from toolkit.files import file_sha256
+from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.columns import ClaimColumns, EntityColumns
 from toolkit.scoring.parquet import split_files
@@ -175,13 +175,11 @@ def _texts(members: _Members, folder: Path, split: str, ids: list[str], notes: l
         notes.append(
             f"gold: the texts of scoring/{split}.npz do not match its content hash: read from the parquet files"
         )
-    import pyarrow.parquet as pq
-
     columns = {"id": [], "text": [], "text_sha256": []}
     for path in split_files(folder, split):
-        table = pq.ParquetFile(path).read(columns=list(columns))
-        for name, values in columns.items():
-            values += table.column(name).to_pylist()
+        for batch in parquet_batches(path, list(columns)):
+            for name, values in columns.items():
+                values += batch.column(name).to_pylist()
     if columns["id"] != ids:
         raise InputError(f"{folder}: the parquet files of split {split} changed while scoring (expected no change)")
     return columns["text"], columns["text_sha256"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
+from toolkit.markdown import md_code, md_text
 from toolkit.scoring.figures import HEADLINE_FIGURES
 from toolkit.scoring.layout import SCHEMES
 from toolkit.scoring.result import EvalResult
@@ -123,21 +124,18 @@ def format_table(result: EvalResult) -> str:
     return "\n".join(_notes(result) + lines).strip() + "\n"
 
 
-def _escape(cell: str) -> str:
-    return str(cell).replace("|", "\\|")
-
-
 def format_markdown(result: EvalResult) -> str:
-    lines = [f"`{note}`  " if note.startswith("signature") else f"{note}  " for note in _notes(result)]
+    """Every cell and note through `toolkit.markdown` (a gold folder's name is in the signature)."""
+    lines = [f"{md_code(note)}  " if note.startswith("signature") else f"{md_text(note)}  " for note in _notes(result)]
     for title, header, rows in _rows(result):
         lines += [
             "",
             f"### {title}",
             "",
-            "| " + " | ".join(map(_escape, header)) + " |",
+            "| " + " | ".join(map(md_text, header)) + " |",
             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
         ]
-        lines += ["| " + " | ".join(map(_escape, row)) + " |" for row in rows]
+        lines += ["| " + " | ".join(map(md_text, row)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -17,14 +17,12 @@ from toolkit.dataset.layout import DEFAULT_CONFIG
 from toolkit.errors import ConfigurationError, InputError, ServerError
 
 HUB_ID = re.compile(r"(?P<repo>[^/@\s]+/[^/@\s]+)(?:@(?P<revision>\S+))?")
-FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".npz")  # what a mistyped path, not a dataset id, ends with
+FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".npz")  # what a missing file, not a dataset id, ends with
+EXPECTED_GOLD = "expected a gold JSONL, a folder built by `toolkit build`, or a Hub dataset id ORG/NAME[@REVISION]"
 
 
 def _not_found(source: str, why: str) -> InputError:
-    return InputError(
-        f"--gold: {source!r} is neither an existing path nor {why} "
-        "(expected a gold JSONL, a folder built by `toolkit build`, or a Hub dataset id ORG/NAME[@REVISION])"
-    )
+    return InputError(f"--gold: {source!r} is neither an existing path nor {why} ({EXPECTED_GOLD})")
 
 
 def parse_hub_id(source: str) -> tuple[str, str | None]:
@@ -32,8 +30,10 @@ def parse_hub_id(source: str) -> tuple[str, str | None]:
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
 
+    if source.endswith(FILE_SUFFIXES) or source.startswith((".", "/", "~")):
+        raise InputError(f"{source}: file not found ({EXPECTED_GOLD})")
     match = HUB_ID.fullmatch(source)
-    if match is None or source.startswith((".", "/", "~")) or match["repo"].endswith(FILE_SUFFIXES):
+    if match is None:
         raise _not_found(source, "a Hub dataset id")
     try:
         validate_repo_id(match["repo"])

@@ -20,6 +20,7 @@ import numpy as np
 
 from toolkit.dataset.layout import DEFAULT_CONFIG, SCORED_COLUMNS, split_of
 from toolkit.errors import InputError
+from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.columns import ClaimColumns, EntityColumns
 from toolkit.scoring.gold import Gold, scored_claimer
@@ -61,8 +62,6 @@ def gold_from_parquet(folder: Path, split: str | None) -> Gold:
 
 def gold_parts(folder: Path, split: str | None) -> Iterator[Gold]:
     """The gold `BATCH_ROWS` documents at a time, each part a `Gold` of its own (document indices from 0)."""
-    import pyarrow.parquet as pq
-
     files = split_files(folder, split)
     if not files:
         raise InputError(
@@ -71,7 +70,7 @@ def gold_parts(folder: Path, split: str | None) -> Iterator[Gold]:
         )
     seen: set[str] = set()
     for path in files:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=SCORED_COLUMNS):
+        for batch in parquet_batches(path, SCORED_COLUMNS, BATCH_ROWS):
             documents: dict[str, dict] = {}
             for doc_id, text, sha in zip(
                 *(batch.column(name).to_pylist() for name in ("id", "text", "text_sha256")), strict=True

@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from toolkit.files import BOM
+from toolkit.files import BOM, read_bytes
 from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring import thresholds
@@ -44,10 +44,7 @@ class _Unsure(Exception):
 
 def read_file(path: Path, gold, ignore_extra: bool) -> Predictions | None:
     """The predictions of a file that passes every check, or ``None`` (then the validator must explain)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return None
+    data = read_bytes(path, "a JSONL file of prediction records")  # the one reader: a FIFO is refused, not read
     return None if data.startswith(BOM) else _read_bytes(data, gold, ignore_extra)  # a BOM is the validator's to report
 
 

@@ -38,7 +38,7 @@ def entity_mentions(result: Iterable[Mapping[str, Any]], text: str | None) -> li
     labels = set(load_inventory().entity_names)
     mentions = []
     for item in result:
-        if not isinstance(item, Mapping) or item.get("type") != "labels" or item.get("from_name") != NAMES.entity:
+        if not isinstance(item, Mapping) or item.get("type") != "labels" or item.get("from_name") != NAMES.label:
             continue
         value = item.get("value") or {}
         chosen = value.get("labels") or []
