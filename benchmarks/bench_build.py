@@ -86,8 +86,10 @@ def main() -> None:
         flush=True,
     )
     anchor = None
+    peaks = []
     for size in sizes:
         figures = measure(size, options.sentences)
+        peaks.append(figures["peak_mib"])
         anchor = anchor or figures
         growth = figures["peak_mib"] - figures["baseline_mib"]
         print(
@@ -97,6 +99,11 @@ def main() -> None:
             f"{figures['seconds'] / anchor['seconds']:>8.1f} "
             f"{figures['peak_mib'] / anchor['peak_mib']:>8.2f}",
             flush=True,
+        )
+    if len(sizes) > 1:
+        print(
+            f"peak RSS at {sizes[-1]} documents / at {sizes[-2]}: {peaks[-1] / peaks[-2]:.2f} (target <= 1.5: the "
+            "compiled gold is written batch by batch)"
         )
 
 

@@ -156,7 +156,7 @@ def test_seed_article_with_one_annotator(tmp_path):
     """The real seed document, annotated by one person: a clean, explained null."""
     from pathlib import Path
 
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     documents_path = Path(__file__).resolve().parent.parent / "annotations" / "documents.jsonl"
     document = next(iter(load_documents(documents_path).values()))

@@ -197,7 +197,7 @@ def test_cli_writes_valid_prediction_records(tmp_path):
         f"baseline: 2 document(s), {len(EXPECTED_ENTITIES) + 1} entities, {len(EXPECTED_CLAIMS)} claims"
         in result.output
     )
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     validation = validate_file(out, kind="prediction", documents=load_documents(documents))
     assert validation.problems == []
@@ -251,10 +251,10 @@ def test_release_path_scores_the_baseline_on_the_gold(tmp_path):
     documents = REPO / "annotations" / "documents.jsonl"
     if not gold.exists():
         pytest.skip("annotations/gold.jsonl is not written yet")
-    from toolkit.scoring.evaluate import evaluate_files
+    from toolkit.scoring.evaluate import evaluate
 
     out = tmp_path / "predictions.jsonl"
     assert runner.invoke(app, ["baseline", str(documents), "--out", str(out)]).exit_code == 0
-    result = evaluate_files(out, gold, documents)
+    result = evaluate(out, gold, documents)
     assert result.overall is not None and 0 <= result.overall <= 1
     assert result.entities["strict"]["actual"] > 0 and result.claims["overlap"]["predicted"] > 0

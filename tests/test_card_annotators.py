@@ -16,10 +16,9 @@ from toolkit.cli import app
 from toolkit.dataset.build import build_dataset
 from toolkit.dataset.card import CardInputs, annotations_creators, render_card
 from toolkit.dataset.synthetic import write_synthetic_corpus
-from toolkit.documents import load_documents
 from toolkit.errors import InputError
 from toolkit.files import read_jsonl
-from toolkit.validate import validate_file
+from toolkit.validate import load_documents, validate_file
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -175,4 +175,28 @@ def test_eval_against_a_folder_built_by_toolkit_build(tmp_path):
     assert from_build["entities"] == from_jsonl["entities"] and from_build["end_to_end"] == from_jsonl["end_to_end"]
     assert "|split:test|" in from_build["signature"]
     wrong_split = run("eval", str(predictions), "--gold", str(built), "--split", "train")
-    assert wrong_split.exit_code == 2 and "no parquet file for split 'train'" in wrong_split.stderr
+    assert wrong_split.exit_code == 2 and "--split: 'train' is not a split of" in wrong_split.stderr
+    assert wrong_split.stderr.strip().endswith("(splits there: test)")
+
+
+def test_engine_option_and_environment_variable(tmp_path, monkeypatch):
+    """``--engine reference`` (or VOCI_SCORER_ENGINE) gives the same JSON apart from the engine; ``--verbose`` says
+    which paths were taken; an unknown engine is a one-line error."""
+    documents, gold = standard_corpus(tmp_path)
+    predictions = str(write_predictions(tmp_path / "p.jsonl", [prediction()]))
+    common = ("eval", predictions, "--gold", str(gold), "--documents", str(documents), "--format", "json")
+    fast = json.loads(run(*common).stdout)
+    reference = run(*common, "--engine", "reference", "--verbose")
+    assert reference.exit_code == 0 and "engine: reference; predictions validated record by record" in reference.stderr
+    checked = json.loads(reference.stdout)
+    assert checked["settings"].pop("engine") == "reference" and fast["settings"].pop("engine") == "fast"
+    assert checked.pop("signature") == fast.pop("signature") + "|engine:reference" and checked == fast
+    monkeypatch.setenv("VOCI_SCORER_ENGINE", "reference")
+    assert json.loads(run(*common).stdout)["settings"]["engine"] == "reference"
+    assert json.loads(run(*common, "--engine", "fast").stdout)["settings"]["engine"] == "fast"  # the option wins
+    monkeypatch.setenv("VOCI_SCORER_ENGINE", "turbo")
+    unknown = run(*common)
+    assert unknown.exit_code == 2 and unknown.stderr.strip() == (
+        "error: [E100] VOCI_SCORER_ENGINE: 'turbo' is not a scoring engine (expected one of: fast, reference)"
+    )
+    assert "--engine: 'turbo'" in run(*common, "--engine", "turbo").stderr

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.convert import convert_file, from_documents_row
-from toolkit.documents import load_documents
 from toolkit.errors import ValidationError
-from toolkit.scoring.evaluate import evaluate_files
+from toolkit.scoring.evaluate import evaluate
+from toolkit.validate import load_documents
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -46,8 +46,8 @@ def test_parquet_rows_round_trip_to_a_perfect_score(built, tmp_path, documents):
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "converted 1 document(s)" in result.output
-    _perfect(evaluate_files(out, built / "gold.jsonl", built / "documents.jsonl"))
-    _perfect(evaluate_files(out, built / "voci", split="test"))
+    _perfect(evaluate(out, built / "gold.jsonl", built / "documents.jsonl"))
+    _perfect(evaluate(out, built / "voci", split="test"))
     gold = json.loads((built / "gold.jsonl").read_text(encoding="utf-8").splitlines()[0])
     record = json.loads(out.read_text(encoding="utf-8"))
     assert len(record["entities"]) == len(gold["entities"]) and len(record["claims"]) == len(gold["claims"])
@@ -65,7 +65,7 @@ def test_rows_loaded_with_datasets_and_exported_to_json_round_trip(built, tmp_pa
     assert convert_file(exported, "documents", documents) == in_memory
     predictions = tmp_path / "p.jsonl"
     predictions.write_text("".join(json.dumps(record) + "\n" for record in in_memory), encoding="utf-8")
-    _perfect(evaluate_files(predictions, built / "voci", split="test"))
+    _perfect(evaluate(predictions, built / "voci", split="test"))
 
 
 def test_a_row_that_does_not_fit_its_document_is_located(built, tmp_path):

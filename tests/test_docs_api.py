@@ -77,4 +77,4 @@ def test_the_section_runs_as_written(tmp_path, monkeypatch):
         ("Kim Jong Un", "PER", 0.998),
         ("Russia", "GPE", 0.991),
     ]
-    assert printed.getvalue().count("voci-eval:1.0|toolkit:") == 3  # two signatures printed in Python, one table
+    assert printed.getvalue().count("voci-eval:2.0|toolkit:") == 3  # two signatures printed in Python, one table

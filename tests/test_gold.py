@@ -19,10 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.documents import load_documents
 from toolkit.files import read_jsonl
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
-from toolkit.validate import validate_file
+from toolkit.validate import load_documents, validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "annotations" / "documents.jsonl"

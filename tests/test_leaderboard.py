@@ -14,10 +14,11 @@ from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.files import write_json, write_jsonl
 from toolkit.leaderboard import build_leaderboard, load_submissions, rank
+from toolkit.leaderboard.columns import STANCE_MACRO_F1
 from toolkit.leaderboard.ranking import Entry
 from toolkit.leaderboard.submissions import Submission
 from toolkit.markdown import md_text
-from toolkit.scoring.evaluate import evaluate_files
+from toolkit.scoring.evaluate import evaluate
 
 runner = CliRunner()
 XSS_NAME = "<script>document.title='pwned'</script><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
@@ -194,7 +195,7 @@ def test_scores_are_the_scorers_own(world):
     """Every figure on the board is exactly what `toolkit eval` gives for the same files and settings."""
     board, _ = _board(world)
     for entry in board.entries:
-        expected = evaluate_files(
+        expected = evaluate(
             entry.submission.predictions, world / "gold.jsonl", world / "documents.jsonl", bootstrap=200, seed=7
         ).to_dict()
         assert entry.result == expected
@@ -286,6 +287,8 @@ def test_html_is_self_contained_and_escaped(world):
     assert (
         tags.count("svg") >= 1 + 5 + 4 + 4
     )  # interval plot, five table bars, per-label bars and heatmaps of the four with layers
+    definitions = [attrs["title"] for tag, attrs in parser.tags if tag == "th" and "title" in attrs]
+    assert definitions.count(STANCE_MACRO_F1) == 2  # the headline and the layer table say which labels count
 
 
 def test_rank_orders_ties_and_undefined():
@@ -429,7 +432,7 @@ def test_ranking_on_one_split_scores_only_that_split(tmp_path):
 
 
 def test_gold_is_read_once_for_all_submissions(world, monkeypatch):
-    from toolkit.scoring import evaluate as module
+    from toolkit.scoring import loading as module
 
     reads = []
     original = module._gold_from_jsonl

@@ -28,11 +28,11 @@ def test_resampled_sums_equal_an_explicit_loop():
 
 
 def test_half_the_chunks_in_a_forked_child_give_the_same_sums(forking):
-    from toolkit.scoring import bootstrap
+    from toolkit.scoring import thresholds
 
     stats = np.random.default_rng(3).integers(0, 10, size=(50, 4))
     one_process = resampled_sums(stats, 5 * CHUNK + 3, seed=4)
-    children = forking(bootstrap, "PARALLEL_DRAWS")
+    children = forking(thresholds, "PARALLEL_DRAWS")
     assert np.array_equal(resampled_sums(stats, 5 * CHUNK + 3, seed=4), one_process) and len(children) == 1
 
 

@@ -7,15 +7,12 @@ import random
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from toolkit.scoring.claims import (
-    CLAIM_COLUMNS,
-    claim_figures,
-    claimer_is_right,
-    gold_claimer,
-    normalise_mention,
-    score_claims,
-    stance_figures,
-)
+from toolkit.scoring import figures
+from toolkit.scoring.figures import stance_figures
+from toolkit.scoring.gold import gold_claimer, normalise_mention
+from toolkit.scoring.layout import CLAIM_COUNTS as CLAIM_COLUMNS
+from toolkit.scoring.layout import Layout
+from toolkit.scoring.reference import claimer_is_right, score_claims
 
 STANCES = ["SUPPORT", "REFUTE", "NEUTRAL"]
 SUPPORT, REFUTE, NEUTRAL = range(3)
@@ -69,6 +66,13 @@ def test_claimer_rules():
     assert normalise_mention("  Mario\n ROSSI ") == "mario rossi"
 
 
+def claim_figures(claim_block, threshold, names, polar):
+    """`figures.claim_figures` of a claim statistics block (claim counts, then the stance confusion)."""
+    layout = Layout(tuple(names))
+    totals = dict(zip(layout.columns[layout.claim_offset :], claim_block, strict=True))
+    return figures.claim_figures(totals, threshold, names, polar)
+
+
 def test_figures_with_no_claims_are_null_not_a_crash():
     figures = claim_figures([0] * (len(CLAIM_COLUMNS) + 9), 0.5, STANCES, STANCES[:2])
     assert figures["claims"]["overlap"]["f1"] is None and figures["end_to_end"]["precision"] is None
@@ -81,19 +85,30 @@ def test_figures_with_no_claims_are_null_not_a_crash():
 
 
 def test_stance_figures_equal_scikit_learn():
+    """macro-F1 is scikit-learn's default macro average: over the labels present in gold or predictions."""
     rng = random.Random(2)
-    for trial in range(30):
+    absent = 0
+    for trial in range(60):
         size = rng.randint(1, 40)
         present = rng.sample(range(3), rng.randint(1, 3))  # sometimes only one class present
         y_true = [rng.choice(present) for _ in range(size)]
         y_pred = [rng.choice(present if trial % 2 else range(3)) for _ in range(size)]
+        absent += len(set(y_true) | set(y_pred)) < 3
         matrix = confusion_matrix(y_true, y_pred, labels=[0, 1, 2]).tolist()
         figures = stance_figures(matrix, STANCES, STANCES[:2])
         assert figures["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
-        assert figures["macro_f1"] == pytest.approx(
-            f1_score(y_true, y_pred, labels=[0, 1, 2], average="macro", zero_division=0)
-        )
+        assert figures["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0))
         assert figures["f_avg"] == pytest.approx(
             f1_score(y_true, y_pred, labels=[0, 1], average="macro", zero_division=0)
         )
+        per_label = f1_score(y_true, y_pred, labels=[0, 1, 2], average=None, zero_division=0)
+        assert [figures["per_label"][name]["f1"] for name in STANCES] == pytest.approx(per_label.tolist())
         assert figures["confusion"]["matrix"] == matrix
+    assert absent > 10  # labels absent on both sides, where the old all-labels average differed
+
+
+def test_stance_macro_f1_ignores_a_label_nobody_used():
+    """100% right on a split with only SUPPORT claims is a macro-F1 of 1, not 1/3."""
+    figures = stance_figures([[8, 0, 0], [0, 0, 0], [0, 0, 0]], STANCES, STANCES[:2])
+    assert figures["macro_f1"] == 1.0 and figures["accuracy"] == 1.0
+    assert figures["f_avg"] == 0.5  # SemEval's F_avg always averages both polar labels

@@ -6,10 +6,19 @@ import random
 
 import pytest
 
-from toolkit.scoring.entities import SCHEMES, WIDTH, entity_figures, score_entities
+from toolkit.scoring import figures
+from toolkit.scoring.layout import ENTITY_COLUMNS, SCHEMES
+from toolkit.scoring.layout import ENTITY_WIDTH as WIDTH
+from toolkit.scoring.reference import score_entities
 
 PER, ORG, GPE = 0, 1, 2
 NAMES = ["PER", "ORG", "GPE"]
+
+
+def entity_figures(totals, label_counts, names):
+    """`figures.entity_figures` of flat lists: the document totals and the labels' counts end to end."""
+    rows = [label_counts[index * WIDTH : (index + 1) * WIDTH] for index in range(len(names))]
+    return figures.entity_figures(dict(zip(ENTITY_COLUMNS, totals, strict=True)), rows, names)
 
 
 def counts(gold, pred):
@@ -76,6 +85,71 @@ def test_optimal_pairing_does_not_depend_on_order():
     assert first == second
     assert first["strict"] == (1, 1, 0, 0, 0)
     assert first["ent_type"] == (2, 0, 0, 0, 0)
+
+
+def test_the_pairing_maximises_each_schemes_credit():
+    """Issue 17's minimal case: gold PER[0,19), PER[16,19); predictions PER[0,3), PER[0,19).
+
+    Pairing the identical spans first left ``ent_type`` at correct 1, missed 1, spurious 1 (F1 0.5); pairing
+    PER[0,3)↔PER[0,19) and PER[0,19)↔PER[16,19) gets both right.  Where credit ties (strict, exact, partial), the
+    identical pair is kept.
+    """
+    gold = [(0, 19, PER), (16, 19, PER)]
+    pred = [(0, 3, PER), (0, 19, PER)]
+    for order in (pred, pred[::-1]):
+        result, labels = counts(gold, order)
+        assert result["ent_type"] == (2, 0, 0, 0, 0)
+        assert result["strict"] == result["exact"] == result["partial"] == (1, 0, 0, 1, 1)
+        assert labels[PER * WIDTH + 15 : PER * WIDTH + 20] == [2, 0, 0, 0, 0]
+    labels = [0] * (WIDTH * len(NAMES))
+    figures = entity_figures(score_entities(gold, pred, labels), labels, NAMES)
+    assert figures["ent_type"]["f1"] == 1.0 and figures["strict"]["f1"] == 0.5
+
+
+def best_credit(gold, pred, credit) -> tuple[float, int]:
+    """The largest summed credit of any one-to-one pairing, and the most identical pairs at that credit."""
+    best = (0.0, 0)
+
+    def extend(row, used, total, identical):
+        nonlocal best
+        if row == len(gold):
+            best = max(best, (total, identical))
+            return
+        extend(row + 1, used, total, identical)
+        for column, p in enumerate(pred):
+            value = credit(gold[row], p)
+            if column not in used and value is not None:
+                extend(row + 1, used | {column}, total + value, identical + (gold[row] == p))
+
+    extend(0, frozenset(), 0.0, 0)
+    return best
+
+
+def dense_spans(rng: random.Random, length: int, count: int) -> list[tuple]:
+    return sorted(
+        {(s, min(length, s + rng.randint(1, 6)), rng.randrange(2)) for s in rng.choices(range(length), k=count)}
+    )
+
+
+def test_every_scheme_reaches_the_best_credit_of_any_pairing():
+    """Brute force over every one-to-one pairing of small dense groups (the definition in docs/scoring.md)."""
+    from toolkit.scoring.reference import CREDIT
+
+    rng = random.Random(8)
+    improved = 0
+    for _ in range(1500):
+        length = rng.randint(4, 12)
+        gold = dense_spans(rng, length, rng.randint(1, 4))
+        pred = sorted(set(dense_spans(rng, length, rng.randint(1, 4))) | set(rng.sample(gold, 1)))
+        result, _ = counts(gold, pred)
+        for scheme in SCHEMES:
+            correct, _, partial, _, _ = result[scheme]
+            credit = correct + 0.5 * partial
+            assert credit == best_credit(gold, pred, CREDIT[scheme])[0], (scheme, gold, pred)
+        identical = [g for g in gold if g in pred]
+        rest = [g for g in gold if g not in identical], [p for p in pred if p not in identical]
+        improved += result["ent_type"][0] > len(identical) + best_credit(*rest, CREDIT["ent_type"])[0]
+    assert improved  # the data had groups where pairing identical spans first loses ent_type credit
 
 
 def test_ties_are_broken_deterministically_and_by_iou():

@@ -1,4 +1,4 @@
-"""``evaluate_files`` / ``compare_files``: loading, validation, pitfalls, signature, JSON contract."""
+"""``evaluate`` / ``compare``: loading, validation, pitfalls, signature, JSON contract."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from scoring_data import TEXT, at, entity, standard_corpus, write_corpus, write_predictions
 
 from toolkit.errors import InputError, ValidationError
-from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files, evaluate_files
+from toolkit.scoring.evaluate import compare, evaluate
+from toolkit.scoring.scorer import DEFAULT_SEED
 
 ENTITY_KEYS = {
     "correct",
@@ -54,7 +55,7 @@ def corpus(tmp_path):
 
 def test_perfect_predictions_score_one_everywhere(corpus):
     folder, documents, gold = corpus
-    result = evaluate_files(write_predictions(folder / "p.jsonl", [perfect_prediction()]), gold, documents)
+    result = evaluate(write_predictions(folder / "p.jsonl", [perfect_prediction()]), gold, documents)
     data = result.to_dict()
     assert {
         "signature",
@@ -89,7 +90,7 @@ def test_hand_computed_errors(corpus):
     ]
     prediction["claims"][0]["claimer"] = span("Rossi", 1)  # another mention, but "Rossi" is not the text "Mario Rossi"
     prediction["claims"][1]["stance"] = "NEUTRAL"
-    result = evaluate_files(write_predictions(folder / "p.jsonl", [prediction]), gold, documents)
+    result = evaluate(write_predictions(folder / "p.jsonl", [prediction]), gold, documents)
     strict = result.entities["strict"]
     assert (strict["correct"], strict["incorrect"], strict["partial"], strict["missed"], strict["spurious"]) == (
         1,
@@ -130,7 +131,7 @@ def test_claimer_as_another_mention_of_the_same_source(tmp_path):
         "id": "d1",
         "claims": [{"start": start, "end": end, "stance": "SUPPORT", "claimer": {"start": s, "end": e}}],
     }
-    result = evaluate_files(write_predictions(tmp_path / "p.jsonl", [prediction]), gold, documents)
+    result = evaluate(write_predictions(tmp_path / "p.jsonl", [prediction]), gold, documents)
     assert result.claimer["accuracy"] == 1.0
 
 
@@ -138,7 +139,7 @@ def test_missing_documents_count_as_predicting_nothing(tmp_path):
     golds = {doc_id: (TEXT, [entity(TEXT, "e1", "Roma", "GPE")], []) for doc_id in ("a", "b")}
     documents, gold = write_corpus(tmp_path, golds)
     prediction = {"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}
-    result = evaluate_files(write_predictions(tmp_path / "p.jsonl", [prediction]), gold, documents)
+    result = evaluate(write_predictions(tmp_path / "p.jsonl", [prediction]), gold, documents)
     assert result.missing_documents == ["b"]
     assert result.entities["strict"]["missed"] == 1 and result.entities["strict"]["recall"] == 0.5
 
@@ -147,9 +148,9 @@ def test_extra_documents_are_an_error_unless_ignored(tmp_path):
     documents, gold = write_corpus(tmp_path, {"a": (TEXT, [], [])})
     predictions = write_predictions(tmp_path / "p.jsonl", [{"id": "a", "entities": []}, {"id": "zzz", "entities": []}])
     with pytest.raises(ValidationError) as raised:
-        evaluate_files(predictions, gold, documents)
+        evaluate(predictions, gold, documents)
     assert raised.value.lines()[0].startswith(f"{predictions}:2: id: 'zzz' is not a document in the gold gold.jsonl")
-    result = evaluate_files(predictions, gold, documents, ignore_extra=True)
+    result = evaluate(predictions, gold, documents, ignore_extra=True)
     assert result.extra_documents == ["zzz"]
 
 
@@ -167,7 +168,7 @@ def test_invalid_predictions_stop_the_run(corpus, bad, field):
     folder, documents, gold = corpus
     predictions = write_predictions(folder / "p.jsonl", [{"id": "d1", "entities": [bad]}])
     with pytest.raises(ValidationError) as raised:
-        evaluate_files(predictions, gold, documents)
+        evaluate(predictions, gold, documents)
     assert raised.value.lines()[0].startswith(f"{predictions}:1: {field}: ")
 
 
@@ -176,25 +177,23 @@ def test_duplicate_spans_are_reported(corpus):
     duplicate = {**span("Roma"), "label": "GPE"}
     predictions = write_predictions(folder / "p.jsonl", [{"id": "d1", "entities": [duplicate, duplicate]}])
     with pytest.raises(ValidationError, match="problem") as raised:
-        evaluate_files(predictions, gold, documents)
+        evaluate(predictions, gold, documents)
     assert "entities[1]: duplicate of entities[0]" in raised.value.lines()[0]
 
 
 def test_empty_predictions_give_null_overall_with_reason(corpus):
     folder, documents, gold = corpus
-    result = evaluate_files(write_predictions(folder / "p.jsonl", []), gold, documents)
+    result = evaluate(write_predictions(folder / "p.jsonl", []), gold, documents)
     assert result.overall is None and "no entities and no claims layer" in result.overall_reason
     assert result.entities["strict"]["precision"] is None and result.entities["strict"]["recall"] == 0.0
     assert result.missing_documents == ["d1"]
-    entities_only = evaluate_files(
-        write_predictions(folder / "q.jsonl", [{"id": "d1", "entities": []}]), gold, documents
-    )
+    entities_only = evaluate(write_predictions(folder / "q.jsonl", [{"id": "d1", "entities": []}]), gold, documents)
     assert entities_only.overall is None and "no claims layer" in entities_only.overall_reason
 
 
 def test_empty_gold(tmp_path):
     documents, gold = write_corpus(tmp_path, {"a": (TEXT, [], [])})
-    result = evaluate_files(
+    result = evaluate(
         write_predictions(tmp_path / "p.jsonl", [{"id": "a", "entities": [], "claims": []}]),
         gold,
         documents,
@@ -212,45 +211,52 @@ def test_order_of_predictions_does_not_matter(corpus):
     backward = json.loads(json.dumps(forward))
     backward["entities"].reverse()
     backward["claims"].reverse()
-    a = evaluate_files(write_predictions(folder / "a.jsonl", [forward]), gold, documents).to_dict()
-    b = evaluate_files(write_predictions(folder / "b.jsonl", [backward]), gold, documents).to_dict()
+    a = evaluate(write_predictions(folder / "a.jsonl", [forward]), gold, documents).to_dict()
+    b = evaluate(write_predictions(folder / "b.jsonl", [backward]), gold, documents).to_dict()
     assert a == b
 
 
 def test_signature_names_every_setting(corpus):
     folder, documents, gold = corpus
     predictions = write_predictions(folder / "p.jsonl", [perfect_prediction()])
-    plain = evaluate_files(predictions, gold, documents)
+    plain = evaluate(predictions, gold, documents)
     fields = dict(part.split(":", 1) for part in plain.signature.split("|"))
     assert fields["gold"].startswith("gold.jsonl@") and fields["split"] == "all" and fields["docs"] == "1"
     assert (
-        fields["iou"] == "0.5" and fields["match"] == "hungarian-v1" and fields["boot"] == "0" and "seed" not in fields
+        fields["iou"] == "0.5" and fields["match"] == "hungarian-v2" and fields["boot"] == "0" and "seed" not in fields
     )
-    booted = evaluate_files(predictions, gold, documents, iou=0.7, bootstrap=20, seed=3)
+    assert fields["voci-eval"] == "2.0" and "engine" not in fields and "rev" not in fields  # the default engine
+    assert plain.settings["engine"] == "fast" and plain.settings["revision"] is None
+    reference = evaluate(predictions, gold, documents, engine="reference")
+    assert reference.signature == plain.signature + "|engine:reference" and reference.settings["engine"] == "reference"
+    booted = evaluate(predictions, gold, documents, iou=0.7, bootstrap=20, seed=3)
     assert "|iou:0.7|" in booted.signature and booted.signature.endswith("|boot:20|seed:3")
     assert set(booted.ci) == {"entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall"}
     # a change in the gold changes its hash
     record = json.loads(gold.read_text())
     record["entities"] = record["entities"][:-1]
     gold.write_text(json.dumps(record) + "\n")
-    assert evaluate_files(predictions, gold, documents).signature != plain.signature
+    assert evaluate(predictions, gold, documents).signature != plain.signature
 
 
 def test_split_selection(tmp_path):
     golds = {doc_id: (TEXT, [entity(TEXT, "e1", "Roma", "GPE")], []) for doc_id in ("a", "b")}
     documents, gold = write_corpus(tmp_path, golds, splits={"a": "test", "b": "train"})
     predictions = write_predictions(tmp_path / "p.jsonl", [{"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}])
-    result = evaluate_files(predictions, gold, documents, split="test")
+    result = evaluate(predictions, gold, documents, split="test")
     assert result.n_documents == 1 and result.entities["strict"]["f1"] == 1.0 and "|split:test|" in result.signature
-    with pytest.raises(InputError, match="no gold document"):
-        evaluate_files(predictions, gold, documents, split="validation")
+    with pytest.raises(InputError, match=r"--split: 'validation' is not a split of .*\(splits there: test, train\)$"):
+        evaluate(predictions, gold, documents, split="validation")
+    for bad in ("*", "../test", "test\n", ""):  # a name, never a pattern or a path
+        with pytest.raises(InputError, match="is not a split name"):
+            evaluate(predictions, gold, documents, split=bad)
 
 
 def test_bad_settings(corpus):
     folder, documents, gold = corpus
     predictions = write_predictions(folder / "p.jsonl", [perfect_prediction()])
     with pytest.raises(InputError, match="--iou"):
-        evaluate_files(predictions, gold, documents, iou=0)
+        evaluate(predictions, gold, documents, iou=0)
 
 
 def _write_built(folder, gold_path, documents_path, split="test"):
@@ -308,22 +314,24 @@ def test_gold_from_a_built_folder_scores_like_the_jsonl(corpus):
     prediction = perfect_prediction()
     prediction["claims"][1]["stance"] = "NEUTRAL"
     predictions = write_predictions(folder / "p.jsonl", [prediction])
-    from_jsonl = evaluate_files(predictions, gold, documents).to_dict()
-    from_build = evaluate_files(predictions, built, split="test").to_dict()
+    from_jsonl = evaluate(predictions, gold, documents).to_dict()
+    from_build = evaluate(predictions, built, split="test").to_dict()
     assert from_build["settings"]["gold_hash"] == from_jsonl["settings"]["gold_hash"]  # same content, same hash
     for key in ("entities", "claims", "claimer", "stance", "end_to_end", "overall"):
         assert from_build[key] == from_jsonl[key]
-    with pytest.raises(InputError, match="no parquet file for split 'train'.*splits found: test"):
-        evaluate_files(predictions, built, split="train")
+    with pytest.raises(InputError, match=r"--split: 'train' is not a split of .*voci \(splits there: test\)$"):
+        evaluate(predictions, built, split="train")
+    with pytest.raises(InputError, match="is not a split name"):
+        evaluate(predictions, built, split="*")  # never a glob: once, '*' scored every split
 
 
-def test_compare_files(corpus):
+def test_compare(corpus):
     folder, documents, gold = corpus
     good = write_predictions(folder / "good.jsonl", [perfect_prediction()])
     worse = perfect_prediction()
     worse["entities"] = worse["entities"][:2]
     bad = write_predictions(folder / "bad.jsonl", [worse])
-    comparison = compare_files(good, bad, gold, documents, resamples=200)
+    comparison = compare(good, bad, gold, documents, resamples=200)
     strict = comparison["figures"]["entities.strict.f1"]
     assert (
         strict["a"] == 1.0 and strict["b"] == pytest.approx(4 / 7) and strict["difference"] == pytest.approx(4 / 7 - 1)
@@ -338,7 +346,8 @@ def test_compare_files(corpus):
 def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
     """Scoring many systems (the leaderboard) loads the gold once; the figures and signatures are the same as from
     the files."""
-    from toolkit.scoring import evaluate as module
+    from toolkit.scoring import loading
+    from toolkit.scoring.scorer import load_gold
 
     golds = {doc_id: (TEXT, [entity(TEXT, "e1", "Roma", "GPE")], []) for doc_id in ("a", "b")}
     documents, gold = write_corpus(tmp_path, golds, splits={"a": "test", "b": "train"})
@@ -347,54 +356,14 @@ def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
         [{"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}, {"id": "b", "entities": []}],
     )
     empty = write_predictions(tmp_path / "empty.jsonl", [{"id": "a", "entities": []}])
-    loaded = module.load_gold(gold, documents, split="test")
+    loaded = load_gold(gold, documents, split="test")
     reads = []
-    monkeypatch.setattr(module, "_gold_from_jsonl", lambda *args: reads.append(args))
-    assert module.load_gold(loaded) is loaded and reads == []
+    monkeypatch.setattr(loading, "_gold_from_jsonl", lambda *args: reads.append(args))
+    assert load_gold(loaded) is loaded and reads == []
     monkeypatch.undo()
-    from_files = evaluate_files(good, gold, documents, split="test", ignore_extra=True).to_dict()
-    assert evaluate_files(good, loaded, ignore_extra=True).to_dict() == from_files
+    from_files = evaluate(good, gold, documents, split="test", ignore_extra=True).to_dict()
+    assert evaluate(good, loaded, ignore_extra=True).to_dict() == from_files
     assert "|split:test|" in from_files["signature"]
-    compared = compare_files(good, empty, loaded, resamples=50, ignore_extra=True)
-    assert compared == compare_files(good, empty, gold, documents, split="test", resamples=50, ignore_extra=True)
+    compared = compare(good, empty, loaded, resamples=50, ignore_extra=True)
+    assert compared == compare(good, empty, gold, documents, split="test", resamples=50, ignore_extra=True)
     assert "|split:test|" in compared["signature"]
-
-
-def test_counting_in_two_halves_equals_one_pass(forking):
-    """A large corpus is counted in two halves of its documents, the second in a forked child: the same counts."""
-    import random
-
-    import numpy as np
-    from test_scoring_columns import random_claims, random_corpus
-
-    from toolkit.scoring import evaluate
-    from toolkit.scoring.columns import ClaimColumns, EntityColumns
-    from toolkit.scoring.predictions import Predictions
-
-    rng = random.Random(5)
-    golds, preds = random_corpus(rng, 301)
-    gold_claims, predicted_claims = random_claims(rng, 301)
-    ids = [f"d{index}" for index in range(301)]
-    gold = evaluate.Gold(
-        "g",
-        None,
-        {},
-        ids,
-        EntityColumns.from_documents(golds),
-        ClaimColumns.from_documents(gold_claims),
-        digest="0" * 12,
-    )
-    predicted = ClaimColumns.from_documents(predicted_claims, single_span=True)
-    predictions = Predictions(
-        EntityColumns.from_documents(preds), predicted, set(range(0, 301, 3)), ["entities", "claims"], []
-    )
-    one_pass = evaluate.score(gold, predictions)
-    children = forking(evaluate, "PARALLEL_SPANS")
-    halves = evaluate.score(gold, predictions)
-    assert len(children) == 1
-    assert (
-        np.array_equal(halves.stats, one_pass.stats)
-        and halves.label_totals == one_pass.label_totals
-        and halves.missing == one_pass.missing
-    )
-    assert one_pass.stats[:150].any() and one_pass.stats[150:].any() and sum(one_pass.label_totals) > 0

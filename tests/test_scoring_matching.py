@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 
-from toolkit.scoring.matching import _enumerate, _hungarian, assign, overlap_components
-from toolkit.scoring.spans import Span, iou, overlap
+from toolkit.matching import Span, _enumerate, _hungarian, assign, iou, overlap, overlap_components
 
 
 def test_span_overlap_and_iou_are_half_open():
@@ -49,3 +48,26 @@ def test_large_components_use_the_assignment_and_stay_order_independent():
     assert (
         sum(c for *_, c in first) == 6
     )  # prediction i pairs with gold i±1 (same label), never with gold i (other label)
+
+
+def test_preferred_pairs_break_ties_of_credit_never_more():
+    """``prefer`` (the scorer's identical pairs) decides only between pairings of equal credit."""
+
+    def any_overlap(g, p):
+        return 1.0 if overlap(g, p) else None
+
+    gold = [(0, 10, "PER")]
+    twins = [(0, 10, "ORG"), (0, 10, "PER")]  # equal credit and IoU: without a preference, the first in order wins
+    assert assign(gold, twins, any_overlap) == [(0, 0, 1.0)]
+    assert assign(gold, twins, any_overlap, lambda g, p: g == p) == [(0, 1, 1.0)]
+
+    def same_label(g, p):
+        return (1.0 if g[2] == p[2] else 0.0) if overlap(g, p) else None
+
+    gold = [(0, 19, "PER"), (16, 19, "PER")]
+    pred = [(0, 3, "PER"), (0, 19, "PER")]  # keeping the identical pair would cost one credit: it is given up
+    chosen = assign(gold, pred, same_label, lambda g, p: g == p)
+    assert sorted((gold[g], pred[p]) for g, p, _ in chosen) == [
+        ((0, 19, "PER"), (0, 3, "PER")),
+        ((16, 19, "PER"), (0, 19, "PER")),
+    ]

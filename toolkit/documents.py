@@ -5,11 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from pathlib import Path
 from typing import Any
-
-from toolkit.errors import ValidationError
-from toolkit.paths import DEFAULT_DOCUMENTS
 
 OPTIONAL_FIELDS = ("title", "source", "url", "published", "license", "split")
 
@@ -40,14 +36,3 @@ def make_document(doc_id: str, text: str, lang: str, **metadata: Any) -> dict[st
     record["text"] = text
     record["text_sha256"] = text_sha256(text)
     return record
-
-
-def load_documents(path: str | Path = DEFAULT_DOCUMENTS) -> dict[str, dict[str, Any]]:
-    """Documents by id, validated: annotations are only ever checked against valid documents."""
-    from toolkit.validate import validate_file
-
-    path = Path(path)
-    result = validate_file(path, kind="document")
-    if result.problems:
-        raise ValidationError(result.problems, result.truncated)
-    return {record["id"]: record for record in result.records}

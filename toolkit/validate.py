@@ -9,8 +9,9 @@ of them in one go.
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from toolkit.documents import text_sha256
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
-from toolkit.files import field_path, iter_jsonl, json_type
+from toolkit.files import JsonProblem, field_path, iter_jsonl, json_type, loads
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
 
@@ -29,7 +30,7 @@ Finding = tuple[str, str]  # (field, message)
 
 @dataclass
 class ValidationResult:
-    path: Path
+    path: Path | None  # None for records given in memory
     kind: str
     records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -242,6 +243,21 @@ SEMANTIC_CHECKS: dict[str, Callable[[Mapping[str, Any], CheckContext], Iterator[
 }
 
 
+@dataclass(frozen=True)
+class Location:
+    """How the problems of one input are located: ``FILE:LINE`` in a file, ``record N`` (the index) in memory."""
+
+    file: str | None = None  # None: records given in memory
+
+    def problem(self, number: int, where: str, message: str) -> Problem:
+        if self.file is None:
+            return Problem(f"record {number}", 0, where, message)
+        return Problem(self.file, number, where, message)
+
+    def describe(self, number: int) -> str:
+        return f"record {number}" if self.file is None else f"line {number}"
+
+
 def iter_checked(
     path: Path,
     kind: str,
@@ -258,11 +274,25 @@ def iter_checked(
     """
     if kind != "document" and documents is None:
         raise InputError(f"{path}: {kind} records are checked against their documents (expected --documents FILE)")
+    yield from check_records(
+        iter_jsonl(path, problems), Location(str(path)), kind, documents, documents_source, problems, ignore
+    )
+
+
+def check_records(
+    numbered: Iterable[tuple[int, dict[str, Any]]],
+    location: Location,
+    kind: str,
+    documents: Documents | None,
+    documents_source: str,
+    problems: list[Problem],
+    ignore: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`iter_checked` of records already read, ``(line or index, record)``."""
     context = CheckContext(documents or {}, documents_source)
     check = SEMANTIC_CHECKS[kind]
     seen_ids: dict[str, int] = {}
-    name = str(path)
-    for line, record in iter_jsonl(path, problems):
+    for line, record in numbered:
         if ignore is not None and ignore(record):
             continue
         findings = schema_findings(kind, record) or list(check(record, context))
@@ -273,13 +303,35 @@ def iter_checked(
                     (
                         "id",
                         f"duplicate id {record_id!r} "
-                        f"(expected one record per document; first on line {seen_ids[record_id]})",
+                        f"(expected one record per document; first on {location.describe(seen_ids[record_id])})",
                     )
                 )
             else:
                 seen_ids[record_id] = line
-        problems.extend(Problem(name, line, where, message) for where, message in findings)
+        problems.extend(location.problem(line, where, message) for where, message in findings)
         yield line, record
+
+
+def json_records(records: Iterable[Any], problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Records given in memory, numbered by index, each as its JSON text reads back (a tuple is an array, and what
+    JSON cannot hold is a problem): in memory or in a file, a record means the same."""
+    for index, record in enumerate(records):
+        try:
+            plain = loads(json.dumps(record))  # what a file could not hold (NaN, a lone surrogate) is refused alike
+            wrong = (
+                None
+                if isinstance(plain, dict)
+                else ("(record)", f"got a JSON {json_type(plain)} (expected a JSON object)")
+            )
+        except JsonProblem as problem:
+            wrong = ("(record)" if problem.field == "(line)" else problem.field, problem.message)
+        except (TypeError, ValueError, RecursionError) as error:
+            wrong = ("(record)", f"cannot be written as JSON: {error} (expected a JSON object)")
+        if wrong is not None:
+            where, message = wrong
+            problems.append(Location().problem(index, where, message))
+            continue
+        yield index, plain
 
 
 def validate_file(
@@ -301,7 +353,41 @@ def validate_file(
     if kind is not None and kind not in KINDS:
         raise InputError(f"--kind: {kind!r} is not a record kind (expected one of: {', '.join(KINDS)})")
     kind = kind or first_kind(path) or "document"
-    result = ValidationResult(path=path, kind=kind)
+    return _gathered(
+        ValidationResult(path=path, kind=kind),
+        lambda problems, ignored: iter_checked(path, kind, documents, documents_source, problems, ignored),
+        max_problems,
+        ignore,
+    )
+
+
+def validate_records(
+    records: Iterable[Any],
+    kind: str,
+    documents: Documents | None,
+    documents_source: str = "the documents file",
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+    ignore: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> ValidationResult:
+    """`validate_file` of records given in memory (as `json_records` reads them): the same checks and messages,
+    located as ``record N`` (the index in ``records``) instead of ``FILE:LINE``."""
+    if kind != "document" and documents is None:
+        raise InputError(f"{kind} records are checked against their documents (expected the documents)")
+
+    def checked(problems: list[Problem], ignored) -> Iterator[tuple[int, dict[str, Any]]]:
+        numbered = json_records(records, problems)
+        return check_records(numbered, Location(), kind, documents, documents_source, problems, ignored)
+
+    return _gathered(ValidationResult(path=None, kind=kind), checked, max_problems, ignore)
+
+
+def _gathered(
+    result: ValidationResult,
+    checked: Callable[[list[Problem], Callable], Iterator[tuple[int, dict[str, Any]]]],
+    max_problems: int,
+    ignore: Callable[[Mapping[str, Any]], bool] | None,
+) -> ValidationResult:
+    """``result`` with the records and the first ``max_problems`` problems of ``checked(problems, ignored)``."""
 
     def ignored(record: Mapping[str, Any]) -> bool:
         if ignore is not None and ignore(record):
@@ -311,7 +397,7 @@ def validate_file(
 
     problems: list[Problem] = []
     stopped = False
-    for _, record in iter_checked(path, kind, documents, documents_source, problems, ignored):
+    for _, record in checked(problems, ignored):
         result.records.append(record)
         if len(problems) >= max_problems:
             stopped = True
@@ -319,6 +405,15 @@ def validate_file(
     result.truncated = stopped or len(problems) > max_problems
     result.problems = problems[:max_problems]
     return result
+
+
+def load_documents(path: str | Path = DEFAULT_DOCUMENTS) -> dict[str, dict[str, Any]]:
+    """Documents by id, validated: annotations are only ever checked against valid documents."""
+    path = Path(path)
+    result = validate_file(path, kind="document")
+    if result.problems:
+        raise ValidationError(result.problems, result.truncated)
+    return {record["id"]: record for record in result.records}
 
 
 def require_valid(
@@ -359,8 +454,6 @@ def validate_paths(paths: list[Path], kind: str | None, documents_path: Path | N
     documents files among ``paths`` (``toolkit validate documents.jsonl gold.jsonl``), else against
     ``annotations/documents.jsonl``.
     """
-    from toolkit.documents import load_documents
-
     kinds = {path: kind or first_kind(path) for path in paths}
     results = {
         path: validate_file(path, kind="document", max_problems=max_problems)

@@ -21,8 +21,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from toolkit.documents import DEFAULT_DOCUMENTS, load_documents
 from toolkit.files import write_jsonl
+from toolkit.paths import DEFAULT_DOCUMENTS
+from toolkit.validate import load_documents
 
 
 def is_word_boundary(text: str, start: int, end: int) -> bool:

@@ -1,7 +1,7 @@
 """Which items of two annotators are the same item, and which items of many annotators form one unit.
 
-Pairs come from the scorer's one-to-one optimal matcher
-(`toolkit.scoring.matching.assign`, Hungarian within groups of overlapping
+Pairs come from the one-to-one optimal matcher the scorer uses too
+(`toolkit.matching.assign`, Hungarian within groups of overlapping
 spans), so agreement and scoring match spans by the same rule.  A *scheme*
 says which pairs are allowed and how much credit a pair earns.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from toolkit.scoring.matching import assign, overlap_components
-from toolkit.scoring.spans import iou, overlap
+from toolkit.matching import assign, iou, overlap, overlap_components
 
 Item = Mapping[str, Any]
 Credit = Callable[[Item, Item], "float | None"]

@@ -56,7 +56,7 @@ class BaselineRun:
 
 def run_baseline(documents_path: str | Path, out: str | Path) -> BaselineRun:
     """Predict every document of a (validated) documents file and write the predictions atomically."""
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     with staged(PathPlan([Input("DOCUMENTS", Path(documents_path))], [Output("--out", Path(out))])):
         documents = load_documents(documents_path)

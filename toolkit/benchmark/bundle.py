@@ -46,7 +46,8 @@ from toolkit.benchmark.pages import PageFacts, render_pages
 from toolkit.benchmark.program import META_FILE, PREDICTIONS_FILE, leaderboard_key, score_submission
 from toolkit.benchmark.reference import reference_files
 from toolkit.dataset.blind import read_manifest, withheld_gold_in
-from toolkit.dataset.build import data_file, is_build
+from toolkit.dataset.build import is_build
+from toolkit.dataset.layout import data_file
 from toolkit.errors import ConflictError, InputError
 from toolkit.files import dumps_line, open_parquet, parquet_errors
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS

@@ -15,7 +15,7 @@ from toolkit.benchmark.competition import PAGES, SUBMISSION_RULE, Phase
 from toolkit.benchmark.program import DEFAULT_BOOTSTRAP, META_FILE, PREDICTIONS_FILE, leaderboard_key
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
 from toolkit.markdown import md_text
-from toolkit.scoring.evaluate import DEFAULT_IOU
+from toolkit.scoring.scorer import DEFAULT_IOU
 
 FIGURES_HEADING = "Figures"
 ENTRY = re.compile(r"^ {2}(\S.*?) {2,}(\S.*)$")

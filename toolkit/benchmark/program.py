@@ -105,7 +105,8 @@ def score_submission(input_dir: Path, output_dir: Path, bootstrap: int = DEFAULT
     from toolkit.files import write_json, write_text
     from toolkit.leaderboard.submissions import read_meta
     from toolkit.pathguard import FILES, Output, PathPlan
-    from toolkit.scoring.evaluate import DEFAULT_SEED, evaluate_files
+    from toolkit.scoring.evaluate import evaluate
+    from toolkit.scoring.scorer import DEFAULT_SEED
     from toolkit.staging import staged
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
@@ -113,7 +114,7 @@ def score_submission(input_dir: Path, output_dir: Path, bootstrap: int = DEFAULT
     split = reference_split(ref)
     predictions = predictions_file(res)
     meta = read_meta(res / META_FILE) if (res / META_FILE).exists() else {"name": DEFAULT_NAME}
-    result = evaluate_files(
+    result = evaluate(
         predictions, ref, None, split, bootstrap=bootstrap, seed=DEFAULT_SEED, ignore_extra=True
     ).to_dict()
     scores = leaderboard_scores(result)

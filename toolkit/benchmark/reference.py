@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.blind import WITHHELD_MANIFEST, documents_file, gold_file
-from toolkit.dataset.build import data_file
+from toolkit.dataset.layout import data_file
 from toolkit.errors import InputError
 from toolkit.files import dumps_line, parquet_batches
 from toolkit.inventory import load_inventory
@@ -76,7 +76,7 @@ def records_of(folder: Path, split: str) -> Iterator[tuple[dict[str, Any], dict[
 def reference_files(source: Path, split: str, generator: str) -> dict[str, bytes]:
     """The reference data of a split whose gold is in ``source`` (a built folder, public or private), as
     ``{path: bytes}`` relative to the reference folder."""
-    from toolkit.scoring.evaluate import compile_gold
+    from toolkit.scoring.compiler import compile_gold
 
     parquet = data_file("documents", split)
     if not (Path(source) / parquet).is_file():

@@ -227,6 +227,27 @@ def iou_option():
     )
 
 
+class EngineName(str, Enum):
+    """The scoring engines of `toolkit.scoring.engines`."""
+
+    fast = "fast"
+    reference = "reference"
+
+
+def engine_option():
+    return typer.Option(
+        None,
+        "--engine",
+        case_sensitive=False,
+        help="fast, or reference: the plain per-document scorer, to check a figure (the same figures). "
+        "Default: $VOCI_SCORER_ENGINE, else fast.",
+    )
+
+
+def verbose_option(help: str = "Say how the gold and the predictions were read and counted (on stderr)."):
+    return typer.Option(False, "--verbose", help=help)
+
+
 def ignore_extra_option():
     return typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping.")
 
@@ -238,7 +259,11 @@ def documents_option(
     return input_path(default, "--documents", help=help)
 
 
-def gold_option(help: str = "Gold annotation JSONL, or a folder built by `toolkit build`.", default=...):
+def gold_option(
+    help: str = "Gold annotation JSONL, a folder built by `toolkit build`, or a Hugging Face Hub dataset id "
+    "ORG/NAME[@REVISION].",
+    default=...,
+):
     return input_path(default, "--gold", help=help)
 
 
@@ -320,7 +345,6 @@ def out_option(help: str = "Write the result to FILE instead of stdout ('-' = st
 
 def json_alias(json_out: Path | None, out: Path | None, output_format, json_format, out_name: str = "--out"):
     """The deprecated ``--json OUT|-``: ``--format json --out OUT``, with a warning on stderr."""
-    from toolkit.cli._app import echo_err
     from toolkit.errors import InputError
 
     if json_out is None:
@@ -329,17 +353,18 @@ def json_alias(json_out: Path | None, out: Path | None, output_format, json_form
         raise InputError(
             f"--json and {out_name}: both given (expected one: --json OUT is the old spelling of {out_name})"
         )
-    echo_err(
-        f"warning: --json OUT is deprecated and will be removed in the next release; use --format json {out_name} OUT"
+    typer.echo(  # not `_app.echo_err`: `_app` imports this module (a fixed text: nothing to make safe)
+        f"warning: --json OUT is deprecated and will be removed in the next release; use --format json {out_name} OUT",
+        err=True,
     )
     return json_format, json_out
 
 
 def json_flag_alias(as_json: bool, output_format, json_format):
     """The deprecated ``--json`` flag: ``--format json``, with a warning on stderr."""
-    from toolkit.cli._app import echo_err
-
     if not as_json:
         return output_format
-    echo_err("warning: the --json flag is deprecated and will be removed in the next release; use --format json")
+    typer.echo(
+        "warning: the --json flag is deprecated and will be removed in the next release; use --format json", err=True
+    )
     return json_format

@@ -62,7 +62,7 @@ def adjudicate(
     from toolkit.agreement.adjudicate import DEFAULT_STRATEGIES, adjudicate_records, write_gold
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_summary
-    from toolkit.documents import load_documents
+    from toolkit.validate import load_documents
 
     output_format, summary_out = json_alias(json_out, summary_out, output_format, TextFormat.json, "--summary-out")
     loaded = load_documents(documents)

@@ -35,8 +35,8 @@ def agree(
     from toolkit.agreement.figures import compute_agreement, headline
     from toolkit.agreement.records import load_annotator_records
     from toolkit.cli._outputs import emit_summary
-    from toolkit.documents import load_documents
     from toolkit.files import write_text
+    from toolkit.validate import load_documents
 
     output_format, out = json_alias(json_out, out, output_format, TextFormat.json)
     loaded = load_documents(documents)

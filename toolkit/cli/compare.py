@@ -9,6 +9,8 @@ import typer
 
 from toolkit.cli._app import app
 from toolkit.cli._options import (
+    EngineName,
+    engine_option,
     format_option,
     gold_option,
     ignore_extra_option,
@@ -20,6 +22,7 @@ from toolkit.cli._options import (
     scoring_documents_option,
     seed_option,
     split_option,
+    verbose_option,
 )
 
 
@@ -70,22 +73,19 @@ def compare(
     output_format: CompareFormat = format_option(CompareFormat.table, "table or json."),
     out: Path = out_option(),
     as_json: bool = typer.Option(False, "--json", help="Deprecated: use --format json."),
+    engine: EngineName = engine_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Paired bootstrap p-value of B − A for each headline figure (entities, claims, end to end, overall)."""
+    from toolkit.cli._app import echo_err
     from toolkit.cli._outputs import emit
     from toolkit.files import dumps_json
-    from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
     output_format = json_flag_alias(as_json, output_format, CompareFormat.json)
-    comparison = compare_files(
-        a,
-        b,
-        gold,
-        documents,
-        split,
-        iou=iou,
-        resamples=resamples,
-        seed=DEFAULT_SEED if seed is None else seed,
-        ignore_extra=ignore_extra,
-    )
+    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine and engine.value)
+    first, second = scorer.score(a), scorer.score(b)
+    for note in [*first.notes, *second.notes[len(scorer.gold.notes) :]] if verbose else ():
+        echo_err(note)
+    comparison = first.paired(second, resamples, DEFAULT_SEED if seed is None else seed)
     emit(dumps_json(comparison) if output_format == CompareFormat.json else format_comparison(comparison), out)

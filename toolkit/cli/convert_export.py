@@ -19,11 +19,11 @@ def convert_export(
     url: str = StudioUrlOption,
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read (task by task)."""
-    from toolkit.documents import load_documents
     from toolkit.labelstudio.client import task_link
     from toolkit.labelstudio.convert import convert_export as run_conversion
     from toolkit.labelstudio.convert import iter_export
     from toolkit.labelstudio.report import conversion_summary
+    from toolkit.validate import load_documents
 
     docs = load_documents(documents) if documents else None
     link = task_link(url.rstrip("/")) if url else None  # problems link to the task when the server is known

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import (
+    EngineName,
     TableFormat,
+    engine_option,
     format_option,
     gold_option,
     ignore_extra_option,
@@ -17,6 +19,7 @@ from toolkit.cli._options import (
     scoring_documents_option,
     seed_option,
     split_option,
+    verbose_option,
 )
 
 EVAL_HELP = """Score PREDICTIONS (JSONL) against gold; exit 2 on invalid predictions.
@@ -37,7 +40,7 @@ Figures (undefined = null in JSON, – in tables):
   claimer.accuracy    on overlap-matched claims: kind right, or the span overlaps a gold claimer mention (or another
                       mention of the same source)
   stance.accuracy     on overlap-matched claims: share with the gold stance
-  stance.macro_f1     mean F1 over SUPPORT, REFUTE and NEUTRAL (0 for a label absent on both sides)
+  stance.macro_f1     mean F1 over the stance labels present in gold or predictions (scikit-learn's macro average)
   stance.f_avg        mean F1 of SUPPORT and REFUTE (SemEval-2016 Task 6)
   stance.confusion    gold stance (rows) × predicted stance (columns) on matched claims
   end_to_end          a predicted claim counts only when overlap-matched with the right claimer and stance
@@ -45,6 +48,7 @@ Figures (undefined = null in JSON, – in tables):
                       layer is absent
   ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents
   signature           every setting that changes a number; compare results only when signatures match
+                      (apart from boot, seed and engine)
 """
 
 
@@ -62,21 +66,18 @@ def eval_command(
     seed: int = seed_option(),
     iou: float = iou_option(),
     ignore_extra: bool = ignore_extra_option(),
+    engine: EngineName = engine_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     from toolkit.cli._outputs import emit, to_stdout
-    from toolkit.scoring.evaluate import DEFAULT_SEED, evaluate_files
     from toolkit.scoring.formatting import FORMATTERS
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
-    result = evaluate_files(
-        predictions,
-        gold,
-        documents,
-        split,
-        iou=iou,
-        bootstrap=bootstrap,
-        seed=DEFAULT_SEED if seed is None else seed,
-        ignore_extra=ignore_extra,
-    )
+    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine and engine.value)
+    scored = scorer.score(predictions)
+    for note in scored.notes if verbose else ():
+        echo_err(note)
+    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
     emit(FORMATTERS[output_format.value](result), out)
     if not to_stdout(out):
         overall = "–" if result.overall is None else f"{result.overall:.4f}"

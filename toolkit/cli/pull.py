@@ -25,10 +25,10 @@ def pull(
     api_key: str = StudioKeyOption,
 ) -> None:
     """Pull every submitted annotation (cancelled ones counted); unconvertible ones are listed, never dropped."""
-    from toolkit.documents import load_documents
     from toolkit.labelstudio.client import connect
     from toolkit.labelstudio.client import pull as run_pull
     from toolkit.labelstudio.report import conversion_summary
+    from toolkit.validate import load_documents
 
     docs = load_documents(documents) if documents else None
     studio = connect(url, api_key)

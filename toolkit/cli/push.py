@@ -43,11 +43,11 @@ def push(
 ) -> None:
     """Create the project if missing and import only the documents it does not have yet."""
     from toolkit.cli._progress import progress_bar
-    from toolkit.documents import load_documents
     from toolkit.errors import InputError
     from toolkit.labelstudio.client import Overlap, connect
     from toolkit.labelstudio.client import push as run_push
     from toolkit.labelstudio.tasks import load_preannotations
+    from toolkit.validate import load_documents
 
     if overlap_share is not None and overlap is None:
         raise InputError(f"--overlap-share: {overlap_share} given without --overlap (expected --overlap N with it)")

@@ -42,10 +42,9 @@ def stats(
 ) -> None:
     """Print documents, tokens, entities per label, claims per claimer kind and per stance."""
     from toolkit.cli._outputs import emit
-    from toolkit.documents import load_documents
     from toolkit.files import dumps_json
     from toolkit.stats import compute_stats
-    from toolkit.validate import first_kind
+    from toolkit.validate import first_kind, load_documents
 
     output_format = json_flag_alias(as_json, output_format, TextFormat.json)
     kind = kind.value if kind else first_kind(path) or "document"

@@ -8,10 +8,9 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import ProjectOption, input_path, output_path, port_number
-from toolkit.documents import DEFAULT_DOCUMENTS
 from toolkit.labelstudio.backend import System
 from toolkit.pathguard import WORKDIR
-from toolkit.paths import DEFAULT_GUIDELINES
+from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
 @app.command()

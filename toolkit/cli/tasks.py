@@ -22,9 +22,9 @@ def tasks(
     ),
 ) -> None:
     """Write tasks with data.text, data.doc_id, data.text_sha256 and metadata, plus pre-annotations."""
-    from toolkit.documents import load_documents
     from toolkit.files import write_json
     from toolkit.labelstudio.tasks import iter_tasks, load_preannotations
+    from toolkit.validate import load_documents
 
     docs = load_documents(documents)
     preannotations = load_preannotations(predictions, docs, str(documents), model_version) if predictions else None

@@ -14,7 +14,7 @@ BUILT_COLUMNS = ["id", "lang", "text", "text_sha256"]
 def load_texts(path: str | Path) -> Documents:
     path = Path(path)
     if not path.is_dir():
-        from toolkit.documents import load_documents
+        from toolkit.validate import load_documents
 
         return load_documents(path)
     import pyarrow.parquet as pq

@@ -17,7 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES, DEFAULT_CONFIG
+from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES
+from toolkit.dataset.layout import BUILD_MARKER, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import InputError
 from toolkit.files import json_type, open_input, open_parquet, parquet_batches, read_json, write_text
@@ -330,8 +331,6 @@ def render_card(folder: Path, inputs: CardInputs = CardInputs()) -> str:
     """The whole card (YAML header and Markdown body) for a built folder."""
     import jinja2
     import yaml
-
-    from toolkit.dataset.build import BUILD_MARKER
 
     inventory = load_inventory()
     stats = collect_stats(Path(folder))

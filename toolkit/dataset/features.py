@@ -13,8 +13,6 @@ from datasets import ClassLabel, Features, List, Value
 
 from toolkit.inventory import load_inventory
 
-DEFAULT_CONFIG = "documents"
-
 
 def _labels() -> dict[str, ClassLabel]:
     inventory = load_inventory()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.documents import load_documents
 from toolkit.labelstudio.client import Connection, PushReport, connect, push
 from toolkit.labelstudio.server import StudioServer, credentials_path
 from toolkit.labelstudio.tasks import Preannotations, load_preannotations
 from toolkit.paths import DEFAULT_GUIDELINES
+from toolkit.validate import load_documents
 
 
 @dataclass

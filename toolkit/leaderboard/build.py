@@ -64,12 +64,22 @@ def build_leaderboard(
     bootstrap: int = 1000,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: str | None = None,
+    verbose: bool = False,
 ) -> tuple[Leaderboard, list[Path]]:
     inputs = [Input("SUBMISSIONS", Path(submissions_dir))]
     inputs += [Input("--gold", Path(gold))] if isinstance(gold, (str, Path)) else []
     inputs += [Input("--documents", Path(documents))] if documents is not None else []
     with staged(PathPlan(inputs, [Output("--out", Path(out), FILES, LEADERBOARD_FILES)])):
         board = build_ranking(
-            submissions_dir, gold, documents, split=split, bootstrap=bootstrap, seed=seed, progress=progress
+            submissions_dir,
+            gold,
+            documents,
+            split=split,
+            bootstrap=bootstrap,
+            seed=seed,
+            progress=progress,
+            engine=engine,
+            verbose=verbose,
         )
         return board, write_leaderboard(board, out)

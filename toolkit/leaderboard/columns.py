@@ -15,14 +15,17 @@ class Column:
     key: str  # dotted path into the `toolkit eval` result
     title: str
     ci_key: str | None = None  # the key of its interval in ``ci``, when the scorer computes one
+    definition: str = ""  # shown when the header is hovered
 
+
+STANCE_MACRO_F1 = "on matched claims: mean F1 over the stance labels present in gold or predictions"
 
 HEADLINE_COLUMNS = (
     Column("overall", "Overall", "overall"),
     Column("entities.strict.f1", "Entities F1 (strict)", "entities.strict.f1"),
     Column("claims.overlap.f1", "Claims F1 (overlap)", "claims.overlap.f1"),
     Column("claimer.accuracy", "Claimer accuracy"),
-    Column("stance.macro_f1", "Stance macro-F1"),
+    Column("stance.macro_f1", "Stance macro-F1", definition=STANCE_MACRO_F1),
     Column("end_to_end.f1", "End-to-end F1", "end_to_end.f1"),
 )
 
@@ -47,7 +50,7 @@ LAYER_TABLES = {
     "Claimer and stance (on matched claims)": (
         Column("claimer.accuracy", "claimer accuracy"),
         Column("stance.accuracy", "stance accuracy"),
-        Column("stance.macro_f1", "stance macro-F1"),
+        Column("stance.macro_f1", "stance macro-F1", definition=STANCE_MACRO_F1),
         Column("stance.f_avg", "stance F_avg"),
     ),
     "End to end (claim matched, claimer and stance right)": (

@@ -15,6 +15,7 @@ from toolkit.leaderboard.columns import (
     LAYER_TABLES,
     NOT_SIGNIFICANT_MARK,
     NOT_SIGNIFICANT_NOTE,
+    Column,
     cell,
     interval,
     percent,
@@ -109,8 +110,14 @@ def _value_cell(entry: Entry, column, index: int) -> str:
     return f'<td class="overall">{_e(percent(value))}{ci}{mark}{mini_bar(value, bounds, _color(index))}</td>'
 
 
+def header(column: Column) -> str:
+    """A column's header cell, its definition as the tooltip."""
+    tip = f' title="{_e(column.definition)}"' if column.definition else ""
+    return f"<th{tip}>{_e(column.title)}</th>"
+
+
 def _ranking(board: Leaderboard) -> str:
-    head = "".join(f"<th>{_e(column.title)}</th>" for column in HEADLINE_COLUMNS)
+    head = "".join(map(header, HEADLINE_COLUMNS))
     rows = []
     for index, entry in enumerate(board.entries):
         rank = f"{entry.rank}=" if entry.tied else str(entry.rank)
@@ -148,7 +155,7 @@ def _intervals(board: Leaderboard) -> str:
 def _layers(board: Leaderboard) -> str:
     parts = ['<section id="layers"><h2>Per layer</h2>']
     for title, columns in LAYER_TABLES.items():
-        head = "".join(f"<th>{_e(column.title)}</th>" for column in columns)
+        head = "".join(map(header, columns))
         rows = "".join(
             f'<tr><td class="system"><span class="swatch" style="background:{_color(index)}"></span>'
             f"{_e(entry.submission.name)}</td>"

@@ -98,34 +98,37 @@ def build_ranking(
     bootstrap: int = 1000,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: str | None = None,
+    verbose: bool = False,
 ) -> Leaderboard:
-    """Score every submission (an invalid one is skipped with its reason), rank them,
-    and test each against the leader.
+    """Score every submission once (an invalid one is skipped with its reason), rank them, and test each against
+    the leader with the statistics already counted.
     """
-    from toolkit.scoring.evaluate import DEFAULT_SEED, compare_files, evaluate_files, load_gold
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer, check_resamples
 
     seed = DEFAULT_SEED if seed is None else seed
     report = progress or (lambda message: None)
+    check_resamples(bootstrap=bootstrap)
     submissions, skipped = load_submissions(submissions_dir)
-    outside_split_ok = (
-        split is not None
-    )  # ranking on one split: predictions for the other splits' documents are expected, not errors
-    gold_set = load_gold(
-        gold, documents, split
-    )  # read once; a bad gold stops the run here, past this point an error is the submission's
+    # Ranking on one split: predictions for the other splits' documents are expected, not errors.  The gold is
+    # read once; a bad gold stops the run here, past this point an error is the submission's.
+    scorer = Scorer(gold, documents, split, ignore_extra=split is not None, engine=engine)
+    for note in scorer.gold.notes if verbose else ():
+        report(note)
     for item in skipped:
         report(f"skipped {printable(item.folder)}: {printable(item.reason)}")
-    entries = []
+    entries, scored = [], {}
     for submission in submissions:
         try:
-            result = evaluate_files(
-                submission.predictions, gold_set, bootstrap=bootstrap, seed=seed, ignore_extra=outside_split_ok
-            )
+            scored[submission.folder] = scorer.score(submission.predictions)
         except ToolkitError as error:
             skipped.append(Skipped(submission.folder, _error_text(error)))
             report(f"skipped {printable(submission.folder)}: {printable(_error_text(error))}")
             continue
+        result = scored[submission.folder].result(bootstrap, seed)
         entries.append(Entry(submission, result.to_dict()))
+        if verbose:
+            report(f"{printable(submission.name)}: {scored[submission.folder].notes[-1]}")
         report(
             f"scored {printable(submission.name)}: overall {'—' if result.overall is None else f'{result.overall:.4f}'}"
         )
@@ -135,14 +138,7 @@ def build_ranking(
         for entry in ordered[1:]:
             if entry.overall is None:
                 continue
-            comparison = compare_files(
-                leader.submission.predictions,
-                entry.submission.predictions,
-                gold_set,
-                resamples=bootstrap,
-                seed=seed,
-                ignore_extra=outside_split_ok,
-            )
+            comparison = scored[leader.submission.folder].paired(scored[entry.submission.folder], bootstrap, seed)
             entry.versus_leader = comparison["figures"]["overall"]
     settings = {
         "bootstrap": bootstrap,

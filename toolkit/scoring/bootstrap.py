@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
+from toolkit.scoring import thresholds
+from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
 
 CHUNK = 16  # resamples per matrix product: bounds memory at CHUNK × documents floats, and they stay in the CPU cache
 Headline = Callable[[np.ndarray], dict[str, np.ndarray]]
@@ -35,7 +36,7 @@ def resampled_sums(stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:
         for first, stream in zip(range(0, resamples, CHUNK), streams, strict=True)
     ]
     matrix = stats.astype(np.float64)
-    if len(chunks) < 2 or resamples * len(stats) < PARALLEL_DRAWS or not can_fork():
+    if len(chunks) < 2 or not thresholds.in_two_halves(resamples * len(stats), thresholds.PARALLEL_DRAWS):
         return _sums(matrix, chunks)
     middle = len(chunks) // 2
     first, payload = beside_a_child(
@@ -45,9 +46,6 @@ def resampled_sums(stats: np.ndarray, resamples: int, seed: int) -> np.ndarray:
         arrays_from_bytes(payload, 1)[0] if payload is not None else _sums(matrix, chunks[middle:])
     )  # a child that died: draw here
     return np.vstack([first, second])
-
-
-PARALLEL_DRAWS = 5_000_000  # resamples × documents from which half the chunks are drawn in a forked child
 
 
 def _sums(matrix: np.ndarray, chunks: list[tuple]) -> np.ndarray:

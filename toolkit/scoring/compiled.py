@@ -1,50 +1,53 @@
-"""The gold of a built split compiled for scoring, written by ``toolkit build`` next to its parquet files.
+"""The gold of a built split compiled for scoring: ``scoring/<split>.npz``, and reading it back.
 
 Reading a split from parquet costs about 0.5 s on 20,000 documents (pyarrow,
 the claimers' accepted spans, the gold hash); a model builder scores against
-the same gold again and again.  So the build also writes
-``scoring/<split>.npz``: flat arrays of exactly what the scorer compares, the
-gold hash, and the SHA-256 of every parquet file it was compiled from.  It is
-used only when those files are unchanged and it was written by this scorer
-with this label inventory; otherwise the parquet files are read as before.
+the same gold again and again.  So ``toolkit build`` also writes
+``scoring/<split>.npz`` (`toolkit.scoring.compiler`): flat arrays of exactly
+what the scorer compares, the gold hash, the SHA-256 of every parquet file it
+was compiled from, and the SHA-256 of each of its own members.  It is used
+only when its content checks out, its parquet files are unchanged, and it was
+written by this scorer with this label inventory; otherwise the parquet files
+are read, and the reason is among the gold's notes (``toolkit eval --verbose``).
 Either way the figures are the same (tests compare the two).
 
-The file is a plain ``.npz`` of numbers and strings, loaded with
-``allow_pickle=False``.  It is not uploaded by ``toolkit publish``: it is
-derived data, rebuilt by any build.
+The file is a plain ``.npz`` of numbers and strings, read without pickle.
+``toolkit publish`` leaves it out: it is derived data, rebuilt by any build.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import math
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from toolkit import __version__
-from toolkit.files import file_sha256
+from toolkit.errors import InputError
+from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.columns import ClaimColumns
+from toolkit.scoring.columns import ClaimColumns, EntityColumns
+from toolkit.scoring.parquet import split_files
 from toolkit.scoring.signature import SCORER_VERSION
 
 COMPILED_FOLDER = "scoring"
-FORMAT = 2
+FORMAT = 3
+CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
+STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
+TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
 
 
 def compiled_path(folder: Path, split: str) -> Path:
     return Path(folder) / COMPILED_FOLDER / f"{split}.npz"
 
 
-def split_files(folder: Path, split: str | None) -> list[Path]:
-    """The documents parquet files of a split (every split when ``None``), in order."""
-    return sorted((Path(folder) / "documents").glob(f"{split}-*.parquet" if split else "*.parquet"))
-
-
-def _header(folder: Path, files: Sequence[Path]) -> dict[str, Any]:
+def header(folder: Path, files: Sequence[Path]) -> dict[str, Any]:
     """What must not have changed for a compiled file to be used: its sources, the scorer and the inventory."""
     inventory = load_inventory()
     return {
@@ -55,12 +58,15 @@ def _header(folder: Path, files: Sequence[Path]) -> dict[str, Any]:
     }
 
 
-def _strings(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """UTF-8 bytes of the strings end to end, and the byte offset of each (one more than strings)."""
-    encoded = [value.encode("utf-8") for value in values]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(value) for value in encoded], out=offsets[1:])
-    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+def _array(raw: bytes) -> np.ndarray:
+    """An ``.npy`` member as a read-only array over its bytes (no copy; never an object array)."""
+    stream = io.BytesIO(raw)
+    version = np.lib.format.read_magic(stream)
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran_order, dtype = read(stream)
+    if dtype.hasobject or fortran_order:
+        raise ValueError("not a plain array")
+    return np.frombuffer(raw, dtype=dtype, count=math.prod(shape), offset=stream.tell()).reshape(shape)
 
 
 def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
@@ -70,37 +76,6 @@ def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
         text = data.decode("ascii")
         return [text[a:b] for a, b in pairs]
     return [data[a:b].decode("utf-8") for a, b in pairs]
-
-
-def write_compiled(folder: Path, split: str, gold, digest: str) -> Path:
-    """Write ``scoring/<split>.npz`` for ``gold`` (a `toolkit.scoring.evaluate.Gold` read from the split's
-    parquet files)."""
-    ids = _strings(gold.ids)
-    texts = _strings([gold.documents[doc_id]["text"] for doc_id in gold.ids])
-    shas = _strings([gold.documents[doc_id]["text_sha256"] for doc_id in gold.ids])
-    arrays = {
-        "header": np.array(json.dumps(_header(folder, split_files(folder, split)), sort_keys=True)),
-        "digest": np.array(digest),
-        "ids": ids[0],
-        "id_offsets": ids[1],
-        "texts": texts[0],
-        "text_offsets": texts[1],
-        "text_lengths": np.array([len(gold.documents[doc_id]["text"]) for doc_id in gold.ids], dtype=np.int64),
-        "shas": shas[0],
-        "sha_offsets": shas[1],
-        **{f"entity_{name}": getattr(gold.entities, name) for name in ("doc", "start", "end", "label")},
-        **{f"claims_{name}": array for name, array in zip(ClaimColumns.ARRAYS, gold.claims.arrays(), strict=True)},
-    }
-    path = compiled_path(folder, split)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(
-        path, "w", zipfile.ZIP_STORED
-    ) as archive:  # fixed member dates: the same gold gives the same bytes
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, array, allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
-    return path
 
 
 class CompiledDocuments(Mapping):
@@ -132,38 +107,87 @@ class CompiledDocuments(Mapping):
         return doc_id in self._known
 
 
-def read_compiled(folder: Path, split: str | None) -> dict[str, Any] | None:
-    """The fields of a `Gold` from ``scoring/<split>.npz``, or ``None`` when absent or not valid for these files
-    and this scorer."""
-    if split is None:
-        return None
+class _Changed(Exception):
+    """A member whose bytes are not those its content hash was taken of."""
+
+
+class _Members:
+    """The members of a compiled file, each checked against the SHA-256 recorded for it when it is read."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with zipfile.ZipFile(path) as archive:
+            self.hashes = json.loads(_array(archive.read(CHECKSUM)).item())
+            if {f"{name}.npy" for name in self.hashes} != set(archive.namelist()) - {CHECKSUM}:
+                raise _Changed("the list of members")
+
+    def read(self, names: Iterable[str]) -> dict[str, np.ndarray]:
+        arrays = {}
+        with zipfile.ZipFile(self.path) as archive:  # reading a member also checks its CRC-32
+            for name in names:
+                data = archive.read(f"{name}.npy")
+                if hashlib.sha256(data).hexdigest() != self.hashes.get(name):
+                    raise _Changed(name)
+                arrays[name] = _array(data)
+        return arrays
+
+
+def read_compiled(folder: Path, split: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The fields of a `toolkit.scoring.gold.Gold` from ``scoring/<split>.npz``, or ``None`` and the reason it
+    cannot be used.
+
+    The texts are read (and checked) only when a prediction's ``text`` must be compared; should they not check
+    out then, they are read from the parquet files instead, and the gold's notes say so.
+    """
     path = compiled_path(folder, split)
     if not path.is_file():
-        return None
+        return None, "absent (a folder built by an older toolkit, or copied without it)"
     try:
-        arrays = np.load(path, allow_pickle=False)
-        header = json.loads(arrays["header"].item())
-        if header != _header(Path(folder), split_files(folder, split)):
-            return None
-        ids = _decode(arrays["ids"], arrays["id_offsets"])
+        members = _Members(path)
+        arrays = members.read(name for name in members.hashes if name not in TEXTS)
+        written, expected = json.loads(arrays["header"].item()), header(Path(folder), split_files(folder, split))
+        changed = [key for key in expected if written.get(key) != expected[key]]
+        if changed:
+            return None, f"written for other {' and '.join(changed)} ({_WHY[changed[0]]})"
+        ids = _decode(arrays["ids"], arrays["ids_offsets"])
+        notes: list[str] = []
         return {
-            "documents": CompiledDocuments(
-                ids,
-                lambda: (
-                    _decode(arrays["texts"], arrays["text_offsets"]),
-                    _decode(arrays["shas"], arrays["sha_offsets"]),
-                ),
-            ),
+            "documents": CompiledDocuments(ids, lambda: _texts(members, Path(folder), split, ids, notes)),
             "ids": ids,
-            "entities": [arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label")],
+            "entities": EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label"))),
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
             "lengths": arrays["text_lengths"],
             "digest": arrays["digest"].item(),
-        }
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        zipfile.BadZipFile,
-    ):  # damaged or from another version: the parquet files decide
-        return None
+            "notes": notes,
+        }, None
+    except _Changed:
+        return None, "its content does not match its content hash (the file was changed after the build)"
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        return None, f"unreadable ({type(error).__name__}: {error})"
+
+
+def _texts(members: _Members, folder: Path, split: str, ids: list[str], notes: list[str]):
+    """The texts and their hashes by document index: from the compiled file, else from the parquet files."""
+    try:
+        arrays = members.read(TEXTS)
+        return _decode(arrays["texts"], arrays["texts_offsets"]), _decode(arrays["shas"], arrays["shas_offsets"])
+    except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        notes.append(
+            f"gold: the texts of scoring/{split}.npz do not match its content hash: read from the parquet files"
+        )
+    columns = {"id": [], "text": [], "text_sha256": []}
+    for path in split_files(folder, split):
+        for batch in parquet_batches(path, list(columns)):
+            for name, values in columns.items():
+                values += batch.column(name).to_pylist()
+    if columns["id"] != ids:
+        raise InputError(f"{folder}: the parquet files of split {split} changed while scoring (expected no change)")
+    return columns["text"], columns["text_sha256"]
+
+
+_WHY = {
+    "format": "an older toolkit wrote it",
+    "scorer": "another scorer version wrote it",
+    "inventory": "schemas/labels.json changed since the build",
+    "sources": "its parquet files changed since the build",
+}

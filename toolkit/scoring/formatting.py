@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable, Sequence
 
 from toolkit.markdown import md_code, md_text
-from toolkit.scoring.entities import SCHEMES
-from toolkit.scoring.result import HEADLINE_FIGURES, EvalResult
+from toolkit.scoring.figures import HEADLINE_FIGURES
+from toolkit.scoring.layout import SCHEMES
+from toolkit.scoring.result import EvalResult
 
 UNDEFINED = "–"
 ENTITY_COLUMNS = (

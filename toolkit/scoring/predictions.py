@@ -1,53 +1,31 @@
-"""Prediction records as the scorer needs them: flat entity columns and claim tuples per gold document.
+"""Prediction records as the scorer needs them: `Predictions` (flat columns in gold order), from a file or from
+records given in memory.
 
-Nearly every submitted file is valid, so it is first read the short way:
-msgspec decodes each line into typed records (types, keys, label, stance and
-claimer names checked in C), then a yes/no check over flat arrays (offsets,
-``text`` slices, duplicates, ids) builds the columns directly.  That check is
-at least as strict as `toolkit.validate.validate_file` (a record it accepts,
-the validator accepts); whenever anything looks off (a line that does not
-decode, a float where an integer is expected, an unknown label, an offset past
-the end, a duplicate, an unknown id...) it gives up and the file goes through
-`validate_file`, which reports every problem by file, line and field.  So the
-messages never change; only valid files take the short way.
+Predictions are validated before any scoring, with the checks of ``toolkit
+validate``: scoring garbage quietly is worse than refusing it.  The fast engine
+first tries the short way (`toolkit.scoring.shortway`); anything it does not
+vouch for, and everything under the reference engine, goes through the
+validator, which raises `ValidationError` with one ``FILE:LINE: field: message``
+(``record N: field: message`` for records in memory) per problem.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
-import json
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
-import numpy as np
-
-from toolkit.files import BOM, read_bytes
+from toolkit.errors import InputError, ValidationError
 from toolkit.inventory import load_inventory
-from toolkit.schemas import ID_PATTERN
-from toolkit.scoring.columns import KIND_SPANS, ClaimColumns, EntityColumns, repeated
-from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child, can_fork
+from toolkit.scoring import shortway
+from toolkit.scoring.columns import ClaimColumns, EntityColumns, Predictions
+from toolkit.scoring.layout import LAYERS
+from toolkit.validate import validate_file, validate_records
 
-LAYERS = ("entities", "claims")
-CHUNK = 2000  # lines decoded and checked at a time
-PARALLEL_BYTES = 8 << 20  # from this size a file is read in two halves on two cores (see `toolkit.scoring.forked`)
-
-
-@dataclass
-class Predictions:
-    """What a predictions file says about the gold documents, in gold order."""
-
-    entities: EntityColumns
-    claims: ClaimColumns  # every predicted claim; its claimer a kind or one span
-    present: set[int]  # gold documents that have a prediction record
-    layers: list[str]  # "entities"/"claims" when at least one record has the key
-    extra: list[str]  # ids of ignored records for documents not in gold (--ignore-extra)
+Source = str | os.PathLike | Iterable[Mapping[str, Any]]  # a predictions file, or prediction records in memory
 
 
 @contextlib.contextmanager
@@ -63,290 +41,50 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-class _Unsure(Exception):
-    """The short way does not vouch for this file: let the full validator look at it."""
+def is_file(source: Source) -> bool:
+    return isinstance(source, (str, os.PathLike))
 
 
-def read_fast(
-    path: Path, texts: Sequence[str], lengths: np.ndarray, position: Mapping[str, int], ignore_extra: bool
-) -> Predictions | None:
-    """The predictions of a file that passes every check, or ``None`` (then `validate_file` must explain).
-
-    ``texts`` is indexed only to compare a ``text`` field; ``lengths`` bound every offset.
-    A file of `PARALLEL_BYTES` or more is read in two halves on two cores where that is safe.
-    """
-    try:
-        data = _file_bytes(Path(path))
-        inventory = load_inventory()
-        vocabulary = _Vocabulary(
-            texts,
-            lengths,
-            lengths.tolist(),
-            {name: i for i, name in enumerate(inventory.entity_names)},
-            {name: i for i, name in enumerate(inventory.stance_names)},
-            {
-                keyword: inventory.claimer_kind_names.index(kind)
-                for keyword, kind in inventory.prediction_claimer_keywords.items()
-            },
-            b'"text"' in data or b"\\u" in data,  # a key may be written with escapes ("te\\u0078t")
+def read_predictions(source: Source, gold, ignore_extra: bool, short_way: bool) -> Predictions:
+    """The predictions of a file or of records (a list of dicts), validated; the short way first when allowed."""
+    if isinstance(source, Mapping) or not (is_file(source) or isinstance(source, Iterable)):
+        raise InputError(
+            f"predictions: got {type(source).__name__} (expected a JSONL file, or a list of prediction records)"
         )
-        if len(data) >= PARALLEL_BYTES and can_fork():
-            return _read_in_halves(data, vocabulary, position, ignore_extra)
-        return _read(data, vocabulary, position, ignore_extra)
-    except (_Unsure, OverflowError):  # OverflowError: an offset beyond int64
-        return None
+    if not is_file(source):
+        source = list(source)  # read twice when the short way gives up
+    with paused_gc():
+        if short_way:
+            read = shortway.read_file if is_file(source) else shortway.read_records
+            fast = read(source, gold, ignore_extra)
+            if fast is not None:
+                fast.how = "read the short way (msgspec, checks over arrays)"
+                return fast
+        records, extra = validated(source, gold, ignore_extra)
+        return from_records(records, extra, gold.position, len(gold.ids))
 
 
-def _file_bytes(path: Path) -> bytes:
-    """The file's bytes (a BOM is for the validator to report); read by the one reader, which refuses a FIFO."""
-    data = read_bytes(path, "a JSONL file of prediction records")
-    if data.startswith(BOM):
-        raise _Unsure
-    return data
-
-
-def _read_in_halves(
-    data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool
-) -> Predictions:
-    """The last lines read by a forked child while this process reads those before, then merged.
-
-    The child also encodes what it read for the pipe, so it gets a little less than half.
-    """
-    middle = data.find(b"\n", len(data) * 11 // 20) + 1
-    if not middle:
-        return _read(data, vocabulary, position, ignore_extra)
-    first, payload = beside_a_child(
-        lambda: _read(data[:middle], vocabulary, position, ignore_extra),
-        lambda: _to_bytes(_read(data[middle:], vocabulary, position, ignore_extra)),
+def validated(source: Source, gold, ignore_extra: bool) -> tuple[dict[str, dict], list[str]]:
+    """Validated prediction records by id, and the ids of ignored records for documents not in gold."""
+    extra = (
+        (lambda record: isinstance(record.get("id"), str) and record["id"] not in gold.documents)
+        if ignore_extra
+        else None
     )
-    if payload is None:
-        raise _Unsure
-    second = _from_bytes(payload)
-    if first.present & second.present:
-        raise _Unsure  # a document predicted in both halves
-    entities = EntityColumns.concatenate([first.entities, second.entities])
-    claims = ClaimColumns.concatenate([first.claims, second.claims])
-    layers = set(first.layers) | set(second.layers)
-    return Predictions(
-        entities,
-        claims,
-        first.present | second.present,
-        [layer for layer in LAYERS if layer in layers],
-        sorted(first.extra + second.extra),
-    )
-
-
-def _to_bytes(predictions: Predictions) -> bytes:
-    """A child's predictions as arrays (the ids it ignored, its layers and documents in one JSON text)."""
-    meta = json.dumps(
-        {"present": sorted(predictions.present), "layers": predictions.layers, "extra": predictions.extra}
-    ).encode("utf-8")
-    return arrays_to_bytes(
-        [*predictions.entities.fields(), *predictions.claims.arrays(), np.frombuffer(meta, dtype=np.uint8)]
-    )
-
-
-def _from_bytes(payload: bytes) -> Predictions:
-    arrays = arrays_from_bytes(payload, 4 + len(ClaimColumns.ARRAYS) + 1)
-    meta = json.loads(arrays[-1].tobytes())
-    return Predictions(
-        EntityColumns(*arrays[:4]),
-        ClaimColumns(*arrays[4:-1], single_span=True),
-        set(meta["present"]),
-        meta["layers"],
-        meta["extra"],
-    )
-
-
-@dataclass
-class _Vocabulary:
-    """What the checks compare against, computed once per file."""
-
-    texts: Sequence[str]
-    lengths: np.ndarray
-    length_list: list[int]
-    label_index: dict[str, int]
-    stance_index: dict[str, int]
-    keyword_kinds: dict[str, int]  # a predicted claimer keyword: the index of its claimer kind
-    any_text: (
-        bool  # the file may have a "text" key: only then are entity texts compared (and, from a compiled gold, decoded)
-    )
-
-
-@functools.cache
-def _record_decoder():
-    """A msgspec decoder of one prediction record: the schema's types, keys and label/stance/claimer names,
-    checked in C.
-
-    Anything else (a float or bool offset, ``null``, an unknown key or label, an
-    integer beyond 64 bits) fails the decoding and sends the file to the validator.
-    """
-    import msgspec
-
-    inventory = load_inventory()
-    unset = msgspec.UnsetType
-
-    def struct(name: str, fields: list[tuple], optional: tuple[tuple, ...] = ()):
-        return msgspec.defstruct(
-            name,
-            fields + [(field, kind | unset, msgspec.UNSET) for field, kind in optional],
-            forbid_unknown_fields=True,
-        )
-
-    span = struct("ClaimerSpan", [("start", int), ("end", int)], (("text", str),))
-    entity = struct(
-        "Entity",
-        [("start", int), ("end", int), ("label", Literal[tuple(inventory.entity_names)])],
-        (("text", str), ("score", float)),
-    )
-    claimer = Literal[tuple(inventory.prediction_claimer_keywords)] | span
-    claim = struct(
-        "Claim",
-        [("start", int), ("end", int), ("stance", Literal[tuple(inventory.stance_names)]), ("claimer", claimer)],
-        (("text", str), ("score", float)),
-    )
-    record = struct("Record", [("id", str)], (("entities", list[entity]), ("claims", list[claim])))
-    return msgspec.json.Decoder(record), (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
-
-
-def _read(data: bytes, vocabulary: _Vocabulary, position: Mapping[str, int], ignore_extra: bool) -> Predictions:
-    """Decoded and checked ``CHUNK`` lines at a time, so the records of a chunk are freed before the next (less
-    memory)."""
-    from msgspec import UNSET
-
-    decoder, errors = _record_decoder()
-    lines = [line for line in data.split(b"\n") if line and not line.isspace()]
-    id_form = re.compile(ID_PATTERN)
-    present: set[int] = set()
-    extra: list[str] = []
-    layers = set()
-    entities: list[EntityColumns] = []
-    claims = _ClaimRows()
-    for first in range(0, len(lines), CHUNK):
-        entity_lists: list[tuple[int, list]] = []
-        records = []
-        for line in lines[first : first + CHUNK]:
-            try:
-                records.append(decoder.decode(line))
-            except errors:
-                if not ignore_extra:
-                    raise _Unsure from None
-                extra.append(
-                    _extra_id(line, position, errors)
-                )  # the validator skips such a record whatever else it holds
-        for record in records:
-            index = position.get(record.id)
-            if index is None:
-                if not ignore_extra:
-                    raise _Unsure
-                extra.append(record.id)
-                continue
-            if index in present or not id_form.search(record.id):
-                raise _Unsure
-            present.add(index)
-            if record.entities is not UNSET:
-                layers.add("entities")
-                entity_lists.append((index, record.entities))
-            if record.claims is not UNSET:
-                layers.add("claims")
-                _claims(record.claims, index, vocabulary, UNSET, claims)
-        entities.append(_entities(entity_lists, vocabulary, UNSET))
-    merged = EntityColumns.concatenate(entities)
-    return Predictions(merged, claims.columns(), present, [layer for layer in LAYERS if layer in layers], sorted(extra))
-
-
-def _extra_id(line: bytes, position: Mapping[str, int], errors: tuple) -> str:
-    """The id of a record that is not a valid prediction, when it names no gold document (else `_Unsure`)."""
-    import msgspec
-
-    try:
-        record_id = msgspec.json.decode(line, type=msgspec.defstruct("Identified", [("id", str)])).id
-    except errors:
-        raise _Unsure from None
-    if record_id in position:
-        raise _Unsure
-    return record_id
-
-
-def _entities(entity_lists: list[tuple[int, list]], vocabulary: _Vocabulary, unset) -> EntityColumns:
-    """Every entity of these records checked at once, over flat lists and arrays (types and names are already
-    checked)."""
-    flat = list(chain.from_iterable(items for _, items in entity_lists))
-    doc = np.repeat(
-        np.array([index for index, _ in entity_lists], dtype=np.int64), [len(items) for _, items in entity_lists]
-    )
-    start = np.fromiter(map(attrgetter("start"), flat), dtype=np.int64, count=len(flat))  # beyond int64: OverflowError
-    end = np.fromiter(map(attrgetter("end"), flat), dtype=np.int64, count=len(flat))
-    label = np.fromiter(
-        map(vocabulary.label_index.__getitem__, [item.label for item in flat]), dtype=np.int64, count=len(flat)
-    )
-    if not ((start >= 0).all() and (end > start).all() and (end <= vocabulary.lengths[doc]).all()):
-        raise _Unsure
-    columns = EntityColumns(doc, start, end, label)
-    if repeated(columns, len(vocabulary.label_index)):
-        raise _Unsure  # the same span and label twice in a record
-    if vocabulary.any_text:
-        for row, item in enumerate(flat):
-            if item.text is not unset and item.text != vocabulary.texts[int(doc[row])][item.start : item.end]:
-                raise _Unsure
-    return columns
-
-
-def _span(item, index: int, vocabulary: _Vocabulary, unset) -> tuple[int, int]:
-    """``(start, end)`` of a claim or claimer span that lies in text ``index`` and matches its ``text`` when given."""
-    start, end = item.start, item.end
-    if not 0 <= start < end <= vocabulary.length_list[index]:
-        raise _Unsure
-    if item.text is not unset and item.text != vocabulary.texts[index][start:end]:
-        raise _Unsure
-    return start, end
-
-
-@dataclass
-class _ClaimRows:
-    """Claims as they are read, column by column (see `ClaimColumns`)."""
-
-    doc: list[int] = field(default_factory=list)
-    start: list[int] = field(default_factory=list)
-    end: list[int] = field(default_factory=list)
-    stance: list[int] = field(default_factory=list)
-    kind: list[int] = field(default_factory=list)
-    spans: list[tuple] = field(default_factory=list)
-
-    def columns(self) -> ClaimColumns:
-        return ClaimColumns.from_rows(
-            self.doc, self.start, self.end, self.stance, self.kind, self.spans, single_span=True
-        )
-
-
-def _claims(items: list, index: int, vocabulary: _Vocabulary, unset, rows: _ClaimRows) -> None:
-    """The claims of document ``index``, added to ``rows`` (few per document: plain Python)."""
-    seen = set()
-    for claim in items:
-        start, end = _span(claim, index, vocabulary, unset)
-        claimer = claim.claimer
-        if type(claimer) is str:
-            kind, spans, identity = vocabulary.keyword_kinds[claimer], (), claimer
-        else:
-            identity = _span(claimer, index, vocabulary, unset)
-            kind, spans = KIND_SPANS, (identity,)
-        if (start, end, identity) in seen:
-            raise _Unsure
-        seen.add((start, end, identity))
-        rows.doc.append(index)
-        rows.start.append(start)
-        rows.end.append(end)
-        rows.stance.append(vocabulary.stance_index[claim.stance])
-        rows.kind.append(kind)
-        rows.spans.append(spans)
+    where = gold.source() + "; pass --ignore-extra to skip predictions for other documents"
+    if is_file(source):
+        result = validate_file(Path(source), "prediction", gold.documents, where, ignore=extra)
+    else:
+        result = validate_records(source, "prediction", gold.documents, where, ignore=extra)
+    if result.problems:
+        raise ValidationError(result.problems, result.truncated)
+    return {record["id"]: record for record in result.records}, sorted(result.ignored)
 
 
 def from_records(
     records: Mapping[str, Mapping], extra: list[str], position: Mapping[str, int], n_documents: int
 ) -> Predictions:
-    """The same, from records `validate_file` accepted (the long way)."""
-    from toolkit.scoring.evaluate import predicted_spans
-
+    """`Predictions` of records the validator accepted."""
     inventory = load_inventory()
     label_index = {name: i for i, name in enumerate(inventory.entity_names)}
     stance_index = {name: i for i, name in enumerate(inventory.stance_names)}
@@ -364,3 +102,16 @@ def from_records(
         layers,
         extra,
     )
+
+
+def predicted_spans(
+    record: Mapping, label_index: Mapping[str, int], stance_index: Mapping[str, int], keywords: Mapping[str, str]
+) -> tuple[list[tuple], list[tuple]]:
+    """``(entities, claims)`` of a prediction record; a claimer is a kind name or a ``(start, end)`` span."""
+    entities = [(e["start"], e["end"], label_index[e["label"]]) for e in record.get("entities", ())]
+    claims = []
+    for c in record.get("claims", ()):
+        claimer = c["claimer"]
+        claimer = keywords[claimer] if isinstance(claimer, str) else (claimer["start"], claimer["end"])
+        claims.append((c["start"], c["end"], stance_index[c["stance"]], claimer))
+    return entities, claims

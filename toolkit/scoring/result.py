@@ -7,23 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def precision_recall_f1(credit: float, predicted: int, gold: int) -> dict[str, float | None]:
-    """The three figures every layer reports; ``None`` where a denominator is zero.
-
-    F1 is ``2·credit / (predicted + gold)``: the harmonic mean of precision and
-    recall when both exist, 0 when a system predicts only wrong items, and
-    ``None`` only when there is neither gold nor prediction.
-    """
-    return {
-        "precision": credit / predicted if predicted else None,
-        "recall": credit / gold if gold else None,
-        "f1": 2 * credit / (predicted + gold) if predicted + gold else None,
-    }
-
-
-HEADLINE_FIGURES = ("entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall")
-
-
 @dataclass
 class EvalResult:
     """Every figure of one evaluation; ``None`` wherever a figure is undefined."""

@@ -1,48 +1,51 @@
 """The sacreBLEU-style signature: every setting that changes a number, in one line.
 
-Two results can be compared only when their signatures are equal (apart from
-``boot``/``seed``, which only change the intervals).
+Two results can be compared only when their signatures are equal apart from
+``boot``/``seed`` (which only change the intervals) and ``engine`` (the engines
+give the same figures; a result of the reference engine says so, so that a
+difference, should one ever appear, can be traced).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from toolkit import __version__
 
 SCORER_NAME = "voci-eval"
-SCORER_VERSION = "1.0"
+SCORER_VERSION = "2.0"  # 2.0: stance macro-F1 over the labels present; ent_type pairing by most credit
+MATCHING_RULE = "hungarian-v2"  # the pairing of docs/scoring.md, "Matching rule"
+DEFAULT_ENGINE = "fast"
 
 
 def content_hash(lines: Iterable[str]) -> str:
-    """First 12 hex digits of the SHA-256 of the gold as scored (see `toolkit.scoring.evaluate.gold_lines`)."""
+    """First 12 hex digits of the SHA-256 of some lines (the gold as scored: `toolkit.scoring.gold.gold_hash`)."""
     digest = hashlib.sha256()
     for line in lines:
         digest.update(line.encode("utf-8"))
     return digest.hexdigest()[:12]
 
 
-def make_signature(
-    gold_name: str,
-    gold_hash: str,
-    split: str | None,
-    n_documents: int,
-    iou: float,
-    matching: str,
-    bootstrap: int,
-    seed: int,
-) -> str:
+def make_signature(settings: Mapping[str, Any], n_documents: int) -> str:
+    """The signature of a result's ``settings`` (see `toolkit.scoring.scorer.Scored.settings`)."""
     fields = [
         f"{SCORER_NAME}:{SCORER_VERSION}",
         f"toolkit:{__version__}",
-        f"gold:{gold_name}@{gold_hash}",
-        f"split:{split or 'all'}",
-        f"docs:{n_documents}",
-        f"iou:{iou:g}",
-        f"match:{matching}",
-        f"boot:{bootstrap}",
+        f"gold:{settings['gold']}@{settings['gold_hash']}",
     ]
-    if bootstrap:
-        fields.append(f"seed:{seed}")
+    if settings.get("revision"):
+        fields.append(f"rev:{settings['revision'][:12]}")
+    fields += [
+        f"split:{settings['split'] or 'all'}",
+        f"docs:{n_documents}",
+        f"iou:{settings['iou']:g}",
+        f"match:{settings['matching']}",
+        f"boot:{settings['bootstrap']}",
+    ]
+    if settings["bootstrap"]:
+        fields.append(f"seed:{settings['seed']}")
+    if settings["engine"] != DEFAULT_ENGINE:
+        fields.append(f"engine:{settings['engine']}")
     return "|".join(fields)

@@ -85,8 +85,8 @@ class FileSource:
     learns = False
 
     def __init__(self, path: Path, documents_path: Path, model_version: str | None = None):
-        from toolkit.documents import load_documents
         from toolkit.labelstudio.tasks import load_preannotations
+        from toolkit.validate import load_documents
 
         self.path = Path(path)
         self.documents = load_documents(documents_path)

@@ -1,24 +1,52 @@
-"""One-to-one matching of gold and predicted spans, independent of input order.
+"""Spans and their one-to-one matching, independent of input order: the one matcher of scoring and agreement.
 
-Rule (recorded in the signature as ``match:`` `MATCHING_RULE`):
-1. spans are sorted by ``(start, end, label)``, so the order of a file never matters;
-2. the spans are split into connected components of overlapping spans; a
-   component up to 3×3 is solved exactly by enumeration, a larger one by an
-   optimal assignment (``scipy.optimize.linear_sum_assignment``): the same
-   optimum, without importing scipy for the common case;
-3. the assignment maximises, in strict priority, the scheme's credit, then the
-   number of pairs, then the summed character IoU; any remaining tie is broken
-   by position (the sorted order), deterministically.
+All spans are half-open ``[start, end)`` character ranges.  `assign` pairs
+two small lists of spans so that, in strict priority,
+
+1. the summed credit of the pairs is largest (the caller's ``credit``: 1 for
+   correct, 0.5 for partial, 0 for a pair that is allowed but earns nothing);
+2. then the number of *preferred* pairs (the caller's ``prefer``; the scorer
+   prefers a gold span paired with the identical prediction);
+3. then the number of pairs;
+4. then the summed character IoU of the pairs;
+5. any remaining tie goes to the earlier spans in ``(start, end, label)`` order
+   (rows in that order, the first best found), so the order of a file never
+   matters.
+
+`overlap_components` cuts spans into connected groups of overlapping spans, so
+each group is solved on its own: a group of up to `SMALL` gold × predicted
+pairs by trying every matching, a larger one by
+``scipy.optimize.linear_sum_assignment`` (the same optimum; scipy is not even
+imported for typical data).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
-from toolkit.scoring.spans import iou
-
-MATCHING_RULE = "hungarian-v1"
 Pair = tuple[int, int]
+Credit = Callable[[tuple, tuple], "float | None"]
+SMALL = 9  # gold × predicted spans up to which a group is solved by enumeration: no scipy import for the common case
+
+
+class Span(NamedTuple):
+    """A named ``(start, end, label)``: hot loops pass plain tuples, readable code can use the names."""
+
+    start: int
+    end: int
+    label: object = None
+
+
+def overlap(a: tuple, b: tuple) -> int:
+    """Characters shared by two half-open spans (``[0,5)`` and ``[5,9)`` share none)."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def iou(a: tuple, b: tuple) -> float:
+    """Character intersection over union of two spans."""
+    shared = overlap(a, b)
+    return shared / (max(a[1], b[1]) - min(a[0], b[0])) if shared else 0.0
 
 
 def overlap_components(gold: Sequence[tuple], pred: Sequence[tuple]) -> Iterator[tuple[list[int], list[int]]]:
@@ -50,35 +78,42 @@ def _position(span: tuple) -> tuple:
 
 
 def assign(
-    gold: Sequence[tuple], pred: Sequence[tuple], credit: Callable[[tuple, tuple], float | None]
+    gold: Sequence[tuple],
+    pred: Sequence[tuple],
+    credit: Credit,
+    prefer: Callable[[tuple, tuple], bool] | None = None,
 ) -> list[tuple[int, int, float]]:
-    """Optimal one-to-one pairs ``(gold index, pred index, credit)`` between two small span lists.
+    """The best one-to-one pairs ``(gold index, pred index, credit)`` between two small span lists.
 
-    ``credit(g, p)`` is ``None`` when the scheme does not allow the pair, else
-    the pair's credit (0, 0.5 or 1).  Indices refer to the lists given.
+    ``credit(g, p)`` is ``None`` when the pair is not allowed, else its credit
+    (0, 0.5 or 1); ``prefer(g, p)`` marks the pairs to prefer among matchings
+    of equal credit.  Indices refer to the lists given.
     """
     if len(gold) == 1 and len(pred) == 1:
         value = credit(gold[0], pred[0])
         return [] if value is None else [(0, 0, value)]
     gold_order = sorted(range(len(gold)), key=lambda i: _position(gold[i]))
     pred_order = sorted(range(len(pred)), key=lambda i: _position(pred[i]))
-    pairs_bound = min(len(gold), len(pred))
-    pair_weight = pairs_bound + 1.0  # more than any sum of IoUs
-    credit_weight = 2 * pairs_bound * (pair_weight + 1) + 1  # half a credit outweighs any pair count and IoU sum
+    # One weight per pair whose sum ranks matchings exactly as the priorities above: each level's unit outweighs
+    # the largest possible sum of every level below it.
+    most_pairs = min(len(gold), len(pred))
+    pair_weight = most_pairs + 1.0  # more than any sum of IoUs
+    prefer_weight = most_pairs * (pair_weight + 1) + 1  # more than any pair count and IoU sum
+    credit_weight = 2 * most_pairs * (prefer_weight + pair_weight + 1) + 1  # half a credit outweighs all of those
     weights: dict[Pair, float] = {}
     credits: dict[Pair, float] = {}
     for row, g in enumerate(gold_order):
         for column, p in enumerate(pred_order):
             value = credit(gold[g], pred[p])
             if value is not None:
+                preferred = prefer is not None and prefer(gold[g], pred[p])
                 credits[row, column] = value
-                weights[row, column] = value * credit_weight + pair_weight + iou(gold[g], pred[p])
+                weights[row, column] = (
+                    value * credit_weight + preferred * prefer_weight + pair_weight + iou(gold[g], pred[p])
+                )
     solve = _enumerate if len(gold) * len(pred) <= SMALL else _hungarian
     chosen = solve(weights, len(gold), len(pred))
     return [(gold_order[r], pred_order[c], credits[r, c]) for r, c in chosen]
-
-
-SMALL = 9  # components up to 3×3 are solved by enumeration: no scipy import for the common case
 
 
 def _enumerate(weights: dict[Pair, float], rows: int, columns: int) -> list[Pair]:

@@ -1,0 +1,137 @@
+"""Imports point one way, core ← pipeline stages ← command line, and never in a circle.
+
+Every import in ``toolkit/`` counts, at the top of a module or inside a function alike: an import moved into a
+function to dodge a cycle is still a cycle.  A new module must be given its layer here.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import toolkit
+
+PACKAGE = Path(toolkit.__file__).parent
+LAYERS = {  # module or package → layer; a module takes the layer of its longest listed prefix
+    "core": (
+        "toolkit",  # the package itself: the version and the lazy public names (importlib strings: no edges)
+        "toolkit.errors",
+        "toolkit.paths",
+        "toolkit.files",
+        "toolkit.inventory",
+        "toolkit.schemas",
+        "toolkit.documents",
+        "toolkit.validate",
+        "toolkit.matching",
+        "toolkit.markdown",
+        "toolkit.tokenize",
+        "toolkit.resources",  # the package data (schemas, labels, guidelines) read with importlib.resources
+        "toolkit.withheld",  # the mark of a blind split
+        "toolkit.pathguard",  # no output replaces an input
+        "toolkit.staging",  # outputs written all together or not at all
+        "toolkit.display",  # what a terminal may be shown (URLs redacted, control characters)
+    ),
+    "stages": (
+        "toolkit.scoring",
+        "toolkit.agreement",
+        "toolkit.dataset",
+        "toolkit.labelstudio",
+        "toolkit.leaderboard",
+        "toolkit.baseline",
+        "toolkit.convert",
+        "toolkit.benchmark",
+        "toolkit.ingest",
+        "toolkit.stats",
+    ),
+    "cli": (
+        "toolkit.cli",
+        "toolkit.__main__",
+        "toolkit.benchmark.scoring_program",  # the program Codabench runs: an entry point, like a command
+    ),
+}
+ORDER = ("core", "stages", "cli")
+
+
+def module_names() -> dict[str, Path]:
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def layer_of(module: str) -> str | None:
+    matches = [
+        (len(prefix), layer)
+        for layer, prefixes in LAYERS.items()
+        for prefix in prefixes
+        if module == prefix or (prefix != "toolkit" and module.startswith(prefix + "."))
+    ]
+    return max(matches)[1] if matches else None
+
+
+def imports(module: str, path: Path, known: set[str]) -> set[str]:
+    """The toolkit modules ``module`` imports anywhere in its code."""
+    found = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    return {name for name in found if name in known and name != module}
+
+
+def graph() -> dict[str, set[str]]:
+    names = module_names()
+    return {module: imports(module, path, set(names)) for module, path in names.items()}
+
+
+def test_every_module_has_a_layer():
+    assert [module for module in module_names() if layer_of(module) is None] == []
+
+
+def test_imports_point_from_the_command_line_to_the_core():
+    against = [
+        f"{module} ({layer_of(module)}) imports {target} ({layer_of(target)})"
+        for module, targets in graph().items()
+        for target in sorted(targets)
+        if ORDER.index(layer_of(target)) > ORDER.index(layer_of(module))
+    ]
+    assert against == []
+
+
+def test_no_module_imports_itself_through_others():
+    edges = graph()
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(edges[module]):
+            if state.get(target) == 1:
+                cycles.append(" → ".join(path[path.index(target) :] + [target]))
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module)
+    assert cycles == []
+
+
+def test_the_check_sees_imports_inside_functions():
+    """The old ``documents ⇄ validate`` cycle went through an import inside a function: such imports count."""
+    edges = graph()
+    assert "toolkit.scoring.compiler" in edges["toolkit.dataset.build"]  # imported inside build_dataset
+    assert "toolkit.documents" in edges["toolkit.validate"] and "toolkit.validate" not in edges["toolkit.documents"]

@@ -1,0 +1,176 @@
+"""``toolkit build`` compiles each split's gold for the scorer (`toolkit.scoring.compiled` reads it back).
+
+A split is compiled batch by batch (`toolkit.scoring.parquet.gold_parts`):
+arrays are appended to files on disk and streamed into the archive at the end,
+a megabyte at a time, so the build's memory does not grow with the corpus; the
+gold hash is taken over lines kept on disk and read back in id order.  The same
+gold gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+import zipfile
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.errors import InputError
+from toolkit.scoring.columns import ClaimColumns
+from toolkit.scoring.compiled import CHECKSUM, COMPILED_FOLDER, STRINGS, compiled_path, header
+from toolkit.scoring.gold import hash_header, hash_lines
+from toolkit.scoring.parquet import gold_parts, split_files
+from toolkit.scoring.signature import content_hash
+from toolkit.withheld import is_blind_file
+
+
+class _Spool:
+    """A one-dimensional (or n × 2) array appended to a file on disk, part by part."""
+
+    def __init__(self, folder: Path, name: str, dtype, columns: int = 0):
+        self.path = folder / f"{name}.bin"
+        self.handle = self.path.open("wb")
+        self.dtype, self.columns, self.rows = np.dtype(dtype), columns, 0
+
+    def append(self, values) -> None:
+        array = np.ascontiguousarray(values, dtype=self.dtype)
+        self.handle.write(array.tobytes())
+        self.rows += len(array)
+
+    def header(self) -> bytes:
+        shape = (self.rows, self.columns) if self.columns else (self.rows,)
+        buffer = io.BytesIO()
+        np.lib.format.write_array_header_1_0(buffer, {"descr": self.dtype.str, "fortran_order": False, "shape": shape})
+        return buffer.getvalue()
+
+    def chunks(self) -> Iterator[bytes]:
+        self.handle.close()
+        with self.path.open("rb") as handle:
+            yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+class _StringSpool:
+    """Strings as UTF-8 bytes end to end (``<name>``) and the byte offset of each (``<name>_offsets``)."""
+
+    def __init__(self, folder: Path, name: str):
+        self.data, self.offsets, self.size = _Spool(folder, name, np.uint8), _Spool(folder, f"{name}_offsets", "<i8"), 0
+        self.offsets.append([0])
+
+    def append(self, values: Sequence[str]) -> None:
+        encoded = [value.encode("utf-8") for value in values]
+        self.data.append(np.frombuffer(b"".join(encoded), dtype=np.uint8))
+        self.offsets.append(self.size + np.cumsum([len(value) for value in encoded], dtype=np.int64))
+        self.size += sum(map(len, encoded))
+
+
+def compile_gold(folder: Path, split: str) -> Path:
+    """Write ``scoring/<split>.npz`` of a built folder from its parquet files, a batch of documents at a time."""
+    folder = Path(folder)
+    blind = [path for path in split_files(folder, split) if is_blind_file(path)]
+    if blind:
+        raise InputError(f"{blind[0]}: split {split!r} is blind (its labels are withheld): there is no gold to compile")
+    (folder / COMPILED_FOLDER).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{split}.", dir=folder / COMPILED_FOLDER))
+    try:
+        strings = {name: _StringSpool(scratch, name) for name in STRINGS}
+        spools = {
+            "text_lengths": _Spool(scratch, "text_lengths", "<i8"),
+            **{f"entity_{name}": _Spool(scratch, f"entity_{name}", "<i8") for name in ("doc", "start", "end", "label")},
+            **{f"claims_{name}": _Spool(scratch, f"claims_{name}", "<i8") for name in ClaimColumns.ARRAYS[:6]},
+            "claims_claimer_spans": _Spool(scratch, "claims_claimer_spans", "<i8", columns=2),
+        }
+        lines = _Lines(scratch)
+        first, claimer_spans = 0, 0
+        for part in gold_parts(folder, split):
+            texts = [part.documents[doc_id]["text"] for doc_id in part.ids]
+            strings["ids"].append(part.ids)
+            strings["texts"].append(texts)
+            strings["shas"].append([part.documents[doc_id]["text_sha256"] for doc_id in part.ids])
+            spools["text_lengths"].append([len(text) for text in texts])
+            for name, values in zip(
+                ("doc", "start", "end", "label"), part.entities.shifted(first).fields(), strict=True
+            ):
+                spools[f"entity_{name}"].append(values)
+            claims = part.claims.shifted(first)
+            for name in ClaimColumns.ARRAYS[:5]:
+                spools[f"claims_{name}"].append(getattr(claims, name))
+            spools["claims_claimer_offsets"].append(claims.claimer_offsets[:-1] + claimer_spans)
+            spools["claims_claimer_spans"].append(claims.claimer_spans)
+            lines.append(part.ids, hash_lines(part))
+            first += len(part.ids)
+            claimer_spans += len(claims.claimer_spans)
+        spools["claims_claimer_offsets"].append([claimer_spans])
+        members = {
+            "header": _small(np.array(json.dumps(header(folder, split_files(folder, split)), sort_keys=True))),
+            "digest": _small(np.array(content_hash([hash_header(), *lines.by_id()]))),
+        }
+        for name, spool in strings.items():
+            members[name], members[f"{name}_offsets"] = _streamed(spool.data), _streamed(spool.offsets)
+        members.update({name: _streamed(spool) for name, spool in spools.items()})
+        path = compiled_path(folder, split)
+        _write_archive(path, members)
+        lines.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return path
+
+
+class _Lines:
+    """The gold-hash line of every document, kept on disk and read back in id order (in memory: ids and offsets)."""
+
+    def __init__(self, folder: Path):
+        self.handle = (folder / "lines.txt").open("w+b")
+        self.ids: list[str] = []
+        self.offsets = array("q", [0])
+
+    def append(self, ids: Sequence[str], lines: Sequence[str]) -> None:
+        for doc_id, line in zip(ids, lines, strict=True):
+            data = line.encode("utf-8")
+            self.handle.write(data)
+            self.ids.append(doc_id)
+            self.offsets.append(self.offsets[-1] + len(data))
+
+    def by_id(self) -> Iterator[str]:
+        for index in sorted(range(len(self.ids)), key=self.ids.__getitem__):
+            self.handle.seek(self.offsets[index])
+            yield self.handle.read(self.offsets[index + 1] - self.offsets[index]).decode("utf-8")
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _small(array: np.ndarray) -> Callable[[], Iterator[bytes]]:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=False)
+    return lambda: iter([buffer.getvalue()])
+
+
+def _streamed(spool: _Spool) -> Callable[[], Iterator[bytes]]:
+    def chunks() -> Iterator[bytes]:  # a megabyte at a time, never the whole array
+        yield spool.header()
+        yield from spool.chunks()
+
+    return chunks
+
+
+def _write_archive(path: Path, members: Mapping[str, Callable[[], Iterator[bytes]]]) -> None:
+    """The members as ``<name>.npy``, then `CHECKSUM`; fixed dates, so the same gold gives the same bytes."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        hashes = {name: _write_member(archive, f"{name}.npy", chunks()) for name, chunks in members.items()}
+        _write_member(archive, CHECKSUM, _small(np.array(json.dumps(hashes, sort_keys=True)))())
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, chunks: Iterator[bytes]) -> str:
+    """Write one member a chunk at a time; its SHA-256."""
+    digest = hashlib.sha256()
+    with archive.open(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), "w", force_zip64=True) as member:
+        for chunk in chunks:
+            digest.update(chunk)
+            member.write(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,78 @@
+"""Gold from the Hugging Face Hub: a dataset id ``ORG/NAME[@REVISION]`` resolved to a snapshot in the local cache.
+
+``huggingface_hub.snapshot_download`` fetches the ``documents`` parquet files
+of the published dataset (or finds them in the cache, also offline with
+``HF_HUB_OFFLINE=1``: ``datasets.load_dataset`` would not) and returns the
+snapshot folder, named after the commit it holds.  That folder is then read as
+any built folder, and the commit goes into the result's settings and signature:
+a participant scores against exactly the published gold.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from toolkit.dataset.layout import DEFAULT_CONFIG
+from toolkit.errors import ConfigurationError, InputError, ServerError
+
+HUB_ID = re.compile(r"(?P<repo>[^/@\s]+/[^/@\s]+)(?:@(?P<revision>\S+))?")
+FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".npz")  # what a missing file, not a dataset id, ends with
+EXPECTED_GOLD = "expected a gold JSONL, a folder built by `toolkit build`, or a Hub dataset id ORG/NAME[@REVISION]"
+
+
+def _not_found(source: str, why: str) -> InputError:
+    return InputError(f"--gold: {source!r} is neither an existing path nor {why} ({EXPECTED_GOLD})")
+
+
+def parse_hub_id(source: str) -> tuple[str, str | None]:
+    """``(repo id, revision or None)`` of ``ORG/NAME[@REVISION]``; `InputError` for anything else."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    if source.endswith(FILE_SUFFIXES) or source.startswith((".", "/", "~")):
+        raise InputError(f"{source}: file not found ({EXPECTED_GOLD})")
+    match = HUB_ID.fullmatch(source)
+    if match is None:
+        raise _not_found(source, "a Hub dataset id")
+    try:
+        validate_repo_id(match["repo"])
+    except HFValidationError as error:
+        raise _not_found(source, f"a valid Hub dataset id ({error})") from None
+    return match["repo"], match["revision"]
+
+
+def snapshot(source: str) -> tuple[Path, str, str]:
+    """``(snapshot folder, repo id, commit sha)`` of a Hub dataset id, downloaded or found in the cache."""
+    repo, revision = parse_hub_id(source)
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    wanted = f"dataset {repo}" + (f" at revision {revision!r}" if revision else "")
+    try:
+        folder = snapshot_download(
+            repo, repo_type="dataset", revision=revision, allow_patterns=[f"{DEFAULT_CONFIG}/*.parquet"]
+        )
+    except GatedRepoError:
+        raise ConfigurationError(
+            f"--gold: {wanted} is gated: accept its terms on the Hub and set HF_TOKEN to a token that may read it"
+        ) from None
+    except RepositoryNotFoundError:
+        raise _not_found(source, f"a dataset on the Hub (no {wanted}, or it is private: set HF_TOKEN)") from None
+    except RevisionNotFoundError:
+        raise InputError(f"--gold: {wanted}: no such revision on the Hub (expected a branch, tag or commit)") from None
+    except LocalEntryNotFoundError:
+        raise ServerError(
+            f"--gold: {source!r} is not an existing path, and {wanted} is not in the local Hugging Face cache "
+            "while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network)"
+        ) from None
+    except HfHubHTTPError as error:
+        raise ServerError(f"--gold: the Hugging Face Hub refused {wanted} ({error})") from None
+    folder = Path(folder)
+    return folder, repo, folder.name
