@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -235,7 +234,7 @@ def _make_folders(folder: Path, created: list[Path]) -> None:
 
 def _sibling(target: Path, tag: str) -> Path:
     while True:
-        candidate = target.with_name(f".{target.name}.{tag}-{secrets.token_hex(4)}")
+        candidate = target.with_name(f".{target.name}.{tag}-{os.urandom(4).hex()}")
         if not os.path.lexists(candidate):
             return candidate
 

@@ -20,7 +20,6 @@ from toolkit.scoring.columns import ClaimColumns, EntityColumns
 from toolkit.scoring.compiled import read_compiled
 from toolkit.scoring.gold import Gold, gold_spans
 from toolkit.scoring.parquet import built_splits, gold_from_parquet
-from toolkit.validate import load_documents, require_valid
 from toolkit.withheld import check_scorable
 
 SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # what --split may be: a name, never a pattern or a path
@@ -74,6 +73,8 @@ def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
 
 
 def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gold:
+    from toolkit.validate import load_documents, require_valid  # not needed to score against a build
+
     documents = load_documents(documents_path)
     records = require_valid(gold, "annotation", documents, documents_source=str(documents_path))
     if split is not None:

@@ -23,7 +23,6 @@ from toolkit.inventory import load_inventory
 from toolkit.scoring import shortway
 from toolkit.scoring.columns import ClaimColumns, EntityColumns, Predictions
 from toolkit.scoring.layout import LAYERS
-from toolkit.validate import validate_file, validate_records
 
 Source = str | os.PathLike | Iterable[Mapping[str, Any]]  # a predictions file, or prediction records in memory
 
@@ -66,6 +65,8 @@ def read_predictions(source: Source, gold, ignore_extra: bool, short_way: bool) 
 
 def validated(source: Source, gold, ignore_extra: bool) -> tuple[dict[str, dict], list[str]]:
     """Validated prediction records by id, and the ids of ignored records for documents not in gold."""
+    from toolkit.validate import validate_file, validate_records  # the long way only: its import costs a scoring run
+
     extra = (
         (lambda record: isinstance(record.get("id"), str) and record["id"] not in gold.documents)
         if ignore_extra
