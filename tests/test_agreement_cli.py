@@ -117,6 +117,10 @@ def test_escape_and_context():
     assert escape_markdown("a|b `c` *d* <e>\nf") == "a\\|b \\`c\\` \\*d\\* &lt;e&gt; ↵ f"
     assert in_context("0123456789", 4, 6, width=2) == "…23**45**67…"
     assert in_context("0123", 0, 4, width=2) == "**0123**"
+    text = "quando la Corea del Nord ha lanciato"
+    start = text.index("Corea del Nord")
+    assert in_context(text, start, start + len("Corea del Nord"), width=4) == "… la **Corea del Nord** ha …"
+    assert in_context('x, "Corea" y', 3, 10, width=3) == 'x, **"Corea"** y'  # the words around stay apart
 
 
 def test_json_to_stdout_keeps_stdout_parseable(tmp_path):

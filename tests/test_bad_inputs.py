@@ -573,6 +573,12 @@ CASES = [
         write("bad.jsonl", dumps_line(DOCUMENTS[0] | {"source": "X"}).replace('"source": "X"', '"source": "a\\ud800"')),
     ),
     Case(
+        "ingest-bad-date-names-the-source",
+        ("ingest", "src.jsonl", "--out", "new.jsonl"),
+        r"^src.jsonl: a.published: '2024-13-45' is not a real date",
+        write("src.jsonl", '{"id": "a", "text": "testo", "published": "2024-13-45"}\n'),
+    ),
+    Case(
         "ingest-jsonl-source-lone-surrogate",
         ("ingest", "src.jsonl", "--out", "new.jsonl"),
         r"src.jsonl:1: text: .*lone surrogate",
@@ -634,6 +640,18 @@ CASES = [
         unprivileged=True,
     ),
     Case("eval-out-is-a-folder", (*EVAL, "--out", "empty"), r"--out empty: is a folder \(expected a file path\)"),
+    # an output that is a FIFO or a device is never replaced by a regular file (it would be as input: refused)
+    Case("eval-out-is-a-fifo", (*EVAL, "--out", "pipe"), r"--out pipe: is a FIFO", fifo("pipe"), subprocess=True),
+    Case(
+        "tasks-out-is-a-fifo",
+        ("tasks", "documents.jsonl", "--out", "pipe.json"),
+        r"--out pipe.json: is a FIFO",
+        fifo("pipe.json"),
+        subprocess=True,
+    ),
+    Case(
+        "build-card-is-a-fifo", (*BUILD[:-1], "pipe.md"), r"--card pipe.md: is a FIFO", fifo("pipe.md"), subprocess=True
+    ),
     Case(
         "eval-out-under-a-file",
         (*EVAL, "--out", "gold.jsonl/x.json"),
@@ -805,6 +823,18 @@ CASES = [
     ),
     Case(
         "push-url-without-host", ("push", "documents.jsonl", "--url", "http://", "--api-key", "k"), r"--url: 'http://'"
+    ),
+    Case(
+        "ingest-ftp-url-with-password",
+        ("ingest", "ftp://user:PASSWORD@127.0.0.1:9/a.txt", "--out", "new.jsonl"),
+        r"SOURCES: ftp://\*\*\*@127.0.0.1:9/a.txt: unsupported URL scheme 'ftp'",
+        absent=("PASSWORD",),
+    ),
+    Case(
+        "ingest-ftp-url-with-token",
+        ("ingest", "ftp://127.0.0.1:9/a.txt?token=SECRET", "--out", "new.jsonl"),
+        r"SOURCES: ftp://127.0.0.1:9/a.txt\?token=\*\*\*: unsupported URL scheme 'ftp'",
+        absent=("SECRET",),
     ),
     # 11. patterns are full matches
     Case(

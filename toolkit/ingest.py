@@ -162,6 +162,16 @@ def is_url(source: str) -> bool:
     return urllib.parse.urlsplit(source).scheme in ("http", "https")
 
 
+def check_url_scheme(source: str) -> None:
+    """A URL other than http(s) is refused as such (shown redacted), not read as an odd file name that echoes its
+    password."""
+    scheme = urllib.parse.urlsplit(source).scheme
+    if "://" in source and scheme not in ("http", "https"):
+        raise InputError(
+            f"SOURCES: {redact_url(source)}: unsupported URL scheme {scheme!r} (expected a file or an http(s) URL)"
+        )
+
+
 def read_source(source: str, options: IngestOptions) -> Iterator[dict[str, Any]]:
     """Documents from one file or URL, by the reader its suffix or scheme selects."""
     if is_url(source):
@@ -223,13 +233,16 @@ def ingest(
     """Read every source, then add the new documents to ``out`` (all or nothing)."""
     from toolkit.validate import CheckContext, check_document, schema_findings
 
+    for source in sources:
+        check_url_scheme(source)
     files = [Input("SOURCES", Path(source)) for source in sources if not is_url(source)]
     with staged(PathPlan(files, [Output("--out", Path(out))])):
-        documents = [document for source in progress(sources) for document in read_source(source, options)]
+        read = [(source, document) for source in progress(sources) for document in read_source(source, options)]
+        documents = [document for _, document in read]
         context = CheckContext({}, "")
-        problems = [
-            Problem(str(out), 0, f"{doc['id']}.{where}", message)
-            for doc in documents
+        problems = [  # named after the source the record came from, not the documents file it would go to
+            Problem(redact_url(source), 0, f"{doc['id']}.{where}", message)
+            for source, doc in read
             for where, message in (schema_findings("document", doc) or list(check_document(doc, context)))
         ]
         if problems:

@@ -210,6 +210,12 @@ def _check_creatable(output: Output) -> None:
 def _check_type(label: str, path: Path, wants_folder: bool) -> None:
     if not os.path.lexists(path):
         return
+    try:
+        kind = special_kind(os.stat(path).st_mode)
+    except OSError:  # a dangling link or a loop: writing there fails with its own message
+        kind = None
+    if kind:  # replacing it would turn /dev/null or a pipe into a regular file; use '-' for stdout
+        raise OutputError(f"{label}: is {kind} (expected a regular file or folder path; '-' writes to stdout)")
     is_folder = os.path.isdir(path)
     if is_folder and not wants_folder:
         raise OutputError(f"{label}: is a folder (expected a file path)")

@@ -28,9 +28,18 @@ def in_context(text: str, start: int, end: int, width: int = CONTEXT_CHARACTERS)
     """``…before **span** after…``, escaped, cut at ``width`` characters either side."""
     left = max(0, start - width)
     right = min(len(text), end + width)
-    before = ("…" if left else "") + escape_markdown(text[left:start])
-    after = escape_markdown(text[end:right]) + ("…" if right < len(text) else "")
+    before = ("…" if left else "") + _spaced(text[left:start])
+    after = _spaced(text[end:right]) + ("…" if right < len(text) else "")
     return f"{before}**{escape_markdown(text[start:end])}**{after}"
+
+
+def _spaced(piece: str) -> str:
+    """``piece`` escaped, keeping one space where it began or ended with white space (escaping trims it, and
+    ``la**Corea**ha`` would run the words together)."""
+    escaped = escape_markdown(piece)
+    if not escaped:
+        return " " if piece[:1].isspace() else ""
+    return (" " if piece[:1].isspace() else "") + escaped + (" " if piece[-1:].isspace() else "")
 
 
 def _entity_value(item: Mapping[str, Any], record: Record) -> str:
