@@ -825,6 +825,12 @@ CASES = [
         "push-url-without-host", ("push", "documents.jsonl", "--url", "http://", "--api-key", "k"), r"--url: 'http://'"
     ),
     Case(
+        "pull-url-port-out-of-range",
+        ("pull", "--url", "http://user:PASSWORD@127.0.0.1:99999", "--api-key", "KEY"),
+        r"--url: 'http://\*\*\*@127.0.0.1:99999' is not a server address \(expected .*port from 1 to 65535",
+        absent=("PASSWORD",),
+    ),
+    Case(
         "ingest-ftp-url-with-password",
         ("ingest", "ftp://user:PASSWORD@127.0.0.1:9/a.txt", "--out", "new.jsonl"),
         r"SOURCES: ftp://\*\*\*@127.0.0.1:9/a.txt: unsupported URL scheme 'ftp'",
@@ -1343,6 +1349,8 @@ def test_control_characters_never_reach_the_terminal_or_a_table(workspace):
     table = (workspace / "board/LEADERBOARD.md").read_text(encoding="utf-8")
     assert "\r" not in table and "\x1b" not in table
     assert all(line.count("|") == table.splitlines()[2].count("|") for line in table.splitlines()[2:4])
+    page = (workspace / "board/index.html").read_text(encoding="utf-8")
+    assert "sys | 0 |" in page and "\r" not in page and "\x1b" not in page
 
 
 def test_deprecated_spellings_still_work_and_say_so(workspace):

@@ -31,6 +31,12 @@ def md_text(value: object, newline: str = " ") -> str:
     return MARKDOWN_MARKS.sub(r"\\\1", html.escape(_plain(value, newline), quote=False))
 
 
+def html_text(value: object) -> str:
+    """Text made inert in HTML or SVG (the leaderboard page): escaped, quotes included, on one line, without
+    control characters or bidi overrides (the same folding as `md_text`)."""
+    return html.escape(_plain(value, " "), quote=True)
+
+
 def md_code(value: object, in_table: bool = False) -> str:
     """``value`` as an inline code span: on one line, fenced by more backticks than it holds.
 

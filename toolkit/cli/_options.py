@@ -191,11 +191,14 @@ def iso_date(value) -> str | None:
 def _http_url(value) -> str | None:
     if value is None:
         return None
-    parts = urllib.parse.urlsplit(str(value))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise typer.BadParameter(
-            f"{redact_url(str(value))!r} is not a server address (expected an http:// or https:// URL)"
-        )
+    expected = "expected an http:// or https:// URL, with a port from 1 to 65535 if any"
+    try:
+        parts = urllib.parse.urlsplit(str(value))
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise typer.BadParameter(f"{redact_url(str(value))!r} is not a server address ({expected})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+        raise typer.BadParameter(f"{redact_url(str(value))!r} is not a server address ({expected})")
     return str(value)
 
 

@@ -1,12 +1,10 @@
 """``index.html``: one self-contained page (inline CSS and SVG, no script, no external file) that works from ``file://``.
 
 A Content-Security-Policy of ``default-src 'none'`` forbids scripts outright, and
-every string that comes from a submission passes through `html.escape`.
+every string that comes from a submission passes through `toolkit.markdown.html_text`.
 """
 
 from __future__ import annotations
-
-import html
 
 from toolkit import __version__
 from toolkit.inventory import load_inventory
@@ -22,6 +20,7 @@ from toolkit.leaderboard.columns import (
 )
 from toolkit.leaderboard.ranking import Entry, Leaderboard, figure
 from toolkit.leaderboard.svg import bar_chart, heatmap, interval_plot, mini_bar
+from toolkit.markdown import html_text
 
 SYSTEM_COLORS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a03b", "#6a4c93", "#3d5a80", "#8d6a9f", "#4f772d")
 DESCRIPTION_LIMIT = 140  # characters shown in the ranking; the whole text is the tooltip and in leaderboard.json
@@ -64,7 +63,7 @@ a { color:var(--accent); }
 
 
 def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+    return html_text(value)
 
 
 def _color(index: int) -> str:

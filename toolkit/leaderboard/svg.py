@@ -1,11 +1,11 @@
 """Inline SVG plots (no script, no external file): interval plot, per-label bars, confusion heatmap.
 
-Every text that reaches the SVG goes through `html.escape`; numbers are formatted here.
+Every text that reaches the SVG goes through `toolkit.markdown.html_text`; numbers are formatted here.
 """
 
 from __future__ import annotations
 
-import html
+from toolkit.markdown import html_text
 
 FONT = "font-family:inherit"
 AXIS_COLOR = "#c9ced6"
@@ -25,7 +25,7 @@ def _text(
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{color}" '
         f'font-weight="{weight}" style="{FONT}">'
-        f"{html.escape(content)}</text>"
+        f"{html_text(content)}</text>"
     )
 
 
@@ -33,7 +33,7 @@ def _svg(width: float, height: float, body: list[str], title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-        f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>{"".join(body)}</svg>'
+        f'aria-label="{html_text(title)}"><title>{html_text(title)}</title>{"".join(body)}</svg>'
     )
 
 
