@@ -33,6 +33,7 @@ def test_eval_table_json_and_markdown(tmp_path):
     assert table.exit_code == 0, table.output
     assert table.stdout.startswith("signature: voci-eval:")
     assert "entities.strict.f1" in table.stdout and "0.3333" in table.stdout  # 1 correct of 5 gold, 1 predicted
+    assert "SUPPORT 1.0000; REFUTE, NEUTRAL: in neither gold nor predictions, not averaged" in table.stdout
     empty = run(
         "eval", str(write_predictions(tmp_path / "empty.jsonl", [])), "--gold", str(gold), "--documents", str(documents)
     )

@@ -62,11 +62,7 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
             f"{result.claimer['correct']} of {result.claimer['matched_claims']} matched claims",
         ],
         ["stance accuracy", number(stance["accuracy"]), f"{stance['n']} matched claims"],
-        [
-            "stance macro-F1",
-            number(stance["macro_f1"]),
-            ", ".join(f"{name} {number(f['f1'])}" for name, f in stance["per_label"].items()),
-        ],
+        ["stance macro-F1", number(stance["macro_f1"]), _stance_detail(stance["per_label"])],
         ["stance F_avg", number(stance["f_avg"]), "mean F1 of the polar stances"],
     ]
     confusion = [
@@ -89,6 +85,14 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
         ("claimer and stance (on overlap-matched claims)", ("figure", "value", "detail"), attributes),
         ("stance confusion", ("", *(f"pred {name}" for name in stance["confusion"]["labels"])), confusion),
     ]
+
+
+def _stance_detail(per_label: dict) -> str:
+    """Each label's F1, and which labels macro-F1 leaves out (in neither gold nor predictions)."""
+    averaged = {name: f for name, f in per_label.items() if f["support"] or f["precision"] is not None}
+    absent = [name for name in per_label if name not in averaged]
+    detail = ", ".join(f"{name} {number(f['f1'])}" for name, f in averaged.items())
+    return detail + (f"; {', '.join(absent)}: in neither gold nor predictions, not averaged" if absent else "")
 
 
 def _notes(result: EvalResult) -> list[str]:
