@@ -39,6 +39,8 @@ def test_eval_table_json_and_markdown(tmp_path):
     )
     assert empty.exit_code == 0
     assert "overall: undefined (the predictions have no entities and no claims layer" in empty.stdout
+    rows = [line.split() for line in empty.stdout.splitlines()]
+    assert ["stance", "macro-F1", "–", "no", "matched", "claims"] in rows
     assert [line.split()[-3:] for line in empty.stdout.splitlines() if line.startswith("strict ")] == [
         ["–", "0.0000", "0.0000"]
     ]

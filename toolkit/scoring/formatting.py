@@ -90,6 +90,8 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
 def _stance_detail(per_label: dict) -> str:
     """Each label's F1, and which labels macro-F1 leaves out (in neither gold nor predictions)."""
     averaged = {name: f for name, f in per_label.items() if f["support"] or f["precision"] is not None}
+    if not averaged:
+        return "no matched claims"
     absent = [name for name in per_label if name not in averaged]
     detail = ", ".join(f"{name} {number(f['f1'])}" for name, f in averaged.items())
     return detail + (f"; {', '.join(absent)}: in neither gold nor predictions, not averaged" if absent else "")
