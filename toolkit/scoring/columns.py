@@ -252,7 +252,7 @@ def repeated(columns: EntityColumns, n_labels: int) -> bool:
         return False
     bound = int(columns.end.max()) + 1
     if (int(columns.doc.max()) + 1) * bound * bound * max(n_labels, 1) < thresholds.KEY_LIMIT:
-        keys = np.sort(composite_key(columns, bound, n_labels))
+        keys = np.sort(composite_key(columns, bound, n_labels), kind="stable")  # files come nearly sorted: linear
         return bool((keys[1:] == keys[:-1]).any())
     rows = np.stack(columns.fields(), axis=1)[np.lexsort(columns.fields()[::-1])]
     return bool((rows[1:] == rows[:-1]).all(axis=1).any())

@@ -162,7 +162,8 @@ def hash_lines(gold: Gold) -> list[str]:
     bound = int(spans.end.max(initial=0)) + 1
     n_labels = len(load_inventory().entity_names)
     if (n + 1) * bound * bound * n_labels < thresholds.KEY_LIMIT:  # one sort of composite keys: twice lexsort's speed
-        order = np.argsort(((spans.doc * bound + spans.start) * bound + spans.end) * n_labels + spans.label)
+        keys = ((spans.doc * bound + spans.start) * bound + spans.end) * n_labels + spans.label
+        order = np.argsort(keys, kind="stable")  # nearly sorted already: linear
     else:
         order = np.lexsort((spans.label, spans.end, spans.start, spans.doc))
     values = np.stack([spans.start[order], spans.end[order], spans.label[order]], axis=1).ravel().tolist()
