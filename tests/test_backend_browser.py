@@ -3,11 +3,9 @@ the regions the ML backend predicted for it: the annotator starts from the model
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from backend_process import running_backends
+from editor_browser import CHROMIUM, browser_page, log_in
 
 from toolkit.baseline import predict_document
 from toolkit.documents import make_document
@@ -16,23 +14,12 @@ from toolkit.labelstudio.client import connect, push
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
 if CHROMIUM is None:
     pytest.skip("chromium not found (Debian: apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright (the browser driver) is not installed: pip install -e '.[dev]'"
 )
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TEXT = "Il portavoce di Velmora Tessari ha detto che la Russia ha spedito armi a Milano."
 STEP_TIMEOUT_MS = 60_000
 REGION = ".lsf-htx-richtext .htx-highlight"
@@ -64,24 +51,15 @@ def test_the_editor_shows_the_backends_pre_annotations_on_a_fresh_task(label_stu
     with running_backends() as start:
         backend = start(tmp_path)
         register_backend(connection, project_id, backend.url)
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.set_default_timeout(STEP_TIMEOUT_MS)
-                page.goto(f"{label_studio.url}/user/login/")
-                page.fill("#email", credentials.username)
-                page.fill("#password", credentials.password)
-                page.click("button[type=submit]")
-                page.wait_for_url(lambda url: "/user/login" not in url)
-                page.goto(f"{label_studio.url}/projects/{project_id}/data?task={task.id}")
-                page.wait_for_function(f"({SHOWN_REGIONS})().length >= {len(expected)}")
-                shown = sorted(page.evaluate(SHOWN_REGIONS))
-                mentions = [entity["text"] for entity in record["entities"]]
-                page.wait_for_function(HIGHLIGHTED, arg=[REGION, mentions])  # drawn where the annotator reads them
-                page.screenshot(path=str(tmp_path / "editor-pre-annotated.png"))
-            finally:
-                browser.close()
+        with browser_page(sync_api) as page:
+            page.set_default_timeout(STEP_TIMEOUT_MS)  # the backend answers the editor's first request too
+            log_in(page, label_studio.url, credentials)
+            page.goto(f"{label_studio.url}/projects/{project_id}/data?task={task.id}")
+            page.wait_for_function(f"({SHOWN_REGIONS})().length >= {len(expected)}")
+            shown = sorted(page.evaluate(SHOWN_REGIONS))
+            mentions = [entity["text"] for entity in record["entities"]]
+            page.wait_for_function(HIGHLIGHTED, arg=[REGION, mentions])  # drawn where the annotator reads them
+            page.screenshot(path=str(tmp_path / "editor-pre-annotated.png"))
     assert shown == expected
     # The list and the task are loaded at the same time, and the server may ask for both before it saved either:
     # the same prediction can be stored twice.

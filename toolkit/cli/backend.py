@@ -53,7 +53,7 @@ def backend(
     """Serve Label Studio's ML backend protocol (health, setup, predict, webhook); Ctrl-C stops it."""
     from toolkit.labelstudio.backend.launch import BackendOptions, auth_from_environment, log_to_stderr, make_backend
     from toolkit.labelstudio.backend.launch import serve as start_serving
-    from toolkit.labelstudio.server import signals_interrupt
+    from toolkit.labelstudio.server import LOOPBACK_ADDRESSES, signals_interrupt
 
     if export_lexicon is not None:
         _export(data_dir, project, export_lexicon)
@@ -72,7 +72,7 @@ def backend(
     log_to_stderr()
     server = start_serving(service, host, port, auth)
     echo_err(f"ML backend listening on {server.url}: {service.source.describe()}")
-    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+    if host not in LOOPBACK_ADDRESSES and auth is None:
         echo_err(f"warning: {host} is reachable from other machines and no password is set (TOOLKIT_BACKEND_PASSWORD)")
     echo_err(f"connect it in the project's Settings → Model → Connect model, URL {server.url}")
     echo_err("press Ctrl-C to stop the backend")

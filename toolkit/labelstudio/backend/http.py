@@ -18,9 +18,9 @@ from typing import Any
 
 from toolkit.errors import ConfigurationError, InputError, ServerError
 from toolkit.labelstudio.backend.service import Backend
+from toolkit.labelstudio.server import LOOPBACK
 
 log = logging.getLogger("toolkit.backend")
-LOOPBACK = "127.0.0.1"
 EXTRA = "backend"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
