@@ -9,6 +9,7 @@ listing tasks with "retrieve predictions automatically" on asks the backend too.
 from __future__ import annotations
 
 import json
+import secrets
 import shlex
 import sys
 
@@ -270,7 +271,7 @@ def test_a_failing_command_is_reported_and_the_backend_keeps_serving(label_studi
 
 
 def test_a_backend_with_a_password_is_called_with_it(label_studio, backends, tmp_path):
-    password = "correct-horse-battery-staple"
+    password = secrets.token_urlsafe(18)  # made per run: no password is written in the repository
     backend = backends(tmp_path, environment={"TOOLKIT_BACKEND_PASSWORD": password})
     assert password not in backend.stderr()
     assert httpx.get(f"{backend.url}/health", timeout=TIMEOUT).status_code == 401
