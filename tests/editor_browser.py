@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+CHROMIUM = (
+    shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+)
 FLAGS = [
     "--headless",
     "--no-sandbox",

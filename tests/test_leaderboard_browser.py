@@ -4,39 +4,24 @@ a screenshot."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from editor_browser import CHROMIUM
+from editor_browser import FLAGS as BROWSER_FLAGS
 
 from tests.test_leaderboard import XSS_NAME, _board, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-CHROMIUM = (
-    shutil.which("chromium")
-    or shutil.which("chromium-browser")
-    or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
-)
 if CHROMIUM is None:
     pytest.skip(
         "chromium not found (Debian: apt-get install -y chromium; `make test` tries to install it)",
         allow_module_level=True,
     )
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--mute-audio",
-]
+FLAGS = [*BROWSER_FLAGS, "--disable-default-apps", "--mute-audio"]
 
 
 def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess:
