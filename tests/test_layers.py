@@ -16,6 +16,7 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
     "core": (
         "toolkit",  # the package itself: the version and the lazy public names (importlib strings: no edges)
         "toolkit.errors",
+        "toolkit.extras",  # which optional parts are installed
         "toolkit.paths",
         "toolkit.files",
         "toolkit.inventory",

@@ -256,7 +256,7 @@ def test_gold_from_the_hub_cache_offline(tmp_path):
             assert result[key] == local[key]
     missing = run("voci-org/voci@fedcba9876543210fedcba9876543210fedcba98")
     assert missing.returncode == 3 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
-    assert "not in the local Hugging Face cache" in missing.stderr
+    assert f"not in the local Hugging Face cache ({home / 'hub'}: set HF_HOME" in missing.stderr
     for bad, message in (
         ("voci-org/voci/extra", "is neither an existing path nor a Hub dataset id"),
         ("not a repo id", "is neither an existing path nor a Hub dataset id"),

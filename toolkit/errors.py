@@ -129,3 +129,19 @@ OS_REASONS = {
 def describe_os_error(error: OSError) -> str:
     """What an `OSError` means to a user, in a few words and without the path (the message names it)."""
     return OS_REASONS.get(error.errno, error.strerror or type(error).__name__)
+
+
+class MissingExtraError(ToolkitError, ImportError):
+    """A command or an option needs a package of an extra that is not installed (`toolkit.extras`)."""
+
+    code = "E120"
+    exit_code = 2
+
+    def __init__(self, extra: str, command: str | None = None):
+        self.extra = extra
+        self.command = command
+        super().__init__(extra)
+
+    def __str__(self) -> str:
+        needing = f"toolkit {self.command}" if self.command else "this"
+        return f"{needing} needs the '{self.extra}' extra: pip install 'voci-toolkit[{self.extra}]'"

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from toolkit.extras import extra_installed
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
 from toolkit.tokenize import token_spans
 from toolkit.validate import Documents, require_valid
@@ -20,6 +21,13 @@ def _claimer_kind(claimer: Any) -> str:
     return load_inventory().prediction_claimer_keywords[claimer]
 
 
+def _tokens(sources: list[dict[str, Any]]) -> int | None:
+    """spaCy's token count (the dataset's tokenization); None without spaCy (the core install), never another count."""
+    if not extra_installed("spacy"):
+        return None
+    return sum(len(token_spans(source["text"], source["lang"])) for source in sources)
+
+
 def compute_stats(path: str | Path, kind: str, documents: Documents | None = None) -> dict[str, Any]:
     """Counts a user checks before publishing: documents, tokens, labels, claimers, stances."""
     inventory = load_inventory()
@@ -29,7 +37,7 @@ def compute_stats(path: str | Path, kind: str, documents: Documents | None = Non
         "kind": kind,
         "documents": len(records),
         "characters": sum(len(source["text"]) for source in sources),
-        "tokens": sum(len(token_spans(source["text"], source["lang"])) for source in sources),
+        "tokens": _tokens(sources),
     }
     if kind == "document":
         stats["languages"] = dict(sorted(Counter(record["lang"] for record in records).items()))

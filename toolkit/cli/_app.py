@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from toolkit.display import for_terminal
-from toolkit.errors import MissingFileError, ToolkitError, ValidationError
+from toolkit.errors import MissingExtraError, MissingFileError, ToolkitError, ValidationError
 
 DEBUG_VARIABLE = "TOOLKIT_DEBUG"
 USAGE_ERROR_EXIT = 2
@@ -127,6 +127,11 @@ class ToolkitGroup(TyperGroup):
                     f"give {option} FILE",
                 )
             raise typer.Exit(report_error(error)) from None
+        except MissingExtraError as error:  # the one line says it all: which extra, and how to install it
+            error.command = error.command or ctx.invoked_subcommand
+            echo_err(str(error))
+            _debug(error)
+            raise typer.Exit(error.exit_code) from None
         except ToolkitError as error:
             raise typer.Exit(report_error(error)) from None
         except UsageError as error:
@@ -179,3 +184,16 @@ def _group(
 ) -> None:
     """A callback keeps the app a group of commands even when only one command module is loaded (see
     `toolkit.cli.main`)."""
+
+
+def register_missing_extra(name: str, extra: str) -> None:
+    """A stand-in for command ``name`` whose extra is not installed: listed as always; run, it says what to install."""
+
+    @app.command(
+        name,
+        help=f"Needs the '{extra}' extra: pip install 'voci-toolkit[{extra}]'.",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def missing_extra() -> None:
+        raise MissingExtraError(extra, name)

@@ -18,6 +18,8 @@ from toolkit.cli._options import (
     out_option,
 )
 
+NOT_COUNTED = "not counted (spaCy's tokenizer: pip install 'voci-toolkit[spacy]')"
+
 
 def format_stats(stats: dict) -> str:
     """A plain aligned listing; nested counts indented under their heading."""
@@ -27,7 +29,7 @@ def format_stats(stats: dict) -> str:
             lines.append(f"{key}:")
             lines += [f"  {name:<10} {count:>6}" for name, count in value.items()]
         else:
-            lines.append(f"{key:<12} {value}")
+            lines.append(f"{key:<12} {NOT_COUNTED if value is None else value}")
     return "\n".join(lines) + "\n"
 
 

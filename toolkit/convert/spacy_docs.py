@@ -33,6 +33,7 @@ from toolkit.convert.records import (
     span,
 )
 from toolkit.errors import InputError
+from toolkit.extras import require_extra
 from toolkit.inventory import load_inventory
 
 DEFAULT_SPANS_KEY = "claims"
@@ -107,6 +108,7 @@ def from_spacy(
 
 def load_docbin(path: Path) -> list[Any]:
     """The Docs of a ``.spacy`` file (msgpack, read by spaCy's DocBin; strings come with the file)."""
+    require_extra("spacy")
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
 

@@ -68,8 +68,11 @@ def snapshot(source: str) -> tuple[Path, str, str]:
     except RevisionNotFoundError:
         raise InputError(f"--gold: {wanted}: no such revision on the Hub (expected a branch, tag or commit)") from None
     except LocalEntryNotFoundError:
+        from huggingface_hub.constants import HF_HUB_CACHE
+
         raise ServerError(
             f"--gold: {source!r} is not an existing path, and {wanted} is not in the local Hugging Face cache "
+            f"({HF_HUB_CACHE}: set HF_HOME or HF_HUB_CACHE to look elsewhere) "
             "while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network)"
         ) from None
     except HfHubHTTPError as error:
