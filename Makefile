@@ -14,24 +14,25 @@ ANNOTATOR_RECORDS ?= $(or $(wildcard annotations/annotators/*.jsonl),$(GOLD))
 AGREEMENT := annotations/agreement.json
 BASELINE_SCORES := annotations/baseline_scores.json
 
-.PHONY: release test lint studio schemas clean chromium postgresql
+.PHONY: release test lint studio schemas clean chromium postgresql package
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Core install for the main job; the dev install (tests, Label Studio server) is a superset.
-$(VENV)/.core-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# The main job needs every extra (`[all]`: agreement, the dataset build); the dev install (tests, build, twine) is a
+# superset. A model builder needs neither: `pip install voci-toolkit` is the scorer (README, "Score your model").
+$(VENV)/.all-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[all]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@ $(VENV)/.core-installed
+	touch $@ $(VENV)/.all-installed
 
 # The main job, in order: check the data, measure agreement, run and score the baseline (the card quotes both),
 # build the dataset and its card, score the baseline against the built dataset, rank the submissions.
-release: $(VENV)/.core-installed
+release: $(VENV)/.all-installed
 	$(TOOLKIT) validate $(DOCUMENTS) $(GOLD)
 	$(TOOLKIT) stats $(GOLD)
 	$(TOOLKIT) agree $(ANNOTATOR_RECORDS) --documents $(DOCUMENTS) --format json --out $(AGREEMENT) --report annotations/disagreements.md
@@ -63,7 +64,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-schemas: $(VENV)/.core-installed
+schemas: $(VENV)/.all-installed
 	$(TOOLKIT) schemas
 
 # A local Label Studio (127.0.0.1, telemetry off, data in .studio/) with the project ready; Ctrl-C stops it.
@@ -72,10 +73,16 @@ schemas: $(VENV)/.core-installed
 # from the environment, so make never prints it)
 $(VENV)/.studio-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[studio]'
-	touch $@ $(VENV)/.core-installed
+	touch $@
 
 studio: $(VENV)/.studio-installed
 	$(TOOLKIT) studio --documents $(DOCUMENTS) $(if $(PREDICTIONS),--predictions $(PREDICTIONS) --model-version $(or $(MODEL_VERSION),$(basename $(notdir $(PREDICTIONS)))))
+
+# The sdist and the wheel of a release, checked as the package index will (docs/release.md); nothing is uploaded.
+package: $(VENV)/.dev-installed
+	rm -rf dist/package
+	$(BIN)/python -m build --outdir dist/package
+	$(BIN)/twine check --strict dist/package/*
 
 clean:
 	rm -rf dist .pytest_cache
