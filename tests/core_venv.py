@@ -46,8 +46,8 @@ def core_distributions(wheel: Path) -> dict[str, metadata.Distribution]:
     return found
 
 
-def core_venv(folder: Path, wheel: Path) -> Path:
-    """The venv at ``folder`` with ``wheel`` installed (no deps) and the core's distributions linked; its bin/."""
+def empty_venv(folder: Path) -> tuple[Path, Path]:
+    """A fresh venv at ``folder`` with nothing installed (no pip): its python and its site-packages."""
     venv.create(folder, with_pip=False)
     python = folder / "bin" / "python"
     site_packages = Path(
@@ -58,6 +58,12 @@ def core_venv(folder: Path, wheel: Path) -> Path:
             check=True,
         ).stdout.strip()
     )
+    return python, site_packages
+
+
+def core_venv(folder: Path, wheel: Path) -> Path:
+    """The venv at ``folder`` with ``wheel`` installed (no deps) and the core's distributions linked; its bin/."""
+    python, site_packages = empty_venv(folder)
     for distribution in core_distributions(wheel).values():
         root = Path(distribution.locate_file(""))
         tops = {Path(file).parts[0] for file in distribution.files or () if not str(file).startswith("..")}

@@ -15,12 +15,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import venv
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.core_venv import empty_venv
 
 REPO = Path(__file__).resolve().parent.parent
 CHECKOUT_TOOLKIT = Path(sys.executable).parent / "toolkit"
@@ -81,16 +82,7 @@ def _source_copy(target: Path) -> Path:
 
 def _isolated(folder: Path, package: Path) -> Environment:
     """A venv with only ``package`` installed (no pip, no editable hook); dependencies through a plain path line."""
-    venv.create(folder, with_pip=False)
-    python = folder / "bin" / "python"
-    site_packages = Path(
-        subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    )
+    python, site_packages = empty_venv(folder)
     (site_packages / "voci-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "--quiet"]
     _run([*install, "--no-build-isolation", package], folder.parent)
