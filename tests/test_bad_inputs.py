@@ -960,6 +960,23 @@ CASES = [
     Case("eval-bootstrap-huge", (*EVAL, "--bootstrap", "99999999999"), r"--bootstrap: 99999999999 is out of range"),
     Case("eval-iou-zero", (*EVAL, "--iou", "0"), r"--iou: '0' \(expected a character IoU in \(0, 1\]"),
     Case("eval-iou-nan", (*EVAL, "--iou", "nan"), r"--iou: 'nan'"),
+    Case(
+        "eval-require-complete-empty",
+        (*EVAL, "--require-complete"),
+        r"pred\.jsonl: 4 of 4 gold document\(s\) have no prediction \(no prediction at all\): ",
+        write("pred.jsonl", ""),
+    ),
+    Case(
+        "eval-require-complete-half",
+        (*EVAL, "--require-complete"),
+        rf"pred\.jsonl: 2 of 4 gold document\(s\) have no prediction: {GOLD[2]['id']}, {GOLD[3]['id']} \(expected one",
+        write("pred.jsonl", jsonl(prediction(gold) for gold in GOLD[:2])),
+    ),
+    Case(
+        "eval-per-label-convention-unknown",
+        (*EVAL, "--per-label-convention", "nervaluate"),
+        r"--per-label-convention: 'nervaluate' is not one of",
+    ),
     Case("compare-iou-above-one", (*COMPARE, "--iou", "1.5"), r"--iou: '1.5'"),
     Case("eval-format-unknown", (*EVAL, "--format", "xml"), r"--format: 'xml' is not one of"),
     Case("stats-format-unknown", ("stats", "gold.jsonl", "--format", "yaml"), r"--format: 'yaml' is not one of"),

@@ -96,7 +96,6 @@ def figures_only(result: dict) -> dict:
     """What two gold forms must agree on: everything but the gold's name and the intervals (documents are
     resampled in the gold's order, which is the file's)."""
     result = copy.deepcopy(result)
-    result["signature"] = result["signature"].replace("gold:voci@", "gold:@").replace("gold:gold.jsonl@", "gold:@")
     result["settings"].pop("gold")
     result.pop("ci")
     result["missing_documents"].sort()

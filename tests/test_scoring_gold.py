@@ -249,9 +249,7 @@ def test_gold_from_the_hub_cache_offline(tmp_path):
         result = json.loads(hub.stdout)
         assert result["settings"]["revision"] == commit and result["settings"]["gold"] == "voci-org/voci"
         assert result["settings"]["gold_hash"] == local["settings"]["gold_hash"]
-        assert result["signature"] == local["signature"].replace(
-            f"gold:voci@{local['settings']['gold_hash']}", f"gold:voci-org/voci@{result['settings']['gold_hash']}"
-        ).replace("|split:", f"|rev:{commit[:12]}|split:")
+        assert result["signature"] == local["signature"].replace("|split:", f"|hub:voci-org/voci@{commit[:12]}|split:")
         for key in ("entities", "claims", "claimer", "stance", "end_to_end", "overall", "missing_documents"):
             assert result[key] == local[key]
     missing = run("voci-org/voci@fedcba9876543210fedcba9876543210fedcba98")

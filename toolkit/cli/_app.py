@@ -52,7 +52,7 @@ def report_error(error: ToolkitError) -> int:
     if isinstance(error, ValidationError):
         for line in error.lines():
             echo_err(line)
-    echo_err(f"error: {error}")
+    echo_err(f"error: {error.summary() if isinstance(error, ValidationError) else error}")
     _debug(error)
     return error.exit_code
 

@@ -237,6 +237,25 @@ class EngineName(str, Enum):
     reference = "reference"
 
 
+class PerLabelConvention(str, Enum):
+    """The per-label conventions of `toolkit.scoring.conventions`."""
+
+    voci = "voci"
+    seqeval = "seqeval"
+
+
+def per_label_convention_option():
+    return typer.Option(
+        PerLabelConvention.voci,
+        "--per-label-convention",
+        case_sensitive=False,
+        help="voci: a pair counts under its gold label, so labels add up to the totals, and averages skip undefined "
+        "figures; seqeval: seqeval's classification_report (strict): a confused pair counts against the predicted "
+        "label's precision and the gold label's recall, 0/0 = 0, macro and weighted averages over the labels in gold "
+        "or predictions.",
+    )
+
+
 def engine_option():
     return typer.Option(
         None,
@@ -253,6 +272,15 @@ def verbose_option(help: str = "Say how the gold and the predictions were read a
 
 def ignore_extra_option():
     return typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping.")
+
+
+def require_complete_option():
+    return typer.Option(
+        False,
+        "--require-complete",
+        help="Exit 2 when the predictions miss gold documents (or are empty), naming how many and the first ids; "
+        "without it they are scored as predicting nothing, with a warning.",
+    )
 
 
 def documents_option(

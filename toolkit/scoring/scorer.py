@@ -19,6 +19,7 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
+from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
 from toolkit.scoring.engines import engine_named
 from toolkit.scoring.figures import (
     HEADLINE_COUNTS,
@@ -62,6 +63,9 @@ class Scorer:
     IoU at which a predicted claim matches a gold claim.  ``ignore_extra``: skip
     predictions for documents not in the gold instead of refusing them.
     ``engine``: ``"fast"`` or ``"reference"`` (default: ``VOCI_SCORER_ENGINE``, else fast).
+    ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
+    ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
+    predicting nothing.
     """
 
     def __init__(
@@ -73,13 +77,22 @@ class Scorer:
         iou: float = DEFAULT_IOU,
         ignore_extra: bool = False,
         engine: str | None = None,
+        require_complete: bool = False,
+        per_label_convention: str = DEFAULT_CONVENTION,
     ):
         if not 0 < iou <= 1:
             raise InputError(f"--iou: {iou} is outside (0, 1] (expected a character IoU threshold such as 0.5)")
+        if per_label_convention not in CONVENTIONS:
+            raise InputError(
+                f"--per-label-convention: {per_label_convention!r} is not a convention "
+                f"(expected one of: {', '.join(CONVENTIONS)})"
+            )
+        self.per_label_convention = per_label_convention
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
         self.iou = iou
         self.ignore_extra = ignore_extra
+        self.require_complete = require_complete
         self._gold_hash: str | None = None
 
     @property
@@ -101,15 +114,20 @@ class Scorer:
             predicted = read_predictions(predictions, self.gold, self.ignore_extra, self.engine.short_way)
             stats, label_stats = self.engine.count(self.gold, predicted, self.iou)
         notes = [*self.gold.notes, f"engine: {self.engine.name}; predictions {predicted.how}"]
+        name = name or (str(predictions) if is_file(predictions) else "records")
+        missing = [doc_id for index, doc_id in enumerate(self.gold.ids) if index not in predicted.present]
+        if self.require_complete and missing:
+            raise InputError(incomplete(name, missing, len(self.gold.ids)))
         return Scored(
             self,
-            name or (str(predictions) if is_file(predictions) else "records"),
+            name,
             stats,
             label_stats,
             predicted.layers,
-            [doc_id for index, doc_id in enumerate(self.gold.ids) if index not in predicted.present],
+            missing,
             predicted.extra,
             notes,
+            np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
         )
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -124,7 +142,18 @@ class Scorer:
             "bootstrap": resamples,
             "seed": seed,
             "engine": self.engine.name,
+            "per_label_convention": self.per_label_convention,
         }
+
+
+def incomplete(name: str, missing: list[str], n_gold: int) -> str:
+    """The one line of ``--require-complete`` refusing predictions that miss gold documents."""
+    shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+    empty = " (no prediction at all)" if len(missing) == n_gold else ""
+    return (
+        f"{name}: {len(missing)} of {n_gold} gold document(s) have no prediction{empty}: {shown} "
+        "(expected one record per gold document, as --require-complete asks)"
+    )
 
 
 def check_resamples(bootstrap: int | None = None, resamples: int | None = None) -> None:
@@ -149,6 +178,7 @@ class Scored:
     missing_documents: list[str]
     extra_documents: list[str]
     notes: list[str] = field(default_factory=list)  # how the gold and the predictions were read and counted
+    predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
 
     def _headline_stats(self) -> np.ndarray:
         return self.stats[:, [layout().index(name) for name in HEADLINE_COUNTS]]
@@ -159,6 +189,10 @@ class Scored:
         inventory = load_inventory()
         totals = layout().named(self.stats.sum(axis=0))
         entities = entity_figures(totals, self.label_totals.tolist(), inventory.entity_names)
+        if self.scorer.per_label_convention == "seqeval":
+            entities["per_label"], entities["macro"], entities["weighted"] = seqeval_entities(
+                self.label_totals.tolist(), self.predicted_labels.tolist(), inventory.entity_names
+            )
         claim_layers = claim_figures(totals, self.scorer.iou, inventory.stance_names, inventory.polar_stances)
         figures = {
             "entities.strict.f1": entities["strict"]["f1"],
@@ -166,13 +200,22 @@ class Scored:
             "end_to_end.f1": claim_layers["end_to_end"]["f1"],
         }
         overall, reason = overall_figure(figures, self.layers)
-        ci = None
+        ci, ci_warning = None, None
         if bootstrap:
-            from toolkit.scoring.bootstrap import intervals
+            from toolkit.scoring.bootstrap import FEW_DOCUMENTS, intervals, unresampled
 
-            ci = intervals(self._headline_stats(), headline, bootstrap, seed)
+            n = len(self.stats)
+            if n < 2:
+                ci = unresampled(HEADLINE_FIGURES, bootstrap, seed, f"{n} document(s): resampling gives no interval")
+            else:
+                ci = intervals(self._headline_stats(), headline, bootstrap, seed)
             if overall is None:
-                ci["overall"] = {"low": None, "high": None, "resamples": bootstrap, "seed": seed}
+                ci["overall"].update({"low": None, "high": None})
+            if n < FEW_DOCUMENTS:
+                ci_warning = (
+                    f"bootstrap over {n} document(s): intervals over fewer than {FEW_DOCUMENTS} documents are not "
+                    "meaningful"
+                )
         settings = self.scorer.settings(bootstrap, seed)
         return EvalResult(
             signature=make_signature(settings, len(self.stats)),
@@ -184,6 +227,7 @@ class Scored:
             overall=overall,
             overall_reason=reason,
             ci=ci,
+            ci_warning=ci_warning,
             layers=self.layers,
             **claim_layers,
         )
