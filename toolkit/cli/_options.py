@@ -256,6 +256,23 @@ def per_label_convention_option():
     )
 
 
+def compat_option():
+    return typer.Option(
+        False,
+        "--compat",
+        help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
+        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config.",
+    )
+
+
+def token_label_map_option():
+    return typer.Option(
+        None,
+        "--token-label-map",
+        help="LABEL=NAME (repeatable): rename a label for the --compat token figures, e.g. GPE=LOC; NAME=O drops it.",
+    )
+
+
 def engine_option():
     return typer.Option(
         None,

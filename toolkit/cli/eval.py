@@ -9,6 +9,7 @@ from toolkit.cli._options import (
     EngineName,
     PerLabelConvention,
     TableFormat,
+    compat_option,
     engine_option,
     format_option,
     gold_option,
@@ -22,6 +23,7 @@ from toolkit.cli._options import (
     scoring_documents_option,
     seed_option,
     split_option,
+    token_label_map_option,
     verbose_option,
 )
 
@@ -55,6 +57,11 @@ Figures (undefined = null in JSON, – in tables):
   ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents;
                       null (with its reason) over one document
   ci_warning          with --bootstrap over fewer than 30 documents: the intervals are not meaningful
+  compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
+                      them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
+                      folder's ner config; a token takes the label of the predicted entity it begins in;
+                      --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
+                      gold JSONL (no ner config)
   signature           every setting that changes a number; compare results only when signatures match
                       (apart from boot, seed and engine); the gold is named by its content hash (gold:<hash12>),
                       plus hub:ORG/NAME@<commit12> when read from the Hub
@@ -77,10 +84,13 @@ def eval_command(
     ignore_extra: bool = ignore_extra_option(),
     require_complete: bool = require_complete_option(),
     per_label_convention: PerLabelConvention = per_label_convention_option(),
+    compat: bool = compat_option(),
+    token_label_map: list[str] = token_label_map_option(),
     engine: EngineName = engine_option(),
     verbose: bool = verbose_option(),
 ) -> None:
     from toolkit.cli._outputs import emit, to_stdout
+    from toolkit.scoring.compat import parse_label_map
     from toolkit.scoring.formatting import FORMATTERS
     from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
@@ -93,6 +103,8 @@ def eval_command(
         engine=engine and engine.value,
         require_complete=require_complete,
         per_label_convention=per_label_convention.value,
+        compat=compat,
+        token_label_map=parse_label_map(token_label_map or []),
     )
     scored = scorer.score(predictions)
     for note in scored.notes if verbose else ():

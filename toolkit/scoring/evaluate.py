@@ -24,6 +24,8 @@ def evaluate(
     engine: str | None = None,
     require_complete: bool = False,
     per_label_convention: str = "voci",
+    compat: bool = False,
+    token_label_map: dict[str, str] | None = None,
 ) -> EvalResult:
     """Score one system: a predictions JSONL file or a list of prediction records (see `Scorer.score`).
 
@@ -39,6 +41,8 @@ def evaluate(
         engine=engine,
         require_complete=require_complete,
         per_label_convention=per_label_convention,
+        compat=compat,
+        token_label_map=token_label_map,
     )
     return scorer.score(predictions).result(bootstrap, seed)
 

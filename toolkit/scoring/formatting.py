@@ -98,7 +98,7 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
             ci = result.ci[name]
             interval = f"[{number(ci['low'])}, {number(ci['high'])}]"
         headline.append([name, number(value), interval])
-    return [
+    sections = [
         ("headline", ("figure", "value", "95% CI"), headline),
         ("entities", ("scheme", *ENTITY_COLUMNS), schemes),
         label_section,
@@ -106,6 +106,14 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
         ("claimer and stance (on overlap-matched claims)", ("figure", "value", "detail"), attributes),
         ("stance confusion", ("", *(f"pred {name}" for name in stance["confusion"]["labels"])), confusion),
     ]
+    token = (result.compat or {}).get("token")
+    if token:
+        rows = [[name, str(f["support"]), *(number(f[c]) for c in PRF)] for name, f in token["per_label"].items()]
+        rows += [[f"{average} avg", "", *(number(token[average][c]) for c in PRF)] for average in ("micro", "macro")]
+        sections.append(
+            (f"compat.token (NERMuD's token figures, {token['tokens']} tokens)", ("label", "support", *PRF), rows)
+        )
+    return sections
 
 
 def _stance_detail(per_label: dict) -> str:
@@ -127,6 +135,8 @@ def _notes(result: EvalResult) -> list[str]:
         notes.append(
             f"missing from the predictions (scored as predicting nothing): {len(result.missing_documents)}: {shown}"
         )
+    if result.compat and result.compat.get("token_reason"):
+        notes.append(f"compat.token: undefined ({result.compat['token_reason']})")
     if result.ci_warning:
         notes.append(f"warning: {result.ci_warning}")
     if result.extra_documents:

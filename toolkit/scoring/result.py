@@ -25,6 +25,7 @@ class EvalResult:
     overall_reason: str | None
     ci: dict[str, dict] | None = None
     ci_warning: str | None = None  # a bootstrap over fewer than `bootstrap.FEW_DOCUMENTS` documents
+    compat: dict[str, Any] | None = None  # figures comparable with published benchmarks (`toolkit.scoring.compat`)
     layers: list[str] = field(default_factory=list)
 
     def figure(self, dotted: str) -> float | None:
@@ -53,5 +54,6 @@ class EvalResult:
                 "overall_reason": self.overall_reason,
                 "ci": self.ci,
                 "ci_warning": self.ci_warning,
+                "compat": self.compat,
             }
         )

@@ -11,6 +11,7 @@ leaderboard).  ``toolkit eval``, ``toolkit compare``, the leaderboard and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
+from toolkit.scoring.columns import EntityColumns
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
 from toolkit.scoring.engines import engine_named
 from toolkit.scoring.figures import (
@@ -64,6 +66,8 @@ class Scorer:
     predictions for documents not in the gold instead of refusing them.
     ``engine``: ``"fast"`` or ``"reference"`` (default: ``VOCI_SCORER_ENGINE``, else fast).
     ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
+    ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
+    ``token_label_map`` renaming entity labels for the token figures first.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
     predicting nothing.
     """
@@ -79,6 +83,8 @@ class Scorer:
         engine: str | None = None,
         require_complete: bool = False,
         per_label_convention: str = DEFAULT_CONVENTION,
+        compat: bool = False,
+        token_label_map: Mapping[str, str] | None = None,
     ):
         if not 0 < iou <= 1:
             raise InputError(f"--iou: {iou} is outside (0, 1] (expected a character IoU threshold such as 0.5)")
@@ -88,6 +94,9 @@ class Scorer:
                 f"(expected one of: {', '.join(CONVENTIONS)})"
             )
         self.per_label_convention = per_label_convention
+        self.compat = compat
+        self.token_label_map = dict(token_label_map or {})
+        self._tokens: tuple | None = None
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
         self.iou = iou
@@ -128,6 +137,7 @@ class Scorer:
             predicted.extra,
             notes,
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
+            predicted.entities if self.compat else None,
         )
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -143,7 +153,25 @@ class Scorer:
             "seed": seed,
             "engine": self.engine.name,
             "per_label_convention": self.per_label_convention,
+            **({"token_label_map": self.token_label_map} if self.compat else {}),
         }
+
+    def compat_figures(self, predicted: EntityColumns) -> dict[str, Any]:
+        """``compat`` of a result: ``token`` (null with ``token_reason`` when the gold has no ``ner`` config)."""
+        from toolkit.scoring.compat import dataset_tokens, token_figures
+
+        if self._tokens is None:
+            folder = self.gold.folder
+            self._tokens = (dataset_tokens(folder, self.gold.split, self.gold.position) if folder else None,)
+        tokens = self._tokens[0]
+        if tokens is None:
+            reason = (
+                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)"
+                if self.gold.folder is None
+                else f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+            )
+            return {"token": None, "token_reason": reason}
+        return {"token": token_figures(tokens, predicted, self.token_label_map, self.gold.name), "token_reason": None}
 
 
 def incomplete(name: str, missing: list[str], n_gold: int) -> str:
@@ -179,6 +207,7 @@ class Scored:
     extra_documents: list[str]
     notes: list[str] = field(default_factory=list)  # how the gold and the predictions were read and counted
     predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
+    predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
 
     def _headline_stats(self) -> np.ndarray:
         return self.stats[:, [layout().index(name) for name in HEADLINE_COUNTS]]
@@ -228,6 +257,7 @@ class Scored:
             overall_reason=reason,
             ci=ci,
             ci_warning=ci_warning,
+            compat=self.scorer.compat_figures(self.predicted_entities) if self.scorer.compat else None,
             layers=self.layers,
             **claim_layers,
         )

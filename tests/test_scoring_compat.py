@@ -1,0 +1,115 @@
+"""``compat.token``: NERMuD's token-level figures (EVALITA 2023) over the dataset's own tokens, checked against
+scikit-learn run as NERMuD's scorer runs it (prefixes stripped, ``zero_division=0``) on the built ``ner`` config,
+under both engines."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from scoring_corpus import random_corpus, random_predictions
+
+from toolkit.dataset.bio import resolve_overlaps
+from toolkit.errors import InputError
+from toolkit.files import write_jsonl
+from toolkit.scoring.compat import parse_label_map
+from toolkit.scoring.evaluate import evaluate
+
+NERMUD = {"GPE": "LOC", "FAC": "O", "NORP": "O", "EVENT": "O", "DATE": "O", "QUANTITY": "O"}  # PER/LOC/ORG only
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from toolkit.dataset.build import build_dataset
+    from toolkit.dataset.card import CardInputs
+
+    folder = tmp_path_factory.mktemp("compat")
+    documents, golds = random_corpus(random.Random(5), 40)
+    write_jsonl(folder / "documents.jsonl", documents)
+    write_jsonl(folder / "gold.jsonl", golds)
+    none = folder / "none"
+    build_dataset(
+        folder / "documents.jsonl",
+        folder / "gold.jsonl",
+        folder / "voci",
+        card_inputs=CardInputs(agreement=none, scores=none, guidelines=none),
+    )
+    return folder, documents, golds
+
+
+def sklearn_token_figures(folder, split, predictions, label_map):
+    """NERMuD's scoring from its definition: IOB2 prefixes stripped, scikit-learn over the entity labels."""
+    import pyarrow.parquet as pq
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from toolkit.inventory import load_inventory
+
+    tags = load_inventory().bio_tags()
+    by_id = {p["id"]: p for p in predictions}
+    y_true, y_pred = [], []
+    for path in sorted((folder / "voci" / "ner").glob(f"{split}-*.parquet")):
+        for row in pq.read_table(path).to_pylist():
+            entities = by_id.get(row["doc_id"], {}).get("entities", [])
+            kept, _ = resolve_overlaps((e["start"], e["end"], e["label"]) for e in entities)
+            for start, tag in zip(row["token_starts"], row["ner_tags"], strict=True):
+                gold = tags[tag].split("-", 1)[-1]
+                pred = next((label for s, e, label in kept if s <= start < e), "O")
+                y_true.append(label_map.get(gold, gold))
+                y_pred.append(label_map.get(pred, pred))
+    labels = sorted({*y_true, *y_pred} - {"O"})
+    report = {}
+    for average in (None, "micro", "macro"):
+        report[average] = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=average, zero_division=0
+        )
+    return labels, report, len(y_true)
+
+
+@pytest.mark.parametrize("label_map", [{}, NERMUD], ids=["own labels", "PER/LOC/ORG"])
+def test_token_figures_equal_nermuds_scikit_learn(built, label_map):
+    folder, documents, golds = built
+    rng = random.Random(len(label_map))
+    for _ in range(2):
+        predictions = random_predictions(rng, documents, golds)
+        test_ids = {d["id"] for d in documents if d["split"] == "test"}
+        predictions = [p for p in predictions if p["id"] in test_ids]
+        results = [
+            evaluate(predictions, folder / "voci", split="test", compat=True, token_label_map=label_map, engine=engine)
+            for engine in ("fast", "reference")
+        ]
+        assert results[0].compat == results[1].compat
+        token = results[0].compat["token"]
+        labels, report, n_tokens = sklearn_token_figures(folder, "test", predictions, label_map)
+        assert token["tokens"] == n_tokens and sorted(token["per_label"]) == labels and len(labels) >= 3
+        if label_map:
+            assert labels == ["LOC", "ORG", "PER"]
+        precision, recall, f1, support = report[None]
+        for k, name in enumerate(labels):
+            ours = token["per_label"][name]
+            assert ours["support"] == support[k]
+            assert [ours["precision"], ours["recall"], ours["f1"]] == pytest.approx(
+                [precision[k], recall[k], f1[k]], abs=1e-12
+            )
+        for average in ("micro", "macro"):
+            ours = token[average]
+            assert [ours["precision"], ours["recall"], ours["f1"]] == pytest.approx(
+                list(report[average][:3]), abs=1e-12
+            )
+        assert 0 < token["micro"]["f1"] < 1
+
+
+def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built):
+    folder, documents, golds = built
+    result = evaluate([], folder / "gold.jsonl", folder / "documents.jsonl", compat=True)
+    assert result.compat == {
+        "token": None,
+        "token_reason": "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)",
+    }
+    assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
+
+
+def test_label_map_is_checked():
+    assert parse_label_map(["GPE=LOC", "DATE=O"]) == {"GPE": "LOC", "DATE": "O"}
+    for bad in ("GPE", "XYZ=LOC", "GPE="):
+        with pytest.raises(InputError, match="--token-label-map: "):
+            parse_label_map([bad])
