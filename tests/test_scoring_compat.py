@@ -113,3 +113,32 @@ def test_label_map_is_checked():
     for bad in ("GPE", "XYZ=LOC", "GPE="):
         with pytest.raises(InputError, match="--token-label-map: "):
             parse_label_map([bad])
+
+
+def test_compat_on_the_command_line(built):
+    import json
+    import subprocess
+    import sys
+
+    folder, documents, golds = built
+    predictions = [p for p in random_predictions(random.Random(3), documents, golds) if p["id"] in _test_ids(documents)]
+    write_jsonl(folder / "pred.jsonl", predictions)
+    command = [sys.executable, "-m", "toolkit", "eval", str(folder / "pred.jsonl"), "--gold", str(folder / "voci")]
+    command += ["--split", "test", "--compat", "--token-label-map", "GPE=LOC"]
+    as_json = subprocess.run([*command, "--format", "json"], capture_output=True, text=True)
+    assert as_json.returncode == 0, as_json.stderr
+    data = json.loads(as_json.stdout)
+    expected = evaluate(predictions, folder / "voci", split="test", compat=True, token_label_map={"GPE": "LOC"})
+    assert data["compat"] == expected.compat and data["settings"]["token_label_map"] == {"GPE": "LOC"}
+    table = subprocess.run(command, capture_output=True, text=True).stdout
+    micro = expected.compat["token"]["micro"]
+    assert f"compat.token (NERMuD's token figures, {expected.compat['token']['tokens']} tokens)" in table
+    row = next(line for line in table.splitlines() if line.startswith("micro avg"))
+    assert row.split() == ["micro", "avg", *(f"{micro[figure]:.4f}" for figure in ("precision", "recall", "f1"))]
+    bad = subprocess.run([*command[:-1], "GPE"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: [E100] --token-label-map: 'GPE' (expected LABEL=NAME")
+    assert bad.stderr.count("\n") == 1
+
+
+def _test_ids(documents):
+    return {d["id"] for d in documents if d["split"] == "test"}
