@@ -973,6 +973,12 @@ CASES = [
         write("pred.jsonl", jsonl(prediction(gold) for gold in GOLD[:2])),
     ),
     Case(
+        "eval-per-document-is-gold",
+        (*EVAL, "--per-document", "gold.jsonl"),
+        rf"--per-document gold.jsonl: {SAME} --gold gold.jsonl",
+    ),
+    Case("eval-token-label-map-no-equals", (*EVAL, "--token-label-map", "GPE"), r"--token-label-map: 'GPE' \(expected"),
+    Case(
         "eval-per-label-convention-unknown",
         (*EVAL, "--per-label-convention", "nervaluate"),
         r"--per-label-convention: 'nervaluate' is not one of",

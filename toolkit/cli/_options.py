@@ -387,6 +387,15 @@ def format_option(default: Enum, help: str):
     return typer.Option(default, "--format", help=help, case_sensitive=False)
 
 
+def per_document_option():
+    return output_path(
+        None,
+        "--per-document",
+        help="Also write one JSON line per gold document to FILE: its id, whether it had a prediction, and its own "
+        "counts and figures (find the documents a system fails on).",
+    )
+
+
 def out_option(help: str = "Write the result to FILE instead of stdout ('-' = stdout)."):
     return output_path(None, "--out", help=help, stdout=True)
 

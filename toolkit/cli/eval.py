@@ -17,6 +17,7 @@ from toolkit.cli._options import (
     input_path,
     iou_option,
     out_option,
+    per_document_option,
     per_label_convention_option,
     require_complete_option,
     resamples_option,
@@ -76,6 +77,7 @@ def eval_command(
     split: str = split_option(),
     output_format: TableFormat = format_option(TableFormat.table, "table, json or markdown."),
     out: Path = out_option(),
+    per_document: Path = per_document_option(),
     bootstrap: int = resamples_option(
         0, "--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual)."
     ),
@@ -111,6 +113,10 @@ def eval_command(
         echo_err(note)
     result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
     emit(FORMATTERS[output_format.value](result), out)
+    if per_document is not None:
+        from toolkit.files import write_jsonl
+
+        write_jsonl(per_document, scored.per_document())
     if result.ci_warning and not (output_format == TableFormat.table and to_stdout(out)):
         echo_err(f"warning: {result.ci_warning}")  # the table on screen says it already
     if not to_stdout(out):

@@ -30,9 +30,10 @@ from toolkit.scoring.figures import (
     entity_figures,
     headline,
     overall_figure,
+    scheme_figures,
 )
 from toolkit.scoring.gold import Gold
-from toolkit.scoring.layout import layout
+from toolkit.scoring.layout import SCHEMES, layout
 from toolkit.scoring.loading import read_gold
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
@@ -261,6 +262,25 @@ class Scored:
             layers=self.layers,
             **claim_layers,
         )
+
+    def per_document(self) -> list[dict[str, Any]]:
+        """One row per gold document (gold order): its id, whether it had a prediction, and its own counts and
+        figures (entity schemes, claims, claimer, stance, end to end), as `result` computes them over the corpus
+        (what ``toolkit eval --per-document FILE`` writes, one JSON line each)."""
+        inventory = load_inventory()
+        missing = set(self.missing_documents)
+        rows = []
+        for doc_id, row in zip(self.scorer.gold.ids, self.stats, strict=True):
+            counts = layout().named(row)
+            rows.append(
+                {
+                    "id": doc_id,
+                    "predicted": doc_id not in missing,
+                    "entities": {scheme: scheme_figures(scheme, counts) for scheme in SCHEMES},
+                    **claim_figures(counts, self.scorer.iou, inventory.stance_names, inventory.polar_stances),
+                }
+            )
+        return rows
 
     def paired(self, other: Scored, resamples: int = 1000, seed: int = DEFAULT_SEED) -> dict[str, Any]:
         """Paired bootstrap of ``other`` (B) against this system (A) on the same resampled documents.
