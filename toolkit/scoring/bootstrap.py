@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toolkit.scoring import thresholds
+from toolkit.scoring.engines import thresholds
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
 
 FEW_DOCUMENTS = 30  # below this many documents, a bootstrap interval comes with a warning (`EvalResult.ci_warning`)

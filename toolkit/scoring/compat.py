@@ -26,8 +26,8 @@ from toolkit.dataset.layout import split_of
 from toolkit.errors import InputError
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.columns import EntityColumns
-from toolkit.scoring.parquet import _integers, _list_parts
+from toolkit.scoring.gold.parquet import _integers, _list_parts
+from toolkit.scoring.spans import EntityColumns
 
 TOKEN_CONFIG = "ner"
 OUTSIDE = "O"

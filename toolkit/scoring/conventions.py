@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from toolkit.scoring.layout import CATEGORIES, ENTITY_COLUMNS
+from toolkit.scoring.statistics import CATEGORIES, ENTITY_COLUMNS
 
 CONVENTIONS = ("voci", "seqeval")
 DEFAULT_CONVENTION = "voci"
