@@ -7,11 +7,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from scoring_corpus import random_corpus, random_predictions
+from scoring_corpus import build_random, random_predictions
 
 from toolkit.dataset.bio import resolve_overlaps
 from toolkit.errors import InputError
-from toolkit.files import write_jsonl
+from toolkit.files import read_jsonl, write_jsonl
 from toolkit.scoring.compat import parse_label_map
 from toolkit.scoring.evaluate import evaluate
 
@@ -20,20 +20,9 @@ NERMUD = {"GPE": "LOC", "FAC": "O", "NORP": "O", "EVENT": "O", "DATE": "O", "QUA
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from toolkit.dataset.build import build_dataset
-    from toolkit.dataset.card import CardInputs
-
     folder = tmp_path_factory.mktemp("compat")
-    documents, golds = random_corpus(random.Random(5), 40)
-    write_jsonl(folder / "documents.jsonl", documents)
-    write_jsonl(folder / "gold.jsonl", golds)
-    none = folder / "none"
-    build_dataset(
-        folder / "documents.jsonl",
-        folder / "gold.jsonl",
-        folder / "voci",
-        card_inputs=CardInputs(agreement=none, scores=none, guidelines=none),
-    )
+    build_random(folder, 5, 40, splits=("test", "train"))
+    documents, golds = (read_jsonl(folder / name) for name in ("documents.jsonl", "gold.jsonl"))
     return folder, documents, golds
 
 
