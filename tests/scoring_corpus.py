@@ -142,6 +142,25 @@ def random_corpus(rng: random.Random, n_documents: int, splits=("test", "train")
     return documents, golds
 
 
+def build_random(tmp_path, seed: int, n_documents: int, splits=("test",)):
+    """``toolkit build`` of a random corpus into ``tmp_path/voci`` (every document in the test split by default)."""
+    from toolkit.dataset.build import build_dataset
+    from toolkit.dataset.card import CardInputs
+    from toolkit.files import write_jsonl
+
+    documents, records = random_corpus(random.Random(seed), n_documents, splits=splits)
+    write_jsonl(tmp_path / "documents.jsonl", documents)
+    write_jsonl(tmp_path / "gold.jsonl", records)
+    none = tmp_path / "none"
+    build_dataset(
+        tmp_path / "documents.jsonl",
+        tmp_path / "gold.jsonl",
+        tmp_path / "voci",
+        card_inputs=CardInputs(agreement=none, scores=none, guidelines=none),
+    )
+    return tmp_path / "voci"
+
+
 def random_predictions(rng: random.Random, documents: list, golds: list) -> list[dict]:
     """Predictions for most gold documents, in a shuffled order."""
     texts = {document["id"]: document for document in documents}

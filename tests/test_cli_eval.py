@@ -77,7 +77,10 @@ def test_eval_writes_out_file_with_bootstrap(tmp_path):
     )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    assert data["ci"]["entities.strict.f1"] == {"low": 1 / 3, "high": 1 / 3, "resamples": 100, "seed": 5}
+    reason = "1 document(s): resampling gives no interval"  # not a zero-width interval
+    expected = {"low": None, "high": None, "resamples": 100, "seed": 5, "reason": reason}
+    assert data["ci"]["entities.strict.f1"] == expected
+    assert data["ci_warning"].startswith("bootstrap over 1 document(s)")
     assert data["signature"].endswith("|boot:100|seed:5")
     assert f"wrote {out}" in result.stderr
 

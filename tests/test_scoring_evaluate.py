@@ -221,11 +221,12 @@ def test_signature_names_every_setting(corpus):
     predictions = write_predictions(folder / "p.jsonl", [perfect_prediction()])
     plain = evaluate(predictions, gold, documents)
     fields = dict(part.split(":", 1) for part in plain.signature.split("|"))
-    assert fields["gold"].startswith("gold.jsonl@") and fields["split"] == "all" and fields["docs"] == "1"
+    assert fields["gold"] == plain.settings["gold_hash"] and len(fields["gold"]) == 12
+    assert fields["split"] == "all" and fields["docs"] == "1"
     assert (
         fields["iou"] == "0.5" and fields["match"] == "hungarian-v2" and fields["boot"] == "0" and "seed" not in fields
     )
-    assert fields["voci-eval"] == "2.0" and "engine" not in fields and "rev" not in fields  # the default engine
+    assert fields["voci-eval"] == "2.0" and "engine" not in fields and "hub" not in fields  # the default engine
     assert plain.settings["engine"] == "fast" and plain.settings["revision"] is None
     reference = evaluate(predictions, gold, documents, engine="reference")
     assert reference.signature == plain.signature + "|engine:reference" and reference.settings["engine"] == "reference"

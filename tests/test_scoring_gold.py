@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from scoring_corpus import random_corpus, random_predictions
+from scoring_corpus import build_random, random_corpus, random_predictions
 
 from toolkit.errors import InputError, ServerError
 from toolkit.files import write_jsonl
@@ -58,24 +58,6 @@ def by_document(gold: Gold) -> dict:
         doc_id: (sorted(spans), sorted(document, key=repr))
         for doc_id, spans, document in zip(gold.ids, entities, claims, strict=True)
     }
-
-
-def build_random(tmp_path, seed: int, n_documents: int):
-    """``toolkit build`` of a random corpus into ``tmp_path/voci``, every document in the test split."""
-    from toolkit.dataset.build import build_dataset
-    from toolkit.dataset.card import CardInputs
-
-    documents, records = random_corpus(random.Random(seed), n_documents, splits=("test",))
-    write_jsonl(tmp_path / "documents.jsonl", documents)
-    write_jsonl(tmp_path / "gold.jsonl", records)
-    none = tmp_path / "none"
-    build_dataset(
-        tmp_path / "documents.jsonl",
-        tmp_path / "gold.jsonl",
-        tmp_path / "voci",
-        card_inputs=CardInputs(agreement=none, scores=none, guidelines=none),
-    )
-    return tmp_path / "voci"
 
 
 def test_built_folder_reads_the_same_gold_as_the_jsonl(tmp_path, monkeypatch):
@@ -250,9 +232,7 @@ def test_gold_from_the_hub_cache_offline(tmp_path):
         result = json.loads(hub.stdout)
         assert result["settings"]["revision"] == commit and result["settings"]["gold"] == "voci-org/voci"
         assert result["settings"]["gold_hash"] == local["settings"]["gold_hash"]
-        assert result["signature"] == local["signature"].replace(
-            f"gold:voci@{local['settings']['gold_hash']}", f"gold:voci-org/voci@{result['settings']['gold_hash']}"
-        ).replace("|split:", f"|rev:{commit[:12]}|split:")
+        assert result["signature"] == local["signature"].replace("|split:", f"|hub:voci-org/voci@{commit[:12]}|split:")
         for key in ("entities", "claims", "claimer", "stance", "end_to_end", "overall", "missing_documents"):
             assert result[key] == local[key]
     missing = run("voci-org/voci@fedcba9876543210fedcba9876543210fedcba98")

@@ -90,6 +90,9 @@ class Problem:
         return f"{location}: {self.field}: {self.message}"
 
 
+SHOWN_PROBLEMS = 3  # problems that `str(ValidationError)` quotes
+
+
 class ValidationError(InputError):
     """Records failed validation; carries every problem found (up to a limit)."""
 
@@ -104,6 +107,20 @@ class ValidationError(InputError):
     def lines(self) -> list[str]:
         """The messages a user reads, one per problem."""
         return [str(problem) for problem in self.problems]
+
+    def summary(self) -> str:
+        """``[E101] 3 problem(s)``: the CLI's last line, under the problem lines it printed."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        """The summary and the first problems: what a caller that only prints the exception (a training loop) needs
+        to fix its records; every problem is in `lines`."""
+        lines = self.lines()
+        if not lines:
+            return self.summary()
+        rest = len(lines) - SHOWN_PROBLEMS
+        more = f"; and {rest} more (all in .lines())" if rest > 0 else ""
+        return f"{self.summary()}: " + "; ".join(lines[:SHOWN_PROBLEMS]) + more
 
 
 class ConversionError(ValidationError):
@@ -173,6 +190,6 @@ def report_error(error: ToolkitError, echo: Callable[[str], None] = _to_stderr) 
     if isinstance(error, ValidationError):
         for line in error.lines():
             echo(line)
-    echo(f"error: {error}")
+    echo(f"error: {error.summary() if isinstance(error, ValidationError) else error}")
     show_traceback(error)
     return error.exit_code

@@ -278,6 +278,14 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return [record for _, record in iter_jsonl(path)]
 
 
+def numpy_number(value: Any) -> Any:
+    """A numpy number as the Python number it holds (``json.dumps``' ``default``, msgspec's ``enc_hook``): records
+    built in memory from model outputs carry ``np.int64`` offsets.  Anything else stays unwritable (a problem)."""
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == () and hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def json_type(value: Any) -> str:
     """The JSON name of a Python value's type, for messages."""
     if value is None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from toolkit.documents import text_sha256
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
-from toolkit.files import JsonProblem, field_path, iter_jsonl, json_type, loads
+from toolkit.files import JsonProblem, field_path, iter_jsonl, json_type, loads, numpy_number
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
 
@@ -317,7 +317,8 @@ def json_records(records: Iterable[Any], problems: list[Problem]) -> Iterator[tu
     JSON cannot hold is a problem): in memory or in a file, a record means the same."""
     for index, record in enumerate(records):
         try:
-            plain = loads(json.dumps(record))  # what a file could not hold (NaN, a lone surrogate) is refused alike
+            # What a file could not hold (NaN, a lone surrogate) is refused alike; a numpy number is its number.
+            plain = loads(json.dumps(record, default=numpy_number))
             wrong = (
                 None
                 if isinstance(plain, dict)

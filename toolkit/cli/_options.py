@@ -237,6 +237,42 @@ class EngineName(str, Enum):
     reference = "reference"
 
 
+class PerLabelConvention(str, Enum):
+    """The per-label conventions of `toolkit.scoring.conventions`."""
+
+    voci = "voci"
+    seqeval = "seqeval"
+
+
+def per_label_convention_option():
+    return typer.Option(
+        PerLabelConvention.voci,
+        "--per-label-convention",
+        case_sensitive=False,
+        help="voci: a pair counts under its gold label, so labels add up to the totals, and averages skip undefined "
+        "figures; seqeval: seqeval's classification_report (strict): a confused pair counts against the predicted "
+        "label's precision and the gold label's recall, 0/0 = 0, macro and weighted averages over the labels in gold "
+        "or predictions.",
+    )
+
+
+def compat_option():
+    return typer.Option(
+        False,
+        "--compat",
+        help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
+        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config.",
+    )
+
+
+def token_label_map_option():
+    return typer.Option(
+        None,
+        "--token-label-map",
+        help="LABEL=NAME (repeatable): rename a label for the --compat token figures, e.g. GPE=LOC; NAME=O drops it.",
+    )
+
+
 def engine_option():
     return typer.Option(
         None,
@@ -253,6 +289,15 @@ def verbose_option(help: str = "Say how the gold and the predictions were read a
 
 def ignore_extra_option():
     return typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping.")
+
+
+def require_complete_option():
+    return typer.Option(
+        False,
+        "--require-complete",
+        help="Exit 2 when the predictions miss gold documents (or are empty), naming how many and the first ids; "
+        "without it they are scored as predicting nothing, with a warning.",
+    )
 
 
 def documents_option(
@@ -340,6 +385,15 @@ class TableFormat(str, Enum):
 
 def format_option(default: Enum, help: str):
     return typer.Option(default, "--format", help=help, case_sensitive=False)
+
+
+def per_document_option():
+    return output_path(
+        None,
+        "--per-document",
+        help="Also write one JSON line per gold document to FILE: its id, whether it had a prediction, and its own "
+        "counts and figures (find the documents a system fails on).",
+    )
 
 
 def out_option(help: str = "Write the result to FILE instead of stdout ('-' = stdout)."):

@@ -7,7 +7,9 @@ from pathlib import Path
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import (
     EngineName,
+    PerLabelConvention,
     TableFormat,
+    compat_option,
     engine_option,
     format_option,
     gold_option,
@@ -15,10 +17,14 @@ from toolkit.cli._options import (
     input_path,
     iou_option,
     out_option,
+    per_document_option,
+    per_label_convention_option,
+    require_complete_option,
     resamples_option,
     scoring_documents_option,
     seed_option,
     split_option,
+    token_label_map_option,
     verbose_option,
 )
 
@@ -34,7 +40,10 @@ Figures (undefined = null in JSON, – in tables):
                       f1 = 2·credit/(possible+actual)
   entities.per_label  the same per label; a pair counts under its GOLD label, a spurious span under its own, so labels
                       add up to the totals
-  entities.macro      unweighted mean over labels of precision, recall and F1
+  entities.macro      unweighted mean over labels of precision, recall and F1 (over the labels where each is defined)
+                      --per-label-convention seqeval: per_label, macro and weighted as seqeval's
+                      classification_report (strict): a confused pair counts against the predicted label's
+                      precision and the gold label's recall; 0/0 = 0; averages over labels in gold or predictions
   claims.strict       claims with exactly the gold boundaries
   claims.overlap      one-to-one claims with character IoU >= --iou
   claimer.accuracy    on overlap-matched claims: kind right, or the span overlaps a gold claimer mention (or another
@@ -46,9 +55,17 @@ Figures (undefined = null in JSON, – in tables):
   end_to_end          a predicted claim counts only when overlap-matched with the right claimer and stance
   overall             mean of entities.strict.f1, claims.overlap.f1 and end_to_end.f1; null (with the reason) when a
                       layer is absent
-  ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents
+  ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents;
+                      null (with its reason) over one document
+  ci_warning          with --bootstrap over fewer than 30 documents: the intervals are not meaningful
+  compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
+                      them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
+                      folder's ner config; a token takes the label of the predicted entity it begins in;
+                      --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
+                      gold JSONL (no ner config)
   signature           every setting that changes a number; compare results only when signatures match
-                      (apart from boot, seed and engine)
+                      (apart from boot, seed and engine); the gold is named by its content hash (gold:<hash12>),
+                      plus hub:ORG/NAME@<commit12> when read from the Hub
 """
 
 
@@ -60,25 +77,48 @@ def eval_command(
     split: str = split_option(),
     output_format: TableFormat = format_option(TableFormat.table, "table, json or markdown."),
     out: Path = out_option(),
+    per_document: Path = per_document_option(),
     bootstrap: int = resamples_option(
         0, "--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual)."
     ),
     seed: int = seed_option(),
     iou: float = iou_option(),
     ignore_extra: bool = ignore_extra_option(),
+    require_complete: bool = require_complete_option(),
+    per_label_convention: PerLabelConvention = per_label_convention_option(),
+    compat: bool = compat_option(),
+    token_label_map: list[str] = token_label_map_option(),
     engine: EngineName = engine_option(),
     verbose: bool = verbose_option(),
 ) -> None:
     from toolkit.cli._outputs import emit, to_stdout
+    from toolkit.scoring.compat import parse_label_map
     from toolkit.scoring.formatting import FORMATTERS
     from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
-    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine and engine.value)
+    scorer = Scorer(
+        gold,
+        documents,
+        split,
+        iou=iou,
+        ignore_extra=ignore_extra,
+        engine=engine and engine.value,
+        require_complete=require_complete,
+        per_label_convention=per_label_convention.value,
+        compat=compat,
+        token_label_map=parse_label_map(token_label_map or []),
+    )
     scored = scorer.score(predictions)
     for note in scored.notes if verbose else ():
         echo_err(note)
     result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
     emit(FORMATTERS[output_format.value](result), out)
+    if per_document is not None:
+        from toolkit.files import write_jsonl
+
+        write_jsonl(per_document, scored.per_document())
+    if result.ci_warning and not (output_format == TableFormat.table and to_stdout(out)):
+        echo_err(f"warning: {result.ci_warning}")  # the table on screen says it already
     if not to_stdout(out):
         overall = "–" if result.overall is None else f"{result.overall:.4f}"
         echo_err(f"wrote {out}: overall {overall} ({result.signature})")

@@ -17,6 +17,7 @@ import numpy as np
 from toolkit.scoring.engines import thresholds
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
 
+FEW_DOCUMENTS = 30  # below this many documents, a bootstrap interval comes with a warning (`EvalResult.ci_warning`)
 CHUNK = 16  # resamples per matrix product: bounds memory at CHUNK × documents floats, and they stay in the CPU cache
 Headline = Callable[[np.ndarray], dict[str, np.ndarray]]
 
@@ -95,6 +96,11 @@ def intervals(stats: np.ndarray, headline: Headline, resamples: int, seed: int) 
             "seed": seed,
         }
     return result
+
+
+def unresampled(names, resamples: int, seed: int, reason: str) -> dict[str, dict]:
+    """Null intervals with their reason (one document: every resample is that document)."""
+    return {name: {"low": None, "high": None, "resamples": resamples, "seed": seed, "reason": reason} for name in names}
 
 
 def paired_test(

@@ -22,13 +22,28 @@ def evaluate(
     seed: int = DEFAULT_SEED,
     ignore_extra: bool = False,
     engine: str | None = None,
+    require_complete: bool = False,
+    per_label_convention: str = "voci",
+    compat: bool = False,
+    token_label_map: dict[str, str] | None = None,
 ) -> EvalResult:
     """Score one system: a predictions JSONL file or a list of prediction records (see `Scorer.score`).
 
     The result's ``to_dict()`` is what ``toolkit eval --format json`` writes for the same inputs.
     """
     check_resamples(bootstrap=bootstrap)
-    scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine)
+    scorer = Scorer(
+        gold,
+        documents,
+        split,
+        iou=iou,
+        ignore_extra=ignore_extra,
+        engine=engine,
+        require_complete=require_complete,
+        per_label_convention=per_label_convention,
+        compat=compat,
+        token_label_map=token_label_map,
+    )
     return scorer.score(predictions).result(bootstrap, seed)
 
 

@@ -24,6 +24,7 @@ ENTITY_COLUMNS = (
     "f1",
 )
 PRF = ("precision", "recall", "f1")
+SEQEVAL_COLUMNS = ("true_positives", "predicted", "support")
 
 
 def number(value) -> str:
@@ -39,13 +40,33 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
     """Sections of ``(title, header, rows)`` shared by the table and Markdown renderers."""
     entities = result.entities
     schemes = [[scheme, *(number(entities[scheme][c]) for c in ENTITY_COLUMNS)] for scheme in SCHEMES]
-    schemes += [
-        [f"macro {scheme}", *([""] * 7), *(number(entities["macro"][scheme][c]) for c in PRF)] for scheme in SCHEMES
-    ]
-    labels = [
-        [name, *(number(figures["strict"][c]) for c in ENTITY_COLUMNS), number(figures["ent_type"]["f1"])]
-        for name, figures in entities["per_label"].items()
-    ]
+    if "weighted" in entities:  # seqeval's convention: its report, strict only
+        label_section = (
+            "entities per label (seqeval's convention, strict)",
+            ("label", *SEQEVAL_COLUMNS, *PRF),
+            [
+                *(
+                    [name, *(number(figures["strict"][c]) for c in (*SEQEVAL_COLUMNS, *PRF))]
+                    for name, figures in entities["per_label"].items()
+                ),
+                *(
+                    [f"{average} avg", "", "", "", *(number(entities[average]["strict"][c]) for c in PRF)]
+                    for average in ("macro", "weighted")
+                ),
+            ],
+        )
+    else:
+        schemes += [
+            [f"macro {scheme}", *([""] * 7), *(number(entities["macro"][scheme][c]) for c in PRF)] for scheme in SCHEMES
+        ]
+        label_section = (
+            "entities per label (strict; ent_type F1 last)",
+            ("label", *ENTITY_COLUMNS, "ent_type f1"),
+            [
+                [name, *(number(figures["strict"][c]) for c in ENTITY_COLUMNS), number(figures["ent_type"]["f1"])]
+                for name, figures in entities["per_label"].items()
+            ],
+        )
     layers = (
         ("claims strict", result.claims["strict"]),
         (f"claims overlap (IoU >= {result.claims['overlap']['iou']:g})", result.claims["overlap"]),
@@ -77,14 +98,22 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
             ci = result.ci[name]
             interval = f"[{number(ci['low'])}, {number(ci['high'])}]"
         headline.append([name, number(value), interval])
-    return [
+    sections = [
         ("headline", ("figure", "value", "95% CI"), headline),
         ("entities", ("scheme", *ENTITY_COLUMNS), schemes),
-        ("entities per label (strict; ent_type F1 last)", ("label", *ENTITY_COLUMNS, "ent_type f1"), labels),
+        label_section,
         ("claims", ("layer", "tp", "predicted", "gold", *PRF), claims),
         ("claimer and stance (on overlap-matched claims)", ("figure", "value", "detail"), attributes),
         ("stance confusion", ("", *(f"pred {name}" for name in stance["confusion"]["labels"])), confusion),
     ]
+    token = (result.compat or {}).get("token")
+    if token:
+        rows = [[name, str(f["support"]), *(number(f[c]) for c in PRF)] for name, f in token["per_label"].items()]
+        rows += [[f"{average} avg", "", *(number(token[average][c]) for c in PRF)] for average in ("micro", "macro")]
+        sections.append(
+            (f"compat.token (NERMuD's token figures, {token['tokens']} tokens)", ("label", "support", *PRF), rows)
+        )
+    return sections
 
 
 def _stance_detail(per_label: dict) -> str:
@@ -106,6 +135,10 @@ def _notes(result: EvalResult) -> list[str]:
         notes.append(
             f"missing from the predictions (scored as predicting nothing): {len(result.missing_documents)}: {shown}"
         )
+    if result.compat and result.compat.get("token_reason"):
+        notes.append(f"compat.token: undefined ({result.compat['token_reason']})")
+    if result.ci_warning:
+        notes.append(f"warning: {result.ci_warning}")
     if result.extra_documents:
         notes.append(f"ignored predictions for documents not in gold: {len(result.extra_documents)}")
     return notes

@@ -24,6 +24,8 @@ class EvalResult:
     overall: float | None
     overall_reason: str | None
     ci: dict[str, dict] | None = None
+    ci_warning: str | None = None  # a bootstrap over fewer than `bootstrap.FEW_DOCUMENTS` documents
+    compat: dict[str, Any] | None = None  # figures comparable with published benchmarks (`toolkit.scoring.compat`)
     layers: list[str] = field(default_factory=list)
 
     def figure(self, dotted: str) -> float | None:
@@ -51,5 +53,7 @@ class EvalResult:
                 "overall": self.overall,
                 "overall_reason": self.overall_reason,
                 "ci": self.ci,
+                "ci_warning": self.ci_warning,
+                "compat": self.compat,
             }
         )

@@ -11,6 +11,7 @@ leaderboard).  ``toolkit eval``, ``toolkit compare``, the leaderboard and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
+from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
 from toolkit.scoring.engines.registry import engine_named
 from toolkit.scoring.figures import (
     HEADLINE_COUNTS,
@@ -27,13 +29,15 @@ from toolkit.scoring.figures import (
     entity_figures,
     headline,
     overall_figure,
+    scheme_figures,
 )
 from toolkit.scoring.gold.gold import Gold
 from toolkit.scoring.gold.loading import read_gold
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.signature import MATCHING_RULE, make_signature
-from toolkit.scoring.statistics import layout
+from toolkit.scoring.spans import EntityColumns
+from toolkit.scoring.statistics import SCHEMES, layout
 
 DEFAULT_SEED = 12345
 DEFAULT_IOU = 0.5
@@ -62,6 +66,11 @@ class Scorer:
     IoU at which a predicted claim matches a gold claim.  ``ignore_extra``: skip
     predictions for documents not in the gold instead of refusing them.
     ``engine``: ``"fast"`` or ``"reference"`` (default: ``VOCI_SCORER_ENGINE``, else fast).
+    ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
+    ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
+    ``token_label_map`` renaming entity labels for the token figures first.
+    ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
+    predicting nothing.
     """
 
     def __init__(
@@ -73,13 +82,27 @@ class Scorer:
         iou: float = DEFAULT_IOU,
         ignore_extra: bool = False,
         engine: str | None = None,
+        require_complete: bool = False,
+        per_label_convention: str = DEFAULT_CONVENTION,
+        compat: bool = False,
+        token_label_map: Mapping[str, str] | None = None,
     ):
         if not 0 < iou <= 1:
             raise InputError(f"--iou: {iou} is outside (0, 1] (expected a character IoU threshold such as 0.5)")
+        if per_label_convention not in CONVENTIONS:
+            raise InputError(
+                f"--per-label-convention: {per_label_convention!r} is not a convention "
+                f"(expected one of: {', '.join(CONVENTIONS)})"
+            )
+        self.per_label_convention = per_label_convention
+        self.compat = compat
+        self.token_label_map = dict(token_label_map or {})
+        self._tokens: tuple | None = None
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
         self.iou = iou
         self.ignore_extra = ignore_extra
+        self.require_complete = require_complete
         self._gold_hash: str | None = None
 
     @property
@@ -101,15 +124,21 @@ class Scorer:
             predicted = read_predictions(predictions, self.gold, self.ignore_extra, self.engine.short_way)
             stats, label_stats = self.engine.count(self.gold, predicted, self.iou)
         notes = [*self.gold.notes, f"engine: {self.engine.name}; predictions {predicted.how}"]
+        name = name or (str(predictions) if is_file(predictions) else "records")
+        missing = [doc_id for index, doc_id in enumerate(self.gold.ids) if index not in predicted.present]
+        if self.require_complete and missing:
+            raise InputError(incomplete(name, missing, len(self.gold.ids)))
         return Scored(
             self,
-            name or (str(predictions) if is_file(predictions) else "records"),
+            name,
             stats,
             label_stats,
             predicted.layers,
-            [doc_id for index, doc_id in enumerate(self.gold.ids) if index not in predicted.present],
+            missing,
             predicted.extra,
             notes,
+            np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
+            predicted.entities if self.compat else None,
         )
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -124,7 +153,36 @@ class Scorer:
             "bootstrap": resamples,
             "seed": seed,
             "engine": self.engine.name,
+            "per_label_convention": self.per_label_convention,
+            **({"token_label_map": self.token_label_map} if self.compat else {}),
         }
+
+    def compat_figures(self, predicted: EntityColumns) -> dict[str, Any]:
+        """``compat`` of a result: ``token`` (null with ``token_reason`` when the gold has no ``ner`` config)."""
+        from toolkit.scoring.compat import dataset_tokens, token_figures
+
+        if self._tokens is None:
+            folder = self.gold.folder
+            self._tokens = (dataset_tokens(folder, self.gold.split, self.gold.position) if folder else None,)
+        tokens = self._tokens[0]
+        if tokens is None:
+            reason = (
+                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)"
+                if self.gold.folder is None
+                else f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+            )
+            return {"token": None, "token_reason": reason}
+        return {"token": token_figures(tokens, predicted, self.token_label_map, self.gold.name), "token_reason": None}
+
+
+def incomplete(name: str, missing: list[str], n_gold: int) -> str:
+    """The one line of ``--require-complete`` refusing predictions that miss gold documents."""
+    shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+    empty = " (no prediction at all)" if len(missing) == n_gold else ""
+    return (
+        f"{name}: {len(missing)} of {n_gold} gold document(s) have no prediction{empty}: {shown} "
+        "(expected one record per gold document, as --require-complete asks)"
+    )
 
 
 def check_resamples(bootstrap: int | None = None, resamples: int | None = None) -> None:
@@ -149,6 +207,8 @@ class Scored:
     missing_documents: list[str]
     extra_documents: list[str]
     notes: list[str] = field(default_factory=list)  # how the gold and the predictions were read and counted
+    predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
+    predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
 
     def _headline_stats(self) -> np.ndarray:
         return self.stats[:, [layout().index(name) for name in HEADLINE_COUNTS]]
@@ -159,6 +219,10 @@ class Scored:
         inventory = load_inventory()
         totals = layout().named(self.stats.sum(axis=0))
         entities = entity_figures(totals, self.label_totals.tolist(), inventory.entity_names)
+        if self.scorer.per_label_convention == "seqeval":
+            entities["per_label"], entities["macro"], entities["weighted"] = seqeval_entities(
+                self.label_totals.tolist(), self.predicted_labels.tolist(), inventory.entity_names
+            )
         claim_layers = claim_figures(totals, self.scorer.iou, inventory.stance_names, inventory.polar_stances)
         figures = {
             "entities.strict.f1": entities["strict"]["f1"],
@@ -166,13 +230,22 @@ class Scored:
             "end_to_end.f1": claim_layers["end_to_end"]["f1"],
         }
         overall, reason = overall_figure(figures, self.layers)
-        ci = None
+        ci, ci_warning = None, None
         if bootstrap:
-            from toolkit.scoring.bootstrap import intervals
+            from toolkit.scoring.bootstrap import FEW_DOCUMENTS, intervals, unresampled
 
-            ci = intervals(self._headline_stats(), headline, bootstrap, seed)
+            n = len(self.stats)
+            if n < 2:
+                ci = unresampled(HEADLINE_FIGURES, bootstrap, seed, f"{n} document(s): resampling gives no interval")
+            else:
+                ci = intervals(self._headline_stats(), headline, bootstrap, seed)
             if overall is None:
-                ci["overall"] = {"low": None, "high": None, "resamples": bootstrap, "seed": seed}
+                ci["overall"].update({"low": None, "high": None})
+            if n < FEW_DOCUMENTS:
+                ci_warning = (
+                    f"bootstrap over {n} document(s): intervals over fewer than {FEW_DOCUMENTS} documents are not "
+                    "meaningful"
+                )
         settings = self.scorer.settings(bootstrap, seed)
         return EvalResult(
             signature=make_signature(settings, len(self.stats)),
@@ -184,9 +257,30 @@ class Scored:
             overall=overall,
             overall_reason=reason,
             ci=ci,
+            ci_warning=ci_warning,
+            compat=self.scorer.compat_figures(self.predicted_entities) if self.scorer.compat else None,
             layers=self.layers,
             **claim_layers,
         )
+
+    def per_document(self) -> list[dict[str, Any]]:
+        """One row per gold document (gold order): its id, whether it had a prediction, and its own counts and
+        figures (entity schemes, claims, claimer, stance, end to end), as `result` computes them over the corpus
+        (what ``toolkit eval --per-document FILE`` writes, one JSON line each)."""
+        inventory = load_inventory()
+        missing = set(self.missing_documents)
+        rows = []
+        for doc_id, row in zip(self.scorer.gold.ids, self.stats, strict=True):
+            counts = layout().named(row)
+            rows.append(
+                {
+                    "id": doc_id,
+                    "predicted": doc_id not in missing,
+                    "entities": {scheme: scheme_figures(scheme, counts) for scheme in SCHEMES},
+                    **claim_figures(counts, self.scorer.iou, inventory.stance_names, inventory.polar_stances),
+                }
+            )
+        return rows
 
     def paired(self, other: Scored, resamples: int = 1000, seed: int = DEFAULT_SEED) -> dict[str, Any]:
         """Paired bootstrap of ``other`` (B) against this system (A) on the same resampled documents.

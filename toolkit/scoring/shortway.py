@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from toolkit.files import BOM, read_bytes
+from toolkit.files import BOM, numpy_number, read_bytes
 from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
 from toolkit.scoring.engines import thresholds
@@ -53,7 +53,7 @@ def read_records(records: Iterable, gold, ignore_extra: bool) -> Predictions | N
     or a number that is not finite, sends them to the validator)."""
     import msgspec
 
-    encode = msgspec.json.Encoder().encode
+    encode = msgspec.json.Encoder(enc_hook=numpy_number).encode
     try:
         data = b"\n".join(map(encode, records))
     except (TypeError, ValueError, OverflowError):

@@ -33,10 +33,10 @@ def make_signature(settings: Mapping[str, Any], n_documents: int) -> str:
     fields = [
         f"{SCORER_NAME}:{SCORER_VERSION}",
         f"toolkit:{__version__}",
-        f"gold:{settings['gold']}@{settings['gold_hash']}",
+        f"gold:{settings['gold_hash']}",  # the content, never a local file or folder name: one gold, one text
     ]
     if settings.get("revision"):
-        fields.append(f"rev:{settings['revision'][:12]}")
+        fields.append(f"hub:{settings['gold']}@{settings['revision'][:12]}")
     fields += [
         f"split:{settings['split'] or 'all'}",
         f"docs:{n_documents}",
@@ -46,6 +46,8 @@ def make_signature(settings: Mapping[str, Any], n_documents: int) -> str:
     ]
     if settings["bootstrap"]:
         fields.append(f"seed:{settings['seed']}")
+    if settings.get("per_label_convention", "voci") != "voci":  # per-label figures under another convention
+        fields.append(f"labels:{settings['per_label_convention']}")
     if settings["engine"] != DEFAULT_ENGINE:
         fields.append(f"engine:{settings['engine']}")
     return "|".join(fields)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ class Gold:
     lengths: np.ndarray | None = None  # text lengths in code points, by document index, when known without the texts
     digest: str | None = None  # `gold_hash`, when compiled at build time
     revision: str | None = None  # the Hub commit it was read from
+    folder: Path | None = None  # the built folder it was read from (its `ner` config gives `compat.token` its tokens)
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
 
     @property

@@ -64,11 +64,13 @@ def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
         if fields is not None:
             gold = Gold(folder.name, split, **fields)  # its notes: what happens to it later (its texts)
             gold.notes.insert(0, f"gold: {folder}, split {split}, from its compiled gold (scoring/{split}.npz)")
+            gold.folder = folder
             return gold
         notes.append(f"gold: scoring/{split}.npz not used: {reason}")
     check_scorable(folder, split)  # a blind split's empty span lists are not gold (`compile_gold` refuses them too)
     gold = gold_from_parquet(folder, split)
     gold.notes = [*notes, f"gold: {folder}, split {split or 'all'}, from its parquet files"]
+    gold.folder = folder
     return gold
 
 

@@ -1,0 +1,133 @@
+"""``compat.token``: NERMuD's token-level figures (EVALITA 2023) over the dataset's own tokens, checked against
+scikit-learn run as NERMuD's scorer runs it (prefixes stripped, ``zero_division=0``) on the built ``ner`` config,
+under both engines."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from scoring_corpus import build_random, random_predictions
+
+from toolkit.dataset.bio import resolve_overlaps
+from toolkit.errors import InputError
+from toolkit.files import read_jsonl, write_jsonl
+from toolkit.scoring.compat import parse_label_map
+from toolkit.scoring.evaluate import evaluate
+
+NERMUD = {"GPE": "LOC", "FAC": "O", "NORP": "O", "EVENT": "O", "DATE": "O", "QUANTITY": "O"}  # PER/LOC/ORG only
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compat")
+    build_random(folder, 5, 40, splits=("test", "train"))
+    documents, golds = (read_jsonl(folder / name) for name in ("documents.jsonl", "gold.jsonl"))
+    return folder, documents, golds
+
+
+def sklearn_token_figures(folder, split, predictions, label_map):
+    """NERMuD's scoring from its definition: IOB2 prefixes stripped, scikit-learn over the entity labels."""
+    import pyarrow.parquet as pq
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from toolkit.inventory import load_inventory
+
+    tags = load_inventory().bio_tags()
+    by_id = {p["id"]: p for p in predictions}
+    y_true, y_pred = [], []
+    for path in sorted((folder / "voci" / "ner").glob(f"{split}-*.parquet")):
+        for row in pq.read_table(path).to_pylist():
+            entities = by_id.get(row["doc_id"], {}).get("entities", [])
+            kept, _ = resolve_overlaps((e["start"], e["end"], e["label"]) for e in entities)
+            for start, tag in zip(row["token_starts"], row["ner_tags"], strict=True):
+                gold = tags[tag].split("-", 1)[-1]
+                pred = next((label for s, e, label in kept if s <= start < e), "O")
+                y_true.append(label_map.get(gold, gold))
+                y_pred.append(label_map.get(pred, pred))
+    labels = sorted({*y_true, *y_pred} - {"O"})
+    report = {}
+    for average in (None, "micro", "macro"):
+        report[average] = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=average, zero_division=0
+        )
+    return labels, report, len(y_true)
+
+
+@pytest.mark.parametrize("label_map", [{}, NERMUD], ids=["own labels", "PER/LOC/ORG"])
+def test_token_figures_equal_nermuds_scikit_learn(built, label_map):
+    folder, documents, golds = built
+    rng = random.Random(len(label_map))
+    for _ in range(2):
+        predictions = random_predictions(rng, documents, golds)
+        test_ids = {d["id"] for d in documents if d["split"] == "test"}
+        predictions = [p for p in predictions if p["id"] in test_ids]
+        results = [
+            evaluate(predictions, folder / "voci", split="test", compat=True, token_label_map=label_map, engine=engine)
+            for engine in ("fast", "reference")
+        ]
+        assert results[0].compat == results[1].compat
+        token = results[0].compat["token"]
+        labels, report, n_tokens = sklearn_token_figures(folder, "test", predictions, label_map)
+        assert token["tokens"] == n_tokens and sorted(token["per_label"]) == labels and len(labels) >= 3
+        if label_map:
+            assert labels == ["LOC", "ORG", "PER"]
+        precision, recall, f1, support = report[None]
+        for k, name in enumerate(labels):
+            ours = token["per_label"][name]
+            assert ours["support"] == support[k]
+            assert [ours["precision"], ours["recall"], ours["f1"]] == pytest.approx(
+                [precision[k], recall[k], f1[k]], abs=1e-12
+            )
+        for average in ("micro", "macro"):
+            ours = token[average]
+            assert [ours["precision"], ours["recall"], ours["f1"]] == pytest.approx(
+                list(report[average][:3]), abs=1e-12
+            )
+        assert 0 < token["micro"]["f1"] < 1
+
+
+def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built):
+    folder, documents, golds = built
+    result = evaluate([], folder / "gold.jsonl", folder / "documents.jsonl", compat=True)
+    assert result.compat == {
+        "token": None,
+        "token_reason": "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)",
+    }
+    assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
+
+
+def test_label_map_is_checked():
+    assert parse_label_map(["GPE=LOC", "DATE=O"]) == {"GPE": "LOC", "DATE": "O"}
+    for bad in ("GPE", "XYZ=LOC", "GPE="):
+        with pytest.raises(InputError, match="--token-label-map: "):
+            parse_label_map([bad])
+
+
+def test_compat_on_the_command_line(built):
+    import json
+    import subprocess
+    import sys
+
+    folder, documents, golds = built
+    predictions = [p for p in random_predictions(random.Random(3), documents, golds) if p["id"] in _test_ids(documents)]
+    write_jsonl(folder / "pred.jsonl", predictions)
+    command = [sys.executable, "-m", "toolkit", "eval", str(folder / "pred.jsonl"), "--gold", str(folder / "voci")]
+    command += ["--split", "test", "--compat", "--token-label-map", "GPE=LOC"]
+    as_json = subprocess.run([*command, "--format", "json"], capture_output=True, text=True)
+    assert as_json.returncode == 0, as_json.stderr
+    data = json.loads(as_json.stdout)
+    expected = evaluate(predictions, folder / "voci", split="test", compat=True, token_label_map={"GPE": "LOC"})
+    assert data["compat"] == expected.compat and data["settings"]["token_label_map"] == {"GPE": "LOC"}
+    table = subprocess.run(command, capture_output=True, text=True).stdout
+    micro = expected.compat["token"]["micro"]
+    assert f"compat.token (NERMuD's token figures, {expected.compat['token']['tokens']} tokens)" in table
+    row = next(line for line in table.splitlines() if line.startswith("micro avg"))
+    assert row.split() == ["micro", "avg", *(f"{micro[figure]:.4f}" for figure in ("precision", "recall", "f1"))]
+    bad = subprocess.run([*command[:-1], "GPE"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: [E100] --token-label-map: 'GPE' (expected LABEL=NAME")
+    assert bad.stderr.count("\n") == 1
+
+
+def _test_ids(documents):
+    return {d["id"] for d in documents if d["split"] == "test"}
