@@ -296,13 +296,16 @@ def test_reference_data_is_the_phase_gold(bundle):
 # ---------------------------------------------------------------- the scoring program as Codabench runs it
 
 
-def run_scoring_program(bundle_folder: Path, split: str, submission: Path, workdir: Path):
-    """Lay out /app as the compute worker does and run metadata.yaml's command; returns (process, output)."""
+def run_scoring_program(bundle_folder: Path, split: str, submission: Path, workdir: Path, unzipped=None):
+    """Lay out /app as the compute worker does and run metadata.yaml's command; returns (process, output).
+    ``unzipped(app_folder)`` changes the unzipped submission first (as an unzip keeping symbolic links would)."""
     app_folder = workdir / "app"
     shutil.copytree(bundle_folder / "scoring_program", app_folder / "program")
     shutil.copytree(bundle_folder / "reference_data" / split, app_folder / "input" / "ref")
     with zipfile.ZipFile(submission) as archive:
         archive.extractall(app_folder / "input" / "res")
+    if unzipped is not None:
+        unzipped(app_folder)
     (app_folder / "output").mkdir()
     metadata = yaml.safe_load((app_folder / "program" / "metadata.yaml").read_text(encoding="utf-8"))
     command = [argument.replace("/app/", f"{app_folder}/") for argument in shlex.split(metadata["command"])]
@@ -380,6 +383,48 @@ def test_invalid_submission_fails_with_the_toolkit_message_and_no_scores(bundle,
     assert process.returncode == 2
     assert re.search(r"input/res/predictions\.jsonl:1: entities\[0\]\.label: .*PERSON", process.stderr), process.stderr
     assert "Traceback" not in process.stderr
+    assert not (output / "scores.json").exists()
+
+
+@pytest.mark.parametrize("target", ["gold", "passwd", "outside"])
+def test_a_linked_submission_is_refused_without_reading_the_gold(bundle, tmp_path, target):
+    """``predictions.jsonl`` (or ``meta.json``) as a symbolic link, to the withheld gold or anywhere, is refused in
+    one line that quotes nothing of what it points to; no scores are written."""
+    ids = [record["id"] for record in read_jsonl(bundle["gold"])]
+    submission = _submission(tmp_path / "linked.zip", [], {"name": "linked"})
+    name = "meta.json" if target == "outside" else "predictions.jsonl"
+
+    def link(app_folder: Path) -> None:
+        res = app_folder / "input" / "res"
+        pointed = {
+            "gold": app_folder / "input" / "ref" / "gold" / "test.jsonl",
+            "passwd": Path("/etc/passwd"),
+            "outside": app_folder / "program" / "metadata.yaml",
+        }[target]
+        assert pointed.is_file()
+        (res / name).unlink()
+        (res / name).symlink_to(pointed)
+
+    process, output = run_scoring_program(bundle["folder"], "test", submission, tmp_path, unzipped=link)
+    assert process.returncode == 2, process.stderr
+    assert process.stderr.count("\n") == 1 and "Traceback" not in process.stderr, process.stderr
+    assert f"input/res/{name}: a symbolic link (expected a regular file {name} at the top of the submission zip)" in (
+        process.stderr
+    )
+    assert not any(doc_id in process.stderr + process.stdout for doc_id in ids)
+    assert not (output / "scores.json").exists() and not (output / "detailed_results.html").exists()
+
+
+def test_a_submission_with_many_problems_is_reported_in_one_line(bundle, tmp_path):
+    document = next(record for record in read_jsonl(bundle["documents"]) if record["split"] == "test")
+    predictions = [{"id": document["id"], "entities": [{"start": 0, "end": 5, "label": "PERSON"}] * 3}]
+    process, output = run_scoring_program(
+        bundle["folder"], "test", _submission(tmp_path / "b.zip", predictions), tmp_path
+    )
+    assert process.returncode == 2 and process.stderr.count("\n") == 1, process.stderr
+    assert re.search(
+        r"predictions\.jsonl:1: entities\[0\]\.label: .*PERSON.* \(and 2 more problem\(s\)\)$", process.stderr
+    )
     assert not (output / "scores.json").exists()
 
 
