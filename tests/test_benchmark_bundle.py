@@ -575,3 +575,17 @@ def test_dockerfile_installs_the_wheel_the_bundle_pins(bundle, tmp_path):
     assert (bundle["folder"] / "scoring_program" / "score.py").read_bytes() == (
         REPO / "toolkit" / "benchmark" / "scoring_program" / "score.py"
     ).read_bytes()
+
+
+def test_the_cards_limits_enter_the_terms_page_without_raw_html(tmp_path):
+    """The limits section is the card's Markdown, copied into the Terms page: a tag in it is shown, not rendered."""
+    from toolkit.benchmark.bundle import _card_facts
+
+    (tmp_path / "README.md").write_text(
+        "---\nlicense: cc-by-4.0\n---\n# voci\n\n## Bias, Risks, and Limitations\n\n- **Size.** small "
+        "<img src=x onerror=alert(1)>\n\n### Recommendations\n\nCite it.\n\n## Citation\n\nNone.\n",
+        encoding="utf-8",
+    )
+    license_name, limits = _card_facts(tmp_path)
+    assert license_name == "cc-by-4.0"
+    assert limits.strip() == "- **Size.** small &lt;img src=x onerror=alert(1)>\n\n#### Recommendations\n\nCite it."
