@@ -22,8 +22,7 @@ from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.errors import ConflictError, ServerError
 from toolkit.files import read_jsonl, write_jsonl
-from toolkit.labelstudio.backend.http import BasicAuth
-from toolkit.labelstudio.backend.http import WEBHOOK_SECRET_HEADER
+from toolkit.labelstudio.backend.http import WEBHOOK_SECRET_HEADER, BasicAuth
 from toolkit.labelstudio.backend.register import BACKEND_TITLE, register_backend
 from toolkit.labelstudio.backend.sources import WEBHOOK_SECRET_VARIABLE
 from toolkit.labelstudio.client import connect, push
