@@ -95,6 +95,8 @@ def test_task_document_keeps_the_ids_push_wrote_and_hashes_the_text_shown():
     assert task_document({"id": 2, "data": {"text": "Un testo.", "doc_id": "not valid/id"}})["id"] == "task-2"
     with pytest.raises(InputError, match="data.text is missing"):
         task_document({"id": 1, "data": {"body": "x"}})
+    with pytest.raises(InputError, match=r"data.text: 1000001 characters \(expected at most 1000000 per task\)"):
+        task_document({"id": 1, "data": {"text": "x" * 1_000_001}})
 
 
 def test_setup_answers_the_project_model_version_and_refuses_a_foreign_config(baseline):

@@ -34,6 +34,7 @@ DOCUMENT_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 PROJECT = re.compile(r"(?P<id>[0-9]{1,18})(?:\..*)?", re.DOTALL)  # "<id>.<created_at>", ASCII digits only
 DEFAULT_LANG = "it"
 PROBLEMS_SHOWN = 5
+MAX_TEXT = 1_000_000  # characters of one task's text: the baseline takes about 20 s on that many
 Json = dict[str, Any]
 
 
@@ -52,6 +53,8 @@ def task_document(task: Mapping[str, Any]) -> Json:
     if not isinstance(data, Mapping) or not isinstance(data.get(NAMES.text), str):
         raise InputError(f"data.{NAMES.text} is missing (expected the text shown by the voci labeling config)")
     text = data[NAMES.text]
+    if len(text) > MAX_TEXT:
+        raise InputError(f"data.{NAMES.text}: {len(text)} characters (expected at most {MAX_TEXT} per task)")
     doc_id = data.get("doc_id")
     document: Json = {
         "id": doc_id
