@@ -130,13 +130,16 @@ def make_bundle(root: Path) -> dict:
     }
 
 
-def run_scoring_program(bundle_folder: Path, split: str, submission: Path, workdir: Path):
-    """Lay out /app as the compute worker does and run metadata.yaml's command; returns (process, output)."""
+def run_scoring_program(bundle_folder: Path, split: str, submission: Path, workdir: Path, unzipped=None):
+    """Lay out /app as the compute worker does and run metadata.yaml's command; returns (process, output).
+    ``unzipped(app_folder)`` changes the unzipped submission first (as an unzip keeping symbolic links would)."""
     app_folder = workdir / "app"
     shutil.copytree(bundle_folder / "scoring_program", app_folder / "program")
     shutil.copytree(bundle_folder / "reference_data" / split, app_folder / "input" / "ref")
     with zipfile.ZipFile(submission) as archive:
         archive.extractall(app_folder / "input" / "res")
+    if unzipped is not None:
+        unzipped(app_folder)
     (app_folder / "output").mkdir()
     metadata = yaml.safe_load((app_folder / "program" / "metadata.yaml").read_text(encoding="utf-8"))
     command = [argument.replace("/app/", f"{app_folder}/") for argument in shlex.split(metadata["command"])]

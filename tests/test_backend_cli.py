@@ -103,7 +103,7 @@ def test_serves_on_loopback_answers_the_protocol_and_stops_on_ctrl_c(backends, t
     document = make_document("d1", TEXT, "it")
     answer = httpx.post(f"{backend.url}/predict", json={"tasks": [{"id": 1, "data": task_data(document)}]}).json()
     assert answer["results"][0]["model_version"] == "baseline-v0" and answer["results"][0]["result"]
-    refused = httpx.post(f"{backend.url}/predict", content=b"[1")
+    refused = httpx.post(f"{backend.url}/predict", content=b"[1", headers={"Content-Type": "application/json"})
     assert refused.status_code == 400 and refused.json()["error"].startswith("request body: not JSON")
     assert httpx.get(f"{backend.url}/nothing").status_code == 404
     assert backend.interrupt() == 0

@@ -22,8 +22,9 @@ from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.errors import ConflictError, ServerError
 from toolkit.files import read_jsonl, write_jsonl
-from toolkit.labelstudio.backend.http import BasicAuth
+from toolkit.labelstudio.backend.http import WEBHOOK_SECRET_HEADER, BasicAuth
 from toolkit.labelstudio.backend.register import BACKEND_TITLE, register_backend
+from toolkit.labelstudio.backend.sources import WEBHOOK_SECRET_VARIABLE
 from toolkit.labelstudio.client import connect, push
 from toolkit.labelstudio.tasks import preannotation
 
@@ -143,11 +144,14 @@ def test_a_task_opened_without_prediction_is_pre_annotated_by_the_baseline(label
 
 
 def test_an_annotation_submitted_in_label_studio_teaches_the_next_task(label_studio, backends, tmp_path):
-    backend = backends(tmp_path)
+    secret = secrets.token_urlsafe(16)
+    backend = backends(tmp_path, environment={WEBHOOK_SECRET_VARIABLE: secret})
     documents = [make_document("first", FIRST, "it"), make_document("second", SECOND, "it")]
     title = label_studio.project_title("backend-learn")
     studio = Studio(label_studio, title, documents)
-    register_backend(studio.connection, studio.project_id, backend.url)
+    register_backend(studio.connection, studio.project_id, backend.url, webhook_secret=secret)
+    (hook,) = label_studio.client.webhooks.list(project=str(studio.project_id))
+    assert hook.headers == {WEBHOOK_SECRET_HEADER: secret}, "the server's webhook sends the backend's secret"
     before = studio.open_task("first")["predictions"][0]
     assert _entity_labels(before)[NEW_NAME] == "PER", "the rules' guess for two capitalised words"
 

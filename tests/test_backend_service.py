@@ -6,6 +6,7 @@ serializers); the real server is exercised in test_backend_labelstudio.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -94,6 +95,8 @@ def test_task_document_keeps_the_ids_push_wrote_and_hashes_the_text_shown():
     assert task_document({"id": 2, "data": {"text": "Un testo.", "doc_id": "not valid/id"}})["id"] == "task-2"
     with pytest.raises(InputError, match="data.text is missing"):
         task_document({"id": 1, "data": {"body": "x"}})
+    with pytest.raises(InputError, match=r"data.text: 1000001 characters \(expected at most 1000000 per task\)"):
+        task_document({"id": 1, "data": {"text": "x" * 1_000_001}})
 
 
 def test_setup_answers_the_project_model_version_and_refuses_a_foreign_config(baseline):
@@ -379,3 +382,89 @@ def test_commands_that_cannot_run_are_errors_not_crashes(tmp_path):
     with pytest.raises(InputError, match="--timeout"):
         CommandSource("model", timeout=0)
     assert os.environ.get(PASSWORD_VARIABLE) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('print(\'{"id": "first", "entities": [], "score": NaN}\')', "stdout line 1: NaN is not a JSON number"),
+        ("print('[' * 100000 + ']' * 100000)", "stdout line 1: nested too deep"),
+        ("sys.stdout.write('x' * 70_000_000)", "wrote more than 64000000 bytes on stdout (stopped)"),
+    ],
+    ids=["nan", "deep", "flood"],
+)
+def test_a_command_printing_what_cannot_be_answered_fails_its_tasks(tmp_path, body, expected):
+    backend = Backend(CommandSource(_script(tmp_path, "sys.stdin.read()\n" + body), timeout=60))
+    (result,) = backend.predict(_request(_task(1, _documents()[0])))["results"]
+    assert set(result) == {"model_version", "error"} and expected in result["error"], result
+
+
+def test_a_grandchild_holding_stdout_does_not_outlive_the_timeout(tmp_path):
+    """A process in its own session (setsid) escapes the group kill and keeps the pipe open for 300 s: the request
+    still ends at the timeout (waited for in a thread, at most 120 s), and the grandchild is ended by the test."""
+    import signal
+    import threading
+
+    pid_file = tmp_path / "grandchild.pid"
+    body = f"""
+import subprocess
+child = subprocess.Popen(["setsid", sys.executable, "-c", "import time; time.sleep(300)"])
+open({str(pid_file)!r}, "w").write(str(child.pid))
+"""
+    backend = Backend(CommandSource(_script(tmp_path, body), timeout=2))
+    answers = []
+    request = threading.Thread(target=lambda: answers.append(backend.predict(_request(_task(1, _documents()[0])))))
+    request.start()
+    request.join(120)
+    try:
+        assert answers, "the request still waits for the grandchild's pipe"
+        (result,) = answers[0]["results"]
+        assert "did not answer within 2 s (stopped)" in result["error"]
+    finally:
+        for line in pid_file.read_text().split() if pid_file.exists() else []:  # setsid execs: the same pid
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line), signal.SIGKILL)
+        request.join()
+
+
+def test_the_command_gets_no_token_and_its_stderr_never_shows_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_value_123")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "ls_secret_value_456")
+    body = """
+seen = [name for name in ("HF_TOKEN", "LABEL_STUDIO_API_KEY") if name in os.environ]
+sys.stderr.write(f"seen={seen} token=hf_secret_value_123\\n")
+sys.exit(3)
+"""
+    (result,) = Backend(CommandSource(_script(tmp_path, body), timeout=20)).predict(
+        _request(_task(1, _documents()[0]))
+    )["results"]
+    assert "exited with code 3 (seen=[] token=<HF_TOKEN>)" in result["error"], result
+    assert "hf_secret_value_123" not in result["error"]
+
+
+def test_odd_project_ids_and_training_requests_are_refused_or_ignored(baseline):
+    assert project_id("².1") is None and project_id("9" * 5000) is None and project_id(2**70) is None
+    assert project_id(-1) is None and project_id("12.x") == 12
+    with pytest.raises(InputError, match="annotations: expected a list of tasks"):
+        baseline.train({"project": 3, "annotations": 5})
+    with pytest.raises(InputError, match="expected a list"):
+        baseline.train({"project": 3, "annotations": [{"annotations": 5}]})
+
+
+def test_malformed_webhook_regions_teach_nothing_and_fields_are_bounded(baseline, tmp_path):
+    task = _task(1, _documents()[0])
+    bad_regions = [
+        {"type": "labels", "from_name": NAMES.label, "value": ["a"]},
+        {"type": "labels", "from_name": NAMES.label, "value": {"labels": 5, "text": "x"}},
+        {"type": "labels", "from_name": NAMES.label, "value": {"labels": {"0": "ORG"}, "text": "x"}},
+        {"type": "labels", "from_name": NAMES.label, "value": {"labels": [["ORG"]], "text": "x"}},
+        {"type": "labels", "from_name": NAMES.label, "value": {"labels": ["ORG"], "text": "\ud800"}},
+        {"type": "labels", "from_name": NAMES.label, "value": {"labels": ["ORG"], "text": "y" * 10_000}},
+    ]
+    assert entity_mentions(bad_regions, None) == []
+    event = _annotation_event(5, task, [_entity_item(FIRST, NEW_NAME, "ORG")], completed_by="a" * 1_000_000)
+    assert baseline.webhook(event)["model_version"] == "baseline-v1"
+    stored = load_lexicon_file(baseline.source.lexicons.path(7), 7)
+    assert stored.contributions["5"].annotator is None and stored.contributions["5"].mentions == [(NEW_NAME, "ORG")]
+    with pytest.raises(InputError, match="project: expected the project"):
+        baseline.webhook(_annotation_event(6, task | {"project": "9" * 5000}, []) | {"project": "9" * 5000})

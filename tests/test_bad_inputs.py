@@ -442,6 +442,24 @@ CASES = [
         ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--out", "b.zip"),
         r"no withheld.json \(expected a private folder",
     ),
+    *(
+        Case(
+            f"benchmark-bundle-dataset-{name}",
+            ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--out", "b.zip", "--dataset", dataset),
+            rf"--dataset: {re.escape(repr(dataset))} is not a Hub repo id \(expected ORG/NAME",
+        )
+        for name, dataset in (
+            ("fence", "org/voci`\n```\n<img src=x onerror=alert(1)>"),
+            ("html", "<img src=x onerror=alert(1)>"),
+            ("newline", "org/voci\n"),
+            ("dotdot", "org/../voci"),
+        )
+    ),
+    Case(
+        "benchmark-bundle-docker-image-newline",
+        ("benchmark-bundle", "--public", "dist/voci", "--gold", "subs", "--out", "b.zip", "--docker-image", "voci:1\n"),
+        r"--docker-image: 'voci:1\\n' is not an image name",
+    ),
     # 4. CSV sources
     Case(
         "ingest-csv-without-text-column",

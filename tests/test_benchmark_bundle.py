@@ -321,6 +321,48 @@ def test_invalid_submission_fails_with_the_toolkit_message_and_no_scores(bundle,
     assert not (output / "scores.json").exists()
 
 
+@pytest.mark.parametrize("target", ["gold", "passwd", "outside"])
+def test_a_linked_submission_is_refused_without_reading_the_gold(bundle, tmp_path, target):
+    """``predictions.jsonl`` (or ``meta.json``) as a symbolic link, to the withheld gold or anywhere, is refused in
+    one line that quotes nothing of what it points to; no scores are written."""
+    ids = [record["id"] for record in read_jsonl(bundle["gold"])]
+    submission = _submission(tmp_path / "linked.zip", [], {"name": "linked"})
+    name = "meta.json" if target == "outside" else "predictions.jsonl"
+
+    def link(app_folder: Path) -> None:
+        res = app_folder / "input" / "res"
+        pointed = {
+            "gold": app_folder / "input" / "ref" / "gold" / "test.jsonl",
+            "passwd": Path("/etc/passwd"),
+            "outside": app_folder / "program" / "metadata.yaml",
+        }[target]
+        assert pointed.is_file()
+        (res / name).unlink()
+        (res / name).symlink_to(pointed)
+
+    process, output = run_scoring_program(bundle["folder"], "test", submission, tmp_path, unzipped=link)
+    assert process.returncode == 2, process.stderr
+    assert process.stderr.count("\n") == 1 and "Traceback" not in process.stderr, process.stderr
+    assert f"input/res/{name}: a symbolic link (expected a regular file {name} at the top of the submission zip)" in (
+        process.stderr
+    )
+    assert not any(doc_id in process.stderr + process.stdout for doc_id in ids)
+    assert not (output / "scores.json").exists() and not (output / "detailed_results.html").exists()
+
+
+def test_a_submission_with_many_problems_is_reported_in_one_line(bundle, tmp_path):
+    document = next(record for record in read_jsonl(bundle["documents"]) if record["split"] == "test")
+    predictions = [{"id": document["id"], "entities": [{"start": 0, "end": 5, "label": "PERSON"}] * 3}]
+    process, output = run_scoring_program(
+        bundle["folder"], "test", _submission(tmp_path / "b.zip", predictions), tmp_path
+    )
+    assert process.returncode == 2 and process.stderr.count("\n") == 1, process.stderr
+    assert re.search(
+        r"predictions\.jsonl:1: entities\[0\]\.label: .*PERSON.* \(and 2 more problem\(s\)\)$", process.stderr
+    )
+    assert not (output / "scores.json").exists()
+
+
 def test_predictions_in_a_folder_are_refused_with_a_hint(bundle, tmp_path):
     submission = _submission(tmp_path / "nested.zip", [], folder="mine/")
     process, output = run_scoring_program(bundle["folder"], "test", submission, tmp_path)
@@ -468,3 +510,17 @@ def test_dockerfile_installs_the_wheel_the_bundle_pins(bundle, tmp_path):
     assert (bundle["folder"] / "scoring_program" / "score.py").read_bytes() == (
         REPO / "toolkit" / "benchmark" / "scoring_program" / "score.py"
     ).read_bytes()
+
+
+def test_the_cards_limits_enter_the_terms_page_without_raw_html(tmp_path):
+    """The limits section is the card's Markdown, copied into the Terms page: a tag in it is shown, not rendered."""
+    from toolkit.benchmark.bundle import _card_facts
+
+    (tmp_path / "README.md").write_text(
+        "---\nlicense: cc-by-4.0\n---\n# voci\n\n## Bias, Risks, and Limitations\n\n- **Size.** small "
+        "<img src=x onerror=alert(1)>\n\n### Recommendations\n\nCite it.\n\n## Citation\n\nNone.\n",
+        encoding="utf-8",
+    )
+    license_name, limits = _card_facts(tmp_path)
+    assert license_name == "cc-by-4.0"
+    assert limits.strip() == "- **Size.** small &lt;img src=x onerror=alert(1)>\n\n#### Recommendations\n\nCite it."

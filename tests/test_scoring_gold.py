@@ -263,3 +263,27 @@ def test_the_api_reads_the_hub_cache(tmp_path, monkeypatch):
         load_gold("org/name@v9", split="test")
     with pytest.raises(InputError, match="--split: 'dev' is not a split of"):
         load_gold("org/name", split="dev")
+
+
+def test_a_hub_revision_never_resolves_outside_the_repo_cache(tmp_path, monkeypatch):
+    """A revision is a branch/tag name or a commit: ``..`` and the like are refused before the cache is read, and a
+    ``refs/`` file naming a folder outside ``snapshots/`` (a tampered cache) is refused instead of scored."""
+    import shutil
+
+    import huggingface_hub.constants as constants
+
+    folder = build_random(tmp_path, 2, 6)
+    commit = "89abcdef0123456789abcdef0123456789abcdef"
+    hub = tmp_path / "hf-home" / "hub"
+    lay_out_hub_cache(tmp_path / "hf-home", folder, "org/name", commit)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hub))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    for revision in ("../refs/main", "../../..", "main/../main", ".hidden", "a..b", "x.lock", "a/./b", "a\\b", "m~1"):
+        with pytest.raises(InputError, match=r"is not a revision \(expected a branch or tag name, or a 40-hex"):
+            load_gold(f"org/name@{revision}", split="test")
+    outside = tmp_path / "outside"
+    shutil.copytree(hub / "datasets--org--name" / "snapshots" / commit, outside)
+    (hub / "datasets--org--name" / "refs" / "main").write_text("../../../../outside")
+    with pytest.raises(InputError, match="the Hugging Face cache names no commit of org/name"):
+        load_gold("org/name@main", split="test")
+    assert load_gold(f"org/name@{commit}", split="test").revision == commit  # the commit itself still reads

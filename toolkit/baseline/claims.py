@@ -14,6 +14,7 @@ lexicon, which checks them against the inventory.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from toolkit.baseline.entities import Entity
@@ -92,40 +93,54 @@ class ClaimFinder:
     def __init__(self, text: str, entities: list[Entity], lexicon: Lexicon):
         self.text = text
         self.lexicon = lexicon
-        self.claimer_entities = [entity for entity in entities if entity.label in lexicon.raw["claimer_labels"]]
+        claimers = (entity for entity in entities if entity.label in lexicon.raw["claimer_labels"])
+        self.claimer_entities = sorted(claimers, key=lambda entity: (entity.start, entity.end))
+        self.claimer_starts = [entity.start for entity in self.claimer_entities]
         self.verbs = {
             phrase: role for role, words in lexicon.raw["reporting_verbs"].items() for phrase in _phrases(words)
         }
         self.verb_phrases = sorted(self.verbs, key=len, reverse=True)
+        self.phrases_by_first: dict[str, list[tuple[str, ...]]] = {}  # the same order, looked up by first word
+        for phrase in self.verb_phrases:
+            self.phrases_by_first.setdefault(phrase[0], []).append(phrase)
         self.object_verbs = lexicon.words("object_verbs")
         self.auxiliaries = lexicon.words("auxiliaries")
         self.negations = lexicon.words("negations")
         self.openers = lexicon.words("clause_openers")
         self.quotes = quotations(text)
+        self.quote_spans = set(self.quotes)
+        self.quote_opening = {start - 1: (start, end) for start, end in reversed(self.quotes)}  # the first one wins
         self.last_claimer: Entity | None = None
 
     # --- small helpers -------------------------------------------------
     def _verb_at(self, words: list[str], index: int) -> tuple[str, ...] | None:
-        for phrase in self.verb_phrases:
+        for phrase in self.phrases_by_first.get(words[index], ()):
             if tuple(words[index : index + len(phrase)]) == phrase:
                 return phrase
         return None
 
     def _entities_in(self, start: int, end: int) -> list[Entity]:
-        return [entity for entity in self.claimer_entities if start <= entity.start and entity.end <= end]
+        """The claimer entities inside ``[start, end)``, found by bisection (the document may hold thousands)."""
+        found = []
+        for entity in self.claimer_entities[bisect.bisect_left(self.claimer_starts, start) :]:
+            if entity.start >= end:
+                break
+            if entity.end <= end:
+                found.append(entity)
+        return found
 
     def _trim(self, start: int, end: int) -> tuple[int, int]:
         while start < end and self.text[start] in TRAILING:
             start += 1
         while end > start and self.text[end - 1] in TRAILING:
             end -= 1
-        if (start + 1, end - 1) in self.quotes:
+        if (start + 1, end - 1) in self.quote_spans:
             return start + 1, end - 1
         return start, end
 
     def _quote_at(self, position: int) -> tuple[int, int] | None:
         """The quotation whose opening mark is at ``position``."""
-        return next(((start, end) for start, end in self.quotes if start - 1 == position), None)
+        return self.quote_opening.get(position)
 
     def _subject_claimer(self, sentence: Sentence, verb_start_index: int) -> str | Entity:
         """The last named entity in the clause before the verb; none named → UNNAMED;

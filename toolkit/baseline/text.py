@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -58,8 +59,10 @@ def quotations(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in spans)
+def _inside(position: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Whether ``position`` is in one of ``spans`` (disjoint, in text order; ``starts`` their starts): by bisection."""
+    index = bisect.bisect_right(starts, position) - 1
+    return index >= 0 and position < spans[index][1]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -67,6 +70,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     never inside a quotation or after an abbreviation.
     """
     quoted = quotations(text)
+    starts = [start for start, _ in quoted]
     spans = []
     for paragraph in re.finditer(r"[^\n]+", text):
         start = paragraph.start()
@@ -77,7 +81,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
             if rest and (following == rest or not (rest[0].isupper() or rest[0] in '“«"')):
                 continue
             closes_quotation = after < len(text) and text[after] in '”»"'
-            if _inside(match.start(), quoted) and not closes_quotation:
+            if _inside(match.start(), quoted, starts) and not closes_quotation:
                 continue
             previous = re.search(r"(\w+)$", text[start : match.start()])
             if (

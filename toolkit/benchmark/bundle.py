@@ -48,6 +48,7 @@ from toolkit.benchmark.reference_data import reference_files
 from toolkit.dataset.blind import read_manifest, withheld_gold_in
 from toolkit.dataset.build import is_build
 from toolkit.dataset.layout import data_file
+from toolkit.dataset.publish import check_repo_id
 from toolkit.errors import ConflictError, InputError
 from toolkit.files import dumps_line, open_parquet, parquet_errors
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
@@ -173,7 +174,8 @@ def _card_facts(public: Path) -> tuple[str, str]:
         raise InputError(f"{public / 'README.md'}: no {LIMITS_HEADING!r} section (expected a card by `toolkit build`)")
     section = body[start + len(LIMITS_HEADING) :]
     end = section.find("\n## ")
-    return str(license_name), section[: end if end >= 0 else len(section)].replace("### ", "#### ")
+    limits = section[: end if end >= 0 else len(section)].replace("### ", "#### ")
+    return str(license_name), limits.replace("<", "&lt;")  # the card's Markdown, without raw HTML
 
 
 def _baseline_submission(public: Path) -> bytes:
@@ -275,6 +277,8 @@ def write_bundle(public: Path, private: Path, out: Path, settings: BundleSetting
     from toolkit.schemas import build_schemas, render_schema
 
     public, private, out = Path(public), Path(private), Path(out)
+    dataset = check_repo_id(settings.dataset, "--dataset")  # it is shown in code blocks of the pages and the kit
+    docker_image = check_docker_image(settings.docker_image)
     if not public.is_dir() or not is_build(public):
         raise InputError(f"--public: {public} is not a dataset folder written by `toolkit build`")
     leaks = withheld_gold_in(public)
@@ -282,7 +286,6 @@ def write_bundle(public: Path, private: Path, out: Path, settings: BundleSetting
         raise InputError(f"--public: {public} contains withheld gold ({'; '.join(leaks)})")
     withheld = read_manifest(private)["splits"]
     _check_out(out, [public, private])
-    docker_image = check_docker_image(settings.docker_image)
     blind = blind_splits(public)
     if settings.test_split not in blind:
         raise InputError(
@@ -313,7 +316,7 @@ def write_bundle(public: Path, private: Path, out: Path, settings: BundleSetting
         limits=limits,
         toolkit_version=__version__,
         docker_image=docker_image,
-        dataset=settings.dataset,
+        dataset=dataset,
         eval_help=eval_help,
     )
     generator = f"toolkit benchmark-bundle (voci toolkit {__version__})"

@@ -103,7 +103,7 @@ def make_phases(
 
 
 def check_docker_image(image: str) -> str:
-    if len(image) > MAX_DOCKER_IMAGE or not DOCKER_IMAGE.match(image):
+    if len(image) > MAX_DOCKER_IMAGE or not DOCKER_IMAGE.fullmatch(image):  # `$` alone lets a newline end it
         raise InputError(
             f"--docker-image: {image!r} is not an image name (expected [REGISTRY/]NAME[:TAG], the name in "
             f"lowercase, such as ghcr.io/org/voci-toolkit:1.0, at most {MAX_DOCKER_IMAGE} characters)"

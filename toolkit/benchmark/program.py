@@ -9,15 +9,21 @@ page's tables for this one system.  An invalid submission raises the
 toolkit's error (``file:line: field: …``); the script prints it and exits
 non-zero, and writes no ``scores.json``, so Codabench shows the message to
 the participant and puts nothing on the leaderboard.
+
+The submission is the participant's: the program reads only regular files at
+the top of ``input/res`` (an unzip that keeps symbolic links could otherwise
+point ``predictions.jsonl`` at the withheld gold in ``input/ref``), and says
+what is wrong in one line, so that no message can describe the gold.
 """
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.blind import read_manifest
-from toolkit.errors import InputError
+from toolkit.errors import InputError, ToolkitError, ValidationError
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
 from toolkit.leaderboard.ranking import figure
 
@@ -57,11 +63,37 @@ def reference_split(ref: Path) -> str:
     return splits[0]
 
 
+def submission_file(res: Path, name: str) -> Path | None:
+    """``res/name`` if it is a regular file of the submission folder itself, None if there is nothing by that name;
+    a link, a folder or anything else is refused without being followed."""
+    path = res / name
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror}) (expected a file of the submission zip)") from None
+    if stat.S_ISLNK(status.st_mode) or not stat.S_ISREG(status.st_mode) or path.resolve().parent != res.resolve():
+        kind = "a symbolic link" if stat.S_ISLNK(status.st_mode) else "not a regular file"
+        raise InputError(f"{path}: {kind} (expected a regular file {name} at the top of the submission zip)")
+    return path
+
+
+def one_line(error: ToolkitError) -> str:
+    """The error as the participant reads it in the scoring log: one line (the first problem of a validation)."""
+    if isinstance(error, ValidationError) and error.problems:
+        more = len(error.problems) - 1
+        others = f" (and {more}{'+' if error.truncated else ''} more problem(s))" if more or error.truncated else ""
+        return f"error: [{error.code}] {error.problems[0]}{others}"
+    return f"error: {error}"
+
+
 def predictions_file(res: Path) -> Path:
     """``predictions.jsonl`` at the top of the submission; the error says where it was found instead."""
-    path = res / PREDICTIONS_FILE
-    if path.is_file():
+    path = submission_file(res, PREDICTIONS_FILE)
+    if path is not None:
         return path
+    path = res / PREDICTIONS_FILE
     raise InputError(
         f"{path}: file not found (expected {PREDICTIONS_FILE} at the top of the submission zip; {_found(res)})"
     )
@@ -113,7 +145,8 @@ def score_submission(input_dir: Path, output_dir: Path, bootstrap: int = DEFAULT
     ref, res = input_dir / "ref", input_dir / "res"
     split = reference_split(ref)
     predictions = predictions_file(res)
-    meta = read_meta(res / META_FILE) if (res / META_FILE).exists() else {"name": DEFAULT_NAME}
+    meta_path = submission_file(res, META_FILE)
+    meta = read_meta(meta_path) if meta_path is not None else {"name": DEFAULT_NAME}
     result = evaluate(
         predictions, ref, None, split, bootstrap=bootstrap, seed=DEFAULT_SEED, ignore_extra=True
     ).to_dict()

@@ -51,7 +51,13 @@ def backend(
     project: str = ProjectOption,
 ) -> None:
     """Serve Label Studio's ML backend protocol (health, setup, predict, webhook); Ctrl-C stops it."""
-    from toolkit.labelstudio.backend.launch import BackendOptions, auth_from_environment, log_to_stderr, make_backend
+    from toolkit.labelstudio.backend.launch import (
+        BackendOptions,
+        auth_from_environment,
+        log_to_stderr,
+        make_backend,
+        webhook_secret_from_environment,
+    )
     from toolkit.labelstudio.backend.launch import serve as start_serving
     from toolkit.labelstudio.server import LOOPBACK_ADDRESSES, signals_interrupt
 
@@ -70,7 +76,7 @@ def backend(
     auth = auth_from_environment(auth_user)
     service = make_backend(options)
     log_to_stderr()
-    server = start_serving(service, host, port, auth)
+    server = start_serving(service, host, port, auth, webhook_secret_from_environment())
     echo_err(f"ML backend listening on {server.url}: {service.source.describe()}")
     if host not in LOOPBACK_ADDRESSES and auth is None:
         echo_err(f"warning: {host} is reachable from other machines and no password is set (TOOLKIT_BACKEND_PASSWORD)")

@@ -63,9 +63,12 @@ def regular_files(folder: Path) -> list[Path]:
     return sorted(files)
 
 
-def check_repo_id(repo: str) -> str:
+def check_repo_id(repo: str, option: str = "--repo") -> str:
+    """``repo`` if it is a Hub repo id ``ORG/NAME`` (so also safe to show in Markdown or code), else `InputError`."""
     if not REPO_ID.fullmatch(repo) or ".." in repo or repo.endswith((".", "-")):
-        raise InputError(f"--repo: {repo!r} is not a Hub repo id (expected ORG/NAME of letters, digits, '-', '_', '.')")
+        raise InputError(
+            f"{option}: {repo!r} is not a Hub repo id (expected ORG/NAME of letters, digits, '-', '_', '.')"
+        )
     return repo
 
 

@@ -7,9 +7,10 @@ in the voci repository), as ``python3 /app/program/score.py /app/input /app/outp
     input/res/   the submission zip, unzipped: predictions.jsonl (and optionally meta.json)
     output/      scores.json (the leaderboard's keys) and detailed_results.html
 
-An invalid submission ends with the toolkit's message (``file:line: field: ...``) on stderr and a non-zero
-exit, and no scores.json.  The toolkit version is pinned in ``requirements.txt``: a different version in the
-image stops the program instead of scoring with another scorer.
+An invalid submission ends with one line of the toolkit's message (``file:line: field: ...``) on stderr and a
+non-zero exit, and no scores.json; only regular files of input/res are read, never a link.  The toolkit
+version is pinned in ``requirements.txt``: a different version in the image stops the program instead of
+scoring with another scorer.
 """
 
 import sys
@@ -48,13 +49,14 @@ def main(arguments: list[str]) -> int:
         )
         return 2
 
-    from toolkit.benchmark.program import score_submission, summary
-    from toolkit.errors import ToolkitError, report_error
+    from toolkit.benchmark.program import one_line, score_submission, summary
+    from toolkit.errors import ToolkitError
 
     try:
         scores = score_submission(input_folder, output_folder)
     except ToolkitError as error:
-        return report_error(error)
+        print(one_line(error), file=sys.stderr)
+        return error.exit_code
     print(summary(scores))
     return 0
 

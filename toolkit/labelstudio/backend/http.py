@@ -2,6 +2,11 @@
 
 Optional HTTP Basic auth (Label Studio sends it on every call when the backend is registered with it); the
 password comes from the environment and is compared in constant time, never logged.
+
+``/webhook`` changes what the backend has learnt, so it is never open: it needs the webhook secret in the
+``X-Voci-Webhook-Secret`` header (Label Studio's webhooks send custom headers; ``studio --ml-backend`` sets a
+generated one) or the Basic credentials.  Every POST must be ``application/json``: a web page can send a form or
+text to 127.0.0.1 from the annotator's browser without asking (a CORS "simple request"), not JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ log = logging.getLogger("toolkit.backend")
 EXTRA = "backend"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+WEBHOOK_SECRET_HEADER = "X-Voci-Webhook-Secret"
+MAX_BODY = 20_000_000  # bytes of one request: a batch of long articles fits; a runaway upload does not
+JSON_MEDIA_TYPE = "application/json"
 
 
 def require_http_libraries() -> None:
@@ -43,12 +51,39 @@ class BasicAuth:
     username: str
     password: str = field(repr=False)
 
+    def token(self) -> bytes:
+        return base64.b64encode(f"{self.username}:{self.password}".encode("latin-1"))
+
     def header(self) -> bytes:
-        token = base64.b64encode(f"{self.username}:{self.password}".encode("latin-1")).decode("ascii")
-        return f"Basic {token}".encode("latin-1")
+        return b"Basic " + self.token()
+
+    def accepts(self, header: bytes) -> bool:
+        """An ``Authorization`` header with these credentials (the scheme is case-insensitive, RFC 7617)."""
+        scheme, _, token = header.strip().partition(b" ")
+        return scheme.lower() == b"basic" and hmac.compare_digest(token.strip(), self.token())
 
 
-def create_app(backend: Backend, auth: BasicAuth | None = None):
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes, where: str) -> Any:
+    """Strict JSON: no NaN/Infinity, no lone surrogate (they cannot be stored or answered), not nested too deep."""
+    try:
+        payload = json.loads(raw, parse_constant=_reject_constant)
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{where}: not JSON ({error.__class__.__name__}); expected a JSON object") from None
+    except UnicodeEncodeError:
+        raise InputError(f"{where}: a string holds a lone surrogate (expected UTF-8 text)") from None
+    except ValueError as error:
+        raise InputError(f"{where}: {error} (expected plain JSON numbers)") from None
+    except RecursionError:
+        raise InputError(f"{where}: nested too deep (expected a Label Studio request)") from None
+    return payload
+
+
+def create_app(backend: Backend, auth: BasicAuth | None = None, webhook_secret: str | None = None):
     """The ASGI application: ``/`` and ``/health`` (GET), ``/setup``, ``/predict``, ``/webhook``, ``/train`` (POST)."""
     require_http_libraries()
     from starlette.applications import Starlette
@@ -58,10 +93,12 @@ def create_app(backend: Backend, auth: BasicAuth | None = None):
     from starlette.routing import Route
 
     async def body(request: Request) -> dict[str, Any]:
-        try:
-            payload = json.loads(await request.body())
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(f"request body: not JSON ({error.__class__.__name__}); expected a JSON object") from None
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY:
+                raise TooLarge(f"request body: more than {MAX_BODY} bytes (expected fewer or shorter tasks)")
+        payload = parse_json(bytes(raw), "request body")
         if not isinstance(payload, dict):
             raise InputError("request body: expected a JSON object")
         return payload
@@ -74,7 +111,8 @@ def create_app(backend: Backend, auth: BasicAuth | None = None):
                 return JSONResponse(await run_in_threadpool(method, await body(request)))
             except InputError as error:
                 log.warning("%s %s: %s", request.method, request.url.path, error.args[0])
-                return JSONResponse({"status": "ERROR", "error": error.args[0]}, status_code=400)
+                status = 413 if isinstance(error, TooLarge) else 400
+                return JSONResponse({"status": "ERROR", "error": error.args[0]}, status_code=status)
             except Exception as error:  # a bug answers 500 and is logged; the service goes on
                 log.exception("%s %s failed", request.method, request.url.path)
                 return JSONResponse({"status": "ERROR", "error": f"{error.__class__.__name__}: {error}"}, 500)
@@ -92,30 +130,47 @@ def create_app(backend: Backend, auth: BasicAuth | None = None):
         Route("/webhook", answering(backend.webhook), methods=["POST"]),
         Route("/train", answering(backend.train), methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
-    return BasicAuthMiddleware(app, auth) if auth else app
+    return RequestGuard(Starlette(routes=routes), auth, webhook_secret)
 
 
-class BasicAuthMiddleware:
-    """Every request must carry the configured Basic credentials; others get 401."""
+class TooLarge(InputError):
+    """A request body over `MAX_BODY`: answered 413."""
 
-    def __init__(self, app, auth: BasicAuth):
+
+class RequestGuard:
+    """Before any route: POST bodies must be JSON (415), ``/webhook`` needs the webhook secret or the Basic
+    credentials (403), and with Basic auth configured every other request needs it (401)."""
+
+    def __init__(self, app, auth: BasicAuth | None, webhook_secret: str | None):
         self.app = app
-        self.expected = auth.header()
+        self.auth = auth
+        self.secret = webhook_secret.encode("utf-8") if webhook_secret else None
+
+    def refusal(self, scope) -> tuple[int, str, dict[str, str]] | None:
+        headers = dict(scope["headers"])
+        authorized = self.auth is not None and self.auth.accepts(headers.get(b"authorization", b""))
+        challenge = {"WWW-Authenticate": 'Basic realm="voci backend"'}
+        if scope["path"] == "/webhook":
+            given = headers.get(WEBHOOK_SECRET_HEADER.lower().encode("ascii"), b"")
+            if not (authorized or (self.secret is not None and hmac.compare_digest(given, self.secret))):
+                return 403, f"webhook refused: expected the {WEBHOOK_SECRET_HEADER} header or the Basic credentials", {}
+        elif self.auth is not None and not authorized:
+            return 401, "authentication required", challenge
+        media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if scope["method"] == "POST" and media_type != JSON_MEDIA_TYPE.encode("ascii"):
+            return 415, f"request body: expected Content-Type {JSON_MEDIA_TYPE}", {}
+        return None
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
-                from starlette.responses import JSONResponse
+        refused = self.refusal(scope) if scope["type"] == "http" else None
+        if refused is not None:
+            from starlette.responses import JSONResponse
 
-                response = JSONResponse(
-                    {"status": "ERROR", "error": "authentication required"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Basic realm="voci backend"'},
-                )
-                await response(scope, receive, send)
-                return
+            status, message, headers = refused
+            log.warning("%s %s: %s", scope["method"], scope["path"], message)
+            response = JSONResponse({"status": "ERROR", "error": message}, status_code=status, headers=headers)
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from toolkit.labelstudio.backend.service import Backend
 from toolkit.labelstudio.backend.sources import (
     DEFAULT_COMMAND_TIMEOUT,
     PASSWORD_VARIABLE,
+    WEBHOOK_SECRET_VARIABLE,
     BaselineSource,
     CommandSource,
     FileSource,
@@ -83,9 +85,21 @@ def auth_from_environment(username: str | None) -> BasicAuth | None:
     return BasicAuth(username or DEFAULT_AUTH_USER, password)
 
 
-def serve(backend: Backend, host: str = LOOPBACK, port: int = 0, auth: BasicAuth | None = None) -> BackendServer:
+def webhook_secret_from_environment() -> str | None:
+    """The secret Label Studio's webhook must send (``X-Voci-Webhook-Secret``); without it only Basic auth opens
+    ``/webhook``."""
+    return os.environ.get(WEBHOOK_SECRET_VARIABLE) or None
+
+
+def serve(
+    backend: Backend,
+    host: str = LOOPBACK,
+    port: int = 0,
+    auth: BasicAuth | None = None,
+    webhook_secret: str | None = None,
+) -> BackendServer:
     """A started server (in a background thread) answering Label Studio for ``backend``."""
-    return BackendServer(create_app(backend, auth), host, port).start()
+    return BackendServer(create_app(backend, auth, webhook_secret), host, port).start()
 
 
 def log_to_stderr() -> None:
@@ -113,9 +127,10 @@ def beside_studio(
         return
     from toolkit.labelstudio.backend.register import BACKEND_TITLE, register_backend
 
-    server = serve(backend, LOOPBACK, 0, auth)
+    webhook_secret = webhook_secret_from_environment() or secrets.token_urlsafe(32)  # set on the webhook, not shown
+    server = serve(backend, LOOPBACK, 0, auth, webhook_secret)
     try:
-        registration = register_backend(studio, project_id, server.url, auth)
+        registration = register_backend(studio, project_id, server.url, auth, webhook_secret=webhook_secret)
         lines = [f"ML backend on {server.url}: {backend.source.describe()}"]
         lines += [f"removed the ML backend of an earlier run ({url})" for url in registration.replaced]
         lines.append(

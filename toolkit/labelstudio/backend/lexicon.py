@@ -9,6 +9,7 @@ studio data folder, rewritten atomically on each change.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -27,6 +28,24 @@ FORMAT = "voci-backend-lexicon/1"
 FOLDER = "backend"
 MODEL_NAME = "baseline"
 Mention = tuple[str, str]  # (text, label)
+MAX_FIELD = 200  # characters of a stored mention, annotator or doc id: longer is no entity name and is not kept
+MAX_ID = 2**63 - 1  # Label Studio's ids are 64-bit integers
+
+
+def bounded_id(value: Any) -> int | None:
+    """An id as Label Studio's database holds it (a non-negative 64-bit integer), else None."""
+    return value if type(value) is int and 0 <= value <= MAX_ID else None
+
+
+def bounded_text(value: Any) -> str | None:
+    """A short string that can be stored (UTF-8, no lone surrogate), else None."""
+    if not isinstance(value, str) or not value or len(value) > MAX_FIELD:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def model_version(revision: int) -> str:
@@ -40,16 +59,21 @@ def entity_mentions(result: Iterable[Mapping[str, Any]], text: str | None) -> li
     for item in result:
         if not isinstance(item, Mapping) or item.get("type") != "labels" or item.get("from_name") != NAMES.label:
             continue
-        value = item.get("value") or {}
-        chosen = value.get("labels") or []
-        if len(chosen) != 1 or chosen[0] not in labels:
+        value = item.get("value")
+        chosen = value.get("labels") if isinstance(value, Mapping) else None
+        if (
+            not isinstance(chosen, list)
+            or len(chosen) != 1
+            or not isinstance(chosen[0], str)
+            or chosen[0] not in labels
+        ):
             continue
         start, end = value.get("start"), value.get("end")
         if text is not None and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
             mention = text[start:end]
         else:
             mention = value.get("text")
-        mention = re.sub(r"\s+", " ", mention).strip() if isinstance(mention, str) else ""
+        mention = bounded_text(re.sub(r"\s+", " ", mention).strip() if isinstance(mention, str) else None)
         if mention:
             mentions.append((mention, chosen[0]))
     return mentions
@@ -201,17 +225,28 @@ class LexiconStore:
         """Keep one annotation's mentions (written at once when they changed); returns the model version."""
         with self._lock:
             lexicon = self._get(project_id)
+            kept = copy.deepcopy(lexicon)
             lexicon.title = title or lexicon.title
             if lexicon.record(annotation_id, contribution):
-                lexicon.save()
+                self._save(lexicon, kept)
             return lexicon.model_version
 
     def forget(self, project_id: int, annotation_ids: Iterable[str]) -> str:
         with self._lock:
             lexicon = self._get(project_id)
+            kept = copy.deepcopy(lexicon)
             if lexicon.forget(annotation_ids):
-                lexicon.save()
+                self._save(lexicon, kept)
             return lexicon.model_version
+
+    def _save(self, lexicon: ProjectLexicon, kept: ProjectLexicon) -> None:
+        """Write the changed lexicon; if that fails, memory goes back to what the file holds (the next event is
+        learnt from the same state as after a restart)."""
+        try:
+            lexicon.save()
+        except BaseException:
+            self._lexicons[lexicon.project_id] = kept
+            raise
 
 
 def find_project_lexicon(data_dir: Path, project: str | None) -> ProjectLexicon:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from toolkit.errors import ConflictError, ServerError
-from toolkit.labelstudio.backend.http import BasicAuth
+from toolkit.labelstudio.backend.http import WEBHOOK_SECRET_HEADER, BasicAuth
 from toolkit.labelstudio.client import Connection, server_errors
 
 BACKEND_TITLE = "voci"
@@ -56,11 +56,18 @@ def refusals_explained(studio: Connection, url: str) -> Iterator[None]:
 
 
 def register_backend(
-    studio: Connection, project_id: int, url: str, auth: BasicAuth | None = None, title: str = BACKEND_TITLE
+    studio: Connection,
+    project_id: int,
+    url: str,
+    auth: BasicAuth | None = None,
+    title: str = BACKEND_TITLE,
+    webhook_secret: str | None = None,
 ) -> Registration:
     """Make the backend at ``url`` the project's (replacing an earlier run's) and have tasks pre-labelled by it.
 
-    Another backend connected to the project stops the run: the server would ask only the first one.
+    Another backend connected to the project stops the run: the server would ask only the first one.  The
+    project's webhook to the backend sends ``webhook_secret`` in its header (the backend refuses webhooks
+    without it).
     """
     sdk = studio.sdk
     with server_errors(studio.url, f"list the ML backends of project {project_id}"):
@@ -92,10 +99,15 @@ def register_backend(
             backend = sdk.ml.create(
                 project=project_id, url=url, title=title, is_interactive=False, **_auth_fields(auth)
             )
+    headers = {WEBHOOK_SECRET_HEADER: webhook_secret} if webhook_secret else {}
     with server_errors(studio.url, f"check the webhook of the ML backend at {url}"):
-        hooks = [webhook.url for webhook in sdk.webhooks.list(project=str(project_id))]
-        if _webhook_url(url) not in hooks:  # the server adds it only when it creates a backend
-            sdk.webhooks.create(url=_webhook_url(url), project=project_id, send_payload=True, send_for_all_actions=True)
+        hooks = [webhook for webhook in sdk.webhooks.list(project=str(project_id)) if webhook.url == _webhook_url(url)]
+        for webhook in hooks:  # the server adds one, without headers, when it creates a backend
+            sdk.webhooks.update(id=webhook.id, url=webhook.url, headers=headers)
+        if not hooks:
+            sdk.webhooks.create(
+                url=_webhook_url(url), project=project_id, send_payload=True, send_for_all_actions=True, headers=headers
+            )
     with server_errors(studio.url, f"turn on pre-labelling by {title!r} in project {project_id}"):
         sdk.projects.update(
             id=project_id, model_version=title, show_collab_predictions=True, evaluate_predictions_automatically=True

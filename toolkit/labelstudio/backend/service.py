@@ -24,15 +24,17 @@ from typing import Any
 
 from toolkit.documents import OPTIONAL_FIELDS, text_sha256
 from toolkit.errors import InputError
-from toolkit.labelstudio.backend.lexicon import Contribution, entity_mentions
+from toolkit.labelstudio.backend.lexicon import Contribution, bounded_id, bounded_text, entity_mentions
 from toolkit.labelstudio.backend.sources import Outcome
 from toolkit.labelstudio.config import NAMES
 from toolkit.labelstudio.tasks import ConversionNotes, preannotation
 
 log = logging.getLogger("toolkit.backend")
-DOCUMENT_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+DOCUMENT_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
+PROJECT = re.compile(r"(?P<id>[0-9]{1,18})(?:\..*)?", re.DOTALL)  # "<id>.<created_at>", ASCII digits only
 DEFAULT_LANG = "it"
 PROBLEMS_SHOWN = 5
+MAX_TEXT = 1_000_000  # characters of one task's text: the baseline takes about 20 s on that many
 Json = dict[str, Any]
 
 
@@ -40,13 +42,9 @@ def project_id(value: Any) -> int | None:
     """A project id from a project object (webhooks), a number, or Label Studio's ``"<id>.<created_at>"``."""
     if isinstance(value, Mapping):
         value = value.get("id")
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.split(".")[0].isdigit():
-        return int(value.split(".")[0])
-    return None
+    if isinstance(value, str) and len(value) <= 100 and (match := PROJECT.fullmatch(value)):
+        return int(match["id"])
+    return bounded_id(value)
 
 
 def task_document(task: Mapping[str, Any]) -> Json:
@@ -55,9 +53,13 @@ def task_document(task: Mapping[str, Any]) -> Json:
     if not isinstance(data, Mapping) or not isinstance(data.get(NAMES.text), str):
         raise InputError(f"data.{NAMES.text} is missing (expected the text shown by the voci labeling config)")
     text = data[NAMES.text]
+    if len(text) > MAX_TEXT:
+        raise InputError(f"data.{NAMES.text}: {len(text)} characters (expected at most {MAX_TEXT} per task)")
     doc_id = data.get("doc_id")
     document: Json = {
-        "id": doc_id if isinstance(doc_id, str) and DOCUMENT_ID.match(doc_id) else f"task-{task.get('id')}",
+        "id": doc_id
+        if isinstance(doc_id, str) and DOCUMENT_ID.fullmatch(doc_id)
+        else f"task-{bounded_id(task.get('id'))}",
         "lang": data["lang"] if isinstance(data.get("lang"), str) and data["lang"] else DEFAULT_LANG,
     }
     for name in OPTIONAL_FIELDS:
@@ -162,15 +164,20 @@ class Backend:
         version = self.source.model_version(project)
         if not self.source.learns or project is None:
             return {"model_version": version}
-        for task in request.get("annotations") or []:
-            if isinstance(task, Mapping):
-                for annotation in task.get("annotations") or []:
-                    version = self.learn_annotation(project, None, annotation, task)
+        tasks = request.get("annotations") or []
+        if not isinstance(tasks, list) or not all(isinstance(task, Mapping) for task in tasks):
+            raise InputError("annotations: expected a list of tasks with their annotations")
+        for task in tasks:
+            annotations = task.get("annotations") or []
+            if not isinstance(annotations, list):
+                raise InputError(f"annotations[].annotations: got {type(annotations).__name__} (expected a list)")
+            for annotation in annotations:
+                version = self.learn_annotation(project, None, annotation, task)
         return {"model_version": version}
 
     def learn_annotation(self, project: int, title: str | None, annotation: Any, task: Any) -> str:
-        if not isinstance(annotation, Mapping) or annotation.get("id") is None:
-            raise InputError("annotation: expected an object with an id")
+        if not isinstance(annotation, Mapping) or bounded_id(annotation.get("id")) is None:
+            raise InputError("annotation: expected an object with an id (a non-negative integer)")
         task = task if isinstance(task, Mapping) else {}
         data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
         key = str(annotation["id"])
@@ -180,10 +187,11 @@ class Backend:
             what = "skipped"
         else:
             text = data.get(NAMES.text) if isinstance(data.get(NAMES.text), str) else None
-            contribution = Contribution(
-                task_id=annotation.get("task") if isinstance(annotation.get("task"), int) else task.get("id"),
-                doc_id=data.get("doc_id") if isinstance(data.get("doc_id"), str) else None,
-                annotator=annotation.get("completed_by"),
+            annotator = annotation.get("completed_by")
+            contribution = Contribution(  # only bounded fields: they are stored
+                task_id=bounded_id(annotation.get("task")) or bounded_id(task.get("id")),
+                doc_id=bounded_text(data.get("doc_id")),
+                annotator=bounded_id(annotator) if bounded_id(annotator) is not None else bounded_text(annotator),
                 mentions=entity_mentions(result if isinstance(result := annotation.get("result"), list) else [], text),
             )
             version = self.source.learn(project, title, key, contribution)
@@ -201,7 +209,7 @@ def _event_project(payload: Mapping[str, Any], annotation: Any) -> tuple[int, st
     if found is None:
         raise InputError("project: expected the project (object with an id) of the event")
     title = project.get("title") if isinstance(project, Mapping) else None
-    return found, title if isinstance(title, str) else None
+    return found, bounded_text(title)
 
 
 def _annotation_saved(backend: Backend, payload: Mapping[str, Any]) -> str:
@@ -226,7 +234,7 @@ def _annotations_deleted(backend: Backend, payload: Mapping[str, Any]) -> str:
     if not isinstance(deleted, list):
         raise InputError("annotations: expected a list of {id}")
     project, _ = _event_project(payload, None)
-    keys = [str(item.get("id")) for item in deleted if isinstance(item, Mapping)]
+    keys = [str(item["id"]) for item in deleted if isinstance(item, Mapping) and bounded_id(item.get("id")) is not None]
     before = backend.source.model_version(project)
     version = backend.source.forget(project, keys)
     if version != before:

@@ -7,6 +7,7 @@ records; a source never raises for one bad document or a failing command, so the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +24,18 @@ from toolkit.files import dumps_line, json_type
 from toolkit.labelstudio.backend.lexicon import Contribution, LexiconStore
 
 PASSWORD_VARIABLE = "TOOLKIT_BACKEND_PASSWORD"
+WEBHOOK_SECRET_VARIABLE = "TOOLKIT_BACKEND_WEBHOOK_SECRET"
+# Secrets the backend may hold that a --command never needs (it gets documents on stdin, nothing else).
+SECRET_VARIABLES = (
+    PASSWORD_VARIABLE,
+    WEBHOOK_SECRET_VARIABLE,
+    "LABEL_STUDIO_API_KEY",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+)
 DEFAULT_COMMAND_TIMEOUT = 30.0
+MAX_OUTPUT = 64_000_000  # bytes read from a --command's stdout per request (and 64 kB of its stderr)
+MAX_STDERR = 64_000
 STDERR_SHOWN = 300  # characters of a failing command's stderr quoted in its error
 COMMAND_SHOWN = 60  # characters of the command line that name it in errors
 
@@ -128,7 +140,11 @@ class FileSource:
 
 
 def _stderr_tail(stderr: bytes) -> str:
+    """The end of a failing command's stderr, on one line, without the values of the backend's secrets."""
     text = stderr.decode("utf-8", errors="replace").strip()
+    for name in SECRET_VARIABLES:
+        if os.environ.get(name):
+            text = text.replace(os.environ[name], f"<{name}>")
     if not text:
         return "nothing on stderr"
     tail = text[-STDERR_SHOWN:]
@@ -142,6 +158,56 @@ def _exit_reason(code: int) -> str:
         except ValueError:
             return f"was killed by signal {-code}"
     return f"exited with code {code}"
+
+
+def _exchange(process: subprocess.Popen, stdin: bytes, timeout: float) -> tuple[bytes, bytes, str | None]:
+    """Write ``stdin``, read stdout (at most `MAX_OUTPUT` bytes) and stderr (its first `MAX_STDERR`) until the
+    command exits and closes them, for at most ``timeout`` seconds; why it was cut short, if it was."""
+    import selectors
+    import time
+
+    deadline = time.monotonic() + timeout
+    out, err = bytearray(), bytearray()
+    pending = memoryview(stdin)
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ, out)
+        selector.register(process.stderr, selectors.EVENT_READ, err)
+        if pending:
+            os.set_blocking(process.stdin.fileno(), False)
+            selector.register(process.stdin, selectors.EVENT_WRITE, None)
+        else:
+            process.stdin.close()
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return bytes(out), bytes(err), "timeout"
+            for key, _ in selector.select(left):
+                if key.fileobj is process.stdin:
+                    try:
+                        pending = pending[os.write(process.stdin.fileno(), pending[:65536]) :]
+                    except BrokenPipeError:
+                        pending = pending[:0]
+                    if not pending:
+                        selector.unregister(process.stdin)
+                        process.stdin.close()
+                    continue
+                chunk = os.read(key.fileobj.fileno(), 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                key.data.extend(chunk if key.data is out else chunk[: max(0, MAX_STDERR - len(err))])
+                if len(out) > MAX_OUTPUT:
+                    return bytes(out), bytes(err), "output"
+    left = max(0.0, deadline - time.monotonic())
+    try:
+        process.wait(left)
+    except subprocess.TimeoutExpired:
+        return bytes(out), bytes(err), "timeout"
+    return bytes(out), bytes(err), None
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class CommandSource:
@@ -176,8 +242,8 @@ class CommandSource:
         return f"command {self.shown} (at most {self.timeout:g} s per request, model version {self.version})"
 
     def _environment(self) -> dict[str, str]:
-        """The backend's environment without its own password."""
-        return {name: value for name, value in os.environ.items() if name != PASSWORD_VARIABLE}
+        """The backend's environment without the secrets it holds (its password, the Label Studio and Hub tokens)."""
+        return {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
 
     def _run(self, stdin: bytes) -> tuple[bytes | None, str | None]:
         """The command's stdout, or why there is none."""
@@ -193,11 +259,18 @@ class CommandSource:
         except OSError as error:
             return None, f"command {self.shown} cannot be started: {error.strerror or error}"
         try:
-            stdout, stderr = process.communicate(stdin, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+            stdout, stderr, why = _exchange(process, stdin, self.timeout)
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # what it started in its group goes with it
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout, process.stderr):  # a grandchild may still hold the pipes
+                stream.close()
+        if why == "timeout":
             return None, f"command {self.shown} did not answer within {self.timeout:g} s (stopped)"
+        if why == "output":
+            return None, f"command {self.shown} wrote more than {MAX_OUTPUT} bytes on stdout (stopped)"
         if process.returncode != 0:
             return None, f"command {self.shown} {_exit_reason(process.returncode)} ({_stderr_tail(stderr)})"
         return stdout, None
@@ -231,9 +304,13 @@ class CommandSource:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line, parse_constant=_not_a_number)
             except json.JSONDecodeError as error:
                 return {}, f"{where} line {number}: invalid JSON: {error.msg} (expected one prediction record per line)"
+            except ValueError as error:
+                return {}, f"{where} line {number}: {error} (expected plain JSON numbers)"
+            except RecursionError:
+                return {}, f"{where} line {number}: nested too deep (expected a prediction record)"
             if not isinstance(record, dict):
                 return {}, f"{where} line {number}: got a JSON {json_type(record)} (expected a prediction record)"
             record_id = record.get("id")

@@ -19,6 +19,12 @@ from toolkit.errors import ConfigurationError, InputError, ServerError
 HUB_ID = re.compile(r"(?P<repo>[^/@\s]+/[^/@\s]+)(?:@(?P<revision>\S+))?")
 FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".npz")  # what a missing file, not a dataset id, ends with
 EXPECTED_GOLD = "expected a gold JSONL, a folder built by `toolkit build`, or a Hub dataset id ORG/NAME[@REVISION]"
+COMMIT = re.compile(r"[0-9a-f]{40}")
+# A branch or tag name as git allows it (git check-ref-format): slash-separated parts of safe characters, none
+# empty or starting with "." or ending with ".lock", no "..": never a path that leaves the cache's refs/ folder.
+REF_PART = r"(?!\.)(?:(?!\.\.)[A-Za-z0-9._+=,-])+(?<!\.lock)(?<!\.)"
+REF_NAME = re.compile(rf"{REF_PART}(?:/{REF_PART})*")
+EXPECTED_REVISION = "expected a branch or tag name, or a 40-hex commit"
 
 
 def _not_found(source: str, why: str) -> InputError:
@@ -39,7 +45,25 @@ def parse_hub_id(source: str) -> tuple[str, str | None]:
         validate_repo_id(match["repo"])
     except HFValidationError as error:
         raise _not_found(source, f"a valid Hub dataset id ({error})") from None
-    return match["repo"], match["revision"]
+    revision = match["revision"]
+    if revision is not None and not (len(revision) <= 255 and REF_NAME.fullmatch(revision)):
+        raise InputError(f"--gold: {source!r}: {revision!r} is not a revision ({EXPECTED_REVISION})")
+    return match["repo"], revision
+
+
+def _inside_cache(folder: Path, repo: str, source: str) -> Path:
+    """The snapshot folder, checked to be a commit's folder of this repo's cache (a tampered ``refs/`` file could
+    name any path: huggingface_hub joins what it holds to ``snapshots/``)."""
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+
+    snapshots = Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo, repo_type="dataset") / "snapshots"
+    if not (COMMIT.fullmatch(folder.name) and folder.resolve().parent == snapshots.resolve()):
+        raise InputError(
+            f"--gold: {source!r}: the Hugging Face cache names no commit of {repo} for it ({EXPECTED_REVISION}; "
+            "a refs/ file of the cache may be damaged)"
+        )
+    return folder
 
 
 def snapshot(source: str) -> tuple[Path, str, str]:
@@ -77,5 +101,5 @@ def snapshot(source: str) -> tuple[Path, str, str]:
         ) from None
     except HfHubHTTPError as error:
         raise ServerError(f"--gold: the Hugging Face Hub refused {wanted} ({error})") from None
-    folder = Path(folder)
+    folder = _inside_cache(Path(folder), repo, source)
     return folder, repo, folder.name
