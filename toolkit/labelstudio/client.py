@@ -448,12 +448,23 @@ def user_emails(studio: Connection) -> dict[int, str]:
         return {user.id: user.email for user in studio.sdk.users.list() if user.email}
 
 
-def task_link(url: str, project_id: int | None = None) -> Callable[[Mapping[str, Any]], str | None]:
-    """The address of a task in the editor, for messages an annotator can click (the export names the project)."""
+def task_link(
+    url: str, project_id: int | None = None
+) -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str | None]:
+    """The address of a task in the editor, for messages an annotator can click (the export names the project).
 
-    def link(task: Mapping[str, Any]) -> str | None:
+    With the annotation, the link opens that annotation (Label Studio 1.23 reads ``annotation=ID``, the form of its
+    own "copy link"), not the first annotation of the task, which may be another annotator's.
+    """
+
+    def link(task: Mapping[str, Any], annotation: Mapping[str, Any] | None = None) -> str | None:
         project = task.get("project") or project_id
-        return f"{url}/projects/{project}/data?task={task.get('id')}" if project else None
+        if not project:
+            return None
+        mine = annotation.get("id") if annotation else None
+        return f"{url}/projects/{project}/data?task={task.get('id')}" + (
+            f"&annotation={mine}" if isinstance(mine, int) and not isinstance(mine, bool) else ""
+        )
 
     return link
 

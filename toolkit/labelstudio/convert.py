@@ -37,7 +37,7 @@ from toolkit.staging import staged
 from toolkit.validate import CheckContext, check_annotation, schema_findings
 
 Record = dict[str, Any]
-TaskLink = Callable[[Mapping[str, Any]], "str | None"]
+TaskLink = Callable[[Mapping[str, Any], "Mapping[str, Any] | None"], "str | None"]  # task, annotation
 SHOWN_PROBLEMS = 100  # problems and notes kept for the summary; the problems file has every problem
 SHOWN_NOTES = 20
 ID_PATTERN_RE = ecma_pattern(ID_PATTERN)
@@ -168,6 +168,7 @@ class ReadAnnotation:
     claims: list[Record]
     reasons: list[str]
     notes: list[str]
+    unlabelled_claimers: int = 0  # claims whose claimer comes from an unlabelled relation (the Alt+R gesture)
 
 
 class AnnotationReader:
@@ -184,6 +185,7 @@ class AnnotationReader:
         self.relations: list[Mapping[str, Any]] = []
         self.reasons: list[str] = []
         self.notes: list[str] = []
+        self.unlabelled_claimers = 0
         self.linked_to_rejected: set[str] = set()
         self.handlers: dict[str, Callable[[Region, Mapping[str, Any]], None]] = {
             NAMES.label: self._label,
@@ -367,9 +369,11 @@ class AnnotationReader:
                 f"(select the claim, press {RELATION_HOTKEY}, click the mention)"
             )
         elif kind[0] != ENTITY_CLAIMER and linked:
+            between = ", ".join(f"{_quoted(region.text)} – {_quoted(mention.text)}" for mention in linked)
             reasons.append(
-                f"claimer {kind[0]!r} and a relation to {linked[0]} (expected a relation only with claimer "
-                f"{ENTITY_CLAIMER!r}: delete the relation or choose {ENTITY_CLAIMER!r})"
+                f"claimer {kind[0]!r} and a relation to {', '.join(map(str, linked))} (expected a relation only with "
+                f"claimer {ENTITY_CLAIMER!r}: delete the relation {between} in the side panel's Relations list, "
+                f"or choose {ENTITY_CLAIMER!r})"
             )
         return [f"{region}: {reason}" for reason in reasons]
 
@@ -389,12 +393,8 @@ class AnnotationReader:
             if reasons:
                 self.reasons += reasons
                 continue
-            unlabelled = [entities[entity_id] for entity_id, labelled in links.get(region.id, []) if not labelled]
-            if unlabelled:
-                self.notes.append(
-                    f"{region}: claimer {', '.join(map(str, unlabelled))} from an unlabelled relation "
-                    f"(read as {NAMES.claimer_relation!r})"
-                )
+            # the documented gesture, so counted for one note per conversion, not one per claim
+            self.unlabelled_claimers += any(not labelled for _, labelled in links.get(region.id, []))
             kind = region.choices[NAMES.claimer][0]
             claim_records.append(
                 {
@@ -417,7 +417,7 @@ def read_annotation(result: Any, text: str) -> ReadAnnotation:
     except AnnotationRejected as rejected:
         return ReadAnnotation([], [], rejected.reasons, [])
     entities, claims = reader.record_parts()
-    return ReadAnnotation(entities, claims, reader.reasons, reader.notes)
+    return ReadAnnotation(entities, claims, reader.reasons, reader.notes, reader.unlabelled_claimers)
 
 
 def convert_annotation(result: Any, text: str) -> tuple[list[Record], list[Record]]:
@@ -495,6 +495,7 @@ _SCHEMA = """
 CREATE TABLE latest (
     annotator TEXT NOT NULL, doc_id TEXT NOT NULL, updated TEXT NOT NULL, annotation_id INTEGER NOT NULL,
     record TEXT,  -- one JSONL line; NULL when the annotation could not be converted
+    unlabelled INTEGER NOT NULL,  -- its claims whose claimer comes from an unlabelled relation
     PRIMARY KEY (annotator, doc_id)
 ) WITHOUT ROWID;
 CREATE TABLE messages (
@@ -515,6 +516,7 @@ class Candidate:
     record_line: str | None
     problems: list[ConversionProblem]
     notes: list[ConversionProblem]
+    unlabelled_claimers: int = 0
 
 
 @dataclass(frozen=True)
@@ -532,6 +534,7 @@ class ConversionSummary:
     problems: list[ConversionProblem]
     note_count: int
     notes: list[ConversionProblem]
+    unlabelled_claimers: int = 0  # converted claims whose claimer comes from an unlabelled relation
 
 
 @dataclass
@@ -564,7 +567,13 @@ class Conversion:
                 return
             self.database.execute("DELETE FROM messages WHERE annotator = ? AND doc_id = ?", key)
         self.database.execute(
-            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?)", (*key, *candidate.rank, candidate.record_line)
+            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                *key,
+                *candidate.rank,
+                candidate.record_line,
+                candidate.unlabelled_claimers if candidate.record_line else 0,
+            ),
         )
         for is_problem, messages in ((1, candidate.problems), (0, candidate.notes)):
             for message in messages:
@@ -646,7 +655,11 @@ class Conversion:
             problems=self.problems(SHOWN_PROBLEMS),
             note_count=self.count(problem=False),
             notes=self.notes(SHOWN_NOTES),
+            unlabelled_claimers=self.unlabelled_claimers(),
         )
+
+    def unlabelled_claimers(self) -> int:
+        return self.database.execute("SELECT coalesce(sum(unlabelled), 0) FROM latest").fetchone()[0]
 
     def close(self) -> None:
         self.database.close()
@@ -692,7 +705,6 @@ def add_task(
     conversion.submitted += len(submitted)
     if not submitted:
         return
-    link = task_link(task) if task_link else None
     data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
     doc_id = str(data.get("doc_id"))
     text = digest = None
@@ -707,19 +719,21 @@ def add_task(
         task_reasons = rejected.reasons
     for annotation in submitted:
         who = annotator_name(annotation.get("completed_by"), users)
-        reasons, notes, line = task_reasons, [], None
+        reasons, notes, line, unlabelled = task_reasons, [], None, 0
         if not reasons:
             read = read_annotation(annotation.get("result"), text)
-            reasons, notes = read.reasons, read.notes
+            reasons, notes, unlabelled = read.reasons, read.notes, read.unlabelled_claimers
             if not reasons:
                 record = _record(task, annotation, who, digest, read)
                 reasons = _validation_reasons(record, text)
                 line = None if reasons else dumps_line(record)
 
-        def located(messages: list[str], annotation=annotation, who=who) -> list[ConversionProblem]:
+        link = task_link(task, annotation) if task_link else None
+
+        def located(messages: list[str], annotation=annotation, who=who, link=link) -> list[ConversionProblem]:
             return [ConversionProblem(task.get("id"), annotation.get("id"), who, doc_id, m, link) for m in messages]
 
-        conversion.offer(Candidate(who, doc_id, _rank(annotation), line, located(reasons), located(notes)))
+        conversion.offer(Candidate(who, doc_id, _rank(annotation), line, located(reasons), located(notes), unlabelled))
 
 
 def convert_tasks(
