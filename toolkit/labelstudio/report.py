@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from toolkit.errors import ConversionError
+from toolkit.labelstudio.annotations.store import ConversionSummary
+from toolkit.labelstudio.annotations.writing import WrittenFiles
 from toolkit.labelstudio.config import NAMES, RELATION_HOTKEY
-from toolkit.labelstudio.convert import ConversionSummary, WrittenFiles
 
 
 def conversion_summary(
