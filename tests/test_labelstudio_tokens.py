@@ -83,13 +83,19 @@ def test_a_wrong_personal_access_token_is_refused_with_the_servers_reason(label_
     assert fake not in refused.output
 
 
+def _studio_here(label_studio, folder, monkeypatch):
+    """A `.studio/` as `toolkit studio` leaves it (port and credentials files) in ``folder``, made the current one."""
+    studio = folder / ".studio"
+    studio.mkdir()
+    for name in (CREDENTIALS_FILE, PORT_FILE):
+        shutil.copy(label_studio.server.data_dir / name, studio / name)
+    monkeypatch.chdir(folder)
+    return studio
+
+
 def test_without_url_and_key_the_studio_folder_here_is_used_and_said(label_studio, tmp_path, monkeypatch):
     """A `.studio/` made by `toolkit studio` (its port and credentials files) in the current directory."""
-    studio = tmp_path / ".studio"
-    studio.mkdir()
-    shutil.copy(label_studio.server.data_dir / CREDENTIALS_FILE, studio / CREDENTIALS_FILE)
-    shutil.copy(label_studio.server.data_dir / PORT_FILE, studio / PORT_FILE)
-    monkeypatch.chdir(tmp_path)
+    studio = _studio_here(label_studio, tmp_path, monkeypatch)
     title = label_studio.project_title("fallback")
     documents = tmp_path / "docs.jsonl"
     write_jsonl(documents, [make_document("fb-1", "La Borsa scenderà ancora, dicono.", "it")])
@@ -116,11 +122,7 @@ def test_without_url_and_key_the_studio_folder_here_is_used_and_said(label_studi
 
 
 def test_a_url_without_a_key_never_sends_the_studio_key_elsewhere(label_studio, tmp_path, monkeypatch):
-    studio = tmp_path / ".studio"
-    studio.mkdir()
-    shutil.copy(label_studio.server.data_dir / CREDENTIALS_FILE, studio / CREDENTIALS_FILE)
-    shutil.copy(label_studio.server.data_dir / PORT_FILE, studio / PORT_FILE)
-    monkeypatch.chdir(tmp_path)
+    _studio_here(label_studio, tmp_path, monkeypatch)
     result = CliRunner().invoke(
         app, ["progress", "--project", "x"], env={"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": None}
     )
