@@ -93,7 +93,7 @@ class LabelStudioFixture:
         from toolkit.labelstudio.users import add_users, read_passwords
 
         emails = [f"{prefix}-{number}@voci.test" for number in range(1, count + 1)]
-        add_users(connect(self.url, self.api_key), self.api_key, emails, passwords)
+        add_users(connect(self.url, self.api_key), emails, passwords)
         known = {account["email"]: account["password"] for account in read_passwords(passwords)}
         return [AnnotatorSession.login(self.url, email, known[email]) for email in emails]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from agreement_data import OTHER_TEXT, claim, entity, record, write_documents, write_records
+from agreement_data import OTHER_TEXT, TEXT, claim, entity, record, write_documents, write_records
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
@@ -222,3 +222,27 @@ def test_missing_file(tmp_path):
     result = runner.invoke(app, ["agree", str(tmp_path / "nope.jsonl"), "--documents", str(documents)])
     assert result.exit_code == 2
     assert "nope.jsonl: file not found" in result.stderr
+
+
+def test_the_report_shows_claimer_names_as_written_and_compares_them_case_folded():
+    """Two annotators naming "Mario Rossi" and "MARIO ROSSI" agree on the claimer; the report writes the names as
+    the text has them (never "entity: mario rossi")."""
+    from toolkit.agreement.records import claimer_shown, claimer_value
+    from toolkit.agreement.report import document_disagreements
+
+    said = "la Russia è grande"
+    first = record("d1", "alice", [entity("Mario Rossi", "PER", "e1")], [claim(said, "SUPPORT", "entity", ("e1",))])
+    shouted = {**entity("Mario Rossi", "PER", "e9"), "text": "MARIO  ROSSI"}
+    second = record("d1", "bob", [shouted], [claim(said, "REFUTE", "entity", ("e9",))])
+    assert (
+        claimer_value(first["claims"][0], first) == claimer_value(second["claims"][0], second) == "entity: mario rossi"
+    )
+    assert claimer_shown(first["claims"][0], first) == "entity: Mario Rossi"
+    assert claimer_shown(second["claims"][0], second) == "entity: MARIO ROSSI"
+    (row,) = [row for row in document_disagreements({"alice": first, "bob": second}, TEXT) if row["layer"] == "claims"]
+    assert row["disagreement"] == "different stance"
+    start, end = TEXT.index(said), TEXT.index(said) + len(said)
+    assert row["cells"] == {
+        "alice": f"SUPPORT · entity: Mario Rossi · {start}–{end}",
+        "bob": f"REFUTE · entity: MARIO ROSSI · {start}–{end}",
+    }

@@ -13,6 +13,8 @@ from toolkit.documents import make_document
 from toolkit.files import read_jsonl, write_jsonl
 from toolkit.labelstudio.annotations.reading import AnnotationRejected, convert_annotation, read_annotation
 from toolkit.labelstudio.annotations.store import convert_tasks
+from toolkit.labelstudio.annotations.writing import WrittenFiles
+from toolkit.labelstudio.report import conversion_summary
 from toolkit.labelstudio.tasks import record_to_result, task_data
 
 TEXT = "🙂 «Il PIL crescerà», ha detto Mario Draghi all’ISTAT; “non è vero”, rispondono i media."
@@ -128,12 +130,19 @@ def test_unlabelled_relation_counts_as_claimer_and_is_noted():
         for item in record_to_result(_record())
     ]
     assert convert_annotation(result, TEXT)[1][0]["claimer"] == {"kind": "entity", "entity_ids": ["e1"]}
-    outcome = _convert(_task(_annotation(1, result)), task_link=lambda task: "http://ls/projects/3/data?task=7")
+    outcome = _convert(
+        _task(_annotation(1, result)), task_link=lambda task, annotation: "http://ls/projects/3/data?task=7"
+    )
     assert len(outcome.records()) == 1 and outcome.problems() == []
-    assert [str(note) for note in outcome.notes()] == [
-        "task 7 (document doc-1), annotation 1 by user-1: CLAIM “Il PIL crescerà” 3..18: "
-        "claimer PER “Mario Draghi” 30..42 from an unlabelled relation (read as 'claimer') "
-        "— http://ls/projects/3/data?task=7"
+    assert outcome.notes() == [], "the documented gesture: no note per claim ..."
+    assert outcome.summary().unlabelled_claimers == 1, "... but one count for the whole conversion"
+    # two annotators; the first one's older annotation is replaced, so not counted
+    two = _convert(_task(_annotation(1, result), _annotation(2, result, user=2), _annotation(3, result)))
+    assert two.summary().unlabelled_claimers == 2 and two.summary().superseded == 1
+    lines: list[str] = []
+    conversion_summary(two.summary(), WrittenFiles(), "export.json", lines.append)
+    assert [line for line in lines if "note" in line] == [
+        "note: 2 claim(s) take their claimer from a relation drawn without a label (Alt+R), read as 'claimer'"
     ]
 
 
@@ -176,7 +185,8 @@ def _claimer_choice(result, claim_id):
         (
             lambda r: _claimer_choice(r, "c1")["value"].update(choices=["author"]),
             "CLAIM “Il PIL crescerà” 3..18: claimer 'author' and a relation to PER “Mario Draghi” 30..42 "
-            "(expected a relation only with claimer 'entity': delete the relation or choose 'entity')",
+            "(expected a relation only with claimer 'entity': delete the relation “Il PIL crescerà” – “Mario Draghi” "
+            "in the side panel's Relations list, or choose 'entity')",
         ),
         (
             lambda r: next(i for i in r if i["type"] == "relation").update(to_id="gone"),
@@ -256,7 +266,7 @@ def test_a_problem_names_task_annotator_region_and_links_to_the_task():
     outcome = _convert(
         _task(good, bad, cancelled),
         users={2: "bob@example.org"},
-        task_link=lambda task: f"http://127.0.0.1:8080/projects/{task['project']}/data?task={task['id']}",
+        task_link=lambda task, annotation: f"http://127.0.0.1:8080/projects/{task['project']}/data?task={task['id']}",
     )
     assert [r["annotator"] for r in outcome.records()] == ["anna@example.org"]
     assert (outcome.submitted, outcome.cancelled, outcome.rejected()) == (2, 1, 1)
@@ -375,7 +385,7 @@ def test_cli_convert_export_never_leaves_a_stale_record(tmp_path):
     assert f"{annotator_file}: removed" in failed.output
     line = (
         "task 7 (document doc-1), annotation 1 by anna@example.org: CLAIM “non è vero” 55..65: no claimer chosen "
-        "(expected one of: entity, author, unnamed) — http://127.0.0.1:8080/projects/3/data?task=7"
+        "(expected one of: entity, author, unnamed) — http://127.0.0.1:8080/projects/3/data?task=7&annotation=1"
     )
     assert (out / "conversion-problems.txt").read_text(encoding="utf-8") == line + "\n"
     assert f"{updated}: {line}" in failed.output
@@ -415,3 +425,13 @@ def test_cli_convert_export_bad_inputs(tmp_path):
     ) in bad.output
     assert "1 annotation(s) not converted" in bad.output
     assert "annotation 4 by user-1" in (tmp_path / "o" / "conversion-problems.txt").read_text()
+
+
+def test_the_task_link_opens_the_annotators_own_annotation():
+    from toolkit.labelstudio.client import task_link
+
+    link = task_link("http://ls", 3)
+    assert link({"id": 7}, {"id": 12}) == "http://ls/projects/3/data?task=7&annotation=12"
+    assert link({"id": 7, "project": 4}, None) == "http://ls/projects/4/data?task=7"
+    assert link({"id": 7}, {"id": "12"}) == "http://ls/projects/3/data?task=7", "only a server's integer id"
+    assert task_link("http://ls")({"id": 7}, {"id": 12}) is None, "no project, no link"

@@ -214,7 +214,10 @@ def test_a_session_by_keyboard_and_mouse_comes_back_exactly(editor, tmp_path):
         "entities": [{**_span(MENTION), "label": "PER", "text": MENTION}],
         "claims": [_claim(CLAIM, "SUPPORT", "entity", [0]), _claim(SECOND_CLAIM, "REFUTE", "author", [])],
     }
-    assert "1 note(s)" in output and "from an unlabelled relation (read as 'claimer')" in output
+    assert "note: 1 claim(s) take their claimer from a relation drawn without a label (Alt+R), read as 'claimer'" in (
+        output
+    )
+    assert "note(s)" not in output, "no other note"
 
 
 def test_submit_is_blocked_until_every_claim_has_a_stance_and_a_claimer(editor, tmp_path):
@@ -304,10 +307,12 @@ def test_what_the_editor_cannot_check_is_named_by_pull_and_the_fix_converts(edit
         f"by admin@voci.local: CLAIM “{CLAIM}” {start}..{end}: claimer 'author' and a relation to PER “{MENTION}”"
         in (problem)
     )
-    assert problem.endswith(f"— {editor.task_url}")
+    annotation_id = re.search(r", annotation (\d+) by ", problem).group(1)
+    assert problem.endswith(f"— {editor.task_url}&annotation={annotation_id}"), "the link opens this annotation"
     assert problem in failed.output and not (out / ANNOTATOR_FILE).exists()
 
-    editor.open()  # the annotator follows the link
+    assert f"delete the relation “{CLAIM}” – “{MENTION}” in the side panel's Relations list" in problem
+    open_task(editor.page, problem.rsplit("— ", 1)[1])  # the annotator follows the link: their own annotation
     click_on(editor.page, CLAIM)
     editor.key("4")
     assert editor.save("Update").status == 200
@@ -340,3 +345,25 @@ def test_preannotations_fill_the_editor_and_come_back_when_accepted(editor, tmp_
         "entities": [{**_span(MENTION), "label": "PER", "text": MENTION}],
         "claims": [_claim(CLAIM, "SUPPORT", "entity", [0]), _claim(SECOND_CLAIM, "REFUTE", "unnamed", [])],
     }
+
+
+def test_a_link_with_the_annotation_id_opens_that_annotation(editor, label_studio):
+    """`?task=T&annotation=A` (the editor's own "copy link" form) opens annotation A, not the task's first one: the
+    links `toolkit pull` prints point at the annotator's own annotation."""
+    editor.push("link")
+    client = label_studio.client
+    other = label_studio.create_user("link-other@voci.test")
+    result = [
+        {
+            "id": "m1",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {**_span(MENTION), "text": MENTION, "labels": ["PER"]},
+        }
+    ]
+    first = client.annotations.create(id=editor.task.id, result=result, completed_by=other.id)
+    second = client.annotations.create(id=editor.task.id, result=[], completed_by=other.id)
+    for wanted in (first.id, second.id):
+        open_task(editor.page, f"{editor.task_url}&annotation={wanted}")
+        assert editor.page.evaluate("() => window.Htx.annotationStore.selected.pk") == str(wanted)

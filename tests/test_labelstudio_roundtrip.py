@@ -196,7 +196,7 @@ def test_malformed_annotation_is_reported_and_kept(label_studio, pushed, tmp_pat
     assert pulled.exit_code == 2
     project_id, task_id = tasks["doc-a"].project, tasks["doc-a"].id
     place = f"task {task_id} (document doc-a), annotation {bad.id} by admin@voci.local: "
-    link = f" — {label_studio.url}/projects/{project_id}/data?task={task_id}"
+    link = f" — {label_studio.url}/projects/{project_id}/data?task={task_id}&annotation={bad.id}"
     assert place + "ORG “ISTAT” 500..510: outside the text (expected 0 <= start < end <= 117)" + link in pulled.output
     assert (
         place + "PERSONA “Mario Draghi” " in pulled.output and "labels ['PERSONA'] (expected one of:" in pulled.output
@@ -240,7 +240,9 @@ def test_pull_never_leaves_a_stale_record_and_converts_the_fix(label_studio, pus
     assert all(
         line.startswith(f"task {tasks['doc-a'].id} (document doc-a), annotation {mine.id} by admin@voci.local: ")
         and "no stance (expected one of: SUPPORT, REFUTE, NEUTRAL)" in line
-        and line.endswith(f"{label_studio.url}/projects/{tasks['doc-a'].project}/data?task={tasks['doc-a'].id}")
+        and line.endswith(
+            f"{label_studio.url}/projects/{tasks['doc-a'].project}/data?task={tasks['doc-a'].id}&annotation={mine.id}"
+        )
         for line in problems
     ), problems
     refused = _run(label_studio, "agree", mine_file.parent / "bob-voci.test.jsonl", "--documents", documents)

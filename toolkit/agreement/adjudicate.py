@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
-from toolkit.agreement.records import Record, claimer_value, group_by_document
+from toolkit.agreement.records import Record, claimer_shown, claimer_value, group_by_document
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
 from toolkit.files import dumps_line, read_bytes, write_jsonl
 from toolkit.inventory import ENTITY_CLAIMER
@@ -211,7 +211,7 @@ def majority(by_annotator: ByAnnotator, argument: str | None) -> Decision:
             if all((a, e) in gold_mention for e in won["members"][a]["claimer"]["entity_ids"])
         ]
         if not resolvable:
-            shown = {a: claimer_value(c, by_annotator[a]) for a, c in won["members"].items()}
+            shown = {a: claimer_shown(c, by_annotator[a]) for a, c in won["members"].items()}
             decision.unresolved.append(
                 _unresolved(
                     "claims", list(won["members"].values()), "the claimer's entity mention did not enter gold", shown

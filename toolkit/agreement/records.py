@@ -83,12 +83,24 @@ def claimer_value(claim: Mapping[str, Any], record: Mapping[str, Any]) -> str:
     the text of its mentions (whitespace collapsed, case folded): two annotators
     who attribute a claim to different mentions of "Putin" agree on the claimer.
     """
+    return _claimer(claim, record, str.casefold)
+
+
+def claimer_shown(claim: Mapping[str, Any], record: Mapping[str, Any]) -> str:
+    """The claimer as a person reads it: like `claimer_value`, with the names as the text writes them."""
+    return _claimer(claim, record, None)
+
+
+def _claimer(claim: Mapping[str, Any], record: Mapping[str, Any], fold) -> str:
     claimer = claim["claimer"]
     if claimer["kind"] != ENTITY_CLAIMER:
         return claimer["kind"]
     texts = {entity["id"]: entity["text"] for entity in record["entities"]}
-    names = sorted({_name(texts[entity_id]).casefold() for entity_id in claimer["entity_ids"]})
-    return f"{ENTITY_CLAIMER}: " + " + ".join(names)
+    names: dict[str, str] = {}  # folded → the first form written, so "Putin" and "PUTIN" are one name
+    for entity_id in claimer["entity_ids"]:
+        name = _name(texts[entity_id])
+        names.setdefault(name.casefold(), fold(name) if fold else name)
+    return f"{ENTITY_CLAIMER}: " + " + ".join(names[key] for key in sorted(names))
 
 
 def stance_value(claim: Mapping[str, Any], record: Mapping[str, Any]) -> str:
@@ -97,3 +109,5 @@ def stance_value(claim: Mapping[str, Any], record: Mapping[str, Any]) -> str:
 
 # The attributes of a claim that annotators can agree on, compared on claims both marked.
 CLAIM_ATTRIBUTES = {"stance": stance_value, "claimer": claimer_value}
+# How each attribute is shown in a report (the same value, written as the text has it).
+CLAIM_ATTRIBUTES_SHOWN = {"stance": stance_value, "claimer": claimer_shown}

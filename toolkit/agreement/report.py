@@ -12,7 +12,7 @@ from typing import Any
 
 from toolkit.agreement.figures import headline
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
-from toolkit.agreement.records import CLAIM_ATTRIBUTES, ByDocument, Record, group_by_document
+from toolkit.agreement.records import CLAIM_ATTRIBUTES, CLAIM_ATTRIBUTES_SHOWN, ByDocument, Record, group_by_document
 from toolkit.markdown import md_text
 
 CONTEXT_CHARACTERS = 60
@@ -47,7 +47,7 @@ def _entity_value(item: Mapping[str, Any], record: Record) -> str:
 
 
 def _claim_value(item: Mapping[str, Any], record: Record) -> str:
-    attributes = " · ".join(value_of(item, record) for value_of in CLAIM_ATTRIBUTES.values())
+    attributes = " · ".join(value_of(item, record) for value_of in CLAIM_ATTRIBUTES_SHOWN.values())
     return f"{attributes} · {item['start']}–{item['end']}"
 
 

@@ -336,21 +336,23 @@ def check_documents_option():
     return input_path(None, "--documents", help="Also check every task's text against this documents file.")
 
 
-# Label Studio connection (push, pull): from the environment or options; the key is never printed.
+# Label Studio connection (push, pull, progress, users): from the options, else the environment, else the
+# `.studio/` folder of `toolkit studio` in the current directory; the key is never printed. (Square brackets in a
+# help text are rich markup: "[env: …]" would vanish from --help.)
 StudioUrlOption = typer.Option(
     None,
     "--url",
     envvar="LABEL_STUDIO_URL",
     parser=_http_url,
     metavar="URL",
-    help="Label Studio URL [env: LABEL_STUDIO_URL].",
+    help="Label Studio URL (env: LABEL_STUDIO_URL; else the one of .studio/ made by `toolkit studio`).",
     show_envvar=False,
 )
 StudioKeyOption = typer.Option(
     None,
     "--api-key",
     envvar="LABEL_STUDIO_API_KEY",
-    help="Label Studio API key [env: LABEL_STUDIO_API_KEY].",
+    help="Label Studio API key, legacy token or personal access token (env: LABEL_STUDIO_API_KEY; else .studio/).",
     show_envvar=False,
     show_default=False,
 )

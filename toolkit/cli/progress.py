@@ -31,7 +31,7 @@ def progress(
     from toolkit.labelstudio.client import connect
     from toolkit.labelstudio.progress import FORMATTERS, collect_progress
 
-    studio = connect(url, api_key)
+    studio = connect(url, api_key, say=echo_err)
     width = shutil.get_terminal_size((100, 24)).columns if to_stdout(out) else 100
     emit(FORMATTERS[output_format.value](collect_progress(studio, project), width=width), out)
     if not to_stdout(out):

@@ -31,7 +31,7 @@ def pull(
     from toolkit.validate import load_documents
 
     docs = load_documents(documents) if documents else None
-    studio = connect(url, api_key)
+    studio = connect(url, api_key, say=echo_err)
     report = run_pull(studio, project, out, documents=docs, step=lambda name: echo_err(f"{name}…"))
     echo_err(f"{report.raw_path}: raw export saved")
     conversion_summary(report.conversion, report.files, str(report.raw_path), echo_err)

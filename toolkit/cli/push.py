@@ -54,7 +54,7 @@ def push(
     wanted_overlap = Overlap(overlap, 100 if overlap_share is None else overlap_share) if overlap is not None else None
     docs = load_documents(documents)
     preannotations = load_preannotations(predictions, docs, str(documents), model_version) if predictions else None
-    studio = connect(url, api_key)
+    studio = connect(url, api_key, say=echo_err)
     with progress_bar("importing") as progress:
         report = run_push(
             studio,

@@ -32,8 +32,8 @@ def add(
     from toolkit.labelstudio.users import add_users, check_emails
 
     check_emails(emails)  # a typo stops us before we reach the server
-    studio = connect(url, api_key)
-    report = add_users(studio, api_key, emails, passwords, created=lambda email: echo_err(f"{email}: account created"))
+    studio = connect(url, api_key, say=echo_err)
+    report = add_users(studio, emails, passwords, created=lambda email: echo_err(f"{email}: account created"))
     for email in report.existing:
         echo_err(f"{email}: already has an account, left unchanged")
     if report.created:

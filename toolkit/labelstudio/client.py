@@ -38,6 +38,9 @@ RAW_DIR = "raw"
 Progress = Callable[[int], None]
 
 
+LEGACY_DISABLED = "legacy token authentication has been disabled"  # Label Studio 1.23, jwt_auth/auth.py
+
+
 @contextlib.contextmanager
 def server_errors(url: str, action: str) -> Iterator[None]:
     """SDK and network failures → `ServerError`/`ConfigurationError` naming the server, never the key."""
@@ -48,9 +51,7 @@ def server_errors(url: str, action: str) -> Iterator[None]:
         yield
     except ApiError as error:
         if error.status_code in (401, 403):
-            raise ConfigurationError(
-                f"{url} refused the API key while trying to {action} (HTTP {error.status_code}); check {KEY_VARIABLE}"
-            ) from None
+            raise ConfigurationError(refused_key_message(url, action, error.status_code, error.body)) from None
         if error.status_code >= 500:
             raise ServerError(
                 f"Label Studio at {url} failed with HTTP {error.status_code} while trying to {action} "
@@ -64,6 +65,20 @@ def server_errors(url: str, action: str) -> Iterator[None]:
             f"cannot reach Label Studio at {url} while trying to {action} ({error.__class__.__name__}); "
             "is the server running?"
         ) from None
+
+
+def refused_key_message(url: str, action: str, status: int, body: Any) -> str:
+    """Why the server refused the key, in its words when it gives them; what to do about a legacy token it no
+    longer takes."""
+    reason = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(reason, str) and LEGACY_DISABLED in reason:
+        return (
+            f"{url} refused the API key while trying to {action} (HTTP {status}): legacy API tokens are disabled for "
+            f"this organization; put a personal access token in {KEY_VARIABLE} (Label Studio: Account & Settings → "
+            "Personal Access Token → Create)"
+        )
+    said = f": {_one_line(reason)}" if isinstance(reason, str) and reason else ""
+    return f"{url} refused the API key while trying to {action} (HTTP {status}{said}); check {KEY_VARIABLE}"
 
 
 def _one_line(body: Any, limit: int = 200) -> str:
@@ -83,20 +98,41 @@ class Connection:
     url: str
 
 
-def connect(url: str | None, api_key: str | None) -> Connection:
-    """An SDK client for a server we have checked answers and accepts the key."""
+def connect(url: str | None, api_key: str | None, say: Callable[[str], None] | None = None) -> Connection:
+    """An SDK client for a server we have checked answers and accepts the key: a legacy token or a personal access
+    token (a JWT refresh token, which the SDK exchanges for access tokens itself).
+
+    With neither a URL nor a key (options, environment), the studio of ``.studio/`` in the current directory is used
+    when ``toolkit studio`` made one there; ``say`` is told so (never the key).
+    """
     from label_studio_sdk import LabelStudio
 
+    from toolkit.labelstudio.server import DEFAULT_DATA_DIR, credentials_path, local_studio
+
+    if not url and not api_key:
+        found = local_studio(DEFAULT_DATA_DIR)
+        if found:
+            url, credentials = found
+            api_key = credentials.api_key
+            if say:
+                say(
+                    f"no --url/--api-key nor {URL_VARIABLE}/{KEY_VARIABLE}: using {url} and the API key "
+                    f"({credentials.masked_key()}) of {credentials_path(DEFAULT_DATA_DIR)}"
+                )
     if not url:
-        raise ConfigurationError(f"no Label Studio URL (expected --url or the {URL_VARIABLE} environment variable)")
+        raise ConfigurationError(
+            f"no Label Studio URL (expected --url, the {URL_VARIABLE} environment variable, or a {DEFAULT_DATA_DIR}/ "
+            "folder made by `toolkit studio` in the current directory)"
+        )
     if not api_key:
         raise ConfigurationError(
             f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)"
         )
     url = url.rstrip("/")
     shown = redact_url(url)  # messages name the server, never a password or token in its URL
-    studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), shown)
     with server_errors(shown, "check the API key"):
+        # the SDK checks a personal access token's expiry as it is made
+        studio = Connection(LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT), shown)
         studio.sdk.users.whoami()
     return studio
 
@@ -413,12 +449,23 @@ def user_emails(studio: Connection) -> dict[int, str]:
         return {user.id: user.email for user in studio.sdk.users.list() if user.email}
 
 
-def task_link(url: str, project_id: int | None = None) -> Callable[[Mapping[str, Any]], str | None]:
-    """The address of a task in the editor, for messages an annotator can click (the export names the project)."""
+def task_link(
+    url: str, project_id: int | None = None
+) -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str | None]:
+    """The address of a task in the editor, for messages an annotator can click (the export names the project).
 
-    def link(task: Mapping[str, Any]) -> str | None:
+    With the annotation, the link opens that annotation (Label Studio 1.23 reads ``annotation=ID``, the form of its
+    own "copy link"), not the first annotation of the task, which may be another annotator's.
+    """
+
+    def link(task: Mapping[str, Any], annotation: Mapping[str, Any] | None = None) -> str | None:
         project = task.get("project") or project_id
-        return f"{url}/projects/{project}/data?task={task.get('id')}" if project else None
+        if not project:
+            return None
+        mine = annotation.get("id") if annotation else None
+        return f"{url}/projects/{project}/data?task={task.get('id')}" + (
+            f"&annotation={mine}" if isinstance(mine, int) and not isinstance(mine, bool) else ""
+        )
 
     return link
 

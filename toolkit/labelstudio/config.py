@@ -46,9 +46,12 @@ RELATION_HOTKEY = "Alt+R"  # Label Studio's own key: start a relation from the s
 
 def stance_message(inventory: Inventory) -> str:
     keys = ", ".join(f"{label.hotkey} {label.name}" for label in inventory.stances if label.hotkey)
+    kinds = ", ".join(f"{label.hotkey} {label.name}" for label in inventory.claimer_kinds if label.hotkey)
+    # Label Studio 1.23 stops its checks at the first control that fails (Annotation.validate): a claim missing
+    # both would name its claimer only at the next Submit, so this message asks for both.
     return (
         f"This {inventory.claim_label.name} has no stance. It is selected now: "
-        f"pick its stance in the panel under the text ({keys})."
+        f"pick its stance in the panel under the text ({keys}), and its claimer if it has none yet ({kinds})."
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from toolkit.errors import ConversionError
 from toolkit.labelstudio.annotations.store import ConversionSummary
 from toolkit.labelstudio.annotations.writing import WrittenFiles
+from toolkit.labelstudio.config import NAMES, RELATION_HOTKEY
 
 
 def conversion_summary(
@@ -27,6 +28,11 @@ def conversion_summary(
         say(f"{len(files.unchanged)} file(s) unchanged")
     for path in files.removed:
         say(f"{path}: removed (no converted annotation of this annotator in the export)")
+    if conversion.unlabelled_claimers:
+        say(
+            f"note: {conversion.unlabelled_claimers} claim(s) take their claimer from a relation drawn without a label "
+            f"({RELATION_HOTKEY}), read as {NAMES.claimer_relation!r}"
+        )
     if conversion.note_count:
         say(f"{conversion.note_count} note(s) (converted as said; check the ones that are not what was meant):")
         for note in conversion.notes:

@@ -172,6 +172,18 @@ def keep_port(data_dir: Path, port: int) -> None:
             handle.write(f"{port}\n")
 
 
+def local_studio(data_dir: Path = DEFAULT_DATA_DIR) -> tuple[str, Credentials] | None:
+    """The URL and credentials of the studio ``toolkit studio`` made in ``data_dir``, if it made one (its port file
+    and its credentials); the URL is the loopback one, where ``toolkit studio`` prints it."""
+    data_dir = Path(data_dir)
+    if not credentials_path(data_dir).is_file():
+        return None
+    port = kept_port(data_dir)
+    if port is None:
+        return None
+    return f"http://{LOOPBACK}:{port}", load_or_create_credentials(data_dir)
+
+
 def label_studio_program() -> str:
     """The ``label-studio`` executable of this environment."""
     beside_python = Path(sys.executable).parent / "label-studio"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.labelstudio.client import Connection, PushReport, connect, push
-from toolkit.labelstudio.server import StudioServer, credentials_path
+from toolkit.labelstudio.server import DEFAULT_DATA_DIR, StudioServer, credentials_path
 from toolkit.labelstudio.tasks import Preannotations, load_preannotations
 from toolkit.paths import DEFAULT_GUIDELINES
 from toolkit.validate import load_documents
@@ -76,6 +76,12 @@ def login_lines(server: StudioServer, ready: ReadyStudio) -> list[str]:
             f"login: {server.credentials.username}, password and API key ({server.credentials.masked_key()}) "
             f"in {credentials_path(server.data_dir)} (mode 0600)"
         ),
-        f"for push/pull: export LABEL_STUDIO_URL={server.url} and LABEL_STUDIO_API_KEY from that file",
+        (
+            f"push/pull/progress/users run in {server.data_dir.resolve().parent} find this server by themselves; "
+            "elsewhere: "
+            if server.data_dir.name == DEFAULT_DATA_DIR.name
+            else "for push/pull/progress/users: "
+        )
+        + f"export LABEL_STUDIO_URL={server.url} and LABEL_STUDIO_API_KEY from that file",
         "press Ctrl-C to stop the server",
     ]

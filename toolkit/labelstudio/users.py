@@ -2,7 +2,7 @@
 
 Label Studio 1.23's users API creates accounts without a password (its serializer has no such field), so an
 account made that way cannot log in.  Accounts are made the way a person joins: the organisation's invite link
-(``GET /api/invite``, admin only) and the sign-up form, with a generated password.  The passwords file is
+(``GET /api/invite``, through the SDK) and the sign-up form, with a generated password.  The passwords file is
 rewritten (atomically, mode 0600) after each account, so it always lists exactly the accounts this command made,
 even if a later one fails.
 """
@@ -85,18 +85,19 @@ def existing_emails(studio: Connection) -> set[str]:
 
 
 def _http(studio: Connection):
-    """A plain HTTP client for the two calls the SDK lacks (the invite token, the sign-up form)."""
+    """A plain HTTP client for the sign-up form, which a person fills in without any key."""
     import httpx
 
     return httpx.Client(base_url=studio.url, timeout=60.0, follow_redirects=False)
 
 
-def invite_token(studio: Connection, api_key: str) -> str:
-    with _http(studio) as http, server_errors(studio.url, "get the organisation's invite link"):
-        response = http.get("/api/invite", headers={"Authorization": f"Token {api_key}"})
-    if response.status_code != 200 or not isinstance(response.json().get("token"), str):
-        raise ServerError(f"{studio.url} answered HTTP {response.status_code} to the invite-link request")
-    return response.json()["token"]
+def invite_token(studio: Connection) -> str:
+    """The organisation's invite token, asked through the SDK (so with either kind of API key)."""
+    with server_errors(studio.url, "get the organisation's invite link"):
+        invite = studio.sdk.organizations.invites.get_invite_link()
+    if not isinstance(invite.token, str) or not invite.token:
+        raise ServerError(f"{studio.url} answered the invite-link request without a token")
+    return invite.token
 
 
 def sign_up(studio: Connection, token: str, email: str, password: str) -> None:
@@ -119,7 +120,6 @@ def sign_up(studio: Connection, token: str, email: str, password: str) -> None:
 
 def add_users(
     studio: Connection,
-    api_key: str,
     emails: Iterable[str],
     passwords_path: Path = DEFAULT_PASSWORDS_FILE,
     created: Callable[[str], None] | None = None,
@@ -136,7 +136,7 @@ def add_users(
     missing = [email for email in wanted if email not in on_server]
     if not missing:
         return report
-    token = invite_token(studio, api_key)
+    token = invite_token(studio)
     for email in missing:
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         sign_up(studio, token, email, password)

@@ -17,7 +17,7 @@ from toolkit.schemas import ID_PATTERN, ecma_pattern
 from toolkit.validate import CheckContext, check_annotation, schema_findings
 
 Record = dict[str, Any]
-TaskLink = Callable[[Mapping[str, Any]], "str | None"]
+TaskLink = Callable[[Mapping[str, Any], "Mapping[str, Any] | None"], "str | None"]  # task, annotation
 SHOWN_PROBLEMS = 100  # problems and notes kept for the summary; the problems file has every problem
 SHOWN_NOTES = 20
 ID_PATTERN_RE = ecma_pattern(ID_PATTERN)
@@ -148,6 +148,7 @@ class ReadAnnotation:
     claims: list[Record]
     reasons: list[str]
     notes: list[str]
+    unlabelled_claimers: int = 0  # claims whose claimer comes from an unlabelled relation (the Alt+R gesture)
 
 
 class AnnotationReader:
@@ -164,6 +165,7 @@ class AnnotationReader:
         self.relations: list[Mapping[str, Any]] = []
         self.reasons: list[str] = []
         self.notes: list[str] = []
+        self.unlabelled_claimers = 0
         self.linked_to_rejected: set[str] = set()
         self.handlers: dict[str, Callable[[Region, Mapping[str, Any]], None]] = {
             NAMES.label: self._label,
@@ -347,9 +349,11 @@ class AnnotationReader:
                 f"(select the claim, press {RELATION_HOTKEY}, click the mention)"
             )
         elif kind[0] != ENTITY_CLAIMER and linked:
+            between = ", ".join(f"{_quoted(region.text)} – {_quoted(mention.text)}" for mention in linked)
             reasons.append(
-                f"claimer {kind[0]!r} and a relation to {linked[0]} (expected a relation only with claimer "
-                f"{ENTITY_CLAIMER!r}: delete the relation or choose {ENTITY_CLAIMER!r})"
+                f"claimer {kind[0]!r} and a relation to {', '.join(map(str, linked))} (expected a relation only with "
+                f"claimer {ENTITY_CLAIMER!r}: delete the relation {between} in the side panel's Relations list, "
+                f"or choose {ENTITY_CLAIMER!r})"
             )
         return [f"{region}: {reason}" for reason in reasons]
 
@@ -369,12 +373,8 @@ class AnnotationReader:
             if reasons:
                 self.reasons += reasons
                 continue
-            unlabelled = [entities[entity_id] for entity_id, labelled in links.get(region.id, []) if not labelled]
-            if unlabelled:
-                self.notes.append(
-                    f"{region}: claimer {', '.join(map(str, unlabelled))} from an unlabelled relation "
-                    f"(read as {NAMES.claimer_relation!r})"
-                )
+            # the documented gesture, so counted for one note per conversion, not one per claim
+            self.unlabelled_claimers += any(not labelled for _, labelled in links.get(region.id, []))
             kind = region.choices[NAMES.claimer][0]
             claim_records.append(
                 {
@@ -397,7 +397,7 @@ def read_annotation(result: Any, text: str) -> ReadAnnotation:
     except AnnotationRejected as rejected:
         return ReadAnnotation([], [], rejected.reasons, [])
     entities, claims = reader.record_parts()
-    return ReadAnnotation(entities, claims, reader.reasons, reader.notes)
+    return ReadAnnotation(entities, claims, reader.reasons, reader.notes, reader.unlabelled_claimers)
 
 
 def convert_annotation(result: Any, text: str) -> tuple[list[Record], list[Record]]:

@@ -34,6 +34,7 @@ _SCHEMA = """
 CREATE TABLE latest (
     annotator TEXT NOT NULL, doc_id TEXT NOT NULL, updated TEXT NOT NULL, annotation_id INTEGER NOT NULL,
     record TEXT,  -- one JSONL line; NULL when the annotation could not be converted
+    unlabelled INTEGER NOT NULL,  -- its claims whose claimer comes from an unlabelled relation
     PRIMARY KEY (annotator, doc_id)
 ) WITHOUT ROWID;
 CREATE TABLE messages (
@@ -54,6 +55,7 @@ class Candidate:
     record_line: str | None
     problems: list[ConversionProblem]
     notes: list[ConversionProblem]
+    unlabelled_claimers: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class ConversionSummary:
     problems: list[ConversionProblem]
     note_count: int
     notes: list[ConversionProblem]
+    unlabelled_claimers: int = 0  # converted claims whose claimer comes from an unlabelled relation
 
 
 @dataclass
@@ -103,7 +106,13 @@ class Conversion:
                 return
             self.database.execute("DELETE FROM messages WHERE annotator = ? AND doc_id = ?", key)
         self.database.execute(
-            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?)", (*key, *candidate.rank, candidate.record_line)
+            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                *key,
+                *candidate.rank,
+                candidate.record_line,
+                candidate.unlabelled_claimers if candidate.record_line else 0,
+            ),
         )
         for is_problem, messages in ((1, candidate.problems), (0, candidate.notes)):
             for message in messages:
@@ -185,7 +194,11 @@ class Conversion:
             problems=self.problems(SHOWN_PROBLEMS),
             note_count=self.count(problem=False),
             notes=self.notes(SHOWN_NOTES),
+            unlabelled_claimers=self.unlabelled_claimers(),
         )
+
+    def unlabelled_claimers(self) -> int:
+        return self.database.execute("SELECT coalesce(sum(unlabelled), 0) FROM latest").fetchone()[0]
 
     def close(self) -> None:
         self.database.close()
@@ -231,7 +244,6 @@ def add_task(
     conversion.submitted += len(submitted)
     if not submitted:
         return
-    link = task_link(task) if task_link else None
     data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
     doc_id = str(data.get("doc_id"))
     text = digest = None
@@ -246,19 +258,21 @@ def add_task(
         task_reasons = rejected.reasons
     for annotation in submitted:
         who = annotator_name(annotation.get("completed_by"), users)
-        reasons, notes, line = task_reasons, [], None
+        reasons, notes, line, unlabelled = task_reasons, [], None, 0
         if not reasons:
             read = read_annotation(annotation.get("result"), text)
-            reasons, notes = read.reasons, read.notes
+            reasons, notes, unlabelled = read.reasons, read.notes, read.unlabelled_claimers
             if not reasons:
                 record = _record(task, annotation, who, digest, read)
                 reasons = _validation_reasons(record, text)
                 line = None if reasons else dumps_line(record)
 
-        def located(messages: list[str], annotation=annotation, who=who) -> list[ConversionProblem]:
+        link = task_link(task, annotation) if task_link else None
+
+        def located(messages: list[str], annotation=annotation, who=who, link=link) -> list[ConversionProblem]:
             return [ConversionProblem(task.get("id"), annotation.get("id"), who, doc_id, m, link) for m in messages]
 
-        conversion.offer(Candidate(who, doc_id, _rank(annotation), line, located(reasons), located(notes)))
+        conversion.offer(Candidate(who, doc_id, _rank(annotation), line, located(reasons), located(notes), unlabelled))
 
 
 def convert_tasks(
