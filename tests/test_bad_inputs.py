@@ -958,9 +958,9 @@ CASES = [
     Case("compare-resamples-zero", (*COMPARE, "--resamples", "0"), r"--resamples: 0 is out of range"),
     Case("eval-bootstrap-negative", (*EVAL, "--bootstrap", "-1"), r"--bootstrap: -1 is out of range"),
     Case("eval-bootstrap-huge", (*EVAL, "--bootstrap", "99999999999"), r"--bootstrap: 99999999999 is out of range"),
-    Case("eval-iou-zero", (*EVAL, "--iou", "0"), r"--iou: '0' \(expected a character IoU in \(0, 1\]"),
-    Case("eval-iou-nan", (*EVAL, "--iou", "nan"), r"--iou: 'nan'"),
-    Case("compare-iou-above-one", (*COMPARE, "--iou", "1.5"), r"--iou: '1.5'"),
+    Case("eval-iou-zero", (*EVAL, "--iou", "0"), r"--iou: 0.0 is out of range \(expected a character IoU in \(0, 1\]"),
+    Case("eval-iou-nan", (*EVAL, "--iou", "nan"), r"--iou: nan is out of range"),
+    Case("compare-iou-above-one", (*COMPARE, "--iou", "1.5"), r"--iou: 1.5 is out of range"),
     Case("eval-format-unknown", (*EVAL, "--format", "xml"), r"--format: 'xml' is not one of"),
     Case("stats-format-unknown", ("stats", "gold.jsonl", "--format", "yaml"), r"--format: 'yaml' is not one of"),
     Case(
@@ -1168,6 +1168,47 @@ CASES = [
         "pull-documents-invalid",
         ("pull", "--url", "http://127.0.0.1:9", "--api-key", "k", "--documents", "gold.jsonl"),
         r"gold.jsonl:1: text: missing",
+    ),
+]
+
+# Hardening round 3 (issue 27, part B): converters, the Python API, a closed pipe.
+CONVERT_PREDICTIONS = ("convert-predictions", "pred.jsonl", "--format", "documents", "--documents", "documents.jsonl")
+LABEL_MAP = (*CONVERT_PREDICTIONS[:3], "tags", *CONVERT_PREDICTIONS[4:], "--out", "p.jsonl", "--label-map", "map.json")
+CASES += [
+    Case(
+        "convert-predictions-label-map-100000-deep",
+        LABEL_MAP,
+        r"map.json: nested deeper than 64 levels",
+        write("map.json", '{"X": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ),
+    Case(
+        "convert-predictions-label-map-5000-digits",
+        LABEL_MAP,
+        r"map.json: unreadable number: an integer of more than \d+ digits",
+        write("map.json", '{"X": ' + "9" * 5000 + "}"),
+    ),
+    Case(
+        "convert-predictions-label-map-null",
+        LABEL_MAP,
+        r"map.json: got a JSON null \(expected a JSON label map",
+        write("map.json", "null"),
+    ),
+    Case(
+        "convert-predictions-label-map-array-target",
+        LABEL_MAP,
+        r"map.json: X: a JSON array is not a voci label",
+        write("map.json", '{"X": ["PER"]}'),
+    ),
+    Case("convert-predictions-label-map-a-folder", (*LABEL_MAP[:-1], "empty"), r"empty: is a folder"),
+    Case(
+        "build-private-out-is-the-card",
+        (*BUILD[:-1], "P", "--out", "out", "--blind", "test", "--private-out", "P"),
+        r"--card P and --private-out P: both write P",
+    ),
+    Case(
+        "build-card-inside-private-out",
+        (*BUILD[:-1], "P/CARD.md", "--out", "out", "--blind", "test", "--private-out", "P"),
+        r"--card P/CARD.md and --private-out P: both write",
     ),
 ]
 
@@ -1486,3 +1527,105 @@ def test_every_write_of_a_command_is_declared(workspace):
     assert (workspace / "conv/annotators/alice-example.org.jsonl").is_file()
     assert json.loads((workspace / "cmp.json").read_text())["figures"]["overall"]["resamples"] == 10
     assert not list(workspace.rglob("*.staged*")) and not list(workspace.rglob(".*previous*"))
+
+
+# ---------------------------------------------------------------- the Python API checks what the CLI checks
+
+
+def _deep_record(depth: int) -> dict:
+    record: dict = {"id": "doc"}
+    inner = record
+    for _ in range(depth):
+        inner["x"] = {}
+        inner = inner["x"]
+    return record
+
+
+API_CASES = [  # (id, call on a Scorer and its Scored, the error class name, the message)
+    (
+        "score-record-5000-deep",
+        lambda s, r: s.score([_deep_record(5000)]),
+        "ValidationError",
+        r"record 0: \(record\): nested deeper than 64",
+    ),
+    ("score-bytes", lambda s, r: s.score(jsonl(GOLD).encode()), "ParameterError", r"^\[E100\] predictions: got bytes"),
+    ("score-one-record", lambda s, r: s.score(prediction(GOLD[0])), "ParameterError", r"predictions: got dict"),
+    (
+        "result-seed-negative",
+        lambda s, r: r.result(bootstrap=10, seed=-1),
+        "ParameterError",
+        r"seed: -1 is out of range",
+    ),
+    ("result-seed-a-string", lambda s, r: r.result(bootstrap=10, seed="1"), "ParameterError", r"seed: got str '1'"),
+    (
+        "result-bootstrap-unbounded",
+        lambda s, r: r.result(bootstrap=10**12),
+        "ParameterError",
+        r"bootstrap: 1000000000000 is out of range \(expected a number of resamples from 0 to 1000000\)",
+    ),
+    ("result-bootstrap-float", lambda s, r: r.result(bootstrap=1.5), "ParameterError", r"bootstrap: got float 1.5"),
+    ("result-bootstrap-bool", lambda s, r: r.result(bootstrap=True), "ParameterError", r"bootstrap: got bool True"),
+    ("paired-resamples-string", lambda s, r: r.paired(r, resamples="10"), "ParameterError", r"resamples: got str '10'"),
+    ("paired-resamples-zero", lambda s, r: r.paired(r, resamples=0), "ParameterError", r"resamples: 0 is out of range"),
+    ("scorer-gold-an-int", lambda s, r: type(s)(5), "ParameterError", r"gold: got int 5 \(expected a gold JSONL path"),
+    ("scorer-gold-none", lambda s, r: type(s)(None), "ParameterError", r"gold: got None"),
+    ("scorer-documents-an-int", lambda s, r: type(s)("gold.jsonl", 5), "ParameterError", r"documents: got int 5"),
+    ("scorer-iou-a-string", lambda s, r: type(s)(s.gold, iou="0.5"), "ParameterError", r"iou: got str '0.5'"),
+    ("scorer-iou-none", lambda s, r: type(s)(s.gold, iou=None), "ParameterError", r"iou: got None"),
+    ("scorer-iou-nan", lambda s, r: type(s)(s.gold, iou=float("nan")), "ParameterError", r"iou: nan is out of range"),
+    (
+        "scorer-split-an-int",
+        lambda s, r: type(s)("gold.jsonl", "documents.jsonl", 5),
+        "ParameterError",
+        r"split: got int 5",
+    ),
+    (
+        "scorer-split-a-path",
+        lambda s, r: type(s)("dist/voci", split="../x"),
+        "ParameterError",
+        r"split: '../x' is not a split name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in API_CASES])
+def test_the_python_api_refuses_what_the_cli_refuses(workspace, call, error, message):
+    from toolkit import InputError, Scorer
+
+    scorer = Scorer("gold.jsonl", "documents.jsonl")
+    scored = scorer.score([prediction(gold) for gold in GOLD])
+    with pytest.raises(InputError) as caught:
+        call(scorer, scored)
+    assert type(caught.value).__name__ == error
+    shown = "\n".join(caught.value.lines()) if error == "ValidationError" else str(caught.value)
+    assert re.search(message, shown), shown
+    if error == "ParameterError":
+        assert not caught.value.parameter.startswith("-") and str(caught.value).startswith(
+            f"[E100] {caught.value.parameter}: "
+        )
+
+
+def test_numpy_numbers_are_good_settings(workspace):
+    import numpy as np
+
+    from toolkit import Scorer
+
+    scored = Scorer("gold.jsonl", "documents.jsonl", iou=np.float32(0.5)).score([prediction(g) for g in GOLD])
+    assert scored.result(bootstrap=np.int64(5), seed=np.uint32(3)).settings["seed"] == 3
+
+
+# ---------------------------------------------------------------- a closed pipe
+
+
+@pytest.mark.parametrize("args", [("eval", "--help"), EVAL], ids=["help", "eval"])
+def test_output_into_a_closed_pipe_exits_quietly(workspace, args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has left (`toolkit eval --help | head -3`)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "toolkit", *args], stdout=write_end, stderr=subprocess.PIPE, timeout=120, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == b""

@@ -19,6 +19,7 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
+from toolkit.scoring import parameters
 from toolkit.scoring.engines import engine_named
 from toolkit.scoring.figures import (
     HEADLINE_COUNTS,
@@ -51,6 +52,9 @@ def load_gold(
     """
     if isinstance(source, Gold):
         return source
+    parameters.gold_source(source, Gold)
+    parameters.path_or_none(documents, "documents", "the path of a documents JSONL, or None")
+    split = parameters.split(split)
     with paused_gc():
         return read_gold(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
 
@@ -74,8 +78,7 @@ class Scorer:
         ignore_extra: bool = False,
         engine: str | None = None,
     ):
-        if not 0 < iou <= 1:
-            raise InputError(f"--iou: {iou} is outside (0, 1] (expected a character IoU threshold such as 0.5)")
+        iou = parameters.iou(iou)
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
         self.iou = iou
@@ -127,16 +130,6 @@ class Scorer:
         }
 
 
-def check_resamples(bootstrap: int | None = None, resamples: int | None = None) -> None:
-    """``--bootstrap`` may be 0 (no intervals); a paired test needs at least one resample."""
-    if bootstrap is not None and bootstrap < 0:
-        raise InputError(
-            f"--bootstrap: {bootstrap} is negative (expected 0 for no intervals, or a number of resamples such as 1000)"
-        )
-    if resamples is not None and resamples < 1:
-        raise InputError(f"--resamples: {resamples} (expected at least 1 resample)")
-
-
 @dataclass
 class Scored:
     """One system's per-document statistics (rows in gold order), ready for figures, intervals and paired tests."""
@@ -155,7 +148,7 @@ class Scored:
 
     def result(self, bootstrap: int = 0, seed: int = DEFAULT_SEED) -> EvalResult:
         """Every figure; with ``bootstrap`` resamples, 95% intervals of the headline figures (seeded)."""
-        check_resamples(bootstrap=bootstrap)
+        bootstrap, seed = parameters.resamples(bootstrap), parameters.seed(seed)
         inventory = load_inventory()
         totals = layout().named(self.stats.sum(axis=0))
         entities = entity_figures(totals, self.label_totals.tolist(), inventory.entity_names)
@@ -198,7 +191,7 @@ class Scored:
 
         if other.scorer is not self.scorer:
             raise InputError("compare: both systems must be scored by the same Scorer (the same gold and settings)")
-        check_resamples(resamples=resamples)
+        resamples, seed = parameters.resamples(resamples, "resamples", minimum=1), parameters.seed(seed)
         figures = paired_test(self._headline_stats(), other._headline_stats(), headline, resamples, seed)
         for name, system in (("a", self), ("b", other)):
             if overall_figure({key: figures[key][name] for key in HEADLINE_FIGURES[:3]}, system.layers)[0] is None:
