@@ -341,12 +341,12 @@ def parquet_errors(path: str | Path, expected: str = "a parquet file written by 
         raise InputError(f"{path}: not a readable parquet file ({reason}) (expected {expected})") from None
 
 
-def open_parquet(path: str | Path):
+def open_parquet(path: str | Path, expected: str = "a parquet file written by `toolkit build`"):
     """A ``pyarrow.parquet.ParquetFile``, after `check_input`; read it inside `parquet_errors`."""
     import pyarrow.parquet as pq
 
-    check_input(path, "a parquet file")
-    with parquet_errors(path):
+    check_input(path, expected)
+    with parquet_errors(path, expected):
         return pq.ParquetFile(path)
 
 

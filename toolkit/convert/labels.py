@@ -31,7 +31,10 @@ class LabelMap:
         return self._ours(label, where, load_inventory().stance_names, "stance")
 
     def _ours(self, label: str, where: str, known: list[str], what: str) -> str | None:
-        ours = self.mapping.get(label, label) if isinstance(label, str) else label
+        if not isinstance(label, str):  # a null label is not a label the map drops: the model gave none
+            shown = "null" if label is None else f"{label!r:.40}"
+            raise Bad(where, f"got {shown} (expected a label name, a string such as {known[0]!r})")
+        ours = self.mapping.get(label, label)
         if ours is None or ours in known:
             return ours
         mapped = f" (mapped from {label!r})" if ours != label else ""
