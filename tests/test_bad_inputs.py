@@ -1171,7 +1171,98 @@ CASES = [
     ),
 ]
 
+
 # Hardening round 3 (issue 27, part B): converters, the Python API, a closed pipe.
+def docbin(name: str, claims=None, tokens=None, user_data: bool = True, payload: bytes | None = None) -> Setup:
+    """A DocBin of the first document: ``claims`` (span group attrs) on one claim, ``tokens`` changing the token
+    attributes (ENT_IOB, ENT_TYPE) as a hostile file may hold them, or a raw zlib ``payload``."""
+
+    def setup(root: Path) -> None:
+        import zlib
+
+        import numpy as np
+        import spacy
+        import srsly
+        from spacy.tokens import DocBin, Span, SpanGroup
+
+        if payload is not None:
+            (root / name).write_bytes(zlib.compress(payload, 9))
+            return
+        doc = spacy.blank("it")(DOCUMENTS[0]["text"])
+        if claims is not None:
+            if not Span.has_extension("claimer"):
+                Span.set_extension("claimer", default=None)
+            group = SpanGroup(doc, name="claims", spans=[Span(doc, 0, 2, label="SUPPORT")], attrs=claims)
+            group[0]._.claimer = "AUTHOR"
+            doc.spans["claims"] = group
+        if user_data:
+            doc.user_data["id"] = DOCUMENTS[0]["id"]
+        bin_ = DocBin(attrs=["ENT_IOB", "ENT_TYPE"], store_user_data=user_data)
+        bin_.add(doc)
+        message = srsly.msgpack_loads(zlib.decompress(bin_.to_bytes()))
+        if tokens is not None:
+            table = np.frombuffer(message["tokens"], dtype="uint64").reshape(-1, len(message["attrs"])).copy()
+            table = tokens(table, message)
+            message["tokens"] = table.tobytes()
+        (root / name).write_bytes(zlib.compress(srsly.msgpack_dumps(message)))
+
+    return setup
+
+
+def _ent(iob: int, label: str | None, hashed: int | None = None):
+    """Token 0 tagged ``iob`` (1 = I, 3 = B) with ``label``'s hash (added to the strings) or a raw ``hashed``."""
+
+    def change(table, message) -> None:
+        from spacy.attrs import ENT_IOB, ENT_TYPE
+        from spacy.strings import hash_string
+
+        table[0, message["attrs"].index(ENT_IOB)] = iob
+        table[0, message["attrs"].index(ENT_TYPE)] = hash_string(label) if label else hashed
+        if label:
+            message["strings"] = [*message["strings"], label]
+        return table
+
+    return change
+
+
+def _many_tokens(table, message):
+    """The Doc's tokens 100 times over: more tokens than the documents have characters."""
+    import numpy as np
+
+    message["lengths"] = np.array([len(table) * 100], dtype="int32").tobytes()
+    message["spaces"] = np.tile(np.frombuffer(message["spaces"], dtype=bool), 100).tobytes()
+    return np.tile(table, (100, 1))
+
+
+def _row_change(change: Callable[[dict], None]) -> Setup:
+    """The documents config's rows of the built test split, the first one changed."""
+
+    def setup(root: Path) -> None:
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(root / "dist/voci/documents/test-00000-of-00001.parquet").read().to_pylist()
+        change(rows[0])
+        (root / "rows.jsonl").write_text(jsonl(rows), encoding="utf-8")
+
+    return setup
+
+
+def _first_entity_claim(value) -> Callable[[dict], None]:
+    def change(row: dict) -> None:
+        next(claim for claim in row["claims"] if claim["claimer_ids"])["claimer_ids"] = value
+
+    return change
+
+
+SPACY = ("convert-predictions", "p.spacy", "--format", "spacy", "--documents", "documents.jsonl", "--out", "p.jsonl")
+ROWS = ("convert-predictions", "rows.jsonl", "--format", "documents", "--documents", "documents.jsonl")
+ROWS += ("--out", "p.jsonl")
+HF = ("convert-predictions", "hf.jsonl", "--format", "huggingface", "--documents", "documents.jsonl")
+HF += ("--out", "p.jsonl")
+CONLL = ("convert-predictions", "p.conll", "--format", "conll", "--documents", "documents.jsonl", "--out", "p.jsonl")
+SCORES = r"p.spacy:\d*:? ?docs\[0\].spans\['claims'\].attrs\['scores'\]"
+
+
 CONVERT_PREDICTIONS = ("convert-predictions", "pred.jsonl", "--format", "documents", "--documents", "documents.jsonl")
 LABEL_MAP = (*CONVERT_PREDICTIONS[:3], "tags", *CONVERT_PREDICTIONS[4:], "--out", "p.jsonl", "--label-map", "map.json")
 CASES += [
@@ -1204,6 +1295,92 @@ CASES += [
         "build-private-out-is-the-card",
         (*BUILD[:-1], "P", "--out", "out", "--blind", "test", "--private-out", "P"),
         r"--card P and --private-out P: both write P",
+    ),
+    *(
+        Case(f"convert-predictions-spacy-scores-{name}", SPACY, SCORES + expect, docbin("p.spacy", {"scores": scores}))
+        for name, scores, expect in (
+            ("an-int", 5, r": got int 5 \(expected a list of one score per span\)"),
+            ("a-string", "ab", r": got str 'ab'"),
+            ("nan", [float("nan")], r"\[0\]: got nan \(expected a probability between 0 and 1\)"),
+            ("a-dict", {"a": 1}, r": got dict"),
+            ("nested", [[0.5]], r"\[0\]: got \[0.5\]"),
+            ("too-many", [0.5, 0.5], r": 2 score\(s\) for 1 span\(s\)"),
+        )
+    ),
+    Case(
+        "convert-predictions-spacy-ent-type-not-in-strings",
+        SPACY,
+        r"p.spacy: docs\[0\].ents: unreadable: \[E084\]",
+        docbin("p.spacy", tokens=_ent(3, None, 987654321)),
+    ),
+    Case(
+        "convert-predictions-spacy-i-without-b",
+        SPACY,
+        r"p.spacy: docs\[0\].ents: unreadable: \[E093\] .*I without B",
+        docbin("p.spacy", tokens=_ent(1, "PER")),
+    ),
+    Case(
+        "convert-predictions-spacy-decompression-bomb",
+        SPACY,
+        r"p.spacy: decompresses to more than [\d,]+ bytes, the limit for these documents",
+        docbin("p.spacy", payload=b"\0" * 50_000_000),
+    ),
+    Case(
+        "convert-predictions-spacy-more-tokens-than-characters",
+        SPACY,
+        r"p.spacy: 1 Doc\(s\) of [\d,]+ token\(s\), more than the documents allow \(at most 4 Docs",
+        docbin("p.spacy", tokens=_many_tokens),
+    ),
+    Case(
+        "convert-predictions-spacy-without-user-data",
+        SPACY,
+        r"_.claimer: not set .*saved with store_user_data=True",
+        docbin("p.spacy", {}, user_data=False),
+    ),
+    Case("convert-predictions-spacy-input-a-folder", (*SPACY[:1], "empty", *SPACY[2:]), r"empty: is a folder"),
+    Case("convert-predictions-conll-input-a-folder", (*CONLL[:1], "empty", *CONLL[2:]), r"empty: is a folder"),
+    Case(
+        "convert-predictions-conll-unreadable",
+        CONLL,
+        r"p.conll: permission denied",
+        chain(write("p.conll", "-DOCSTART-\nIl\tO\n"), mode("p.conll", 0)),
+        unprivileged=True,
+    ),
+    Case(
+        "convert-predictions-spacy-unreadable",
+        SPACY,
+        r"p.spacy: permission denied",
+        chain(docbin("p.spacy", {}), mode("p.spacy", 0)),
+        unprivileged=True,
+    ),
+    *(
+        Case(f"convert-predictions-rows-{name}", ROWS, expect, _row_change(change))
+        for name, change, expect in (
+            (
+                "entity-id-an-object",
+                setitem("entities", 0, "id", {"a": 1}),
+                r"rows.jsonl:1: entities\[0\].id: got a JSON object",
+            ),
+            ("entity-id-an-array", setitem("entities", 0, "id", [1]), r"entities\[0\].id: got a JSON array"),
+            ("entity-id-a-number", setitem("entities", 0, "id", 5), r"entities\[0\].id: got a JSON number"),
+            ("claimer-ids-an-object", _first_entity_claim({"a": 1}), r"claims\[\d+\].claimer_ids: got \{'a': 1\}"),
+            ("claimer-ids-a-number", _first_entity_claim(5), r"claims\[\d+\].claimer_ids: got 5 \(expected a list"),
+            ("claimer-ids-nested", _first_entity_claim([[1]]), r"claims\[\d+\].claimer_ids: got \[\[1\]\]"),
+        )
+    ),
+    Case(
+        "convert-predictions-huggingface-entity-group-null",
+        HF,
+        r"hf.jsonl:1: output\[0\].entity_group: got null \(expected a label name",
+        write(
+            "hf.jsonl", json.dumps({"id": DOCUMENTS[0]["id"], "output": [{"entity_group": None, "start": 0, "end": 2}]})
+        ),
+    ),
+    Case(
+        "convert-predictions-bioes-read-as-iob2",
+        CONLL,
+        r"p.conll:2: tag: 'S-MISC' is not a IOB2 tag .*these look like BIOES tags: give scheme bioes",
+        write("p.conll", "-DOCSTART-\n" + DOCUMENTS[0]["text"].split()[0] + "\tS-MISC\n"),
     ),
     Case(
         "build-card-inside-private-out",
@@ -1629,3 +1806,18 @@ def test_output_into_a_closed_pipe_exits_quietly(workspace, args):
         os.close(write_end)
     assert done.returncode == 1
     assert done.stderr == b""
+
+
+def test_a_conversion_reports_every_bad_label(workspace):
+    words = DOCUMENTS[0]["text"].split()
+    tags = ["B-PRE" if index % 3 == 0 else "O" for index in range(len(words))]
+    (workspace / "p.conll").write_text(
+        "-DOCSTART-\n" + "".join(f"{word}\t{tag}\n" for word, tag in zip(words, tags, strict=True)), encoding="utf-8"
+    )
+    result = runner.invoke(app, list(CONLL))
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if "'PRE' is not a voci entity label" in line]
+    assert len(lines) == tags.count("B-PRE") > 1
+    assert [int(line.split(":")[1]) for line in lines] == [2 + i for i, tag in enumerate(tags) if tag == "B-PRE"]
+    assert f"[E101] {tags.count('B-PRE')} problem(s)" in result.stderr
+    assert not (workspace / "p.jsonl").exists()
