@@ -1821,3 +1821,15 @@ def test_a_conversion_reports_every_bad_label(workspace):
     assert [int(line.split(":")[1]) for line in lines] == [2 + i for i, tag in enumerate(tags) if tag == "B-PRE"]
     assert f"[E101] {tags.count('B-PRE')} problem(s)" in result.stderr
     assert not (workspace / "p.jsonl").exists()
+
+
+def test_a_region_end_of_a_billion_costs_only_its_task(workspace):
+    bad = export_task(task_id=8, document=DOCUMENTS[1], record=GOLD[1])
+    next(item for item in bad["annotations"][0]["result"] if item["type"] == "labels")["value"]["end"] = 10**9
+    (workspace / "two.json").write_text(json.dumps([export_task(), bad]), encoding="utf-8")
+    result = runner.invoke(app, ["convert-export", "two.json", "--out", "conv", "--documents", "documents.jsonl"])
+    assert result.exit_code == 2 and "1 record(s) written for 1 annotator(s)" in result.stderr
+    (record,) = [json.loads(line) for line in (workspace / "conv/annotators/alice-example.org.jsonl").open()]
+    assert (record["id"], record["task_id"]) == (DOCUMENTS[0]["id"], 7)
+    problems = (workspace / "conv/conversion-problems.txt").read_text(encoding="utf-8")
+    assert "task 8" in problems and "1000000000: outside the text" in problems and "task 7" not in problems
