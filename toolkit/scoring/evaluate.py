@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.scoring import parameters
-from toolkit.scoring.gold import Gold
+from toolkit.scoring.gold.gold import Gold
 from toolkit.scoring.predictions import Source
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.scorer import DEFAULT_IOU, DEFAULT_SEED, Scorer

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import (
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import (
     Bad,
     Collector,
     Documents,
@@ -28,7 +28,7 @@ from toolkit.convert.records import (
     entity,
     finish,
 )
-from toolkit.convert.tags import Scheme, chunks
+from toolkit.convert_predictions.tags import Scheme, chunks
 from toolkit.errors import InputError
 from toolkit.files import read_text
 

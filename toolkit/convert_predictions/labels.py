@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.convert.records import Bad
+from toolkit.convert_predictions.records import Bad
 from toolkit.errors import InputError
 from toolkit.files import json_type, read_json
 from toolkit.inventory import load_inventory
