@@ -976,8 +976,9 @@ CASES = [
     Case("compare-resamples-zero", (*COMPARE, "--resamples", "0"), r"--resamples: 0 is out of range"),
     Case("eval-bootstrap-negative", (*EVAL, "--bootstrap", "-1"), r"--bootstrap: -1 is out of range"),
     Case("eval-bootstrap-huge", (*EVAL, "--bootstrap", "99999999999"), r"--bootstrap: 99999999999 is out of range"),
-    Case("eval-iou-zero", (*EVAL, "--iou", "0"), r"--iou: '0' \(expected a character IoU in \(0, 1\]"),
-    Case("eval-iou-nan", (*EVAL, "--iou", "nan"), r"--iou: 'nan'"),
+    Case("eval-iou-zero", (*EVAL, "--iou", "0"), r"--iou: 0.0 is out of range \(expected a character IoU in \(0, 1\]"),
+    Case("eval-iou-nan", (*EVAL, "--iou", "nan"), r"--iou: nan is out of range"),
+    Case("compare-iou-above-one", (*COMPARE, "--iou", "1.5"), r"--iou: 1.5 is out of range"),
     Case(
         "eval-require-complete-empty",
         (*EVAL, "--require-complete"),
@@ -1001,7 +1002,6 @@ CASES = [
         (*EVAL, "--per-label-convention", "nervaluate"),
         r"--per-label-convention: 'nervaluate' is not one of",
     ),
-    Case("compare-iou-above-one", (*COMPARE, "--iou", "1.5"), r"--iou: '1.5'"),
     Case("eval-format-unknown", (*EVAL, "--format", "xml"), r"--format: 'xml' is not one of"),
     Case("stats-format-unknown", ("stats", "gold.jsonl", "--format", "yaml"), r"--format: 'yaml' is not one of"),
     Case(
@@ -1209,6 +1209,224 @@ CASES = [
         "pull-documents-invalid",
         ("pull", "--url", "http://127.0.0.1:9", "--api-key", "k", "--documents", "gold.jsonl"),
         r"gold.jsonl:1: text: missing",
+    ),
+]
+
+
+# Hardening round 3 (issue 27, part B): converters, the Python API, a closed pipe.
+def docbin(name: str, claims=None, tokens=None, user_data: bool = True, payload: bytes | None = None) -> Setup:
+    """A DocBin of the first document: ``claims`` (span group attrs) on one claim, ``tokens`` changing the token
+    attributes (ENT_IOB, ENT_TYPE) as a hostile file may hold them, or a raw zlib ``payload``."""
+
+    def setup(root: Path) -> None:
+        import zlib
+
+        import numpy as np
+        import spacy
+        import srsly
+        from spacy.tokens import DocBin, Span, SpanGroup
+
+        if payload is not None:
+            (root / name).write_bytes(zlib.compress(payload, 9))
+            return
+        doc = spacy.blank("it")(DOCUMENTS[0]["text"])
+        if claims is not None:
+            if not Span.has_extension("claimer"):
+                Span.set_extension("claimer", default=None)
+            group = SpanGroup(doc, name="claims", spans=[Span(doc, 0, 2, label="SUPPORT")], attrs=claims)
+            group[0]._.claimer = "AUTHOR"
+            doc.spans["claims"] = group
+        if user_data:
+            doc.user_data["id"] = DOCUMENTS[0]["id"]
+        bin_ = DocBin(attrs=["ENT_IOB", "ENT_TYPE"], store_user_data=user_data)
+        bin_.add(doc)
+        message = srsly.msgpack_loads(zlib.decompress(bin_.to_bytes()))
+        if tokens is not None:
+            table = np.frombuffer(message["tokens"], dtype="uint64").reshape(-1, len(message["attrs"])).copy()
+            table = tokens(table, message)
+            message["tokens"] = table.tobytes()
+        (root / name).write_bytes(zlib.compress(srsly.msgpack_dumps(message)))
+
+    return setup
+
+
+def _ent(iob: int, label: str | None, hashed: int | None = None):
+    """Token 0 tagged ``iob`` (1 = I, 3 = B) with ``label``'s hash (added to the strings) or a raw ``hashed``."""
+
+    def change(table, message) -> None:
+        from spacy.attrs import ENT_IOB, ENT_TYPE
+        from spacy.strings import hash_string
+
+        table[0, message["attrs"].index(ENT_IOB)] = iob
+        table[0, message["attrs"].index(ENT_TYPE)] = hash_string(label) if label else hashed
+        if label:
+            message["strings"] = [*message["strings"], label]
+        return table
+
+    return change
+
+
+def _many_tokens(table, message):
+    """The Doc's tokens 100 times over: more tokens than the documents have characters."""
+    import numpy as np
+
+    message["lengths"] = np.array([len(table) * 100], dtype="int32").tobytes()
+    message["spaces"] = np.tile(np.frombuffer(message["spaces"], dtype=bool), 100).tobytes()
+    return np.tile(table, (100, 1))
+
+
+def _row_change(change: Callable[[dict], None]) -> Setup:
+    """The documents config's rows of the built test split, the first one changed."""
+
+    def setup(root: Path) -> None:
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(root / "dist/voci/documents/test-00000-of-00001.parquet").read().to_pylist()
+        change(rows[0])
+        (root / "rows.jsonl").write_text(jsonl(rows), encoding="utf-8")
+
+    return setup
+
+
+def _first_entity_claim(value) -> Callable[[dict], None]:
+    def change(row: dict) -> None:
+        next(claim for claim in row["claims"] if claim["claimer_ids"])["claimer_ids"] = value
+
+    return change
+
+
+SPACY = ("convert-predictions", "p.spacy", "--format", "spacy", "--documents", "documents.jsonl", "--out", "p.jsonl")
+ROWS = ("convert-predictions", "rows.jsonl", "--format", "documents", "--documents", "documents.jsonl")
+ROWS += ("--out", "p.jsonl")
+HF = ("convert-predictions", "hf.jsonl", "--format", "huggingface", "--documents", "documents.jsonl")
+HF += ("--out", "p.jsonl")
+CONLL = ("convert-predictions", "p.conll", "--format", "conll", "--documents", "documents.jsonl", "--out", "p.jsonl")
+SCORES = r"p.spacy:\d*:? ?docs\[0\].spans\['claims'\].attrs\['scores'\]"
+
+
+CONVERT_PREDICTIONS = ("convert-predictions", "pred.jsonl", "--format", "documents", "--documents", "documents.jsonl")
+LABEL_MAP = (*CONVERT_PREDICTIONS[:3], "tags", *CONVERT_PREDICTIONS[4:], "--out", "p.jsonl", "--label-map", "map.json")
+CASES += [
+    Case(
+        "convert-predictions-label-map-100000-deep",
+        LABEL_MAP,
+        r"map.json: nested deeper than 64 levels",
+        write("map.json", '{"X": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ),
+    Case(
+        "convert-predictions-label-map-5000-digits",
+        LABEL_MAP,
+        r"map.json: unreadable number: an integer of more than \d+ digits",
+        write("map.json", '{"X": ' + "9" * 5000 + "}"),
+    ),
+    Case(
+        "convert-predictions-label-map-null",
+        LABEL_MAP,
+        r"map.json: got a JSON null \(expected a JSON label map",
+        write("map.json", "null"),
+    ),
+    Case(
+        "convert-predictions-label-map-array-target",
+        LABEL_MAP,
+        r"map.json: X: a JSON array is not a voci label",
+        write("map.json", '{"X": ["PER"]}'),
+    ),
+    Case("convert-predictions-label-map-a-folder", (*LABEL_MAP[:-1], "empty"), r"empty: is a folder"),
+    Case(
+        "build-private-out-is-the-card",
+        (*BUILD[:-1], "P", "--out", "out", "--blind", "test", "--private-out", "P"),
+        r"--card P and --private-out P: both write P",
+    ),
+    *(
+        Case(f"convert-predictions-spacy-scores-{name}", SPACY, SCORES + expect, docbin("p.spacy", {"scores": scores}))
+        for name, scores, expect in (
+            ("an-int", 5, r": got int 5 \(expected a list of one score per span\)"),
+            ("a-string", "ab", r": got str 'ab'"),
+            ("nan", [float("nan")], r"\[0\]: got nan \(expected a probability between 0 and 1\)"),
+            ("a-dict", {"a": 1}, r": got dict"),
+            ("nested", [[0.5]], r"\[0\]: got \[0.5\]"),
+            ("too-many", [0.5, 0.5], r": 2 score\(s\) for 1 span\(s\)"),
+        )
+    ),
+    Case(
+        "convert-predictions-spacy-ent-type-not-in-strings",
+        SPACY,
+        r"p.spacy: docs\[0\].ents: unreadable: \[E084\]",
+        docbin("p.spacy", tokens=_ent(3, None, 987654321)),
+    ),
+    Case(
+        "convert-predictions-spacy-i-without-b",
+        SPACY,
+        r"p.spacy: docs\[0\].ents: unreadable: \[E093\] .*I without B",
+        docbin("p.spacy", tokens=_ent(1, "PER")),
+    ),
+    Case(
+        "convert-predictions-spacy-decompression-bomb",
+        SPACY,
+        r"p.spacy: decompresses to more than [\d,]+ bytes, the limit for these documents",
+        docbin("p.spacy", payload=b"\0" * 50_000_000),
+    ),
+    Case(
+        "convert-predictions-spacy-more-tokens-than-characters",
+        SPACY,
+        r"p.spacy: 1 Doc\(s\) of [\d,]+ token\(s\), more than the documents allow \(at most 4 Docs",
+        docbin("p.spacy", tokens=_many_tokens),
+    ),
+    Case(
+        "convert-predictions-spacy-without-user-data",
+        SPACY,
+        r"_.claimer: not set .*saved with store_user_data=True",
+        docbin("p.spacy", {}, user_data=False),
+    ),
+    Case("convert-predictions-spacy-input-a-folder", (*SPACY[:1], "empty", *SPACY[2:]), r"empty: is a folder"),
+    Case("convert-predictions-conll-input-a-folder", (*CONLL[:1], "empty", *CONLL[2:]), r"empty: is a folder"),
+    Case(
+        "convert-predictions-conll-unreadable",
+        CONLL,
+        r"p.conll: permission denied",
+        chain(write("p.conll", "-DOCSTART-\nIl\tO\n"), mode("p.conll", 0)),
+        unprivileged=True,
+    ),
+    Case(
+        "convert-predictions-spacy-unreadable",
+        SPACY,
+        r"p.spacy: permission denied",
+        chain(docbin("p.spacy", {}), mode("p.spacy", 0)),
+        unprivileged=True,
+    ),
+    *(
+        Case(f"convert-predictions-rows-{name}", ROWS, expect, _row_change(change))
+        for name, change, expect in (
+            (
+                "entity-id-an-object",
+                setitem("entities", 0, "id", {"a": 1}),
+                r"rows.jsonl:1: entities\[0\].id: got a JSON object",
+            ),
+            ("entity-id-an-array", setitem("entities", 0, "id", [1]), r"entities\[0\].id: got a JSON array"),
+            ("entity-id-a-number", setitem("entities", 0, "id", 5), r"entities\[0\].id: got a JSON number"),
+            ("claimer-ids-an-object", _first_entity_claim({"a": 1}), r"claims\[\d+\].claimer_ids: got \{'a': 1\}"),
+            ("claimer-ids-a-number", _first_entity_claim(5), r"claims\[\d+\].claimer_ids: got 5 \(expected a list"),
+            ("claimer-ids-nested", _first_entity_claim([[1]]), r"claims\[\d+\].claimer_ids: got \[\[1\]\]"),
+        )
+    ),
+    Case(
+        "convert-predictions-huggingface-entity-group-null",
+        HF,
+        r"hf.jsonl:1: output\[0\].entity_group: got null \(expected a label name",
+        write(
+            "hf.jsonl", json.dumps({"id": DOCUMENTS[0]["id"], "output": [{"entity_group": None, "start": 0, "end": 2}]})
+        ),
+    ),
+    Case(
+        "convert-predictions-bioes-read-as-iob2",
+        CONLL,
+        r"p.conll:2: tag: 'S-MISC' is not a IOB2 tag .*these look like BIOES tags: give scheme bioes",
+        write("p.conll", "-DOCSTART-\n" + DOCUMENTS[0]["text"].split()[0] + "\tS-MISC\n"),
+    ),
+    Case(
+        "build-card-inside-private-out",
+        (*BUILD[:-1], "P/CARD.md", "--out", "out", "--blind", "test", "--private-out", "P"),
+        r"--card P/CARD.md and --private-out P: both write",
     ),
 ]
 
@@ -1527,3 +1745,132 @@ def test_every_write_of_a_command_is_declared(workspace):
     assert (workspace / "conv/annotators/alice-example.org.jsonl").is_file()
     assert json.loads((workspace / "cmp.json").read_text())["figures"]["overall"]["resamples"] == 10
     assert not list(workspace.rglob("*.staged*")) and not list(workspace.rglob(".*previous*"))
+
+
+# ---------------------------------------------------------------- the Python API checks what the CLI checks
+
+
+def _deep_record(depth: int) -> dict:
+    record: dict = {"id": "doc"}
+    inner = record
+    for _ in range(depth):
+        inner["x"] = {}
+        inner = inner["x"]
+    return record
+
+
+API_CASES = [  # (id, call on a Scorer and its Scored, the error class name, the message)
+    (
+        "score-record-5000-deep",
+        lambda s, r: s.score([_deep_record(5000)]),
+        "ValidationError",
+        r"record 0: \(record\): nested deeper than 64",
+    ),
+    ("score-bytes", lambda s, r: s.score(jsonl(GOLD).encode()), "ParameterError", r"^\[E100\] predictions: got bytes"),
+    ("score-one-record", lambda s, r: s.score(prediction(GOLD[0])), "ParameterError", r"predictions: got dict"),
+    (
+        "result-seed-negative",
+        lambda s, r: r.result(bootstrap=10, seed=-1),
+        "ParameterError",
+        r"seed: -1 is out of range",
+    ),
+    ("result-seed-a-string", lambda s, r: r.result(bootstrap=10, seed="1"), "ParameterError", r"seed: got str '1'"),
+    (
+        "result-bootstrap-unbounded",
+        lambda s, r: r.result(bootstrap=10**12),
+        "ParameterError",
+        r"bootstrap: 1000000000000 is out of range \(expected a number of resamples from 0 to 1000000\)",
+    ),
+    ("result-bootstrap-float", lambda s, r: r.result(bootstrap=1.5), "ParameterError", r"bootstrap: got float 1.5"),
+    ("result-bootstrap-bool", lambda s, r: r.result(bootstrap=True), "ParameterError", r"bootstrap: got bool True"),
+    ("paired-resamples-string", lambda s, r: r.paired(r, resamples="10"), "ParameterError", r"resamples: got str '10'"),
+    ("paired-resamples-zero", lambda s, r: r.paired(r, resamples=0), "ParameterError", r"resamples: 0 is out of range"),
+    ("scorer-gold-an-int", lambda s, r: type(s)(5), "ParameterError", r"gold: got int 5 \(expected a gold JSONL path"),
+    ("scorer-gold-none", lambda s, r: type(s)(None), "ParameterError", r"gold: got None"),
+    ("scorer-documents-an-int", lambda s, r: type(s)("gold.jsonl", 5), "ParameterError", r"documents: got int 5"),
+    ("scorer-iou-a-string", lambda s, r: type(s)(s.gold, iou="0.5"), "ParameterError", r"iou: got str '0.5'"),
+    ("scorer-iou-none", lambda s, r: type(s)(s.gold, iou=None), "ParameterError", r"iou: got None"),
+    ("scorer-iou-nan", lambda s, r: type(s)(s.gold, iou=float("nan")), "ParameterError", r"iou: nan is out of range"),
+    (
+        "scorer-split-an-int",
+        lambda s, r: type(s)("gold.jsonl", "documents.jsonl", 5),
+        "ParameterError",
+        r"split: got int 5",
+    ),
+    (
+        "scorer-split-a-path",
+        lambda s, r: type(s)("dist/voci", split="../x"),
+        "ParameterError",
+        r"split: '../x' is not a split name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in API_CASES])
+def test_the_python_api_refuses_what_the_cli_refuses(workspace, call, error, message):
+    from toolkit import InputError, Scorer
+
+    scorer = Scorer("gold.jsonl", "documents.jsonl")
+    scored = scorer.score([prediction(gold) for gold in GOLD])
+    with pytest.raises(InputError) as caught:
+        call(scorer, scored)
+    assert type(caught.value).__name__ == error
+    shown = "\n".join(caught.value.lines()) if error == "ValidationError" else str(caught.value)
+    assert re.search(message, shown), shown
+    if error == "ParameterError":
+        assert not caught.value.parameter.startswith("-") and str(caught.value).startswith(
+            f"[E100] {caught.value.parameter}: "
+        )
+
+
+def test_numpy_numbers_are_good_settings(workspace):
+    import numpy as np
+
+    from toolkit import Scorer
+
+    scored = Scorer("gold.jsonl", "documents.jsonl", iou=np.float32(0.5)).score([prediction(g) for g in GOLD])
+    assert scored.result(bootstrap=np.int64(5), seed=np.uint32(3)).settings["seed"] == 3
+
+
+# ---------------------------------------------------------------- a closed pipe
+
+
+@pytest.mark.parametrize("args", [("eval", "--help"), EVAL], ids=["help", "eval"])
+def test_output_into_a_closed_pipe_exits_quietly(workspace, args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has left (`toolkit eval --help | head -3`)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "toolkit", *args], stdout=write_end, stderr=subprocess.PIPE, timeout=120, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == b""
+
+
+def test_a_conversion_reports_every_bad_label(workspace):
+    words = DOCUMENTS[0]["text"].split()
+    tags = ["B-PRE" if index % 3 == 0 else "O" for index in range(len(words))]
+    (workspace / "p.conll").write_text(
+        "-DOCSTART-\n" + "".join(f"{word}\t{tag}\n" for word, tag in zip(words, tags, strict=True)), encoding="utf-8"
+    )
+    result = runner.invoke(app, list(CONLL))
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if "'PRE' is not a voci entity label" in line]
+    assert len(lines) == tags.count("B-PRE") > 1
+    assert [int(line.split(":")[1]) for line in lines] == [2 + i for i, tag in enumerate(tags) if tag == "B-PRE"]
+    assert f"[E101] {tags.count('B-PRE')} problem(s)" in result.stderr
+    assert not (workspace / "p.jsonl").exists()
+
+
+def test_a_region_end_of_a_billion_costs_only_its_task(workspace):
+    bad = export_task(task_id=8, document=DOCUMENTS[1], record=GOLD[1])
+    next(item for item in bad["annotations"][0]["result"] if item["type"] == "labels")["value"]["end"] = 10**9
+    (workspace / "two.json").write_text(json.dumps([export_task(), bad]), encoding="utf-8")
+    result = runner.invoke(app, ["convert-export", "two.json", "--out", "conv", "--documents", "documents.jsonl"])
+    assert result.exit_code == 2 and "1 record(s) written for 1 annotator(s)" in result.stderr
+    (record,) = [json.loads(line) for line in (workspace / "conv/annotators/alice-example.org.jsonl").open()]
+    assert (record["id"], record["task_id"]) == (DOCUMENTS[0]["id"], 7)
+    problems = (workspace / "conv/conversion-problems.txt").read_text(encoding="utf-8")
+    assert "task 8" in problems and "1000000000: outside the text" in problems and "task 7" not in problems

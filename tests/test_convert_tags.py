@@ -112,9 +112,10 @@ def test_labels_outside_the_inventory_are_refused_with_the_known_ones_or_mapped(
     with pytest.raises(ValidationError) as caught:
         from_tags(DOCUMENT, tags, STARTS, ENDS)
     known = ", ".join(load_inventory().entity_names)
-    assert caught.value.lines() == [
-        f"document 'd1': tags[0]: 'PERSON' is not a voci entity label "
+    assert caught.value.lines() == [  # every unknown label, not only the first (as validate reports)
+        f"document 'd1': tags[{index}]: {label!r} is not a voci entity label "
         f"(expected one of: {known}; or map it with a label map {{theirs: ours}})"
+        for index, label in ((0, "PERSON"), (6, "MISC"))
     ]
     record = from_tags(DOCUMENT, tags, STARTS, ENDS, label_map=LabelMap({"PERSON": "PER", "MISC": None, "LOC": "GPE"}))
     assert [(e["text"], e["label"]) for e in record["entities"]] == [("Mario Rossi", "PER"), ("Torino", "GPE")]

@@ -256,7 +256,7 @@ def test_split_selection(tmp_path):
 def test_bad_settings(corpus):
     folder, documents, gold = corpus
     predictions = write_predictions(folder / "p.jsonl", [perfect_prediction()])
-    with pytest.raises(InputError, match="--iou"):
+    with pytest.raises(InputError, match=r"^\[E100\] iou: 0 is out of range"):
         evaluate(predictions, gold, documents, iou=0)
 
 

@@ -39,6 +39,16 @@ class InputError(ToolkitError, ValueError):
     exit_code = 2
 
 
+class ParameterError(InputError):
+    """A function was given a value it cannot use; ``parameter`` names it (``iou``) and ``reason`` says why, so that
+    the CLI can say it under the option's name (``--iou``) instead."""
+
+    def __init__(self, parameter: str, reason: str):
+        self.parameter = parameter
+        self.reason = reason
+        super().__init__(f"{parameter}: {reason}")
+
+
 class OutputError(InputError):
     """An output cannot be written where the user asked (a folder, a read-only folder, a path under a file)."""
 

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -193,8 +194,10 @@ def loads(text: str) -> Any:
         raise JsonProblem(
             "(line)", f"nested deeper than {MAX_DEPTH} levels (expected a record a few levels deep)"
         ) from None
-    except ValueError as error:  # an integer of more than 4,300 digits
-        raise JsonProblem("(line)", f"unreadable number ({error})") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's limit on converting digits)
+        raise JsonProblem(
+            "(line)", f"unreadable number: an integer of more than {sys.get_int_max_str_digits()} digits"
+        ) from None
     escapes = SURROGATE_ESCAPE.search(text) is not None
     if escapes or text.count("[") + text.count("{") > MAX_DEPTH:
         found = unusable_part(value, scalars=escapes)
@@ -346,12 +349,12 @@ def parquet_errors(path: str | Path, expected: str = "a parquet file written by 
         raise InputError(f"{path}: not a readable parquet file ({reason}) (expected {expected})") from None
 
 
-def open_parquet(path: str | Path):
+def open_parquet(path: str | Path, expected: str = "a parquet file written by `toolkit build`"):
     """A ``pyarrow.parquet.ParquetFile``, after `check_input`; read it inside `parquet_errors`."""
     import pyarrow.parquet as pq
 
-    check_input(path, "a parquet file")
-    with parquet_errors(path):
+    check_input(path, expected)
+    with parquet_errors(path, expected):
         return pq.ParquetFile(path)
 
 

@@ -101,7 +101,15 @@ class Staging:
         return None
 
     def covers(self, output: Output) -> bool:
-        return output.is_stdout or all(self._match(real(path)) is not None for path, _ in output.targets())
+        """Whether every path of ``output`` is declared already; a path declared as another kind of output (a file
+        that a nested plan writes as a folder) is not covered: the check of the merged plan refuses the clash."""
+        if output.is_stdout:
+            return True
+        for path, _ in output.targets():
+            match = self._match(real(path))
+            if match is None or (match[0].kind != output.kind and real(match[0].path) == real(path)):
+                return False
+        return True
 
     def extend(self, plan: PathPlan) -> None:
         """Add a nested plan's inputs and the outputs not already declared, and check the whole again."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from toolkit.documents import text_sha256
 from toolkit.errors import ConflictError, InputError, Problem, ValidationError
-from toolkit.files import JsonProblem, field_path, iter_jsonl, json_type, loads, numpy_number
+from toolkit.files import MAX_DEPTH, JsonProblem, field_path, iter_jsonl, json_type, loads, numpy_number
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
 
@@ -326,7 +326,9 @@ def json_records(records: Iterable[Any], problems: list[Problem]) -> Iterator[tu
             )
         except JsonProblem as problem:
             wrong = ("(record)" if problem.field == "(line)" else problem.field, problem.message)
-        except (TypeError, ValueError, RecursionError) as error:
+        except RecursionError:
+            wrong = ("(record)", f"nested deeper than {MAX_DEPTH} levels (expected a record a few levels deep)")
+        except (TypeError, ValueError) as error:
             wrong = ("(record)", f"cannot be written as JSON: {error} (expected a JSON object)")
         if wrong is not None:
             where, message = wrong

@@ -126,6 +126,8 @@ class ToolkitGroup(TyperGroup):
         except KeyboardInterrupt:
             echo_err("interrupted")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader left (`toolkit eval --help | head -3`): click exits 1 without a word
+            raise
         except Exception as error:  # a bug: say so in one line; TOOLKIT_DEBUG=1 shows where
             if _is_click_signal(error):
                 raise

@@ -31,9 +31,7 @@ Output: one convention for machine-readable output, ``--format json`` (an enum: 
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,9 +44,6 @@ from toolkit.display import redact_url
 from toolkit.pathguard import FILE, FILES, Input, Output, PathPlan
 from toolkit.paths import CONVERTED_FILES, DEFAULT_DOCUMENTS
 
-SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # a split to score or rank: a name, never a glob or a path
-MAX_SEED = 2**32 - 1
-MAX_RESAMPLES = 1_000_000
 MAX_BATCH = 1_000_000
 
 # ---------------------------------------------------------------- paths
@@ -130,38 +125,49 @@ def path_plan(params, values) -> PathPlan:
 # ---------------------------------------------------------------- values
 
 
-def _split_parser(form: Callable[[], re.Pattern], allowed: str):
-    def parse(value) -> str | None:
-        if value is None or form().fullmatch(str(value)):
-            return value
-        raise typer.BadParameter(f"{str(value)!r} is not a split name (expected {allowed}, e.g. test)")
+def _checked(check: Callable, value):
+    """A value passed to the library's check of its parameter (`toolkit.scoring.parameters`): refused, its reason
+    under the option's name."""
+    from toolkit.errors import ParameterError
 
-    return parse
+    try:
+        return check(value)
+    except ParameterError as error:
+        raise typer.BadParameter(error.reason) from None
 
 
-split_name = _split_parser(lambda: SPLIT_NAME, "letters, digits, '_', '.' or '-'")
+def split_name(value) -> str | None:
+    from toolkit.scoring import parameters
+
+    return _checked(parameters.split, None if value is None else str(value))
 
 
-def _document_split_form() -> re.Pattern:
+def document_split_name(value) -> str | None:
     from toolkit.dataset.splits import SPLIT_NAME as DOCUMENT_SPLIT
 
-    return DOCUMENT_SPLIT
+    if value is None or DOCUMENT_SPLIT.fullmatch(str(value)):
+        return value
+    raise typer.BadParameter(
+        f"{str(value)!r} is not a split name (expected letters, digits or '_', as a document's split field, e.g. test)"
+    )
 
 
-document_split_name = _split_parser(_document_split_form, "letters, digits or '_', as a document's split field")
+def _integer(value, what: str, minimum: int, maximum: int) -> int:
+    try:
+        return int(str(value), 10)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{str(value)!r} is not an integer (expected {what} from {minimum} to {maximum})"
+        ) from None
 
 
 def _bounded(what: str, minimum: int, maximum: int):
     def parse(value) -> int:
-        try:
-            number = int(str(value), 10)
-        except ValueError:
-            raise typer.BadParameter(
-                f"{str(value)!r} is not an integer (expected {what} from {minimum} to {maximum})"
-            ) from None
-        if not minimum <= number <= maximum:
-            raise typer.BadParameter(f"{number} is out of range (expected {what} from {minimum} to {maximum})")
-        return number
+        from toolkit.scoring.parameters import bounded_integer
+
+        return _checked(
+            lambda n: bounded_integer("", n, what, minimum, maximum), _integer(value, what, minimum, maximum)
+        )
 
     return parse
 
@@ -170,14 +176,31 @@ port_number = _bounded("a port number", 1, 65535)
 any_port = _bounded("a port number (0: any free one)", 0, 65535)
 
 
+def _seed(value) -> int:
+    from toolkit.scoring.parameters import MAX_SEED, seed
+
+    return _checked(seed, _integer(value, "a seed", 0, MAX_SEED))
+
+
+def _resamples(minimum: int):
+    def parse(value) -> int:
+        from toolkit.scoring.parameters import MAX_RESAMPLES, resamples
+
+        return _checked(
+            lambda n: resamples(n, minimum=minimum), _integer(value, "a number of resamples", minimum, MAX_RESAMPLES)
+        )
+
+    return parse
+
+
 def _iou(value) -> float:
+    from toolkit.scoring.parameters import IOU_EXPECTED, iou
+
     try:
         number = float(value)
     except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and 0 < number <= 1):
-        raise typer.BadParameter(f"{str(value)!r} (expected a character IoU in (0, 1], such as 0.5)")
-    return number
+        raise typer.BadParameter(f"{str(value)!r} is not a number (expected {IOU_EXPECTED})") from None
+    return _checked(iou, number)
 
 
 def iso_date(value) -> str | None:
@@ -207,13 +230,11 @@ def split_option(help: str = "Score only this split (e.g. test) (default: every 
 
 
 def seed_option(help: str = "Seed of the bootstrap (default: the scorer's fixed seed, so intervals are reproducible)."):
-    return typer.Option(None, "--seed", parser=_bounded("a seed", 0, MAX_SEED), metavar="INTEGER", help=help)
+    return typer.Option(None, "--seed", parser=_seed, metavar="INTEGER", help=help)
 
 
 def resamples_option(default: int, *names: str, minimum: int = 0, help: str):
-    return typer.Option(
-        default, *names, parser=_bounded("a number of resamples", minimum, MAX_RESAMPLES), metavar="N", help=help
-    )
+    return typer.Option(default, *names, parser=_resamples(minimum), metavar="N", help=help)
 
 
 def count_option(default: int, *names: str, what: str, help: str, maximum: int = MAX_BATCH):

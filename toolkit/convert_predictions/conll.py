@@ -17,9 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.convert_predictions.labels import LabelMap
-from toolkit.convert_predictions.records import Bad, Collector, Documents, RecordBuilder, document_for, entity, finish
+from toolkit.convert_predictions.records import (
+    Bad,
+    Collector,
+    Documents,
+    Gathered,
+    RecordBuilder,
+    Several,
+    document_for,
+    entity,
+    finish,
+)
 from toolkit.convert_predictions.tags import Scheme, chunks
 from toolkit.errors import InputError
+from toolkit.files import read_text
 
 DOCSTART = "-DOCSTART-"
 NEWDOC = re.compile(r"#\s*newdoc\s+id\s*=\s*(\S+)\s*$")
@@ -36,12 +47,7 @@ class Block:
 
 
 def read_blocks(path: Path) -> Iterator[Block]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected a CoNLL file: one token and its tag per line)") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 ({error.reason} at byte {error.start}) (expected UTF-8 text)") from None
+    text = read_text(path, "a CoNLL file: one token and its tag per line, in UTF-8")
     block = Block(1)
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
@@ -95,14 +101,17 @@ def read_conll(path: Path, documents: Documents, scheme: Scheme, labels: LabelMa
             offsets = align(document["text"], block.tokens, doc_id)
             try:
                 found = chunks([tag for _, tag, _ in block.tokens], scheme, "tag")
-            except Bad as bad:
-                raise Bad("tag", bad.message, line=block.tokens[bad.index][2]) from None
+            except Several as several:
+                tokens = block.tokens
+                raise Several(Bad("tag", bad.message, line=tokens[bad.index][2]) for bad in several.problems) from None
+            gathered = Gathered()
             for first, last, label in found:
-                token, _, line = block.tokens[first]
-                try:
-                    ours = labels.entity(label, "tag")
-                except Bad as bad:
-                    raise Bad(bad.field, bad.message, line=line) from None
-                if ours is not None:
-                    builder.entities.append(entity(document["text"], offsets[first][0], offsets[last][1], ours))
+                with gathered.each():
+                    try:
+                        ours = labels.entity(label, "tag")
+                    except Bad as bad:
+                        raise Bad(bad.field, bad.message, line=block.tokens[first][2]) from None
+                    if ours is not None:
+                        builder.entities.append(entity(document["text"], offsets[first][0], offsets[last][1], ours))
+            gathered.raise_any()
     return finish(builders, documents, collector)

@@ -26,7 +26,9 @@ from toolkit.convert_predictions.records import (
     Bad,
     Collector,
     Documents,
+    Gathered,
     RecordBuilder,
+    Several,
     convert_one,
     document_for,
     entity,
@@ -89,12 +91,15 @@ def _score(item: Mapping[str, Any], where: str) -> float | None:
 
 
 def _grouped(builder: RecordBuilder, text: str, output: Sequence, offset: int, labels: LabelMap) -> None:
+    gathered = Gathered()
     for position, item in enumerate(output):
         where = f"output[{position}]"
-        label = labels.entity(item["entity_group"], f"{where}.entity_group")
-        start, end = _located(text, item, offset, where)
-        if label is not None:
-            builder.entities.append(entity(text, start, end, label, _score(item, where)))
+        with gathered.each():
+            label = labels.entity(item["entity_group"], f"{where}.entity_group")
+            start, end = _located(text, item, offset, where)
+            if label is not None:
+                builder.entities.append(entity(text, start, end, label, _score(item, where)))
+    gathered.raise_any()
 
 
 def _tokens(builder: RecordBuilder, text: str, output: Sequence, offset: int, scheme: Scheme, labels: LabelMap):
@@ -114,18 +119,21 @@ def _tokens(builder: RecordBuilder, text: str, output: Sequence, offset: int, sc
         previous = index
     try:
         found = chunks(tags, scheme, "entity", bare_is_inside=True)
-    except Bad as bad:
-        raise Bad(f"output[{positions[bad.index]}].entity", bad.message) from None
+    except Several as several:
+        raise Several(Bad(f"output[{positions[bad.index]}].entity", bad.message) for bad in several.problems) from None
+    gathered = Gathered()
     for first, last, label in found:
         where = f"output[{positions[first]}]"
-        ours = labels.entity(label, f"{where}.entity")
-        members = [output[p] for p in positions[first : last + 1]]  # a chunk never holds an inserted O
-        start, _ = _located(text, members[0], offset, where)
-        _, end = _located(text, members[-1], offset, f"output[{positions[last]}]")
-        scores = [_score(member, where) for member in members]
-        score = sum(scores) / len(scores) if None not in scores else None
-        if ours is not None:
-            builder.entities.append(entity(text, start, end, ours, score))
+        with gathered.each():
+            ours = labels.entity(label, f"{where}.entity")
+            members = [output[p] for p in positions[first : last + 1]]  # a chunk never holds an inserted O
+            start, _ = _located(text, members[0], offset, where)
+            _, end = _located(text, members[-1], offset, f"output[{positions[last]}]")
+            scores = [_score(member, where) for member in members]
+            score = sum(scores) / len(scores) if None not in scores else None
+            if ours is not None:
+                builder.entities.append(entity(text, start, end, ours, score))
+    gathered.raise_any()
 
 
 def add_output(builder: RecordBuilder, text: str, output: Any, offset: int, scheme: Scheme, labels: LabelMap) -> None:

@@ -7,14 +7,16 @@ list of known ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.convert_predictions.records import Bad
 from toolkit.errors import InputError
+from toolkit.files import json_type, read_json
 from toolkit.inventory import load_inventory
+
+LABEL_MAP = "a JSON label map {theirs: ours}"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,10 @@ class LabelMap:
         return self._ours(label, where, load_inventory().stance_names, "stance")
 
     def _ours(self, label: str, where: str, known: list[str], what: str) -> str | None:
-        ours = self.mapping.get(label, label) if isinstance(label, str) else label
+        if not isinstance(label, str):  # a null label is not a label the map drops: the model gave none
+            shown = "null" if label is None else f"{label!r:.40}"
+            raise Bad(where, f"got {shown} (expected a label name, a string such as {known[0]!r})")
+        ours = self.mapping.get(label, label)
         if ours is None or ours in known:
             return ours
         mapped = f" (mapped from {label!r})" if ours != label else ""
@@ -41,23 +46,20 @@ class LabelMap:
 
     @classmethod
     def from_file(cls, path: str | Path) -> LabelMap:
-        """Read and check a label map file: every value an inventory label (entity or stance) or null."""
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{path}: file not found (expected a JSON label map {{theirs: ours}})") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(
-                f"{path}: not readable as JSON ({error}) (expected a label map {{theirs: ours}})"
-            ) from None
+        """Read and check a label map file: every value an inventory label (entity or stance) or null.
+
+        Read by `toolkit.files.read_json`, the reader of every JSON input (a folder, a FIFO, deep nesting, a huge
+        number: one line naming the file)."""
+        raw = read_json(path, LABEL_MAP)
         if not isinstance(raw, dict):
-            raise InputError(f"{path}: got a JSON {type(raw).__name__} (expected an object {{theirs: ours}})")
+            raise InputError(f"{path}: got a JSON {json_type(raw)} (expected {LABEL_MAP})")
         inventory = load_inventory()
         known = [*inventory.entity_names, *inventory.stance_names]
         for theirs, ours in raw.items():
             if ours is not None and ours not in known:
+                shown = repr(ours) if isinstance(ours, str) else f"a JSON {json_type(ours)}"
                 raise InputError(
-                    f"{path}: {theirs}: {ours!r} is not a voci label "
+                    f"{path}: {theirs}: {shown:.60} is not a voci label "
                     f"(expected one of: {', '.join(known)}; or null to drop the label)"
                 )
         return cls(raw)

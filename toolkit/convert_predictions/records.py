@@ -27,13 +27,44 @@ class Bad(Exception):
         self.index = index
 
 
+class Several(Exception):
+    """Every problem found in one input record (each bad tag, each unknown label), raised together: a conversion
+    reports all of them, as ``toolkit validate`` does."""
+
+    def __init__(self, problems: Iterable[Bad]):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+
+def problems_of(error: Bad | Several) -> list[Bad]:
+    return error.problems if isinstance(error, Several) else [error]
+
+
+class Gathered:
+    """The problems of the items of one record, gathered instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Bad] = []
+
+    @contextlib.contextmanager
+    def each(self) -> Iterator[None]:
+        try:
+            yield
+        except (Bad, Several) as error:
+            self.problems += problems_of(error)
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise Several(self.problems)
+
+
 @contextlib.contextmanager
 def inside(prefix: str | None) -> Iterator[None]:
     """Locate the problems of a nested item (``docs[3]``) where the input has no lines."""
     try:
         yield
-    except Bad as bad:
-        if prefix:
+    except (Bad, Several) as error:
+        for bad in problems_of(error) if prefix else ():
             bad.field = f"{prefix}.{bad.field}"
         raise
 
@@ -45,10 +76,10 @@ def convert_one(document: Mapping[str, Any], fill: Callable[[RecordBuilder, str]
     try:
         fill(builder, document["text"])
         return builder.record()
-    except Bad as bad:
-        problem = Problem(f"document {document['id']!r}", 0, bad.field, bad.message)
-        error = ValidationError([problem])
-        error.args = (str(problem),)
+    except (Bad, Several) as found:
+        problems = [Problem(f"document {document['id']!r}", 0, bad.field, bad.message) for bad in problems_of(found)]
+        error = ValidationError(problems[:MAX_PROBLEMS], len(problems) > MAX_PROBLEMS)
+        error.args = ("\n".join(map(str, problems[:MAX_PROBLEMS])),)
         raise error from None
 
 
@@ -134,8 +165,10 @@ class Collector:
     def at(self, line: int) -> Iterator[None]:
         try:
             yield
-        except Bad as bad:
-            self.problems.append(Problem(self.source, bad.line or line, bad.field, bad.message))
+        except (Bad, Several) as error:
+            self.problems += [
+                Problem(self.source, bad.line or line, bad.field, bad.message) for bad in problems_of(error)
+            ]
 
     def raise_any(self) -> None:
         if self.problems:

@@ -26,8 +26,7 @@ from toolkit.convert_predictions.records import (
     inside,
     span,
 )
-from toolkit.errors import InputError
-from toolkit.files import iter_jsonl
+from toolkit.files import iter_jsonl, json_type, open_parquet, parquet_errors
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
 
 
@@ -56,7 +55,10 @@ def add_row(builder: RecordBuilder, row: Mapping[str, Any], text: str) -> None:
         start, end = span(text, item.get("start"), item.get("end"), where)
         label = _name(item.get("label"), inventory.entity_names, f"{where}.label", "entity label")
         builder.entities.append(entity(text, start, end, label))
-        mentions.setdefault(item.get("id"), (start, end))
+        mention_id = item.get("id")
+        if mention_id is not None and not isinstance(mention_id, str):
+            raise Bad(f"{where}.id", f"got a JSON {json_type(mention_id)} (expected the entity's id, a string)")
+        mentions.setdefault(mention_id, (start, end))
     claims = []
     for index, item in enumerate(_items(row, "claims")):
         where = f"claims[{index}]"
@@ -65,8 +67,10 @@ def add_row(builder: RecordBuilder, row: Mapping[str, Any], text: str) -> None:
         kind = _name(item.get("claimer_kind"), inventory.claimer_kind_names, f"{where}.claimer_kind", "claimer kind")
         if kind == ENTITY_CLAIMER:
             ids = item.get("claimer_ids") or []
+            if not isinstance(ids, list) or not all(isinstance(one, str) for one in ids):
+                raise Bad(f"{where}.claimer_ids", f"got {ids!r:.40} (expected a list of entity ids, strings)")
             if not ids or ids[0] not in mentions:
-                raise Bad(f"{where}.claimer_ids", f"got {ids!r} (expected the id of an entity of this row)")
+                raise Bad(f"{where}.claimer_ids", f"got {ids!r:.40} (expected the id of an entity of this row)")
             claimer: str | dict = claimer_span(text, *mentions[ids[0]])
         else:
             claimer = kind.upper()
@@ -80,14 +84,10 @@ def from_documents_row(row: Mapping[str, Any], document: Mapping[str, Any]) -> d
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.ParquetFile(path).read()  # not read_table: it imports pandas
-    except Exception as error:  # pyarrow raises ArrowInvalid, OSError... on a file that is not parquet
-        raise InputError(
-            f"{path}: not a parquet file ({type(error).__name__}) (expected a documents config file)"
-        ) from None
+    expected = "a parquet file of the documents config"
+    parquet = open_parquet(path, expected)
+    with parquet_errors(path, expected):
+        table = parquet.read()  # not read_table: it imports pandas
     for index, row in enumerate(table.to_pylist()):
         yield f"rows[{index}]", row
 

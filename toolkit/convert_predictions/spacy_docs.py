@@ -13,7 +13,9 @@ is found by ``doc.user_data["id"]`` (stored with ``DocBin(store_user_data=True)`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import numbers
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,14 @@ from toolkit.convert_predictions.records import (
 )
 from toolkit.errors import InputError
 from toolkit.extras import require_extra
+from toolkit.files import check_input, read_bytes
 from toolkit.inventory import load_inventory
 
 DEFAULT_SPANS_KEY = "claims"
+DOCBIN = "a spaCy DocBin file (.spacy)"
+PAYLOAD_BASE = 1 << 20  # bytes a DocBin of few, short documents may decompress to
+PAYLOAD_PER_CHARACTER = 256  # and per character of the documents' texts (see `docbin_limits`)
+NO_USER_DATA = "; the Doc has no user_data: a DocBin keeps span extensions only when saved with store_user_data=True"
 EXTENSIONS = ("stance", "claimer")
 
 
@@ -65,12 +72,43 @@ def _claimer(value: Any, text: str, where: str) -> str | dict[str, Any]:
     )
 
 
+def _spacy_reason(error: Exception) -> str:
+    """spaCy's own words for what is wrong with a Doc (``[E093] ... I without B``), on one line."""
+    return " ".join(str(error).split())[:200] or type(error).__name__
+
+
+def _entities(doc: Any) -> list:
+    """``doc.ents``, which spaCy computes from the token attributes: an ``ENT_TYPE`` not in the ``StringStore`` or an
+    ``I`` without its ``B`` is a problem of this Doc, not a crash."""
+    try:
+        return list(doc.ents)
+    except Exception as error:  # spaCy raises ValueError (E084, E093) or KeyError on attributes a DocBin can hold
+        raise Bad("ents", f"unreadable: {_spacy_reason(error)} (expected entities spaCy can read)") from None
+
+
+def _scores(group: Any, where: str) -> list[float | None]:
+    """A span group's ``attrs["scores"]`` (spancat): one probability per span, or nothing."""
+    scores = group.attrs.get("scores")
+    if scores is None:
+        return [None] * len(group)
+    if isinstance(scores, (str, bytes, Mapping)) or not hasattr(scores, "__len__") or not hasattr(scores, "__iter__"):
+        raise Bad(where, f"got {type(scores).__name__} {scores!r:.40} (expected a list of one score per span)")
+    if len(scores) != len(group):
+        raise Bad(where, f"{len(scores)} score(s) for {len(group)} span(s) (expected one score per span)")
+    checked = []
+    for index, score in enumerate(scores):
+        if isinstance(score, bool) or not isinstance(score, numbers.Real) or not 0 <= score <= 1:
+            raise Bad(f"{where}[{index}]", f"got {score!r:.40} (expected a probability between 0 and 1)")
+        checked.append(float(score))
+    return checked
+
+
 def add_doc(builder: RecordBuilder, doc: Any, text: str, spans_key: str, labels: LabelMap) -> None:
     if doc.text != text:
         at = next((i for i, (a, b) in enumerate(zip(doc.text, text, strict=False)) if a != b), len(text))
         at = min(at, len(doc.text))
         raise Bad("text", f"differs from the document text at offset {at} (expected a Doc made from the document text)")
-    for index, ent in enumerate(doc.ents):
+    for index, ent in enumerate(_entities(doc)):
         label = labels.entity(ent.label_, f"ents[{index}].label_")
         if label is not None:
             builder.entities.append(entity(text, ent.start_char, ent.end_char, label))
@@ -78,8 +116,7 @@ def add_doc(builder: RecordBuilder, doc: Any, text: str, spans_key: str, labels:
         return
     _register_extensions()
     group = doc.spans[spans_key]
-    scores = group.attrs.get("scores")
-    scores = list(scores) if scores is not None and len(scores) == len(group) else [None] * len(group)
+    scores = _scores(group, f"spans[{spans_key!r}].attrs['scores']")
     claims = []
     for index, (claim_span, score) in enumerate(zip(group, scores, strict=True)):
         where = f"spans[{spans_key!r}][{index}]"
@@ -88,7 +125,8 @@ def add_doc(builder: RecordBuilder, doc: Any, text: str, spans_key: str, labels:
         if stance is None:
             continue
         if claim_span._.claimer is None:
-            raise Bad(f"{where}._.claimer", "not set (expected 'AUTHOR', 'UNNAMED' or the claimer's Span)")
+            hint = "" if doc.user_data else NO_USER_DATA
+            raise Bad(f"{where}._.claimer", f"not set (expected 'AUTHOR', 'UNNAMED' or the claimer's Span){hint}")
         claimer = _claimer(claim_span._.claimer, text, f"{where}._.claimer")
         claims.append(claim(text, claim_span.start_char, claim_span.end_char, stance, claimer, score))
     builder.add_claims(claims)
@@ -106,22 +144,66 @@ def from_spacy(
     return convert_one(document, lambda builder, text: add_doc(builder, doc, text, spans_key, labels))
 
 
-def load_docbin(path: Path) -> list[Any]:
-    """The Docs of a ``.spacy`` file (msgpack, read by spaCy's DocBin; strings come with the file)."""
+def docbin_limits(documents: Documents) -> tuple[int, int, int]:
+    """What a DocBin for ``documents`` may hold: ``(payload bytes, docs, tokens)``.  A Doc is one document, a token
+    at least one character of its text; a token costs about 110 bytes in a DocBin (13 attributes), its spans a few
+    more, so `PAYLOAD_PER_CHARACTER` is generous for a real file and stops a small file that decompresses to
+    gigabytes."""
+    characters = sum(len(document["text"]) for document in documents.values())
+    return PAYLOAD_BASE + PAYLOAD_PER_CHARACTER * characters, len(documents), characters
+
+
+def _checked_payload(data: bytes, path: Path, limit: int) -> None:
+    """Decompress ``data`` a chunk at a time, keeping nothing, to refuse a payload over ``limit`` bytes before
+    spaCy decompresses it whole."""
+    import zlib
+
+    inflater, size = zlib.decompressobj(), 0
+    pending = data
+    try:
+        while pending and not inflater.eof:
+            size += len(inflater.decompress(pending, 1 << 20))
+            pending = inflater.unconsumed_tail
+            if size > limit:
+                raise InputError(
+                    f"{path}: decompresses to more than {limit:,} bytes, the limit for these documents "
+                    f"({PAYLOAD_BASE:,} + {PAYLOAD_PER_CHARACTER} per character of their texts) "
+                    "(expected the DocBin of these documents)"
+                )
+    except zlib.error:
+        return  # not zlib data: spaCy says it is not a DocBin
+
+
+def load_docbin(path: Path, documents: Documents) -> Iterator[Any]:
+    """The Docs of a ``.spacy`` file (msgpack, read by spaCy's DocBin; strings come with the file), one at a time,
+    after checking that the file is no bigger than a DocBin of ``documents`` can be (`docbin_limits`)."""
     require_extra("spacy")
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
 
+    payload, most_docs, most_tokens = docbin_limits(documents)
+    check_input(path, DOCBIN)
+    if os.stat(path).st_size > payload:
+        raise InputError(f"{path}: larger than {payload:,} bytes, the limit for these documents (expected {DOCBIN})")
+    data = read_bytes(path, DOCBIN)
+    _checked_payload(data, path, payload)
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected a spaCy DocBin file, .spacy)") from None
-    try:
-        return list(DocBin().from_bytes(data).get_docs(Vocab()))
+        docbin = DocBin().from_bytes(data)
     except Exception as error:  # spaCy raises ValueError, KeyError, TypeError... on a file that is not a DocBin
+        raise InputError(f"{path}: not a spaCy DocBin ({type(error).__name__}) (expected {DOCBIN})") from None
+    tokens = sum(len(doc_tokens) for doc_tokens in docbin.tokens)
+    if len(docbin) > most_docs or tokens > most_tokens:
         raise InputError(
-            f"{path}: not a spaCy DocBin ({type(error).__name__}) (expected a file written by DocBin.to_disk)"
-        ) from None
+            f"{path}: {len(docbin):,} Doc(s) of {tokens:,} token(s), more than the documents allow "
+            f"(at most {most_docs:,} Docs, one per document, and {most_tokens:,} tokens, one per character) "
+            f"(expected the DocBin of these documents)"
+        )
+    docs = docbin.get_docs(Vocab())
+    for index in range(len(docbin)):
+        try:
+            yield next(docs)
+        except Exception as error:  # the attributes of Doc `index` are not a valid Doc (spaCy's E093...)
+            raise Bad(f"docs[{index}]", f"unreadable: {_spacy_reason(error)} (expected a Doc spaCy can read)") from None
 
 
 def read_docbin(path: Path, documents: Documents, spans_key: str, labels: LabelMap) -> list[dict[str, Any]]:
@@ -130,20 +212,25 @@ def read_docbin(path: Path, documents: Documents, spans_key: str, labels: LabelM
     for doc_id, document in documents.items():
         by_text.setdefault(document["text"], []).append(doc_id)
     builders: dict[str, RecordBuilder] = {}
-    for index, doc in enumerate(load_docbin(path)):
-        with collector.at(0), inside(f"docs[{index}]"):
-            doc_id = doc.user_data.get("id")
-            if doc_id is None:
-                found = by_text.get(doc.text, [])
-                if len(found) != 1:
-                    why = "no document has this text" if not found else f"documents {found} share this text"
-                    raise Bad("user_data['id']", f"not set and {why} (expected user_data['id'] = the document id)")
-                doc_id = found[0]
-            document = document_for(documents, doc_id, "user_data['id']")
-            if doc_id in builders:
-                raise Bad(
-                    "user_data['id']", f"{doc_id!r} is a second Doc for the same document (expected one Doc each)"
-                )
-            builders[doc_id] = RecordBuilder(doc_id)
-            add_doc(builders[doc_id], doc, document["text"], spans_key, labels)
+    with collector.at(0):  # a Doc spaCy cannot read ends the file: the Docs after it cannot be reached
+        for index, doc in enumerate(load_docbin(path, documents)):
+            with collector.at(0), inside(f"docs[{index}]"):
+                doc_id = doc.user_data.get("id")
+                if doc_id is None:
+                    found = by_text.get(doc.text, [])
+                    if len(found) != 1:
+                        why = "no document has this text" if not found else f"documents {found} share this text"
+                        raise Bad(
+                            "user_data['id']",
+                            f"not set and {why} (expected user_data['id'] = the document id, "
+                            "saved with DocBin(store_user_data=True))",
+                        )
+                    doc_id = found[0]
+                document = document_for(documents, doc_id, "user_data['id']")
+                if doc_id in builders:
+                    raise Bad(
+                        "user_data['id']", f"{doc_id!r} is a second Doc for the same document (expected one Doc each)"
+                    )
+                builders[doc_id] = RecordBuilder(doc_id)
+                add_doc(builders[doc_id], doc, document["text"], spans_key, labels)
     return finish(builders, documents, collector)

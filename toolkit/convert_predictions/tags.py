@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.convert_predictions.labels import LabelMap
-from toolkit.convert_predictions.records import Bad, RecordBuilder, convert_one, entity, span
+from toolkit.convert_predictions.records import Bad, Gathered, RecordBuilder, Several, convert_one, entity, span
 
 OUTSIDE = "O"
 
@@ -39,6 +39,7 @@ SCHEMES: dict[str, Scheme] = {
 }
 SCHEME_ALIASES = {"iob": "iob1", "bio": "iob2", "iobes": "bioes"}
 DEFAULT_SCHEME = "iob2"
+SCHEME_HINTS = (("bioes", ("E", "S")), ("bilou", ("L", "U")))  # a prefix only these schemes write says which
 
 
 def scheme_named(name: str) -> Scheme:
@@ -63,19 +64,28 @@ def _parse(tag: Any, scheme: Scheme, where: str, bare_is_inside: bool) -> tuple[
         return role, label
     if bare_is_inside and not dash:
         return "I", tag  # a pipeline's label without a prefix (Hugging Face reads it as inside)
-    raise Bad(where, f"{tag!r} is not a {scheme.name.upper()} tag (expected {scheme.describe()})")
+    hint = next(
+        (
+            f"; these look like {name.upper()} tags: give scheme {name}"
+            for name, prefixes in SCHEME_HINTS
+            if prefix in prefixes and scheme.role(prefix) is None and scheme.name != name
+        ),
+        "",
+    )
+    raise Bad(where, f"{tag!r} is not a {scheme.name.upper()} tag (expected {scheme.describe()}){hint}")
 
 
 def chunks(tags: Sequence[Any], scheme: Scheme, field_name: str = "tags", bare_is_inside: bool = False) -> list:
     """``[(first token, last token, label)]`` of the entities a tag sequence encodes (conlleval's rules)."""
-    found = []
+    found, bad_tags = [], []
     open_at, open_label = None, None
     for index, tag in enumerate(tags):
         try:
             prefix, label = _parse(tag, scheme, f"{field_name}[{index}]", bare_is_inside)
-        except Bad as bad:
+        except Bad as bad:  # every bad tag is reported; read as O meanwhile
             bad.index = index
-            raise
+            bad_tags.append(bad)
+            prefix, label = OUTSIDE, None
         if open_at is not None and (prefix in (OUTSIDE, "B", "S") or label != open_label):
             found.append((open_at, index - 1, open_label))
             open_at = None
@@ -86,6 +96,8 @@ def chunks(tags: Sequence[Any], scheme: Scheme, field_name: str = "tags", bare_i
             open_at = None
     if open_at is not None:
         found.append((open_at, len(tags) - 1, open_label))
+    if bad_tags:
+        raise Several(bad_tags)
     return found
 
 
@@ -117,10 +129,13 @@ def add_tagged(
                 f"{tokens[index]!r} is not the document text at {start}..{end} ({text[start:end]!r}) "
                 "(expected each token's offsets into the document text)",
             )
+    gathered = Gathered()
     for first, last, label in chunks(tags, scheme, tag_name):
-        ours = labels.entity(label, f"{tag_name}[{first}]")
-        if ours is not None:
-            builder.entities.append(entity(text, starts[first], ends[last], ours))
+        with gathered.each():
+            ours = labels.entity(label, f"{tag_name}[{first}]")
+            if ours is not None:
+                builder.entities.append(entity(text, starts[first], ends[last], ours))
+    gathered.raise_any()
 
 
 def from_tags(

@@ -104,11 +104,12 @@ def build_ranking(
     """Score every submission once (an invalid one is skipped with its reason), rank them, and test each against
     the leader with the statistics already counted.
     """
-    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer, check_resamples
+    from toolkit.scoring import parameters
+    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = parameters.seed(DEFAULT_SEED if seed is None else seed)
     report = progress or (lambda message: None)
-    check_resamples(bootstrap=bootstrap)
+    parameters.resamples(bootstrap)
     submissions, skipped = load_submissions(submissions_dir)
     # Ranking on one split: predictions for the other splits' documents are expected, not errors.  The gold is
     # read once; a bad gold stops the run here, past this point an error is the submission's.

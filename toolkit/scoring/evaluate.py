@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from toolkit.scoring import parameters
 from toolkit.scoring.gold.gold import Gold
 from toolkit.scoring.predictions import Source
 from toolkit.scoring.result import EvalResult
-from toolkit.scoring.scorer import DEFAULT_IOU, DEFAULT_SEED, Scorer, check_resamples
+from toolkit.scoring.scorer import DEFAULT_IOU, DEFAULT_SEED, Scorer
 
 
 def evaluate(
@@ -31,7 +32,7 @@ def evaluate(
 
     The result's ``to_dict()`` is what ``toolkit eval --format json`` writes for the same inputs.
     """
-    check_resamples(bootstrap=bootstrap)
+    parameters.resamples(bootstrap), parameters.seed(seed)  # before the gold is read
     scorer = Scorer(
         gold,
         documents,
@@ -62,6 +63,6 @@ def compare(
 ) -> dict[str, Any]:
     """Paired bootstrap of system B against system A on the same gold documents (see `Scored.paired`): what
     ``toolkit compare --json`` prints."""
-    check_resamples(resamples=resamples)
+    parameters.resamples(resamples, "resamples", minimum=1), parameters.seed(seed)
     scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, engine=engine)
     return scorer.score(a).paired(scorer.score(b), resamples, seed)

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError, ValidationError
+from toolkit.errors import ValidationError
 from toolkit.inventory import load_inventory
-from toolkit.scoring import shortway
+from toolkit.scoring import parameters, shortway
 from toolkit.scoring.spans import ClaimColumns, EntityColumns, Predictions
 from toolkit.scoring.statistics import LAYERS
 
@@ -46,10 +46,7 @@ def is_file(source: Source) -> bool:
 
 def read_predictions(source: Source, gold, ignore_extra: bool, short_way: bool) -> Predictions:
     """The predictions of a file or of records (a list of dicts), validated; the short way first when allowed."""
-    if isinstance(source, Mapping) or not (is_file(source) or isinstance(source, Iterable)):
-        raise InputError(
-            f"predictions: got {type(source).__name__} (expected a JSONL file, or a list of prediction records)"
-        )
+    parameters.predictions_source(source)
     if not is_file(source):
         source = list(source)  # read twice when the short way gives up
     with paused_gc():

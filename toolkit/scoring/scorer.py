@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import InputError
+from toolkit.errors import InputError, ParameterError
 from toolkit.inventory import load_inventory
+from toolkit.scoring import parameters
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
 from toolkit.scoring.engines.registry import engine_named
 from toolkit.scoring.figures import (
@@ -55,6 +56,9 @@ def load_gold(
     """
     if isinstance(source, Gold):
         return source
+    parameters.gold_source(source, Gold)
+    parameters.path_or_none(documents, "documents", "the path of a documents JSONL, or None")
+    split = parameters.split(split)
     with paused_gc():
         return read_gold(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
 
@@ -87,12 +91,11 @@ class Scorer:
         compat: bool = False,
         token_label_map: Mapping[str, str] | None = None,
     ):
-        if not 0 < iou <= 1:
-            raise InputError(f"--iou: {iou} is outside (0, 1] (expected a character IoU threshold such as 0.5)")
+        iou = parameters.iou(iou)
         if per_label_convention not in CONVENTIONS:
-            raise InputError(
-                f"--per-label-convention: {per_label_convention!r} is not a convention "
-                f"(expected one of: {', '.join(CONVENTIONS)})"
+            raise ParameterError(
+                "per_label_convention",
+                f"{per_label_convention!r} is not a convention (expected one of: {', '.join(CONVENTIONS)})",
             )
         self.per_label_convention = per_label_convention
         self.compat = compat
@@ -185,16 +188,6 @@ def incomplete(name: str, missing: list[str], n_gold: int) -> str:
     )
 
 
-def check_resamples(bootstrap: int | None = None, resamples: int | None = None) -> None:
-    """``--bootstrap`` may be 0 (no intervals); a paired test needs at least one resample."""
-    if bootstrap is not None and bootstrap < 0:
-        raise InputError(
-            f"--bootstrap: {bootstrap} is negative (expected 0 for no intervals, or a number of resamples such as 1000)"
-        )
-    if resamples is not None and resamples < 1:
-        raise InputError(f"--resamples: {resamples} (expected at least 1 resample)")
-
-
 @dataclass
 class Scored:
     """One system's per-document statistics (rows in gold order), ready for figures, intervals and paired tests."""
@@ -215,7 +208,7 @@ class Scored:
 
     def result(self, bootstrap: int = 0, seed: int = DEFAULT_SEED) -> EvalResult:
         """Every figure; with ``bootstrap`` resamples, 95% intervals of the headline figures (seeded)."""
-        check_resamples(bootstrap=bootstrap)
+        bootstrap, seed = parameters.resamples(bootstrap), parameters.seed(seed)
         inventory = load_inventory()
         totals = layout().named(self.stats.sum(axis=0))
         entities = entity_figures(totals, self.label_totals.tolist(), inventory.entity_names)
@@ -292,7 +285,7 @@ class Scored:
 
         if other.scorer is not self.scorer:
             raise InputError("compare: both systems must be scored by the same Scorer (the same gold and settings)")
-        check_resamples(resamples=resamples)
+        resamples, seed = parameters.resamples(resamples, "resamples", minimum=1), parameters.seed(seed)
         figures = paired_test(self._headline_stats(), other._headline_stats(), headline, resamples, seed)
         for name, system in (("a", self), ("b", other)):
             if overall_figure({key: figures[key][name] for key in HEADLINE_FIGURES[:3]}, system.layers)[0] is None:

@@ -56,7 +56,7 @@ def read_records(records: Iterable, gold, ignore_extra: bool) -> Predictions | N
     encode = msgspec.json.Encoder(enc_hook=numpy_number).encode
     try:
         data = b"\n".join(map(encode, records))
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, RecursionError):  # the validator says what is wrong
         return None
     return _read_bytes(data, gold, ignore_extra)
 

@@ -9,7 +9,6 @@ it is compared with the names found, never used as a pattern or a path.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,16 +21,11 @@ from toolkit.scoring.gold.parquet import built_splits, gold_from_parquet
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 from toolkit.withheld import check_scorable
 
-SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # what --split may be: a name, never a pattern or a path
-
 
 def read_gold(source: str | Path, documents: Path | None, split: str | None, compiled: bool) -> Gold:
     """Gold from an existing folder (a build), an existing file (a gold JSONL, texts from ``documents``), or else
-    a Hub id ``ORG/NAME[@REVISION]``; ``compiled``: whether a build's compiled gold may be used."""
-    if split is not None and not SPLIT_NAME.fullmatch(split):
-        raise InputError(
-            f"--split: {split!r} is not a split name (expected letters, digits, '_', '.' or '-', e.g. test)"
-        )
+    a Hub id ``ORG/NAME[@REVISION]``; ``compiled``: whether a build's compiled gold may be used (``split`` is
+    checked by `toolkit.scoring.scorer.load_gold`)."""
     path = Path(source)
     if path.is_dir():
         return read_built(path, split, compiled)
