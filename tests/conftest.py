@@ -110,12 +110,19 @@ def _start_label_studio(data_dir: Path, database=None):
 
 
 @pytest.fixture(scope="session")
-def label_studio(tmp_path_factory):
+def label_studio_sqlite(tmp_path_factory):
     fixture = _start_label_studio(tmp_path_factory.mktemp("label-studio"))
     try:
         yield fixture
     finally:
         fixture.server.stop()
+
+
+@pytest.fixture(scope="session")
+def label_studio(label_studio_sqlite):
+    """The session server on SQLite (a module may override this name: `any_label_studio` asks for the server by
+    its own name, so an override never stands in for it)."""
+    return label_studio_sqlite
 
 
 @pytest.fixture(scope="session")
@@ -151,7 +158,7 @@ def label_studio_postgresql(tmp_path_factory, postgres_cluster):
 @pytest.fixture(scope="session")
 def any_label_studio(backend, request):
     """The session server of ``backend``: tests asking for it run once per selected backend."""
-    return request.getfixturevalue("label_studio" if backend == "sqlite" else "label_studio_postgresql")
+    return request.getfixturevalue("label_studio_sqlite" if backend == "sqlite" else "label_studio_postgresql")
 
 
 @pytest.fixture
