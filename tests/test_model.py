@@ -136,3 +136,28 @@ def test_training_needs_a_dev_set(corpus, tmp_path):
     with pytest.raises(InputError, match="annotations of one document only"):
         train_model(documents, one, tmp_path / "model", settings=SETTINGS)
     assert not (tmp_path / "model").exists()
+
+
+def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(model, corpus):
+    from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
+    from toolkit.labelstudio.config import build_label_config
+    from toolkit.labelstudio.tasks import task_data
+    from toolkit.validate import load_documents
+
+    backend = make_backend(BackendOptions(model=model))
+    document = next(iter(load_documents(corpus[0]).values()))
+    request = {
+        "tasks": [{"id": 1, "data": task_data(document)}],
+        "project": "1.1",
+        "label_config": build_label_config(),
+    }
+    answer = backend.predict(request)
+    version = read_manifest(model).model_version
+    assert answer["model_version"] == version and backend.setup({"project": "1.1"}) == {"model_version": version}
+    result = answer["results"][0]
+    assert result["model_version"] == version and "error" not in result
+    assert 0.0 <= result["score"] <= 1.0
+    labels = {item["value"]["labels"][0] for item in result["result"] if item["type"] == "labels"}
+    assert "PER" in labels and backend.source.learns is False
+    with pytest.raises(InputError, match="--model-version"):
+        make_backend(BackendOptions(model=model, model_version="x"))

@@ -106,7 +106,7 @@ class TrainedModel:
                 _stance_and_claimer(document["text"], doc)
             record = from_spacy(doc, document)
             if finder is None:
-                del record["claims"]
+                record.pop("claims", None)
             uncertainty = _claim_uncertainty(finder, doc) if finder is not None else 0.0
             predictions.append(Prediction(record, uncertainty))
         return predictions
