@@ -3,15 +3,27 @@ predictions that match its gold exactly: what the blind-split and benchmark test
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.test_dataset_build import _cli_build as build  # noqa: F401  (the build the dataset tests run)
+import yaml
+from typer.testing import CliRunner
+
+from toolkit.cli import app
 from toolkit.dataset.synthetic import synthetic_pair
 from toolkit.files import read_jsonl, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
+DOCKER_IMAGE = "ghcr.io/voci-project/voci-toolkit:0.1.0"
+runner = CliRunner()
 SPLIT_COUNTS = {"train": 10, "validation": 6, "test": 6}
 
 
@@ -50,3 +62,94 @@ def oracle_prediction(record: dict[str, Any]) -> dict[str, Any]:
             for claim in record["claims"]
         ],
     }
+
+
+def build(documents: Path, gold: Path, out: Path, *extra: str):
+    card = out.parent / f"{out.name}-CARD.md"
+    return runner.invoke(
+        app,
+        [
+            "build",
+            "--documents",
+            str(documents),
+            "--gold",
+            str(gold),
+            "--out",
+            str(out),
+            "--card",
+            str(card),
+            "--agreement",
+            "no-such-folder/agreement.json",
+            "--scores",
+            "no-such-folder/scores.json",
+            *extra,
+        ],
+    )
+
+
+BUNDLE_OPTIONS = [
+    "--development-start",
+    "2026-01-05",
+    "--test-start",
+    "2026-03-02",
+    "--docker-image",
+    DOCKER_IMAGE,
+    "--dataset",
+    "voci-project/voci",
+]
+
+
+def _bundle(public: Path, private: Path, out: Path, *extra: str):
+    return runner.invoke(
+        app, ["benchmark-bundle", "--gold", str(private), "--public", str(public), "--out", str(out), *extra]
+    )
+
+
+def make_bundle(root: Path) -> dict:
+    """A blind build of the split corpus and its Codabench bundle, unzipped."""
+    documents, gold = write_split_corpus(root / "corpus")
+    public, private = root / "dist" / "voci", root / "dist" / "private"
+    result = build(documents, gold, public, "--blind", "test", "--private-out", str(private))
+    assert result.exit_code == 0, result.output
+    out = root / "dist" / "codabench.zip"
+    made = _bundle(public, private, out, *BUNDLE_OPTIONS)
+    assert made.exit_code == 0, made.output
+    unzipped = root / "bundle"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(unzipped)
+    return {
+        "root": root,
+        "documents": documents,
+        "gold": gold,
+        "public": public,
+        "private": private,
+        "zip": out,
+        "folder": unzipped,
+        "output": made.output,
+        "yaml": yaml.safe_load((unzipped / "competition.yaml").read_text(encoding="utf-8")),
+    }
+
+
+def run_scoring_program(bundle_folder: Path, split: str, submission: Path, workdir: Path):
+    """Lay out /app as the compute worker does and run metadata.yaml's command; returns (process, output)."""
+    app_folder = workdir / "app"
+    shutil.copytree(bundle_folder / "scoring_program", app_folder / "program")
+    shutil.copytree(bundle_folder / "reference_data" / split, app_folder / "input" / "ref")
+    with zipfile.ZipFile(submission) as archive:
+        archive.extractall(app_folder / "input" / "res")
+    (app_folder / "output").mkdir()
+    metadata = yaml.safe_load((app_folder / "program" / "metadata.yaml").read_text(encoding="utf-8"))
+    command = [argument.replace("/app/", f"{app_folder}/") for argument in shlex.split(metadata["command"])]
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    process = subprocess.run(
+        command, cwd=app_folder / "program", env=environment, capture_output=True, text=True, timeout=300
+    )
+    return process, app_folder / "output"
+
+
+def _submission(path: Path, predictions: list[dict], meta: dict | None = None, folder: str = "") -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(folder + "predictions.jsonl", "".join(json.dumps(record) + "\n" for record in predictions))
+        if meta is not None:
+            archive.writestr(folder + "meta.json", json.dumps(meta))
+    return path

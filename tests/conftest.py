@@ -176,3 +176,25 @@ def forking(monkeypatch):
         return children
 
     return enable
+
+
+@pytest.fixture
+def hub_offline(monkeypatch):
+    """No Hugging Face Hub: ``datasets`` and ``huggingface_hub`` read only their local cache."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """A blind build and its Codabench bundle (``tests/benchmark_data.py``), once per module."""
+    from benchmark_data import make_bundle
+
+    return make_bundle(tmp_path_factory.mktemp("benchmark"))
+
+
+@pytest.fixture
+def world(tmp_path):
+    """The leaderboard's documents, gold and submissions (``tests/leaderboard_data.py``)."""
+    from leaderboard_data import make_world
+
+    return make_world(tmp_path)

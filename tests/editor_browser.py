@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,64 @@ def click_on(page, words: str) -> None:
 
 def regions(page) -> dict[str, dict]:
     return {region["text"]: region["values"] for region in page.evaluate(REGIONS)}
+
+
+DUMP_FLAGS = [*FLAGS, "--disable-default-apps", "--mute-audio"]
+
+
+def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CHROMIUM, *DUMP_FLAGS, f"--user-data-dir={profile}", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class _Dom(HTMLParser):
+    """Rows of the ranking table as cell texts, the title, and every tag with its attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.title = ""
+        self.rows: list[list[str]] = []
+        self.tags: list[tuple[str, dict]] = []
+        self._in = {"title": False, "ranking": False, "cell": False}
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag == "title" and not any(name == "title" for name, _ in self.tags[:-1]):
+            self._in["title"] = True  # the document's title, not an SVG <title>
+        if tag == "table" and attributes.get("id") == "ranking-table":
+            self._in["ranking"] = True
+        if self._in["ranking"] and tag == "tr":
+            self.rows.append([])
+        if self._in["ranking"] and tag in {"td", "th"}:
+            self._in["cell"] = True
+            self.rows[-1].append("")
+        elif self._in["cell"] and tag == "div":
+            self.rows[-1][-1] += " "  # a block starts a new line of text
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in["title"] = False
+        if tag == "table":
+            self._in["ranking"] = False
+        if tag in {"td", "th"}:
+            self._in["cell"] = False
+
+    def handle_data(self, data):
+        if self._in["title"]:
+            self.title += data
+        elif self._in["ranking"] and self._in["cell"]:
+            self.rows[-1][-1] += data
+
+
+def dump(profile: Path, page: Path) -> _Dom:
+    result = chromium(profile, "--dump-dom", page.resolve().as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = _Dom()
+    dom.feed(result.stdout)
+    return dom

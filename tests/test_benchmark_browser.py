@@ -9,12 +9,11 @@ import zipfile
 from html.parser import HTMLParser
 
 import pytest
+from benchmark_data import _submission, run_scoring_program
+from editor_browser import chromium, dump
+from leaderboard_data import XSS_NAME
 
-from tests.test_benchmark_bundle import _submission, bundle, offline, run_scoring_program  # noqa: F401  (fixtures)
-from tests.test_leaderboard import XSS_NAME
-from tests.test_leaderboard_browser import chromium, dump
-
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("hub_offline")]
 
 
 class _Tables(HTMLParser):

@@ -14,9 +14,7 @@ directory.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 import shutil
 import struct
 import subprocess
@@ -27,10 +25,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from benchmark_data import (
+    BUNDLE_OPTIONS,
+    DOCKER_IMAGE,
+    REPO,
+    _bundle,
+    _submission,
+    build,
+    oracle_prediction,
+    run_scoring_program,
+    write_split_corpus,
+)
 from dateutil import parser as date_parser
 from typer.testing import CliRunner
 
-from tests.benchmark_data import REPO, build, oracle_prediction, write_split_corpus
 from toolkit.benchmark.pages import figure_definitions
 from toolkit.benchmark.program import LEADERBOARD_KEYS
 from toolkit.cli import app
@@ -38,17 +46,6 @@ from toolkit.cli.eval import EVAL_HELP
 from toolkit.files import read_jsonl
 
 runner = CliRunner()
-DOCKER_IMAGE = "ghcr.io/voci-project/voci-toolkit:0.1.0"
-BUNDLE_OPTIONS = [
-    "--development-start",
-    "2026-01-05",
-    "--test-start",
-    "2026-03-02",
-    "--docker-image",
-    DOCKER_IMAGE,
-    "--dataset",
-    "voci-project/voci",
-]
 NOT_SOURCES = (".git", ".venv", ".studio", "build", "dist", "data", "tmp", "*.egg-info", "__pycache__", ".*_cache")
 HEADLINE = {
     "overall": "overall",
@@ -60,41 +57,7 @@ HEADLINE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
-def _bundle(public: Path, private: Path, out: Path, *extra: str):
-    return runner.invoke(
-        app, ["benchmark-bundle", "--gold", str(private), "--public", str(public), "--out", str(out), *extra]
-    )
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    root = tmp_path_factory.mktemp("benchmark")
-    documents, gold = write_split_corpus(root / "corpus")
-    public, private = root / "dist" / "voci", root / "dist" / "private"
-    result = build(documents, gold, public, "--blind", "test", "--private-out", str(private))
-    assert result.exit_code == 0, result.output
-    out = root / "dist" / "codabench.zip"
-    made = _bundle(public, private, out, *BUNDLE_OPTIONS)
-    assert made.exit_code == 0, made.output
-    unzipped = root / "bundle"
-    with zipfile.ZipFile(out) as archive:
-        archive.extractall(unzipped)
-    return {
-        "root": root,
-        "documents": documents,
-        "gold": gold,
-        "public": public,
-        "private": private,
-        "zip": out,
-        "folder": unzipped,
-        "output": made.output,
-        "yaml": yaml.safe_load((unzipped / "competition.yaml").read_text(encoding="utf-8")),
-    }
+pytestmark = pytest.mark.usefixtures("hub_offline")
 
 
 # ---------------------------------------------------------------- the bundle as Codabench unpacks it
@@ -294,31 +257,6 @@ def test_reference_data_is_the_phase_gold(bundle):
 
 
 # ---------------------------------------------------------------- the scoring program as Codabench runs it
-
-
-def run_scoring_program(bundle_folder: Path, split: str, submission: Path, workdir: Path):
-    """Lay out /app as the compute worker does and run metadata.yaml's command; returns (process, output)."""
-    app_folder = workdir / "app"
-    shutil.copytree(bundle_folder / "scoring_program", app_folder / "program")
-    shutil.copytree(bundle_folder / "reference_data" / split, app_folder / "input" / "ref")
-    with zipfile.ZipFile(submission) as archive:
-        archive.extractall(app_folder / "input" / "res")
-    (app_folder / "output").mkdir()
-    metadata = yaml.safe_load((app_folder / "program" / "metadata.yaml").read_text(encoding="utf-8"))
-    command = [argument.replace("/app/", f"{app_folder}/") for argument in shlex.split(metadata["command"])]
-    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    process = subprocess.run(
-        command, cwd=app_folder / "program", env=environment, capture_output=True, text=True, timeout=300
-    )
-    return process, app_folder / "output"
-
-
-def _submission(path: Path, predictions: list[dict], meta: dict | None = None, folder: str = "") -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(folder + "predictions.jsonl", "".join(json.dumps(record) + "\n" for record in predictions))
-        if meta is not None:
-            archive.writestr(folder + "meta.json", json.dumps(meta))
-    return path
 
 
 def _eval(predictions: Path, gold: Path, split: str) -> dict:

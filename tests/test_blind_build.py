@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from benchmark_data import build, oracle_prediction, write_split_corpus
 from datasets import load_dataset
 from typer.testing import CliRunner
 
-from tests.benchmark_data import build, oracle_prediction, write_split_corpus
 from toolkit.cli import app
 from toolkit.dataset.blind import WITHHELD_MANIFEST, withheld_gold_in
 from toolkit.files import read_jsonl, write_jsonl

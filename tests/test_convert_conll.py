@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.convert import ConvertOptions, LabelMap, convert_file
+from toolkit.convert_predictions import ConvertOptions, LabelMap, convert_file
 from toolkit.documents import make_document
 from toolkit.errors import InputError, ValidationError
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.convert import ConvertOptions, LabelMap, convert_file, from_huggingface
+from toolkit.convert_predictions import ConvertOptions, LabelMap, convert_file, from_huggingface
 from toolkit.documents import make_document
 from toolkit.errors import ValidationError
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.convert import convert_file, from_documents_row
+from toolkit.convert_predictions import convert_file, from_documents_row
 from toolkit.errors import ValidationError
 from toolkit.scoring.evaluate import evaluate
 from toolkit.validate import load_documents

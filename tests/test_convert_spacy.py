@@ -10,7 +10,7 @@ from spacy.tokens import DocBin, Span, SpanGroup
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.convert import ConvertOptions, LabelMap, convert_file, from_spacy
+from toolkit.convert_predictions import ConvertOptions, LabelMap, convert_file, from_spacy
 from toolkit.documents import make_document
 from toolkit.errors import InputError, ValidationError
 

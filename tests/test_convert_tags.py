@@ -11,7 +11,7 @@ from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, Entities
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.convert import ConvertOptions, LabelMap, chunks, convert_file, from_tags, scheme_named
+from toolkit.convert_predictions import ConvertOptions, LabelMap, chunks, convert_file, from_tags, scheme_named
 from toolkit.documents import make_document
 from toolkit.errors import ValidationError
 from toolkit.inventory import load_inventory

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from benchmark_data import build as _cli_build
 from datasets import ClassLabel, List, load_dataset
 from typer.testing import CliRunner
 
-from toolkit.cli import app
 from toolkit.dataset.bio import resolve_overlaps, tags_to_spans
 from toolkit.dataset.build import BUILD_MANIFEST, build_dataset
 from toolkit.dataset.card import CardInputs
@@ -28,29 +28,6 @@ REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 
 
-def _cli_build(documents: Path, gold: Path, out: Path, *extra: str):
-    card = out.parent / f"{out.name}-CARD.md"
-    return runner.invoke(
-        app,
-        [
-            "build",
-            "--documents",
-            str(documents),
-            "--gold",
-            str(gold),
-            "--out",
-            str(out),
-            "--card",
-            str(card),
-            "--agreement",
-            "no-such-folder/agreement.json",
-            "--scores",
-            "no-such-folder/scores.json",
-            *extra,
-        ],
-    )
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
@@ -60,9 +37,7 @@ def corpus(tmp_path_factory):
     return documents, gold, folder / "dist" / "voci", result.output
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+pytestmark = pytest.mark.usefixtures("hub_offline")
 
 
 def _load(folder: Path, config: str | None):

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.files import read_jsonl, write_jsonl
-from toolkit.labelstudio.convert import AnnotationRejected, convert_annotation, convert_tasks, read_annotation
+from toolkit.labelstudio.annotations.reading import AnnotationRejected, convert_annotation, read_annotation
+from toolkit.labelstudio.annotations.store import convert_tasks
 from toolkit.labelstudio.tasks import record_to_result, task_data
 
 TEXT = "🙂 «Il PIL crescerà», ha detto Mario Draghi all’ISTAT; “non è vero”, rispondono i media."
@@ -266,7 +267,7 @@ def test_a_problem_names_task_annotator_region_and_links_to_the_task():
 
 
 def test_long_span_texts_are_shortened_in_the_middle_on_one_line():
-    from toolkit.labelstudio.convert import Region
+    from toolkit.labelstudio.annotations.reading import Region
 
     text = "Il PIL crescerà del due per cento\nnel 2025 secondo le stime più recenti dell’istituto"
     region = Region("c1", 10, 10 + len(text), text, labels=["CLAIM"])

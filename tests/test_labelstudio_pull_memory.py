@@ -13,7 +13,8 @@ from pathlib import Path
 
 from toolkit.documents import make_document
 from toolkit.files import read_jsonl
-from toolkit.labelstudio.convert import convert_export, iter_export
+from toolkit.labelstudio.annotations.store import iter_export
+from toolkit.labelstudio.annotations.writing import convert_export
 from toolkit.labelstudio.tasks import record_to_result, task_data
 
 ANNOTATORS = ("anna@example.org", "bob@example.org", "carla@example.org")

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 from toolkit.cli import app
 from toolkit.documents import make_document
 from toolkit.files import write_jsonl
+from toolkit.labelstudio.annotations.reading import convert_annotation
 from toolkit.labelstudio.config import NAMES
-from toolkit.labelstudio.convert import convert_annotation
 from toolkit.labelstudio.tasks import ConversionNotes, build_task, prediction_to_result, record_to_result
 
 TEXT = "Secondo l’ISTAT il PIL crescerà, ha detto Mario Draghi."

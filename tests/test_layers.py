@@ -38,7 +38,7 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.labelstudio",
         "toolkit.leaderboard",
         "toolkit.baseline",
-        "toolkit.convert",
+        "toolkit.convert_predictions",
         "toolkit.benchmark",
         "toolkit.ingest",
         "toolkit.stats",
@@ -134,5 +134,5 @@ def test_no_module_imports_itself_through_others():
 def test_the_check_sees_imports_inside_functions():
     """The old ``documents ⇄ validate`` cycle went through an import inside a function: such imports count."""
     edges = graph()
-    assert "toolkit.scoring.compiler" in edges["toolkit.dataset.build"]  # imported inside build_dataset
+    assert "toolkit.scoring.gold.compiler" in edges["toolkit.dataset.build"]  # imported inside build_dataset
     assert "toolkit.documents" in edges["toolkit.validate"] and "toolkit.validate" not in edges["toolkit.documents"]

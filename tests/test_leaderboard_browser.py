@@ -4,15 +4,10 @@ a screenshot."""
 from __future__ import annotations
 
 import re
-import subprocess
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from editor_browser import CHROMIUM
-from editor_browser import FLAGS as BROWSER_FLAGS
-
-from tests.test_leaderboard import XSS_NAME, _board, world  # noqa: F401  (fixture)
+from editor_browser import CHROMIUM, chromium, dump
+from leaderboard_data import XSS_NAME, _board
 
 pytestmark = pytest.mark.browser
 if CHROMIUM is None:
@@ -20,66 +15,6 @@ if CHROMIUM is None:
         "chromium not found (Debian: apt-get install -y chromium; `make test` tries to install it)",
         allow_module_level=True,
     )
-
-FLAGS = [*BROWSER_FLAGS, "--disable-default-apps", "--mute-audio"]
-
-
-def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-class _Dom(HTMLParser):
-    """Rows of the ranking table as cell texts, the title, and every tag with its attributes."""
-
-    def __init__(self):
-        super().__init__()
-        self.title = ""
-        self.rows: list[list[str]] = []
-        self.tags: list[tuple[str, dict]] = []
-        self._in = {"title": False, "ranking": False, "cell": False}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag == "title" and not any(name == "title" for name, _ in self.tags[:-1]):
-            self._in["title"] = True  # the document's title, not an SVG <title>
-        if tag == "table" and attributes.get("id") == "ranking-table":
-            self._in["ranking"] = True
-        if self._in["ranking"] and tag == "tr":
-            self.rows.append([])
-        if self._in["ranking"] and tag in {"td", "th"}:
-            self._in["cell"] = True
-            self.rows[-1].append("")
-        elif self._in["cell"] and tag == "div":
-            self.rows[-1][-1] += " "  # a block starts a new line of text
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in["title"] = False
-        if tag == "table":
-            self._in["ranking"] = False
-        if tag in {"td", "th"}:
-            self._in["cell"] = False
-
-    def handle_data(self, data):
-        if self._in["title"]:
-            self.title += data
-        elif self._in["ranking"] and self._in["cell"]:
-            self.rows[-1][-1] += data
-
-
-def dump(profile: Path, page: Path) -> _Dom:
-    result = chromium(profile, "--dump-dom", page.resolve().as_uri())
-    assert result.returncode == 0, result.stderr[-2000:]
-    dom = _Dom()
-    dom.feed(result.stdout)
-    return dom
 
 
 def test_control_an_unescaped_script_would_run_and_be_seen(tmp_path):

@@ -28,7 +28,7 @@ def test_resampled_sums_equal_an_explicit_loop():
 
 
 def test_half_the_chunks_in_a_forked_child_give_the_same_sums(forking):
-    from toolkit.scoring import thresholds
+    from toolkit.scoring.engines import thresholds
 
     stats = np.random.default_rng(3).integers(0, 10, size=(50, 4))
     one_process = resampled_sums(stats, 5 * CHUNK + 3, seed=4)

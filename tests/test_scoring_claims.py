@@ -8,11 +8,11 @@ import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from toolkit.scoring import figures
+from toolkit.scoring.engines.reference import claimer_is_right, score_claims
 from toolkit.scoring.figures import stance_figures
-from toolkit.scoring.gold import gold_claimer, normalise_mention
-from toolkit.scoring.layout import CLAIM_COUNTS as CLAIM_COLUMNS
-from toolkit.scoring.layout import Layout
-from toolkit.scoring.reference import claimer_is_right, score_claims
+from toolkit.scoring.gold.gold import gold_claimer, normalise_mention
+from toolkit.scoring.statistics import CLAIM_COUNTS as CLAIM_COLUMNS
+from toolkit.scoring.statistics import Layout
 
 STANCES = ["SUPPORT", "REFUTE", "NEUTRAL"]
 SUPPORT, REFUTE, NEUTRAL = range(3)

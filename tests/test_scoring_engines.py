@@ -4,7 +4,7 @@ One generator (`scoring_corpus`) makes documents, gold and predictions dense in 
 each corpus is built with ``toolkit build`` (compiled gold, written a few documents per batch).  Every prediction
 set is scored by both engines, from a file and from records in memory, against the built folder and the gold
 JSONL: the JSON results must be identical apart from the engine, and invalid predictions must be refused by both
-with the same messages.  The modes force the fast paths: every size threshold of `toolkit.scoring.thresholds` at
+with the same messages.  The modes force the fast paths: every size threshold of `toolkit.scoring.engines.thresholds` at
 zero (two processes everywhere, small chunks and batches), or composite keys ruled out.
 """
 
@@ -19,7 +19,8 @@ from scoring_corpus import ACCEPTED_BY_THE_VALIDATOR_ONLY, MUTATIONS, random_cor
 
 from toolkit.errors import ValidationError
 from toolkit.files import write_jsonl
-from toolkit.scoring import parquet, thresholds
+from toolkit.scoring.engines import thresholds
+from toolkit.scoring.gold import parquet
 from toolkit.scoring.scorer import Scorer
 
 SEEDS = (3, 11)
@@ -178,10 +179,10 @@ def counted_both_ways(gold: list[list[tuple]], pred: list[list[tuple]], n_labels
     """The fast engine's entity counts and the reference engine's, for spans given per document."""
     import numpy as np
 
-    from toolkit.scoring.columns import EntityColumns
-    from toolkit.scoring.fast import score_entity_columns
-    from toolkit.scoring.layout import ENTITY_WIDTH
-    from toolkit.scoring.reference import score_entities
+    from toolkit.scoring.engines.fast import score_entity_columns
+    from toolkit.scoring.engines.reference import score_entities
+    from toolkit.scoring.spans import EntityColumns
+    from toolkit.scoring.statistics import ENTITY_WIDTH
 
     fast = score_entity_columns(
         EntityColumns.from_documents(gold), EntityColumns.from_documents(pred), len(gold), n_labels

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from toolkit.scoring import figures
-from toolkit.scoring.layout import ENTITY_COLUMNS, SCHEMES
-from toolkit.scoring.layout import ENTITY_WIDTH as WIDTH
-from toolkit.scoring.reference import score_entities
+from toolkit.scoring.engines.reference import score_entities
+from toolkit.scoring.statistics import ENTITY_COLUMNS, SCHEMES
+from toolkit.scoring.statistics import ENTITY_WIDTH as WIDTH
 
 PER, ORG, GPE = 0, 1, 2
 NAMES = ["PER", "ORG", "GPE"]
@@ -133,7 +133,7 @@ def dense_spans(rng: random.Random, length: int, count: int) -> list[tuple]:
 
 def test_every_scheme_reaches_the_best_credit_of_any_pairing():
     """Brute force over every one-to-one pairing of small dense groups (the definition in docs/scoring.md)."""
-    from toolkit.scoring.reference import CREDIT
+    from toolkit.scoring.engines.reference import CREDIT
 
     rng = random.Random(8)
     improved = 0

@@ -346,7 +346,7 @@ def test_compare(corpus):
 def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
     """Scoring many systems (the leaderboard) loads the gold once; the figures and signatures are the same as from
     the files."""
-    from toolkit.scoring import loading
+    from toolkit.scoring.gold import loading
     from toolkit.scoring.scorer import load_gold
 
     golds = {doc_id: (TEXT, [entity(TEXT, "e1", "Roma", "GPE")], []) for doc_id in ("a", "b")}

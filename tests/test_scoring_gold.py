@@ -14,14 +14,15 @@ from scoring_corpus import random_corpus, random_predictions
 
 from toolkit.errors import InputError, ServerError
 from toolkit.files import write_jsonl
-from toolkit.scoring import compiled as compiled_module
-from toolkit.scoring import parquet, reference
-from toolkit.scoring.columns import ClaimColumns, EntityColumns
-from toolkit.scoring.compiler import compile_gold
+from toolkit.scoring.engines import reference
 from toolkit.scoring.evaluate import evaluate
-from toolkit.scoring.gold import Gold, gold_hash
-from toolkit.scoring.parquet import gold_from_parquet
+from toolkit.scoring.gold import compiled as compiled_module
+from toolkit.scoring.gold import parquet
+from toolkit.scoring.gold.compiler import compile_gold
+from toolkit.scoring.gold.gold import Gold, gold_hash
+from toolkit.scoring.gold.parquet import gold_from_parquet
 from toolkit.scoring.scorer import Scorer, load_gold
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
 
 def test_gold_hash_equals_its_plain_definition():

@@ -11,10 +11,11 @@ import pytest
 
 from toolkit.errors import ValidationError
 from toolkit.files import dumps_line
-from toolkit.scoring import shortway, thresholds
-from toolkit.scoring.columns import ClaimColumns, EntityColumns
-from toolkit.scoring.gold import Gold
+from toolkit.scoring import shortway
+from toolkit.scoring.engines import thresholds
+from toolkit.scoring.gold.gold import Gold
 from toolkit.scoring.predictions import read_predictions, validated
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
 TEXTS = {
     "a": "Mario Rossi ha detto che Roma e Milano crescono. Lo conferma Rossi, e il governo nega.",

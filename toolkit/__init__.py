@@ -20,7 +20,7 @@ _PUBLIC = {  # name → the module that defines it
     "load_gold": "toolkit.scoring.scorer",
     "Scorer": "toolkit.scoring.scorer",
     "Scored": "toolkit.scoring.scorer",
-    "Gold": "toolkit.scoring.gold",
+    "Gold": "toolkit.scoring.gold.gold",
     "EvalResult": "toolkit.scoring.result",
     "evaluate": "toolkit.scoring.evaluate",
     "compare": "toolkit.scoring.evaluate",

@@ -1,7 +1,7 @@
 """The exception tree of the library layer.
 
-Library functions raise these; only the CLI (``toolkit.cli``) turns them into a
-one-line message and an exit code.  Each error carries a code (``[V101]``) that
+Library functions raise these; the entry points (the CLI, ``toolkit.cli``, and the Codabench scoring program)
+turn them into one-line messages and an exit code with `report_error`.  Each error carries a code (``[V101]``) that
 users can search for and tests can assert, and subclasses the built-in
 exception it resembles so that callers outside the toolkit can catch it
 naturally.
@@ -10,7 +10,15 @@ naturally.
 from __future__ import annotations
 
 import errno
+import os
+import sys
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from toolkit.display import for_terminal
+
+DEBUG_VARIABLE = "TOOLKIT_DEBUG"
 
 
 class ToolkitError(Exception):
@@ -129,3 +137,26 @@ OS_REASONS = {
 def describe_os_error(error: OSError) -> str:
     """What an `OSError` means to a user, in a few words and without the path (the message names it)."""
     return OS_REASONS.get(error.errno, error.strerror or type(error).__name__)
+
+
+def show_traceback(error: BaseException) -> None:
+    """The traceback on stderr, only when ``TOOLKIT_DEBUG`` is set."""
+    if os.environ.get(DEBUG_VARIABLE):
+        traceback.print_exception(error, file=sys.stderr)
+
+
+def _to_stderr(message: str) -> None:
+    print(for_terminal(message), file=sys.stderr)
+
+
+def report_error(error: ToolkitError, echo: Callable[[str], None] = _to_stderr) -> int:
+    """Print the error the way users read it (one line per problem) and return its exit code.
+
+    ``echo`` writes one line to stderr; the default shows it as safely as `toolkit.display.for_terminal` does.
+    """
+    if isinstance(error, ValidationError):
+        for line in error.lines():
+            echo(line)
+    echo(f"error: {error}")
+    show_traceback(error)
+    return error.exit_code

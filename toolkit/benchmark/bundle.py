@@ -6,7 +6,7 @@ The bundle (one zip, byte-identical for the same inputs and toolkit):
     logo.png                         drawn by `toolkit.benchmark.logo`
     pages/*.md                       overview, evaluation, data, terms (`toolkit.benchmark.pages`)
     scoring_program/                 score.py, metadata.yaml (Codabench's command), requirements.txt (the pin)
-    reference_data/<split>/          each phase's gold (`toolkit.benchmark.reference`)
+    reference_data/<split>/          each phase's gold (`toolkit.benchmark.reference_data`)
     starting_kit/                    README.md, submission.zip (the baseline's predictions), prediction.schema.json
 
 Before writing, the bundle checks itself: the starting kit is scored by the
@@ -44,7 +44,7 @@ from toolkit.benchmark.competition import (
 from toolkit.benchmark.logo import logo_png
 from toolkit.benchmark.pages import PageFacts, render_pages
 from toolkit.benchmark.program import META_FILE, PREDICTIONS_FILE, leaderboard_key, score_submission
-from toolkit.benchmark.reference import reference_files
+from toolkit.benchmark.reference_data import reference_files
 from toolkit.dataset.blind import read_manifest, withheld_gold_in
 from toolkit.dataset.build import is_build
 from toolkit.dataset.layout import data_file

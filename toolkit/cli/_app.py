@@ -9,18 +9,15 @@ line too.  ``TOOLKIT_DEBUG=1`` adds the traceback.
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
 from pathlib import Path
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from toolkit.display import for_terminal
-from toolkit.errors import MissingFileError, ToolkitError, ValidationError
+from toolkit.errors import DEBUG_VARIABLE, MissingFileError, ToolkitError, show_traceback
+from toolkit.errors import report_error as _report_error
 
-DEBUG_VARIABLE = "TOOLKIT_DEBUG"
 USAGE_ERROR_EXIT = 2
 INTERNAL_ERROR_EXIT = 1
 # typer vendors click from 0.28 on: take click's classes from typer's own BadParameter, whichever click it is.
@@ -30,11 +27,6 @@ UsageError, ClickException = typer.BadParameter.__mro__[1:3]
 def _is_click_signal(error: BaseException) -> bool:
     """click's and typer's ways of ending a command (``Exit``, ``Abort``, their own messages): not a bug."""
     return isinstance(error, ClickException) or type(error).__name__ in ("Exit", "Abort")
-
-
-def _debug(error: BaseException) -> None:
-    if os.environ.get(DEBUG_VARIABLE):
-        traceback.print_exception(error, file=sys.stderr)
 
 
 def echo_err(message: str) -> None:
@@ -48,13 +40,8 @@ def echo_out(message: str) -> None:
 
 
 def report_error(error: ToolkitError) -> int:
-    """Print the error the way users read it (one line per problem) and return its exit code."""
-    if isinstance(error, ValidationError):
-        for line in error.lines():
-            echo_err(line)
-    echo_err(f"error: {error}")
-    _debug(error)
-    return error.exit_code
+    """`toolkit.errors.report_error` through typer's stderr."""
+    return _report_error(error, echo_err)
 
 
 def report_usage_error(error, command: str | None) -> int:
@@ -66,7 +53,7 @@ def report_usage_error(error, command: str | None) -> int:
     where = f"{parameter_label(param)}: " if param is not None and not message.startswith("Missing") else ""
     help_hint = f" (see `toolkit {command} -h`)" if command else ""
     echo_err(f"error: [E100] {where}{message}{help_hint}")
-    _debug(error)
+    show_traceback(error)
     return USAGE_ERROR_EXIT
 
 
@@ -141,7 +128,7 @@ class ToolkitGroup(TyperGroup):
                 f"error: [E000] internal error: {type(error).__name__}: {error} "
                 f"(a bug in the toolkit: please report it with the output of {DEBUG_VARIABLE}=1)"
             )
-            _debug(error)
+            show_traceback(error)
             raise typer.Exit(INTERNAL_ERROR_EXIT) from None
 
 

@@ -231,7 +231,7 @@ def iou_option():
 
 
 class EngineName(str, Enum):
-    """The scoring engines of `toolkit.scoring.engines`."""
+    """The scoring engines of `toolkit.scoring.engines.registry`."""
 
     fast = "fast"
     reference = "reference"

@@ -20,7 +20,7 @@ AllowProblemsOption = typer.Option(
 
 def refuse_pending_problems(inputs: Iterable[Path], allow: bool) -> None:
     """Exit 2 naming the problems file beside the inputs while it lists problems, unless ``allow``."""
-    from toolkit.labelstudio.convert import pending_problems
+    from toolkit.labelstudio.annotations.problems import pending_problems
 
     for path, count in pending_problems(inputs):
         message = (

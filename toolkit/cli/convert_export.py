@@ -19,9 +19,9 @@ def convert_export(
     url: str = StudioUrlOption,
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read (task by task)."""
+    from toolkit.labelstudio.annotations.store import iter_export
+    from toolkit.labelstudio.annotations.writing import convert_export as run_conversion
     from toolkit.labelstudio.client import task_link
-    from toolkit.labelstudio.convert import convert_export as run_conversion
-    from toolkit.labelstudio.convert import iter_export
     from toolkit.labelstudio.report import conversion_summary
     from toolkit.validate import load_documents
 

@@ -23,14 +23,14 @@ Formats (--format):
 
 
 def _help() -> str:
-    from toolkit.convert import FORMATS
+    from toolkit.convert_predictions import FORMATS
 
     return HELP + "".join(f"  {name:<12}{fmt.summary}\n" for name, fmt in FORMATS.items())
 
 
 def _formats() -> type[Enum]:
     """The registered formats as the enum typer lists as choices."""
-    from toolkit.convert import FORMATS
+    from toolkit.convert_predictions import FORMATS
 
     return Enum("InputFormat", {name: name for name in FORMATS}, type=str)
 
@@ -56,7 +56,7 @@ def convert_predictions(
     ),
     spans_key: str = typer.Option(None, "--spans-key", help="spaCy span group holding the claims (default: claims)."),
 ) -> None:
-    from toolkit.convert import ConvertOptions, LabelMap, convert_file, load_texts
+    from toolkit.convert_predictions import ConvertOptions, LabelMap, convert_file, load_texts
     from toolkit.files import write_jsonl
 
     options = ConvertOptions(

@@ -160,7 +160,7 @@ class WithheldGold:
         """Compile each split for the scorer and write the manifest and README that mark the folder private."""
         from toolkit import __version__
         from toolkit.files import write_json, write_text
-        from toolkit.scoring.compiler import compile_gold
+        from toolkit.scoring.gold.compiler import compile_gold
 
         splits = ordered_splits(self.counts)
         manifest = {
@@ -295,7 +295,7 @@ def build_dataset(
     The labels of the ``blind`` splits are withheld from ``out`` and written to ``private_out``.
     """
     from toolkit.dataset.card import CardInputs, write_card
-    from toolkit.scoring.compiler import compile_gold
+    from toolkit.scoring.gold.compiler import compile_gold
 
     if batch_size < 1:
         raise InputError(f"--batch-size: {batch_size} (expected a positive number of documents)")

@@ -19,7 +19,7 @@ from toolkit.dataset.build import BUILD_MANIFEST
 from toolkit.errors import ConfigurationError, InputError, ServerError
 from toolkit.files import file_sha256
 from toolkit.pathguard import special_kind
-from toolkit.scoring.compiled import COMPILED_FOLDER
+from toolkit.scoring.gold.compiled import COMPILED_FOLDER
 
 TOKEN_VARIABLE = "HF_TOKEN"
 REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")
@@ -34,7 +34,7 @@ class UploadFile:
 
 
 def _local_only(relative: Path) -> bool:
-    """The gold compiled for the local scorer (`toolkit.scoring.compiled`) and the list of files a build wrote:
+    """The gold compiled for the local scorer (`toolkit.scoring.gold.compiled`) and the list of files a build wrote:
     derived, not part of the published dataset.
     """
     return relative.parts[0] in (COMPILED_FOLDER, BUILD_MANIFEST)

@@ -21,8 +21,9 @@ from typing import Any
 from toolkit.display import redact_url
 from toolkit.documents import slugify
 from toolkit.errors import ConfigurationError, ConflictError, InputError, OutputError, ServerError, describe_os_error
+from toolkit.labelstudio.annotations.store import ConversionSummary, iter_export
+from toolkit.labelstudio.annotations.writing import WrittenFiles, convert_export
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
-from toolkit.labelstudio.convert import ConversionSummary, WrittenFiles, convert_export, iter_export
 from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
 from toolkit.paths import DEFAULT_GUIDELINES
 from toolkit.staging import default_permissions

@@ -19,8 +19,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from toolkit.errors import InputError
+from toolkit.labelstudio.annotations.reading import annotator_name
+from toolkit.labelstudio.annotations.store import convert_tasks
 from toolkit.labelstudio.client import Connection, Overlap, find_project, server_errors, user_emails
-from toolkit.labelstudio.convert import annotator_name, convert_tasks
 
 PAGE_SIZE = 500
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from toolkit.errors import ConversionError
-from toolkit.labelstudio.convert import ConversionSummary, WrittenFiles
+from toolkit.labelstudio.annotations.store import ConversionSummary
+from toolkit.labelstudio.annotations.writing import WrittenFiles
 
 
 def conversion_summary(

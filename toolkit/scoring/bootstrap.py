@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toolkit.scoring import thresholds
+from toolkit.scoring.engines import thresholds
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
 
 CHUNK = 16  # resamples per matrix product: bounds memory at CHUNK × documents floats, and they stay in the CPU cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.scoring.gold import Gold
+from toolkit.scoring.gold.gold import Gold
 from toolkit.scoring.predictions import Source
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.scorer import DEFAULT_IOU, DEFAULT_SEED, Scorer, check_resamples

@@ -1,4 +1,4 @@
-"""Figures from summed statistics, read by column name (`toolkit.scoring.layout`): the result's numbers.
+"""Figures from summed statistics, read by column name (`toolkit.scoring.statistics`): the result's numbers.
 
 Every ratio is ``None`` where its denominator is zero; nothing here counts.
 """
@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from toolkit.scoring.layout import CATEGORIES, ENTITY_COLUMNS, LAYERS, PARTIAL_CREDIT_SCHEMES, SCHEMES
+from toolkit.scoring.statistics import CATEGORIES, ENTITY_COLUMNS, LAYERS, PARTIAL_CREDIT_SCHEMES, SCHEMES
 
 HEADLINE_FIGURES = ("entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall")
 # All the statistics `headline` reads: a resample needs no other column.

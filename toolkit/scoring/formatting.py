@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 from toolkit.markdown import md_code, md_text
 from toolkit.scoring.figures import HEADLINE_FIGURES
-from toolkit.scoring.layout import SCHEMES
 from toolkit.scoring.result import EvalResult
+from toolkit.scoring.statistics import SCHEMES
 
 UNDEFINED = "–"
 ENTITY_COLUMNS = (

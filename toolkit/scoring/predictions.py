@@ -21,8 +21,8 @@ from typing import Any
 from toolkit.errors import InputError, ValidationError
 from toolkit.inventory import load_inventory
 from toolkit.scoring import shortway
-from toolkit.scoring.columns import ClaimColumns, EntityColumns, Predictions
-from toolkit.scoring.layout import LAYERS
+from toolkit.scoring.spans import ClaimColumns, EntityColumns, Predictions
+from toolkit.scoring.statistics import LAYERS
 
 Source = str | os.PathLike | Iterable[Mapping[str, Any]]  # a predictions file, or prediction records in memory
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
-from toolkit.scoring.engines import engine_named
+from toolkit.scoring.engines.registry import engine_named
 from toolkit.scoring.figures import (
     HEADLINE_COUNTS,
     HEADLINE_FIGURES,
@@ -28,12 +28,12 @@ from toolkit.scoring.figures import (
     headline,
     overall_figure,
 )
-from toolkit.scoring.gold import Gold
-from toolkit.scoring.layout import layout
-from toolkit.scoring.loading import read_gold
+from toolkit.scoring.gold.gold import Gold
+from toolkit.scoring.gold.loading import read_gold
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.signature import MATCHING_RULE, make_signature
+from toolkit.scoring.statistics import layout
 
 DEFAULT_SEED = 12345
 DEFAULT_IOU = 0.5
@@ -143,7 +143,7 @@ class Scored:
 
     scorer: Scorer
     name: str
-    stats: np.ndarray  # documents × `toolkit.scoring.layout` columns
+    stats: np.ndarray  # documents × `toolkit.scoring.statistics` columns
     label_totals: np.ndarray  # labels × entity counts
     layers: list[str]
     missing_documents: list[str]

@@ -32,10 +32,10 @@ import numpy as np
 from toolkit.files import BOM, read_bytes
 from toolkit.inventory import load_inventory
 from toolkit.schemas import ID_PATTERN
-from toolkit.scoring import thresholds
-from toolkit.scoring.columns import KIND_SPANS, ClaimColumns, EntityColumns, Predictions, repeated
+from toolkit.scoring.engines import thresholds
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
-from toolkit.scoring.layout import LAYERS
+from toolkit.scoring.spans import KIND_SPANS, ClaimColumns, EntityColumns, Predictions, repeated
+from toolkit.scoring.statistics import LAYERS
 
 
 class _Unsure(Exception):

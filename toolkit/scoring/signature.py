@@ -21,7 +21,7 @@ DEFAULT_ENGINE = "fast"
 
 
 def content_hash(lines: Iterable[str]) -> str:
-    """First 12 hex digits of the SHA-256 of some lines (the gold as scored: `toolkit.scoring.gold.gold_hash`)."""
+    """First 12 hex digits of the SHA-256 of some lines (the gold as scored: `toolkit.scoring.gold.gold.gold_hash`)."""
     digest = hashlib.sha256()
     for line in lines:
         digest.update(line.encode("utf-8"))

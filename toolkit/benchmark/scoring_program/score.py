@@ -49,8 +49,7 @@ def main(arguments: list[str]) -> int:
         return 2
 
     from toolkit.benchmark.program import score_submission, summary
-    from toolkit.cli._app import report_error
-    from toolkit.errors import ToolkitError
+    from toolkit.errors import ToolkitError, report_error
 
     try:
         scores = score_submission(input_folder, output_folder)

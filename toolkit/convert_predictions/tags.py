@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Bad, RecordBuilder, convert_one, entity, span
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import Bad, RecordBuilder, convert_one, entity, span
 
 OUTSIDE = "O"
 

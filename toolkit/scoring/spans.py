@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolkit.inventory import load_inventory
-from toolkit.scoring import thresholds
+from toolkit.scoring.engines import thresholds
 
 
 @dataclass
@@ -110,7 +110,7 @@ class ClaimColumns:
 
     @classmethod
     def from_documents(cls, per_document: Sequence[Sequence[tuple]], single_span: bool = False) -> ClaimColumns:
-        """From ``(start, end, stance index, claimer)`` tuples per document (see `toolkit.scoring.gold`)."""
+        """From ``(start, end, stance index, claimer)`` tuples per document (see `toolkit.scoring.gold.gold`)."""
         kind_index = {name: k for k, name in enumerate(load_inventory().claimer_kind_names)}
         flat = [(doc, claim) for doc, claims in enumerate(per_document) for claim in claims]
         claimers = [claim[3] for _, claim in flat]

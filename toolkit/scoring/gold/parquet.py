@@ -5,7 +5,7 @@ when it was built, so not again.  Only the scored columns are read (the list
 is `toolkit.dataset.layout.SCORED_COLUMNS`), in record batches of
 `BATCH_ROWS` documents, through list offsets and buffers: ``to_pylist()`` of
 400,000 entity ids costs 0.2 s and ``to_numpy()`` imports pandas.  `gold_parts`
-yields one part per batch, so `toolkit.scoring.compiled` can compile a split of
+yields one part per batch, so `toolkit.scoring.gold.compiled` can compile a split of
 any size in bounded memory; `gold_from_parquet` joins them.
 """
 
@@ -22,8 +22,8 @@ from toolkit.dataset.layout import DEFAULT_CONFIG, SCORED_COLUMNS, split_of
 from toolkit.errors import InputError
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.columns import ClaimColumns, EntityColumns
-from toolkit.scoring.gold import Gold, scored_claimer
+from toolkit.scoring.gold.gold import Gold, scored_claimer
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
 BATCH_ROWS = 2000  # documents per record batch: bounds the memory of a compile, costs nothing measurable when scoring
 

@@ -1,6 +1,6 @@
 """The gold being scored (`Gold`): its spans as the scorers compare them, its claimers, and its content hash.
 
-`toolkit.scoring.loading` reads it from a gold JSONL, a built folder or the
+`toolkit.scoring.gold.loading` reads it from a gold JSONL, a built folder or the
 Hub; every form gives the same spans, claimers and gold hash.  Documents are
 aligned by id, never by position.
 
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from toolkit.inventory import load_inventory
-from toolkit.scoring import thresholds
-from toolkit.scoring.columns import ClaimColumns, EntityColumns
+from toolkit.scoring.engines import thresholds
 from toolkit.scoring.signature import content_hash
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
 
 @dataclass
@@ -140,7 +140,7 @@ def gold_hash(gold: Gold) -> str:
     ``id TAB text_sha256 TAB repr(sorted entity tuples) TAB repr(claim tuples sorted by their repr)``.
 
     The same gold read from JSONL, parquet or the compiled file has the same hash, and any edit changes it.
-    `toolkit.scoring.reference.gold_hash` writes the same lines plainly.
+    `toolkit.scoring.engines.reference.gold_hash` writes the same lines plainly.
     """
     lines = hash_lines(gold)
     by_id = sorted(range(len(gold.ids)), key=gold.ids.__getitem__)

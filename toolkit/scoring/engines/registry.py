@@ -9,10 +9,10 @@ or ``Scorer(..., engine="reference")``.  What each engine does at each step:
 |---|---|---|
 | built folder | compiled gold when valid, else parquet | parquet |
 | predictions | the short way, else the validator | the validator |
-| counting | whole corpus with numpy (`toolkit.scoring.fast`) | document by document (`toolkit.scoring.reference`) |
+| counting | whole corpus with numpy (`engines.fast`) | document by document (`engines.reference`) |
 | gold hash | stored at build time, else vectorised | written out line by line |
 
-The fast engine's switches and sizes are in `toolkit.scoring.thresholds`.
+The fast engine's switches and sizes are in `toolkit.scoring.engines.thresholds`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from toolkit.errors import InputError
-from toolkit.scoring import fast, reference
-from toolkit.scoring.gold import gold_hash
+from toolkit.scoring.engines import fast, reference
+from toolkit.scoring.gold.gold import gold_hash
 from toolkit.scoring.signature import DEFAULT_ENGINE
 
 ENGINE_VARIABLE = "VOCI_SCORER_ENGINE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.convert.records import Documents
+from toolkit.convert_predictions.records import Documents
 from toolkit.errors import InputError
 
 BUILT_COLUMNS = ["id", "lang", "text", "text_sha256"]

@@ -1,6 +1,6 @@
 """The reference engine: every document scored on its own, in plain Python, by the definitions of docs/scoring.md.
 
-This is the definition the fast engine (`toolkit.scoring.fast`) must equal
+This is the definition the fast engine (`toolkit.scoring.engines.fast`) must equal
 (tests compare the two on random corpora that cross every fast-path
 threshold), and what ``toolkit eval --engine reference`` runs end to end: gold
 read from parquet rather than the compiled file, predictions through the full
@@ -11,7 +11,7 @@ Spans are ``(start, end, label index)`` tuples.  Every pair of a matching is
 counted once, under the GOLD label (correct, incorrect or partial); a missed
 gold span under its label, a spurious prediction under the predicted label.
 So the per-label counts add up exactly to the overall counts.  A claim is
-``(start, end, stance index, claimer)`` (see `toolkit.scoring.gold`).
+``(start, end, stance index, claimer)`` (see `toolkit.scoring.gold.gold`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import numpy as np
 
 from toolkit.inventory import load_inventory
 from toolkit.matching import assign, iou, overlap_components
-from toolkit.scoring.layout import (
+from toolkit.scoring.signature import content_hash
+from toolkit.scoring.statistics import (
     CATEGORIES,
     CLAIM_COUNTS,
     CLAIMER_CORRECT,
@@ -40,7 +41,6 @@ from toolkit.scoring.layout import (
     STRICT_TP,
     layout,
 )
-from toolkit.scoring.signature import content_hash
 
 
 def _overlaps(g: tuple, p: tuple) -> bool:
@@ -171,7 +171,7 @@ def add_match(g_claim: tuple, p_claim: tuple, n_stances: int, counts) -> None:
 
 
 def count(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Documents × `toolkit.scoring.layout` columns, and labels × entity columns: document by document."""
+    """Documents × `toolkit.scoring.statistics` columns, and labels × entity columns: document by document."""
     n = len(gold.ids)
     n_labels = len(load_inventory().entity_names)
     n_stances = len(layout().stances)
@@ -194,7 +194,7 @@ def count(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarr
 
 
 def gold_hash(gold) -> str:
-    """`toolkit.scoring.gold.gold_hash` by its definition: the inventory, then per document in id order its id,
+    """`toolkit.scoring.gold.gold.gold_hash` by its definition: the inventory, then per document in id order its id,
     text hash, sorted entity tuples and claim tuples sorted by their repr."""
     inventory = load_inventory()
     n = len(gold.ids)

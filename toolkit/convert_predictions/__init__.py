@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.conll import read_conll
-from toolkit.convert.huggingface import from_huggingface, read_huggingface
-from toolkit.convert.inputs import load_texts
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Documents, check_predictions
-from toolkit.convert.rows import from_documents_row, read_documents_rows
-from toolkit.convert.spacy_docs import DEFAULT_SPANS_KEY, from_spacy, read_docbin
-from toolkit.convert.tagged import read_tagged
-from toolkit.convert.tags import DEFAULT_SCHEME, SCHEMES, chunks, from_tags, scheme_named
+from toolkit.convert_predictions.conll import read_conll
+from toolkit.convert_predictions.huggingface import from_huggingface, read_huggingface
+from toolkit.convert_predictions.inputs import load_texts
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import Documents, check_predictions
+from toolkit.convert_predictions.rows import from_documents_row, read_documents_rows
+from toolkit.convert_predictions.spacy_docs import DEFAULT_SPANS_KEY, from_spacy, read_docbin
+from toolkit.convert_predictions.tagged import read_tagged
+from toolkit.convert_predictions.tags import DEFAULT_SCHEME, SCHEMES, chunks, from_tags, scheme_named
 from toolkit.errors import InputError
 
 

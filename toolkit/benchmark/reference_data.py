@@ -76,7 +76,7 @@ def records_of(folder: Path, split: str) -> Iterator[tuple[dict[str, Any], dict[
 def reference_files(source: Path, split: str, generator: str) -> dict[str, bytes]:
     """The reference data of a split whose gold is in ``source`` (a built folder, public or private), as
     ``{path: bytes}`` relative to the reference folder."""
-    from toolkit.scoring.compiler import compile_gold
+    from toolkit.scoring.gold.compiler import compile_gold
 
     parquet = data_file("documents", split)
     if not (Path(source) / parquet).is_file():

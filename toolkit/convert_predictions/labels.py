@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.convert.records import Bad
+from toolkit.convert_predictions.records import Bad
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import (
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import (
     Bad,
     Collector,
     Documents,

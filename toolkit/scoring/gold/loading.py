@@ -1,9 +1,9 @@
 """Reading the gold from wherever it is: a gold JSONL with its documents, a built folder, or a Hub id.
 
-A built folder is read from its compiled gold (`toolkit.scoring.compiled`)
+A built folder is read from its compiled gold (`toolkit.scoring.gold.compiled`)
 when that is valid and the engine allows it, else from its parquet files
-(`toolkit.scoring.parquet`); a Hub id is a built folder in the Hugging Face
-cache (`toolkit.scoring.hub`).  ``--split`` must name a split the gold has:
+(`toolkit.scoring.gold.parquet`); a Hub id is a built folder in the Hugging Face
+cache (`toolkit.scoring.gold.hub`).  ``--split`` must name a split the gold has:
 it is compared with the names found, never used as a pattern or a path.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 from toolkit.paths import DEFAULT_DOCUMENTS
-from toolkit.scoring.columns import ClaimColumns, EntityColumns
-from toolkit.scoring.compiled import read_compiled
-from toolkit.scoring.gold import Gold, gold_spans
-from toolkit.scoring.parquet import built_splits, gold_from_parquet
+from toolkit.scoring.gold.compiled import read_compiled
+from toolkit.scoring.gold.gold import Gold, gold_spans
+from toolkit.scoring.gold.parquet import built_splits, gold_from_parquet
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 from toolkit.withheld import check_scorable
 
 SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # what --split may be: a name, never a pattern or a path
@@ -37,7 +37,7 @@ def read_gold(source: str | Path, documents: Path | None, split: str | None, com
         return read_built(path, split, compiled)
     if path.is_file():
         return _gold_from_jsonl(path, Path(documents or DEFAULT_DOCUMENTS), split)
-    from toolkit.scoring.hub import snapshot
+    from toolkit.scoring.gold.hub import snapshot
 
     folder, repo, revision = snapshot(str(source))
     gold = read_built(folder, split, compiled)

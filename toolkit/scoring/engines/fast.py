@@ -1,6 +1,6 @@
 """The fast engine's counting: the reference engine's counts for a whole corpus at once, with numpy.
 
-The per-document Python scorers (`toolkit.scoring.reference`) cost a few
+The per-document Python scorers (`toolkit.scoring.engines.reference`) cost a few
 microseconds per span; at 400,000 spans that is seconds.  Here one sort of
 every entity key (document, start, end, label, side) finds the identical
 pairs and cuts the spans into groups of overlapping spans (`overlap_runs`);
@@ -9,8 +9,8 @@ only of identical pairs is counted at once.  Only the other groups (a span
 overlapping two or more spans of the other side, or an identical pair
 overlapping another span) go through the reference matcher, group by group: there
 is one implementation of the ambiguous case.  Claims are counted by
-`toolkit.scoring.fast_claims`.  A large corpus is counted in two halves of its
-documents, the second in a forked child (`toolkit.scoring.thresholds`).
+`toolkit.scoring.engines.fast_claims`.  A large corpus is counted in two halves of its
+documents, the second in a forked child (`toolkit.scoring.engines.thresholds`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.inventory import load_inventory
-from toolkit.scoring import reference, thresholds
-from toolkit.scoring.columns import EntityColumns, composite_key, overlap_runs
-from toolkit.scoring.fast_claims import score_claim_columns
+from toolkit.scoring.engines import reference, thresholds
+from toolkit.scoring.engines.fast_claims import score_claim_columns
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
-from toolkit.scoring.layout import (
+from toolkit.scoring.spans import EntityColumns, composite_key, overlap_runs
+from toolkit.scoring.statistics import (
     CATEGORIES,
     COR,
     ENTITY_WIDTH,
@@ -36,7 +36,7 @@ from toolkit.scoring.layout import (
 
 
 def count(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Documents × `toolkit.scoring.layout` columns and labels × entity columns, as `reference.count` gives them."""
+    """Documents × `toolkit.scoring.statistics` columns and labels × entity columns, as `reference.count` gives them."""
     n = len(gold.ids)
     if thresholds.in_two_halves(len(gold.entities) + len(predictions.entities), thresholds.PARALLEL_SPANS):
         return _count_in_halves(gold, predictions, iou_threshold)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Bad, Collector, Documents, RecordBuilder, document_for, finish
-from toolkit.convert.tags import Scheme, add_tagged
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import Bad, Collector, Documents, RecordBuilder, document_for, finish
+from toolkit.convert_predictions.tags import Scheme, add_tagged
 from toolkit.files import iter_jsonl
 from toolkit.inventory import load_inventory
 

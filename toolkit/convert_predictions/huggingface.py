@@ -21,9 +21,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Bad, Collector, Documents, RecordBuilder, convert_one, document_for, entity, finish
-from toolkit.convert.tags import DEFAULT_SCHEME, OUTSIDE, Scheme, chunks, scheme_named
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import (
+    Bad,
+    Collector,
+    Documents,
+    RecordBuilder,
+    convert_one,
+    document_for,
+    entity,
+    finish,
+)
+from toolkit.convert_predictions.tags import DEFAULT_SCHEME, OUTSIDE, Scheme, chunks, scheme_named
 from toolkit.files import iter_jsonl
 
 SUBWORD_MARKERS = ("##", "\u2581", "\u0120", "\u010a")  # WordPiece, SentencePiece, byte-level BPE space/newline

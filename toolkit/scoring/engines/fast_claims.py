@@ -1,4 +1,4 @@
-"""The fast engine's claim counting: `toolkit.scoring.reference.score_claims` for a whole corpus at once.
+"""The fast engine's claim counting: `toolkit.scoring.engines.reference.score_claims` for a whole corpus at once.
 
 Exact boundaries are counted through composite keys (a multiset
 intersection).  Within each group of overlapping claims every gold ×
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.scoring import reference, thresholds
-from toolkit.scoring.columns import KIND_SPANS, ClaimColumns, overlap_groups, within_runs
-from toolkit.scoring.layout import (
+from toolkit.scoring.engines import reference, thresholds
+from toolkit.scoring.spans import KIND_SPANS, ClaimColumns, overlap_groups, within_runs
+from toolkit.scoring.statistics import (
     CLAIM_COUNTS,
     CLAIMER_CORRECT,
     END_TO_END_TP,

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.labels import LabelMap
-from toolkit.convert.records import Bad, Collector, Documents, RecordBuilder, document_for, entity, finish
-from toolkit.convert.tags import Scheme, chunks
+from toolkit.convert_predictions.labels import LabelMap
+from toolkit.convert_predictions.records import Bad, Collector, Documents, RecordBuilder, document_for, entity, finish
+from toolkit.convert_predictions.tags import Scheme, chunks
 from toolkit.errors import InputError
 
 DOCSTART = "-DOCSTART-"

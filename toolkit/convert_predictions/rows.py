@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit.convert.records import (
+from toolkit.convert_predictions.records import (
     Bad,
     Collector,
     Documents,

@@ -1,6 +1,6 @@
-"""``toolkit build`` compiles each split's gold for the scorer (`toolkit.scoring.compiled` reads it back).
+"""``toolkit build`` compiles each split's gold for the scorer (`toolkit.scoring.gold.compiled` reads it back).
 
-A split is compiled batch by batch (`toolkit.scoring.parquet.gold_parts`):
+A split is compiled batch by batch (`toolkit.scoring.gold.parquet.gold_parts`):
 arrays are appended to files on disk and streamed into the archive at the end,
 a megabyte at a time, so the build's memory does not grow with the corpus; the
 gold hash is taken over lines kept on disk and read back in id order.  The same
@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import InputError
-from toolkit.scoring.columns import ClaimColumns
-from toolkit.scoring.compiled import CHECKSUM, COMPILED_FOLDER, STRINGS, compiled_path, header
-from toolkit.scoring.gold import hash_header, hash_lines
-from toolkit.scoring.parquet import gold_parts, split_files
+from toolkit.scoring.gold.compiled import CHECKSUM, COMPILED_FOLDER, STRINGS, compiled_path, header
+from toolkit.scoring.gold.gold import hash_header, hash_lines
+from toolkit.scoring.gold.parquet import gold_parts, split_files
 from toolkit.scoring.signature import content_hash
+from toolkit.scoring.spans import ClaimColumns
 from toolkit.withheld import is_blind_file
 
 

@@ -3,7 +3,7 @@
 Reading a split from parquet costs about 0.5 s on 20,000 documents (pyarrow,
 the claimers' accepted spans, the gold hash); a model builder scores against
 the same gold again and again.  So ``toolkit build`` also writes
-``scoring/<split>.npz`` (`toolkit.scoring.compiler`): flat arrays of exactly
+``scoring/<split>.npz`` (`toolkit.scoring.gold.compiler`): flat arrays of exactly
 what the scorer compares, the gold hash, the SHA-256 of every parquet file it
 was compiled from, and the SHA-256 of each of its own members.  It is used
 only when its content checks out, its parquet files are unchanged, and it was
@@ -32,9 +32,9 @@ from toolkit import __version__
 from toolkit.errors import InputError
 from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.columns import ClaimColumns, EntityColumns
-from toolkit.scoring.parquet import split_files
+from toolkit.scoring.gold.parquet import split_files
 from toolkit.scoring.signature import SCORER_VERSION
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
 COMPILED_FOLDER = "scoring"
 FORMAT = 3
@@ -133,7 +133,7 @@ class _Members:
 
 
 def read_compiled(folder: Path, split: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The fields of a `toolkit.scoring.gold.Gold` from ``scoring/<split>.npz``, or ``None`` and the reason it
+    """The fields of a `toolkit.scoring.gold.gold.Gold` from ``scoring/<split>.npz``, or ``None`` and the reason it
     cannot be used.
 
     The texts are read (and checked) only when a prediction's ``text`` must be compared; should they not check

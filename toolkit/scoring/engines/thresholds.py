@@ -5,11 +5,11 @@ threshold below to zero and compares the two engines on random corpora); the siz
 machinery pays for itself.  ``toolkit eval --engine reference`` (or ``VOCI_SCORER_ENGINE=reference``) takes none
 of these paths.
 
-- Compiled gold: a built folder's ``scoring/<split>.npz`` (`toolkit.scoring.compiled`) is read instead of its
+- Compiled gold: a built folder's ``scoring/<split>.npz`` (`toolkit.scoring.gold.compiled`) is read instead of its
   parquet files when its content hashes, sources, scorer version and label inventory all check out.
 - Predictions the short way: msgspec decoding and checks over flat arrays (`toolkit.scoring.shortway`); any doubt
   sends the file to the full validator, which writes the messages.
-- Counting over the whole corpus at once with numpy (`toolkit.scoring.fast`); only groups where a span overlaps
+- Counting over the whole corpus at once with numpy (`toolkit.scoring.engines.fast`); only groups where a span overlaps
   two or more spans of the other side, or an identical pair overlaps another span, reach the per-group matcher.
 - Two cores: the sizes below from which half of a job runs in a forked child (`toolkit.scoring.forked`; only on
   Linux, in a single-threaded process).
