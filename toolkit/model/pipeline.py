@@ -38,7 +38,7 @@ def _stance_and_claimer(text: str, doc) -> None:
     """Set ``_.stance`` and ``_.claimer`` on each claim span from the baseline's rule claims (see module doc)."""
     from toolkit.baseline.claims import find_claims
     from toolkit.baseline.entities import Entity
-    from toolkit.convert.spacy_docs import _register_extensions
+    from toolkit.convert_predictions.spacy_docs import _register_extensions
 
     _register_extensions()
     entities = [Entity(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
@@ -69,10 +69,10 @@ class TrainedModel:
     """A MODEL_DIR written by `toolkit train`, loaded once; `predict` any number of documents."""
 
     def __init__(self, model_dir: Path):
+        self.dir = Path(model_dir)
+        self.manifest: ModelManifest = read_manifest(self.dir)  # refused before spaCy is imported
         import spacy
 
-        self.dir = Path(model_dir)
-        self.manifest: ModelManifest = read_manifest(self.dir)
         try:
             self.nlp = spacy.load(self.dir / PIPELINE)
         except (OSError, ValueError) as error:
@@ -94,7 +94,7 @@ class TrainedModel:
         """A valid prediction record per document (checked like every prediction), in order."""
         from spacy.util import filter_spans
 
-        from toolkit.convert.spacy_docs import from_spacy
+        from toolkit.convert_predictions.spacy_docs import from_spacy
 
         documents = list(documents)
         finder = self.nlp.get_pipe("span_finder") if "span_finder" in self.nlp.pipe_names else None
@@ -114,7 +114,7 @@ class TrainedModel:
 
 def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int, str]:
     """Predict every document of a documents file with a trained model; returns (count, model version)."""
-    from toolkit.convert.records import check_predictions
+    from toolkit.convert_predictions.records import check_predictions
     from toolkit.files import write_jsonl
     from toolkit.pathguard import Input, Output, PathPlan
     from toolkit.staging import staged
