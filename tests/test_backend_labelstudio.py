@@ -311,3 +311,32 @@ def test_connecting_again_replaces_the_backend_of_an_earlier_run(label_studio, b
     label_studio.client.ml.create(project=studio.project_id, url=later.url, title="someone-else")
     with pytest.raises(ConflictError, match="already has ML backend\\(s\\) 'someone-else'"):
         register_backend(studio.connection, studio.project_id, later.url)
+
+
+def test_under_overlap_the_second_annotator_gets_no_pre_annotation_learned_from_the_first(
+    label_studio, backends, tmp_path
+):
+    """One task, two annotations (`push --overlap 2`): after annotator A's submission (model version bumped), the
+    task as B opens it, and what the backend answers for it, equal a backend that never saw A's annotation (the
+    independence rule), while another document learns from A."""
+    backend = backends(tmp_path)
+    documents = [make_document("first", FIRST, "it"), make_document("second", SECOND, "it")]
+    studio = Studio(label_studio, label_studio.project_title("backend-overlap"), documents)
+    register_backend(studio.connection, studio.project_id, backend.url)
+    for_a = studio.open_task("first")["predictions"][0]
+    assert for_a["model_version"] == "baseline-v0" and _entity_labels(for_a)[NEW_NAME] == "PER"
+
+    start = FIRST.index(NEW_NAME)
+    value = {"start": start, "end": start + len(NEW_NAME), "text": NEW_NAME, "labels": ["ORG"]}
+    region = {"id": "m1", "from_name": "label", "to_name": "text", "type": "labels", "value": value}
+    label_studio.client.annotations.create(id=studio.task_ids["first"], result=[region], lead_time=3.0)
+
+    opened = studio.open_task("first")  # B opens the task A annotated
+    assert [p["result"] for p in opened["predictions"]] == [for_a["result"]], "Label Studio keeps the first one"
+    asked = httpx.post(f"{backend.url}/predict", json={"tasks": [opened], "project": f"{studio.project_id}.1"})
+    (for_b,) = asked.json()["results"]  # what the backend answers for this task now that it has learned from A
+    assert for_b["model_version"] == "baseline-v1"
+    assert for_b["result"] == for_a["result"], "B's pre-annotation is the one of a backend without A's annotation"
+    assert _entity_labels(for_b)[NEW_NAME] == "PER"
+    other = studio.open_task("second")["predictions"]
+    assert [_entity_labels(p)[NEW_NAME] for p in other if p["model_version"] == "baseline-v1"] == ["ORG"]

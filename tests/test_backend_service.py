@@ -468,3 +468,17 @@ def test_malformed_webhook_regions_teach_nothing_and_fields_are_bounded(baseline
     assert stored.contributions["5"].annotator is None and stored.contributions["5"].mentions == [(NEW_NAME, "ORG")]
     with pytest.raises(InputError, match="project: expected the project"):
         baseline.webhook(_annotation_event(6, task | {"project": "9" * 5000}, []) | {"project": "9" * 5000})
+
+
+def test_a_pre_annotation_never_uses_another_annotators_work_on_the_same_document(baseline, tmp_path):
+    """Overlap 2: annotator A submits the first document; annotator B opens the same document (another task). B's
+    pre-annotation equals a backend that never saw A's annotation; another document does learn from it."""
+    document = _documents()[0]
+    task_of_a, task_of_b = _task(1, document), _task(2, document)
+    baseline.webhook(_annotation_event(11, task_of_a, [_entity_item(FIRST, NEW_NAME, "ORG")]))
+    for_b = baseline.predict(_request(task_of_b))["results"][0]
+    unseen = Backend(BaselineSource(LexiconStore(tmp_path / "never-learned"))).predict(_request(task_of_b))
+    assert for_b["result"] == unseen["results"][0]["result"]
+    assert _labels(for_b)[NEW_NAME] == "PER", "A's ORG for this very document did not leak into B's"
+    other = baseline.predict(_request(_task(3, _documents()[1])))["results"][0]
+    assert _labels(other)[NEW_NAME] == "ORG", "what A taught still serves the other documents"

@@ -299,6 +299,18 @@ CASES = [
     ),
     Case("baseline-out-is-documents", ("baseline", "documents.jsonl", "--out", "documents.jsonl"), SAME),
     Case(
+        "train-out-is-a-file",
+        ("train", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--out", "documents.jsonl"),
+        r"--out documents.jsonl: ",
+    ),
+    Case(
+        "train-dev-share-out-of-range",
+        ("train", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--out", "model", "--dev-share", "2"),
+        r"--dev-share: 2.0 \(expected a share between 0 and 1",
+    ),
+    Case("predict-not-a-model", ("predict", "empty", "documents.jsonl", "--out", "p.jsonl"), r"no voci-model.json"),
+    Case("predict-out-is-documents", ("predict", "empty", "documents.jsonl", "--out", "documents.jsonl"), SAME),
+    Case(
         "build-card-is-gold",
         ("build", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--out", "out", "--card", "gold.jsonl"),
         rf"--card gold.jsonl: {SAME} --gold gold.jsonl",

@@ -43,6 +43,7 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.benchmark",
         "toolkit.ingest",
         "toolkit.stats",
+        "toolkit.model",  # the trained spaCy pipeline (`toolkit train`, `toolkit predict`)
     ),
     "cli": (
         "toolkit.cli",

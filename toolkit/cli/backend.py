@@ -29,6 +29,7 @@ def backend(
         "--command",
         help="A program run per request: document records (JSONL) on stdin, prediction records (JSONL) on stdout.",
     ),
+    model: Path = input_path(None, "--model", help="A MODEL_DIR written by `toolkit train` (the spacy extra)."),
     documents: Path = DocumentsOption,
     model_version: str = typer.Option(
         None, "--model-version", help="Name of the served predictions (default: preannotation, command-<hash>)."
@@ -68,6 +69,7 @@ def backend(
         system=system.value if system else None,
         predictions=predictions,
         command=command,
+        model=model,
         documents=documents,
         model_version=model_version,
         timeout=timeout,

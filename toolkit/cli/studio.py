@@ -68,6 +68,7 @@ def studio(
     command: str = typer.Option(
         None, "--command", help="With --ml-backend: a program reading document JSONL, writing prediction JSONL."
     ),
+    model: Path = input_path(None, "--model", help="With --ml-backend: a MODEL_DIR written by `toolkit train`."),
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
@@ -82,8 +83,8 @@ def studio(
     )
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
-    if not ml_backend and (system or command):
-        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command")
+    if not ml_backend and (system or command or model):
+        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model")
     options = StudioOptions(
         project=project,
         documents=documents,
@@ -97,7 +98,9 @@ def studio(
     backend, auth = None, None
     if ml_backend:
         chosen = system.value if system else None
-        options_ml = BackendOptions(chosen, predictions, command, documents, model_version, data_dir=data_dir)
+        options_ml = BackendOptions(
+            chosen, predictions, command, documents, model_version, data_dir=data_dir, model=model
+        )
         backend = make_backend(options_ml)
         auth = auth_from_environment(None)
     server = prepare_server(data_dir, port, database=postgres, bind=bind)

@@ -20,6 +20,7 @@ from toolkit.labelstudio.backend.sources import (
     BaselineSource,
     CommandSource,
     FileSource,
+    ModelSource,
 )
 from toolkit.labelstudio.client import Connection
 from toolkit.labelstudio.server import DEFAULT_DATA_DIR
@@ -39,10 +40,16 @@ class BackendOptions:
     model_version: str | None = None
     timeout: float = DEFAULT_COMMAND_TIMEOUT
     data_dir: Path = DEFAULT_DATA_DIR
+    model: Path | None = None  # a MODEL_DIR written by `toolkit train`
 
     @property
     def source_name(self) -> str:
-        chosen = {"--system": self.system, "--predictions": self.predictions, "--command": self.command}
+        chosen = {
+            "--system": self.system,
+            "--predictions": self.predictions,
+            "--command": self.command,
+            "--model": self.model,
+        }
         given = [name for name, value in chosen.items() if value is not None]
         if len(given) > 1:
             raise InputError(f"{' and '.join(given)}: give one (expected a single prediction source)")
@@ -50,6 +57,8 @@ class BackendOptions:
             return "predictions"
         if self.command is not None:
             return "command"
+        if self.model is not None:
+            return "model"
         return "baseline"
 
 
@@ -57,6 +66,7 @@ SOURCES: dict[str, Callable[[BackendOptions], object]] = {
     "baseline": lambda options: BaselineSource(LexiconStore(options.data_dir)),
     "predictions": lambda options: FileSource(options.predictions, options.documents, options.model_version),
     "command": lambda options: CommandSource(options.command, options.timeout, options.model_version),
+    "model": lambda options: ModelSource(options.model),
 }
 
 
@@ -64,8 +74,11 @@ def make_backend(options: BackendOptions) -> Backend:
     """The backend for these options; bad input (an invalid prediction file, a command that cannot be split) stops
     here, before anything is served."""
     require_http_libraries()
-    if options.source_name == "baseline" and options.model_version is not None:
-        raise InputError("--model-version: the baseline names its own versions (baseline-vN); expected no value")
+    if options.source_name in ("baseline", "model") and options.model_version is not None:
+        raise InputError(
+            "--model-version: the baseline (baseline-vN) and a trained model (voci-model.json) name their own "
+            "versions; expected no value"
+        )
     return Backend(SOURCES[options.source_name](options))
 
 

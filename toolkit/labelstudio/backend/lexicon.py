@@ -2,7 +2,9 @@
 
 Each annotation's mentions are kept whole, under the annotation's id, so an updated annotation replaces its
 mentions and a deleted one takes them back; counts and learned labels are derived from what is kept. A mention
-seen with one label more often than with any other is learned with that label (a tie teaches nothing). Every
+seen with one label more often than with any other is learned with that label (a tie teaches nothing). A task's
+pre-annotation never uses what the annotations of its own document taught (another annotator's work on the same
+document under overlap would leak into it: the independence rule of docs/model.md). Every
 change bumps the revision, which names the model version (``baseline-v3``). One JSON file per project in the
 studio data folder, rewritten atomically on each change.
 """
@@ -88,6 +90,10 @@ class Contribution:
     annotator: int | str | None
     mentions: list[Mention]
 
+    def of_document(self, document_id: str) -> bool:
+        """Whether this annotation is of the document a task shows (its ``doc_id``, else ``task-<id>``)."""
+        return self.doc_id == document_id or (self.doc_id is None and f"task-{self.task_id}" == document_id)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "task_id": self.task_id,
@@ -109,18 +115,22 @@ class ProjectLexicon:
     def model_version(self) -> str:
         return model_version(self.revision)
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Mention text → label → how many times annotators gave it that label."""
+    def counts(self, excluded_document: str | None = None) -> dict[str, dict[str, int]]:
+        """Mention text → label → how many times annotators gave it that label (not counting the annotations of
+        ``excluded_document``: see `Contribution.of_document`)."""
         counted: dict[str, Counter] = {}
         for contribution in self.contributions.values():
+            if excluded_document is not None and contribution.of_document(excluded_document):
+                continue
             for text, label in contribution.mentions:
                 counted.setdefault(text, Counter())[label] += 1
         return {text: dict(sorted(labels.items())) for text, labels in sorted(counted.items())}
 
-    def learned(self) -> dict[str, str]:
-        """Mention text → the label it was given more often than any other."""
+    def learned(self, excluded_document: str | None = None) -> dict[str, str]:
+        """Mention text → the label it was given more often than any other (by annotations of other documents than
+        ``excluded_document``)."""
         chosen = {}
-        for text, labels in self.counts().items():
+        for text, labels in self.counts(excluded_document).items():
             ranked = sorted(labels.items(), key=lambda item: -item[1])
             if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
                 chosen[text] = ranked[0][0]
@@ -215,11 +225,12 @@ class LexiconStore:
             self._lexicons[project_id] = load_lexicon_file(self.path(project_id), project_id)
         return self._lexicons[project_id]
 
-    def snapshot(self, project_id: int) -> tuple[str, dict[str, str]]:
-        """The model version and learned labels of a project, read together."""
+    def snapshot(self, project_id: int, excluded_document: str | None = None) -> tuple[str, dict[str, str]]:
+        """The model version and learned labels of a project, read together; ``excluded_document``: without what
+        the annotations of that document taught (the independence rule, docs/model.md)."""
         with self._lock:
             lexicon = self._get(project_id)
-            return lexicon.model_version, lexicon.learned()
+            return lexicon.model_version, lexicon.learned(excluded_document)
 
     def learn(self, project_id: int, title: str | None, annotation_id: str, contribution: Contribution) -> str:
         """Keep one annotation's mentions (written at once when they changed); returns the model version."""

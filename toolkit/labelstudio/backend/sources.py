@@ -72,9 +72,10 @@ class BaselineSource:
     def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
         from toolkit.baseline.system import predict_with_evidence
 
-        version, learned = self.lexicons.snapshot(project_id or 0)
         outcomes = []
-        for document in documents:
+        version = self.model_version(project_id)
+        for document in documents:  # never what this document's own annotations taught (independence rule)
+            version, learned = self.lexicons.snapshot(project_id or 0, excluded_document=document["id"])
             prediction = predict_with_evidence(document, learned)
             outcomes.append(Outcome(record=prediction.record, score=prediction.sure_share))
         return version, outcomes
@@ -84,6 +85,30 @@ class BaselineSource:
 
     def forget(self, project_id: int, annotation_ids: list[str]) -> str:
         return self.lexicons.forget(project_id, annotation_ids)
+
+
+class ModelSource:
+    """A model trained by `toolkit train`, loaded once; each prediction's score is the model's uncertainty about the
+    document (sort the task list by it: docs/model.md).  It learns nothing while serving, so a task's pre-annotation
+    never comes from another annotator's work on the same document."""
+
+    name = "model"
+    learns = False
+
+    def __init__(self, model_dir: Path):
+        from toolkit.model.pipeline import TrainedModel
+
+        self.model = TrainedModel(model_dir)
+
+    def model_version(self, project_id: int | None) -> str:
+        return self.model.model_version
+
+    def describe(self) -> str:
+        return self.model.describe()
+
+    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+        predictions = self.model.predict(documents)
+        return self.model.model_version, [Outcome(record=p.record, score=p.uncertainty) for p in predictions]
 
 
 class FileSource:

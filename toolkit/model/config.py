@@ -1,0 +1,175 @@
+"""The spaCy training config `toolkit train` writes into MODEL_DIR: a blank pipeline for the language (no
+pretrained vectors, nothing downloaded), one shared ``tok2vec``, ``ner`` for entities and, when the training data
+has claims, ``span_finder`` for claim spans.
+
+Why ``span_finder`` rather than ``spancat``'s n-gram suggester: a claim is a clause, often 10–40 tokens long; an
+n-gram suggester proposing every span up to that length is quadratic in the sentence, while ``span_finder`` (spaCy's
+standard component for long spans) tags the tokens that start and end a claim and pairs them.
+The defaults were chosen by measurement (`benchmarks/bench_train.py`, docs/model.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from toolkit.model.examples import CLAIMS_KEY
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What `benchmarks/bench_train.py` tunes; everything else is spaCy's default for a CPU pipeline."""
+
+    width: int = 96
+    depth: int = 4
+    window: int = 1
+    rows: int = 5000  # hash-embedding rows for NORM (PREFIX, SUFFIX, SHAPE get a fraction)
+    dropout: float = 0.1
+    learn_rate: float = 0.001
+    batch_start: int = 100  # words per batch, compounding up to batch_stop
+    batch_stop: int = 1000
+    max_steps: int = 2000
+    eval_frequency: int = 200
+    patience: int = 1000
+    claim_max_length: int = 60  # tokens
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+TEMPLATE = """\
+[paths]
+train = "train.spacy"
+dev = "dev.spacy"
+
+[system]
+gpu_allocator = null
+seed = {seed}
+
+[nlp]
+lang = "{lang}"
+pipeline = {pipeline}
+batch_size = 256
+
+[components]
+
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "spacy.Tok2Vec.v2"
+
+[components.tok2vec.model.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = {width}
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [{rows}, {rows_affix}, {rows_affix}, {rows_shape}]
+include_static_vectors = false
+
+[components.tok2vec.model.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = {width}
+depth = {depth}
+window_size = {window}
+maxout_pieces = 3
+
+[components.ner]
+factory = "ner"
+
+[components.ner.model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "ner"
+extra_state_tokens = false
+hidden_width = 64
+maxout_pieces = 2
+use_upper = true
+
+[components.ner.model.tok2vec]
+@architectures = "spacy.Tok2VecListener.v1"
+width = {width}
+upstream = "tok2vec"
+{claims}
+[corpora]
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.train}}
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.dev}}
+
+[training]
+seed = ${{system.seed}}
+dropout = {dropout}
+patience = {patience}
+max_epochs = 0
+max_steps = {max_steps}
+eval_frequency = {eval_frequency}
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+learn_rate = {learn_rate}
+
+[training.batcher]
+@batchers = "spacy.batch_by_words.v1"
+discard_oversize = false
+tolerance = 0.2
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = {batch_start}
+stop = {batch_stop}
+compound = 1.001
+
+[training.score_weights]
+{weights}
+[initialize]
+"""
+
+CLAIMS = """
+[components.span_finder]
+factory = "span_finder"
+spans_key = "{key}"
+threshold = 0.5
+max_length = {max_length}
+
+[components.span_finder.model]
+@architectures = "spacy.SpanFinder.v1"
+
+[components.span_finder.model.scorer]
+@layers = "spacy.LinearLogistic.v1"
+nO = 2
+
+[components.span_finder.model.tok2vec]
+@architectures = "spacy.Tok2VecListener.v1"
+width = {width}
+upstream = "tok2vec"
+"""
+
+
+def training_config(lang: str, seed: int, settings: Settings, claims: bool) -> str:
+    """The config.cfg text (paths relative to MODEL_DIR, where the DocBins are written)."""
+    pipeline = ["tok2vec", "ner"] + (["span_finder"] if claims else [])
+    weights = f"ents_f = 0.5\nspan_finder_{CLAIMS_KEY}_f = 0.5\n" if claims else "ents_f = 1.0\n"
+    return TEMPLATE.format(
+        seed=seed,
+        lang=lang,
+        pipeline="[" + ", ".join(f'"{name}"' for name in pipeline) + "]",
+        width=settings.width,
+        depth=settings.depth,
+        window=settings.window,
+        rows=settings.rows,
+        rows_affix=max(100, settings.rows // 2),
+        rows_shape=max(100, settings.rows // 5),
+        dropout=settings.dropout,
+        patience=settings.patience,
+        max_steps=settings.max_steps,
+        eval_frequency=settings.eval_frequency,
+        learn_rate=settings.learn_rate,
+        batch_start=settings.batch_start,
+        batch_stop=settings.batch_stop,
+        claims=CLAIMS.format(key=CLAIMS_KEY, max_length=settings.claim_max_length, width=settings.width)
+        if claims
+        else "",
+        weights=weights,
+    )

@@ -1,0 +1,82 @@
+"""``voci-model.json``: what a trained model is (inventory, training data, seed, spaCy version, dev figures), and the
+check that refuses a model made for another inventory before spaCy is even imported."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import InputError
+from toolkit.files import read_json
+from toolkit.inventory import load_inventory
+from toolkit.resources import INVENTORY, read_resource
+
+MANIFEST = "voci-model.json"
+FORMAT = "voci-model/1"
+PIPELINE = "model-best"  # the spaCy pipeline folder inside MODEL_DIR
+
+
+def inventory_hash() -> str:
+    """SHA-256 of the label inventory the toolkit reads (`schemas/labels.json`'s shipped copy)."""
+    return hashlib.sha256(read_resource(INVENTORY).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ModelManifest:
+    """The contents of ``voci-model.json``."""
+
+    model_version: str
+    inventory_hash: str
+    training_data_hash: str
+    seed: int
+    spacy_version: str
+    lang: str
+    entity_labels: list[str]
+    claims: bool
+    training: dict[str, Any] = field(default_factory=dict)  # documents, examples, steps, seconds, settings
+    dev: dict[str, Any] = field(default_factory=dict)  # the voci scorer's figures on the dev documents
+    format: str = FORMAT
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_manifest(model_dir: Path) -> ModelManifest:
+    """The manifest of a model folder, checked against this toolkit's inventory (exit 2 when it does not fit)."""
+    model_dir = Path(model_dir)
+    path = model_dir / MANIFEST
+    if not model_dir.is_dir():
+        raise InputError(f"{model_dir}: not a folder (expected a MODEL_DIR written by `toolkit train`)")
+    if not path.is_file():
+        raise InputError(f"{model_dir}: no {MANIFEST} (expected a MODEL_DIR written by `toolkit train`)")
+    raw = read_json(path, f"the {MANIFEST} written by `toolkit train`")
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        got = raw.get("format") if isinstance(raw, dict) else raw
+        raise InputError(f"{path}: format: {got!r} (expected {FORMAT!r})")
+    try:
+        manifest = ModelManifest(**raw)
+    except TypeError as error:
+        raise InputError(
+            f"{path}: {error.args[0].split('(', 1)[-1]} (expected the fields `toolkit train` writes)"
+        ) from None
+    if manifest.inventory_hash != inventory_hash():
+        raise InputError(
+            f"{path}: inventory_hash: {manifest.inventory_hash[:12]}… is not this toolkit's label inventory "
+            f"({inventory_hash()[:12]}…) (expected a model trained with the same schemas/labels.json; retrain it)"
+        )
+    check_labels(manifest.entity_labels, str(path))
+    if not (model_dir / PIPELINE).is_dir():
+        raise InputError(f"{model_dir}: no {PIPELINE}/ (expected the spaCy pipeline `toolkit train` saves)")
+    return manifest
+
+
+def check_labels(labels: list[str], where: str) -> None:
+    """Every entity label a model predicts must be one of the inventory's."""
+    unknown = sorted(set(labels) - set(load_inventory().entity_names))
+    if unknown:
+        raise InputError(
+            f"{where}: entity labels {', '.join(unknown)} are not in the label inventory "
+            f"(expected some of {', '.join(load_inventory().entity_names)})"
+        )

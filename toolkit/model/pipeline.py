@@ -1,0 +1,130 @@
+"""A trained model at work: load MODEL_DIR (checked against the inventory), turn documents into prediction records.
+
+Entities are the ``ner`` component's; claim spans the ``span_finder``'s (overlapping ones keep the longest).  Stance
+and claimer come from the baseline's rules run on the model's own entities (`toolkit.baseline.claims`): a predicted
+claim takes the stance and claimer of the rule claim it overlaps most; with none (no reporting construction), it
+is the author's own statement, ``SUPPORT``: the most frequent case of the gold's claims without a reporting verb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import InputError
+from toolkit.model.examples import CLAIMS_KEY
+from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_manifest
+
+DEFAULT_STANCE = "SUPPORT"
+DEFAULT_CLAIMER = "AUTHOR"
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One document's prediction record and how unsure the model is about it (0 sure … 1 unsure)."""
+
+    record: dict[str, Any]
+    uncertainty: float
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _stance_and_claimer(text: str, doc) -> None:
+    """Set ``_.stance`` and ``_.claimer`` on each claim span from the baseline's rule claims (see module doc)."""
+    from toolkit.baseline.claims import find_claims
+    from toolkit.baseline.entities import Entity
+    from toolkit.convert_predictions.spacy_docs import _register_extensions
+
+    _register_extensions()
+    entities = [Entity(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+    rules = find_claims(text, entities) if len(doc.spans[CLAIMS_KEY]) else []
+    for span in doc.spans[CLAIMS_KEY]:
+        extent = (span.start_char, span.end_char)
+        best = max(rules, key=lambda rule: _overlap(extent, (rule.start, rule.end)), default=None)
+        if best is None or _overlap(extent, (best.start, best.end)) == 0:
+            span._.stance, span._.claimer = DEFAULT_STANCE, DEFAULT_CLAIMER
+            continue
+        claimer = best.claimer if isinstance(best.claimer, str) else [best.claimer.start, best.claimer.end]
+        span._.stance, span._.claimer = best.stance, claimer
+
+
+def _claim_uncertainty(finder, doc) -> float:
+    """1 − the mean margin of the span finder's start/end decisions on the tokens it is least sure of."""
+    scores = finder.model.predict([doc])
+    if not len(scores):
+        return 0.0
+    import numpy
+
+    margins = numpy.abs(numpy.asarray(scores) - 0.5).ravel() * 2  # 0: a coin toss, 1: certain
+    least = numpy.sort(margins)[: max(1, min(len(margins), 10))]
+    return float(1.0 - least.mean())
+
+
+class TrainedModel:
+    """A MODEL_DIR written by `toolkit train`, loaded once; `predict` any number of documents."""
+
+    def __init__(self, model_dir: Path):
+        self.dir = Path(model_dir)
+        self.manifest: ModelManifest = read_manifest(self.dir)  # refused before spaCy is imported
+        import spacy
+
+        try:
+            self.nlp = spacy.load(self.dir / PIPELINE)
+        except (OSError, ValueError) as error:
+            raise InputError(f"{self.dir / PIPELINE}: cannot be loaded by spaCy ({error.__class__.__name__})") from None
+        if "ner" not in self.nlp.pipe_names:
+            raise InputError(f"{self.dir / PIPELINE}: no ner component (expected a pipeline `toolkit train` saves)")
+        check_labels(list(self.nlp.get_pipe("ner").labels), str(self.dir / PIPELINE))
+
+    @property
+    def model_version(self) -> str:
+        return self.manifest.model_version
+
+    def describe(self) -> str:
+        dev = self.manifest.dev
+        figures = ", ".join(f"{name} {value:.3f}" for name, value in dev.items() if isinstance(value, float))
+        return f"trained model {self.dir} (model version {self.model_version}; dev {figures or 'not scored'})"
+
+    def predict(self, documents: Iterable[Mapping[str, Any]]) -> list[Prediction]:
+        """A valid prediction record per document (checked like every prediction), in order."""
+        from spacy.util import filter_spans
+
+        from toolkit.convert_predictions.spacy_docs import from_spacy
+
+        documents = list(documents)
+        finder = self.nlp.get_pipe("span_finder") if "span_finder" in self.nlp.pipe_names else None
+        predictions = []
+        docs = self.nlp.pipe((document["text"] for document in documents), batch_size=BATCH)
+        for document, doc in zip(documents, docs, strict=True):
+            if CLAIMS_KEY in doc.spans:
+                doc.spans[CLAIMS_KEY] = filter_spans(doc.spans[CLAIMS_KEY])
+                _stance_and_claimer(document["text"], doc)
+            record = from_spacy(doc, document)
+            if finder is None:
+                record.pop("claims", None)
+            uncertainty = _claim_uncertainty(finder, doc) if finder is not None else 0.0
+            predictions.append(Prediction(record, uncertainty))
+        return predictions
+
+
+def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int, str]:
+    """Predict every document of a documents file with a trained model; returns (count, model version)."""
+    from toolkit.convert_predictions.records import check_predictions
+    from toolkit.files import write_jsonl
+    from toolkit.pathguard import Input, Output, PathPlan
+    from toolkit.staging import staged
+    from toolkit.validate import load_documents
+
+    inputs = [Input("MODEL_DIR", Path(model_dir)), Input("DOCUMENTS", Path(documents_path))]
+    with staged(PathPlan(inputs, [Output("--out", Path(out))])):
+        model = TrainedModel(Path(model_dir))
+        documents = load_documents(documents_path)
+        records = [prediction.record for prediction in model.predict(documents.values())]
+        check_predictions(records, documents)
+        write_jsonl(out, records)
+    return len(records), model.model_version
