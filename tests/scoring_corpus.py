@@ -313,3 +313,22 @@ MUTATIONS = {
 # What the validator would accept and the short way not: none since a NaN, which no JSON file may hold, is refused
 # by both (in a record in memory too).
 ACCEPTED_BY_THE_VALIDATOR_ONLY: set[str] = set()
+
+
+def build_random(tmp_path, seed: int, n_documents: int, splits=("test",)):
+    """``toolkit build`` of a random corpus into ``tmp_path/voci``, every document in one of ``splits``."""
+    from toolkit.dataset.build import build_dataset
+    from toolkit.dataset.card import CardInputs
+    from toolkit.files import write_jsonl
+
+    documents, records = random_corpus(random.Random(seed), n_documents, splits=splits)
+    write_jsonl(tmp_path / "documents.jsonl", documents)
+    write_jsonl(tmp_path / "gold.jsonl", records)
+    none = tmp_path / "none"
+    build_dataset(
+        tmp_path / "documents.jsonl",
+        tmp_path / "gold.jsonl",
+        tmp_path / "voci",
+        card_inputs=CardInputs(agreement=none, scores=none, guidelines=none),
+    )
+    return tmp_path / "voci"

@@ -27,9 +27,15 @@ class ToolkitError(Exception):
     code = "E000"
     exit_code = 1
     keeps_outputs = False  # True: the outputs written so far are complete and are kept (see `toolkit.staging`)
+    shown_as: str | None = None  # how an entry point names ``parameter`` (the CLI: its flag, `toolkit.cli._app`)
+
+    def __init__(self, *args, parameter: str | None = None):
+        super().__init__(*args)
+        self.parameter = parameter  # the library parameter whose value is wrong, as data: ``"split"``, ``"gold"``
 
     def __str__(self) -> str:
-        return f"[{self.code}] {super().__str__()}"
+        where = self.shown_as or self.parameter
+        return f"[{self.code}] {f'{where}: ' if where else ''}{super().__str__()}"
 
 
 class InputError(ToolkitError, ValueError):

@@ -42,11 +42,11 @@ from pathlib import Path
 
 import typer
 
+from toolkit.built import SPLIT_NAME
 from toolkit.display import redact_url
 from toolkit.pathguard import FILE, FILES, Input, Output, PathPlan
 from toolkit.paths import CONVERTED_FILES, DEFAULT_DOCUMENTS
 
-SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # a split to score or rank: a name, never a glob or a path
 MAX_SEED = 2**32 - 1
 MAX_RESAMPLES = 1_000_000
 MAX_BATCH = 1_000_000

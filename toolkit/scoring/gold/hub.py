@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from toolkit.dataset.layout import DEFAULT_CONFIG
+from toolkit.built import DEFAULT_CONFIG
 from toolkit.errors import ConfigurationError, InputError, ServerError
 
 HUB_ID = re.compile(r"(?P<repo>[^/@\s]+/[^/@\s]+)(?:@(?P<revision>\S+))?")
@@ -22,7 +22,7 @@ EXPECTED_GOLD = "expected a gold JSONL, a folder built by `toolkit build`, or a 
 
 
 def _not_found(source: str, why: str) -> InputError:
-    return InputError(f"--gold: {source!r} is neither an existing path nor {why} ({EXPECTED_GOLD})")
+    return InputError(f"{source!r} is neither an existing path nor {why} ({EXPECTED_GOLD})", parameter="gold")
 
 
 def parse_hub_id(source: str) -> tuple[str, str | None]:
@@ -61,18 +61,22 @@ def snapshot(source: str) -> tuple[Path, str, str]:
         )
     except GatedRepoError:
         raise ConfigurationError(
-            f"--gold: {wanted} is gated: accept its terms on the Hub and set HF_TOKEN to a token that may read it"
+            f"{wanted} is gated: accept its terms on the Hub and set HF_TOKEN to a token that may read it",
+            parameter="gold",
         ) from None
     except RepositoryNotFoundError:
         raise _not_found(source, f"a dataset on the Hub (no {wanted}, or it is private: set HF_TOKEN)") from None
     except RevisionNotFoundError:
-        raise InputError(f"--gold: {wanted}: no such revision on the Hub (expected a branch, tag or commit)") from None
+        raise InputError(
+            f"{wanted}: no such revision on the Hub (expected a branch, tag or commit)", parameter="gold"
+        ) from None
     except LocalEntryNotFoundError:
         raise ServerError(
-            f"--gold: {source!r} is not an existing path, and {wanted} is not in the local Hugging Face cache "
-            "while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network)"
+            f"{source!r} is not an existing path, and {wanted} is not in the local Hugging Face cache "
+            "while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network)",
+            parameter="gold",
         ) from None
     except HfHubHTTPError as error:
-        raise ServerError(f"--gold: the Hugging Face Hub refused {wanted} ({error})") from None
+        raise ServerError(f"the Hugging Face Hub refused {wanted} ({error})", parameter="gold") from None
     folder = Path(folder)
     return folder, repo, folder.name
