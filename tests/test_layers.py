@@ -28,6 +28,7 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.tokenize",
         "toolkit.resources",  # the package data (schemas, labels, guidelines) read with importlib.resources
         "toolkit.withheld",  # the mark of a blind split
+        "toolkit.built",  # what a built dataset folder holds and where (`BuiltFolder`)
         "toolkit.pathguard",  # no output replaces an input
         "toolkit.staging",  # outputs written all together or not at all
         "toolkit.display",  # what a terminal may be shown (URLs redacted, control characters)
@@ -130,6 +131,48 @@ def test_no_module_imports_itself_through_others():
         if module not in state:
             visit(module)
     assert cycles == []
+
+
+def package_of(module: str) -> str:
+    """``toolkit.scoring.gold.parquet`` → ``toolkit.scoring``: the unit a package-level cycle is made of."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_cycles(edges: dict[str, set[str]]) -> list[str]:
+    """Pairs of packages that import each other, through any of their modules, with one import each way."""
+    between: dict[tuple[str, str], str] = {}
+    for module, targets in sorted(edges.items()):
+        for target in sorted(targets):
+            pair = (package_of(module), package_of(target))
+            if pair[0] != pair[1]:
+                between.setdefault(pair, f"{module} → {target}")
+    return [f"{between[(a, b)]} and {between[(b, a)]}" for a, b in sorted(between) if a < b and (b, a) in between]
+
+
+def test_no_package_imports_a_package_that_imports_it():
+    assert package_cycles(graph()) == []
+
+
+def test_the_package_check_sees_a_cycle_through_different_modules():
+    """The cycle issue 26 found: ``dataset.build`` → ``scoring…compiler`` while ``scoring…parquet`` → ``dataset``."""
+    edges = {"toolkit.dataset.build": {"toolkit.scoring.gold.compiler"}, "toolkit.scoring.gold.parquet": set()}
+    assert package_cycles(edges) == []
+    edges["toolkit.scoring.gold.parquet"] = {"toolkit.dataset.layout"}
+    assert package_cycles(edges) == [
+        "toolkit.dataset.build → toolkit.scoring.gold.compiler and "
+        "toolkit.scoring.gold.parquet → toolkit.dataset.layout"
+    ]
+
+
+def test_private_cli_modules_are_imported_only_inside_cli():
+    """``toolkit.cli._app`` and its siblings are the command line's own: an entry point outside it uses the core."""
+    found = [
+        f"{module} imports {target}"
+        for module, targets in graph().items()
+        for target in sorted(targets)
+        if target.startswith("toolkit.cli._") and not module.startswith("toolkit.cli")
+    ]
+    assert found == []
 
 
 def test_the_check_sees_imports_inside_functions():

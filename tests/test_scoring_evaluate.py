@@ -246,7 +246,7 @@ def test_split_selection(tmp_path):
     predictions = write_predictions(tmp_path / "p.jsonl", [{"id": "a", "entities": [{**span("Roma"), "label": "GPE"}]}])
     result = evaluate(predictions, gold, documents, split="test")
     assert result.n_documents == 1 and result.entities["strict"]["f1"] == 1.0 and "|split:test|" in result.signature
-    with pytest.raises(InputError, match=r"--split: 'validation' is not a split of .*\(splits there: test, train\)$"):
+    with pytest.raises(InputError, match=r"\] split: 'validation' is not a split of .*\(splits there: test, train\)$"):
         evaluate(predictions, gold, documents, split="validation")
     for bad in ("*", "../test", "test\n", ""):  # a name, never a pattern or a path
         with pytest.raises(InputError, match="is not a split name"):
@@ -320,7 +320,7 @@ def test_gold_from_a_built_folder_scores_like_the_jsonl(corpus):
     assert from_build["settings"]["gold_hash"] == from_jsonl["settings"]["gold_hash"]  # same content, same hash
     for key in ("entities", "claims", "claimer", "stance", "end_to_end", "overall"):
         assert from_build[key] == from_jsonl[key]
-    with pytest.raises(InputError, match=r"--split: 'train' is not a split of .*voci \(splits there: test\)$"):
+    with pytest.raises(InputError, match=r"\] split: 'train' is not a split of .*voci \(splits there: test\)$"):
         evaluate(predictions, built, split="train")
     with pytest.raises(InputError, match="is not a split name"):
         evaluate(predictions, built, split="*")  # never a glob: once, '*' scored every split

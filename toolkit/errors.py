@@ -27,9 +27,15 @@ class ToolkitError(Exception):
     code = "E000"
     exit_code = 1
     keeps_outputs = False  # True: the outputs written so far are complete and are kept (see `toolkit.staging`)
+    shown_as: str | None = None  # how an entry point names ``parameter`` (the CLI: its flag, `toolkit.cli._app`)
+
+    def __init__(self, *args, parameter: str | None = None):
+        super().__init__(*args)
+        self.parameter = parameter  # the library parameter whose value is wrong, as data: ``"split"``, ``"gold"``
 
     def __str__(self) -> str:
-        return f"[{self.code}] {super().__str__()}"
+        where = self.shown_as or self.parameter
+        return f"[{self.code}] {f'{where}: ' if where else ''}{super().__str__()}"
 
 
 class InputError(ToolkitError, ValueError):
@@ -44,9 +50,8 @@ class ParameterError(InputError):
     the CLI can say it under the option's name (``--iou``) instead."""
 
     def __init__(self, parameter: str, reason: str):
-        self.parameter = parameter
         self.reason = reason
-        super().__init__(f"{parameter}: {reason}")
+        super().__init__(reason, parameter=parameter)
 
 
 class OutputError(InputError):

@@ -450,8 +450,10 @@ def _documents_among(results: list[ValidationResult]) -> Documents:
     return documents
 
 
-def validate_paths(paths: list[Path], kind: str | None, documents_path: Path | None, max_problems: int) -> str:
-    """Validate every file; returns the one-line summary, raises `ValidationError` with all problems.
+def validate_paths(
+    paths: list[Path], kind: str | None, documents_path: Path | None, max_problems: int
+) -> list[ValidationResult]:
+    """Validate every file; returns their results in the order given, raises `ValidationError` with all problems.
 
     Annotation and prediction records are checked against ``documents_path`` when given, else against the
     documents files among ``paths`` (``toolkit validate documents.jsonl gold.jsonl``), else against
@@ -481,8 +483,4 @@ def validate_paths(paths: list[Path], kind: str | None, documents_path: Path | N
     problems = [problem for result in ordered for problem in result.problems]
     if problems:
         raise ValidationError(problems, any(result.truncated for result in ordered))
-    parts = [
-        f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})"
-        for result in ordered
-    ]
-    return "valid: " + ", ".join(parts)
+    return ordered

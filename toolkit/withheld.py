@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import check_input, parquet_errors
 
@@ -36,15 +37,16 @@ def is_blind_file(path: Path) -> bool:
         return False
 
 
-def blind_splits(folder: Path) -> list[str]:
-    """The blind splits of a built dataset folder, from its ``documents`` parquet files, by name."""
-    files = sorted((Path(folder) / "documents").glob("*-00000-of-*.parquet"))
-    return sorted({path.name.split("-00000-of-")[0] for path in files if is_blind_file(path)})
+def blind_splits(folder: Path | BuiltFolder) -> list[str]:
+    """The blind splits of a built dataset folder: those with a marked file in its default config."""
+    built = BuiltFolder.open(folder)
+    return [split for split in built.splits() if any(is_blind_file(path) for path in built.split_files(split))]
 
 
-def check_scorable(folder: Path, split: str | None) -> None:
+def check_scorable(folder: Path | BuiltFolder, split: str | None) -> None:
     """Refuse to score against a split whose labels are withheld: its empty span lists are not gold."""
-    blind = blind_splits(folder)
+    built = BuiltFolder.open(folder)
+    folder, blind = built.path, blind_splits(built)
     if split is not None and split in blind:
         raise InputError(
             f"{folder}: split {split!r} is blind (its labels are withheld by `toolkit build --blind {split}`); "

@@ -45,10 +45,11 @@ from toolkit.benchmark.logo import logo_png
 from toolkit.benchmark.pages import PageFacts, render_pages
 from toolkit.benchmark.program import META_FILE, PREDICTIONS_FILE, leaderboard_key, score_submission
 from toolkit.benchmark.reference_data import reference_files
+from toolkit.built import BuiltFolder, data_file
 from toolkit.dataset.blind import read_manifest, withheld_gold_in
 from toolkit.dataset.build import is_build
-from toolkit.dataset.layout import data_file
 from toolkit.dataset.publish import check_repo_id
+from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import ConflictError, InputError
 from toolkit.files import dumps_line, open_parquet, parquet_errors
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
@@ -123,9 +124,11 @@ def _check_out(out: Path, folders: list[Path]) -> None:
 
 
 def _documents_per_split(folder: Path) -> dict[str, int]:
-    from toolkit.dataset.card import split_files
-
-    return {split: open_parquet(path).metadata.num_rows for split, path in split_files(folder)["documents"].items()}
+    built = BuiltFolder.open(folder)
+    return {
+        split: sum(open_parquet(path).metadata.num_rows for path in built.split_files(split))
+        for split in ordered_splits(built.splits())
+    }
 
 
 def _texts(folder: Path, split: str) -> list[tuple[str, str]]:
@@ -183,10 +186,10 @@ def _baseline_submission(public: Path) -> bytes:
     import pyarrow.parquet as pq
 
     from toolkit.baseline.system import predict_document
-    from toolkit.dataset.card import split_files
 
     lines = []
-    for path in split_files(public)["documents"].values():
+    built = BuiltFolder.open(public)
+    for path in (path for split in ordered_splits(built.splits()) for path in built.split_files(split)):
         with parquet_errors(path):
             table = pq.read_table(path, columns=["id", "lang", "text"])
         for document in table.to_pylist():

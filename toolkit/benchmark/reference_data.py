@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from toolkit.built import data_file
 from toolkit.dataset.blind import WITHHELD_MANIFEST, documents_file, gold_file
-from toolkit.dataset.layout import data_file
 from toolkit.errors import InputError
 from toolkit.files import dumps_line, parquet_batches
 from toolkit.inventory import load_inventory

@@ -81,6 +81,15 @@ def option_defaulting_to(ctx: typer.Context, path) -> str | None:
     return None
 
 
+def flag_of(ctx: typer.Context, parameter: str) -> str:
+    """The invoked command's flag for a library parameter: the one place parameters become flags."""
+    invoked = ctx.meta.get(_INVOKED)
+    for param in invoked[1].params if invoked else []:
+        if param.name == parameter and param.param_type_name == "option":
+            return max(param.opts, key=len)
+    return "--" + parameter.replace("_", "-")
+
+
 _INVOKED = "toolkit.invoked"
 
 
@@ -120,6 +129,8 @@ class ToolkitGroup(TyperGroup):
             show_traceback(error)
             raise typer.Exit(error.exit_code) from None
         except ToolkitError as error:
+            if error.parameter is not None:
+                error.shown_as = flag_of(ctx, error.parameter)
             raise typer.Exit(report_error(error)) from None
         except UsageError as error:
             raise typer.Exit(report_usage_error(error, ctx.invoked_subcommand)) from None

@@ -27,6 +27,11 @@ def validate(
     """Validate records against the schemas and against their documents; exit 2 on any problem."""
     from toolkit.validate import validate_paths
 
-    echo_out(
-        validate_paths(paths, kind=kind.value if kind else None, documents_path=documents, max_problems=max_problems)
+    results = validate_paths(
+        paths, kind=kind.value if kind else None, documents_path=documents, max_problems=max_problems
     )
+    parts = [
+        f"{result.path} ({len(result.records)} {result.kind} record{'s' if len(result.records) != 1 else ''})"
+        for result in results
+    ]
+    echo_out("valid: " + ", ".join(parts))

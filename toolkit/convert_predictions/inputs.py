@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toolkit.built import BuiltFolder
 from toolkit.convert_predictions.records import Documents
 from toolkit.errors import InputError
 
@@ -19,7 +20,7 @@ def load_texts(path: str | Path) -> Documents:
         return load_documents(path)
     import pyarrow.parquet as pq
 
-    files = sorted((path / "documents").glob("*.parquet"))
+    files = BuiltFolder.open(path).split_files(None)
     if not files:
         raise InputError(
             f"{path}: no documents/*.parquet (expected a documents JSONL or a folder written by `toolkit build`)"

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from toolkit.built import BuiltFolder
 from toolkit.dataset.rows import DocumentRows, Encoders, annotators_of, rows_for
 from toolkit.errors import InputError
 from toolkit.files import parquet_errors
@@ -81,7 +82,8 @@ def withheld_gold_in(folder: Path) -> list[str]:
         for path in sorted(folder.rglob(WITHHELD_MANIFEST))
         if path.parent != folder
     ]
-    for path in sorted(folder.glob("*/*-00000-of-*.parquet")):
+    built = BuiltFolder.open(folder)
+    for path in (path for config in built.configs() for path in built.split_files(None, config)):
         if not is_blind_file(path):
             continue
         counts = {name: count for name, count in withheld_labels(path, path.parent.name).items() if count}

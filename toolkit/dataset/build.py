@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.built import BUILD_MANIFEST, BUILD_MARKER, data_file
 from toolkit.dataset.blind import WITHHELD_MANIFEST, documents_file, gold_file, private_readme, withheld_rows
 from toolkit.dataset.features import CONFIG_FEATURES
 from toolkit.dataset.inputs import RecordIndex, index_valid
-from toolkit.dataset.layout import BUILD_MARKER, data_file
 from toolkit.dataset.rows import DocumentRows, Encoders, Tally, rows_for
 from toolkit.dataset.splits import DEFAULT_RATIOS, document_split, ordered_splits
 from toolkit.errors import ConflictError, InputError
@@ -41,7 +41,6 @@ from toolkit.withheld import blind_schema
 
 DEFAULT_BATCH_SIZE = 500
 PARQUET_OPTIONS = {"compression": "snappy", "write_statistics": True}
-BUILD_MANIFEST = ".toolkit-build.json"  # the files a build wrote: what a rebuild may replace (never published)
 # What a build wrote before builds listed their files: the card, parquet files, compiled gold, withheld gold.
 UNLISTED_BUILD_FILE = re.compile(
     r"README\.md|withheld\.json|[a-z]+/[A-Za-z0-9_]+-00000-of-00001\.parquet|scoring/[A-Za-z0-9_]+\.npz"

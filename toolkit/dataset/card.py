@@ -12,13 +12,14 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from toolkit.built import BUILD_MARKER, DEFAULT_CONFIG, BuiltFolder
 from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES
-from toolkit.dataset.layout import BUILD_MARKER, DEFAULT_CONFIG
 from toolkit.dataset.splits import ordered_splits
 from toolkit.errors import InputError
 from toolkit.files import json_type, open_input, open_parquet, parquet_batches, read_json, write_text
@@ -123,24 +124,30 @@ class SplitStats:
     blind: bool = False  # labels withheld (`toolkit build --blind`): its label counts are not known here
 
 
-def split_files(folder: Path) -> dict[str, dict[str, Path]]:
-    """``{config: {split: parquet path}}`` of a built folder, configs in contract order, splits in standard order."""
-    found = {}
-    for config in CONFIG_FEATURES:
-        files = {
-            path.name.split("-00000-of-")[0]: path
-            for path in sorted((folder / config).glob("*-00000-of-00001.parquet"))
-        }
-        if files:
-            found[config] = {split: files[split] for split in ordered_splits(files)}
+def split_files(folder: Path) -> dict[str, dict[str, tuple[Path, ...]]]:
+    """``{config: {split: parquet files}}`` of a built folder (`BuiltFolder`), configs in contract order, splits in
+    standard order."""
+    built = BuiltFolder.open(folder)
+    found = {
+        config: {split: built.by_split(config)[split] for split in ordered_splits(built.by_split(config))}
+        for config in CONFIG_FEATURES
+        if built.by_split(config)
+    }
     if DEFAULT_CONFIG not in found:
         raise InputError(f"{folder}: no {DEFAULT_CONFIG}/*.parquet (expected a folder written by `toolkit build`)")
     return found
 
 
-def _batches(path: Path, columns: list[str] | None):
-    """Record batches of a fixed size, so that sizes summed over them do not depend on how the file was written."""
-    yield from parquet_batches(path, columns, batch_size=2_000)
+def _batches(paths: Sequence[Path], columns: list[str] | None):
+    """Record batches of a fixed size, so that sizes summed over them do not depend on how the files were written."""
+    for path in paths:
+        yield from parquet_batches(path, columns, batch_size=2_000)
+
+
+def _data_files(folder: Path, paths: Sequence[Path]) -> str | list[str]:
+    """A split's files as the card's ``data_files`` names them: one path, or the list when there are several."""
+    names = [path.relative_to(folder).as_posix() for path in paths]
+    return names[0] if len(names) == 1 else names
 
 
 def _value_counts(array) -> Counter:
@@ -155,8 +162,9 @@ def collect_stats(folder: Path) -> dict[str, Any]:
 
     inventory = load_inventory()
     bio = inventory.bio_tags()
-    files = split_files(folder)
-    blind = blind_splits(folder)
+    built = BuiltFolder.open(folder)
+    files = split_files(built)
+    blind = blind_splits(built)
     splits: dict[str, SplitStats] = {split: SplitStats(blind=split in blind) for split in files[DEFAULT_CONFIG]}
     annotators: set[str] = set()
     most_annotators = 0
@@ -164,10 +172,10 @@ def collect_stats(folder: Path) -> dict[str, Any]:
     licenses: Counter = Counter()
     listed: list[dict[str, Any]] = []
     document_ids: set[str] = set()
-    for split, path in files[DEFAULT_CONFIG].items():
+    for split, paths in files[DEFAULT_CONFIG].items():
         stats = splits[split]
         for batch in _batches(
-            path,
+            paths,
             [
                 "id",
                 "lang",
@@ -216,22 +224,24 @@ def collect_stats(folder: Path) -> dict[str, Any]:
                     batch.slice(0, wanted).select(["id", "title", "source", "url", "published", "license"]).to_pylist()
                 )
                 listed.extend(row | {"split": split} for row in head)
-    for split, path in files.get("ner", {}).items():
-        for batch in _batches(path, ["ner_tags"]):
+    for split, paths in files.get("ner", {}).items():
+        for batch in _batches(paths, ["ner_tags"]):
             tags = pc.list_flatten(batch.column("ner_tags")).to_pylist()
             splits[split].tokens += len(tags)
             splits[split].tagged_mentions += sum(1 for tag in tags if tag >= 0 and bio[tag].startswith("B-"))
     rows_per_config = {
-        config: {split: open_parquet(path).metadata.num_rows for split, path in by_split.items()}
+        config: {
+            split: sum(open_parquet(path).metadata.num_rows for path in paths) for split, paths in by_split.items()
+        }
         for config, by_split in files.items()
     }
     bytes_per_config = {
-        config: {split: sum(batch.nbytes for batch in _batches(path, None)) for split, path in by_split.items()}
+        config: {split: sum(batch.nbytes for batch in _batches(paths, None)) for split, paths in by_split.items()}
         for config, by_split in files.items()
     }
     return {
         "files": {
-            config: {split: path.relative_to(folder).as_posix() for split, path in by_split.items()}
+            config: {split: _data_files(folder, paths) for split, paths in by_split.items()}
             for config, by_split in files.items()
         },
         "rows": rows_per_config,

@@ -15,11 +15,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.dataset.build import BUILD_MANIFEST
+from toolkit.built import BUILD_MANIFEST, COMPILED_FOLDER
 from toolkit.errors import ConfigurationError, InputError, ServerError
 from toolkit.files import file_sha256
 from toolkit.pathguard import special_kind
-from toolkit.scoring.gold.compiled import COMPILED_FOLDER
 
 TOKEN_VARIABLE = "HF_TOKEN"
 REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")

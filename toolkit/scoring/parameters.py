@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from toolkit.built import SPLIT_NAME
 from toolkit.errors import ParameterError
 
-SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # a split to score or rank: a name, never a glob or a path
 MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit words; a bigger one would be split into several silently
 MAX_RESAMPLES = 1_000_000  # a million resamples take minutes; more is a typo
 SPLIT_EXPECTED = "letters, digits, '_', '.' or '-', e.g. test"

@@ -29,22 +29,17 @@ from typing import Any
 import numpy as np
 
 from toolkit import __version__
+from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.gold.parquet import split_files
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
-COMPILED_FOLDER = "scoring"
 FORMAT = 3
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
-
-
-def compiled_path(folder: Path, split: str) -> Path:
-    return Path(folder) / COMPILED_FOLDER / f"{split}.npz"
 
 
 def header(folder: Path, files: Sequence[Path]) -> dict[str, Any]:
@@ -132,27 +127,28 @@ class _Members:
         return arrays
 
 
-def read_compiled(folder: Path, split: str) -> tuple[dict[str, Any] | None, str | None]:
+def read_compiled(folder: Path | BuiltFolder, split: str) -> tuple[dict[str, Any] | None, str | None]:
     """The fields of a `toolkit.scoring.gold.gold.Gold` from ``scoring/<split>.npz``, or ``None`` and the reason it
     cannot be used.
 
     The texts are read (and checked) only when a prediction's ``text`` must be compared; should they not check
     out then, they are read from the parquet files instead, and the gold's notes say so.
     """
-    path = compiled_path(folder, split)
+    built = BuiltFolder.open(folder)
+    path = built.compiled_path(split)
     if not path.is_file():
         return None, "absent (a folder built by an older toolkit, or copied without it)"
     try:
         members = _Members(path)
         arrays = members.read(name for name in members.hashes if name not in TEXTS)
-        written, expected = json.loads(arrays["header"].item()), header(Path(folder), split_files(folder, split))
+        written, expected = json.loads(arrays["header"].item()), header(built.path, built.split_files(split))
         changed = [key for key in expected if written.get(key) != expected[key]]
         if changed:
             return None, f"written for other {' and '.join(changed)} ({_WHY[changed[0]]})"
         ids = _decode(arrays["ids"], arrays["ids_offsets"])
         notes: list[str] = []
         return {
-            "documents": CompiledDocuments(ids, lambda: _texts(members, Path(folder), split, ids, notes)),
+            "documents": CompiledDocuments(ids, lambda: _texts(members, built, split, ids, notes)),
             "ids": ids,
             "entities": EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label"))),
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
@@ -166,7 +162,7 @@ def read_compiled(folder: Path, split: str) -> tuple[dict[str, Any] | None, str 
         return None, f"unreadable ({type(error).__name__}: {error})"
 
 
-def _texts(members: _Members, folder: Path, split: str, ids: list[str], notes: list[str]):
+def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], notes: list[str]):
     """The texts and their hashes by document index: from the compiled file, else from the parquet files."""
     try:
         arrays = members.read(TEXTS)
@@ -176,12 +172,12 @@ def _texts(members: _Members, folder: Path, split: str, ids: list[str], notes: l
             f"gold: the texts of scoring/{split}.npz do not match its content hash: read from the parquet files"
         )
     columns = {"id": [], "text": [], "text_sha256": []}
-    for path in split_files(folder, split):
+    for path in built.split_files(split):
         for batch in parquet_batches(path, list(columns)):
             for name, values in columns.items():
                 values += batch.column(name).to_pylist()
     if columns["id"] != ids:
-        raise InputError(f"{folder}: the parquet files of split {split} changed while scoring (expected no change)")
+        raise InputError(f"{built.path}: the parquet files of split {split} changed while scoring (expected no change)")
     return columns["text"], columns["text_sha256"]
 
 

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
-from toolkit.scoring.gold.compiled import CHECKSUM, COMPILED_FOLDER, STRINGS, compiled_path, header
+from toolkit.scoring.gold.compiled import CHECKSUM, STRINGS, header
 from toolkit.scoring.gold.gold import hash_header, hash_lines
-from toolkit.scoring.gold.parquet import gold_parts, split_files
+from toolkit.scoring.gold.parquet import gold_parts
 from toolkit.scoring.signature import content_hash
 from toolkit.scoring.spans import ClaimColumns
 from toolkit.withheld import is_blind_file
@@ -71,8 +72,9 @@ class _StringSpool:
 
 def compile_gold(folder: Path, split: str) -> Path:
     """Write ``scoring/<split>.npz`` of a built folder from its parquet files, a batch of documents at a time."""
-    folder = Path(folder)
-    blind = [path for path in split_files(folder, split) if is_blind_file(path)]
+    built = BuiltFolder.open(folder)
+    folder, files = built.path, built.split_files(split)
+    blind = [path for path in files if is_blind_file(path)]
     if blind:
         raise InputError(f"{blind[0]}: split {split!r} is blind (its labels are withheld): there is no gold to compile")
     (folder / COMPILED_FOLDER).mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,7 @@ def compile_gold(folder: Path, split: str) -> Path:
         }
         lines = _Lines(scratch)
         first, claimer_spans = 0, 0
-        for part in gold_parts(folder, split):
+        for part in gold_parts(built, split):
             texts = [part.documents[doc_id]["text"] for doc_id in part.ids]
             strings["ids"].append(part.ids)
             strings["texts"].append(texts)
@@ -107,13 +109,13 @@ def compile_gold(folder: Path, split: str) -> Path:
             claimer_spans += len(claims.claimer_spans)
         spools["claims_claimer_offsets"].append([claimer_spans])
         members = {
-            "header": _small(np.array(json.dumps(header(folder, split_files(folder, split)), sort_keys=True))),
+            "header": _small(np.array(json.dumps(header(folder, files), sort_keys=True))),
             "digest": _small(np.array(content_hash([hash_header(), *lines.by_id()]))),
         }
         for name, spool in strings.items():
             members[name], members[f"{name}_offsets"] = _streamed(spool.data), _streamed(spool.offsets)
         members.update({name: _streamed(spool) for name, spool in spools.items()})
-        path = compiled_path(folder, split)
+        path = built.compiled_path(split)
         _write_archive(path, members)
         lines.close()
     finally:

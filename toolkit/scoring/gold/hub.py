@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from toolkit.dataset.layout import DEFAULT_CONFIG
+from toolkit.built import DEFAULT_CONFIG
 from toolkit.errors import ConfigurationError, InputError, ServerError
 
 HUB_ID = re.compile(r"(?P<repo>[^/@\s]+/[^/@\s]+)(?:@(?P<revision>\S+))?")
@@ -28,7 +28,7 @@ EXPECTED_REVISION = "expected a branch or tag name, or a 40-hex commit"
 
 
 def _not_found(source: str, why: str) -> InputError:
-    return InputError(f"--gold: {source!r} is neither an existing path nor {why} ({EXPECTED_GOLD})")
+    return InputError(f"{source!r} is neither an existing path nor {why} ({EXPECTED_GOLD})", parameter="gold")
 
 
 def parse_hub_id(source: str) -> tuple[str, str | None]:
@@ -47,7 +47,7 @@ def parse_hub_id(source: str) -> tuple[str, str | None]:
         raise _not_found(source, f"a valid Hub dataset id ({error})") from None
     revision = match["revision"]
     if revision is not None and not (len(revision) <= 255 and REF_NAME.fullmatch(revision)):
-        raise InputError(f"--gold: {source!r}: {revision!r} is not a revision ({EXPECTED_REVISION})")
+        raise InputError(f"{source!r}: {revision!r} is not a revision ({EXPECTED_REVISION})", parameter="gold")
     return match["repo"], revision
 
 
@@ -60,8 +60,9 @@ def _inside_cache(folder: Path, repo: str, source: str) -> Path:
     snapshots = Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo, repo_type="dataset") / "snapshots"
     if not (COMMIT.fullmatch(folder.name) and folder.resolve().parent == snapshots.resolve()):
         raise InputError(
-            f"--gold: {source!r}: the Hugging Face cache names no commit of {repo} for it ({EXPECTED_REVISION}; "
-            "a refs/ file of the cache may be damaged)"
+            f"{source!r}: the Hugging Face cache names no commit of {repo} for it ({EXPECTED_REVISION}; "
+            "a refs/ file of the cache may be damaged)",
+            parameter="gold",
         )
     return folder
 
@@ -85,21 +86,25 @@ def snapshot(source: str) -> tuple[Path, str, str]:
         )
     except GatedRepoError:
         raise ConfigurationError(
-            f"--gold: {wanted} is gated: accept its terms on the Hub and set HF_TOKEN to a token that may read it"
+            f"{wanted} is gated: accept its terms on the Hub and set HF_TOKEN to a token that may read it",
+            parameter="gold",
         ) from None
     except RepositoryNotFoundError:
         raise _not_found(source, f"a dataset on the Hub (no {wanted}, or it is private: set HF_TOKEN)") from None
     except RevisionNotFoundError:
-        raise InputError(f"--gold: {wanted}: no such revision on the Hub (expected a branch, tag or commit)") from None
+        raise InputError(
+            f"{wanted}: no such revision on the Hub (expected a branch, tag or commit)", parameter="gold"
+        ) from None
     except LocalEntryNotFoundError:
         from huggingface_hub.constants import HF_HUB_CACHE
 
         raise ServerError(
-            f"--gold: {source!r} is not an existing path, and {wanted} is not in the local Hugging Face cache "
+            f"{source!r} is not an existing path, and {wanted} is not in the local Hugging Face cache "
             f"({HF_HUB_CACHE}: set HF_HOME or HF_HUB_CACHE to look elsewhere) "
-            "while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network)"
+            "while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network)",
+            parameter="gold",
         ) from None
     except HfHubHTTPError as error:
-        raise ServerError(f"--gold: the Hugging Face Hub refused {wanted} ({error})") from None
+        raise ServerError(f"the Hugging Face Hub refused {wanted} ({error})", parameter="gold") from None
     folder = _inside_cache(Path(folder), repo, source)
     return folder, repo, folder.name

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.scoring.gold.compiled import read_compiled
 from toolkit.scoring.gold.gold import Gold, gold_spans
-from toolkit.scoring.gold.parquet import built_splits, gold_from_parquet
+from toolkit.scoring.gold.parquet import gold_from_parquet
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 from toolkit.withheld import check_scorable
 
@@ -41,28 +42,31 @@ def read_gold(source: str | Path, documents: Path | None, split: str | None, com
 
 
 def check_split(split: str, available: Sequence[str], where: str) -> None:
-    """``--split`` must name one of the splits ``where`` has."""
+    """``split`` must name one of the splits ``where`` has."""
     if split not in available:
         raise InputError(
-            f"--split: {split!r} is not a split of {where} (splits there: {', '.join(available) or 'none'})"
+            f"{split!r} is not a split of {where} (splits there: {', '.join(available) or 'none'})", parameter="split"
         )
 
 
 def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
-    """A split (every split when ``None``) of a built folder: compiled at build time when valid, else parquet."""
+    """A split (every split when ``None``) of a built folder: compiled at build time when valid, else parquet.
+
+    The folder is listed once (`BuiltFolder`); every step below reads that listing."""
+    built = BuiltFolder.open(folder)
     if split is not None:
-        check_split(split, built_splits(folder), str(folder))
+        check_split(split, built.splits(), str(folder))
     notes = []
     if compiled and split is not None:
-        fields, reason = read_compiled(folder, split)
+        fields, reason = read_compiled(built, split)
         if fields is not None:
             gold = Gold(folder.name, split, **fields)  # its notes: what happens to it later (its texts)
             gold.notes.insert(0, f"gold: {folder}, split {split}, from its compiled gold (scoring/{split}.npz)")
             gold.folder = folder
             return gold
         notes.append(f"gold: scoring/{split}.npz not used: {reason}")
-    check_scorable(folder, split)  # a blind split's empty span lists are not gold (`compile_gold` refuses them too)
-    gold = gold_from_parquet(folder, split)
+    check_scorable(built, split)  # a blind split's empty span lists are not gold (`compile_gold` refuses them too)
+    gold = gold_from_parquet(built, split)
     gold.notes = [*notes, f"gold: {folder}, split {split or 'all'}, from its parquet files"]
     gold.folder = folder
     return gold

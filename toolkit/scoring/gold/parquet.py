@@ -2,7 +2,7 @@
 
 Never through the ``datasets`` cache, which can return stale rows; validated
 when it was built, so not again.  Only the scored columns are read (the list
-is `toolkit.dataset.layout.SCORED_COLUMNS`), in record batches of
+is `toolkit.built.SCORED_COLUMNS`), in record batches of
 `BATCH_ROWS` documents, through list offsets and buffers: ``to_pylist()`` of
 400,000 entity ids costs 0.2 s and ``to_numpy()`` imports pandas.  `gold_parts`
 yields one part per batch, so `toolkit.scoring.gold.compiled` can compile a split of
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.dataset.layout import DEFAULT_CONFIG, SCORED_COLUMNS, split_of
+from toolkit.built import DEFAULT_CONFIG, SCORED_COLUMNS, BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
@@ -28,28 +28,13 @@ from toolkit.scoring.spans import ClaimColumns, EntityColumns
 BATCH_ROWS = 2000  # documents per record batch: bounds the memory of a compile, costs nothing measurable when scoring
 
 
-def built_splits(folder: Path) -> list[str]:
-    """The splits of a built folder's documents config."""
-    return sorted(
-        {split for path in (Path(folder) / DEFAULT_CONFIG).glob("*.parquet") if (split := split_of(path.name))}
-    )
-
-
-def split_files(folder: Path, split: str | None) -> list[Path]:
-    """The documents parquet files of a split (every split when ``None``), in order; by name, never as a glob."""
-    return [
-        path
-        for path in sorted((Path(folder) / DEFAULT_CONFIG).glob("*.parquet"))
-        if split_of(path.name) is not None and (split is None or split_of(path.name) == split)
-    ]
-
-
-def gold_from_parquet(folder: Path, split: str | None) -> Gold:
+def gold_from_parquet(folder: Path | BuiltFolder, split: str | None) -> Gold:
     """The whole gold of a split (every split when ``None``) from its parquet files."""
-    parts = list(gold_parts(folder, split))
+    built = BuiltFolder.open(folder)
+    parts = list(gold_parts(built, split))
     firsts = np.cumsum([0] + [len(part.ids) for part in parts]).tolist()
     return Gold(
-        Path(folder).name,
+        built.path.name,
         split,
         {doc_id: document for part in parts for doc_id, document in part.documents.items()},
         [doc_id for part in parts for doc_id in part.ids],
@@ -60,12 +45,13 @@ def gold_from_parquet(folder: Path, split: str | None) -> Gold:
     )
 
 
-def gold_parts(folder: Path, split: str | None) -> Iterator[Gold]:
+def gold_parts(folder: Path | BuiltFolder, split: str | None) -> Iterator[Gold]:
     """The gold `BATCH_ROWS` documents at a time, each part a `Gold` of its own (document indices from 0)."""
-    files = split_files(folder, split)
+    built = BuiltFolder.open(folder)
+    files = built.split_files(split)
     if not files:
         raise InputError(
-            f"{folder}: no {DEFAULT_CONFIG}/*.parquet file"
+            f"{built.path}: no {DEFAULT_CONFIG}/*.parquet file"
             f"{f' for split {split!r}' if split else ''} (expected a folder written by `toolkit build`)"
         )
     seen: set[str] = set()
@@ -83,7 +69,7 @@ def gold_parts(folder: Path, split: str | None) -> Iterator[Gold]:
                 documents[doc_id] = {"id": doc_id, "text": text, "text_sha256": sha}
             entities, entity_ids = _entity_columns(batch.column("entities"), path)
             claims = _built_claims(batch.column("claims"), entities, entity_ids, list(documents.values()))
-            yield Gold(Path(folder).name, split, documents, list(documents), entities, claims)
+            yield Gold(built.path.name, split, documents, list(documents), entities, claims)
 
 
 def _entity_columns(column, path: Path) -> tuple[EntityColumns, _Strings]:
