@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.dataset.layout import split_of
+from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
@@ -51,11 +51,7 @@ def parse_label_map(pairs: list[str]) -> dict[str, str]:
 def dataset_tokens(folder: Path, split: str | None, position: Mapping[str, int]) -> tuple[np.ndarray, ...] | None:
     """``(document index, start, end, gold label index or -1)`` of every token of the ``ner`` config of a built
     folder, for the gold's documents; ``None`` when the folder has no such config."""
-    files = [
-        path
-        for path in sorted((Path(folder) / TOKEN_CONFIG).glob("*.parquet"))
-        if split_of(path.name) is not None and (split is None or split_of(path.name) == split)
-    ]
+    files = BuiltFolder.open(Path(folder)).split_files(split, TOKEN_CONFIG)
     if not files:
         return None
     columns: list[list[np.ndarray]] = [[], [], [], []]
