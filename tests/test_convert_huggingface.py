@@ -81,7 +81,7 @@ def test_leading_spaces_are_trimmed_and_words_checked_against_the_text():
     with pytest.raises(ValidationError) as caught:
         from_huggingface(shifted, DOCUMENT)
     assert str(caught.value) == (
-        "[E101] document 'd1': output[0].word: 'Fiat' is not the document text at 28..31 ('Fia') "
+        "[E101] 1 problem(s): document 'd1': output[0].word: 'Fiat' is not the document text at 28..31 ('Fia') "
         "(expected the output of the pipeline run on this document's text)"
     )
 

@@ -132,5 +132,5 @@ def test_a_never_predicted_label_is_zero_not_skipped(tmp_path):
 
 def test_an_unknown_convention_is_refused(tmp_path):
     documents, gold = write_corpus(tmp_path, {"a": (TEXT, [], [])})
-    with pytest.raises(InputError, match="--per-label-convention: 'nervaluate' is not a convention"):
+    with pytest.raises(InputError, match="per_label_convention: 'nervaluate' is not a convention"):
         Scorer(gold, documents, per_label_convention="nervaluate")

@@ -71,16 +71,14 @@ def inside(prefix: str | None) -> Iterator[None]:
 
 def convert_one(document: Mapping[str, Any], fill: Callable[[RecordBuilder, str], None]) -> dict[str, Any]:
     """One object converted in memory (a spaCy Doc, one pipeline output) into the record of ``document``; a problem
-    is raised as the CLI would print it, also as the exception's message."""
+    is raised as a `ValidationError`, whose message quotes the first problems as the CLI prints them."""
     builder = RecordBuilder(document["id"])
     try:
         fill(builder, document["text"])
         return builder.record()
     except (Bad, Several) as found:
         problems = [Problem(f"document {document['id']!r}", 0, bad.field, bad.message) for bad in problems_of(found)]
-        error = ValidationError(problems[:MAX_PROBLEMS], len(problems) > MAX_PROBLEMS)
-        error.args = ("\n".join(map(str, problems[:MAX_PROBLEMS])),)
-        raise error from None
+        raise ValidationError(problems[:MAX_PROBLEMS], len(problems) > MAX_PROBLEMS) from None
 
 
 def span(text: str, start: Any, end: Any, where: str) -> tuple[int, int]:
