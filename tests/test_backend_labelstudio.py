@@ -319,10 +319,11 @@ def test_under_overlap_the_second_annotator_gets_no_pre_annotation_learned_from_
     """One task, two annotations (`push --overlap 2`): after annotator A's submission (model version bumped), the
     task as B opens it, and what the backend answers for it, equal a backend that never saw A's annotation (the
     independence rule), while another document learns from A."""
-    backend = backends(tmp_path)
+    secret = secrets.token_urlsafe(16)  # the webhook that teaches the backend must carry its secret
+    backend = backends(tmp_path, environment={WEBHOOK_SECRET_VARIABLE: secret})
     documents = [make_document("first", FIRST, "it"), make_document("second", SECOND, "it")]
     studio = Studio(label_studio, label_studio.project_title("backend-overlap"), documents)
-    register_backend(studio.connection, studio.project_id, backend.url)
+    register_backend(studio.connection, studio.project_id, backend.url, webhook_secret=secret)
     for_a = studio.open_task("first")["predictions"][0]
     assert for_a["model_version"] == "baseline-v0" and _entity_labels(for_a)[NEW_NAME] == "PER"
 
