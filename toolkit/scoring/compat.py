@@ -26,7 +26,7 @@ from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.gold.parquet import _integers, _list_parts
+from toolkit.scoring.gold.parquet import integers, list_parts
 from toolkit.scoring.spans import EntityColumns
 
 TOKEN_CONFIG = "ner"
@@ -59,14 +59,14 @@ def dataset_tokens(folder: Path, split: str | None, position: Mapping[str, int])
         for batch in parquet_batches(path, ["doc_id", "token_starts", "token_ends", "ner_tags"]):
             ids = batch.column("doc_id").to_pylist()
             rows = np.array([position.get(doc_id, -1) for doc_id in ids], dtype=np.int64)
-            starts, row_of = _list_parts(batch.column("token_starts"), "token_starts")
-            ends, _ = _list_parts(batch.column("token_ends"), "token_ends")
-            tags, _ = _list_parts(batch.column("ner_tags"), "ner_tags")
-            tag = _integers(tags)
+            starts, row_of = list_parts(batch.column("token_starts"), "token_starts")
+            ends, _ = list_parts(batch.column("token_ends"), "token_ends")
+            tags, _ = list_parts(batch.column("ner_tags"), "ner_tags")
+            tag = integers(tags)
             keep = rows[row_of] >= 0
             columns[0].append(rows[row_of][keep])
-            columns[1].append(_integers(starts)[keep])
-            columns[2].append(_integers(ends)[keep])
+            columns[1].append(integers(starts)[keep])
+            columns[2].append(integers(ends)[keep])
             columns[3].append(np.where(tag > 0, (tag - 1) // 2, -1)[keep])  # O, then B-/I- per label in order
     return tuple(np.concatenate(column) for column in columns)
 

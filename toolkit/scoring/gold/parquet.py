@@ -74,31 +74,31 @@ def gold_parts(folder: Path | BuiltFolder, split: str | None) -> Iterator[Gold]:
 
 def _entity_columns(column, path: Path) -> tuple[EntityColumns, _Strings]:
     """Entity spans of one batch (document index from the list offsets) and their ids."""
-    values, doc = _list_parts(column, "entities")
-    label = _integers(values.field("label"))
+    values, doc = list_parts(column, "entities")
+    label = integers(values.field("label"))
     if len(label) and not (label.min() >= 0 and label.max() < len(load_inventory().entity_names)):
         raise InputError(
             f"{path}: entities.label: {int(label.max())} is not a label index of schemas/labels.json "
             "(expected a dataset built with this inventory)"
         )
-    return EntityColumns(doc, _integers(values.field("start")), _integers(values.field("end")), label), _Strings(
+    return EntityColumns(doc, integers(values.field("start")), integers(values.field("end")), label), _Strings(
         values.field("id")
     )
 
 
-def _list_parts(column, name: str) -> tuple[Any, np.ndarray]:
+def list_parts(column, name: str) -> tuple[Any, np.ndarray]:
     """The items of a list column and the row of each (what ``pyarrow.compute`` gives, without its 25 ms import)."""
     if column.null_count:
         raise InputError(
             f"built dataset: {column.null_count} missing list(s) in column {name} "
             "(expected a folder written by `toolkit build`)"
         )
-    offsets = _integers(column.offsets)
+    offsets = integers(column.offsets)
     first, last = (int(offsets[0]), int(offsets[-1])) if len(offsets) else (0, 0)
     return column.values.slice(first, last - first), np.repeat(np.arange(len(column), dtype=np.int64), np.diff(offsets))
 
 
-def _integers(array) -> np.ndarray:
+def integers(array) -> np.ndarray:
     """An Arrow integer array without nulls as int64, read from its buffer (``to_numpy()`` imports pandas: 0.2 s)."""
     if array.null_count:
         raise InputError(
@@ -154,10 +154,10 @@ def _built_claims(column, entities: EntityColumns, entity_ids: _Strings, documen
     """The claims of one batch; a claimer's accepted spans from the entities of its document."""
     kind_names = load_inventory().claimer_kind_names
     claims: list[list[tuple]] = [[] for _ in documents]
-    values, parents = _list_parts(column, "claims")
+    values, parents = list_parts(column, "claims")
     parents = parents.tolist()
     starts, ends, stances, kinds = (
-        _integers(values.field(name)).tolist() for name in ("start", "end", "stance", "claimer_kind")
+        integers(values.field(name)).tolist() for name in ("start", "end", "stance", "claimer_kind")
     )
     claimer_lists = values.field("claimer_ids")
     if claimer_lists.null_count:
@@ -165,7 +165,7 @@ def _built_claims(column, entities: EntityColumns, entity_ids: _Strings, documen
             f"built dataset: {claimer_lists.null_count} claim(s) without claimer_ids "
             "(expected a list, empty for author/unnamed claims)"
         )
-    claimer_bounds = _integers(claimer_lists.offsets).tolist()  # positions in claimer_lists.values
+    claimer_bounds = integers(claimer_lists.offsets).tolist()  # positions in claimer_lists.values
     claimer_ids = _Strings(claimer_lists.values)
     bounds = np.searchsorted(entities.doc, np.arange(len(documents) + 1)).tolist()
     mentions, mentions_of = None, -1
