@@ -817,6 +817,19 @@ CASES = [
         r"bad-export.json: invalid JSON after task 0: lexical error",
         write("bad-export.json", '[{"id": NaN}]'),
     ),
+    Case(
+        "convert-export-region-end-2**63",
+        CONVERT,
+        r"bad-export.json: task 7 .*\.\.92233720368…: outside the text \(expected 0 <= start < end",
+        export(with_result(lambda result: first_of("labels")(result)["value"].update(end=2**63))),
+        writes=PROBLEMS,
+    ),
+    Case(
+        "convert-export-integer-of-5000-digits",
+        CONVERT,
+        r"bad-export.json: invalid JSON after task 1: unreadable number: an integer of more than 4300 digits",
+        write("bad-export.json", json.dumps([export_task()])[:-1] + ', {"id": 1' + "0" * 5000 + "}]"),
+    ),
     Case("convert-export-missing", ("convert-export", "nope.json"), r"nope.json: file not found"),
     Case(
         "card-corrupt-parquet",
@@ -1876,13 +1889,23 @@ def test_a_conversion_reports_every_bad_label(workspace):
     assert not (workspace / "p.jsonl").exists()
 
 
-def test_a_region_end_of_a_billion_costs_only_its_task(workspace):
-    bad = export_task(task_id=8, document=DOCUMENTS[1], record=GOLD[1])
-    next(item for item in bad["annotations"][0]["result"] if item["type"] == "labels")["value"]["end"] = 10**9
+@pytest.mark.parametrize("end", [10**9, 2**63, 10**30], ids=["billion", "2**63", "10**30"])
+@pytest.mark.parametrize("copied", [False, True], ids=["other-document", "copied-task"])
+def test_a_huge_region_end_costs_only_its_task(workspace, copied, end):
+    """Item 16 and the 2⁶³ overflow: a broken task (another document, or a copy of the good task's document whose
+    annotation is later) leaves no record; the good annotation is still written, whatever the number's size."""
+    document, record = (DOCUMENTS[0], GOLD[0]) if copied else (DOCUMENTS[1], GOLD[1])
+    bad = export_task(task_id=8, document=document, record=record)
+    bad["annotations"][0] |= {"id": 2, "created_at": "2026-02-01T10:00:00Z"}
+    next(item for item in bad["annotations"][0]["result"] if item["type"] == "labels")["value"]["end"] = end
     (workspace / "two.json").write_text(json.dumps([export_task(), bad]), encoding="utf-8")
     result = runner.invoke(app, ["convert-export", "two.json", "--out", "conv", "--documents", "documents.jsonl"])
     assert result.exit_code == 2 and "1 record(s) written for 1 annotator(s)" in result.stderr
+    assert "Traceback" not in result.output
     (record,) = [json.loads(line) for line in (workspace / "conv/annotators/alice-example.org.jsonl").open()]
-    assert (record["id"], record["task_id"]) == (DOCUMENTS[0]["id"], 7)
-    problems = (workspace / "conv/conversion-problems.txt").read_text(encoding="utf-8")
-    assert "task 8" in problems and "1000000000: outside the text" in problems and "task 7" not in problems
+    assert (record["id"], record["task_id"], record["annotation_id"]) == (DOCUMENTS[0]["id"], 7, 1)
+    assert [e["text"] for e in record["entities"]] == [e["text"] for e in GOLD[0]["entities"]]
+    problems = (workspace / "conv/conversion-problems.txt").read_text(encoding="utf-8").splitlines()
+    (problem,) = problems
+    assert problem.startswith(f"task 8 (document {document['id']}), annotation 2 by alice@example.org: ")
+    assert f"..{str(end)[:11]}" in problem and ": outside the text (expected 0 <= start < end <= " in problem
