@@ -90,13 +90,21 @@ class TrainedModel:
         figures = ", ".join(f"{name} {value:.3f}" for name, value in dev.items() if isinstance(value, float))
         return f"trained model {self.dir} (model version {self.model_version}; dev {figures or 'not scored'})"
 
-    def predict(self, documents: Iterable[Mapping[str, Any]]) -> list[Prediction]:
-        """A valid prediction record per document (checked like every prediction), in order."""
+    def predict(self, documents: Iterable[Mapping[str, Any]], source: str = "") -> list[Prediction]:
+        """A valid prediction record per document (checked like every prediction), in order; ``source`` (the
+        documents file) names a document too long for the model."""
         from spacy.util import filter_spans
 
         from toolkit.convert_predictions.spacy_docs import from_spacy
 
         documents = list(documents)
+        for document in documents:  # spaCy refuses longer texts (E088) once it has started
+            if len(document["text"]) > self.nlp.max_length:
+                where = f"{source}: " if source else ""
+                raise InputError(
+                    f"{where}document {document['id']}: text of {len(document['text'])} characters (expected at most"
+                    f" {self.nlp.max_length}, the model's nlp.max_length)"
+                )
         finder = self.nlp.get_pipe("span_finder") if "span_finder" in self.nlp.pipe_names else None
         predictions = []
         docs = self.nlp.pipe((document["text"] for document in documents), batch_size=BATCH)
@@ -124,7 +132,7 @@ def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int,
     with staged(PathPlan(inputs, [Output("--out", Path(out))])):
         model = TrainedModel(Path(model_dir))
         documents = load_documents(documents_path)
-        records = [prediction.record for prediction in model.predict(documents.values())]
+        records = [prediction.record for prediction in model.predict(documents.values(), str(documents_path))]
         check_predictions(records, documents)
         write_jsonl(out, records)
     return len(records), model.model_version
