@@ -2217,3 +2217,15 @@ def test_a_huge_region_end_costs_only_its_task(workspace, copied, end):
     (problem,) = problems
     assert problem.startswith(f"task 8 (document {document['id']}), annotation 2 by alice@example.org: ")
     assert f"..{str(end)[:11]}" in problem and ": outside the text (expected 0 <= start < end <= " in problem
+
+
+def test_backend_model_without_the_spacy_extra_names_it(workspace, monkeypatch):
+    """The backend extra alone does not bring spaCy: `backend --model` says which extra, in one line, not E000."""
+    import importlib.util
+
+    blank_model()(workspace)
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "spacy" else found(name, *a))
+    result = runner.invoke(app, ["backend", "--model", "model", "--port", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "toolkit backend --model needs the 'spacy' extra: pip install 'voci-toolkit[spacy]'"

@@ -131,6 +131,9 @@ class ModelSource:
     learns = False
 
     def __init__(self, model_dir: Path):
+        from toolkit.extras import require_extra
+
+        require_extra("spacy", "backend --model")  # the backend extra alone does not bring spaCy
         from toolkit.model.pipeline import TrainedModel
 
         self.model = TrainedModel(model_dir)
