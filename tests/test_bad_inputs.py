@@ -1603,6 +1603,18 @@ CASES += [
         (*TRAIN, "--out", "dist"),
         r"--out dist: a folder holding other files and no voci-model.json",
     ),
+    Case("train-out-stdout", (*TRAIN, "--out", "-"), r"--out -: a MODEL_DIR is a folder, not stdout"),
+    Case(
+        "predict-out-stdout",
+        ("predict", "model", "documents.jsonl", "--out", "-"),
+        r"--out -: this output is a file, not stdout \(expected a file path\)",
+        blank_model(),
+    ),
+    Case(
+        "baseline-out-stdout",
+        ("baseline", "documents.jsonl", "--out", "-"),
+        r"--out -: this output is a file, not stdout \(expected a file path\)",
+    ),
     Case("train-out-is-gold", (*TRAIN, "--out", "gold.jsonl"), r"--out gold.jsonl: is a file \(expected a folder"),
     Case(
         "train-gold-fifo",

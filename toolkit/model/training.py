@@ -31,7 +31,7 @@ from toolkit.model.examples import (
     write_docbin,
 )
 from toolkit.model.manifest import MANIFEST, PIPELINE, ModelManifest, check_labels, inventory_hash
-from toolkit.pathguard import FOLDER, Input, Output, PathPlan
+from toolkit.pathguard import FOLDER, STDOUT, Input, Output, PathPlan
 from toolkit.scoring.parameters import seed as check_seed
 from toolkit.staging import staged
 
@@ -115,6 +115,8 @@ def check_language(pairs: list[tuple], documents: Path) -> None:
 
 def check_out(out: Path) -> None:
     """``--out`` is replaced whole: only a new or empty folder, or a MODEL_DIR, never a folder of other files."""
+    if str(out) == STDOUT:
+        raise OutputError("--out -: a MODEL_DIR is a folder, not stdout (expected a folder path)")
     if out.is_dir() and not (out / MANIFEST).is_file() and any(out.iterdir()):
         raise OutputError(
             f"--out {out}: a folder holding other files and no {MANIFEST} (expected a new or empty folder, or a "
