@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import InputError, ParameterError
+from toolkit.errors import InputError, ParameterError, mention
 from toolkit.inventory import load_inventory
 from toolkit.scoring import parameters
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
@@ -184,7 +184,7 @@ def incomplete(name: str, missing: list[str], n_gold: int) -> str:
     empty = " (no prediction at all)" if len(missing) == n_gold else ""
     return (
         f"{name}: {len(missing)} of {n_gold} gold document(s) have no prediction{empty}: {shown} "
-        "(expected one record per gold document, as --require-complete asks)"
+        f"(expected one record per gold document, as {mention('require_complete')} asks)"
     )
 
 
