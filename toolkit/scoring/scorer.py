@@ -33,7 +33,7 @@ from toolkit.scoring.figures import (
     scheme_figures,
 )
 from toolkit.scoring.gold.gold import Gold
-from toolkit.scoring.gold.loading import read_gold
+from toolkit.scoring.gold.loading import load_gold_from
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.signature import MATCHING_RULE, make_signature
@@ -60,7 +60,7 @@ def load_gold(
     parameters.path_or_none(documents, "documents", "the path of a documents JSONL, or None")
     split = parameters.split(split)
     with paused_gc():
-        return read_gold(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
+        return load_gold_from(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
 
 
 class Scorer:
