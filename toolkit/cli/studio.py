@@ -22,6 +22,7 @@ from toolkit.cli._options import (
     described,
     port_number,
 )
+from toolkit.extras import require_extra
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
@@ -92,6 +93,8 @@ def studio(
 
     if not ml_backend and (system or command or model):
         raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model")
+    if model is not None:
+        require_extra("spacy", "studio --ml-backend --model")  # the backend extra alone does not bring spaCy
     options = StudioOptions(
         project=project,
         documents=documents,

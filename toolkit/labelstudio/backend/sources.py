@@ -133,7 +133,7 @@ class ModelSource:
     def __init__(self, model_dir: Path):
         from toolkit.extras import require_extra
 
-        require_extra("spacy", "backend --model")  # the backend extra alone does not bring spaCy
+        require_extra("spacy")  # the backend extra alone does not bring spaCy (the CLI names its command first)
         from toolkit.model.pipeline import TrainedModel
 
         self.model = TrainedModel(model_dir)
@@ -299,11 +299,11 @@ class CommandSource:
         try:
             self.argv = shlex.split(command)
         except ValueError as error:
-            raise InputError(f"--command: {command!r} cannot be split into words ({error})") from None
+            raise InputError(f"{command!r} cannot be split into words ({error})", parameter="command") from None
         if not self.argv:
-            raise InputError("--command: empty (expected a program and its arguments)")
+            raise InputError("empty (expected a program and its arguments)", parameter="command")
         if not timeout > 0:
-            raise InputError(f"--timeout: {timeout} (expected a positive number of seconds)")
+            raise InputError(f"{timeout} (expected a positive number of seconds)", parameter="timeout")
         self.command = command
         self.shown = repr(command if len(command) <= COMMAND_SHOWN else command[: COMMAND_SHOWN - 1] + "…")
         self.timeout = timeout
