@@ -161,3 +161,124 @@ def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(mod
     assert "PER" in labels and backend.source.learns is False
     with pytest.raises(InputError, match="--model-version"):
         make_backend(BackendOptions(model=model, model_version="x"))
+
+
+@pytest.fixture(scope="module")
+def young_model(corpus, tmp_path_factory) -> Path:
+    """A model stopped early (30 steps): retraining it, continued from its weights, does not score worse."""
+    out = tmp_path_factory.mktemp("young") / "model"
+    train_model(*corpus, out, seed=1, settings=Settings(width=64, depth=2, max_steps=30, eval_frequency=10))
+    return out
+
+
+def _annotation_event(document: dict, record: dict, annotation_id: int, annotator: int) -> dict:
+    from toolkit.labelstudio.tasks import record_to_result, task_data
+
+    task = {"id": annotation_id, "data": task_data(document)}
+    annotation = {"id": annotation_id, "task": annotation_id, "completed_by": annotator}
+    annotation["result"] = record_to_result(record, document["text"])
+    return {"action": "ANNOTATION_CREATED", "annotation": annotation, "task": task, "project": {"id": 1}}
+
+
+def _ask(backend, *documents: dict) -> list[dict]:
+    from toolkit.labelstudio.tasks import task_data
+
+    tasks = [{"id": number, "data": task_data(document)} for number, document in enumerate(documents, start=1)]
+    return backend.predict({"tasks": tasks, "project": "1.1"})["results"]
+
+
+def test_learn_retrains_in_the_background_and_never_serves_a_document_what_its_annotations_taught(
+    young_model, corpus, tmp_path, caplog
+):
+    """A's annotation of ``first`` retrains the model (a new version, served to a fresh document); ``first`` itself
+    keeps the version of its first prediction, the one a model without A's annotation gives."""
+    from toolkit.files import read_jsonl
+    from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
+    from toolkit.validate import load_documents
+
+    documents = list(load_documents(corpus[0]).values())
+    gold = {record["id"]: record for record in read_jsonl(corpus[1])}
+    first, fresh = documents[0], documents[1]
+    options = BackendOptions(
+        model=young_model, data_dir=tmp_path / "studio", learn=True, learn_every=1, learn_minutes=0
+    )
+    backend = make_backend(options)
+    base = read_manifest(young_model).model_version
+    (for_a,) = _ask(backend, first)
+    assert for_a["model_version"] == base and backend.source.learns
+
+    with caplog.at_level("INFO", logger="toolkit.backend"):
+        answer = backend.webhook(_annotation_event(first, gold[first["id"]], 11, 1))
+        assert answer["status"] == "ok"
+        for thread in backend.source.threads:
+            thread.join()
+    served = backend.setup({"project": "1.1"})["model_version"]
+    assert served.startswith(f"{base}-p1-r1-"), caplog.text
+    assert f"project 1: now serving {served}" in caplog.text
+    folder = tmp_path / "studio" / "backend" / "models" / "project-1" / served
+    assert (
+        read_manifest(folder).model_version == served and read_manifest(folder).training["submitted_annotations"] == 1
+    )
+
+    for_b, other = _ask(backend, first, fresh)
+    assert for_b["model_version"] == base and for_b["result"] == for_a["result"], "frozen at its first prediction"
+    assert other["model_version"] == served and "error" not in other
+    expected = TrainedModel(folder).predict([fresh])[0].record
+    assert {(e["start"], e["end"], e["label"]) for e in expected["entities"]} == {
+        (item["value"]["start"], item["value"]["end"], item["value"]["labels"][0])
+        for item in other["result"]
+        if item["type"] == "labels" and item["value"]["labels"][0] != "CLAIM"
+    }
+
+
+def test_a_document_first_asked_after_a_retraining_on_it_gets_a_version_that_did_not_learn_it(
+    young_model, corpus, tmp_path
+):
+    from toolkit.files import read_jsonl
+    from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
+    from toolkit.validate import load_documents
+
+    documents = list(load_documents(corpus[0]).values())
+    gold = {record["id"]: record for record in read_jsonl(corpus[1])}
+    first = documents[0]
+    options = BackendOptions(
+        model=young_model, data_dir=tmp_path / "studio", learn=True, learn_every=1, learn_minutes=0
+    )
+    backend = make_backend(options)
+    backend.webhook(_annotation_event(first, gold[first["id"]], 11, 1))  # annotated before any prediction
+    for thread in backend.source.threads:
+        thread.join()
+    assert backend.setup({"project": "1.1"})["model_version"] != read_manifest(young_model).model_version
+    (answer,) = _ask(backend, first)
+    assert answer["model_version"] == read_manifest(young_model).model_version
+
+
+def test_a_failed_retraining_keeps_the_served_model_and_says_so_in_one_line(young_model, corpus, tmp_path, caplog):
+    from toolkit.files import read_jsonl
+    from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
+    from toolkit.validate import load_documents
+
+    broken = _copy(young_model, tmp_path)
+    (broken / "train.spacy").write_bytes(b"not a DocBin")
+    documents = list(load_documents(corpus[0]).values())
+    gold = {record["id"]: record for record in read_jsonl(corpus[1])}
+    options = BackendOptions(model=broken, data_dir=tmp_path / "studio", learn=True, learn_every=1, learn_minutes=0)
+    backend = make_backend(options)
+    with caplog.at_level("INFO", logger="toolkit.backend"):
+        backend.webhook(_annotation_event(documents[0], gold[documents[0]["id"]], 11, 1))
+        for thread in backend.source.threads:
+            thread.join()
+    failures = [record.getMessage() for record in caplog.records if "retraining failed" in record.getMessage()]
+    assert len(failures) == 1 and "\n" not in failures[0], caplog.text
+    assert failures[0].startswith(f"project 1: retraining failed, still serving {read_manifest(broken).model_version}")
+    assert backend.setup({"project": "1.1"})["model_version"] == read_manifest(broken).model_version
+    assert not (tmp_path / "studio" / "backend" / "models" / "project-1").exists() or not any(
+        path.name.startswith("spacy-") for path in (tmp_path / "studio" / "backend" / "models" / "project-1").iterdir()
+    ), "nothing half-written"
+
+
+def test_learn_needs_a_model():
+    from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
+
+    with pytest.raises(InputError, match="--learn: only with --model"):
+        make_backend(BackendOptions(learn=True))

@@ -448,3 +448,26 @@ def json_flag_alias(as_json: bool, output_format, json_format):
         "warning: the --json flag is deprecated and will be removed in the next release; use --format json", err=True
     )
     return json_format
+
+
+# ---------------------------------------------------------------- a trained model in the ML backend
+
+
+def learn_option(prefix: str = ""):
+    return typer.Option(
+        False,
+        "--learn",
+        help=f"{prefix}With --model: retrain it in the background from submitted annotations (docs/model.md).",
+    )
+
+
+def learn_every_option():
+    return count_option(
+        20, "--learn-every", what="a number of submissions", help="With --learn: retrain after N new submissions."
+    )
+
+
+def learn_minutes_option():
+    return typer.Option(
+        10.0, "--learn-minutes", min=0, metavar="M", help="With --learn: start a retraining at most every M minutes."
+    )

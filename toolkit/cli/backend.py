@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, ProjectOption, any_port, input_path, output_path
+from toolkit.cli._options import (
+    DocumentsOption,
+    ProjectOption,
+    any_port,
+    input_path,
+    learn_every_option,
+    learn_minutes_option,
+    learn_option,
+    output_path,
+)
 from toolkit.labelstudio.backend import System
 from toolkit.pathguard import WORKDIR
 
@@ -30,6 +39,9 @@ def backend(
         help="A program run per request: document records (JSONL) on stdin, prediction records (JSONL) on stdout.",
     ),
     model: Path = input_path(None, "--model", help="A MODEL_DIR written by `toolkit train` (the spacy extra)."),
+    learn: bool = learn_option(),
+    learn_every: int = learn_every_option(),
+    learn_minutes: float = learn_minutes_option(),
     documents: Path = DocumentsOption,
     model_version: str = typer.Option(
         None, "--model-version", help="Name of the served predictions (default: preannotation, command-<hash>)."
@@ -74,6 +86,9 @@ def backend(
         model_version=model_version,
         timeout=timeout,
         data_dir=data_dir,
+        learn=learn,
+        learn_every=learn_every,
+        learn_minutes=learn_minutes,
     )
     auth = auth_from_environment(auth_user)
     service = make_backend(options)

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, input_path, output_path, port_number
+from toolkit.cli._options import (
+    ProjectOption,
+    input_path,
+    learn_every_option,
+    learn_minutes_option,
+    learn_option,
+    output_path,
+    port_number,
+)
 from toolkit.labelstudio.backend import System
 from toolkit.pathguard import WORKDIR
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
@@ -69,6 +77,9 @@ def studio(
         None, "--command", help="With --ml-backend: a program reading document JSONL, writing prediction JSONL."
     ),
     model: Path = input_path(None, "--model", help="With --ml-backend: a MODEL_DIR written by `toolkit train`."),
+    learn: bool = learn_option("With --ml-backend. "),
+    learn_every: int = learn_every_option(),
+    learn_minutes: float = learn_minutes_option(),
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
@@ -83,8 +94,8 @@ def studio(
     )
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
-    if not ml_backend and (system or command or model):
-        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model")
+    if not ml_backend and (system or command or model or learn):
+        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model/--learn")
     options = StudioOptions(
         project=project,
         documents=documents,
@@ -99,7 +110,16 @@ def studio(
     if ml_backend:
         chosen = system.value if system else None
         options_ml = BackendOptions(
-            chosen, predictions, command, documents, model_version, data_dir=data_dir, model=model
+            chosen,
+            predictions,
+            command,
+            documents,
+            model_version,
+            data_dir=data_dir,
+            model=model,
+            learn=learn,
+            learn_every=learn_every,
+            learn_minutes=learn_minutes,
         )
         backend = make_backend(options_ml)
         auth = auth_from_environment(None)
