@@ -49,7 +49,7 @@ def test_a_trained_model_predicts_valid_records_that_beat_an_empty_model(corpus,
     empty = evaluate([{"id": p.record["id"], "entities": [], "claims": []} for p in predictions], gold, documents)
     assert empty.to_dict()["entities"]["strict"]["f1"] == 0.0
     assert scored["entities"]["strict"]["f1"] > 0.5  # the generated names recur: a trained ner finds most
-    assert all(0.0 <= p.uncertainty <= 1.0 for p in predictions)
+    assert all(p.uncertainty is None for p in predictions), "only computed when asked for (the backend asks)"
 
 
 def test_the_manifest_says_what_the_model_is(corpus, model):
@@ -282,3 +282,38 @@ def test_learn_needs_a_model():
 
     with pytest.raises(InputError, match="--learn: only with --model"):
         make_backend(BackendOptions(learn=True))
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda index: values[index])
+    ranks = [0.0] * len(values)
+    for rank, index in enumerate(order):
+        ranks[index] = float(rank)
+    return ranks
+
+
+def test_the_uncertainty_of_a_model_without_claims_ranks_the_documents_it_gets_wrong_first(corpus, tmp_path):
+    """The greedy ner has no probabilities; the beam's entity probabilities do: its uncertainty is not 0 and goes
+    with the documents' entity errors (Spearman's rho computed here by hand, on ranks)."""
+    import statistics
+
+    from toolkit.files import read_jsonl, write_jsonl
+    from toolkit.validate import load_documents
+
+    gold = list(read_jsonl(corpus[1]))
+    write_jsonl(tmp_path / "entities.jsonl", [{**record, "claims": []} for record in gold])
+    out = tmp_path / "model"
+    train_model(corpus[0], tmp_path / "entities.jsonl", out, seed=1, settings=Settings(width=64, depth=2, max_steps=30))
+    assert read_manifest(out).claims is False
+    documents = list(load_documents(corpus[0]).values())
+    predictions = TrainedModel(out).predict(documents, scored=True)
+    by_id = {record["id"]: record for record in gold}
+    errors = []
+    for prediction in predictions:
+        wanted = {(e["start"], e["end"], e["label"]) for e in by_id[prediction.record["id"]]["entities"]}
+        found = {(e["start"], e["end"], e["label"]) for e in prediction.record["entities"]}
+        errors.append(len(wanted ^ found) / max(1, len(wanted | found)))
+    uncertainty = [prediction.uncertainty for prediction in predictions]
+    assert all(0.0 <= value <= 1.0 for value in uncertainty) and max(uncertainty) > 0.05
+    rho = statistics.correlation(_ranks(uncertainty), _ranks(errors))
+    assert rho > 0.3

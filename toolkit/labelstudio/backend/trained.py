@@ -139,7 +139,7 @@ class ModelSource:
         outcomes: list[Outcome | None] = [None] * len(documents)
         for version in {version.name: version for version in chosen}.values():
             indices = [index for index, other in enumerate(chosen) if other.name == version.name]
-            predictions = self._model(version).predict([documents[index] for index in indices])
+            predictions = self._model(version).predict([documents[index] for index in indices], scored=True)
             for index, prediction in zip(indices, predictions, strict=True):
                 outcomes[index] = Outcome(
                     record=prediction.record, score=prediction.uncertainty, model_version=version.name
