@@ -119,3 +119,31 @@ def test_two_annotators_under_overlap_and_a_model_that_learns(label_studio, youn
         assert all(
             0 <= start < end <= len(text) and label in labels for start, end, label in _regions(for_fresh["result"])
         )
+
+
+def test_push_order_uncertainty_creates_the_least_sure_tasks_first(label_studio, young_model, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+    from toolkit.files import write_jsonl
+
+    documents = [document for document, _ in synthetic_corpus(5, seed=21)]
+    write_jsonl(tmp_path / "documents.jsonl", documents)
+    for name, value in label_studio.env().items():
+        monkeypatch.setenv(name, value)
+    title = label_studio.project_title("push-uncertainty")
+    arguments = ["push", str(tmp_path / "documents.jsonl"), "--project", title, "--model", str(young_model)]
+    result = CliRunner().invoke(app, [*arguments, "--order", "uncertainty"])
+    assert result.exit_code == 0, result.output
+    assert "5 task(s) created, 0 already present, 5 pre-annotation(s)" in result.output
+
+    uncertainty = {p.record["id"]: p.uncertainty for p in TrainedModel(young_model).predict(documents, scored=True)}
+    assert len(set(uncertainty.values())) == 5, "distinct scores: the order is decided by them"
+    (project,) = [p for p in label_studio.client.projects.list() if p.title == title]
+    tasks = sorted(label_studio.client.tasks.list(project=project.id, fields="all"), key=lambda task: task.id)
+    assert [task.data["doc_id"] for task in tasks] == sorted(uncertainty, key=lambda doc_id: -uncertainty[doc_id])
+    stored = {task.data["doc_id"]: list(label_studio.client.predictions.list(task=task.id)) for task in tasks}
+    version = read_manifest(young_model).model_version
+    assert {doc_id: [(p.model_version, round(p.score, 6)) for p in found] for doc_id, found in stored.items()} == {
+        doc_id: [(version, round(score, 6))] for doc_id, score in uncertainty.items()
+    }

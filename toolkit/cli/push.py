@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 
 import typer
@@ -11,12 +12,27 @@ from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption
 from toolkit.paths import DEFAULT_GUIDELINES
 
 
+class TaskOrder(str, Enum):
+    """The order new tasks are created in (Label Studio's label stream and "Label Tasks As Displayed" by id)."""
+
+    documents = "documents"  # the documents file's
+    uncertainty = "uncertainty"  # the --model's least sure first
+
+
 @app.command()
 def push(
     documents: Path = input_path(..., help="Documents file (JSONL)."),
     project: str = ProjectOption,
     predictions: Path = input_path(
         None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
+    ),
+    model: Path = input_path(
+        None, "--model", help="Pre-fill the editor with a MODEL_DIR's predictions, scored by its uncertainty."
+    ),
+    order: TaskOrder = typer.Option(
+        TaskOrder.documents,
+        "--order",
+        help="Order of the new tasks: the documents file's, or uncertainty (with --model: least sure first).",
     ),
     model_version: str = typer.Option(
         None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
@@ -46,14 +62,22 @@ def push(
     from toolkit.errors import InputError
     from toolkit.labelstudio.client import Overlap, connect
     from toolkit.labelstudio.client import push as run_push
-    from toolkit.labelstudio.tasks import load_preannotations
+    from toolkit.labelstudio.tasks import load_preannotations, model_preannotations, most_uncertain_first
     from toolkit.validate import load_documents
 
     if overlap_share is not None and overlap is None:
         raise InputError(f"--overlap-share: {overlap_share} given without --overlap (expected --overlap N with it)")
+    if model is not None and (predictions is not None or model_version is not None):
+        raise InputError("--model: give it without --predictions and --model-version (its voci-model.json names it)")
+    if order is TaskOrder.uncertainty and model is None:
+        raise InputError("--order uncertainty: needs --model (expected the MODEL_DIR whose uncertainty orders tasks)")
     wanted_overlap = Overlap(overlap, 100 if overlap_share is None else overlap_share) if overlap is not None else None
     docs = load_documents(documents)
     preannotations = load_preannotations(predictions, docs, str(documents), model_version) if predictions else None
+    if model is not None:
+        preannotations = model_preannotations(model, docs)
+    if order is TaskOrder.uncertainty:
+        docs = most_uncertain_first(docs, preannotations)
     studio = connect(url, api_key, say=echo_err)
     with progress_bar("importing") as progress:
         report = run_push(
