@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,8 +92,7 @@ def retrain(request: Retraining) -> dict[str, Any]:
         trained = init_nlp(config)
         log = io.StringIO()
         train_nlp(trained, folder, stdout=log, stderr=log)
-        if (folder / "model-last").exists():
-            _remove_tree(folder / "model-last")  # only the best is served
+        shutil.rmtree(folder / "model-last", ignore_errors=True)  # only the best is served
         candidate = entity_f1(spacy.load(folder / PIPELINE), request.base / DEV_DOCS)
         current = entity_f1(spacy.load(request.current / PIPELINE), request.base / DEV_DOCS)
         manifest = base.as_json() | {
@@ -104,12 +104,6 @@ def retrain(request: Retraining) -> dict[str, Any]:
         manifest["training"]["submitted_annotations"] = len(pairs)
         write_json(folder / MANIFEST, manifest)
     return {"candidate_f1": candidate, "current_f1": current, "annotations": len(pairs)}
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path)
 
 
 def main(argv: list[str]) -> int:

@@ -219,11 +219,11 @@ class ModelSource:
             self._start_when_due(project_id)  # submissions that came in meanwhile
 
     def _run_child(self, pairs: list[tuple[dict, dict]], current: Version, out: Path, name: str) -> dict[str, Any]:
-        from toolkit.model.learning import Retraining
+        from toolkit.model.learning import SUBMITTED, Retraining
 
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="voci-retrain-", dir=out.parent) as scratch:
-            submitted = Path(scratch) / "submitted.jsonl"
+            submitted = Path(scratch) / SUBMITTED
             submitted.write_text("".join(dumps_line({"document": d, "record": r}) for d, r in pairs), encoding="utf-8")
             request = Path(scratch) / "request.json"
             write_json(request, Retraining(self.base_dir, current.folder, submitted, out, name).as_json())
