@@ -267,7 +267,7 @@ def test_a_failed_retraining_keeps_the_served_model_and_says_so_in_one_line(youn
 def test_learn_needs_a_model():
     from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
 
-    with pytest.raises(InputError, match="--learn: only with --model"):
+    with pytest.raises(InputError, match="learn: only with model "):
         make_backend(BackendOptions(learn=True))
 
 

@@ -75,7 +75,7 @@ def retrain(request: Retraining) -> dict[str, Any]:
     base = read_manifest(request.base)
     read_manifest(request.current)
     pairs = _pairs(request.submitted)
-    plan = PathPlan([Input("--model", request.base)], [Output("candidate", request.out, FOLDER)])
+    plan = PathPlan([Input("model", request.base)], [Output("candidate", request.out, FOLDER)])
     with staged(plan) as staging:
         folder = staging.folder(request.out)
         config = spacy.util.load_config(request.base / CONFIG, interpolate=False)

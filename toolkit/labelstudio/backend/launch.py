@@ -76,7 +76,9 @@ def make_backend(options: BackendOptions) -> Backend:
     here, before anything is served."""
     require_http_libraries()
     if options.learn and options.source_name != "model":
-        raise InputError("--learn: only with --model (the baseline always learns; a file or a command cannot)")
+        raise InputError(
+            f"only with {mention('model')} (the baseline always learns; a file or a command cannot)", parameter="learn"
+        )
     options.learn_policy()  # bad --learn-every / --learn-minutes stop here
     if options.source_name in ("baseline", "model") and options.model_version is not None:
         raise InputError(

@@ -47,9 +47,9 @@ class LearnPolicy:
 
     def __post_init__(self):
         if self.every < 1:
-            raise InputError(f"--learn-every: {self.every} (expected a number of submissions, 1 or more)")
+            raise InputError(f"{self.every} (expected a number of submissions, 1 or more)", parameter="learn_every")
         if not self.minutes >= 0:
-            raise InputError(f"--learn-minutes: {self.minutes} (expected a number of minutes, 0 or more)")
+            raise InputError(f"{self.minutes} (expected a number of minutes, 0 or more)", parameter="learn_minutes")
 
 
 @dataclass(frozen=True)
