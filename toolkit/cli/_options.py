@@ -282,7 +282,26 @@ def compat_option():
         False,
         "--compat",
         help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
-        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config.",
+        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config; and NewsClaims' claim, "
+        "claimer, stance and claim-span figures over its sentences.",
+    )
+
+
+class NewsclaimsNormalisation(str, Enum):
+    """The answer normalisations of `toolkit.scoring.newsclaims`."""
+
+    english = "english"
+    italian = "italian"
+
+
+def newsclaims_normalisation_option():
+    return typer.Option(
+        NewsclaimsNormalisation.english,
+        "--newsclaims-normalisation",
+        case_sensitive=False,
+        help="How compat.newsclaims normalises claimer strings before their token F1: english is NewsClaims' own "
+        "(SQuAD: lower case, no punctuation, no a/an/the); italian drops il, lo, la, i, gli, le, l', un, uno, una, "
+        "un'.",
     )
 
 
