@@ -33,7 +33,7 @@ TOKEN_CONFIG = "ner"
 OUTSIDE = "O"
 
 
-def parse_label_map(pairs: list[str]) -> dict[str, str]:
+def parse_label_map(pairs: list[str], option: str = "--token-label-map") -> dict[str, str]:
     """``["GPE=LOC", "MISC=O"]`` as ``{"GPE": "LOC", "MISC": "O"}``; the left side must be an inventory label."""
     names = load_inventory().entity_names
     mapping = {}
@@ -41,7 +41,7 @@ def parse_label_map(pairs: list[str]) -> dict[str, str]:
         ours, equals, theirs = pair.partition("=")
         if not equals or not theirs.strip() or ours not in names:
             raise InputError(
-                f"--token-label-map: {pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; "
+                f"{option}: {pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; "
                 "NAME=O drops the label)"
             )
         mapping[ours] = theirs.strip()

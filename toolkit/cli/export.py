@@ -1,0 +1,69 @@
+"""``toolkit export``: gold or prediction records in the formats peers' scorers read (CoNLL, NewsClaims, spaCy)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from toolkit.cli._app import app, echo_err
+from toolkit.cli._options import documents_option, input_path, output_path
+
+HELP = """Write RECORDS (gold annotation or prediction records, detected from the first record) in a peer's format,
+so that its own scorer can be rerun on voci data.
+
+\b
+Formats (--format):
+  conll       token TAB IOB2 tag per line, a blank line between sentences, '# newdoc id = ID' before each
+              document (NERMuD's get-results.py reads it; map labels with --label-map GPE=LOC)
+  newsclaims  NewsClaims' JSON {doc: {segment: {has_claimer, claimer, stance, claim_span, ...}}}, a segment being a
+              sentence (eval_claim_detection.py reads it; see docs/scoring.md)
+  spacy       a DocBin: doc.ents, doc.spans["claims"] (needs the spacy extra)
+
+Sentences and tokens are the dataset's own: with --segments, those of the folder's ner config (what `toolkit eval
+--compat` scores on: use it to compare figures); without it, the documents are tokenised and split as `toolkit
+build` does (needs the spacy extra)."""
+
+
+def _formats() -> type[Enum]:
+    from toolkit.export import FORMATS
+
+    return Enum("ExportFormat", {name: name for name in FORMATS}, type=str)
+
+
+ExportFormat = _formats()
+
+
+@app.command("export", help=HELP)
+def export_command(
+    records: Path = input_path(..., help="Gold annotation or prediction records (JSONL)."),
+    documents: Path = documents_option(),
+    output_format: ExportFormat = typer.Option(..., "--format", case_sensitive=False, help="The format to write."),
+    out: Path = output_path(..., "--out", help="The file to write."),
+    segments: Path = input_path(
+        None,
+        "--segments",
+        metavar="FOLDER",
+        help="A folder built by `toolkit build`: take sentences and tokens from its ner config (the gold's folder, "
+        "to compare with `toolkit eval --compat`).",
+    ),
+    answers: bool = typer.Option(
+        False,
+        "--answers",
+        help="newsclaims predictions: also write every gold segment of --segments FOLDER that they miss, answered "
+        "empty (the file NewsClaims' --eval_claimer/--eval_stance/--eval_claim_span need; not for --eval_claim).",
+    ),
+    label_map: list[str] = typer.Option(
+        None, "--label-map", help="conll: LABEL=NAME (repeatable) renames a label, e.g. GPE=LOC; NAME=O drops it."
+    ),
+) -> None:
+    from toolkit.export import export
+    from toolkit.scoring.compat import parse_label_map
+
+    mapping = parse_label_map(label_map or [], "--label-map")
+    echo_err(
+        export(
+            records, documents, output_format.value, out, segments=segments, answers=answers, label_map=mapping
+        ).summary()
+    )
