@@ -105,16 +105,20 @@ def _folder_segments(folder: Path, records: list[dict], documents: Mapping[str, 
     return segments
 
 
-def token_tags(segments: Segments, record: Mapping[str, Any], label_map: Mapping[str, str]) -> list[list[str]]:
-    """IOB2 tags per sentence: a token takes the label of the kept entity it begins in (``compat.token``'s rule)."""
+def token_tags(
+    segments: Segments, record: Mapping[str, Any], label_map: Mapping[str, str], gold: bool
+) -> list[list[str]]:
+    """IOB2 tags per sentence, the tags ``compat.token`` scores: a token takes the label of the kept entity it begins
+    in; for a gold record only entities inside one sentence count (as the build tags the ner config)."""
     mentions = _kept_entities(record)
-    starts = [start for start, _, _ in mentions]
     tags = []
-    for sentence in segments.tokens:
+    for (first, last), sentence in zip(segments.sentences, segments.tokens, strict=True):
+        inside = [m for m in mentions if first <= m[0] and m[1] <= last] if gold else mentions
+        starts = [start for start, _, _ in inside]
         sentence_tags, previous = [], None
         for start, _ in sentence:
             at = bisect.bisect_right(starts, start) - 1
-            mention = mentions[at] if at >= 0 and start < mentions[at][1] else None
+            mention = inside[at] if at >= 0 and start < inside[at][1] else None
             label = label_map.get(mention[2], mention[2]) if mention else "O"
             if label == "O":
                 sentence_tags.append("O")
@@ -131,7 +135,9 @@ def _conll(path: Path, records, documents, segments, kind, options) -> int:
     for record in records:
         text, segmented = documents[record["id"]]["text"], segments[record["id"]]
         lines.append(f"# newdoc id = {record['id']}")
-        for sentence, tags in zip(segmented.tokens, token_tags(segmented, record, options["label_map"]), strict=True):
+        for sentence, tags in zip(
+            segmented.tokens, token_tags(segmented, record, options["label_map"], kind == "annotation"), strict=True
+        ):
             lines.extend(f"{text[start:end]}\t{tag}" for (start, end), tag in zip(sentence, tags, strict=True))
             lines.append("")
     write_text(path, "\n".join(lines) + ("\n" if lines else ""))
@@ -178,6 +184,16 @@ def _words(text: str, tokens: list[tuple[int, int]]) -> tuple[list[str], list[bo
     return words, spaces
 
 
+def _span(doc, tokens: list[tuple[int, int]], start: int, end: int, label: str):
+    """The Doc span of the dataset tokens that ``[start, end)`` overlaps (widened to whole tokens, never to white
+    space), or None when it overlaps none."""
+    first = bisect.bisect_right([token_end for _, token_end in tokens], start)
+    last = bisect.bisect_left([token_start for token_start, _ in tokens], end) - 1
+    if first > last:
+        return None
+    return doc.char_span(tokens[first][0], tokens[last][1], label=label)
+
+
 def _spacy(path: Path, records, documents, segments, kind, options) -> int:
     require_extra("spacy", "export --format spacy")
     import spacy
@@ -196,12 +212,13 @@ def _spacy(path: Path, records, documents, segments, kind, options) -> int:
         words, spaces = _words(text, segments[record["id"]].flat_tokens())
         doc = Doc(vocab, words=words, spaces=spaces)
         doc.user_data["id"] = record["id"]
-        ents = [doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in _kept_entities(record)]
-        doc.ents = filter_spans([span for span in ents if span is not None and len(span)])
+        tokens = segments[record["id"]].flat_tokens()
+        ents = [_span(doc, tokens, s, e, label) for s, e, label in _kept_entities(record)]
+        doc.ents = filter_spans([span for span in ents if span is not None])
         group = []
         for claim in claims_of(record):
-            span = doc.char_span(claim.start, claim.end, label=claim.stance, alignment_mode="expand")
-            if span is None or not len(span):
+            span = _span(doc, tokens, claim.start, claim.end, claim.stance)
+            if span is None:
                 continue
             span._.stance = claim.stance
             span._.claimer = list(claim.mentions[0]) if claim.kind == "entity" else claim.kind.upper()
