@@ -81,6 +81,8 @@ def _folder_segments(folder: Path, records: list[dict], documents: Mapping[str, 
     """The ``ner`` config's segments of the records' documents; refuses a folder without them or with other texts."""
     from toolkit.built import BuiltFolder
 
+    if not folder.is_dir():
+        raise InputError(f"--segments {folder}: not a folder (expected a folder built by `toolkit build`)")
     built = BuiltFolder.open(folder)
     ids = {record["id"] for record in records}
     segments = newsclaims.folder_segments(built, None, ids)
@@ -240,6 +242,7 @@ def read_records(path: Path, documents_path: Path) -> tuple[str, list[dict], dic
     documents = load_documents(documents_path)
     kind = first_kind(path)
     if kind is None:
+        require_valid(path, "prediction", documents, str(documents_path))  # names an unreadable line, if any
         raise InputError(f"{path}: no records (expected annotation or prediction records, one JSON object per line)")
     if kind == "document":
         raise InputError(f"{path}: holds documents (expected annotation or prediction records to export)")
@@ -265,6 +268,8 @@ def export(
         raise InputError(f"--format {format!r}: not an export format (expected one of: {', '.join(FORMATS)})")
     if answers and (format != "newsclaims" or segments is None):
         raise InputError("--answers: only with --format newsclaims and --segments FOLDER (the gold's built folder)")
+    if label_map and format != "conll":
+        raise InputError(f"--label-map: only with --format conll (got --format {format})")
     records_path, documents_path, out = Path(records_path), Path(documents_path), Path(out)
     kind, records, documents = read_records(records_path, documents_path)
     if answers and kind != "prediction":
