@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import documents_option, input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import DocumentsOption, choices
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 HELP = """Write RECORDS (gold annotation or prediction records, detected from the first record) in a peer's format,
 so that its own scorer can be rerun on voci data.
@@ -26,10 +27,10 @@ Sentences and tokens are the dataset's own: with --segments, those of the folder
 build` does (needs the spacy extra)."""
 
 
-def _formats() -> type[Enum]:
+def _formats():
     from toolkit.export import FORMATS
 
-    return Enum("ExportFormat", {name: name for name in FORMATS}, type=str)
+    return choices("ExportFormat", FORMATS)
 
 
 ExportFormat = _formats()
@@ -37,26 +38,33 @@ ExportFormat = _formats()
 
 @app.command("export", help=HELP)
 def export_command(
-    records: Path = input_path(..., help="Gold annotation or prediction records (JSONL)."),
-    documents: Path = documents_option(),
-    output_format: ExportFormat = typer.Option(..., "--format", case_sensitive=False, help="The format to write."),
-    out: Path = output_path(..., "--out", help="The file to write."),
-    segments: Path = input_path(
-        None,
-        "--segments",
-        metavar="FOLDER",
-        help="A folder built by `toolkit build`: take sentences and tokens from its ner config (the gold's folder, "
-        "to compare with `toolkit eval --compat`).",
-    ),
-    answers: bool = typer.Option(
-        False,
-        "--answers",
-        help="newsclaims predictions: also write every gold segment of --segments FOLDER that they miss, answered "
-        "empty (the file NewsClaims' --eval_claimer/--eval_stance/--eval_claim_span need; not for --eval_claim).",
-    ),
-    label_map: list[str] = typer.Option(
-        None, "--label-map", help="conll: LABEL=NAME (repeatable) renames a label, e.g. GPE=LOC; NAME=O drops it."
-    ),
+    records: Annotated[Path, input_path(help="Gold annotation or prediction records (JSONL).")],
+    output_format: Annotated[ExportFormat, typer.Option("--format", case_sensitive=False, help="The format to write.")],
+    out: Annotated[Path, output_path("--out", help="The file to write.")],
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    segments: Annotated[
+        Path | None,
+        input_path(
+            "--segments",
+            metavar="FOLDER",
+            help="A folder built by `toolkit build`: take sentences and tokens from its ner config (the gold's "
+            "folder, to compare with `toolkit eval --compat`).",
+        ),
+    ] = None,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers",
+            help="newsclaims predictions: also write every gold segment of --segments FOLDER that they miss, answered "
+            "empty (the file NewsClaims' --eval_claimer/--eval_stance/--eval_claim_span need; not for --eval_claim).",
+        ),
+    ] = False,
+    label_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label-map", help="conll: LABEL=NAME (repeatable) renames a label, e.g. GPE=LOC; NAME=O drops it."
+        ),
+    ] = None,
 ) -> None:
     from toolkit.export import export
     from toolkit.scoring.compat import parse_label_map
