@@ -73,8 +73,8 @@ def spacy_segments(document: Mapping[str, Any], record: Mapping[str, Any]) -> Se
     tokens = []
     for sentence in sentences:
         edges = [edge for s, e, _ in mentions if sentence.start <= s and e <= sentence.end for edge in (s, e)]
-        tokens.append(tuple(split_at(sentence.tokens, edges)[0]))
-    return Segments(tuple((sentence.start, sentence.end) for sentence in sentences), tuple(tokens))
+        tokens.append(split_at(sentence.tokens, edges)[0])
+    return Segments.from_sentences(tokens)
 
 
 def _folder_segments(folder: Path, records: list[dict], documents: Mapping[str, Mapping]) -> dict[str, Segments]:

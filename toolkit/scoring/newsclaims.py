@@ -37,9 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from toolkit.built import BuiltFolder
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
+from toolkit.scoring.gold.parquet import integers, list_parts
 
 AUTHOR, UNNAMED = "<AUTHOR>", "<UNNAMED>"
 MISSED = {"has_claimer": True, "claimer": "", "stance": "NONE", "claim_span": [-1, -1]}
@@ -49,18 +52,36 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True)
 class Segments:
-    """One document's sentences and the tokens of each, as ``(start, end)`` code points: the dataset's
-    segmentation (one ``ner`` row per sentence)."""
+    """One document's sentences and their tokens, as code-point offsets: the dataset's segmentation (one ``ner`` row
+    per sentence).  Flat lists: every token's start and end in order, and where each sentence's tokens begin."""
 
-    sentences: tuple[Span, ...]
-    tokens: tuple[tuple[Span, ...], ...]  # per sentence
+    starts: list[int]
+    ends: list[int]
+    first: list[int]  # sentence k holds tokens first[k] to first[k + 1] - 1
 
-    def sentence_of(self, position: int) -> int:
-        """The sentence that holds ``position`` (one in a gap between sentences belongs to the one before)."""
-        return max(bisect.bisect_right([start for start, _ in self.sentences], position) - 1, 0)
+    @classmethod
+    def from_sentences(cls, sentences: Sequence[Sequence[Span]]) -> Segments:
+        """From each sentence's ``(start, end)`` tokens (sentences without tokens are left out)."""
+        sentences = [sentence for sentence in sentences if sentence]
+        first = [0]
+        for sentence in sentences:
+            first.append(first[-1] + len(sentence))
+        flat = [token for sentence in sentences for token in sentence]
+        return cls([start for start, _ in flat], [end for _, end in flat], first)
+
+    @property
+    def sentences(self) -> list[Span]:
+        """Each sentence's ``(start, end)``: its first token's start, its last token's end."""
+        return [(self.starts[self.first[k]], self.ends[self.first[k + 1] - 1]) for k in range(len(self.first) - 1)]
+
+    @property
+    def tokens(self) -> list[list[Span]]:
+        """Each sentence's tokens."""
+        flat = self.flat_tokens()
+        return [flat[self.first[k] : self.first[k + 1]] for k in range(len(self.first) - 1)]
 
     def flat_tokens(self) -> list[Span]:
-        return [token for sentence in self.tokens for token in sentence]
+        return list(zip(self.starts, self.ends, strict=True))
 
 
 @dataclass(frozen=True)
@@ -80,17 +101,28 @@ def folder_segments(folder: Path | BuiltFolder, split: str | None = None, ids: I
     if not files:
         return None
     wanted = None if ids is None else set(ids)
-    rows: dict[str, list[tuple[int, tuple[Span, ...]]]] = {}
+    rows: dict[str, list[tuple[int, list[int], list[int]]]] = {}
     for path in files:
         for batch in parquet_batches(path, ["doc_id", "sentence_index", "token_starts", "token_ends"]):
-            columns = [batch.column(name).to_pylist() for name in ("doc_id", "sentence_index", "token_starts")]
-            for doc_id, index, starts, ends in zip(*columns, batch.column("token_ends").to_pylist(), strict=True):
-                if wanted is None or doc_id in wanted:
-                    rows.setdefault(doc_id, []).append((index, tuple(zip(starts, ends, strict=True))))
+            doc_ids = batch.column("doc_id").to_pylist()
+            index = integers(batch.column("sentence_index")).tolist()
+            starts, row_of = list_parts(batch.column("token_starts"), "token_starts")
+            ends, _ = list_parts(batch.column("token_ends"), "token_ends")
+            starts, ends = integers(starts).tolist(), integers(ends).tolist()
+            bounds = np.searchsorted(row_of, np.arange(len(doc_ids) + 1)).tolist()
+            for row, doc_id in enumerate(doc_ids):
+                if (wanted is None or doc_id in wanted) and bounds[row + 1] > bounds[row]:
+                    part = slice(bounds[row], bounds[row + 1])
+                    rows.setdefault(doc_id, []).append((index[row], starts[part], ends[part]))
     segments = {}
     for doc_id, sentences in rows.items():
-        tokens = tuple(sentence for _, sentence in sorted(sentences) if sentence)
-        segments[doc_id] = Segments(tuple((sentence[0][0], sentence[-1][1]) for sentence in tokens), tokens)
+        sentences.sort(key=lambda sentence: sentence[0])
+        first, starts, ends = [0], [], []
+        for _, sentence_starts, sentence_ends in sentences:
+            starts += sentence_starts
+            ends += sentence_ends
+            first.append(len(starts))
+        segments[doc_id] = Segments(starts, ends, first)
     return segments
 
 
@@ -124,35 +156,34 @@ def predicted_claims(record: Mapping[str, Any]) -> list[Claim]:
     return claims
 
 
-def _claim_span(tokens: Sequence[Span], claim: Claim) -> list[int]:
-    """First and last document token (inclusive) that the claim overlaps; ``[-1, -1]`` if none."""
-    inside = [k for k, (start, end) in enumerate(tokens) if start < claim.end and claim.start < end]
-    return [inside[0], inside[-1]] if inside else [-1, -1]
-
-
 def entries(text: str, segments: Segments, claims: Iterable[Claim], gold: bool) -> dict[str, dict[str, Any]]:
     """``{segment id: entry}`` of one document's claims (gold entries say whether the claimer is in the sentence)."""
-    tokens = segments.flat_tokens()
+    claims = sorted(claims, key=lambda claim: (claim.start, -claim.end))
+    if not claims:
+        return {}
+    starts, ends, first = segments.starts, segments.ends, segments.first
+    sentence_starts = [starts[k] for k in first[:-1]]
     by_segment: dict[int, Claim] = {}
-    for claim in sorted(claims, key=lambda claim: (claim.start, -claim.end)):
-        by_segment.setdefault(segments.sentence_of(claim.start), claim)
+    for claim in claims:
+        by_segment.setdefault(max(bisect.bisect_right(sentence_starts, claim.start) - 1, 0), claim)
     result = {}
     for index, claim in sorted(by_segment.items()):
-        has_claimer = claim.kind != "author"
         if claim.kind == "author":
             claimer = AUTHOR
         elif claim.kind == "entity":
             claimer = " ".join(text[start:end] for start, end in claim.mentions)
         else:
             claimer = UNNAMED
-        entry: dict[str, Any] = {"has_claimer": has_claimer, "claimer": claimer}
+        entry: dict[str, Any] = {"has_claimer": claim.kind != "author", "claimer": claimer}
         if gold:
-            first, last = segments.sentences[index]
+            low, high = starts[first[index]], ends[first[index + 1] - 1]
             entry["claimer_in_sentence"] = claim.kind != "entity" or any(
-                first <= start and end <= last for start, end in claim.mentions
+                low <= start and end <= high for start, end in claim.mentions
             )
         entry["stance"] = claim.stance
-        entry["claim_span"] = _claim_span(tokens, claim)
+        span_first = bisect.bisect_right(ends, claim.start)  # the first token ending after the claim's start
+        span_last = bisect.bisect_left(starts, claim.end) - 1  # the last token starting before its end
+        entry["claim_span"] = [span_first, span_last] if span_first <= span_last else [-1, -1]
         result[str(index)] = entry
     return result
 
@@ -171,19 +202,18 @@ def answers(gold: Mapping[str, Mapping], predictions: Mapping[str, Mapping]) -> 
 # ---------------------------------------------------------------- answer normalisation (SQuAD's, and Italian)
 
 
+ENGLISH_PUNCTUATION = str.maketrans("", "", string.punctuation)
+ITALIAN_PUNCTUATION = str.maketrans("", "", string.punctuation + "’‘“”«»…–—")
+
+
 def _english(text: str) -> str:
     """NewsClaims' (SQuAD's) normalisation: lower case, no punctuation, no a/an/the, single spaces."""
-    text = "".join(char for char in text.lower() if char not in set(string.punctuation))
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
-
-
-ITALIAN_PUNCTUATION = set(string.punctuation) | set("’‘“”«»…–—")
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text.lower().translate(ENGLISH_PUNCTUATION)).split())
 
 
 def _italian(text: str) -> str:
     """The Italian variant: elided articles (l', un') first, then punctuation, then il/lo/la/i/gli/le/un/uno/una."""
-    text = re.sub(r"\b(l|un)['’]", " ", text.lower())
-    text = "".join(char for char in text if char not in ITALIAN_PUNCTUATION)
+    text = re.sub(r"\b(l|un)['’]", " ", text.lower()).translate(ITALIAN_PUNCTUATION)
     return " ".join(re.sub(r"\b(il|lo|la|i|gli|le|un|uno|una)\b", " ", text).split())
 
 
@@ -317,26 +347,43 @@ def figures(gold: Mapping, predictions: Mapping, normalisation: str = DEFAULT_NO
     }
 
 
+GOLD_COLUMNS = [
+    "id",
+    "text",
+    *(f"entities.list.element.{name}" for name in ("id", "start", "end")),
+    *(f"claims.list.element.{name}" for name in ("start", "end", "stance", "claimer_kind", "claimer_ids")),
+]
+
+
 def folder_gold(folder: Path | BuiltFolder, split: str | None = None) -> dict[str, tuple[str, list[Claim]]]:
     """``{doc id: (text, claims)}`` of the documents config of a built folder (the gold's own claimer mentions)."""
     inventory = load_inventory()
+    stances, kinds = inventory.stance_names, inventory.claimer_kind_names
     gold = {}
     for path in BuiltFolder.open(folder).split_files(split):
-        for batch in parquet_batches(path, ["id", "text", "entities", "claims"]):
-            columns = [batch.column(name).to_pylist() for name in ("id", "text", "entities", "claims")]
-            for doc_id, text, entities, claims in zip(*columns, strict=True):
-                spans = {entity["id"]: (entity["start"], entity["end"]) for entity in entities}
+        for batch in parquet_batches(path, GOLD_COLUMNS):
+            entities, entity_row = list_parts(batch.column("entities"), "entities")
+            entity_ids = entities.field("id").to_pylist()
+            entity_spans = list(
+                zip(integers(entities.field("start")).tolist(), integers(entities.field("end")).tolist(), strict=True)
+            )
+            entity_bounds = np.searchsorted(entity_row, np.arange(len(batch) + 1)).tolist()
+            texts, claims = batch.column("text").to_pylist(), batch.column("claims").to_pylist()
+            for row, doc_id in enumerate(batch.column("id").to_pylist()):
+                named = [claim for claim in claims[row] if claim["claimer_ids"]]
+                part = slice(entity_bounds[row], entity_bounds[row + 1])
+                spans = dict(zip(entity_ids[part], entity_spans[part], strict=True)) if named else {}
                 gold[doc_id] = (
-                    text,
+                    texts[row],
                     [
                         Claim(
                             claim["start"],
                             claim["end"],
-                            inventory.stance_names[claim["stance"]],
-                            inventory.claimer_kind_names[claim["claimer_kind"]],
+                            stances[claim["stance"]],
+                            kinds[claim["claimer_kind"]],
                             tuple(sorted(spans[entity_id] for entity_id in claim["claimer_ids"])),
                         )
-                        for claim in claims
+                        for claim in claims[row]
                     ],
                 )
     return gold
@@ -359,14 +406,14 @@ def newsclaims_files(
 def column_claims(claims, ids: Sequence[str], present: set[int]) -> dict[str, list[Claim]]:
     """The predicted claims of the scorer's columns (`toolkit.scoring.spans.ClaimColumns`), by document id, for the
     documents that have a prediction record."""
-    inventory = load_inventory()
+    stances = load_inventory().stance_names
     per_document = claims.per_document(len(ids))
     result = {}
     for index in sorted(present):
         result[ids[index]] = [
-            Claim(start, end, inventory.stance_names[stance], claimer)
+            Claim(start, end, stances[stance], claimer)
             if isinstance(claimer, str)
-            else Claim(start, end, inventory.stance_names[stance], "entity", (tuple(claimer),))
+            else Claim(start, end, stances[stance], "entity", (tuple(claimer),))
             for start, end, stance, claimer in per_document[index]
         ]
     return result
