@@ -1333,8 +1333,10 @@ CASES += [
     Case("export-unknown-format", (*EXPORT[:5], "xml", *EXPORT[6:]), r"--format: 'xml' is not one of"),
     Case("export-out-is-records", (*EXPORT[:7], "gold.jsonl"), rf"--out gold.jsonl: {SAME} RECORDS gold.jsonl"),
     Case("export-out-is-a-folder", (*EXPORT[:7], "empty"), r"--out empty: is a folder"),
-    Case("export-segments-not-a-folder", (*EXPORT, "--segments", "gold.jsonl"), r"--segments gold.jsonl: not a folder"),
-    Case("export-segments-without-ner", (*EXPORT, "--segments", "empty"), r"--segments empty: no ner config"),
+    Case(
+        "export-segments-not-a-folder", (*EXPORT, "--segments", "gold.jsonl"), r"--segments: gold.jsonl: not a folder"
+    ),
+    Case("export-segments-without-ner", (*EXPORT, "--segments", "empty"), r"--segments: empty: no ner config"),
     Case(
         "export-answers-without-segments",
         (*EXPORT_NEWSCLAIMS, "--answers"),

@@ -103,7 +103,7 @@ def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built)
 def test_label_map_is_checked():
     assert parse_label_map(["GPE=LOC", "DATE=O"]) == {"GPE": "LOC", "DATE": "O"}
     for bad in ("GPE", "XYZ=LOC", "GPE="):
-        with pytest.raises(InputError, match="--token-label-map: "):
+        with pytest.raises(InputError, match="token_label_map: "):
             parse_label_map([bad])
 
 

@@ -69,7 +69,7 @@ def export_command(
     from toolkit.export import export
     from toolkit.scoring.compat import parse_label_map
 
-    mapping = parse_label_map(label_map or [], "--label-map")
+    mapping = parse_label_map(label_map or [], "label_map")
     echo_err(
         export(
             records, documents, output_format.value, out, segments=segments, answers=answers, label_map=mapping

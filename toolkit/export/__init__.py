@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.bio import resolve_overlaps, split_at
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 from toolkit.extras import require_extra
 from toolkit.files import atomic_writer, parquet_batches, write_json, write_text
 from toolkit.scoring import newsclaims
@@ -82,12 +82,12 @@ def _folder_segments(folder: Path, records: list[dict], documents: Mapping[str, 
     from toolkit.built import BuiltFolder
 
     if not folder.is_dir():
-        raise InputError(f"--segments {folder}: not a folder (expected a folder built by `toolkit build`)")
+        raise InputError(f"{folder}: not a folder (expected a folder built by `toolkit build`)", parameter="segments")
     built = BuiltFolder.open(folder)
     ids = {record["id"] for record in records}
     segments = newsclaims.folder_segments(built, None, ids)
     if segments is None:
-        raise InputError(f"--segments {folder}: no ner config (expected a folder built by `toolkit build`)")
+        raise InputError(f"{folder}: no ner config (expected a folder built by `toolkit build`)", parameter="segments")
     hashes = {}
     for path in built.split_files(None):
         for batch in parquet_batches(path, ["id", "text_sha256"]):
@@ -96,13 +96,15 @@ def _folder_segments(folder: Path, records: list[dict], documents: Mapping[str, 
         doc_id = record["id"]
         if doc_id not in segments or doc_id not in hashes:
             raise InputError(
-                f"--segments {folder}: document {doc_id!r} is not in its ner config "
-                "(expected the folder built from these documents)"
+                f"{folder}: document {doc_id!r} is not in its ner config (expected the folder built from these "
+                "documents)",
+                parameter="segments",
             )
         if hashes[doc_id] != documents[doc_id]["text_sha256"]:
             raise InputError(
-                f"--segments {folder}: document {doc_id!r} has another text there than in the documents file "
-                "(expected the folder built from these documents)"
+                f"{folder}: document {doc_id!r} has another text there than in the documents file (expected the "
+                "folder built from these documents)",
+                parameter="segments",
             )
     return segments
 
@@ -197,7 +199,7 @@ def _span(doc, tokens: list[tuple[int, int]], start: int, end: int, label: str):
 
 
 def _spacy(path: Path, records, documents, segments, kind, options) -> int:
-    require_extra("spacy", "export --format spacy")
+    require_extra("spacy")
     import spacy
     from spacy.tokens import Doc, DocBin
     from spacy.util import filter_spans
@@ -265,20 +267,25 @@ def export(
     `MissingExtraError` when the spaCy tokenizer (no ``segments``) or the spacy format needs the ``spacy`` extra.
     """
     if format not in FORMATS:
-        raise InputError(f"--format {format!r}: not an export format (expected one of: {', '.join(FORMATS)})")
+        raise InputError(
+            f"{format!r} is not an export format (expected one of: {', '.join(FORMATS)})", parameter="format"
+        )
     if answers and (format != "newsclaims" or segments is None):
-        raise InputError("--answers: only with --format newsclaims and --segments FOLDER (the gold's built folder)")
+        raise InputError(
+            f"only with {mention('format')} newsclaims and {mention('segments')} (the gold's built folder)",
+            parameter="answers",
+        )
     if label_map and format != "conll":
-        raise InputError(f"--label-map: only with --format conll (got --format {format})")
+        raise InputError(f"only with {mention('format')} conll (got {format})", parameter="label_map")
     records_path, documents_path, out = Path(records_path), Path(documents_path), Path(out)
     kind, records, documents = read_records(records_path, documents_path)
     if answers and kind != "prediction":
-        raise InputError(f"--answers: {records_path} holds {kind} records (expected prediction records)")
+        raise InputError(f"{records_path} holds {kind} records (expected prediction records)", parameter="answers")
     if segments is not None:
         segmented = _folder_segments(Path(segments), records, documents)
         how = f"the ner config of {segments}"
     else:
-        require_extra("spacy", f"export --format {format} without --segments")
+        require_extra("spacy")  # the build's tokenizer
         segmented = {record["id"]: spacy_segments(documents[record["id"]], record) for record in records}
         how = "tokenised and split as toolkit build does"
     options = {"label_map": dict(label_map or {}), "answers": answers, "segments": segments}
