@@ -1036,6 +1036,10 @@ CASES = [
         fifo("pipe.jsonl"),
         subprocess=True,
     ),
+    Case("backend-learn-without-model", ("backend", "--learn", "--port", "0"), r"--learn: only with --model"),
+    Case("backend-learn-every-zero", ("backend", "--learn-every", "0"), r"--learn-every: 0 is out of range"),
+    Case("backend-learn-minutes-negative", ("backend", "--learn-minutes", "-1"), r"--learn-minutes"),
+    Case("studio-learn-without-ml-backend", ("studio", "--learn"), r"only with --ml-backend"),
     Case("studio-port-out-of-range", ("studio", "--port", "70000"), r"--port: 70000 is out of range"),
     Case(
         "studio-database-not-postgresql",
@@ -1071,6 +1075,13 @@ CASES = [
         ("push", "documents.jsonl", "--overlap-share", "50"),
         r"--overlap-share: 50 given without --overlap",
     ),
+    Case(
+        "push-order-uncertainty-without-model",
+        ("push", "documents.jsonl", "--order", "uncertainty"),
+        r"--order uncertainty: needs --model",
+    ),
+    Case("push-order-unknown", ("push", "documents.jsonl", "--order", "random"), r"--order"),
+    Case("push-model-not-a-model", ("push", "documents.jsonl", "--model", "empty"), r"empty: no voci-model.json"),
     Case("progress-format-unknown", ("progress", "--format", "yaml"), r"--format: 'yaml' is not one of"),
     Case("progress-no-url", ("progress", "--api-key", "k"), r"no Label Studio URL"),
     Case(

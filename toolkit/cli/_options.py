@@ -355,6 +355,25 @@ CommandOption = Annotated[
 ModelOption = Annotated[
     Path | None, input_path("--model", help="A MODEL_DIR written by `toolkit train` (the spacy extra).")
 ]
+# A trained model that learns (backend --model, studio --ml-backend --model).
+LearnOption = Annotated[
+    bool,
+    typer.Option(
+        "--learn", help="With --model: retrain it in the background from submitted annotations (docs/model.md)."
+    ),
+]
+LearnEveryOption = Annotated[
+    int,
+    count_option(
+        "--learn-every", what="a number of submissions", help="With --learn: retrain after N new submissions."
+    ),
+]
+LearnMinutesOption = Annotated[
+    float,
+    typer.Option(
+        "--learn-minutes", min=0, metavar="M", help="With --learn: start a retraining at most every M minutes."
+    ),
+]
 StudioDataOption = Annotated[
     Path,
     output_path(
