@@ -1343,6 +1343,56 @@ CONLL = ("convert-predictions", "p.conll", "--format", "conll", "--documents", "
 SCORES = r"p.spacy:\d*:? ?docs\[0\].spans\['claims'\].attrs\['scores'\]"
 
 
+EXPORT = ("export", "gold.jsonl", "--documents", "documents.jsonl", "--format", "conll", "--out", "x.conll")
+EXPORT_NEWSCLAIMS = ("export", "pred.jsonl", "--documents", "documents.jsonl", "--format", "newsclaims")
+EXPORT_NEWSCLAIMS += ("--out", "x.json")
+CASES += [
+    Case(
+        "export-records-are-documents", ("export", "documents.jsonl", *EXPORT[2:]), r"documents.jsonl: holds documents"
+    ),
+    Case("export-records-empty", ("export", "e.jsonl", *EXPORT[2:]), r"e.jsonl: no records", write("e.jsonl", "")),
+    Case(
+        "export-records-broken-json",
+        ("export", "e.jsonl", *EXPORT[2:]),
+        r"e.jsonl:1: \(line\): invalid JSON",
+        write("e.jsonl", '{"id": "x"\n'),
+    ),
+    Case("export-unknown-format", (*EXPORT[:5], "xml", *EXPORT[6:]), r"--format: 'xml' is not one of"),
+    Case("export-out-is-records", (*EXPORT[:7], "gold.jsonl"), rf"--out gold.jsonl: {SAME} RECORDS gold.jsonl"),
+    Case("export-out-is-a-folder", (*EXPORT[:7], "empty"), r"--out empty: is a folder"),
+    Case(
+        "export-segments-not-a-folder", (*EXPORT, "--segments", "gold.jsonl"), r"--segments: gold.jsonl: not a folder"
+    ),
+    Case("export-segments-without-ner", (*EXPORT, "--segments", "empty"), r"--segments: empty: no ner config"),
+    Case(
+        "export-answers-without-segments",
+        (*EXPORT_NEWSCLAIMS, "--answers"),
+        r"--answers: only with --format newsclaims",
+    ),
+    Case(
+        "export-answers-of-gold-records",
+        ("export", "gold.jsonl", *EXPORT_NEWSCLAIMS[2:], "--answers", "--segments", "dist/voci"),
+        r"--answers: gold.jsonl holds annotation records \(expected prediction records\)",
+    ),
+    Case(
+        "export-label-map-no-label",
+        (*EXPORT, "--label-map", "FOO=LOC"),
+        r"--label-map: 'FOO=LOC' \(expected LABEL=NAME",
+    ),
+    Case(
+        "export-label-map-with-newsclaims",
+        (*EXPORT_NEWSCLAIMS, "--label-map", "GPE=LOC"),
+        r"--label-map: only with --format conll",
+    ),
+    Case(
+        "export-prediction-for-another-document",
+        ("export", "p.jsonl", *EXPORT[2:]),
+        r"p.jsonl:1: id: 'nope' is not a document in documents.jsonl",
+        write("p.jsonl", '{"id": "nope", "entities": []}\n'),
+    ),
+]
+
+
 CONVERT_PREDICTIONS = ("convert-predictions", "pred.jsonl", "--format", "documents", "--documents", "documents.jsonl")
 LABEL_MAP = (*CONVERT_PREDICTIONS[:3], "tags", *CONVERT_PREDICTIONS[4:], "--out", "p.jsonl", "--label-map", "map.json")
 CASES += [

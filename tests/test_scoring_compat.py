@@ -93,6 +93,9 @@ def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built)
     assert result.compat == {
         "token": None,
         "token_reason": "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)",
+        "newsclaims": None,
+        "newsclaims_reason": "needs the dataset's sentences: score against a folder built by `toolkit build` "
+        "(its ner config)",
     }
     assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
 
