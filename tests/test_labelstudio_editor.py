@@ -279,7 +279,7 @@ def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
     assert saved.status == 201
     sent = json.loads(saved.request.post_data)["result"]
     mention_id = next(item["id"] for item in sent if item.get("value", {}).get("labels") == ["PER"])
-    assert [item["from_name"] for item in sent if item.get("id") == mention_id] == ["label"]
+    assert [item["from_name"] for item in sent if item.get("id") == mention_id] == ["entity"]
 
     _, record = editor.pulled_record(tmp_path / "annotations")
     assert record["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
@@ -356,7 +356,7 @@ def test_a_link_with_the_annotation_id_opens_that_annotation(editor, label_studi
     result = [
         {
             "id": "m1",
-            "from_name": "label",
+            "from_name": "entity",
             "to_name": "text",
             "type": "labels",
             "value": {**_span(MENTION), "text": MENTION, "labels": ["PER"]},
