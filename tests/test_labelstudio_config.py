@@ -184,8 +184,7 @@ def test_push_brings_an_older_project_config_up_to_date_or_refuses_clearly(label
     from toolkit.files import write_jsonl
 
     old = (
-        '<View><Labels name="label" toName="text"><Label value="PER"/></Labels>'
-        '<Text name="text" value="$text"/></View>'
+        '<View><Labels name="label" toName="text"><Label value="PER"/></Labels><Text name="text" value="$text"/></View>'
     )
     documents = tmp_path / "docs.jsonl"
     write_jsonl(documents, [make_document("d1", "Mario Rossi parla.", "it")])

@@ -316,11 +316,19 @@ def test_what_the_editor_cannot_check_is_named_by_pull_and_the_fix_converts(edit
 
     assert f"delete the relation “{CLAIM}” – “{MENTION}” in the side panel's Relations list" in problem
     open_task(editor.page, problem.rsplit("— ", 1)[1])  # the annotator follows the link: their own annotation
-    click_on(editor.page, CLAIM)
-    editor.key("4")
+    # the documented clicks: the side panel's Relations tab, the pointer on the row, its bin
+    page = editor.page
+    page.locator(".lsf-tabs__tab-container", has_text="Relations").click()
+    row = page.locator(".lsf-relations__item")
+    editor.expect(row).to_have_count(1)
+    # the row names the regions by their numbers in the Regions tab and their labels, not by their texts
+    editor.expect(row).to_have_text(re.compile(r"^\d+CLAIM\d+PER$"))
+    row.hover()
+    row.get_by_role("button", name="Delete Relation").click()
+    assert editor.relation_count() == 0
     assert editor.save("Update").status == 200
     _, record = editor.pulled_record(out)
-    assert record["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
+    assert record["claims"] == [_claim(CLAIM, "SUPPORT", "author", [])]
     assert (out / "conversion-problems.txt").read_text(encoding="utf-8") == ""
 
 
