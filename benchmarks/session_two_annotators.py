@@ -29,8 +29,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_push_pull import start_backend  # noqa: E402
 from editor_browser import (  # noqa: E402
+    EDITOR_SETTLED,
+    QUIET_MS,
     REGION,
     SELECTED_LABEL,
+    TEXT_ROOT,
     browser_page,
     click_on,
     drag_over,
@@ -82,11 +85,14 @@ def submit(page) -> int:
     return saved.value.status
 
 
+REGION_COUNT = "() => window.Htx.annotationStore.selected.regionStore.regions.length"
+
+
 def draw(page, key: str, label: str, words: str) -> None:
-    count = page.locator(REGION).count()
+    count = page.evaluate(REGION_COUNT)
     press_label(page, key, label)
     drag_over(page, words)
-    page.locator(REGION).nth(count).wait_for()
+    page.wait_for_function(f"() => ({REGION_COUNT})() > {count}")
 
 
 def annotator_a(page, screenshots: Path) -> dict:
@@ -120,7 +126,8 @@ def annotator_a(page, screenshots: Path) -> dict:
 
 
 def annotator_b(page) -> dict:
-    """A mention, a new claim whose claimer is that mention (Alt+R, click), the pre-annotated claims kept."""
+    """In an annotation of one's own, started empty: a mention, and a claim whose claimer is that mention (Alt+R,
+    click)."""
     draw(page, "p", "PER", "Vladimir Putin")
     draw(page, "c", "CLAIM", VISIT["text"])
     click_on(page, VISIT["text"])
@@ -134,11 +141,7 @@ def annotator_b(page) -> dict:
     print(f"B: submit -> HTTP {submit(page)}")
     return {
         "entities": [{**span("Vladimir Putin"), "label": "PER"}],
-        "claims": [
-            {**FIRST, "stance": "SUPPORT", "claimer": {"kind": "author", "entities": []}},
-            {**VISIT, "stance": "NEUTRAL", "claimer": {"kind": "entity", "entities": [0]}},
-            {**LAST, "stance": "NEUTRAL", "claimer": {"kind": "unnamed", "entities": []}},
-        ],
+        "claims": [{**VISIT, "stance": "NEUTRAL", "claimer": {"kind": "entity", "entities": [0]}}],
     }
 
 
@@ -192,6 +195,10 @@ def main() -> None:
                 with browser_page(sync_api()) as page:
                     log_in(page, server.url, type("Account", (), {"username": email, "password": known[email]}))
                     open_task(page, f"{server.url}/projects/{project.id}/data?task={task.id}")
+                    if done:  # the task opens on the first annotator's annotation: start one's own, empty
+                        page.get_by_role("button", name="Create an annotation").click()
+                        page.wait_for_function(EDITOR_SETTLED, arg=[TEXT_ROOT, QUIET_MS], polling=50)
+                        assert regions(page) == {}, "a new, empty annotation"
                     print(f"{email}: logged in, task {task.id} open ({len(TEXT)} characters)")
                     done[email] = annotate(page)
             out = work / "annotations"
