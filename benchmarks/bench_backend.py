@@ -47,7 +47,7 @@ def spans_of(result: list[dict]) -> set:
         (item["value"]["start"], item["value"]["end"], item["value"]["labels"][0])
         for item in result
         if item.get("type") == "labels"
-        and item.get("from_name") == NAMES.label
+        and item.get("from_name") == NAMES.entity
         and item["value"]["labels"][0] in ENTITY_LABELS
     }
 

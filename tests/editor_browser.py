@@ -30,8 +30,8 @@ FLAGS = [
 STEP_TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1400, "height": 900}
 
-# Client rectangle of a word in the editor's text: left edge of its first glyph, right edge of its last
-# (DOM offsets are UTF-16 units).
+# Client rectangle of a word in the editor's text: left edge of its first glyph, right edge of its last, and the
+# vertical middle of each (words may wrap onto the next line; DOM offsets are UTF-16 units).
 WORD_RECT = """([root, word]) => {
   const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -42,7 +42,8 @@ WORD_RECT = """([root, word]) => {
     const first = range.getBoundingClientRect();
     range.setStart(node, at + word.length - 1); range.setEnd(node, at + word.length);
     const last = range.getBoundingClientRect();
-    return {left: first.left, right: last.right, middle: (first.top + first.bottom) / 2};
+    return {left: first.left, right: last.right, middle: (first.top + first.bottom) / 2,
+            lastMiddle: (last.top + last.bottom) / 2};
   }
   return null;
 }"""
@@ -124,15 +125,16 @@ def drag_over(page, words: str) -> None:
     rect = word_rect(page, words)
     page.mouse.move(rect["left"] + 1, rect["middle"])
     page.mouse.down()
-    page.mouse.move((rect["left"] + rect["right"]) / 2, rect["middle"], steps=3)
-    page.mouse.move(rect["right"] - 1, rect["middle"], steps=3)
+    page.mouse.move((rect["left"] + rect["right"]) / 2, (rect["middle"] + rect["lastMiddle"]) / 2, steps=3)
+    page.mouse.move(rect["right"] - 1, rect["lastMiddle"], steps=3)
     page.mouse.up()
 
 
 def click_on(page, words: str) -> None:
-    """A click in the middle of the words: selects the region there (or ends a relation on it)."""
+    """A click on the first glyph of the words (inside them even when they wrap): selects the region there (or ends
+    a relation on it)."""
     rect = word_rect(page, words)
-    page.mouse.click((rect["left"] + rect["right"]) / 2, rect["middle"])
+    page.mouse.click(rect["left"] + 3, rect["middle"])
 
 
 def regions(page) -> dict[str, dict]:

@@ -115,7 +115,7 @@ def test_export_lexicon_writes_what_the_project_learned(tmp_path):
     start = TEXT.index("Velmora Tessari")
     item = {
         "type": "labels",
-        "from_name": "label",
+        "from_name": "entity",
         "value": {"start": start, "end": start + 15, "labels": ["ORG"]},
     }
     for annotation, label in (("1", "ORG"), ("2", "ORG"), ("3", "PER")):

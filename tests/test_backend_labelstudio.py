@@ -97,7 +97,7 @@ def _entity_labels(prediction: dict) -> dict[str, str]:
     return {
         item["value"]["text"]: item["value"]["labels"][0]
         for item in prediction["result"]
-        if item["type"] == "labels" and item["from_name"] == "label" and item["value"]["labels"][0] != "CLAIM"
+        if item["type"] == "labels" and item["from_name"] == "entity" and item["value"]["labels"][0] != "CLAIM"
     }
 
 
@@ -158,7 +158,7 @@ def test_an_annotation_submitted_in_label_studio_teaches_the_next_task(label_stu
     start = FIRST.index(NEW_NAME)
     organisation = {
         "id": "m1",
-        "from_name": "label",
+        "from_name": "entity",
         "to_name": "text",
         "type": "labels",
         "value": {"start": start, "end": start + len(NEW_NAME), "text": NEW_NAME, "labels": ["ORG"]},
@@ -329,7 +329,7 @@ def test_under_overlap_the_second_annotator_gets_no_pre_annotation_learned_from_
 
     start = FIRST.index(NEW_NAME)
     value = {"start": start, "end": start + len(NEW_NAME), "text": NEW_NAME, "labels": ["ORG"]}
-    region = {"id": "m1", "from_name": "label", "to_name": "text", "type": "labels", "value": value}
+    region = {"id": "m1", "from_name": "entity", "to_name": "text", "type": "labels", "value": value}
     label_studio.client.annotations.create(id=studio.task_ids["first"], result=[region], lead_time=3.0)
 
     opened = studio.open_task("first")  # B opens the task A annotated

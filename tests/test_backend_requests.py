@@ -39,7 +39,7 @@ def _event(annotation_id: int, mention: str = NAME, label: str = "ORG", **annota
     start = TEXT.index(mention) if mention in TEXT else 0
     region = {
         "type": "labels",
-        "from_name": NAMES.label,
+        "from_name": NAMES.entity,
         "to_name": NAMES.text,
         "value": {"start": start, "end": start + len(mention), "text": mention, "labels": [label]},
     }

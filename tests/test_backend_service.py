@@ -52,7 +52,7 @@ def _entity_item(text: str, mention: str, label: str, region: str = "r1") -> dic
     start = text.index(mention)
     return {
         "id": region,
-        "from_name": NAMES.label,
+        "from_name": NAMES.entity,
         "to_name": NAMES.text,
         "type": "labels",
         "value": {"start": start, "end": start + len(mention), "text": mention, "labels": [label]},
@@ -69,7 +69,7 @@ def _labels(prediction: dict) -> dict[str, str]:
     return {
         item["value"]["text"]: item["value"]["labels"][0]
         for item in prediction["result"]
-        if item["type"] == "labels" and item["from_name"] == NAMES.label and item["value"]["labels"][0] != "CLAIM"
+        if item["type"] == "labels" and item["from_name"] == NAMES.entity and item["value"]["labels"][0] != "CLAIM"
     }
 
 
@@ -105,7 +105,7 @@ def test_setup_answers_the_project_model_version_and_refuses_a_foreign_config(ba
     }
     assert missing_controls(build_label_config()) == []
     foreign = '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"/></View>'
-    with pytest.raises(InputError, match="lacks label "):
+    with pytest.raises(InputError, match="lacks entity, claim "):
         baseline.setup({"project": "7.1", "schema": foreign})
     assert baseline.health() == {"status": "UP", "model_class": "voci-baseline"}
 
@@ -454,12 +454,12 @@ def test_odd_project_ids_and_training_requests_are_refused_or_ignored(baseline):
 def test_malformed_webhook_regions_teach_nothing_and_fields_are_bounded(baseline, tmp_path):
     task = _task(1, _documents()[0])
     bad_regions = [
-        {"type": "labels", "from_name": NAMES.label, "value": ["a"]},
-        {"type": "labels", "from_name": NAMES.label, "value": {"labels": 5, "text": "x"}},
-        {"type": "labels", "from_name": NAMES.label, "value": {"labels": {"0": "ORG"}, "text": "x"}},
-        {"type": "labels", "from_name": NAMES.label, "value": {"labels": [["ORG"]], "text": "x"}},
-        {"type": "labels", "from_name": NAMES.label, "value": {"labels": ["ORG"], "text": "\ud800"}},
-        {"type": "labels", "from_name": NAMES.label, "value": {"labels": ["ORG"], "text": "y" * 10_000}},
+        {"type": "labels", "from_name": NAMES.entity, "value": ["a"]},
+        {"type": "labels", "from_name": NAMES.entity, "value": {"labels": 5, "text": "x"}},
+        {"type": "labels", "from_name": NAMES.entity, "value": {"labels": {"0": "ORG"}, "text": "x"}},
+        {"type": "labels", "from_name": NAMES.entity, "value": {"labels": [["ORG"]], "text": "x"}},
+        {"type": "labels", "from_name": NAMES.entity, "value": {"labels": ["ORG"], "text": "\ud800"}},
+        {"type": "labels", "from_name": NAMES.entity, "value": {"labels": ["ORG"], "text": "y" * 10_000}},
     ]
     assert entity_mentions(bad_regions, None) == []
     event = _annotation_event(5, task, [_entity_item(FIRST, NEW_NAME, "ORG")], completed_by="a" * 1_000_000)

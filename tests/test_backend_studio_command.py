@@ -96,14 +96,14 @@ def test_studio_serves_the_baseline_backend_beside_label_studio(tmp_path):
         labels = {
             item["value"]["text"]: item["value"]["labels"][0]
             for item in task["predictions"][0]["result"]
-            if item.get("from_name") == "label" and item["value"]["labels"][0] != "CLAIM"
+            if item.get("from_name") == "entity" and item["value"]["labels"][0] != "CLAIM"
         }
         assert task["predictions"][0]["model_version"] == "baseline-v0" and labels[NEW_NAME] == "PER"
         start = FIRST.index(NEW_NAME)
         value = {"start": start, "end": start + len(NEW_NAME), "text": NEW_NAME, "labels": ["ORG"]}
         client.annotations.create(
             id=task["id"],
-            result=[{"id": "m", "from_name": "label", "to_name": "text", "type": "labels", "value": value}],
+            result=[{"id": "m", "from_name": "entity", "to_name": "text", "type": "labels", "value": value}],
         )
         lexicon = json.loads((data_dir / "backend" / f"project-{project.id}.lexicon.json").read_text())
         assert lexicon["model_version"] == "baseline-v1" and lexicon["project"]["title"] == "voci"
@@ -112,7 +112,7 @@ def test_studio_serves_the_baseline_backend_beside_label_studio(tmp_path):
         assert any(
             item["value"]["text"] == NEW_NAME and item["value"]["labels"] == ["ORG"]
             for item in second["predictions"][0]["result"]
-            if item.get("from_name") == "label" and item["value"]["labels"][0] != "CLAIM"
+            if item.get("from_name") == "entity" and item["value"]["labels"][0] != "CLAIM"
         )
         backend_port = int(backend_url.rsplit(":", 1)[1])
         assert _listening(backend_port) and _listening(port)

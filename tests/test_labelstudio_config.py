@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.inventory import ENTITY_CLAIMER, Inventory, Label, load_inventory
-from toolkit.labelstudio.config import NAMES, build_label_config, load_guidelines_html, markdown_to_html
+from toolkit.labelstudio.config import NAMES, ROW_STYLE, build_label_config, load_guidelines_html, markdown_to_html
 
 
 def _values(root: ET.Element, control: str) -> list[str]:
@@ -20,10 +20,11 @@ def _values(root: ET.Element, control: str) -> list[str]:
 def test_config_holds_every_inventory_label_in_its_control():
     inventory = load_inventory()
     root = ET.fromstring(build_label_config())
-    # one single-choice control for every span: an entity label and the claim label cannot share a region
-    (labels,) = root.iter("Labels")
-    assert labels.get("name") == NAMES.label and labels.get("choice") == "single"
-    assert _values(root, NAMES.label) == [*inventory.entity_names, inventory.claim_label.name]
+    # entities and claims in two single-choice controls: an entity key never takes a claim's label away
+    controls = [(labels.get("name"), labels.get("choice")) for labels in root.iter("Labels")]
+    assert controls == [(NAMES.entity, "single"), (NAMES.claim, "single")]
+    assert _values(root, NAMES.entity) == inventory.entity_names
+    assert _values(root, NAMES.claim) == [inventory.claim_label.name]
     assert _values(root, NAMES.stance) == inventory.stance_names
     assert _values(root, NAMES.claimer) == inventory.claimer_kind_names
     assert [r.get("value") for r in root.iter("Relation")] == [NAMES.claimer_relation]
@@ -45,6 +46,14 @@ def test_config_holds_every_inventory_label_in_its_control():
     assert "4 entity, 5 author, 6 unnamed" in messages[NAMES.claimer] and "Alt+R" in messages[NAMES.claimer]
     (claim_label,) = [e for e in root.iter("Label") if e.get("value") == claim]
     assert claim_label.get("granularity") == "word"
+    # the questions sit in the column right of the text, under headers that name them
+    (row,) = [view for view in root.iter("View") if view.get("style") == ROW_STYLE]
+    text_column, questions = list(row)
+    assert [e.get("name") for e in text_column.iter("Text")] == [NAMES.text]
+    assert "sticky" in questions.get("style")
+    headers = [header.get("value") for header in questions.iter("Header")]
+    assert headers[0] == "Stance" and headers[2] == "Claimer"
+    assert [c.get("name") for c in questions.iter("Choices")] == [NAMES.stance, NAMES.claimer]
 
 
 def test_label_names_and_hints_are_xml_escaped():
@@ -55,7 +64,8 @@ def test_label_names_and_hints_are_xml_escaped():
     xml = build_label_config(inventory)
     assert "<script>" not in xml and "A&amp;B&quot;&lt;x&gt;" in xml
     root = ET.fromstring(xml)
-    assert _values(root, NAMES.label) == ['A&B"<x>', "CLAIM"]
+    assert _values(root, NAMES.entity) == ['A&B"<x>']
+    assert _values(root, NAMES.claim) == ["CLAIM"]
     assert _values(root, NAMES.claimer) == [ENTITY_CLAIMER, "author"]
 
 
@@ -174,8 +184,7 @@ def test_push_brings_an_older_project_config_up_to_date_or_refuses_clearly(label
     from toolkit.files import write_jsonl
 
     old = (
-        '<View><Labels name="entity" toName="text"><Label value="PER"/></Labels>'
-        '<Text name="text" value="$text"/></View>'
+        '<View><Labels name="label" toName="text"><Label value="PER"/></Labels><Text name="text" value="$text"/></View>'
     )
     documents = tmp_path / "docs.jsonl"
     write_jsonl(documents, [make_document("d1", "Mario Rossi parla.", "it")])
@@ -191,14 +200,14 @@ def test_push_brings_an_older_project_config_up_to_date_or_refuses_clearly(label
     (task,) = client.tasks.list(project=used.id)
     value = {"start": 0, "end": 11, "text": "Mario Rossi", "labels": ["PER"]}
     client.annotations.create(
-        id=task.id, result=[{"id": "a1", "from_name": "entity", "to_name": "text", "type": "labels", "value": value}]
+        id=task.id, result=[{"id": "a1", "from_name": "label", "to_name": "text", "type": "labels", "value": value}]
     )
     refused = runner.invoke(app, ["push", str(documents), "--project", used.title], env=label_studio.env())
     assert refused.exit_code == 2 and "Traceback" not in refused.output
     assert (
         f"project {used.title!r} on {label_studio.url} has another labeling config and annotations made with it"
         in refused.output
-        and "1 with from_name=entity" in refused.output
+        and "1 with from_name=label" in refused.output
         and "push to a new project (--project NEW)" in refused.output
     )
     assert len(list(client.tasks.list(project=used.id))) == 1, "nothing was pushed"

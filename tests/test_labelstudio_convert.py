@@ -113,6 +113,17 @@ def test_round_trip_keeps_ids_and_provenance():
     }
 
 
+def test_an_export_of_the_earlier_one_control_config_converts_the_same():
+    """Projects made before claims had their own control hold every label in one control named `label`."""
+    current = record_to_result(_record())
+    legacy = [dict(item, from_name="label") if item["type"] == "labels" else item for item in current]
+    assert {item["from_name"] for item in current if item["type"] == "labels"} == {"entity", "claim"}
+    assert convert_annotation(legacy, TEXT) == convert_annotation(current, TEXT)
+    assert convert_annotation(legacy, TEXT)[0][0]["label"] == "PER"
+    outcome = _convert(_task(_annotation(1, legacy)))
+    assert outcome.problems() == [] and len(outcome.records()) == 1
+
+
 def test_relation_direction_does_not_matter():
     forward = record_to_result(_record())
     backward = [
@@ -163,11 +174,15 @@ def _claimer_choice(result, claim_id):
         ),
         (
             lambda r: r[0]["value"].update(labels=["PERSON"]),
-            "PERSON “Mario Draghi” 30..42: labels ['PERSON'] (expected one of: DATE, EVENT",
+            "PERSON “Mario Draghi” 30..42: entity labels ['PERSON'] (expected one of: DATE, EVENT",
         ),
         (
-            lambda r: r[0].update(from_name="entity"),
-            "result[0].from_name 'entity' is not in the voci config (expected one of: label, stance, claimer;",
+            lambda r: r[0].update(from_name="ner"),
+            "result[0].from_name 'ner' is not in the voci config (expected one of: entity, claim, stance, claimer;",
+        ),
+        (
+            lambda r: r[0]["value"].update(labels=["CLAIM"]),
+            "CLAIM “Mario Draghi” 30..42: entity labels ['CLAIM'] (expected one of: DATE, EVENT",
         ),
         (
             lambda r: r.remove(next(i for i in r if i.get("from_name") == "stance" and i["id"] == "c1")),
@@ -198,8 +213,10 @@ def _claimer_choice(result, claim_id):
             "(expected 'claimer' or none)",
         ),
         (
-            lambda r: r.append(dict(r[0], value=dict(r[0]["value"], labels=["CLAIM"]))),
-            "PER/CLAIM “Mario Draghi” 30..42: 2 labels (expected one per region)",
+            # what the editor makes of `c` pressed on a selected mention: a second result, of the claim control
+            lambda r: r.append(dict(r[0], from_name="claim", value=dict(r[0]["value"], labels=["CLAIM"]))),
+            "PER/CLAIM “Mario Draghi” 30..42: 2 labels (expected one per region: select it and press the key of the "
+            "label it should not have; p removes PER, c removes CLAIM)",
         ),
     ],
 )
@@ -217,8 +234,8 @@ def test_every_problem_of_an_annotation_is_reported_at_once():
     _claimer_choice(result, "c2")["value"]["choices"] = ["entity"]
     result[1]["value"]["labels"] = ["XYZ"]
     assert _reasons(result) == [
-        "XYZ “ISTAT” 47..52: labels ['XYZ'] (expected one of: DATE, EVENT, FAC, GPE, LOC, NORP, ORG, PER, QUANTITY, "
-        "CLAIM; one label per region)",
+        "XYZ “ISTAT” 47..52: entity labels ['XYZ'] (expected one of: DATE, EVENT, FAC, GPE, LOC, NORP, ORG, PER, "
+        "QUANTITY; one label per region)",
         "CLAIM “Il PIL crescerà” 3..18: no stance (expected one of: SUPPORT, REFUTE, NEUTRAL)",
         "CLAIM “Il PIL crescerà” 3..18: no claimer chosen (expected one of: entity, author, unnamed)",
         "CLAIM “non è vero” 55..65: claimer 'entity' without a relation to the mention naming it "

@@ -24,6 +24,7 @@ from editor_browser import (
     press_label,
     regions,
     sync_api,
+    word_rect,
 )
 from typer.testing import CliRunner
 
@@ -40,6 +41,8 @@ SCREENSHOTS = REPO / "dist"
 TEXT = "Il ministro Mario Rossi ha detto che il PIL crescerà del 2% nel 2025. La Borsa scenderà ancora, dicono."
 MENTION, CLAIM, SECOND_CLAIM = "Mario Rossi", "il PIL crescerà del 2% nel 2025", "La Borsa scenderà ancora"
 ANNOTATOR_FILE = Path("annotators") / "admin-voci.local.jsonl"
+QUESTION = "of the claimer towards the claim"  # under the Stance header: shown while a claim is selected
+SEED = read_jsonl(REPO / "annotations/documents.jsonl")[0]  # the long article (2,945 characters)
 
 
 def _span(words: str) -> dict[str, int]:
@@ -62,10 +65,10 @@ class Editor:
         url = request.url.split("?")[0]
         return request.method in ("POST", "PATCH") and "/annotations" in url and "/drafts" not in url
 
-    def push(self, name: str, predictions: list[dict] | None = None):
+    def push(self, name: str, predictions: list[dict] | None = None, text: str = TEXT):
         self.title = self.label_studio.project_title(name)
         self.documents = self.tmp_path / "docs.jsonl"
-        write_jsonl(self.documents, [make_document(name, TEXT, "it")])
+        write_jsonl(self.documents, [make_document(name, text, "it")])
         command = [
             "push",
             str(self.documents),
@@ -226,7 +229,7 @@ def test_submit_is_blocked_until_every_claim_has_a_stance_and_a_claimer(editor, 
     editor.draw("c", "CLAIM", CLAIM)
     assert editor.blocked_submit() == stance_message(inventory)
     # the editor selected the claim for the annotator: its panel is open
-    editor.expect(editor.page.get_by_text("Stance of the claimer towards the claim")).to_be_visible()
+    editor.expect(editor.page.get_by_text(QUESTION)).to_be_visible()
     SCREENSHOTS.mkdir(exist_ok=True)
     editor.page.screenshot(path=str(SCREENSHOTS / "editor-blocked-submit.png"))
     editor.dismiss()
@@ -253,11 +256,11 @@ def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
     editor.draw("c", "CLAIM", CLAIM)
     click_on(editor.page, CLAIM)
     editor.key("1")
-    editor.key("g")
-    assert regions(editor.page)[CLAIM]["label"] == ["GPE"]
-    editor.expect(editor.page.get_by_text("Stance of the claimer towards the claim")).to_be_hidden()
-    editor.key("c")
-    assert regions(editor.page)[CLAIM] == {"label": ["CLAIM"], "stance": ["SUPPORT"]}, "back, with its stance"
+    editor.key("g")  # an entity key on the selected claim adds a label, it does not take CLAIM away ...
+    assert regions(editor.page)[CLAIM] == {"claim": ["CLAIM"], "stance": ["SUPPORT"], "entity": ["GPE"]}
+    editor.expect(editor.page.get_by_text(QUESTION)).to_be_visible()
+    editor.key("g")  # ... and the same key takes it back
+    assert regions(editor.page)[CLAIM] == {"claim": ["CLAIM"], "stance": ["SUPPORT"]}
     editor.key("4")
     editor.key("Escape")
 
@@ -269,7 +272,7 @@ def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
     editor.expect(editor.page.locator(SELECTED_LABEL)).to_have_count(1)
     drag_over(editor.page, MENTION)
     editor.expect(editor.page.locator(REGION)).to_have_count(2, timeout=STEP_TIMEOUT_MS)
-    assert regions(editor.page)[MENTION] == {"label": ["PER"]}
+    assert regions(editor.page)[MENTION] == {"entity": ["PER"]}
     click_on(editor.page, CLAIM)
     editor.relate(MENTION)
     editor.key("Escape")
@@ -279,7 +282,7 @@ def test_label_hotkeys_cannot_mix_layers(editor, tmp_path):
     assert saved.status == 201
     sent = json.loads(saved.request.post_data)["result"]
     mention_id = next(item["id"] for item in sent if item.get("value", {}).get("labels") == ["PER"])
-    assert [item["from_name"] for item in sent if item.get("id") == mention_id] == ["label"]
+    assert [item["from_name"] for item in sent if item.get("id") == mention_id] == ["entity"]
 
     _, record = editor.pulled_record(tmp_path / "annotations")
     assert record["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
@@ -313,11 +316,19 @@ def test_what_the_editor_cannot_check_is_named_by_pull_and_the_fix_converts(edit
 
     assert f"delete the relation “{CLAIM}” – “{MENTION}” in the side panel's Relations list" in problem
     open_task(editor.page, problem.rsplit("— ", 1)[1])  # the annotator follows the link: their own annotation
-    click_on(editor.page, CLAIM)
-    editor.key("4")
+    # the documented clicks: the side panel's Relations tab, the pointer on the row, its bin
+    page = editor.page
+    page.locator(".lsf-tabs__tab-container", has_text="Relations").click()
+    row = page.locator(".lsf-relations__item")
+    editor.expect(row).to_have_count(1)
+    # the row names the regions by their numbers in the Regions tab and their labels, not by their texts
+    editor.expect(row).to_have_text(re.compile(r"^\d+CLAIM\d+PER$"))
+    row.hover()
+    row.get_by_role("button", name="Delete Relation").click()
+    assert editor.relation_count() == 0
     assert editor.save("Update").status == 200
     _, record = editor.pulled_record(out)
-    assert record["claims"] == [_claim(CLAIM, "SUPPORT", "entity", [0])]
+    assert record["claims"] == [_claim(CLAIM, "SUPPORT", "author", [])]
     assert (out / "conversion-problems.txt").read_text(encoding="utf-8") == ""
 
 
@@ -333,7 +344,7 @@ def test_preannotations_fill_the_editor_and_come_back_when_accepted(editor, tmp_
     editor.push("pre", [prediction]).open()
     editor.expect(editor.page.locator(REGION)).to_have_count(3)
     click_on(editor.page, CLAIM)
-    editor.expect(editor.page.get_by_text("Stance of the claimer towards the claim")).to_be_visible()
+    editor.expect(editor.page.get_by_text(QUESTION)).to_be_visible()
     SCREENSHOTS.mkdir(exist_ok=True)
     editor.page.screenshot(path=str(SCREENSHOTS / "editor-preannotations.png"))
     editor.key("Escape")
@@ -356,7 +367,7 @@ def test_a_link_with_the_annotation_id_opens_that_annotation(editor, label_studi
     result = [
         {
             "id": "m1",
-            "from_name": "label",
+            "from_name": "entity",
             "to_name": "text",
             "type": "labels",
             "value": {**_span(MENTION), "text": MENTION, "labels": ["PER"]},
@@ -367,3 +378,101 @@ def test_a_link_with_the_annotation_id_opens_that_annotation(editor, label_studi
     for wanted in (first.id, second.id):
         open_task(editor.page, f"{editor.task_url}&annotation={wanted}")
         assert editor.page.evaluate("() => window.Htx.annotationStore.selected.pk") == str(wanted)
+
+
+def _seed_claim(first_words: str, last_words: str) -> dict:
+    start = SEED["text"].index(first_words)
+    end = SEED["text"].index(last_words, start) + len(last_words)
+    return {"start": start, "end": end, "text": SEED["text"][start:end]}
+
+
+def _inside_viewport(page, locator) -> dict:
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None, "not rendered"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    return box
+
+
+def test_on_the_long_article_an_entity_key_never_relabels_a_claim_and_its_questions_stay_in_view(editor, tmp_path):
+    """The issue's repro on the seed article (2,945 characters, 1400×900): `g` and a drag make a mention and disarm
+    the key; a drag inside a pre-annotated claim selects it; `o` then adds ORG beside CLAIM (the claim keeps its label
+    and stance) and `o` again takes it back. A claim at the end of the article, selected, shows its two questions
+    inside the window; what was done comes back through `toolkit pull`."""
+    first = _seed_claim("Il 12 giugno", "con la Russia")
+    last = _seed_claim("Recentemente, le tensioni", "nelle aree di confine")
+    prediction = {
+        "id": SEED["id"],
+        "entities": [],
+        "claims": [
+            {"start": first["start"], "end": first["end"], "stance": "SUPPORT", "claimer": "AUTHOR", "score": 0.9},
+            {"start": last["start"], "end": last["end"], "stance": "NEUTRAL", "claimer": "UNNAMED", "score": 0.5},
+        ],
+    }
+    editor.push(SEED["id"], [prediction], text=SEED["text"]).open()
+    page = editor.page
+    editor.expect(page.locator(REGION)).to_have_count(2)
+    editor.draw("g", "GPE", "Corea del Nord")
+    editor.expect(page.locator(SELECTED_LABEL)).to_have_count(0)  # 1.23: nothing stays armed after a drag
+    drag_over(page, "Russia")  # inside the first claim, no key armed: no region, the claim is selected
+    editor.expect(page.locator(REGION)).to_have_count(3)
+    assert page.evaluate("() => window.Htx.annotationStore.selected.selectedRegions.map(r => r.text)") == [
+        first["text"]
+    ]
+    editor.key("o")
+    claim_values = {"claim": ["CLAIM"], "stance": ["SUPPORT"], "claimer": ["author"]}
+    assert regions(page)[first["text"]] == {**claim_values, "entity": ["ORG"]}, "CLAIM kept, ORG beside it"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "editor-hotkey-on-claim.png"))
+    editor.key("o")
+    assert regions(page)[first["text"]] == claim_values, "the same key takes ORG back"
+    editor.key("Escape")
+
+    page.locator(REGION).last.scroll_into_view_if_needed()
+    click_on(page, "propaganda nelle aree")
+    for name in ("Stance", "Claimer"):
+        _inside_viewport(page, page.get_by_role("heading", name=name, exact=True))
+    for choice in ("SUPPORT", "REFUTE", "NEUTRAL", "entity", "author", "unnamed"):
+        _inside_viewport(page, page.locator(f'.lsf-choice__item:has(input[name="{choice}"])'))
+    words = word_rect(page, "propaganda nelle aree")
+    assert 0 <= words["middle"] <= page.viewport_size["height"], "the selected claim is in view"
+    assert words["right"] < page.get_by_text(QUESTION).bounding_box()["x"], "text left, questions right"
+    page.screenshot(path=str(tmp_path / "editor-layout.png"))
+    page.screenshot(path=str(SCREENSHOTS / "editor-layout.png"))
+    editor.key("2")
+    assert editor.save().status == 201
+
+    _, record = editor.pulled_record(tmp_path / "annotations")
+    corea = SEED["text"].index("Corea del Nord")
+    assert record == {
+        "id": SEED["id"],
+        "entities": [{"start": corea, "end": corea + 14, "label": "GPE", "text": "Corea del Nord"}],
+        "claims": [
+            {**first, "stance": "SUPPORT", "claimer": {"kind": "author", "entities": []}},
+            {**last, "stance": "REFUTE", "claimer": {"kind": "unnamed", "entities": []}},
+        ],
+    }
+
+
+def test_a_submit_the_server_refuses_is_said_in_a_toast(editor):
+    """Label Studio 1.23's data manager shows "Annotation is not saved" when the save answers an error status
+    (`libs/datamanager/src/sdk/lsf-sdk.js`, `showOperationToast`); the work stays in the open tab."""
+    editor.push("refused").open()
+    editor.page.route(
+        "**/api/tasks/*/annotations*",
+        lambda route: (
+            route.fulfill(status=500, body="<h1>Server Error (500)</h1>", content_type="text/html")
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    try:
+        editor.draw("p", "PER", MENTION)
+        with editor.page.expect_response(lambda response: editor._saves(response.request)) as saved:
+            editor.key("Control+Enter")
+        assert saved.value.status == 500
+        editor.expect(editor.page.get_by_text("Annotation is not saved, please try again")).to_be_visible()
+        assert regions(editor.page) == {MENTION: {"entity": ["PER"]}}, "the work is still in the tab"
+    finally:
+        editor.page.unroute("**/api/tasks/*/annotations*")

@@ -60,9 +60,9 @@ def test_record_to_result_is_what_the_editor_submits_and_converts_back():
     result = record_to_result(record)
     kinds = [(item["type"], item.get("from_name")) for item in result]
     assert kinds == [
-        ("labels", NAMES.label),
-        ("labels", NAMES.label),
-        ("labels", NAMES.label),
+        ("labels", NAMES.entity),
+        ("labels", NAMES.entity),
+        ("labels", NAMES.claim),
         ("choices", NAMES.stance),
         ("choices", NAMES.claimer),
         ("relation", None),

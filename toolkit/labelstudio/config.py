@@ -3,14 +3,20 @@
 Region conventions (the names every other module of this package uses):
 
 - one ``Text`` object named ``text`` showing ``$text``;
-- every span, entity mention or claim, is labelled by the one single-choice ``Labels`` control named ``label``: a
-  region carries exactly one label, so an entity label and the claim label can never mix on a region (a hotkey
-  pressed while a region is selected replaces its label); the claim label selects whole words;
+- entity mentions are labelled by the single-choice ``Labels`` control named ``entity``, claims by their own
+  ``Labels`` control named ``claim`` (whole words). Label Studio 1.23 applies a label key to the selected region
+  within that key's control only (``tags/control/Label.jsx``, ``toggleSelected``): an entity key pressed on a
+  selected claim can add a second label to it, never take its ``CLAIM`` away, and pressing the key again removes
+  it. One label per region is then checked by ``pull``. Exports made with the earlier config, where one control
+  named ``label`` held every label, are still read (``LEGACY_LABEL``);
 - the stance of a claim: per-region ``Choices`` named ``stance`` on the claim region, required on every claim;
 - the kind of claimer of a claim: per-region ``Choices`` named ``claimer`` on the claim region, one choice per
   claimer kind, required on every claim;
 - when the claimer is named in the text (kind ``entity``): one ``Relation`` between the claim region and each
   entity mention naming the claimer, drawn in either direction, labelled ``claimer`` or left unlabelled.
+
+Layout: the text on the left, a selected claim's two questions in a column on the right that stays in view while
+the text scrolls (``position: sticky``), so a claim far down a long article shows them without scrolling.
 
 Label Studio 1.23 checks the two required choices at Submit and Update (it selects the claim and shows the
 message); it cannot check relations, so "kind entity has a relation, the other kinds none" is checked by ``pull``.
@@ -34,14 +40,21 @@ class Names:
     """The ``name``/``from_name`` of each tag in the config; one place, used by tasks, pull and tests."""
 
     text: str = "text"
-    label: str = "label"
+    entity: str = "entity"
+    claim: str = "claim"
     stance: str = "stance"
     claimer: str = "claimer"
     claimer_relation: str = "claimer"
 
 
 NAMES = Names()
+LEGACY_LABEL = "label"  # the one Labels control of the config before claims had their own (old exports)
 RELATION_HOTKEY = "Alt+R"  # Label Studio's own key: start a relation from the selected region
+
+
+def label_control(label: str, inventory: Inventory | None = None) -> str:
+    """The ``Labels`` control that holds a label: ``claim`` for the claim label, ``entity`` for the others."""
+    return NAMES.claim if label == (inventory or load_inventory()).claim_label.name else NAMES.entity
 
 
 def stance_message(inventory: Inventory) -> str:
@@ -51,7 +64,7 @@ def stance_message(inventory: Inventory) -> str:
     # both would name its claimer only at the next Submit, so this message asks for both.
     return (
         f"This {inventory.claim_label.name} has no stance. It is selected now: "
-        f"pick its stance in the panel under the text ({keys}), and its claimer if it has none yet ({kinds})."
+        f"pick its stance on the right ({keys}), and its claimer if it has none yet ({kinds})."
     )
 
 
@@ -59,7 +72,7 @@ def claimer_message(inventory: Inventory) -> str:
     keys = ", ".join(f"{label.hotkey} {label.name}" for label in inventory.claimer_kinds if label.hotkey)
     return (
         f"This {inventory.claim_label.name} has no claimer. It is selected now: "
-        f"pick who makes the claim in the panel under the text ({keys}); for {ENTITY_CLAIMER!r} also draw a "
+        f"pick who makes the claim on the right ({keys}); for {ENTITY_CLAIMER!r} also draw a "
         f"relation from the claim to each mention naming the claimer ({RELATION_HOTKEY}, then click the mention)."
     )
 
@@ -89,11 +102,24 @@ def _claim_choices(panel: ET.Element, name: str, labels, claim: str, message: st
             "required": "true",
             "requiredMessage": message,
             "choice": choice,
-            "showInline": "true",
         },
     )
     for label in labels:
         _label_element(choices, "Choice", label)
+
+
+def _labels(parent: ET.Element, name: str, labels, **extra: str) -> None:
+    control = ET.SubElement(
+        parent, "Labels", {"name": name, "toName": NAMES.text, "choice": "single", "showInline": "true"}
+    )
+    for label in labels:
+        _label_element(control, "Label", label, **extra)
+
+
+# Text left, questions right; the right column sticks to the top of the editor's scrolling area.
+ROW_STYLE = "display: flex; align-items: flex-start; gap: 16px"
+TEXT_STYLE = "flex: 1 1 0; min-width: 0"
+QUESTIONS_STYLE = "flex: 0 0 260px; position: sticky; top: 0"
 
 
 def build_label_config(inventory: Inventory | None = None) -> str:
@@ -101,25 +127,26 @@ def build_label_config(inventory: Inventory | None = None) -> str:
     inventory = inventory or load_inventory()
     claim = inventory.claim_label.name
     view = ET.Element("View")
-    ET.SubElement(view, "Header", {"value": "Press a label's key, then drag over the words", "size": "5"})
-    labels = ET.SubElement(
-        view, "Labels", {"name": NAMES.label, "toName": NAMES.text, "choice": "single", "showInline": "true"}
-    )
-    for label in inventory.entity_labels:
-        _label_element(labels, "Label", label)
-    _label_element(labels, "Label", inventory.claim_label, granularity="word")
-    relations = ET.SubElement(view, "Relations")
+    row = ET.SubElement(view, "View", {"style": ROW_STYLE})
+    left = ET.SubElement(row, "View", {"style": TEXT_STYLE})
+    ET.SubElement(left, "Header", {"value": "Press a label's key, then drag over the words", "size": "5"})
+    _labels(left, NAMES.entity, inventory.entity_labels)
+    _labels(left, NAMES.claim, [inventory.claim_label], granularity="word")
+    relations = ET.SubElement(left, "Relations")
     ET.SubElement(relations, "Relation", {"value": NAMES.claimer_relation})
-    ET.SubElement(view, "Text", {"name": NAMES.text, "value": f"${NAMES.text}"})
+    ET.SubElement(left, "Text", {"name": NAMES.text, "value": f"${NAMES.text}"})
 
-    panel = ET.SubElement(view, "View", {"visibleWhen": "region-selected", "whenLabelValue": claim})
-    ET.SubElement(panel, "Header", {"value": "Stance of the claimer towards the claim", "size": "5"})
+    right = ET.SubElement(row, "View", {"style": QUESTIONS_STYLE})
+    panel = ET.SubElement(right, "View", {"visibleWhen": "region-selected", "whenLabelValue": claim})
+    ET.SubElement(panel, "Header", {"value": "Stance", "size": "3"})
+    ET.SubElement(panel, "Header", {"value": "of the claimer towards the claim", "size": "5"})
     _claim_choices(panel, NAMES.stance, inventory.stances, claim, stance_message(inventory), "single-radio")
+    ET.SubElement(panel, "Header", {"value": "Claimer", "size": "3"})
     ET.SubElement(
         panel,
         "Header",
         {
-            "value": f"Claimer (for {ENTITY_CLAIMER!r} also draw a relation to each mention: {RELATION_HOTKEY}, click)",
+            "value": f"for {ENTITY_CLAIMER!r} also draw a relation to each mention: {RELATION_HOTKEY}, click",
             "size": "5",
         },
     )

@@ -15,7 +15,7 @@ from typing import Any
 from toolkit.documents import OPTIONAL_FIELDS
 from toolkit.errors import InputError
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
-from toolkit.labelstudio.config import NAMES
+from toolkit.labelstudio.config import NAMES, label_control
 from toolkit.validate import first_kind, require_valid
 
 Record = dict[str, Any]
@@ -44,7 +44,8 @@ def _span_value(item: Mapping[str, Any], text: str | None) -> dict[str, Any]:
 
 def _labels_item(region_id: str, item: Mapping[str, Any], label: str, text: str | None) -> Record:
     value = _span_value(item, text) | {"labels": [label]}
-    return {"id": region_id, "from_name": NAMES.label, "to_name": NAMES.text, "type": "labels", "value": value}
+    control = label_control(label)
+    return {"id": region_id, "from_name": control, "to_name": NAMES.text, "type": "labels", "value": value}
 
 
 def _choice_item(region_id: str, control: str, item: Mapping[str, Any], choice: str, text: str | None) -> Record:

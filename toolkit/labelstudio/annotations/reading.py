@@ -12,7 +12,7 @@ from toolkit.documents import text_sha256
 from toolkit.errors import Problem
 from toolkit.files import json_type
 from toolkit.inventory import ENTITY_CLAIMER, load_inventory
-from toolkit.labelstudio.config import NAMES, RELATION_HOTKEY
+from toolkit.labelstudio.config import LEGACY_LABEL, NAMES, RELATION_HOTKEY
 from toolkit.schemas import ID_PATTERN, ecma_pattern
 from toolkit.validate import CheckContext, check_annotation, schema_findings
 
@@ -168,7 +168,9 @@ class AnnotationReader:
         self.unlabelled_claimers = 0
         self.linked_to_rejected: set[str] = set()
         self.handlers: dict[str, Callable[[Region, Mapping[str, Any]], None]] = {
-            NAMES.label: self._label,
+            NAMES.entity: self._label(sorted(self.entity_names)),
+            NAMES.claim: self._label([self.claim_name]),
+            LEGACY_LABEL: self._label(sorted(self.entity_names) + [self.claim_name]),  # exports of the earlier config
             NAMES.stance: self._choice(NAMES.stance, inventory.stance_names),
             NAMES.claimer: self._choice(NAMES.claimer, self.kinds),
         }
@@ -186,7 +188,8 @@ class AnnotationReader:
             elif not isinstance(item.get("from_name"), str) or item["from_name"] not in self.handlers:
                 self.reasons.append(
                     f"result[{position}].from_name {_short(item.get('from_name'))} is not in the voci config "
-                    f"(expected one of: {', '.join(self.handlers)}; was the project made with another config?)"
+                    f"(expected one of: {', '.join(n for n in self.handlers if n != LEGACY_LABEL)}; "
+                    "was the project made with another config?)"
                 )
             else:
                 region = self._region(position, item)
@@ -232,17 +235,19 @@ class AnnotationReader:
             return None
         return region
 
-    def _label(self, region: Region, item: Mapping[str, Any]) -> None:
-        labels = item["value"].get("labels")
-        allowed = sorted(self.entity_names) + [self.claim_name]
-        if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in allowed:
-            self.rejected.add(region.id)
-            self.reasons.append(
-                f"{_item_words(item)}: labels {_short(labels)} (expected one of: {', '.join(allowed)}; "
-                "one label per region)"
-            )
-            return
-        region.labels += labels
+    def _label(self, allowed: list[str]) -> Callable[[Region, Mapping[str, Any]], None]:
+        def read_label(region: Region, item: Mapping[str, Any]) -> None:
+            labels = item["value"].get("labels")
+            if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in allowed:
+                self.rejected.add(region.id)
+                self.reasons.append(
+                    f"{_item_words(item)}: {item['from_name']} labels {_short(labels)} "
+                    f"(expected one of: {', '.join(allowed)}; one label per region)"
+                )
+                return
+            region.labels += labels
+
+        return read_label
 
     def _choice(self, control: str, allowed: list[str]) -> Callable[[Region, Mapping[str, Any]], None]:
         def read_choice(region: Region, item: Mapping[str, Any]) -> None:
@@ -310,7 +315,9 @@ class AnnotationReader:
                 self.reasons.append(f"{region}: region id {_short(region.id)} has the wrong form ({ID_PATTERN})")
             if len(region.labels) > 1:
                 self.rejected.add(region.id)
-                self.reasons.append(f"{region}: {len(region.labels)} labels (expected one per region)")
+                self.reasons.append(
+                    f"{region}: {len(region.labels)} labels (expected one per region{self._unlabel(region)})"
+                )
             elif not region.labels:
                 if region.id not in self.rejected:
                     self.rejected.add(region.id)
@@ -328,6 +335,13 @@ class AnnotationReader:
                         f"(chosen while this mention was selected; only a {self.claim_name} has one)"
                     )
         return entities, claims
+
+    def _unlabel(self, region: Region) -> str:
+        """How to take a label back: in the editor, a label's key pressed again on the selected region."""
+        inventory = load_inventory()
+        keys = {label.name: label.hotkey for label in (*inventory.entity_labels, inventory.claim_label) if label.hotkey}
+        named = ", ".join(f"{keys[label]} removes {label}" for label in region.labels if label in keys)
+        return f": select it and press the key of the label it should not have; {named}" if named else ""
 
     def _claim_reasons(self, region: Region, linked: list[Region]) -> list[str]:
         stance = region.choices.get(NAMES.stance, [])

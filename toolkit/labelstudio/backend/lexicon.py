@@ -24,7 +24,7 @@ from typing import Any
 from toolkit.errors import ConflictError, InputError
 from toolkit.files import write_json
 from toolkit.inventory import load_inventory
-from toolkit.labelstudio.config import NAMES
+from toolkit.labelstudio.config import LEGACY_LABEL, NAMES
 
 FORMAT = "voci-backend-lexicon/1"
 FOLDER = "backend"
@@ -55,11 +55,13 @@ def model_version(revision: int) -> str:
 
 
 def entity_mentions(result: Iterable[Mapping[str, Any]], text: str | None) -> list[Mention]:
-    """The (text, label) of every entity region in a Label Studio result, span text read from ``text`` when given."""
+    """The (text, label) of every entity region in a Label Studio result, span text read from ``text`` when given
+    (annotations of projects made with the earlier one-control config too)."""
     labels = set(load_inventory().entity_names)
+    controls = (NAMES.entity, LEGACY_LABEL)
     mentions = []
     for item in result:
-        if not isinstance(item, Mapping) or item.get("type") != "labels" or item.get("from_name") != NAMES.label:
+        if not isinstance(item, Mapping) or item.get("type") != "labels" or item.get("from_name") not in controls:
             continue
         value = item.get("value")
         chosen = value.get("labels") if isinstance(value, Mapping) else None

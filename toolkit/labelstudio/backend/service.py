@@ -87,7 +87,7 @@ def missing_controls(schema: Any) -> list[str]:
         names = {element.get("name") for element in ET.fromstring(schema).iter()}
     except ET.ParseError:
         return ["(the config is not XML)"]
-    return [name for name in (NAMES.text, NAMES.label) if name not in names]
+    return [name for name in (NAMES.text, NAMES.entity, NAMES.claim) if name not in names]
 
 
 class Backend:
