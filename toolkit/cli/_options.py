@@ -286,6 +286,25 @@ def compat_option():
     )
 
 
+def breakdown_option():
+    return typer.Option(
+        True,
+        "--breakdown/--no-breakdown",
+        help="Claimer accuracy and end-to-end figures by claimer kind, claimer position and claim form "
+        "(breakdown in JSON; --no-breakdown leaves them out, null).",
+    )
+
+
+def by_option():
+    return typer.Option(
+        None,
+        "--by",
+        metavar="FIELD",
+        help="Also give the headline figures (with intervals when --bootstrap) per value of this document field "
+        "(source, published = its year, split, or any key the documents carry); repeatable.",
+    )
+
+
 def token_label_map_option():
     return typer.Option(
         None,

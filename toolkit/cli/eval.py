@@ -9,6 +9,8 @@ from toolkit.cli._options import (
     EngineName,
     PerLabelConvention,
     TableFormat,
+    breakdown_option,
+    by_option,
     compat_option,
     engine_option,
     format_option,
@@ -63,6 +65,12 @@ Figures (undefined = null in JSON, – in tables):
                       folder's ner config; a token takes the label of the predicted entity it begins in;
                       --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
                       gold JSONL (no ner config)
+  breakdown           claimer accuracy and end_to_end by claimer_kind (entity/author/unnamed), claimer_position
+                      (entity claimers: a mention in the claim's sentence, or elsewhere) and claim_form (quoted:
+                      inside quotation marks; reported); a predicted claim counts under its own value, a matched
+                      pair under its gold claim's (--no-breakdown: null)
+  by.<field>.<value>  with --by FIELD: documents and headline figures (ci with --bootstrap) of the documents whose
+                      FIELD has that value (published: its year; (none): documents without the field)
   signature           every setting that changes a number; compare results only when signatures match
                       (apart from boot, seed and engine); the gold is named by its content hash (gold:<hash12>),
                       plus hub:ORG/NAME@<commit12> when read from the Hub
@@ -88,6 +96,8 @@ def eval_command(
     per_label_convention: PerLabelConvention = per_label_convention_option(),
     compat: bool = compat_option(),
     token_label_map: list[str] = token_label_map_option(),
+    breakdown: bool = breakdown_option(),
+    by: list[str] = by_option(),
     engine: EngineName = engine_option(),
     verbose: bool = verbose_option(),
 ) -> None:
@@ -107,11 +117,14 @@ def eval_command(
         per_label_convention=per_label_convention.value,
         compat=compat,
         token_label_map=parse_label_map(token_label_map or []),
+        breakdown=breakdown,
     )
+    for field in by or ():
+        scorer.field_values(field)  # a field no document has: refused before the predictions are read
     scored = scorer.score(predictions)
     for note in scored.notes if verbose else ():
         echo_err(note)
-    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
+    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed, by or ())
     emit(FORMATTERS[output_format.value](result), out)
     if per_document is not None:
         from toolkit.files import write_jsonl

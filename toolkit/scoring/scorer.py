@@ -11,7 +11,7 @@ leaderboard).  ``toolkit eval``, ``toolkit compare``, the leaderboard and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from toolkit.scoring.gold.loading import read_gold
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.signature import MATCHING_RULE, make_signature
-from toolkit.scoring.spans import EntityColumns
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 from toolkit.scoring.statistics import SCHEMES, layout
 
 DEFAULT_SEED = 12345
@@ -74,7 +74,8 @@ class Scorer:
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
     ``token_label_map`` renaming entity labels for the token figures first.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
-    predicting nothing.
+    predicting nothing.  ``breakdown``: add the claim figures by claimer kind, claimer position and claim form
+    (`toolkit.scoring.breakdown`).
     """
 
     def __init__(
@@ -90,6 +91,7 @@ class Scorer:
         per_label_convention: str = DEFAULT_CONVENTION,
         compat: bool = False,
         token_label_map: Mapping[str, str] | None = None,
+        breakdown: bool = True,
     ):
         iou = parameters.iou(iou)
         if per_label_convention not in CONVENTIONS:
@@ -101,6 +103,9 @@ class Scorer:
         self.compat = compat
         self.token_label_map = dict(token_label_map or {})
         self._tokens: tuple | None = None
+        self.breakdown = breakdown
+        self._gold_values: dict | None = None
+        self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
         self.iou = iou
@@ -142,6 +147,27 @@ class Scorer:
             notes,
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
             predicted.entities if self.compat else None,
+            self.breakdown_figures(predicted.claims) if self.breakdown else None,
+        )
+
+    def field_values(self, field: str) -> list[str]:
+        """The value of a document field for each gold document (`toolkit.scoring.by_field`), read once."""
+        from toolkit.scoring.by_field import document_values
+
+        if field not in self._field_values:
+            self._field_values[field] = document_values(self.gold, field)
+        return self._field_values[field]
+
+    def breakdown_figures(self, predicted: ClaimColumns) -> dict[str, Any]:
+        """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
+        from toolkit.scoring.breakdown import breakdown_figures, claim_values
+
+        texts = self.gold.texts()
+        if self._gold_values is None:
+            self._gold_values = claim_values(self.gold.claims, texts)
+        pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
+        return breakdown_figures(
+            self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
         )
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -178,6 +204,11 @@ class Scorer:
         return {"token": token_figures(tokens, predicted, self.token_label_map, self.gold.name), "token_reason": None}
 
 
+def _defined(value) -> float | None:
+    """A headline figure as the result gives it: ``None`` where it is undefined (NaN)."""
+    return float(value) if np.isfinite(value) else None
+
+
 def incomplete(name: str, missing: list[str], n_gold: int) -> str:
     """The one line of ``--require-complete`` refusing predictions that miss gold documents."""
     shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
@@ -202,13 +233,64 @@ class Scored:
     notes: list[str] = field(default_factory=list)  # how the gold and the predictions were read and counted
     predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
     predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
+    breakdown: dict[str, Any] | None = None  # `toolkit.scoring.breakdown` figures (the scorer's ``breakdown``)
 
     def _headline_stats(self) -> np.ndarray:
         return self.stats[:, [layout().index(name) for name in HEADLINE_COUNTS]]
 
-    def result(self, bootstrap: int = 0, seed: int = DEFAULT_SEED) -> EvalResult:
-        """Every figure; with ``bootstrap`` resamples, 95% intervals of the headline figures (seeded)."""
+    def _intervals(
+        self, stats: np.ndarray, overall: float | None, bootstrap: int, seed: int
+    ) -> tuple[dict[str, dict], str | None]:
+        """95% intervals of the headline figures over these documents' statistics rows, and the warning when they
+        are too few to mean anything."""
+        from toolkit.scoring.bootstrap import FEW_DOCUMENTS, intervals, unresampled
+
+        n = len(stats)
+        if n < 2:
+            ci = unresampled(HEADLINE_FIGURES, bootstrap, seed, f"{n} document(s): resampling gives no interval")
+        else:
+            ci = intervals(stats, headline, bootstrap, seed)
+        if overall is None:
+            ci["overall"].update({"low": None, "high": None})
+        warning = None
+        if n < FEW_DOCUMENTS:
+            warning = (
+                f"bootstrap over {n} document(s): intervals over fewer than {FEW_DOCUMENTS} documents are not "
+                "meaningful"
+            )
+        return ci, warning
+
+    def by(self, fields: Sequence[str], bootstrap: int = 0, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+        """``by`` of a result: per document field and value, the documents and the headline figures (with their
+        intervals when ``bootstrap``) over those documents alone."""
+        values = {name: self.scorer.field_values(name) for name in fields}  # every field checked first
+        stats = self._headline_stats()
+        result: dict[str, Any] = {}
+        for name, per_document in values.items():
+            groups: dict[str, list[int]] = {}
+            for index, value in enumerate(per_document):
+                groups.setdefault(value, []).append(index)
+            result[name] = {}
+            for value in sorted(groups):
+                rows = stats[groups[value]]
+                figures = {name: _defined(figure[0]) for name, figure in headline(rows.sum(axis=0)[None]).items()}
+                overall, reason = overall_figure(figures, self.layers)
+                ci, warning = self._intervals(rows, overall, bootstrap, seed) if bootstrap else (None, None)
+                result[name][value] = {
+                    "n_documents": len(rows),
+                    **{name: figures[name] for name in HEADLINE_FIGURES[:3]},
+                    "overall": overall,
+                    "overall_reason": reason,
+                    "ci": ci,
+                    "ci_warning": warning,
+                }
+        return result
+
+    def result(self, bootstrap: int = 0, seed: int = DEFAULT_SEED, by: Sequence[str] = ()) -> EvalResult:
+        """Every figure; with ``bootstrap`` resamples, 95% intervals of the headline figures (seeded); ``by``:
+        the headline figures per value of each of these document fields (`by`)."""
         bootstrap, seed = parameters.resamples(bootstrap), parameters.seed(seed)
+        by_fields = self.by(by, bootstrap, seed) if by else None
         inventory = load_inventory()
         totals = layout().named(self.stats.sum(axis=0))
         entities = entity_figures(totals, self.label_totals.tolist(), inventory.entity_names)
@@ -223,22 +305,9 @@ class Scored:
             "end_to_end.f1": claim_layers["end_to_end"]["f1"],
         }
         overall, reason = overall_figure(figures, self.layers)
-        ci, ci_warning = None, None
+        ci, ci_warning = (None, None)
         if bootstrap:
-            from toolkit.scoring.bootstrap import FEW_DOCUMENTS, intervals, unresampled
-
-            n = len(self.stats)
-            if n < 2:
-                ci = unresampled(HEADLINE_FIGURES, bootstrap, seed, f"{n} document(s): resampling gives no interval")
-            else:
-                ci = intervals(self._headline_stats(), headline, bootstrap, seed)
-            if overall is None:
-                ci["overall"].update({"low": None, "high": None})
-            if n < FEW_DOCUMENTS:
-                ci_warning = (
-                    f"bootstrap over {n} document(s): intervals over fewer than {FEW_DOCUMENTS} documents are not "
-                    "meaningful"
-                )
+            ci, ci_warning = self._intervals(self._headline_stats(), overall, bootstrap, seed)
         settings = self.scorer.settings(bootstrap, seed)
         return EvalResult(
             signature=make_signature(settings, len(self.stats)),
@@ -252,6 +321,8 @@ class Scored:
             ci=ci,
             ci_warning=ci_warning,
             compat=self.scorer.compat_figures(self.predicted_entities) if self.scorer.compat else None,
+            breakdown=self.breakdown,
+            by=by_fields,
             layers=self.layers,
             **claim_layers,
         )
