@@ -18,6 +18,7 @@ from toolkit.files import open_parquet, parquet_batches
 from toolkit.scoring.gold.gold import Gold
 
 MISSING = "(none)"
+UNGROUPED = ("text", "text_sha256", "entities", "claims")  # each document's own: a group per document
 YEAR = re.compile(r"\d{4}")
 
 
@@ -31,6 +32,11 @@ def _as_value(field: str, value: Any) -> str:
 
 def document_values(gold: Gold, field: str) -> list[str]:
     """The value of ``field`` for each gold document (gold order); `InputError` when no document has the field."""
+    if field in UNGROUPED:
+        raise InputError(
+            f"--by: {field!r} is not a field to group documents by (every document has its own; expected a field "
+            "such as source, published, split)"
+        )
     if gold.folder is None:
         found = [gold.documents[doc_id].get(field) for doc_id in gold.ids]
         present = any(field in gold.documents[doc_id] for doc_id in gold.ids)

@@ -112,6 +112,18 @@ def score_component(golds: Sequence[tuple], preds: Sequence[tuple], counts: list
                 label_counts[span[2] * ENTITY_WIDTH + offset + SPU] += 1
 
 
+def entity_pairs(gold: Sequence[tuple], pred: Sequence[tuple], scheme: str = "strict") -> list[tuple[int, int]]:
+    """The ``(gold index, predicted index)`` pairs of one document's pairing under ``scheme``, as `score_component`
+    pairs them (what ``toolkit errors`` lists)."""
+    pairs = []
+    for gold_indices, pred_indices in overlap_components(gold, pred):
+        if gold_indices and pred_indices:
+            golds, preds = [gold[i] for i in gold_indices], [pred[i] for i in pred_indices]
+            for g, p, _ in assign(golds, preds, CREDIT[scheme], _identical):
+                pairs.append((gold_indices[g], pred_indices[p]))
+    return pairs
+
+
 def claimer_is_right(gold, predicted) -> bool:
     """A kind is right when it is the gold kind; a span when it overlaps one of the gold claimer's accepted spans."""
     if isinstance(gold, str) or isinstance(predicted, str):
