@@ -22,18 +22,22 @@ from toolkit.scoring.gold.gold import Gold
 from toolkit.scoring.scorer import Scorer
 from toolkit.scoring.spans import ClaimColumns, Predictions
 
-# kind → (layer, what the report says of it), in report order
+# kind → (layer, its section's title, what it is), in report order
 KINDS = {
-    "missed_entity": ("entities", "gold entities no prediction pairs with"),
-    "spurious_entity": ("entities", "predicted entities paired with no gold entity"),
-    "mislabelled_entity": ("entities", "the same span under another label"),
-    "mis_bounded_entity": ("entities", "the same label over other boundaries"),
-    "mislabelled_and_mis_bounded_entity": ("entities", "another label over other boundaries"),
-    "missed_claim": ("claims", "gold claims no prediction matches (IoU below the threshold, or none)"),
-    "spurious_claim": ("claims", "predicted claims matching no gold claim"),
-    "mis_bounded_claim": ("claims", "matched claims whose boundaries differ from the gold claim's"),
-    "wrong_claimer": ("claims", "matched claims with a claimer that is not the gold claimer"),
-    "wrong_stance": ("claims", "matched claims with another stance"),
+    "missed_entity": ("entities", "missed entities", "gold entities no prediction pairs with"),
+    "spurious_entity": ("entities", "spurious entities", "predicted entities paired with no gold entity"),
+    "mislabelled_entity": ("entities", "mislabelled entities", "the same span under another label"),
+    "mis_bounded_entity": ("entities", "mis-bounded entities", "the same label over other boundaries"),
+    "mislabelled_and_mis_bounded_entity": (
+        "entities",
+        "mislabelled and mis-bounded entities",
+        "another label over other boundaries",
+    ),
+    "missed_claim": ("claims", "missed claims", "gold claims no prediction matches (IoU below the threshold, or none)"),
+    "spurious_claim": ("claims", "spurious claims", "predicted claims matching no gold claim"),
+    "mis_bounded_claim": ("claims", "mis-bounded claims", "matched claims whose boundaries differ from the gold's"),
+    "wrong_claimer": ("claims", "wrong claimers", "matched claims with a claimer that is not the gold claimer"),
+    "wrong_stance": ("claims", "wrong stances", "matched claims with another stance"),
 }
 
 
@@ -188,13 +192,13 @@ def render_errors(report: dict[str, Any]) -> str:
     lines += ["| kind | layer | count | what |", "|---|---|---:|---|"]
     lines += [
         f"| {md_code(kind, in_table=True)} | {layer} | {report['counts'][kind]} | {what} |"
-        for kind, (layer, what) in KINDS.items()
+        for kind, (layer, _, what) in KINDS.items()
     ]
     by_kind: dict[str, list[dict]] = {}
     for error in report["errors"]:
         by_kind.setdefault(error["kind"], []).append(error)
     for kind, errors in by_kind.items():
-        lines += ["", f"## {kind.replace('_', ' ')} ({len(errors)})", ""]
+        lines += ["", f"## {KINDS[kind][1]} ({len(errors)})", ""]
         lines += ["| # | document | gold | predicted | text in context |", "|---:|---|---|---|---|"]
         for number, error in enumerate(errors, start=1):
             text = error["before"] + error["text"] + error["after"]
