@@ -235,7 +235,12 @@ def main() -> None:
         compat_form = [*built_form, "--compat", "--per-label-convention", "seqeval"]
         runs = run_evals(
             folder,
-            {"built": built_form, "bootstrap": [*built_form, "--bootstrap", "1000"], "compat": compat_form},
+            {
+                "built": built_form,
+                "bootstrap": [*built_form, "--bootstrap", "1000"],
+                "compat": compat_form,
+                "no-breakdown": [*built_form, "--no-breakdown"],
+            },
             args.repeat,
             environment,
         )
@@ -273,7 +278,7 @@ def main() -> None:
         ours[name] == getattr(theirs, name) for name in ("correct", "incorrect", "partial", "missed", "spurious")
     )
     agree_seqeval = abs(ours["f1"] - seqeval_f1) < 1e-9
-    figures = ("entities", "claims", "claimer", "stance", "end_to_end", "overall")
+    figures = ("entities", "claims", "claimer", "stance", "end_to_end", "overall", "breakdown")
     same_forms = (
         all(result[key] == jsonl_result[key] for key in figures)
         and result["settings"]["gold_hash"] == jsonl_result["settings"]["gold_hash"]
@@ -302,12 +307,26 @@ def main() -> None:
         f"(+{added:.1f}% over the same run without, target < +20%)"
     )
     compat_seconds, compat_result = runs["compat"]
-    same_compat = all(compat_result[key] == result[key] for key in ("claims", "claimer", "stance", "end_to_end"))
+    same_compat = all(
+        compat_result[key] == result[key] for key in ("claims", "claimer", "stance", "end_to_end", "breakdown")
+    )
     name = "toolkit eval --gold BUILT --split test --compat --per-label-convention seqeval"
     print(
         f"{name:56s} {compat_seconds:8.2f} s  (+{compat_seconds - built_seconds:.2f} s over compat off; "
         f"nervaluate/toolkit {nervaluate_seconds / compat_seconds:5.1f}x, target >= 5x; "
         f"token micro F1 {compat_result['compat']['token']['micro']['f1']:.4f}; other figures unchanged: {same_compat})"
+    )
+    off_seconds, off_result = runs["no-breakdown"]
+    same_off = off_result["breakdown"] is None and all(off_result[key] == result[key] for key in figures[:-1])
+    name = "toolkit eval --gold BUILT --split test --no-breakdown"
+    print(
+        f"{name:56s} {off_seconds:8.2f} s  (breakdown off; on, the default, adds {built_seconds - off_seconds:+.2f} s; "
+        f"nervaluate/toolkit {nervaluate_seconds / off_seconds:5.1f}x; other figures unchanged: {same_off})"
+    )
+    kinds = result["breakdown"]["claimer_kind"]
+    print(
+        "breakdown end_to_end.f1 by claimer kind: "
+        + ", ".join(f"{k} {v['end_to_end']['f1']:.4f}" for k, v in kinds.items())
     )
     reference_seconds, reference_result = runs["reference"]
     reference_result["settings"]["engine"] = bootstrap_result["settings"]["engine"]
@@ -318,7 +337,7 @@ def main() -> None:
         f"{name:56s} {reference_seconds:8.2f} s  (once; the same JSON as the fast engine apart from the engine: "
         f"{same_engines})"
     )
-    if not (agree_nervaluate and agree_seqeval and same_forms and same_engines and same_compat):
+    if not (agree_nervaluate and agree_seqeval and same_forms and same_engines and same_compat and same_off):
         sys.exit("the figures disagree")
 
 

@@ -5,8 +5,8 @@ Every claim, gold or predicted, gets one value per dimension from its own text a
 "Breakdowns"):
 
 - ``claimer_kind``: ``entity`` (named by mentions), ``author``, ``unnamed``;
-- ``claimer_position`` (entity claimers only): ``in_sentence`` when a claimer mention lies inside the claim's
-  sentence(s), else ``elsewhere``;
+- ``claimer_position`` (entity claimers only): ``in_sentence`` when a claimer mention overlaps the claim or no
+  sentence ends between them, else ``elsewhere``;
 - ``claim_form``: ``quoted`` when the claim begins inside quotation marks, else ``reported``.
 
 A value's ``gold`` and ``predicted`` count the claims with that value; a matched pair (the engine's overlap
@@ -18,7 +18,6 @@ gives the same values without spaCy.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +31,8 @@ from toolkit.scoring.spans import KIND_SPANS, ClaimColumns
 # on characters.
 SENTENCE_END = re.compile(r"\n|[.!?…]+[»”’\"')\]]*(?=\s+[^\sa-zà-öø-ÿ])")
 OPENING, CLOSING, STRAIGHT = "«“", "»”", '"'
+QUOTES = OPENING + STRAIGHT
+ENDS = "\n.!?…"  # where `SENTENCE_END` can match
 POSITIONS = ("in_sentence", "elsewhere")
 FORMS = ("quoted", "reported")
 
@@ -44,39 +45,51 @@ def dimensions() -> dict[str, tuple[str, ...]]:
 
 def _quoted(text: str, start: int) -> bool:
     """Whether position ``start`` is inside quotation marks opened in its paragraph (or opens one)."""
-    while start < len(text) and (text[start].isspace() or text[start] in OPENING + STRAIGHT):
-        if text[start] in OPENING + STRAIGHT:
+    while start < len(text) and (text[start].isspace() or text[start] in QUOTES):
+        if text[start] in QUOTES:
             return True
         start += 1
-    before = text[text.rfind("\n", 0, start) + 1 : start]
+    paragraph = text.rfind("\n", 0, start) + 1
+    if (
+        text.rfind("«", paragraph, start) < 0
+        and text.rfind("“", paragraph, start) < 0
+        and text.rfind('"', paragraph, start) < 0
+    ):
+        return False  # the common case, at the speed of str.rfind
+    before = text[paragraph:start]
     depth = sum(before.count(c) for c in OPENING) - sum(before.count(c) for c in CLOSING)
     return depth > 0 or before.count(STRAIGHT) % 2 == 1
 
 
+def _ends_between(text: str, first: int, last: int) -> bool:
+    """Whether a sentence ends (`SENTENCE_END`) between positions ``first`` and ``last``."""
+    if all(text.find(mark, first, last) < 0 for mark in ENDS):
+        return False  # no candidate at all: the common case, at the speed of str.find
+    found = SENTENCE_END.search(text, first, min(len(text), last + 2))  # the look-ahead may read the next word
+    return found is not None and found.start() < last
+
+
+def _in_sentence(text: str, start: int, end: int, spans) -> bool:
+    """Whether a claimer span lies in the claim's sentence(s): no sentence ends between it and the claim."""
+    for a, b in spans:
+        if a < end and start < b:
+            return True
+        if (b <= start and not _ends_between(text, b, start)) or (a >= end and not _ends_between(text, end, a)):
+            return True
+    return False
+
+
 def claim_values(claims: ClaimColumns, texts: Sequence[str]) -> dict[str, np.ndarray]:
     """Each claim's value index per dimension (-1: not in that dimension, e.g. the position of an author claim)."""
-    kinds = claims.kind.tolist()
     entity = load_inventory().claimer_kind_names.index("entity")
-    kind = np.array([entity if k == KIND_SPANS else k for k in kinds], dtype=np.int64).reshape(-1)
+    kind = np.where(claims.kind == KIND_SPANS, entity, claims.kind).astype(np.int64)
+    docs, starts, ends = claims.doc.tolist(), claims.start.tolist(), claims.end.tolist()
+    quoted = [_quoted(texts[doc], start) for doc, start in zip(docs, starts, strict=True)]
+    form = np.where(quoted, FORMS.index("quoted"), FORMS.index("reported")).astype(np.int64).reshape(-1)
     position = np.full(len(claims), -1, dtype=np.int64)
-    form = np.zeros(len(claims), dtype=np.int64)
-    ends_of: dict[int, tuple[list[int], list[int]]] = {}
     offsets, spans = claims.claimer_offsets.tolist(), claims.claimer_spans.tolist()
-    columns = (claims.doc.tolist(), claims.start.tolist(), claims.end.tolist())
-    for row, (doc, start, end) in enumerate(zip(*columns, strict=True)):
-        text = texts[doc]
-        form[row] = FORMS.index("reported") if not _quoted(text, start) else FORMS.index("quoted")
-        if kinds[row] != KIND_SPANS:
-            continue
-        if doc not in ends_of:
-            found = [(m.start(), m.end()) for m in SENTENCE_END.finditer(text)]
-            ends_of[doc] = ([s for s, _ in found], [e for _, e in found])
-        starts, ends = ends_of[doc]
-        before = bisect_right(ends, start) - 1
-        after = bisect_left(ends, end)
-        low = ends[before] if before >= 0 else 0
-        high = starts[after] if after < len(starts) else len(text)
-        inside = any(low <= a and b <= high for a, b in spans[offsets[row] : offsets[row + 1]])
+    for row in np.flatnonzero(claims.kind == KIND_SPANS).tolist():
+        inside = _in_sentence(texts[docs[row]], starts[row], ends[row], spans[offsets[row] : offsets[row + 1]])
         position[row] = POSITIONS.index("in_sentence" if inside else "elsewhere")
     return {"claimer_kind": kind, "claimer_position": position, "claim_form": form}
 

@@ -105,6 +105,7 @@ class Scorer:
         self._tokens: tuple | None = None
         self.breakdown = breakdown
         self._gold_values: dict | None = None
+        self._texts: list[str] = []
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
@@ -162,9 +163,10 @@ class Scorer:
         """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
         from toolkit.scoring.breakdown import breakdown_figures, claim_values
 
-        texts = self.gold.texts()
         if self._gold_values is None:
-            self._gold_values = claim_values(self.gold.claims, texts)
+            self._texts = list(self.gold.texts())  # indexed once per claim: a list, not a lazy mapping
+            self._gold_values = claim_values(self.gold.claims, self._texts)
+        texts = self._texts
         pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
         return breakdown_figures(
             self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
