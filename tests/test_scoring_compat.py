@@ -14,6 +14,7 @@ from toolkit.errors import InputError
 from toolkit.files import read_jsonl, write_jsonl
 from toolkit.scoring.compat import parse_label_map
 from toolkit.scoring.evaluate import evaluate
+from toolkit.scoring.scorer import Scorer
 
 NERMUD = {"GPE": "LOC", "FAC": "O", "NORP": "O", "EVENT": "O", "DATE": "O", "QUANTITY": "O"}  # PER/LOC/ORG only
 
@@ -95,6 +96,20 @@ def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built)
         "token_reason": "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)",
     }
     assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
+
+
+def test_on_by_default_for_a_build_from_its_compiled_tokens(built):
+    """A built folder's compiled gold holds the ner config's tokens: the default run uses them, and they give the
+    figures the ner config's parquet files give (the reference engine reads those)."""
+    folder, documents, golds = built
+    predictions = [p for p in random_predictions(random.Random(9), documents, golds) if p["id"] in _test_ids(documents)]
+    fast = Scorer(folder / "voci", split="test")
+    assert fast.compat and fast.gold.tokens is not None
+    from_parquet = Scorer(folder / "voci", split="test", engine="reference")
+    assert from_parquet.compat and from_parquet.gold.tokens is None
+    token = fast.score(predictions).result().compat["token"]
+    assert token == from_parquet.score(predictions).result().compat["token"] and 0 < token["micro"]["f1"] < 1
+    assert Scorer(folder / "voci", split="test", compat=False).score(predictions).result().compat is None
 
 
 def test_label_map_is_checked():

@@ -279,10 +279,12 @@ def per_label_convention_option():
 
 def compat_option():
     return typer.Option(
-        False,
-        "--compat",
-        help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
-        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config.",
+        None,
+        "--compat/--no-compat",
+        help="Figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
+        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config. On by default for a built "
+        "folder or Hub gold (their tokens are at hand), off for a gold JSONL; --no-compat leaves them out.",
+        show_default=False,
     )
 
 

@@ -60,11 +60,11 @@ Figures (undefined = null in JSON, – in tables):
   ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents;
                       null (with its reason) over one document
   ci_warning          with --bootstrap over fewer than 30 documents: the intervals are not meaningful
-  compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
-                      them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
-                      folder's ner config; a token takes the label of the predicted entity it begins in;
-                      --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
-                      gold JSONL (no ner config)
+  compat.token        (built folder or Hub gold; --no-compat: null) token-level P/R/F1 per label, micro and macro
+                      as NERMuD (EVALITA 2023) scores them (IOB2 prefixes stripped, scikit-learn, zero_division=0),
+                      over the tokens of the gold folder's ner config; a token takes the label of the predicted
+                      entity it begins in; --token-label-map GPE=LOC renames first (NAME=O drops a label); null
+                      with token_reason for a gold JSONL (no ner config)
   breakdown           claimer accuracy and end_to_end by claimer_kind (entity/author/unnamed), claimer_position
                       (entity claimers: a mention in the claim's sentence, or elsewhere) and claim_form (quoted:
                       inside quotation marks; reported); a predicted claim counts under its own value, a matched
@@ -94,7 +94,7 @@ def eval_command(
     ignore_extra: bool = ignore_extra_option(),
     require_complete: bool = require_complete_option(),
     per_label_convention: PerLabelConvention = per_label_convention_option(),
-    compat: bool = compat_option(),
+    compat: bool | None = compat_option(),
     token_label_map: list[str] = token_label_map_option(),
     breakdown: bool = breakdown_option(),
     by: list[str] = by_option(),

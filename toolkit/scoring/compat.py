@@ -77,13 +77,18 @@ def _kept(spans: EntityColumns) -> EntityColumns:
     names = load_inventory().entity_names
     rank = np.argsort(np.argsort(np.array(names)))  # each label's place in alphabetical order
     order = np.lexsort((rank[spans.label], -spans.end, spans.start, spans.doc))
-    doc, start, end = spans.doc[order].tolist(), spans.start[order].tolist(), spans.end[order].tolist()
-    keep, last_doc, last_end = [], -1, -1
-    for k, (d, s, e) in enumerate(zip(doc, start, end, strict=True)):
-        if d != last_doc or s >= last_end:
-            keep.append(k)
-            last_doc, last_end = d, e
-    chosen = order[keep]
+    bound = int(spans.end.max(initial=0)) + 1
+    ends = np.maximum.accumulate(spans.doc[order] * bound + spans.end[order])  # furthest end so far, by document
+    if not len(order) or not (spans.doc[order][1:] * bound + spans.start[order][1:] < ends[:-1]).any():
+        chosen = order  # no prediction overlaps another: every one is kept (the common case, without a loop)
+    else:
+        doc, start, end = spans.doc[order].tolist(), spans.start[order].tolist(), spans.end[order].tolist()
+        keep, last_doc, last_end = [], -1, -1
+        for k, (d, s, e) in enumerate(zip(doc, start, end, strict=True)):
+            if d != last_doc or s >= last_end:
+                keep.append(k)
+                last_doc, last_end = d, e
+        chosen = order[keep]
     return EntityColumns(spans.doc[chosen], spans.start[chosen], spans.end[chosen], spans.label[chosen])
 
 

@@ -72,7 +72,8 @@ class Scorer:
     ``engine``: ``"fast"`` or ``"reference"`` (default: ``VOCI_SCORER_ENGINE``, else fast).
     ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
-    ``token_label_map`` renaming entity labels for the token figures first.
+    ``token_label_map`` renaming entity labels for the token figures first; ``None`` (the default): add them when
+    the gold is a built folder or Hub dataset (whose ``ner`` config holds the tokens), not for a gold JSONL.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
     predicting nothing.  ``breakdown``: add the claim figures by claimer kind, claimer position and claim form
     (`toolkit.scoring.breakdown`).
@@ -89,7 +90,7 @@ class Scorer:
         engine: str | None = None,
         require_complete: bool = False,
         per_label_convention: str = DEFAULT_CONVENTION,
-        compat: bool = False,
+        compat: bool | None = None,
         token_label_map: Mapping[str, str] | None = None,
         breakdown: bool = True,
     ):
@@ -109,6 +110,8 @@ class Scorer:
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
+        if compat is None:  # on where the tokens are at hand: a built folder (compiled at build time) or Hub dataset
+            self.compat = self.gold.folder is not None
         self.iou = iou
         self.ignore_extra = ignore_extra
         self.require_complete = require_complete
@@ -185,7 +188,7 @@ class Scorer:
             "seed": seed,
             "engine": self.engine.name,
             "per_label_convention": self.per_label_convention,
-            **({"token_label_map": self.token_label_map} if self.compat else {}),
+            "token_label_map": self.token_label_map,
         }
 
     def compat_figures(self, predicted: EntityColumns) -> dict[str, Any]:
@@ -193,8 +196,10 @@ class Scorer:
         from toolkit.scoring.compat import dataset_tokens, token_figures
 
         if self._tokens is None:
-            folder = self.gold.folder
-            self._tokens = (dataset_tokens(folder, self.gold.split, self.gold.position) if folder else None,)
+            folder, tokens = self.gold.folder, self.gold.tokens() if self.gold.tokens else None
+            if tokens is None and folder:
+                tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
+            self._tokens = (tokens,)
         tokens = self._tokens[0]
         if tokens is None:
             reason = (
