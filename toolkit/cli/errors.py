@@ -45,5 +45,8 @@ def errors_command(
     scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, breakdown=False)
     report = error_report(scorer, predictions)
     emit(dumps_json(report) if output_format == ErrorsFormat.json else render_errors(report), out)
+    missing = report["missing_documents"]
+    if missing:  # as `toolkit eval` warns: scored as predicting nothing, so every gold item there is listed as missed
+        echo_err(f"warning: {len(missing)} of {report['n_documents']} gold document(s) have no prediction")
     if not to_stdout(out):
         echo_err(f"wrote {out}: {len(report['errors'])} error(s) in {report['n_documents']} document(s)")

@@ -2,7 +2,8 @@
 
 A gold JSONL's documents carry every key of the documents file; a built folder (or a Hub dataset) is asked its
 ``documents`` config for the column, and ``split`` is the split its file belongs to.  ``published`` is grouped by
-year (its first four digits).  A document without the field is grouped under `MISSING`.
+year (its first four digits).  A document without the field is grouped under `MISSING`; a field no document has
+a value for is refused.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ def document_values(gold: Gold, field: str) -> list[str]:
             f"--by: {field!r} is not a field to group documents by (every document has its own; expected a field "
             "such as source, published, split)"
         )
-    if gold.folder is None:
-        found = [gold.documents[doc_id].get(field) for doc_id in gold.ids]
-        present = any(field in gold.documents[doc_id] for doc_id in gold.ids)
-    else:
-        found, present = _built_values(gold, field)
-    if not present:
+    found = (
+        [gold.documents[doc_id].get(field) for doc_id in gold.ids]
+        if gold.folder is None
+        else _built_values(gold, field)
+    )
+    if all(value in (None, "") for value in found):  # a built folder has every column, null where a document has none
         raise InputError(
             f"--by: no document of {gold.source()} has the field {field!r} (expected a key the documents carry, "
             "e.g. source, published, split)"
@@ -50,25 +51,24 @@ def document_values(gold: Gold, field: str) -> list[str]:
     return [_as_value(field, value) for value in found]
 
 
-def _built_values(gold: Gold, field: str) -> tuple[list[Any], bool]:
+def _built_values(gold: Gold, field: str) -> list[Any]:
     built = BuiltFolder.open(Path(gold.folder))
     files = built.split_files(gold.split)
     position = gold.position
     values: list[Any] = [None] * len(gold.ids)
     if field == "split":
-        present = False
         for path in files:
             split = split_of(path.name)
             for batch in parquet_batches(path, ["id"]):
                 for doc_id in batch.column("id").to_pylist():
                     if doc_id in position:
-                        values[position[doc_id]], present = split, True
-        return values, present
+                        values[position[doc_id]] = split
+        return values
     if not files or field not in open_parquet(files[0]).schema_arrow.names:
-        return values, False
+        return values
     for path in files:
         for batch in parquet_batches(path, ["id", field]):
             for doc_id, value in zip(batch.column("id").to_pylist(), batch.column(field).to_pylist(), strict=True):
                 if doc_id in position:
                     values[position[doc_id]] = value
-    return values, True
+    return values
