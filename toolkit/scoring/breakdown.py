@@ -27,7 +27,7 @@ from toolkit.scoring.figures import precision_recall_f1
 from toolkit.scoring.spans import KIND_SPANS, ClaimColumns
 
 # A sentence ends at a line break, or at final punctuation (with any closing quotes or brackets written right after
-# it) followed by white space and a character that is not a lowercase letter: `toolkit.dataset.sentences`' rules
+# it) followed by white space and a character that is not a lowercase letter: `toolkit.sentences`' rules
 # on characters.
 SENTENCE_END = re.compile(r"\n|[.!?…]+[»”’\"')\]]*(?=\s+[^\sa-zà-öø-ÿ])")
 OPENING, CLOSING, STRAIGHT = "«“", "»”", '"'

@@ -193,22 +193,31 @@ class Scorer:
 
     def compat_figures(self, predicted: EntityColumns) -> dict[str, Any]:
         """``compat`` of a result: ``token`` (null with ``token_reason`` when the gold has no ``ner`` config)."""
-        from toolkit.scoring.compat import dataset_tokens, token_figures
+        from toolkit.extras import extra_installed
+        from toolkit.scoring.compat import TOKEN_CONFIG, dataset_tokens, document_tokens, token_figures
 
         if self._tokens is None:
             folder, tokens = self.gold.folder, self.gold.tokens() if self.gold.tokens else None
             if tokens is None and folder:
                 tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
+            elif folder is None and extra_installed("spacy"):  # a gold JSONL: tokenized as the build would
+                tokens = document_tokens(self.gold)
             self._tokens = (tokens,)
         tokens = self._tokens[0]
         if tokens is None:
             reason = (
-                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)"
+                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config), or "
+                "install spaCy (the dataset or spacy extra) to tokenize a gold JSONL's documents"
                 if self.gold.folder is None
                 else f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
             )
             return {"token": None, "token_reason": reason}
-        return {"token": token_figures(tokens, predicted, self.token_label_map, self.gold.name), "token_reason": None}
+        tokenization = (
+            f"the {TOKEN_CONFIG} config of {self.gold.name}"
+            if self.gold.folder
+            else f"the documents of {self.gold.name} tokenized as `toolkit build` writes its {TOKEN_CONFIG} config"
+        )
+        return {"token": token_figures(tokens, predicted, self.token_label_map, tokenization), "token_reason": None}
 
 
 def _defined(value) -> float | None:
