@@ -2,49 +2,63 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, input_path
 from toolkit.cli._options import (
+    GoldDocumentsOption,
+    GoldOption,
+    IgnoreExtraOption,
+    IouOption,
+    OutOption,
+    SplitOption,
+    choices,
+    described,
     format_option,
-    gold_option,
-    ignore_extra_option,
-    input_path,
-    iou_option,
-    out_option,
-    scoring_documents_option,
-    split_option,
 )
+from toolkit.scoring.parameters import DEFAULT_IOU
 
 
-class ErrorsFormat(str, Enum):
-    markdown = "markdown"
-    json = "json"
+def _markdown(report: dict) -> str:
+    from toolkit.scoring.error_analysis import render_errors
+
+    return render_errors(report)
+
+
+def _json(report: dict) -> str:
+    from toolkit.files import dumps_json
+
+    return dumps_json(report)
+
+
+FORMATTERS = {"markdown": _markdown, "json": _json}
+ErrorsFormat = choices("ErrorsFormat", FORMATTERS)
 
 
 @app.command("errors")
 def errors_command(
-    predictions: Path = input_path(..., help="Prediction records (JSONL), one per document."),
-    gold: Path = gold_option(),
-    documents: Path = scoring_documents_option(),
-    split: str = split_option("List errors only on this split (e.g. test) (default: every gold document)."),
-    iou: float = iou_option(),
-    ignore_extra: bool = ignore_extra_option(),
-    output_format: ErrorsFormat = format_option(ErrorsFormat.markdown, "markdown or json."),
-    out: Path = out_option("Write the report to FILE, e.g. errors.md, instead of stdout ('-' = stdout)."),
+    predictions: Annotated[Path, input_path(help="Prediction records (JSONL), one per document.")],
+    gold: GoldOption,
+    documents: GoldDocumentsOption = None,
+    split: described(
+        SplitOption, "List the errors on this split only (e.g. test) (default: every gold document)."
+    ) = None,
+    iou: IouOption = DEFAULT_IOU,
+    ignore_extra: IgnoreExtraOption = False,
+    output_format: Annotated[ErrorsFormat, format_option("markdown or json.")] = ErrorsFormat.markdown,
+    out: described(OutOption, "Write the report to FILE, e.g. errors.md, instead of stdout ('-' = stdout).") = None,
 ) -> None:
     """List every missed, spurious, mislabelled and mis-bounded entity and claim, wrong claimer and wrong stance,
     in context, grouped by kind with counts; the counts are those of `toolkit eval` (docs/scoring.md, "Finding
     errors")."""
     from toolkit.cli._outputs import emit, to_stdout
-    from toolkit.files import dumps_json
-    from toolkit.scoring.error_analysis import error_report, render_errors
+    from toolkit.scoring.error_analysis import error_report
     from toolkit.scoring.scorer import Scorer
 
     scorer = Scorer(gold, documents, split, iou=iou, ignore_extra=ignore_extra, breakdown=False)
     report = error_report(scorer, predictions)
-    emit(dumps_json(report) if output_format == ErrorsFormat.json else render_errors(report), out)
+    emit(FORMATTERS[output_format.value](report), out)
     missing = report["missing_documents"]
     if missing:  # as `toolkit eval` warns: scored as predicting nothing, so every gold item there is listed as missed
         echo_err(f"warning: {len(missing)} of {report['n_documents']} gold document(s) have no prediction")
