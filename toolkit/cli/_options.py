@@ -257,22 +257,21 @@ IouOption = Annotated[
     ),
 ]
 CompatOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--compat/--no-compat",
-        help="Figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
-        "(EVALITA 2023) computes them, over the dataset's tokens. On by default for a built folder or Hub gold "
-        "(their tokens are at hand); a gold JSONL's documents are tokenized (spaCy) only with --compat; "
-        "--no-compat leaves them out.",
-        show_default=False,
-    ),
-]
-BreakdownOption = Annotated[
     bool,
     typer.Option(
-        "--breakdown/--no-breakdown",
-        help="Claimer accuracy and end-to-end figures by claimer kind, claimer position and claim form "
-        "(breakdown in JSON; --no-breakdown leaves them out, null).",
+        "--compat",
+        help="Figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
+        "(EVALITA 2023) computes them, over the dataset's tokens. On by default for a built folder or Hub gold "
+        "(their tokens are at hand); for a gold JSONL only with --compat (spaCy tokenizes its documents).",
+    ),
+]
+NoCompatOption = Annotated[bool, typer.Option("--no-compat", help="Leave the compat figures out (null).")]
+NoBreakdownOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-breakdown",
+        help="Leave out the breakdown (claimer accuracy and end-to-end figures by claimer kind, claimer position "
+        "and claim form; null).",
     ),
 ]
 ByOption = Annotated[

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from toolkit.cli._app import app, echo_err, input_path
 from toolkit.cli._options import (
-    BreakdownOption,
     ByOption,
     CompatOption,
     EngineOption,
@@ -15,6 +14,8 @@ from toolkit.cli._options import (
     GoldOption,
     IgnoreExtraOption,
     IouOption,
+    NoBreakdownOption,
+    NoCompatOption,
     OutOption,
     PerDocumentOption,
     PerLabelConvention,
@@ -94,9 +95,10 @@ def eval_command(
     ignore_extra: IgnoreExtraOption = False,
     require_complete: RequireCompleteOption = False,
     per_label_convention: PerLabelConventionOption = PerLabelConvention.voci,
-    compat: CompatOption = None,
+    compat: CompatOption = False,
+    no_compat: NoCompatOption = False,
     token_label_map: TokenLabelMapOption = None,
-    breakdown: BreakdownOption = True,
+    no_breakdown: NoBreakdownOption = False,
     by: ByOption = None,
     engine: EngineOption = None,
     verbose: VerboseOption = False,
@@ -115,9 +117,9 @@ def eval_command(
         engine=engine and engine.value,
         require_complete=require_complete,
         per_label_convention=per_label_convention.value,
-        compat=compat,
+        compat=False if no_compat else compat or None,  # None: on where the dataset's tokens are at hand
         token_label_map=parse_label_map(token_label_map or []),
-        breakdown=breakdown,
+        breakdown=not no_breakdown,
     )
     for field in by or ():
         scorer.field_values(field)  # a field no document has: refused before the predictions are read
