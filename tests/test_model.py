@@ -159,5 +159,5 @@ def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(mod
     assert 0.0 <= result["score"] <= 1.0
     labels = {item["value"]["labels"][0] for item in result["result"] if item["type"] == "labels"}
     assert "PER" in labels and backend.source.learns is False
-    with pytest.raises(InputError, match="--model-version"):
+    with pytest.raises(InputError, match="model_version: "):
         make_backend(BackendOptions(model=model, model_version="x"))

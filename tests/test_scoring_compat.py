@@ -120,7 +120,7 @@ def test_on_by_default_for_a_build_from_its_compiled_tokens(built):
 def test_label_map_is_checked():
     assert parse_label_map(["GPE=LOC", "DATE=O"]) == {"GPE": "LOC", "DATE": "O"}
     for bad in ("GPE", "XYZ=LOC", "GPE="):
-        with pytest.raises(InputError, match="--token-label-map: "):
+        with pytest.raises(InputError, match="token_label_map: "):
             parse_label_map([bad])
 
 

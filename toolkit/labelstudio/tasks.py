@@ -174,7 +174,7 @@ def load_preannotations(
             f"{path}: holds {kind} records (expected prediction or annotation records for pre-annotations)"
         )
     if model_version is not None and ("," in model_version or not model_version.strip()):
-        raise InputError(f"--model-version: {model_version!r} (expected a non-empty name without commas)")
+        raise InputError(f"{model_version!r} (expected a non-empty name without commas)", parameter="model_version")
     records = require_valid(path, kind, documents, documents_source)
     return Preannotations(
         kind=kind,

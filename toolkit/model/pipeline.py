@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 from toolkit.model.examples import CLAIMS_KEY
 from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_manifest
 
@@ -121,7 +121,7 @@ def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int,
     from toolkit.validate import load_documents
 
     inputs = [Input("MODEL_DIR", Path(model_dir)), Input("DOCUMENTS", Path(documents_path))]
-    with staged(PathPlan(inputs, [Output("--out", Path(out))])):
+    with staged(PathPlan(inputs, [Output(mention("out"), Path(out))])):
         model = TrainedModel(Path(model_dir))
         documents = load_documents(documents_path)
         records = [prediction.record for prediction in model.predict(documents.values())]

@@ -43,8 +43,8 @@ def parse_label_map(pairs: list[str]) -> dict[str, str]:
         ours, equals, theirs = pair.partition("=")
         if not equals or not theirs.strip() or ours not in names:
             raise InputError(
-                f"--token-label-map: {pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; "
-                "NAME=O drops the label)"
+                f"{pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; NAME=O drops the label)",
+                parameter="token_label_map",
             )
         mapping[ours] = theirs.strip()
     return mapping

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import InputError, ParameterError
+from toolkit.errors import InputError, ParameterError, mention
 from toolkit.inventory import load_inventory
 from toolkit.scoring import parameters
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
@@ -33,7 +33,7 @@ from toolkit.scoring.figures import (
     scheme_figures,
 )
 from toolkit.scoring.gold.gold import Gold
-from toolkit.scoring.gold.loading import read_gold
+from toolkit.scoring.gold.loading import load_gold_from
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.signature import MATCHING_RULE, make_signature
@@ -60,7 +60,7 @@ def load_gold(
     parameters.path_or_none(documents, "documents", "the path of a documents JSONL, or None")
     split = parameters.split(split)
     with paused_gc():
-        return read_gold(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
+        return load_gold_from(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
 
 
 class Scorer:
@@ -231,7 +231,7 @@ def incomplete(name: str, missing: list[str], n_gold: int) -> str:
     empty = " (no prediction at all)" if len(missing) == n_gold else ""
     return (
         f"{name}: {len(missing)} of {n_gold} gold document(s) have no prediction{empty}: {shown} "
-        "(expected one record per gold document, as --require-complete asks)"
+        f"(expected one record per gold document, as {mention('require_complete')} asks)"
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import ConfigurationError, InputError
+from toolkit.errors import ConfigurationError, InputError, mention
 from toolkit.labelstudio.backend.http import LOOPBACK, BackendServer, BasicAuth, create_app, require_http_libraries
 from toolkit.labelstudio.backend.lexicon import LexiconStore
 from toolkit.labelstudio.backend.service import Backend
@@ -44,13 +44,8 @@ class BackendOptions:
 
     @property
     def source_name(self) -> str:
-        chosen = {
-            "--system": self.system,
-            "--predictions": self.predictions,
-            "--command": self.command,
-            "--model": self.model,
-        }
-        given = [name for name, value in chosen.items() if value is not None]
+        chosen = {"system": self.system, "predictions": self.predictions, "command": self.command, "model": self.model}
+        given = [mention(name) for name, value in chosen.items() if value is not None]
         if len(given) > 1:
             raise InputError(f"{' and '.join(given)}: give one (expected a single prediction source)")
         if self.predictions is not None:
@@ -76,8 +71,9 @@ def make_backend(options: BackendOptions) -> Backend:
     require_http_libraries()
     if options.source_name in ("baseline", "model") and options.model_version is not None:
         raise InputError(
-            "--model-version: the baseline (baseline-vN) and a trained model (voci-model.json) name their own "
-            "versions; expected no value"
+            "the baseline (baseline-vN) and a trained model (voci-model.json) name their own "
+            "versions; expected no value",
+            parameter="model_version",
         )
     return Backend(SOURCES[options.source_name](options))
 
@@ -86,14 +82,17 @@ def auth_from_environment(username: str | None) -> BasicAuth | None:
     """Basic auth when a password is in the environment (user ``voci`` unless ``username`` is given)."""
     password = os.environ.get(PASSWORD_VARIABLE) or None
     if username is not None and password is None:
-        raise ConfigurationError(f"--auth-user {username!r}: no password (expected it in {PASSWORD_VARIABLE})")
+        raise ConfigurationError(
+            f"{mention('auth_user')} {username!r}: no password (expected it in {PASSWORD_VARIABLE})"
+        )
     if password is None:
         return None
     try:
         (password + (username or "")).encode("latin-1")  # how Label Studio (requests) encodes Basic credentials
     except UnicodeEncodeError:
         raise ConfigurationError(
-            f"{PASSWORD_VARIABLE} or --auth-user: expected Latin-1 characters (Basic auth as Label Studio sends it)"
+            f"{PASSWORD_VARIABLE} or {mention('auth_user')}: expected Latin-1 characters (Basic auth as Label Studio "
+            "sends it)"
         ) from None
     return BasicAuth(username or DEFAULT_AUTH_USER, password)
 

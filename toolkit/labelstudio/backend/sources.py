@@ -250,11 +250,11 @@ class CommandSource:
         try:
             self.argv = shlex.split(command)
         except ValueError as error:
-            raise InputError(f"--command: {command!r} cannot be split into words ({error})") from None
+            raise InputError(f"{command!r} cannot be split into words ({error})", parameter="command") from None
         if not self.argv:
-            raise InputError("--command: empty (expected a program and its arguments)")
+            raise InputError("empty (expected a program and its arguments)", parameter="command")
         if not timeout > 0:
-            raise InputError(f"--timeout: {timeout} (expected a positive number of seconds)")
+            raise InputError(f"{timeout} (expected a positive number of seconds)", parameter="timeout")
         self.command = command
         self.shown = repr(command if len(command) <= COMMAND_SHOWN else command[: COMMAND_SHOWN - 1] + "…")
         self.timeout = timeout
