@@ -109,7 +109,7 @@ def test_eval_lists_a_built_folder_once(tmp_path, monkeypatch):
             ["eval", str(predictions), "--gold", str(folder), "--split", "test", "--engine", engine],
         )
         assert result.exit_code == 0, result.output
-        assert listings == {(folder / "documents", "*.parquet"): 1}
+        assert listings == {(folder / "documents", "*.parquet"): 1, (folder / "ner", "*.parquet"): 1}  # compat.token
 
 
 def test_a_library_error_names_the_parameter_and_the_command_line_its_flag(tmp_path):
@@ -154,17 +154,26 @@ def test_eval_reads_each_file_of_a_built_folder_once(tmp_path, monkeypatch):
             return _original(path, *args, **kwargs)
 
         monkeypatch.setattr(owner, name, counted)
-    parquet = "documents/test-00000-of-00001.parquet"
+    parquet, ner = "documents/test-00000-of-00001.parquet", "ner/test-00000-of-00001.parquet"
     expected = {
         # the compiled gold: its checksums, its arrays, then (lazily) the texts the predictions are checked against;
         # the parquet file is hashed to tell whether the compiled gold is still its own
-        "fast": {("documents", "scandir"): 1, ("scoring/test.npz", "ZipFile"): 3, (parquet, "open"): 1},
+        # and so is the ner config's (whose tokens compat.token reads from the compiled gold, a fourth member)
+        "fast": {
+            ("documents", "scandir"): 1,
+            ("scoring/test.npz", "ZipFile"): 4,
+            (parquet, "open"): 1,
+            ("ner", "scandir"): 1,
+            (ner, "open"): 1,
+        },
         # the parquet files: each split's schema (its blind mark), then the test split's rows
         "reference": {
             ("documents", "scandir"): 1,
             (parquet, "read_schema"): 1,
             ("documents/train-00000-of-00001.parquet", "read_schema"): 1,
             (parquet, "ParquetFile"): 1,
+            ("ner", "scandir"): 1,  # compat.token: the ner config's tokens
+            (ner, "ParquetFile"): 1,
         },
     }
     for engine, counts in expected.items():

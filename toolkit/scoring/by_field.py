@@ -35,8 +35,9 @@ def document_values(gold: Gold, field: str) -> list[str]:
     """The value of ``field`` for each gold document (gold order); `InputError` when no document has the field."""
     if field in UNGROUPED:
         raise InputError(
-            f"--by: {field!r} is not a field to group documents by (every document has its own; expected a field "
-            "such as source, published, split)"
+            f"{field!r} is not a field to group documents by (every document has its own; expected a field "
+            "such as source, published, split)",
+            parameter="by",
         )
     found = (
         [gold.documents[doc_id].get(field) for doc_id in gold.ids]
@@ -45,8 +46,9 @@ def document_values(gold: Gold, field: str) -> list[str]:
     )
     if all(value in (None, "") for value in found):  # a built folder has every column, null where a document has none
         raise InputError(
-            f"--by: no document of {gold.source()} has the field {field!r} (expected a key the documents carry, "
-            "e.g. source, published, split)"
+            f"no document of {gold.source()} has the field {field!r} (expected a key the documents carry, "
+            "e.g. source, published, split)",
+            parameter="by",
         )
     return [_as_value(field, value) for value in found]
 
