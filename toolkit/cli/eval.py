@@ -14,6 +14,8 @@ from toolkit.cli._options import (
     GoldOption,
     IgnoreExtraOption,
     IouOption,
+    NewsclaimsNormalisation,
+    NewsclaimsNormalisationOption,
     NoBreakdownOption,
     NoCompatOption,
     OutOption,
@@ -66,6 +68,17 @@ Figures (undefined = null in JSON, – in tables):
                       over the tokens of the gold folder's ner config; a token takes the label of the predicted
                       entity it begins in; --token-label-map GPE=LOC renames first (NAME=O drops a label); null
                       with token_reason for a gold JSONL (no ner config)
+  compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
+                      them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
+                      folder's ner config; a token takes the label of the predicted entity it begins in;
+                      --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
+                      gold JSONL (no ner config)
+  compat.newsclaims   (as compat.token) NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
+                      segment = a sentence of the ner config, a claim's segment that of its start: claim_detection
+                      P/R/F1 over segments; claimer answer_f1 (SQuAD token F1 of the claimer string, normalised by
+                      --newsclaims-normalisation), no_claimer P/R/F1 (author claims), final_f1, in_sentence_f1 and
+                      out_of_sentence_f1; stance accuracy and per_label; claim_span P/R/F1 (token overlap); a gold
+                      segment the predictions miss earns nothing; null with newsclaims_reason for a gold JSONL
   breakdown           claimer accuracy and end_to_end by claimer_kind (entity/author/unnamed), claimer_position
                       (entity claimers: a mention in the claim's sentence, or elsewhere) and claim_form (quoted:
                       inside quotation marks; reported); a predicted claim counts under its own value, a matched
@@ -98,6 +111,7 @@ def eval_command(
     compat: CompatOption = False,
     no_compat: NoCompatOption = False,
     token_label_map: TokenLabelMapOption = None,
+    newsclaims_normalisation: NewsclaimsNormalisationOption = NewsclaimsNormalisation.english,
     no_breakdown: NoBreakdownOption = False,
     by: ByOption = None,
     engine: EngineOption = None,
@@ -119,6 +133,7 @@ def eval_command(
         per_label_convention=per_label_convention.value,
         compat=False if no_compat else compat or None,  # None: on where the dataset's tokens are at hand
         token_label_map=parse_label_map(token_label_map or []),
+        newsclaims_normalisation=newsclaims_normalisation.value,
         breakdown=not no_breakdown,
     )
     for field in by or ():

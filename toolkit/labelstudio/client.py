@@ -32,7 +32,7 @@ from toolkit.errors import (
 from toolkit.labelstudio.annotations.store import ConversionSummary, iter_export
 from toolkit.labelstudio.annotations.writing import WrittenFiles, convert_export
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
-from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
+from toolkit.labelstudio.tasks import Preannotations, iter_tasks
 from toolkit.paths import DEFAULT_GUIDELINES
 from toolkit.staging import default_permissions
 
@@ -274,13 +274,11 @@ def add_missing_predictions(
 ) -> int:
     """Pre-annotations for tasks pushed earlier without this model version; a re-run adds none."""
     added = 0
-    for doc_id, record in preannotations.by_id.items():
+    for doc_id in preannotations.by_id:
         task = on_server.get(doc_id)
         if task is None or preannotations.model_version in task.model_versions:
             continue
-        prediction = preannotation(
-            record, preannotations.kind, documents[doc_id]["text"], preannotations.model_version, preannotations.notes
-        )
+        prediction = preannotations.prediction(documents[doc_id])
         with server_errors(studio.url, f"add a pre-annotation to task {task.task_id}"):
             studio.sdk.predictions.create(task=task.task_id, **prediction)
         added += 1

@@ -35,7 +35,7 @@ TOKEN_CONFIG = "ner"
 OUTSIDE = "O"
 
 
-def parse_label_map(pairs: list[str]) -> dict[str, str]:
+def parse_label_map(pairs: list[str], parameter: str = "token_label_map") -> dict[str, str]:
     """``["GPE=LOC", "MISC=O"]`` as ``{"GPE": "LOC", "MISC": "O"}``; the left side must be an inventory label."""
     names = load_inventory().entity_names
     mapping = {}
@@ -44,7 +44,7 @@ def parse_label_map(pairs: list[str]) -> dict[str, str]:
         if not equals or not theirs.strip() or ours not in names:
             raise InputError(
                 f"{pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; NAME=O drops the label)",
-                parameter="token_label_map",
+                parameter=parameter,
             )
         mapping[ours] = theirs.strip()
     return mapping

@@ -72,8 +72,10 @@ class Scorer:
     ``engine``: ``"fast"`` or ``"reference"`` (default: ``VOCI_SCORER_ENGINE``, else fast).
     ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
-    ``token_label_map`` renaming entity labels for the token figures first; ``None`` (the default): add them when
-    the gold is a built folder or Hub dataset (whose ``ner`` config holds the tokens), not for a gold JSONL.
+    ``token_label_map`` renaming entity labels for the token figures first, and ``newsclaims_normalisation``
+    (``"english"``, NewsClaims' own, or ``"italian"``) normalising claimer strings for the NewsClaims figures;
+    ``None`` (the default): add them when the gold is a built folder or Hub dataset (whose ``ner`` config holds the
+    tokens and sentences), not for a gold JSONL.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
     predicting nothing.  ``breakdown``: add the claim figures by claimer kind, claimer position and claim form
     (`toolkit.scoring.breakdown`).
@@ -92,6 +94,7 @@ class Scorer:
         per_label_convention: str = DEFAULT_CONVENTION,
         compat: bool | None = None,
         token_label_map: Mapping[str, str] | None = None,
+        newsclaims_normalisation: str = "english",
         breakdown: bool = True,
     ):
         iou = parameters.iou(iou)
@@ -103,6 +106,8 @@ class Scorer:
         self.per_label_convention = per_label_convention
         self.compat = compat
         self.token_label_map = dict(token_label_map or {})
+        self.newsclaims_normalisation = parameters.newsclaims_normalisation(newsclaims_normalisation)
+        self._newsclaims: tuple | None = None
         self._tokens: tuple | None = None
         self.breakdown = breakdown
         self._gold_values: dict | None = None
@@ -151,6 +156,8 @@ class Scorer:
             notes,
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
             predicted.entities if self.compat else None,
+            predicted.claims if self.compat else None,
+            predicted.present,
             self.breakdown_figures(predicted.claims) if self.breakdown else None,
         )
 
@@ -189,10 +196,38 @@ class Scorer:
             "engine": self.engine.name,
             "per_label_convention": self.per_label_convention,
             "token_label_map": self.token_label_map,
+            "newsclaims_normalisation": self.newsclaims_normalisation,
         }
 
-    def compat_figures(self, predicted: EntityColumns) -> dict[str, Any]:
-        """``compat`` of a result: ``token`` (null with ``token_reason`` when the gold has no ``ner`` config)."""
+    def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
+        """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
+        the gold has no ``ner`` config)."""
+        return {**self._token_figures(predicted), **self._newsclaims_figures(claims, present)}
+
+    def _newsclaims_figures(self, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
+        from toolkit.scoring import newsclaims
+
+        if self._newsclaims is None:
+            folder = self.gold.folder
+            segments = newsclaims.folder_segments(folder, self.gold.split, self.gold.ids) if folder else None
+            self._newsclaims = (segments, newsclaims.folder_gold(folder, self.gold.split) if segments else None)
+        segments, gold = self._newsclaims
+        if segments is None:
+            return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._needs_folder()}
+        gold = {doc_id: gold[doc_id] for doc_id in self.gold.ids}
+        predicted = newsclaims.column_claims(claims, self.gold.ids, present)
+        gold_file, predictions = newsclaims.newsclaims_files(gold, segments, predicted)
+        return {
+            "newsclaims": newsclaims.figures(gold_file, predictions, self.newsclaims_normalisation),
+            "newsclaims_reason": None,
+        }
+
+    def _needs_folder(self) -> str:
+        if self.gold.folder is None:
+            return "score against a folder built by `toolkit build` (its ner config)"
+        return f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+
+    def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
         from toolkit.extras import extra_installed
         from toolkit.scoring.compat import TOKEN_CONFIG, dataset_tokens, document_tokens, token_figures
 
@@ -249,6 +284,8 @@ class Scored:
     notes: list[str] = field(default_factory=list)  # how the gold and the predictions were read and counted
     predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
     predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
+    predicted_claims: ClaimColumns | None = None  # likewise
+    present: set[int] = field(default_factory=set)  # gold documents with a prediction record (`compat` figures)
     breakdown: dict[str, Any] | None = None  # `toolkit.scoring.breakdown` figures (the scorer's ``breakdown``)
 
     def _headline_stats(self) -> np.ndarray:
@@ -336,7 +373,11 @@ class Scored:
             overall_reason=reason,
             ci=ci,
             ci_warning=ci_warning,
-            compat=self.scorer.compat_figures(self.predicted_entities) if self.scorer.compat else None,
+            compat=(
+                self.scorer.compat_figures(self.predicted_entities, self.predicted_claims, self.present)
+                if self.scorer.compat
+                else None
+            ),
             breakdown=self.breakdown,
             by=by_fields,
             layers=self.layers,

@@ -20,8 +20,8 @@ from toolkit.labelstudio.backend.sources import (
     BaselineSource,
     CommandSource,
     FileSource,
-    ModelSource,
 )
+from toolkit.labelstudio.backend.trained import DEFAULT_EVERY, DEFAULT_MINUTES, LearnPolicy, ModelSource
 from toolkit.labelstudio.client import Connection
 from toolkit.labelstudio.server import DEFAULT_DATA_DIR
 from toolkit.paths import DEFAULT_DOCUMENTS
@@ -41,6 +41,12 @@ class BackendOptions:
     timeout: float = DEFAULT_COMMAND_TIMEOUT
     data_dir: Path = DEFAULT_DATA_DIR
     model: Path | None = None  # a MODEL_DIR written by `toolkit train`
+    learn: bool = False  # with model: retrain it from submitted annotations
+    learn_every: int = DEFAULT_EVERY
+    learn_minutes: float = DEFAULT_MINUTES
+
+    def learn_policy(self) -> LearnPolicy | None:
+        return LearnPolicy(self.learn_every, self.learn_minutes) if self.learn else None
 
     @property
     def source_name(self) -> str:
@@ -61,7 +67,7 @@ SOURCES: dict[str, Callable[[BackendOptions], object]] = {
     "baseline": lambda options: BaselineSource(LexiconStore(options.data_dir)),
     "predictions": lambda options: FileSource(options.predictions, options.documents, options.model_version),
     "command": lambda options: CommandSource(options.command, options.timeout, options.model_version),
-    "model": lambda options: ModelSource(options.model),
+    "model": lambda options: ModelSource(options.model, options.learn_policy(), options.data_dir),
 }
 
 
@@ -69,6 +75,11 @@ def make_backend(options: BackendOptions) -> Backend:
     """The backend for these options; bad input (an invalid prediction file, a command that cannot be split) stops
     here, before anything is served."""
     require_http_libraries()
+    if options.learn and options.source_name != "model":
+        raise InputError(
+            f"only with {mention('model')} (the baseline always learns; a file or a command cannot)", parameter="learn"
+        )
+    options.learn_policy()  # bad --learn-every / --learn-minutes stop here
     if options.source_name in ("baseline", "model") and options.model_version is not None:
         raise InputError(
             "the baseline (baseline-vN) and a trained model (voci-model.json) name their own "
