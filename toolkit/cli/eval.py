@@ -73,7 +73,7 @@ Figures (undefined = null in JSON, – in tables):
                       folder's ner config; a token takes the label of the predicted entity it begins in;
                       --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
                       gold JSONL (no ner config)
-  compat.newsclaims   (as compat.token) NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
+  compat.newsclaims   with --compat: NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
                       segment = a sentence of the ner config, a claim's segment that of its start: claim_detection
                       P/R/F1 over segments; claimer answer_f1 (SQuAD token F1 of the claimer string, normalised by
                       --newsclaims-normalisation), no_claimer P/R/F1 (author claims), final_f1, in_sentence_f1 and

@@ -74,8 +74,8 @@ class Scorer:
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
     ``token_label_map`` renaming entity labels for the token figures first, and ``newsclaims_normalisation``
     (``"english"``, NewsClaims' own, or ``"italian"``) normalising claimer strings for the NewsClaims figures;
-    ``None`` (the default): add them when the gold is a built folder or Hub dataset (whose ``ner`` config holds the
-    tokens and sentences), not for a gold JSONL.
+    ``None`` (the default): add the token figures when the gold is a built folder or Hub dataset (whose ``ner``
+    config holds the tokens), not for a gold JSONL; the NewsClaims figures only with ``compat=True``.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
     predicting nothing.  ``breakdown``: add the claim figures by claimer kind, claimer position and claim form
     (`toolkit.scoring.breakdown`).
@@ -115,6 +115,7 @@ class Scorer:
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
+        self.newsclaims = bool(compat)  # NewsClaims' figures cost more: only when asked for
         if compat is None:  # on where the tokens are at hand: a built folder (compiled at build time) or Hub dataset
             self.compat = self.gold.folder is not None
         self.iou = iou
@@ -202,6 +203,9 @@ class Scorer:
     def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
         """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
         the gold has no ``ner`` config)."""
+        if not self.newsclaims:
+            reason = "computed only when asked for (--compat, compat=True): NewsClaims' figures cost more"
+            return {**self._token_figures(predicted), "newsclaims": None, "newsclaims_reason": reason}
         return {**self._token_figures(predicted), **self._newsclaims_figures(claims, present)}
 
     def _newsclaims_figures(self, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
