@@ -204,7 +204,7 @@ class Scorer:
         """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
         the gold has no ``ner`` config)."""
         if not self.newsclaims:
-            reason = "computed only when asked for (--compat, compat=True): NewsClaims' figures cost more"
+            reason = "computed only when compat is asked for explicitly (NewsClaims' figures cost more)"
             return {**self._token_figures(predicted), "newsclaims": None, "newsclaims_reason": reason}
         return {**self._token_figures(predicted), **self._newsclaims_figures(claims, present)}
 
