@@ -11,7 +11,8 @@ validated and compiled for the scorer at build time) and against the gold JSONL
 strict figures agree, that both gold forms give the same result, and that the
 reference engine (``--engine reference``, run once) writes the same JSON apart
 from the engine; prints each time and the ratios against the targets (5x
-nervaluate, 20x seqeval, bootstrap adding under 20%).
+nervaluate, 20x seqeval, bootstrap adding under 20%), and what the figures that are on by default cost:
+``compat.token`` (``--no-compat``), the breakdown (``--no-breakdown``), and both off.
 
 The toolkit processes run with a bytecode cache (``PYTHONPYCACHEPREFIX`` in a
 temporary folder, one untimed warm-up), as an installed package does.
@@ -239,6 +240,11 @@ def main() -> None:
         jsonl_form = ["--gold", str(folder / "gold.jsonl"), "--documents", str(folder / "documents.jsonl")]
         compat_form = [*built_form, "--compat", "--per-label-convention", "seqeval"]
         variants = {"built": built_form, "bootstrap": [*built_form, "--bootstrap", "1000"], "compat": compat_form}
+        variants |= {
+            "no-compat": [*built_form, "--no-compat"],
+            "no-breakdown": [*built_form, "--no-breakdown"],
+            "neither": [*built_form, "--no-compat", "--no-breakdown"],
+        }
         if args.baseline_tree:  # the same runs with the other checkout's toolkit, in the same loop
             baseline = {**environment, "PYTHONPATH": str(args.baseline_tree.resolve())}
             variants |= {f"{name} (baseline)": (form, baseline) for name, form in list(variants.items())}
@@ -278,7 +284,7 @@ def main() -> None:
         ours[name] == getattr(theirs, name) for name in ("correct", "incorrect", "partial", "missed", "spurious")
     )
     agree_seqeval = abs(ours["f1"] - seqeval_f1) < 1e-9
-    figures = ("entities", "claims", "claimer", "stance", "end_to_end", "overall")
+    figures = ("entities", "claims", "claimer", "stance", "end_to_end", "overall", "breakdown")
     same_forms = (
         all(result[key] == jsonl_result[key] for key in figures)
         and result["settings"]["gold_hash"] == jsonl_result["settings"]["gold_hash"]
@@ -307,12 +313,39 @@ def main() -> None:
         f"(+{added:.1f}% over the same run without, target < +20%)"
     )
     compat_seconds, compat_result = runs["compat"]
-    same_compat = all(compat_result[key] == result[key] for key in ("claims", "claimer", "stance", "end_to_end"))
+    same_compat = all(
+        compat_result[key] == result[key] for key in ("claims", "claimer", "stance", "end_to_end", "breakdown")
+    )
     name = "toolkit eval --gold BUILT --split test --compat --per-label-convention seqeval"
     print(
-        f"{name:56s} {compat_seconds:8.2f} s  (+{compat_seconds - built_seconds:.2f} s over compat off; "
-        f"nervaluate/toolkit {nervaluate_seconds / compat_seconds:5.1f}x, target >= 5x; "
+        f"{name:56s} {compat_seconds:8.2f} s  (nervaluate/toolkit {nervaluate_seconds / compat_seconds:5.1f}x; "
         f"token micro F1 {compat_result['compat']['token']['micro']['f1']:.4f}; other figures unchanged: {same_compat})"
+    )
+    no_compat_seconds, no_compat_result = runs["no-compat"]
+    same_compat = same_compat and no_compat_result["compat"] is None and result["compat"] == compat_result["compat"]
+    name = "toolkit eval --gold BUILT --split test --no-compat"
+    print(
+        f"{name:56s} {no_compat_seconds:8.2f} s  (compat off; on, the default, adds "
+        f"{built_seconds - no_compat_seconds:+.2f} s; "
+        f"nervaluate/toolkit {nervaluate_seconds / no_compat_seconds:5.1f}x)"
+    )
+    off_seconds, off_result = runs["no-breakdown"]
+    same_off = off_result["breakdown"] is None and all(off_result[key] == result[key] for key in figures[:-1])
+    name = "toolkit eval --gold BUILT --split test --no-breakdown"
+    print(
+        f"{name:56s} {off_seconds:8.2f} s  (breakdown off; on, the default, adds {built_seconds - off_seconds:+.2f} s; "
+        f"nervaluate/toolkit {nervaluate_seconds / off_seconds:5.1f}x; other figures unchanged: {same_off})"
+    )
+    neither_seconds, _ = runs["neither"]
+    name = "toolkit eval --gold BUILT --split test --no-compat --no-breakdown"
+    print(
+        f"{name:56s} {neither_seconds:8.2f} s  (both off, the figures of before; both on add "
+        f"{built_seconds - neither_seconds:+.2f} s; nervaluate/toolkit {nervaluate_seconds / neither_seconds:5.1f}x)"
+    )
+    kinds = result["breakdown"]["claimer_kind"]
+    print(
+        "breakdown end_to_end.f1 by claimer kind: "
+        + ", ".join(f"{k} {v['end_to_end']['f1']:.4f}" for k, v in kinds.items())
     )
     reference_seconds, reference_result = runs["reference"]
     reference_result["settings"]["engine"] = bootstrap_result["settings"]["engine"]
@@ -329,7 +362,7 @@ def main() -> None:
             f"{name:9s} baseline tree {before:6.2f} s, this tree {after:6.2f} s ({(after / before - 1) * 100:+.1f}%); "
             f"same JSON: {runs[f'{name} (baseline)'][1] == runs[name][1]}"
         )
-    if not (agree_nervaluate and agree_seqeval and same_forms and same_engines and same_compat):
+    if not (agree_nervaluate and agree_seqeval and same_forms and same_engines and same_compat and same_off):
         sys.exit("the figures disagree")
 
 

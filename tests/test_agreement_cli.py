@@ -10,8 +10,8 @@ from agreement_data import OTHER_TEXT, TEXT, claim, entity, record, write_docume
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from toolkit.agreement.report import escape_markdown, in_context
 from toolkit.cli import app
+from toolkit.markdown import escape_markdown, in_context
 
 runner = CliRunner()
 

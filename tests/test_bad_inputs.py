@@ -1519,6 +1519,27 @@ CASES += [
     ),
 ]
 
+ERRORS = ("errors", "pred.jsonl", "--gold", "gold.jsonl", "--documents", "documents.jsonl")
+CASES += [
+    Case("errors-out-is-gold", (*ERRORS, "--out", "gold.jsonl"), rf"--out gold.jsonl: {SAME} --gold gold.jsonl"),
+    Case("errors-out-is-predictions", (*ERRORS, "--out", "pred.jsonl"), rf"--out pred.jsonl: {SAME} PREDICTIONS"),
+    Case("errors-out-is-a-folder", (*ERRORS, "--out", "empty"), r"--out empty: is a folder"),
+    Case("errors-format-unknown", (*ERRORS, "--format", "html"), r"--format: 'html' is not one of 'markdown', 'json'"),
+    Case("errors-iou-zero", (*ERRORS, "--iou", "0"), r"--iou: 0.0 is out of range"),
+    Case("errors-split-missing", (*ERRORS, "--split", "dev"), r"--split: 'dev' is not a split of the gold documents"),
+    Case("errors-predictions-missing", ("errors", "nope.jsonl", *ERRORS[2:]), r"nope.jsonl: file not found"),
+    Case(
+        "errors-predictions-are-documents",
+        ("errors", "documents.jsonl", *ERRORS[2:], "--out", "e.md"),
+        r"documents.jsonl:1: lang: unexpected field",
+    ),
+    Case("eval-by-unknown-field", (*EVAL, "--by", "sorce"), r"--by: no document of the gold gold.jsonl has .*'sorce'"),
+    Case(
+        "eval-by-unknown-field-built", (*EVAL_BUILT, "--by", "sorce"), r"--by: no document of the gold voci .*'sorce'"
+    ),
+    Case("eval-by-text", (*EVAL, "--by", "text", "--out", "e.json"), r"--by: 'text' is not a field to group"),
+]
+
 
 def _tamper_compiled(path: Path) -> None:
     """Zero the entity labels of a compiled gold, keeping its header (and so the hashes of its sources) intact."""
@@ -2141,12 +2162,26 @@ def test_every_write_of_a_command_is_declared(workspace):
         ["card", "out", "--gold", "gold.jsonl", "--card", "CARD2.md"],
         [*LEADERBOARD, "--out", "board"],
         [*COMPARE, "--resamples", "10", "--format", "json", "--out", "cmp.json"],
+        [*ERRORS, "--out", "errors.md"],
+        [*EVAL, "--by", "split", "--format", "json", "--out", "by.json"],
         ["stats", "gold.jsonl", "--documents", "documents.jsonl", "--out", "st.txt"],
     ]
     for args in runs:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
-    for name in ("e.json", "a.json", "r.md", "g2.jsonl", "s.json", "b.jsonl", "t.json", "c.xml", "i.html"):
+    for name in (
+        "errors.md",
+        "by.json",
+        "e.json",
+        "a.json",
+        "r.md",
+        "g2.jsonl",
+        "s.json",
+        "b.jsonl",
+        "t.json",
+        "c.xml",
+        "i.html",
+    ):
         assert (workspace / name).stat().st_size > 0, name
     assert (workspace / "conv/annotators/alice-example.org.jsonl").is_file()
     assert json.loads((workspace / "cmp.json").read_text())["figures"]["overall"]["resamples"] == 10

@@ -8,9 +8,9 @@ import random
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from toolkit.dataset.bio import resolve_overlaps, spans_to_tags, split_at, tags_to_spans
-from toolkit.dataset.sentences import merge_across, segment
+from toolkit.bio import resolve_overlaps, spans_to_tags, split_at, tags_to_spans
 from toolkit.inventory import load_inventory
+from toolkit.sentences import merge_across, segment
 from toolkit.tokenize import token_spans
 
 

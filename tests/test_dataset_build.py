@@ -12,7 +12,7 @@ from benchmark_data import build as _cli_build
 from datasets import ClassLabel, List, load_dataset
 from typer.testing import CliRunner
 
-from toolkit.dataset.bio import resolve_overlaps, tags_to_spans
+from toolkit.bio import resolve_overlaps, tags_to_spans
 from toolkit.dataset.build import BUILD_MANIFEST, build_dataset
 from toolkit.dataset.card import CardInputs
 from toolkit.dataset.features import CONFIG_FEATURES

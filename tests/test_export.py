@@ -236,7 +236,7 @@ def test_spacy_docbin_reads_back(corpus):
     """The DocBin of the gold, read back by `toolkit convert-predictions --format spacy`, gives its texts, its
     entities (overlapping ones left out, as doc.ents holds none; widened to whole tokens) and its claims with their
     stance and claimer (an entity claimer as its first mention)."""
-    from toolkit.dataset.bio import resolve_overlaps
+    from toolkit.bio import resolve_overlaps
     from toolkit.export import spacy_segments
 
     docbin = export(corpus, "gold.jsonl", "spacy", "gold.spacy")

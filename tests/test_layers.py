@@ -26,6 +26,8 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.matching",
         "toolkit.markdown",
         "toolkit.tokenize",
+        "toolkit.sentences",  # the dataset's sentences and the scorer's tokens for a gold JSONL (`compat.token`)
+        "toolkit.bio",  # entity spans ⇄ IOB2 tags, the same way for the build and the scorer
         "toolkit.resources",  # the package data (schemas, labels, guidelines) read with importlib.resources
         "toolkit.withheld",  # the mark of a blind split
         "toolkit.built",  # what a built dataset folder holds and where (`BuiltFolder`)

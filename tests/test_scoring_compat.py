@@ -9,11 +9,12 @@ import random
 import pytest
 from scoring_corpus import build_random, random_predictions
 
-from toolkit.dataset.bio import resolve_overlaps
+from toolkit.bio import resolve_overlaps
 from toolkit.errors import InputError
 from toolkit.files import read_jsonl, write_jsonl
 from toolkit.scoring.compat import parse_label_map
 from toolkit.scoring.evaluate import evaluate
+from toolkit.scoring.scorer import Scorer
 
 NERMUD = {"GPE": "LOC", "FAC": "O", "NORP": "O", "EVENT": "O", "DATE": "O", "QUANTITY": "O"}  # PER/LOC/ORG only
 
@@ -87,17 +88,33 @@ def test_token_figures_equal_nermuds_scikit_learn(built, label_map):
         assert 0 < token["micro"]["f1"] < 1
 
 
-def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built):
+def test_a_gold_jsonl_is_tokenized_as_the_build_tokenizes(built, monkeypatch):
+    """With --compat, a gold JSONL's documents are cut into the ner config's tokens and tags (spaCy's tokenizer):
+    the same figures as the built folder; without spaCy, null with the reason; off by default."""
     folder, documents, golds = built
-    result = evaluate([], folder / "gold.jsonl", folder / "documents.jsonl", compat=True)
-    assert result.compat == {
-        "token": None,
-        "token_reason": "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)",
-        "newsclaims": None,
-        "newsclaims_reason": "needs the dataset's sentences: score against a folder built by `toolkit build` "
-        "(its ner config)",
-    }
+    predictions = [p for p in random_predictions(random.Random(2), documents, golds) if p["id"] in _test_ids(documents)]
+    jsonl = evaluate(predictions, folder / "gold.jsonl", folder / "documents.jsonl", "test", compat=True).compat
+    assert jsonl["token"]["tokenization"].startswith("the documents of gold.jsonl tokenized as `toolkit build`")
+    from_build = evaluate(predictions, folder / "voci", split="test").compat
+    assert {**jsonl["token"], "tokenization": None} == {**from_build["token"], "tokenization": None}
     assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
+    monkeypatch.setattr("toolkit.extras.extra_installed", lambda extra: False)
+    result = evaluate([], folder / "gold.jsonl", folder / "documents.jsonl", compat=True)
+    assert result.compat["token"] is None and "install spaCy" in result.compat["token_reason"]
+
+
+def test_on_by_default_for_a_build_from_its_compiled_tokens(built):
+    """A built folder's compiled gold holds the ner config's tokens: the default run uses them, and they give the
+    figures the ner config's parquet files give (the reference engine reads those)."""
+    folder, documents, golds = built
+    predictions = [p for p in random_predictions(random.Random(9), documents, golds) if p["id"] in _test_ids(documents)]
+    fast = Scorer(folder / "voci", split="test")
+    assert fast.compat and fast.gold.tokens is not None
+    from_parquet = Scorer(folder / "voci", split="test", engine="reference")
+    assert from_parquet.compat and from_parquet.gold.tokens is None
+    token = fast.score(predictions).result().compat["token"]
+    assert token == from_parquet.score(predictions).result().compat["token"] and 0 < token["micro"]["f1"] < 1
+    assert Scorer(folder / "voci", split="test", compat=False).score(predictions).result().compat is None
 
 
 def test_label_map_is_checked():

@@ -49,3 +49,29 @@ def md_code(value: object, in_table: bool = False) -> str:
         text = text.replace("|", "\\|")
     padding = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{padding}{text}{padding}{fence}"
+
+
+CONTEXT_CHARACTERS = 60
+
+
+def escape_markdown(text: str) -> str:
+    """Text safe inside a Markdown table cell, line breaks shown as ``↵``."""
+    return md_text(text, newline=" ↵ ")
+
+
+def in_context(text: str, start: int, end: int, width: int = CONTEXT_CHARACTERS) -> str:
+    """``…before **span** after…``, escaped, cut at ``width`` characters either side."""
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    before = ("…" if left else "") + _spaced(text[left:start])
+    after = _spaced(text[end:right]) + ("…" if right < len(text) else "")
+    return f"{before}**{escape_markdown(text[start:end])}**{after}"
+
+
+def _spaced(piece: str) -> str:
+    """``piece`` escaped, keeping one space where it began or ended with white space (escaping trims it, and
+    ``la**Corea**ha`` would run the words together)."""
+    escaped = escape_markdown(piece)
+    if not escaped:
+        return " " if piece[:1].isspace() else ""
+    return (" " if piece[:1].isspace() else "") + escaped + (" " if piece[-1:].isspace() else "")

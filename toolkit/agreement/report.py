@@ -1,8 +1,8 @@
 """The Markdown disagreement report: per document, what a reviewer should look at, with the text in context.
 
-User text goes into table cells through `toolkit.markdown.md_text` (HTML
-escaped, ``|`` and backticks cannot split a cell or open code) and line breaks
-become ``↵``.
+User text goes into table cells through `toolkit.markdown.escape_markdown` and
+`toolkit.markdown.in_context` (HTML escaped, ``|`` and backticks cannot split a
+cell or open code, line breaks shown as ``↵``).
 """
 
 from __future__ import annotations
@@ -13,33 +13,9 @@ from typing import Any
 from toolkit.agreement.figures import headline
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
 from toolkit.agreement.records import CLAIM_ATTRIBUTES, CLAIM_ATTRIBUTES_SHOWN, ByDocument, Record, group_by_document
-from toolkit.markdown import md_text
+from toolkit.markdown import escape_markdown, in_context
 
-CONTEXT_CHARACTERS = 60
 NOT_MARKED = "—"
-
-
-def escape_markdown(text: str) -> str:
-    """Text safe inside a Markdown table cell, line breaks shown as ``↵``."""
-    return md_text(text, newline=" ↵ ")
-
-
-def in_context(text: str, start: int, end: int, width: int = CONTEXT_CHARACTERS) -> str:
-    """``…before **span** after…``, escaped, cut at ``width`` characters either side."""
-    left = max(0, start - width)
-    right = min(len(text), end + width)
-    before = ("…" if left else "") + _spaced(text[left:start])
-    after = _spaced(text[end:right]) + ("…" if right < len(text) else "")
-    return f"{before}**{escape_markdown(text[start:end])}**{after}"
-
-
-def _spaced(piece: str) -> str:
-    """``piece`` escaped, keeping one space where it began or ended with white space (escaping trims it, and
-    ``la**Corea**ha`` would run the words together)."""
-    escaped = escape_markdown(piece)
-    if not escaped:
-        return " " if piece[:1].isspace() else ""
-    return (" " if piece[:1].isspace() else "") + escaped + (" " if piece[-1:].isspace() else "")
 
 
 def _entity_value(item: Mapping[str, Any], record: Record) -> str:

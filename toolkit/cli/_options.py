@@ -260,9 +260,28 @@ CompatOption = Annotated[
     bool,
     typer.Option(
         "--compat",
-        help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
-        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config; and NewsClaims' claim, "
-        "claimer, stance and claim-span figures over its sentences.",
+        help="Figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
+        "(EVALITA 2023) computes them, over the dataset's tokens, and NewsClaims' claim, claimer, stance and "
+        "claim-span figures over its sentences. On by default for a built folder or Hub gold "
+        "(their tokens are at hand); for a gold JSONL only with --compat (spaCy tokenizes its documents).",
+    ),
+]
+NoCompatOption = Annotated[bool, typer.Option("--no-compat", help="Leave the compat figures out (null).")]
+NoBreakdownOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-breakdown",
+        help="Leave out the breakdown (claimer accuracy and end-to-end figures by claimer kind, claimer position "
+        "and claim form; null).",
+    ),
+]
+ByOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        metavar="FIELD",
+        help="Also give the headline figures (with intervals when --bootstrap) per value of this document field "
+        "(source, published = its year, split, or any key the documents carry); repeatable.",
     ),
 ]
 TokenLabelMapOption = Annotated[

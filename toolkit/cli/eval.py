@@ -7,6 +7,7 @@ from typing import Annotated
 
 from toolkit.cli._app import app, echo_err, input_path
 from toolkit.cli._options import (
+    ByOption,
     CompatOption,
     EngineOption,
     GoldDocumentsOption,
@@ -15,6 +16,8 @@ from toolkit.cli._options import (
     IouOption,
     NewsclaimsNormalisation,
     NewsclaimsNormalisationOption,
+    NoBreakdownOption,
+    NoCompatOption,
     OutOption,
     PerDocumentOption,
     PerLabelConvention,
@@ -60,6 +63,11 @@ Figures (undefined = null in JSON, – in tables):
   ci                  with --bootstrap: 95% percentile interval of each headline figure over resampled documents;
                       null (with its reason) over one document
   ci_warning          with --bootstrap over fewer than 30 documents: the intervals are not meaningful
+  compat.token        (built folder or Hub gold; --no-compat: null) token-level P/R/F1 per label, micro and macro
+                      as NERMuD (EVALITA 2023) scores them (IOB2 prefixes stripped, scikit-learn, zero_division=0),
+                      over the tokens of the gold folder's ner config; a token takes the label of the predicted
+                      entity it begins in; --token-label-map GPE=LOC renames first (NAME=O drops a label); null
+                      with token_reason for a gold JSONL (no ner config)
   compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
                       them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
                       folder's ner config; a token takes the label of the predicted entity it begins in;
@@ -71,6 +79,12 @@ Figures (undefined = null in JSON, – in tables):
                       --newsclaims-normalisation), no_claimer P/R/F1 (author claims), final_f1, in_sentence_f1 and
                       out_of_sentence_f1; stance accuracy and per_label; claim_span P/R/F1 (token overlap); a gold
                       segment the predictions miss earns nothing; null with newsclaims_reason for a gold JSONL
+  breakdown           claimer accuracy and end_to_end by claimer_kind (entity/author/unnamed), claimer_position
+                      (entity claimers: a mention in the claim's sentence, or elsewhere) and claim_form (quoted:
+                      inside quotation marks; reported); a predicted claim counts under its own value, a matched
+                      pair under its gold claim's (--no-breakdown: null)
+  by.<field>.<value>  with --by FIELD: documents and headline figures (ci with --bootstrap) of the documents whose
+                      FIELD has that value (published: its year; (none): documents without the field)
   signature           every setting that changes a number; compare results only when signatures match
                       (apart from boot, seed and engine); the gold is named by its content hash (gold:<hash12>),
                       plus hub:ORG/NAME@<commit12> when read from the Hub
@@ -95,8 +109,11 @@ def eval_command(
     require_complete: RequireCompleteOption = False,
     per_label_convention: PerLabelConventionOption = PerLabelConvention.voci,
     compat: CompatOption = False,
+    no_compat: NoCompatOption = False,
     token_label_map: TokenLabelMapOption = None,
     newsclaims_normalisation: NewsclaimsNormalisationOption = NewsclaimsNormalisation.english,
+    no_breakdown: NoBreakdownOption = False,
+    by: ByOption = None,
     engine: EngineOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -114,14 +131,17 @@ def eval_command(
         engine=engine and engine.value,
         require_complete=require_complete,
         per_label_convention=per_label_convention.value,
-        compat=compat,
+        compat=False if no_compat else compat or None,  # None: on where the dataset's tokens are at hand
         token_label_map=parse_label_map(token_label_map or []),
         newsclaims_normalisation=newsclaims_normalisation.value,
+        breakdown=not no_breakdown,
     )
+    for field in by or ():
+        scorer.field_values(field)  # a field no document has: refused before the predictions are read
     scored = scorer.score(predictions)
     for note in scored.notes if verbose else ():
         echo_err(note)
-    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed)
+    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed, by or ())
     emit(FORMATTERS[output_format.value](result), out)
     if per_document is not None:
         from toolkit.files import write_jsonl

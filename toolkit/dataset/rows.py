@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.dataset.bio import Mention, resolve_overlaps, spans_to_tags, split_at, tags_to_spans
-from toolkit.dataset.sentences import Sentence, merge_across, segment
+from toolkit.bio import Mention, sentence_tags, tags_to_spans
 from toolkit.inventory import load_inventory
+from toolkit.sentences import Sentence, ner_sentences
 
 
 @dataclass
@@ -101,20 +101,15 @@ def document_row(document: Mapping[str, Any], gold: Mapping[str, Any], encoders:
     }
 
 
-def _within(mentions: list[Mention], sentence: Sentence) -> list[Mention]:
-    return [mention for mention in mentions if sentence.start <= mention[0] and mention[1] <= sentence.end]
-
-
 def ner_rows(
     document: Mapping[str, Any], sentences: list[Sentence], mentions: list[Mention], encoders: Encoders, tally: Tally
 ) -> list[dict[str, Any]]:
     """One row per sentence; ``mentions`` must not overlap and must not cross sentences."""
     text = document["text"]
-    rows = []
+    rows, tagged = [], 0
     for index, sentence in enumerate(sentences):
-        inside = _within(mentions, sentence)
-        tokens, split_count = split_at(sentence.tokens, [edge for start, end, _ in inside for edge in (start, end)])
-        tags = spans_to_tags(tokens, inside)
+        inside, tokens, split_count, tags = sentence_tags(sentence, mentions)
+        tagged += len(inside)
         tally.tokens_split_at_entity_boundaries += split_count
         tally.entities_not_reproduced_by_tags += len(set(inside) - set(tags_to_spans(tokens, tags)))
         tally.tokens += len(tokens)
@@ -128,7 +123,6 @@ def ner_rows(
                 "ner_tags": [encoders.bio[tag] for tag in tags],
             }
         )
-    tagged = sum(len(_within(mentions, sentence)) for sentence in sentences)
     tally.entities_not_reproduced_by_tags += len(mentions) - tagged
     return rows
 
@@ -166,13 +160,12 @@ def claim_rows(
 def rows_for(document: Mapping[str, Any], gold: Mapping[str, Any], encoders: Encoders) -> DocumentRows:
     """Every config's rows for one annotated document."""
     tally = Tally()
-    mentions, dropped = resolve_overlaps(
-        (entity["start"], entity["end"], entity["label"]) for entity in gold["entities"]
+    mentions, dropped, sentences, joins = ner_sentences(
+        document["text"],
+        document["lang"],
+        ((entity["start"], entity["end"], entity["label"]) for entity in gold["entities"]),
     )
     tally.entities_dropped_as_overlapping = len(dropped)
-    sentences, joins = merge_across(
-        segment(document["text"], document["lang"]), [(start, end) for start, end, _ in mentions]
-    )
     tally.sentence_joins_for_entities = joins
     tally.sentences = len(sentences)
     return DocumentRows(

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.dataset.bio import resolve_overlaps, split_at
+from toolkit.bio import resolve_overlaps, split_at
 from toolkit.errors import InputError, mention
 from toolkit.extras import require_extra
 from toolkit.files import atomic_writer, parquet_batches, write_json, write_text
@@ -66,7 +66,7 @@ def _kept_entities(record: Mapping[str, Any]) -> list[tuple[int, int, str]]:
 
 def spacy_segments(document: Mapping[str, Any], record: Mapping[str, Any]) -> Segments:
     """The sentences and tokens ``toolkit build`` gives a document, cut at the record's own entity boundaries."""
-    from toolkit.dataset.sentences import merge_across, segment
+    from toolkit.sentences import merge_across, segment
 
     mentions = _kept_entities(record)
     sentences, _ = merge_across(segment(document["text"], document["lang"]), [(s, e) for s, e, _ in mentions])

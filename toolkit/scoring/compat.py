@@ -22,12 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.bio import sentence_tags
 from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.gold.parquet import integers, list_parts
 from toolkit.scoring.spans import EntityColumns
+from toolkit.sentences import ner_sentences
 
 TOKEN_CONFIG = "ner"
 OUTSIDE = "O"
@@ -71,19 +73,44 @@ def dataset_tokens(folder: Path, split: str | None, position: Mapping[str, int])
     return tuple(np.concatenate(column) for column in columns)
 
 
+def document_tokens(gold) -> tuple[np.ndarray, ...]:
+    """`dataset_tokens` of a gold without a build (a gold JSONL): its documents cut into sentences and tokens and
+    tagged exactly as ``toolkit build`` writes the ``ner`` config (`toolkit.sentences.ner_sentences`,
+    `toolkit.bio.sentence_tags`; spaCy's tokenizer)."""
+    names = load_inventory().entity_names
+    label_of = {"O": -1, **{f"{prefix}-{name}": k for k, name in enumerate(names) for prefix in "BI"}}
+    columns: list[list[int]] = [[], [], [], []]
+    for d, (doc_id, entities) in enumerate(zip(gold.ids, gold.entities.per_document(len(gold.ids)), strict=True)):
+        document = gold.documents[doc_id]
+        mentions = [(start, end, names[label]) for start, end, label in entities]
+        kept, _, sentences, _ = ner_sentences(document["text"], document.get("lang", "it"), mentions)
+        for sentence in sentences:
+            _, tokens, _, tags = sentence_tags(sentence, kept)
+            columns[0] += [d] * len(tokens)
+            columns[1] += [start for start, _ in tokens]
+            columns[2] += [end for _, end in tokens]
+            columns[3] += [label_of[tag] for tag in tags]
+    return tuple(np.array(column, dtype=np.int64) for column in columns)
+
+
 def _kept(spans: EntityColumns) -> EntityColumns:
     """Predicted spans without overlaps within a document: earliest start, then longest, then the label name first
-    in alphabetical order, wins (`toolkit.dataset.bio.resolve_overlaps`, the build's rule for gold)."""
+    in alphabetical order, wins (`toolkit.bio.resolve_overlaps`, the build's rule for gold)."""
     names = load_inventory().entity_names
     rank = np.argsort(np.argsort(np.array(names)))  # each label's place in alphabetical order
     order = np.lexsort((rank[spans.label], -spans.end, spans.start, spans.doc))
-    doc, start, end = spans.doc[order].tolist(), spans.start[order].tolist(), spans.end[order].tolist()
-    keep, last_doc, last_end = [], -1, -1
-    for k, (d, s, e) in enumerate(zip(doc, start, end, strict=True)):
-        if d != last_doc or s >= last_end:
-            keep.append(k)
-            last_doc, last_end = d, e
-    chosen = order[keep]
+    bound = int(spans.end.max(initial=0)) + 1
+    ends = np.maximum.accumulate(spans.doc[order] * bound + spans.end[order])  # furthest end so far, by document
+    if not len(order) or not (spans.doc[order][1:] * bound + spans.start[order][1:] < ends[:-1]).any():
+        chosen = order  # no prediction overlaps another: every one is kept (the common case, without a loop)
+    else:
+        doc, start, end = spans.doc[order].tolist(), spans.start[order].tolist(), spans.end[order].tolist()
+        keep, last_doc, last_end = [], -1, -1
+        for k, (d, s, e) in enumerate(zip(doc, start, end, strict=True)):
+            if d != last_doc or s >= last_end:
+                keep.append(k)
+                last_doc, last_end = d, e
+        chosen = order[keep]
     return EntityColumns(spans.doc[chosen], spans.start[chosen], spans.end[chosen], spans.label[chosen])
 
 
@@ -102,7 +129,7 @@ def predicted_token_labels(tokens: tuple[np.ndarray, ...], predicted: EntityColu
 
 
 def token_figures(
-    tokens: tuple[np.ndarray, ...], predicted: EntityColumns, label_map: Mapping[str, str], where: str
+    tokens: tuple[np.ndarray, ...], predicted: EntityColumns, label_map: Mapping[str, str], tokenization: str
 ) -> dict:
     """``compat.token``: per-label, micro and macro precision, recall and F1 over the dataset's tokens."""
     names = load_inventory().entity_names
@@ -127,7 +154,7 @@ def token_figures(
     }
     return {
         "tokens": int(len(gold)),
-        "tokenization": f"the {TOKEN_CONFIG} config of {where}",
+        "tokenization": tokenization,
         "label_map": dict(label_map),
         "per_label": per_label,
         "micro": _prf(int(tp.sum()), int(predicted_count.sum()), int(support.sum())),

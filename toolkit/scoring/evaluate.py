@@ -25,7 +25,7 @@ def evaluate(
     engine: str | None = None,
     require_complete: bool = False,
     per_label_convention: str = "voci",
-    compat: bool = False,
+    compat: bool | None = None,
     token_label_map: dict[str, str] | None = None,
     newsclaims_normalisation: str = "english",
 ) -> EvalResult:

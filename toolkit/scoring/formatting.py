@@ -106,6 +106,35 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
         ("claimer and stance (on overlap-matched claims)", ("figure", "value", "detail"), attributes),
         ("stance confusion", ("", *(f"pred {name}" for name in stance["confusion"]["labels"])), confusion),
     ]
+    if result.breakdown:
+        rows = [
+            [
+                f"{dimension} {value}",
+                *(str(f[c]) for c in ("gold", "predicted", "matched")),
+                number(f["claimer_accuracy"]),
+                *(number(f["end_to_end"][c]) for c in PRF),
+            ]
+            for dimension, values in result.breakdown.items()
+            for value, f in values.items()
+        ]
+        sections.append(
+            (
+                "breakdown (a predicted claim under its own value, a matched pair under its gold claim's)",
+                ("claims", "gold", "predicted", "matched", "claimer acc", "e2e precision", "e2e recall", "e2e f1"),
+                rows,
+            )
+        )
+    for field, values in (result.by or {}).items():
+        rows = []
+        for value, figures in values.items():
+            cells = []
+            for name in HEADLINE_FIGURES:
+                cell = number(figures[name])
+                if figures["ci"]:
+                    cell += f" [{number(figures['ci'][name]['low'])}, {number(figures['ci'][name]['high'])}]"
+                cells.append(cell)
+            rows.append([value, str(figures["n_documents"]), *cells])
+        sections.append((f"by {field}", (field, "documents", *HEADLINE_FIGURES), rows))
     token = (result.compat or {}).get("token")
     if token:
         rows = [[name, str(f["support"]), *(number(f[c]) for c in PRF)] for name, f in token["per_label"].items()]

@@ -27,6 +27,8 @@ class EvalResult:
     ci_warning: str | None = None  # a bootstrap over fewer than `bootstrap.FEW_DOCUMENTS` documents
     compat: dict[str, Any] | None = None  # figures comparable with published benchmarks (`toolkit.scoring.compat`)
     layers: list[str] = field(default_factory=list)
+    breakdown: dict[str, Any] | None = None  # claim figures by claimer kind, position, form (`scoring.breakdown`)
+    by: dict[str, Any] | None = None  # headline figures per value of a document field (``--by``)
 
     def figure(self, dotted: str) -> float | None:
         """A figure by its dotted name, e.g. ``entities.strict.f1``."""
@@ -55,5 +57,7 @@ class EvalResult:
                 "ci": self.ci,
                 "ci_warning": self.ci_warning,
                 "compat": self.compat,
+                "breakdown": self.breakdown,
+                "by": self.by,
             }
         )

@@ -11,7 +11,7 @@ leaderboard).  ``toolkit eval``, ``toolkit compare``, the leaderboard and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,9 +73,12 @@ class Scorer:
     ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
     ``token_label_map`` renaming entity labels for the token figures first, and ``newsclaims_normalisation``
-    (``"english"``, NewsClaims' own, or ``"italian"``) normalising claimer strings for the NewsClaims figures.
+    (``"english"``, NewsClaims' own, or ``"italian"``) normalising claimer strings for the NewsClaims figures;
+    ``None`` (the default): add the token figures when the gold is a built folder or Hub dataset (whose ``ner``
+    config holds the tokens), not for a gold JSONL; the NewsClaims figures only with ``compat=True``.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
-    predicting nothing.
+    predicting nothing.  ``breakdown``: add the claim figures by claimer kind, claimer position and claim form
+    (`toolkit.scoring.breakdown`).
     """
 
     def __init__(
@@ -89,9 +92,10 @@ class Scorer:
         engine: str | None = None,
         require_complete: bool = False,
         per_label_convention: str = DEFAULT_CONVENTION,
-        compat: bool = False,
+        compat: bool | None = None,
         token_label_map: Mapping[str, str] | None = None,
         newsclaims_normalisation: str = "english",
+        breakdown: bool = True,
     ):
         iou = parameters.iou(iou)
         if per_label_convention not in CONVENTIONS:
@@ -105,8 +109,15 @@ class Scorer:
         self.newsclaims_normalisation = parameters.newsclaims_normalisation(newsclaims_normalisation)
         self._newsclaims: tuple | None = None
         self._tokens: tuple | None = None
+        self.breakdown = breakdown
+        self._gold_values: dict | None = None
+        self._texts: list[str] = []
+        self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
+        self.newsclaims = bool(compat)  # NewsClaims' figures cost more: only when asked for
+        if compat is None:  # on where the tokens are at hand: a built folder (compiled at build time) or Hub dataset
+            self.compat = self.gold.folder is not None
         self.iou = iou
         self.ignore_extra = ignore_extra
         self.require_complete = require_complete
@@ -148,6 +159,28 @@ class Scorer:
             predicted.entities if self.compat else None,
             predicted.claims if self.compat else None,
             predicted.present,
+            self.breakdown_figures(predicted.claims) if self.breakdown else None,
+        )
+
+    def field_values(self, field: str) -> list[str]:
+        """The value of a document field for each gold document (`toolkit.scoring.by_field`), read once."""
+        from toolkit.scoring.by_field import document_values
+
+        if field not in self._field_values:
+            self._field_values[field] = document_values(self.gold, field)
+        return self._field_values[field]
+
+    def breakdown_figures(self, predicted: ClaimColumns) -> dict[str, Any]:
+        """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
+        from toolkit.scoring.breakdown import breakdown_figures, claim_values
+
+        if self._gold_values is None:
+            self._texts = list(self.gold.texts())  # indexed once per claim: a list, not a lazy mapping
+            self._gold_values = claim_values(self.gold.claims, self._texts)
+        texts = self._texts
+        pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
+        return breakdown_figures(
+            self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
         )
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -163,16 +196,16 @@ class Scorer:
             "seed": seed,
             "engine": self.engine.name,
             "per_label_convention": self.per_label_convention,
-            **(
-                {"token_label_map": self.token_label_map, "newsclaims_normalisation": self.newsclaims_normalisation}
-                if self.compat
-                else {}
-            ),
+            "token_label_map": self.token_label_map,
+            "newsclaims_normalisation": self.newsclaims_normalisation,
         }
 
     def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
         """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
         the gold has no ``ner`` config)."""
+        if not self.newsclaims:
+            reason = "computed only when compat is asked for explicitly (NewsClaims' figures cost more)"
+            return {**self._token_figures(predicted), "newsclaims": None, "newsclaims_reason": reason}
         return {**self._token_figures(predicted), **self._newsclaims_figures(claims, present)}
 
     def _newsclaims_figures(self, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
@@ -199,15 +232,36 @@ class Scorer:
         return f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
 
     def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
-        from toolkit.scoring.compat import dataset_tokens, token_figures
+        from toolkit.extras import extra_installed
+        from toolkit.scoring.compat import TOKEN_CONFIG, dataset_tokens, document_tokens, token_figures
 
         if self._tokens is None:
-            folder = self.gold.folder
-            self._tokens = (dataset_tokens(folder, self.gold.split, self.gold.position) if folder else None,)
+            folder, tokens = self.gold.folder, self.gold.tokens() if self.gold.tokens else None
+            if tokens is None and folder:
+                tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
+            elif folder is None and extra_installed("spacy"):  # a gold JSONL: tokenized as the build would
+                tokens = document_tokens(self.gold)
+            self._tokens = (tokens,)
         tokens = self._tokens[0]
         if tokens is None:
-            return {"token": None, "token_reason": "needs the dataset's tokens: " + self._needs_folder()}
-        return {"token": token_figures(tokens, predicted, self.token_label_map, self.gold.name), "token_reason": None}
+            reason = (
+                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config), or "
+                "install spaCy (the dataset or spacy extra) to tokenize a gold JSONL's documents"
+                if self.gold.folder is None
+                else f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+            )
+            return {"token": None, "token_reason": reason}
+        tokenization = (
+            f"the {TOKEN_CONFIG} config of {self.gold.name}"
+            if self.gold.folder
+            else f"the documents of {self.gold.name} tokenized as `toolkit build` writes its {TOKEN_CONFIG} config"
+        )
+        return {"token": token_figures(tokens, predicted, self.token_label_map, tokenization), "token_reason": None}
+
+
+def _defined(value) -> float | None:
+    """A headline figure as the result gives it: ``None`` where it is undefined (NaN)."""
+    return float(value) if np.isfinite(value) else None
 
 
 def incomplete(name: str, missing: list[str], n_gold: int) -> str:
@@ -236,13 +290,64 @@ class Scored:
     predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
     predicted_claims: ClaimColumns | None = None  # likewise
     present: set[int] = field(default_factory=set)  # gold documents with a prediction record (`compat` figures)
+    breakdown: dict[str, Any] | None = None  # `toolkit.scoring.breakdown` figures (the scorer's ``breakdown``)
 
     def _headline_stats(self) -> np.ndarray:
         return self.stats[:, [layout().index(name) for name in HEADLINE_COUNTS]]
 
-    def result(self, bootstrap: int = 0, seed: int = DEFAULT_SEED) -> EvalResult:
-        """Every figure; with ``bootstrap`` resamples, 95% intervals of the headline figures (seeded)."""
+    def _intervals(
+        self, stats: np.ndarray, overall: float | None, bootstrap: int, seed: int
+    ) -> tuple[dict[str, dict], str | None]:
+        """95% intervals of the headline figures over these documents' statistics rows, and the warning when they
+        are too few to mean anything."""
+        from toolkit.scoring.bootstrap import FEW_DOCUMENTS, intervals, unresampled
+
+        n = len(stats)
+        if n < 2:
+            ci = unresampled(HEADLINE_FIGURES, bootstrap, seed, f"{n} document(s): resampling gives no interval")
+        else:
+            ci = intervals(stats, headline, bootstrap, seed)
+        if overall is None:
+            ci["overall"].update({"low": None, "high": None})
+        warning = None
+        if n < FEW_DOCUMENTS:
+            warning = (
+                f"bootstrap over {n} document(s): intervals over fewer than {FEW_DOCUMENTS} documents are not "
+                "meaningful"
+            )
+        return ci, warning
+
+    def by(self, fields: Sequence[str], bootstrap: int = 0, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+        """``by`` of a result: per document field and value, the documents and the headline figures (with their
+        intervals when ``bootstrap``) over those documents alone."""
+        values = {name: self.scorer.field_values(name) for name in fields}  # every field checked first
+        stats = self._headline_stats()
+        result: dict[str, Any] = {}
+        for name, per_document in values.items():
+            groups: dict[str, list[int]] = {}
+            for index, value in enumerate(per_document):
+                groups.setdefault(value, []).append(index)
+            result[name] = {}
+            for value in sorted(groups):
+                rows = stats[groups[value]]
+                figures = {name: _defined(figure[0]) for name, figure in headline(rows.sum(axis=0)[None]).items()}
+                overall, reason = overall_figure(figures, self.layers)
+                ci, warning = self._intervals(rows, overall, bootstrap, seed) if bootstrap else (None, None)
+                result[name][value] = {
+                    "n_documents": len(rows),
+                    **{name: figures[name] for name in HEADLINE_FIGURES[:3]},
+                    "overall": overall,
+                    "overall_reason": reason,
+                    "ci": ci,
+                    "ci_warning": warning,
+                }
+        return result
+
+    def result(self, bootstrap: int = 0, seed: int = DEFAULT_SEED, by: Sequence[str] = ()) -> EvalResult:
+        """Every figure; with ``bootstrap`` resamples, 95% intervals of the headline figures (seeded); ``by``:
+        the headline figures per value of each of these document fields (`by`)."""
         bootstrap, seed = parameters.resamples(bootstrap), parameters.seed(seed)
+        by_fields = self.by(by, bootstrap, seed) if by else None
         inventory = load_inventory()
         totals = layout().named(self.stats.sum(axis=0))
         entities = entity_figures(totals, self.label_totals.tolist(), inventory.entity_names)
@@ -257,22 +362,9 @@ class Scored:
             "end_to_end.f1": claim_layers["end_to_end"]["f1"],
         }
         overall, reason = overall_figure(figures, self.layers)
-        ci, ci_warning = None, None
+        ci, ci_warning = (None, None)
         if bootstrap:
-            from toolkit.scoring.bootstrap import FEW_DOCUMENTS, intervals, unresampled
-
-            n = len(self.stats)
-            if n < 2:
-                ci = unresampled(HEADLINE_FIGURES, bootstrap, seed, f"{n} document(s): resampling gives no interval")
-            else:
-                ci = intervals(self._headline_stats(), headline, bootstrap, seed)
-            if overall is None:
-                ci["overall"].update({"low": None, "high": None})
-            if n < FEW_DOCUMENTS:
-                ci_warning = (
-                    f"bootstrap over {n} document(s): intervals over fewer than {FEW_DOCUMENTS} documents are not "
-                    "meaningful"
-                )
+            ci, ci_warning = self._intervals(self._headline_stats(), overall, bootstrap, seed)
         settings = self.scorer.settings(bootstrap, seed)
         return EvalResult(
             signature=make_signature(settings, len(self.stats)),
@@ -290,6 +382,8 @@ class Scored:
                 if self.scorer.compat
                 else None
             ),
+            breakdown=self.breakdown,
+            by=by_fields,
             layers=self.layers,
             **claim_layers,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from toolkit.inventory import load_inventory
 from toolkit.scoring.engines import reference, thresholds
 from toolkit.scoring.spans import KIND_SPANS, ClaimColumns, overlap_groups, within_runs
 from toolkit.scoring.statistics import (
@@ -25,13 +26,32 @@ from toolkit.scoring.statistics import (
 )
 
 
+def claim_pairs(gold: ClaimColumns, pred: ClaimColumns, threshold: float) -> tuple[np.ndarray, ...]:
+    """`reference.claim_pairs` for a whole corpus at once: the matched pairs `score_claim_columns` counts."""
+    n = int(max(gold.doc.max(initial=-1), pred.doc.max(initial=-1))) + 1
+    found: list[tuple[np.ndarray, ...]] = []
+    score_claim_columns(gold, pred, n, threshold, len(load_inventory().stance_names), found)
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)
+    return tuple(np.concatenate([part[k] for part in found]) for k in range(3))
+
+
 def score_claim_columns(
-    gold: ClaimColumns, pred: ClaimColumns, n_documents: int, threshold: float, n_stances: int
+    gold: ClaimColumns,
+    pred: ClaimColumns,
+    n_documents: int,
+    threshold: float,
+    n_stances: int,
+    pairs: list | None = None,
 ) -> np.ndarray:
-    """Documents × claim statistics: exactly what `reference.score_claims` gives per document."""
+    """Documents × claim statistics: exactly what `reference.score_claims` gives per document.
+
+    ``pairs``: a list that receives the matched ``(gold rows, predicted rows, claimer right)`` arrays."""
     width = len(CLAIM_COUNTS) + n_stances * n_stances
     bound = int(max(gold.end.max(initial=0), pred.end.max(initial=0))) + 1
     if (n_documents + 1) * bound * bound >= thresholds.KEY_LIMIT:
+        if pairs is not None:
+            pairs.append(reference.claim_pairs(gold, pred, threshold))
         pairs = zip(gold.per_document(n_documents), pred.per_document(n_documents), strict=True)
         return np.array([reference.score_claims(g, p, threshold, n_stances) for g, p in pairs], dtype=np.int64).reshape(
             n_documents, width
@@ -73,6 +93,8 @@ def score_claim_columns(
     g_row, p_row = row[g_pair[plain]], row[p_pair[plain]]
     doc = gold.doc[g_row]
     right = _claimers_right(gold, pred, g_row, p_row)
+    if pairs is not None:
+        pairs.append((g_row, p_row, right))
     np.add.at(stats, (doc, OVERLAP_TP), 1)
     np.add.at(stats, (doc, CLAIMER_CORRECT), right)
     np.add.at(stats, (doc, END_TO_END_TP), right & (gold.stance[g_row] == pred.stance[p_row]))
@@ -89,14 +111,21 @@ def score_claim_columns(
         for rows, members in zip(np.split(rows_of_contested, bounds), np.split(sides, bounds), strict=True):
             members = members.tolist()
             counts = [0] * width
-            reference.match_claims(
-                [next(golds) for k in members if k == 0],
-                [next(preds) for k in members if k == 1],
-                threshold,
-                n_stances,
-                counts,
-            )
+            group_golds = [next(golds) for k in members if k == 0]
+            group_preds = [next(preds) for k in members if k == 1]
+            matched = reference.match_claims(group_golds, group_preds, threshold, n_stances, counts)
             stats[int(sorted_doc[rows[0]])] += counts
+            if pairs is not None and matched:
+                g_rows, p_rows = row[rows[np.asarray(members) == 0]], row[rows[np.asarray(members) == 1]]
+                pairs.append(
+                    (
+                        g_rows[[g for g, _ in matched]],
+                        p_rows[[p for _, p in matched]],
+                        np.array(
+                            [reference.claimer_is_right(group_golds[g][3], group_preds[p][3]) for g, p in matched]
+                        ),
+                    )
+                )
     return stats
 
 

@@ -112,6 +112,18 @@ def score_component(golds: Sequence[tuple], preds: Sequence[tuple], counts: list
                 label_counts[span[2] * ENTITY_WIDTH + offset + SPU] += 1
 
 
+def entity_pairs(gold: Sequence[tuple], pred: Sequence[tuple], scheme: str = "strict") -> list[tuple[int, int]]:
+    """The ``(gold index, predicted index)`` pairs of one document's pairing under ``scheme``, as `score_component`
+    pairs them (what ``toolkit errors`` lists)."""
+    pairs = []
+    for gold_indices, pred_indices in overlap_components(gold, pred):
+        if gold_indices and pred_indices:
+            golds, preds = [gold[i] for i in gold_indices], [pred[i] for i in pred_indices]
+            for g, p, _ in assign(golds, preds, CREDIT[scheme], _identical):
+                pairs.append((gold_indices[g], pred_indices[p]))
+    return pairs
+
+
 def claimer_is_right(gold, predicted) -> bool:
     """A kind is right when it is the gold kind; a span when it overlaps one of the gold claimer's accepted spans."""
     if isinstance(gold, str) or isinstance(predicted, str):
@@ -150,15 +162,36 @@ def score_claims(gold: Sequence[tuple], pred: Sequence[tuple], threshold: float,
 
 def match_claims(
     golds: Sequence[tuple], preds: Sequence[tuple], threshold: float, n_stances: int, counts: list[int]
-) -> None:
+) -> list[tuple[int, int]]:
     """Adds the overlap matches of one group of overlapping claims (one-to-one, IoU >= ``threshold``) and what
-    they get right."""
+    they get right; returns the matched ``(gold index, predicted index)`` pairs of the group."""
 
     def credit(g: tuple, p: tuple) -> float | None:
         return 1.0 if iou(g, p) >= threshold else None
 
-    for g, p, _ in assign(golds, preds, credit):
+    pairs = [(g, p) for g, p, _ in assign(golds, preds, credit)]
+    for g, p in pairs:
         add_match(golds[g], preds[p], n_stances, counts)
+    return pairs
+
+
+def claim_pairs(gold, pred, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The overlap-matched claims of a corpus, document by document, as `score_claims` matches them: gold rows,
+    predicted rows (into the `ClaimColumns`) and whether each pair's claimer is right (`claimer_is_right`)."""
+    n = int(max(gold.doc.max(initial=-1), pred.doc.max(initial=-1))) + 1
+    n_stances = len(layout().stances)
+    gold_rows, pred_rows = (_rows_by_document(columns.doc, n) for columns in (gold, pred))
+    g_rows, p_rows, right = [], [], []
+    for d, (golds, preds) in enumerate(zip(gold.per_document(n), pred.per_document(n), strict=True)):
+        for gold_indices, pred_indices in overlap_components(golds, preds):
+            if gold_indices and pred_indices:
+                group_golds, group_preds = [golds[i] for i in gold_indices], [preds[i] for i in pred_indices]
+                counts = [0] * (len(CLAIM_COUNTS) + n_stances**2)
+                for g, p in match_claims(group_golds, group_preds, threshold, n_stances, counts):
+                    g_rows.append(gold_rows[d][gold_indices[g]])
+                    p_rows.append(pred_rows[d][pred_indices[p]])
+                    right.append(claimer_is_right(group_golds[g][3], group_preds[p][3]))
+    return np.array(g_rows, np.int64), np.array(p_rows, np.int64), np.array(right, bool)
 
 
 def add_match(g_claim: tuple, p_claim: tuple, n_stances: int, counts) -> None:
@@ -168,6 +201,14 @@ def add_match(g_claim: tuple, p_claim: tuple, n_stances: int, counts) -> None:
     counts[CLAIMER_CORRECT] += right_claimer
     counts[END_TO_END_TP] += right_claimer and g_claim[2] == p_claim[2]
     counts[len(CLAIM_COUNTS) + g_claim[2] * n_stances + p_claim[2]] += 1
+
+
+def _rows_by_document(doc: np.ndarray, n: int) -> list[list[int]]:
+    """The rows of each document in row order (the order of `per_document`'s tuples)."""
+    rows: list[list[int]] = [[] for _ in range(n)]
+    for row, d in enumerate(doc.tolist()):
+        rows[d].append(row)
+    return rows
 
 
 def count(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:

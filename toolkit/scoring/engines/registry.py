@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from toolkit.errors import InputError
-from toolkit.scoring.engines import fast, reference
+from toolkit.scoring.engines import fast, fast_claims, reference
 from toolkit.scoring.gold.gold import gold_hash
 from toolkit.scoring.signature import DEFAULT_ENGINE
 
@@ -36,11 +36,14 @@ class Engine:
     short_way: bool  # predictions are read the short way first
     count: Callable  # (gold, predictions, iou) -> (documents × statistics, labels × entity counts)
     gold_hash: Callable  # gold -> its content hash
+    claim_pairs: Callable  # (gold claims, predicted claims, iou) -> matched (gold rows, predicted rows, claimer right)
 
 
 ENGINES = {
-    "fast": Engine("fast", True, True, fast.count, lambda gold: gold.digest or gold_hash(gold)),
-    "reference": Engine("reference", False, False, reference.count, reference.gold_hash),
+    "fast": Engine(
+        "fast", True, True, fast.count, lambda gold: gold.digest or gold_hash(gold), fast_claims.claim_pairs
+    ),
+    "reference": Engine("reference", False, False, reference.count, reference.gold_hash, reference.claim_pairs),
 }
 
 

@@ -33,13 +33,20 @@ from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
+from toolkit.scoring.compat import TOKEN_CONFIG
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
-FORMAT = 3
+FORMAT = 4  # 4: the ner config's tokens (`toolkit.scoring.compat`), read only when its figures are asked
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
+TOKENS = ("token_doc", "token_start", "token_end", "token_label")  # read only for `compat.token`
+
+
+def sources(built: BuiltFolder, split: str) -> list[Path]:
+    """The parquet files a compiled split is made from: its documents, and its ner config's tokens."""
+    return [*built.split_files(split), *built.split_files(split, TOKEN_CONFIG)]
 
 
 def header(folder: Path, files: Sequence[Path]) -> dict[str, Any]:
@@ -140,8 +147,8 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         return None, "absent (a folder built by an older toolkit, or copied without it)"
     try:
         members = _Members(path)
-        arrays = members.read(name for name in members.hashes if name not in TEXTS)
-        written, expected = json.loads(arrays["header"].item()), header(built.path, built.split_files(split))
+        arrays = members.read(name for name in members.hashes if name not in (*TEXTS, *TOKENS))
+        written, expected = json.loads(arrays["header"].item()), header(built.path, sources(built, split))
         changed = [key for key in expected if written.get(key) != expected[key]]
         if changed:
             return None, f"written for other {' and '.join(changed)} ({_WHY[changed[0]]})"
@@ -154,12 +161,23 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
             "lengths": arrays["text_lengths"],
             "digest": arrays["digest"].item(),
+            "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
             "notes": notes,
         }, None
     except _Changed:
         return None, "its content does not match its content hash (the file was changed after the build)"
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         return None, f"unreadable ({type(error).__name__}: {error})"
+
+
+def _tokens(members: _Members) -> tuple[np.ndarray, ...] | None:
+    """The compiled tokens (`toolkit.scoring.compat.dataset_tokens`), or None when they do not check out (then the
+    ner config is read instead)."""
+    try:
+        arrays = members.read(TOKENS)
+    except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    return tuple(arrays[name].astype(np.int64) for name in TOKENS)
 
 
 def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], notes: list[str]):

@@ -23,7 +23,8 @@ import numpy as np
 
 from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
-from toolkit.scoring.gold.compiled import CHECKSUM, STRINGS, header
+from toolkit.scoring.compat import dataset_tokens
+from toolkit.scoring.gold.compiled import CHECKSUM, STRINGS, TOKENS, header, sources
 from toolkit.scoring.gold.gold import hash_header, hash_lines
 from toolkit.scoring.gold.parquet import load_parquet_gold_parts
 from toolkit.scoring.signature import content_hash
@@ -88,7 +89,7 @@ def compile_gold(folder: Path, split: str) -> Path:
             "claims_claimer_spans": _Spool(scratch, "claims_claimer_spans", "<i8", columns=2),
         }
         lines = _Lines(scratch)
-        first, claimer_spans = 0, 0
+        first, claimer_spans, ids = 0, 0, []
         for part in load_parquet_gold_parts(built, split):
             texts = [part.documents[doc_id]["text"] for doc_id in part.ids]
             strings["ids"].append(part.ids)
@@ -105,11 +106,16 @@ def compile_gold(folder: Path, split: str) -> Path:
             spools["claims_claimer_offsets"].append(claims.claimer_offsets[:-1] + claimer_spans)
             spools["claims_claimer_spans"].append(claims.claimer_spans)
             lines.append(part.ids, hash_lines(part))
+            ids += part.ids
             first += len(part.ids)
             claimer_spans += len(claims.claimer_spans)
         spools["claims_claimer_offsets"].append([claimer_spans])
+        tokens = dataset_tokens(built.path, split, {doc_id: index for index, doc_id in enumerate(ids)})
+        for name, values in zip(TOKENS, tokens or (), strict=False):  # compat.token's tokens: no parquet read at eval
+            spools[name] = _Spool(scratch, name, "<i4")
+            spools[name].append(values)
         members = {
-            "header": _small(np.array(json.dumps(header(folder, files), sort_keys=True))),
+            "header": _small(np.array(json.dumps(header(folder, sources(built, split)), sort_keys=True))),
             "digest": _small(np.array(content_hash([hash_header(), *lines.by_id()]))),
         }
         for name, spool in strings.items():

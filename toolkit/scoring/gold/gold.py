@@ -13,7 +13,7 @@ same source).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ class Gold:
     digest: str | None = None  # `gold_hash`, when compiled at build time
     revision: str | None = None  # the Hub commit it was read from
     folder: Path | None = None  # the built folder it was read from (its `ner` config gives `compat.token` its tokens)
+    tokens: Callable[[], tuple | None] | None = None  # those tokens compiled at build time, read when asked
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from toolkit.built import DEFAULT_CONFIG
 from toolkit.errors import ConfigurationError, InputError, ServerError
+from toolkit.scoring.compat import TOKEN_CONFIG
 
 HUB_ID = re.compile(r"(?P<repo>[^/@\s]+/[^/@\s]+)(?:@(?P<revision>\S+))?")
 FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".npz")  # what a missing file, not a dataset id, ends with
@@ -67,6 +68,9 @@ def _inside_cache(folder: Path, repo: str, source: str) -> Path:
     return folder
 
 
+HUB_CONFIGS = (DEFAULT_CONFIG, TOKEN_CONFIG)  # the gold, and the tokens of `compat.token`
+
+
 def snapshot(source: str) -> tuple[Path, str, str]:
     """``(snapshot folder, repo id, commit sha)`` of a Hub dataset id, downloaded or found in the cache."""
     repo, revision = parse_hub_id(source)
@@ -82,7 +86,10 @@ def snapshot(source: str) -> tuple[Path, str, str]:
     wanted = f"dataset {repo}" + (f" at revision {revision!r}" if revision else "")
     try:
         folder = snapshot_download(
-            repo, repo_type="dataset", revision=revision, allow_patterns=[f"{DEFAULT_CONFIG}/*.parquet"]
+            repo,
+            repo_type="dataset",
+            revision=revision,
+            allow_patterns=[f"{config}/*.parquet" for config in HUB_CONFIGS],
         )
     except GatedRepoError:
         raise ConfigurationError(

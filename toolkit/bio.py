@@ -74,6 +74,14 @@ def spans_to_tags(tokens: Sequence[Span], mentions: Sequence[Mention]) -> list[s
     return tags
 
 
+def sentence_tags(sentence, mentions: Sequence[Mention]) -> tuple[list[Mention], list[Span], int, list[str]]:
+    """The mentions inside one sentence (a `toolkit.sentences.Sentence`), its tokens cut at their boundaries, how
+    many tokens were cut, and the tokens' IOB2 tags: one row of the ``ner`` config."""
+    inside = [mention for mention in mentions if sentence.start <= mention[0] and mention[1] <= sentence.end]
+    tokens, split_count = split_at(sentence.tokens, [edge for start, end, _ in inside for edge in (start, end)])
+    return inside, tokens, split_count, spans_to_tags(tokens, inside)
+
+
 def tags_to_spans(tokens: Sequence[Span], tags: Sequence[str]) -> list[Mention]:
     """Mentions read back from IOB2 tags; an ``I-`` that continues nothing starts a mention (as seqeval does)."""
     mentions: list[Mention] = []

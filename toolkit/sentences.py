@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from toolkit.bio import Mention, resolve_overlaps
 from toolkit.tokenize import tokenizer
 
 Span = tuple[int, int]
@@ -95,6 +96,16 @@ def merge_across(sentences: list[Sentence], spans: Iterable[Span]) -> tuple[list
             joins += 1
         merged.append(sentence)
     return merged, joins
+
+
+def ner_sentences(
+    text: str, lang: str, mentions: Iterable[Mention]
+) -> tuple[list[Mention], list[Mention], list[Sentence], int]:
+    """What the ``ner`` config is cut from: the mentions kept and dropped as overlapping (`resolve_overlaps`), the
+    sentences joined so that no kept mention crosses one, and how many joins that took."""
+    kept, dropped = resolve_overlaps(mentions)
+    sentences, joins = merge_across(segment(text, lang), [(start, end) for start, end, _ in kept])
+    return kept, dropped, sentences, joins
 
 
 def segment(text: str, lang: str = "it") -> list[Sentence]:
