@@ -8,6 +8,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import documents_option, gold_option, input_path, output_path
+from toolkit.model.config import Settings
 from toolkit.pathguard import FOLDER
 
 
@@ -21,7 +22,9 @@ def train(
     out: Path = output_path(..., "--out", kind=FOLDER, help="MODEL_DIR to write (replaced whole when training ends)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the dev split and of spaCy's training."),
     max_minutes: float = typer.Option(None, "--max-minutes", help="Stop training after this long (best so far kept)."),
-    max_steps: int = typer.Option(2000, "--max-steps", min=1, help="Training steps at most (spaCy's max_steps)."),
+    max_steps: int = typer.Option(
+        Settings().max_steps, "--max-steps", min=1, help="Training steps at most (spaCy's max_steps)."
+    ),
 ) -> None:
     """Train entities (ner) and claim spans (span_finder) from spacy.blank(lang): nothing is downloaded."""
     from dataclasses import replace
@@ -29,7 +32,6 @@ def train(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from toolkit.model.config import Settings
     from toolkit.model.training import train_model
 
     settings = replace(Settings(), max_steps=max_steps)

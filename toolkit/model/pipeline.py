@@ -19,7 +19,7 @@ from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_m
 
 DEFAULT_STANCE = "SUPPORT"
 DEFAULT_CLAIMER = "AUTHOR"
-BATCH = 64
+BATCH = 8  # documents per nlp.pipe batch: small batches measured fastest (docs/model.md)
 
 
 @dataclass(frozen=True)
