@@ -1,15 +1,20 @@
 """The one typer app every command module registers on, and the one place errors become messages and exit codes.
 
-Every command is a `ToolkitCommand`: before its body runs, the paths its options declare
-(`toolkit.cli._options`) are checked by the path guard, and everything it writes is staged and moved into place
-when it succeeds (`toolkit.staging`).  Every message goes out through `toolkit.display.for_terminal` (secrets in
-URLs redacted, control characters made visible), one line per problem; a usage error (a bad option value) is one
-line too.  ``TOOLKIT_DEBUG=1`` adds the traceback.
+Every command is a `ToolkitCommand`: before its body runs, the paths its parameters declare (`input_path`,
+`output_path`, below) are checked by the path guard, and everything it writes is staged and moved into place
+when it succeeds (`toolkit.staging`).  Shared options are declared once, in `toolkit.cli._options`.
+
+Every message goes out through `toolkit.display.for_terminal` (secrets in URLs redacted, control characters made
+visible), one line per problem; a usage error (a bad option value) is one line too.  ``TOOLKIT_DEBUG=1`` adds the
+traceback.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -17,6 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 from toolkit.display import for_terminal
 from toolkit.errors import DEBUG_VARIABLE, MissingExtraError, MissingFileError, ToolkitError, show_traceback
 from toolkit.errors import report_error as _report_error
+from toolkit.pathguard import FILE, Input, Output, PathPlan
 
 USAGE_ERROR_EXIT = 2
 INTERNAL_ERROR_EXIT = 1
@@ -46,8 +52,6 @@ def report_error(error: ToolkitError) -> int:
 
 def report_usage_error(error, command: str | None) -> int:
     """A bad option value, a missing argument, an unknown option: one line naming the option."""
-    from toolkit.cli._options import parameter_label
-
     param = getattr(error, "param", None)
     message = " ".join(str(getattr(error, "message", None) or error.format_message()).split())
     where = f"{parameter_label(param)}: " if param is not None and not message.startswith("Missing") else ""
@@ -63,7 +67,7 @@ def option_defaulting_to(ctx: typer.Context, path) -> str | None:
     Project files (``annotations/documents.jsonl``...) are defaults relative to the current folder; when one is
     missing, the message names the option that gives another file.  The command line is parsed again, without
     callbacks, to learn which options were left out; an option whose default is None names the file it stands for
-    in its role (`toolkit.cli._options.InputRole.implicit`).
+    in its role (`InputRole.implicit`).
     """
     invoked = ctx.meta.get(_INVOKED)
     if invoked is None:
@@ -93,11 +97,112 @@ def flag_of(ctx: typer.Context, parameter: str) -> str:
 _INVOKED = "toolkit.invoked"
 
 
+# ---------------------------------------------------------------- paths
+# A parameter declared with `input_path` or `output_path` carries its role as its parser; `ToolkitCommand` builds the
+# command's `toolkit.pathguard.PathPlan` from those roles before the command runs, so a command that declares its
+# paths this way is guarded and staged by construction (no output over an input, outputs written all together).
+
+
+@dataclass(frozen=True)
+class InputRole:
+    """Parser of a path the command reads (a file, or a folder whose files it reads).
+
+    ``rewritten``: files inside an input folder that the command regenerates (``toolkit card``'s README.md).
+    """
+
+    rewritten: tuple[str, ...] = ()
+    implicit: str | None = None  # what the command reads when the option is not given (guarded all the same)
+    __name__ = "path"  # what help shows as the type of an argument
+
+    def __call__(self, value) -> str:
+        return os.fspath(value)
+
+
+@dataclass(frozen=True)
+class OutputRole:
+    """Parser of a path the command writes; ``kind`` and ``names`` as in `toolkit.pathguard.Output`.
+
+    ``planned_by_library``: the library function the command calls declares this output itself, after checks that
+    must come first (``build --private-out``: its default depends on ``--blind``, and it must not overlap ``--out``).
+    """
+
+    kind: str = FILE
+    names: tuple[str, ...] = ()
+    stdout: bool = False  # "-" means standard output
+    planned_by_library: bool = False
+    __name__ = "path"
+
+    def __call__(self, value) -> str:
+        return os.fspath(value)
+
+
+def _names(names: tuple) -> tuple[str, ...]:
+    """Option names only: the default goes after ``=`` (``out: Annotated[Path, output_path("--out", ...)] = None``)."""
+    if not all(isinstance(name, str) and name.startswith("-") for name in names):
+        raise TypeError(f"option names expected, got {names!r} (the default goes after '=')")
+    return names
+
+
+def input_path(*names: str, help: str, rewritten: tuple[str, ...] = (), implicit=None, **extra):
+    """An option (``names`` given) or an argument (none) naming a path the command reads, for ``Annotated``;
+    ``implicit``: the file read when the option is not given (its default is None so that the command can tell)."""
+    role = InputRole(rewritten, None if implicit is None else os.fspath(implicit))
+    if names:
+        metavar = extra.pop("metavar", "PATH")
+        return typer.Option(*_names(names), parser=role, help=help, metavar=metavar, **extra)
+    return typer.Argument(parser=role, help=help, **extra)
+
+
+def output_path(
+    *names: str,
+    help: str,
+    kind: str = FILE,
+    files: tuple[str, ...] = (),
+    stdout=False,
+    planned_by_library=False,
+    **extra,
+):
+    """An option naming a path the command writes, for ``Annotated``: a file (``-`` = stdout when ``stdout``), a
+    folder written whole, or ``files`` inside a folder."""
+    role = OutputRole(kind, files, stdout, planned_by_library)
+    metavar = extra.pop("metavar", "FILE|-" if stdout else ("FOLDER" if kind != FILE else "FILE"))
+    return typer.Option(*_names(names), parser=role, help=help, metavar=metavar, **extra)
+
+
+def parameter_label(param) -> str:
+    """How messages name a parameter: its long option (``--gold``) or its argument name (``PREDICTIONS``)."""
+    options = [name for name in getattr(param, "opts", []) if name.startswith("--")]
+    if param.param_type_name == "option" and options:
+        return options[0]
+    return getattr(param, "metavar", None) or (param.name or "").upper()
+
+
+def path_plan(params, values) -> PathPlan:
+    """The `PathPlan` of a command from its parameters' roles and the values given."""
+    plan = PathPlan()
+    for param in params:
+        role = getattr(param.type, "func", None)
+        value = values.get(param.name)
+        if value is None and isinstance(role, InputRole):
+            value = role.implicit
+        if not isinstance(role, (InputRole, OutputRole)) or value is None:
+            continue
+        if isinstance(role, OutputRole) and role.planned_by_library:
+            continue
+        label = parameter_label(param)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            path = Path(item)
+            if isinstance(role, InputRole):
+                plan.inputs.append(Input(label, path, role.rewritten))
+            elif not (role.stdout and str(item) == "-"):
+                plan.outputs.append(Output(label, path, role.kind, role.names))
+    return plan
+
+
 class ToolkitCommand(TyperCommand):
     """A command whose declared paths are guarded and whose outputs are staged, then committed together."""
 
     def invoke(self, ctx):
-        from toolkit.cli._options import path_plan
         from toolkit.staging import staged
 
         with staged(path_plan(self.params, ctx.params)):
@@ -178,9 +283,10 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _group(
-    version: bool = typer.Option(
-        False, "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit."
-    ),
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the installed version and exit."),
+    ] = False,
 ) -> None:
     """A callback keeps the app a group of commands even when only one command module is loaded (see
     `toolkit.cli.main`)."""

@@ -1,28 +1,31 @@
-"""The option types every command uses, declared once.
+"""The options commands share, each declared once as an ``Annotated`` alias (huggingface_hub's CLI is the model).
 
-Paths: an option or argument declared with `input_path` or `output_path` (or one of the named options below)
-carries its role, and `toolkit.cli._app.ToolkitCommand` builds the command's `toolkit.pathguard.PathPlan` from
-those roles before the command runs: a new command that declares its paths here is guarded and staged by
-construction (no output over an input, outputs written all together).  For example::
+A command names the alias and gives the default after ``=``::
 
     @app.command("convert-predictions")
     def convert_predictions(
-        source: Path = input_path(..., help="Model output to convert."),  # an argument: SOURCE
-        documents: Path = documents_option(),
-        out: Path = output_path(..., "--out", help="Prediction records to write (JSONL)."),
-        report: Path = output_path(None, "--report", stdout=True, help="Summary, '-' for stdout."),
-        folder: Path = output_path(Path("dist/x"), "--folder", kind=FOLDER, help="A folder written whole."),
+        source: Annotated[Path, input_path(help="Model output to convert.")],  # an argument: SOURCE
+        out: Annotated[Path, output_path("--out", help="Prediction records to write (JSONL).")],
+        documents: DocumentsOption = DEFAULT_DOCUMENTS,
+        split: SplitOption = None,
+        report: Annotated[Path | None, output_path("--report", stdout=True, help="Summary, '-' for stdout.")] = None,
     ) -> None:
         ...
         write_jsonl(out, records)  # any writer of toolkit.files: staged, moved into place when the command returns
 
-``kind=FILES, files=("a.txt", "sub/")`` declares named files and sub-folders inside an existing folder (the rest of
-it is left alone); ``kind=WORKDIR`` a folder a server writes in place; ``rewritten=`` files inside an input folder the
-command regenerates; ``implicit=`` the file an input option stands for when it is not given.  Writing a path that is
-not declared raises `toolkit.staging.UndeclaredOutput` (a bug, caught by the tests).
+An option one command alone has is declared there, the same way.  A command that shares an option but words its
+help for itself keeps the declaration and changes the words: ``described(SplitOption, "Rank on this split only.")``.
+
+Paths: `toolkit.cli._app.input_path` and `output_path` declare a path's role (read, written, a folder written whole,
+``kind=FILES, files=("a.txt", "sub/")`` named files inside an existing folder, ``kind=WORKDIR`` a folder a server
+writes in place, ``rewritten=`` files inside an input folder the command regenerates, ``implicit=`` the file an
+input option stands for when it is not given), and the path guard plans the command from them.  Writing a path that
+is not declared raises `toolkit.staging.UndeclaredOutput` (a bug, caught by the tests).
 
 Values: ``--split``, ``--seed``, counts, ``--iou``, dates and URLs are checked by their parser and refused with the
-option's own name and what was expected (exit 2).
+option's own name and what was expected (exit 2).  Choices (``--engine``, ``--format``, ``--kind``…) are enums
+derived from the library's registries (`choices`); those whose registry is costly to import are made when a
+command module first imports them (`__getattr__`), so ``toolkit validate`` does not load the scoring engines.
 
 Output: one convention for machine-readable output, ``--format json`` (an enum: typer lists the choices) and
 ``--out FILE|-``; the older ``--json`` spellings are accepted for one release with a warning (`json_alias`,
@@ -31,95 +34,36 @@ Output: one convention for machine-readable output, ``--format json`` (an enum: 
 
 from __future__ import annotations
 
-import os
+import importlib
 import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from copy import copy
 from enum import Enum
 from pathlib import Path
+from typing import Annotated, get_args
 
 import typer
 
+from toolkit.cli._app import input_path, output_path
 from toolkit.display import redact_url
-from toolkit.pathguard import FILE, FILES, Input, Output, PathPlan
+from toolkit.labelstudio.backend import System
+from toolkit.pathguard import FILES, WORKDIR
 from toolkit.paths import CONVERTED_FILES, DEFAULT_DOCUMENTS
 
 MAX_BATCH = 1_000_000
 
-# ---------------------------------------------------------------- paths
+
+def described(alias, help: str):
+    """A shared option with this command's own help text: the same names, parser and role."""
+    base, info = get_args(alias)
+    info = copy(info)
+    info.help = help
+    return Annotated[base, info]
 
 
-@dataclass(frozen=True)
-class InputRole:
-    """Parser of a path the command reads (a file, or a folder whose files it reads).
-
-    ``rewritten``: files inside an input folder that the command regenerates (``toolkit card``'s README.md).
-    """
-
-    rewritten: tuple[str, ...] = ()
-    implicit: str | None = None  # what the command reads when the option is not given (guarded all the same)
-    __name__ = "path"  # what help shows as the type of an argument
-
-    def __call__(self, value) -> str:
-        return os.fspath(value)
-
-
-@dataclass(frozen=True)
-class OutputRole:
-    """Parser of a path the command writes; ``kind`` and ``names`` as in `toolkit.pathguard.Output`."""
-
-    kind: str = FILE
-    names: tuple[str, ...] = ()
-    stdout: bool = False  # "-" means standard output
-    __name__ = "path"
-
-    def __call__(self, value) -> str:
-        return os.fspath(value)
-
-
-def input_path(default, *names: str, help: str, rewritten: tuple[str, ...] = (), implicit=None, **extra):
-    """An option (``names`` given) or an argument (none) naming a path the command reads; ``implicit``: the file
-    read when the option is not given (its default is None so that the command can tell)."""
-    role = InputRole(rewritten, None if implicit is None else os.fspath(implicit))
-    if names:
-        return typer.Option(default, *names, parser=role, help=help, metavar=extra.pop("metavar", "PATH"), **extra)
-    return typer.Argument(default, parser=role, help=help, **extra)
-
-
-def output_path(default, *names: str, help: str, kind: str = FILE, files: tuple[str, ...] = (), stdout=False, **extra):
-    """An option naming a path the command writes: a file (``-`` = stdout when ``stdout``), a folder written whole,
-    or ``files`` inside a folder."""
-    role = OutputRole(kind, files, stdout)
-    metavar = extra.pop("metavar", "FILE|-" if stdout else ("FOLDER" if kind != FILE else "FILE"))
-    return typer.Option(default, *names, parser=role, help=help, metavar=metavar, **extra)
-
-
-def parameter_label(param) -> str:
-    """How messages name a parameter: its long option (``--gold``) or its argument name (``PREDICTIONS``)."""
-    options = [name for name in getattr(param, "opts", []) if name.startswith("--")]
-    if param.param_type_name == "option" and options:
-        return options[0]
-    return getattr(param, "metavar", None) or (param.name or "").upper()
-
-
-def path_plan(params, values) -> PathPlan:
-    """The `PathPlan` of a command from its parameters' roles and the values given."""
-    plan = PathPlan()
-    for param in params:
-        role = getattr(param.type, "func", None)
-        value = values.get(param.name)
-        if value is None and isinstance(role, InputRole):
-            value = role.implicit
-        if not isinstance(role, (InputRole, OutputRole)) or value is None:
-            continue
-        label = parameter_label(param)
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            path = Path(item)
-            if isinstance(role, InputRole):
-                plan.inputs.append(Input(label, path, role.rewritten))
-            elif not (role.stdout and str(item) == "-"):
-                plan.outputs.append(Output(label, path, role.kind, role.names))
-    return plan
+def choices(name: str, names: Iterable[str]) -> type[Enum]:
+    """The enum of a registry's names, the choices typer lists and checks."""
+    return Enum(name, {choice: choice for choice in names}, type=str)
 
 
 # ---------------------------------------------------------------- values
@@ -225,202 +169,279 @@ def _http_url(value) -> str | None:
     return str(value)
 
 
-def split_option(help: str = "Score only this split (e.g. test) (default: every gold document)."):
-    return typer.Option(None, "--split", parser=split_name, metavar="NAME", help=help)
+# ---------------------------------------------------------------- builders (an option whose type or help varies)
 
 
-def seed_option(help: str = "Seed of the bootstrap (default: the scorer's fixed seed, so intervals are reproducible)."):
-    return typer.Option(None, "--seed", parser=_seed, metavar="INTEGER", help=help)
+def resamples_option(*names: str, minimum: int = 0, help: str):
+    return typer.Option(*names, parser=_resamples(minimum), metavar="N", help=help)
 
 
-def resamples_option(default: int, *names: str, minimum: int = 0, help: str):
-    return typer.Option(default, *names, parser=_resamples(minimum), metavar="N", help=help)
+def count_option(*names: str, what: str, help: str, maximum: int = MAX_BATCH):
+    return typer.Option(*names, parser=_bounded(what, 1, maximum), metavar="N", help=help)
 
 
-def count_option(default: int, *names: str, what: str, help: str, maximum: int = MAX_BATCH):
-    return typer.Option(default, *names, parser=_bounded(what, 1, maximum), metavar="N", help=help)
+def format_option(help: str):
+    """``--format``, over the command's enum of formats."""
+    return typer.Option("--format", help=help, case_sensitive=False)
 
 
-def iou_option():
-    return typer.Option(
-        0.5,
+# ---------------------------------------------------------------- documents
+# Four meanings, hence four aliases (each with the same default wherever it is used):
+# the documents a command's records are checked against (default: the project's file);
+DocumentsOption = Annotated[
+    Path,
+    input_path(
+        "--documents", help="Documents file (JSONL) that annotation and prediction records are checked against."
+    ),
+]
+# the texts of a scorer's gold: None, because a built folder or a Hub dataset carries its texts; a gold JSONL implies
+# the project's file;
+GoldDocumentsOption = Annotated[
+    Path | None,
+    input_path(
+        "--documents",
+        implicit=DEFAULT_DOCUMENTS,
+        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
+    ),
+]
+# `validate`'s: None, because the documents files among the paths checked come first;
+ValidateDocumentsOption = Annotated[
+    Path | None,
+    input_path(
+        "--documents",
+        implicit=DEFAULT_DOCUMENTS,
+        help="Documents file (JSONL) that annotation and prediction records are checked against "
+        "(default: the documents files among PATHS, else annotations/documents.jsonl).",
+    ),
+]
+# an optional check of what Label Studio holds: None, no check unless given.
+CheckDocumentsOption = Annotated[
+    Path | None, input_path("--documents", help="Also check every task's text against this documents file.")
+]
+
+# ---------------------------------------------------------------- scoring
+
+GoldOption = Annotated[
+    Path,
+    input_path(
+        "--gold",
+        help="Gold annotation JSONL, a folder built by `toolkit build`, or a Hugging Face Hub dataset id "
+        "ORG/NAME[@REVISION].",
+    ),
+]
+SplitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--split",
+        parser=split_name,
+        metavar="NAME",
+        help="Score only this split (e.g. test) (default: every gold document).",
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        parser=_seed,
+        metavar="INTEGER",
+        help="Seed of the bootstrap (default: the scorer's fixed seed, so intervals are reproducible).",
+    ),
+]
+IouOption = Annotated[
+    float,
+    typer.Option(
         "--iou",
         parser=_iou,
         metavar="FLOAT",
         help="Character IoU at which a predicted claim matches a gold claim.",
-    )
-
-
-class EngineName(str, Enum):
-    """The scoring engines of `toolkit.scoring.engines.registry`."""
-
-    fast = "fast"
-    reference = "reference"
-
-
-class PerLabelConvention(str, Enum):
-    """The per-label conventions of `toolkit.scoring.conventions`."""
-
-    voci = "voci"
-    seqeval = "seqeval"
-
-
-def per_label_convention_option():
-    return typer.Option(
-        PerLabelConvention.voci,
-        "--per-label-convention",
-        case_sensitive=False,
-        help="voci: a pair counts under its gold label, so labels add up to the totals, and averages skip undefined "
-        "figures; seqeval: seqeval's classification_report (strict): a confused pair counts against the predicted "
-        "label's precision and the gold label's recall, 0/0 = 0, macro and weighted averages over the labels in gold "
-        "or predictions.",
-    )
-
-
-def compat_option():
-    return typer.Option(
-        False,
+    ),
+]
+CompatOption = Annotated[
+    bool,
+    typer.Option(
         "--compat",
         help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
         "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config.",
-    )
-
-
-def token_label_map_option():
-    return typer.Option(
-        None,
+    ),
+]
+TokenLabelMapOption = Annotated[
+    list[str] | None,
+    typer.Option(
         "--token-label-map",
         help="LABEL=NAME (repeatable): rename a label for the --compat token figures, e.g. GPE=LOC; NAME=O drops it.",
-    )
-
-
-def engine_option():
-    return typer.Option(
-        None,
-        "--engine",
-        case_sensitive=False,
-        help="fast, or reference: the plain per-document scorer, to check a figure (the same figures). "
-        "Default: $VOCI_SCORER_ENGINE, else fast.",
-    )
-
-
-def verbose_option(help: str = "Say how the gold and the predictions were read and counted (on stderr)."):
-    return typer.Option(False, "--verbose", help=help)
-
-
-def ignore_extra_option():
-    return typer.Option(False, "--ignore-extra", help="Skip predictions for documents not in gold instead of stopping.")
-
-
-def require_complete_option():
-    return typer.Option(
-        False,
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", help="Say how the gold and the predictions were read and counted (on stderr)."),
+]
+IgnoreExtraOption = Annotated[
+    bool, typer.Option("--ignore-extra", help="Skip predictions for documents not in gold instead of stopping.")
+]
+RequireCompleteOption = Annotated[
+    bool,
+    typer.Option(
         "--require-complete",
         help="Exit 2 when the predictions miss gold documents (or are empty), naming how many and the first ids; "
         "without it they are scored as predicting nothing, with a warning.",
-    )
+    ),
+]
+PerDocumentOption = Annotated[
+    Path | None,
+    output_path(
+        "--per-document",
+        help="Also write one JSON line per gold document to FILE: its id, whether it had a prediction, and its own "
+        "counts and figures (find the documents a system fails on).",
+    ),
+]
+OutOption = Annotated[
+    Path | None, output_path("--out", help="Write the result to FILE instead of stdout ('-' = stdout).", stdout=True)
+]
+
+# ---------------------------------------------------------------- Label Studio
+# The connection (push, pull, progress, users): from the options, else the environment, else the `.studio/` folder
+# of `toolkit studio` in the current directory; the key is never printed. (Square brackets in a help text are rich
+# markup: "[env: …]" would vanish from --help.)
+StudioUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        envvar="LABEL_STUDIO_URL",
+        parser=_http_url,
+        metavar="URL",
+        help="Label Studio URL (env: LABEL_STUDIO_URL; else the one of .studio/ made by `toolkit studio`).",
+        show_envvar=False,
+    ),
+]
+StudioKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="LABEL_STUDIO_API_KEY",
+        help="Label Studio API key, legacy token or personal access token (env: LABEL_STUDIO_API_KEY; else .studio/).",
+        show_envvar=False,
+        show_default=False,
+    ),
+]
+ProjectOption = Annotated[str, typer.Option("--project", help="Label Studio project title.")]
+DEFAULT_PROJECT = "voci"
 
 
-def documents_option(
-    help: str = "Documents file (JSONL) that annotation and prediction records are checked against.",
-    default=DEFAULT_DOCUMENTS,
-):
-    return input_path(default, "--documents", help=help)
+# The editor's pre-annotations (push, tasks, studio).
+PrefillPredictionsOption = Annotated[
+    Path | None,
+    input_path("--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."),
+]
+ModelVersionOption = Annotated[
+    str | None, typer.Option("--model-version", help="Name shown for the pre-annotations (default: preannotation).")
+]
+GuidelinesOption = Annotated[
+    Path, input_path("--guidelines", help="Guidelines shown to annotators when the project is created.")
+]
+# What the ML backend serves (backend, and studio --ml-backend), and the folder it shares with the server.
+SystemOption = Annotated[
+    System | None,
+    typer.Option(
+        "--system", help="The built-in rule-based baseline (the default); it learns from submitted annotations."
+    ),
+]
+CommandOption = Annotated[
+    str | None,
+    typer.Option(
+        "--command",
+        help="A program run per request: document records (JSONL) on stdin, prediction records (JSONL) on stdout.",
+    ),
+]
+ModelOption = Annotated[
+    Path | None, input_path("--model", help="A MODEL_DIR written by `toolkit train` (the spacy extra).")
+]
+StudioDataOption = Annotated[
+    Path,
+    output_path(
+        "--data-dir", kind=WORKDIR, help="Folder for the server's SQLite data, log and credentials (git-ignored)."
+    ),
+]
 
-
-def gold_option(
-    help: str = "Gold annotation JSONL, a folder built by `toolkit build`, or a Hugging Face Hub dataset id "
-    "ORG/NAME[@REVISION].",
-    default=...,
-):
-    return input_path(default, "--gold", help=help)
-
-
-def scoring_documents_option():
-    return input_path(
-        None,
-        "--documents",
-        implicit=DEFAULT_DOCUMENTS,
-        help="Documents JSONL with the texts of a gold JSONL (default: annotations/documents.jsonl).",
-    )
-
-
-DocumentsOption = documents_option()
+# ---------------------------------------------------------------- the dataset card's inputs (build, card)
+AgreementOption = Annotated[
+    Path,
+    input_path(
+        "--agreement",
+        help="Agreement figures (`toolkit agree --format json`) quoted in the card when the file exists.",
+    ),
+]
+ScoresOption = Annotated[
+    Path,
+    input_path(
+        "--scores",
+        help="Baseline scores (`toolkit eval --format json`) quoted in the card when the file exists.",
+    ),
+]
+CardGuidelinesOption = described(GuidelinesOption, "Annotation guidelines the card points to.")
+CardCopyOption = Annotated[Path, output_path("--card", help="Where to copy the generated card besides OUT/README.md.")]
 
 
 def converted_out_option(help: str):
     """The folder `toolkit pull` and `toolkit convert-export` write annotators/ and conversion-problems.txt into."""
-    return output_path(Path("annotations"), "--out", kind=FILES, files=CONVERTED_FILES, help=help)
+    return output_path("--out", kind=FILES, files=CONVERTED_FILES, help=help)
 
 
-def check_documents_option():
-    return input_path(None, "--documents", help="Also check every task's text against this documents file.")
-
-
-# Label Studio connection (push, pull, progress, users): from the options, else the environment, else the
-# `.studio/` folder of `toolkit studio` in the current directory; the key is never printed. (Square brackets in a
-# help text are rich markup: "[env: …]" would vanish from --help.)
-StudioUrlOption = typer.Option(
-    None,
-    "--url",
-    envvar="LABEL_STUDIO_URL",
-    parser=_http_url,
-    metavar="URL",
-    help="Label Studio URL (env: LABEL_STUDIO_URL; else the one of .studio/ made by `toolkit studio`).",
-    show_envvar=False,
-)
-StudioKeyOption = typer.Option(
-    None,
-    "--api-key",
-    envvar="LABEL_STUDIO_API_KEY",
-    help="Label Studio API key, legacy token or personal access token (env: LABEL_STUDIO_API_KEY; else .studio/).",
-    show_envvar=False,
-    show_default=False,
-)
-ProjectOption = typer.Option("voci", "--project", help="Label Studio project title.")
-
-
-# ---------------------------------------------------------------- output formats
-
-
-class RecordKind(str, Enum):
-    """The record kinds of `toolkit.schemas.KINDS`."""
-
-    document = "document"
-    annotation = "annotation"
-    prediction = "prediction"
-
-
-def kind_option(help: str = "Record kind (default: detected from the first record)."):
-    return typer.Option(None, "--kind", help=help, case_sensitive=False)
+# ---------------------------------------------------------------- choices from registries
 
 
 class TextFormat(str, Enum):
+    """Commands whose result is a text or its JSON (no registry of formatters: the text is the command's own)."""
+
     text = "text"
     json = "json"
 
 
-class TableFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+def _derived(name: str, module: str, registry: str) -> Callable[[], type[Enum]]:
+    return lambda: choices(name, getattr(importlib.import_module(module), registry))
 
 
-def format_option(default: Enum, help: str):
-    return typer.Option(default, "--format", help=help, case_sensitive=False)
+_REGISTRIES: dict[str, Callable[[], object]] = {  # made on first import: the engines' registry imports numpy
+    "EngineName": _derived("EngineName", "toolkit.scoring.engines.registry", "ENGINES"),
+    "PerLabelConvention": _derived("PerLabelConvention", "toolkit.scoring.conventions", "CONVENTIONS"),
+    "TableFormat": _derived("TableFormat", "toolkit.scoring.formatting", "FORMATTERS"),
+    "RecordKind": _derived("RecordKind", "toolkit.schemas", "KINDS"),
+    "ProgressFormat": _derived("ProgressFormat", "toolkit.labelstudio.progress", "FORMATTERS"),
+    "EngineOption": lambda: Annotated[
+        __getattr__("EngineName") | None,
+        typer.Option(
+            "--engine",
+            case_sensitive=False,
+            help="fast, or reference: the plain per-document scorer, to check a figure (the same figures). "
+            "Default: $VOCI_SCORER_ENGINE, else fast.",
+        ),
+    ],
+    "PerLabelConventionOption": lambda: Annotated[
+        __getattr__("PerLabelConvention"),
+        typer.Option(
+            "--per-label-convention",
+            case_sensitive=False,
+            help="voci: a pair counts under its gold label, so labels add up to the totals, and averages skip "
+            "undefined figures; seqeval: seqeval's classification_report (strict): a confused pair counts against "
+            "the predicted label's precision and the gold label's recall, 0/0 = 0, macro and weighted averages over "
+            "the labels in gold or predictions.",
+        ),
+    ],
+    "KindOption": lambda: Annotated[
+        __getattr__("RecordKind") | None,
+        typer.Option("--kind", help="Record kind (default: detected from the first record).", case_sensitive=False),
+    ],
+}
 
 
-def per_document_option():
-    return output_path(
-        None,
-        "--per-document",
-        help="Also write one JSON line per gold document to FILE: its id, whether it had a prediction, and its own "
-        "counts and figures (find the documents a system fails on).",
-    )
+def __getattr__(name: str):
+    """A registry's enum, or an option over it, made the first time a command module imports it."""
+    if name not in _REGISTRIES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = _REGISTRIES[name]()
+    return value
 
 
-def out_option(help: str = "Write the result to FILE instead of stdout ('-' = stdout)."):
-    return output_path(None, "--out", help=help, stdout=True)
+# ---------------------------------------------------------------- output formats
 
 
 def json_alias(json_out: Path | None, out: Path | None, output_format, json_format, out_name: str = "--out"):

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from toolkit.cli._app import echo_err
 from toolkit.errors import InputError
 
-AllowProblemsOption = typer.Option(
-    False,
-    "--allow-problems",
-    help="Run even though the conversion-problems.txt of the last pull lists annotations that were not converted.",
-)
+AllowProblemsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-problems",
+        help="Run even though the conversion-problems.txt of the last pull lists annotations that were not converted.",
+    ),
+]
 
 
 def refuse_pending_problems(inputs: Iterable[Path], allow: bool) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app
-from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
+from toolkit.cli._app import app, input_path, output_path
+from toolkit.cli._options import DocumentsOption, TextFormat, format_option, json_alias
 from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 
 def format_summary(summary: dict) -> list[str]:
@@ -33,29 +35,38 @@ def format_summary(summary: dict) -> list[str]:
 
 @app.command()
 def adjudicate(
-    annotations: list[Path] = input_path(..., help="Per-annotator annotation records (JSONL), as for `toolkit agree`."),
-    out: Path = output_path(
-        ..., "--out", help="Gold file to write (JSONL), e.g. annotations/gold.jsonl; never one of the inputs."
-    ),
-    strategy: list[str] = typer.Option(
-        None,
-        "--strategy",
-        help="ground-truth, prefer:ANNOTATOR or majority; repeat it to fall back in order "
-        "(the first that applies decides a document). "
-        "Default: ground-truth, then majority.",
-    ),
-    documents: Path = DocumentsOption,
-    output_format: TextFormat = format_option(
-        TextFormat.text, "Format of the adjudication summary (strategies, ties, documents to review): text or json."
-    ),
-    summary_out: Path = output_path(
-        None, "--summary-out", stdout=True, help="Write the summary to FILE instead of stdout ('-' = stdout)."
-    ),
-    json_out: Path = output_path(
-        None, "--json", stdout=True, help="Deprecated: use --format json --summary-out FILE|-."
-    ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file whose content differs."),
-    allow_problems: bool = AllowProblemsOption,
+    annotations: Annotated[
+        list[Path], input_path(help="Per-annotator annotation records (JSONL), as for `toolkit agree`.")
+    ],
+    out: Annotated[
+        Path,
+        output_path("--out", help="Gold file to write (JSONL), e.g. annotations/gold.jsonl; never one of the inputs."),
+    ],
+    strategy: Annotated[
+        list[str],
+        typer.Option(
+            "--strategy",
+            help="ground-truth, prefer:ANNOTATOR or majority; repeat it to fall back in order "
+            "(the first that applies decides a document). "
+            "Default: ground-truth, then majority.",
+        ),
+    ] = None,
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    output_format: Annotated[
+        TextFormat,
+        format_option("Format of the adjudication summary (strategies, ties, documents to review): text or json."),
+    ] = TextFormat.text,
+    summary_out: Annotated[
+        Path,
+        output_path("--summary-out", stdout=True, help="Write the summary to FILE instead of stdout ('-' = stdout)."),
+    ] = None,
+    json_out: Annotated[
+        Path, output_path("--json", stdout=True, help="Deprecated: use --format json --summary-out FILE|-.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing --out file whose content differs.")
+    ] = False,
+    allow_problems: AllowProblemsOption = False,
 ) -> None:
     """Adjudicate per-annotator records into gold; every gold item lists the annotators who marked it."""
     refuse_pending_problems(annotations, allow_problems)

@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, TextFormat, format_option, input_path, json_alias, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import DocumentsOption, TextFormat, format_option, json_alias
 from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 
 @app.command()
 def agree(
-    annotations: list[Path] = input_path(
-        ...,
-        help="Per-annotator annotation records "
-        "(JSONL; one record per document per annotator, in one or several files).",
-    ),
-    documents: Path = DocumentsOption,
-    output_format: TextFormat = format_option(
-        TextFormat.text,
-        "text (the headline figures) or json (every figure; the dataset card quotes annotations/agreement.json).",
-    ),
-    out: Path = output_path(
-        None, "--out", help="Write the result to FILE instead of stdout ('-' = stdout).", stdout=True
-    ),
-    report: Path = output_path(
-        None, "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."
-    ),
-    json_out: Path = output_path(None, "--json", stdout=True, help="Deprecated: use --format json --out FILE|-."),
-    allow_problems: bool = AllowProblemsOption,
+    annotations: Annotated[
+        list[Path],
+        input_path(
+            help="Per-annotator annotation records "
+            "(JSONL; one record per document per annotator, in one or several files)."
+        ),
+    ],
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    output_format: Annotated[
+        TextFormat,
+        format_option(
+            "text (the headline figures) or json (every figure; the dataset card quotes annotations/agreement.json)."
+        ),
+    ] = TextFormat.text,
+    out: Annotated[
+        Path, output_path("--out", help="Write the result to FILE instead of stdout ('-' = stdout).", stdout=True)
+    ] = None,
+    report: Annotated[
+        Path,
+        output_path(
+            "--report", metavar="OUT.md", help="Write the Markdown report of disagreements, with the text in context."
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path, output_path("--json", stdout=True, help="Deprecated: use --format json --out FILE|-.")
+    ] = None,
+    allow_problems: AllowProblemsOption = False,
 ) -> None:
     """Agreement between annotators: pairwise F1, percent agreement, Cohen's kappa, Krippendorff's alpha."""
     refuse_pending_problems(annotations, allow_problems)

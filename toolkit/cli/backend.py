@@ -3,53 +3,60 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, ProjectOption, any_port, input_path, output_path
-from toolkit.labelstudio.backend import System
-from toolkit.pathguard import WORKDIR
+from toolkit.cli._app import app, echo_err, output_path
+from toolkit.cli._options import (
+    DEFAULT_PROJECT,
+    CommandOption,
+    DocumentsOption,
+    ModelOption,
+    ModelVersionOption,
+    PrefillPredictionsOption,
+    ProjectOption,
+    StudioDataOption,
+    SystemOption,
+    any_port,
+    described,
+)
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 
 @app.command()
 def backend(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
-    port: int = typer.Option(
-        9090, "--port", parser=any_port, metavar="PORT", help="Port to listen on (0: any free port)."
-    ),
-    system: System = typer.Option(
-        None, "--system", help="The built-in rule-based baseline (the default); it learns from submitted annotations."
-    ),
-    predictions: Path = input_path(
-        None, "--predictions", help="A prediction (or annotation) file to serve, matched by doc_id or text_sha256."
-    ),
-    command: str = typer.Option(
-        None,
-        "--command",
-        help="A program run per request: document records (JSONL) on stdin, prediction records (JSONL) on stdout.",
-    ),
-    model: Path = input_path(None, "--model", help="A MODEL_DIR written by `toolkit train` (the spacy extra)."),
-    documents: Path = DocumentsOption,
-    model_version: str = typer.Option(
-        None, "--model-version", help="Name of the served predictions (default: preannotation, command-<hash>)."
-    ),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds the --command may take per request."),
-    data_dir: Path = output_path(
-        Path(".studio"),
-        "--data-dir",
-        kind=WORKDIR,
-        help="Studio data folder; learned lexicons are kept in its backend/ folder.",
-    ),
-    auth_user: str = typer.Option(
-        None,
-        "--auth-user",
-        help="HTTP Basic auth user (default voci); the password is read from TOOLKIT_BACKEND_PASSWORD.",
-    ),
-    export_lexicon: Path = output_path(
-        None, "--export-lexicon", help="Write the project's learned lexicon (JSON) to this file and exit."
-    ),
-    project: str = ProjectOption,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", parser=any_port, metavar="PORT", help="Port to listen on (0: any free port).")
+    ] = 9090,
+    system: SystemOption = None,
+    predictions: described(
+        PrefillPredictionsOption, "A prediction (or annotation) file to serve, matched by doc_id or text_sha256."
+    ) = None,
+    command: CommandOption = None,
+    model: ModelOption = None,
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    model_version: described(
+        ModelVersionOption, "Name of the served predictions (default: preannotation, command-<hash>)."
+    ) = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds the --command may take per request.")] = 30.0,
+    data_dir: described(
+        StudioDataOption, "Studio data folder; learned lexicons are kept in its backend/ folder."
+    ) = Path(".studio"),
+    auth_user: Annotated[
+        str,
+        typer.Option(
+            "--auth-user",
+            help="HTTP Basic auth user (default voci); the password is read from TOOLKIT_BACKEND_PASSWORD.",
+        ),
+    ] = None,
+    export_lexicon: Annotated[
+        Path, output_path("--export-lexicon", help="Write the project's learned lexicon (JSON) to this file and exit.")
+    ] = None,
+    project: ProjectOption = DEFAULT_PROJECT,
 ) -> None:
     """Serve Label Studio's ML backend protocol (health, setup, predict, webhook); Ctrl-C stops it."""
     from toolkit.labelstudio.backend.launch import (

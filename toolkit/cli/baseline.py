@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
 
 
 @app.command()
 def baseline(
-    documents: Path = input_path(..., help="Documents file (JSONL), e.g. annotations/documents.jsonl."),
-    out: Path = output_path(..., "--out", help="Where to write the prediction records (JSONL)."),
+    documents: Annotated[Path, input_path(help="Documents file (JSONL), e.g. annotations/documents.jsonl.")],
+    out: Annotated[Path, output_path("--out", help="Where to write the prediction records (JSONL).")],
 ) -> None:
     """Predict entities, claims, claimers and stance with transparent rules (no model download)."""
     from toolkit.baseline import run_baseline

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from toolkit import __version__
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import input_path, output_path, split_name
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import split_name
 from toolkit.paths import DEFAULT_BUILD, DEFAULT_BUNDLE, DEFAULT_PRIVATE
 
 TEST_OPENS_AFTER = timedelta(days=28)
@@ -28,40 +29,51 @@ def _date(option: str, value: str | None) -> date | None:
 
 @app.command("benchmark-bundle")
 def benchmark_bundle(
-    gold: Path = input_path(
-        DEFAULT_PRIVATE, "--gold", help="The private folder of withheld gold (`toolkit build --blind`)."
-    ),
-    public: Path = input_path(DEFAULT_BUILD, "--public", help="The public dataset folder of the same build."),
-    out: Path = output_path(DEFAULT_BUNDLE, "--out", help="The bundle to write (a .zip to upload to Codabench)."),
-    development_split: str = typer.Option(
-        "validation",
-        "--development-split",
-        parser=split_name,
-        metavar="NAME",
-        help="Split of the development phase (gold public or withheld).",
-    ),
-    test_split: str = typer.Option(
-        "test", "--test-split", parser=split_name, metavar="NAME", help="Blind split of the test phase."
-    ),
-    development_start: str = typer.Option(
-        None, "--development-start", help="Day the development phase opens, YYYY-MM-DD UTC (default: today)."
-    ),
-    test_start: str = typer.Option(
-        None,
-        "--test-start",
-        help="Day the test phase opens, YYYY-MM-DD UTC; development closes the day before (default: 4 weeks on).",
-    ),
-    test_end: str = typer.Option(
-        None, "--test-end", help="Last day of the test phase, YYYY-MM-DD UTC (default: it never ends)."
-    ),
-    docker_image: str = typer.Option(
-        f"voci-toolkit:{__version__}",
-        "--docker-image",
-        help="Image Codabench runs the scoring program in: the Dockerfile's image, pushed to a registry.",
-    ),
-    dataset: str = typer.Option(
-        "ORG/voci", "--dataset", help="The dataset's Hub id, as participants pass it to load_dataset."
-    ),
+    gold: Annotated[
+        Path, input_path("--gold", help="The private folder of withheld gold (`toolkit build --blind`).")
+    ] = DEFAULT_PRIVATE,
+    public: Annotated[
+        Path, input_path("--public", help="The public dataset folder of the same build.")
+    ] = DEFAULT_BUILD,
+    out: Annotated[
+        Path, output_path("--out", help="The bundle to write (a .zip to upload to Codabench).")
+    ] = DEFAULT_BUNDLE,
+    development_split: Annotated[
+        str,
+        typer.Option(
+            "--development-split",
+            parser=split_name,
+            metavar="NAME",
+            help="Split of the development phase (gold public or withheld).",
+        ),
+    ] = "validation",
+    test_split: Annotated[
+        str, typer.Option("--test-split", parser=split_name, metavar="NAME", help="Blind split of the test phase.")
+    ] = "test",
+    development_start: Annotated[
+        str,
+        typer.Option("--development-start", help="Day the development phase opens, YYYY-MM-DD UTC (default: today)."),
+    ] = None,
+    test_start: Annotated[
+        str,
+        typer.Option(
+            "--test-start",
+            help="Day the test phase opens, YYYY-MM-DD UTC; development closes the day before (default: 4 weeks on).",
+        ),
+    ] = None,
+    test_end: Annotated[
+        str, typer.Option("--test-end", help="Last day of the test phase, YYYY-MM-DD UTC (default: it never ends).")
+    ] = None,
+    docker_image: Annotated[
+        str,
+        typer.Option(
+            "--docker-image",
+            help="Image Codabench runs the scoring program in: the Dockerfile's image, pushed to a registry.",
+        ),
+    ] = f"voci-toolkit:{__version__}",
+    dataset: Annotated[
+        str, typer.Option("--dataset", help="The dataset's Hub id, as participants pass it to load_dataset.")
+    ] = "ORG/voci",
 ) -> None:
     """Write a Codabench v2 bundle: development and blind test phases scored by `toolkit eval`, a starting kit."""
     from toolkit.benchmark.bundle import BundleSettings, write_bundle

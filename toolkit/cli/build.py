@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, count_option, document_split_name, input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import (
+    AgreementOption,
+    CardCopyOption,
+    CardGuidelinesOption,
+    DocumentsOption,
+    ScoresOption,
+    count_option,
+    document_split_name,
+)
 from toolkit.cli._problems import AllowProblemsOption, refuse_pending_problems
 from toolkit.pathguard import FOLDER
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
     DEFAULT_BUILD,
     DEFAULT_CARD,
+    DEFAULT_DOCUMENTS,
     DEFAULT_GOLD,
     DEFAULT_GUIDELINES,
     DEFAULT_SCORES,
@@ -22,54 +32,53 @@ from toolkit.paths import (
 
 @app.command()
 def build(
-    documents: Path = DocumentsOption,
-    gold: Path = input_path(
-        DEFAULT_GOLD, "--gold", help="Gold annotation records (JSONL), validated like `toolkit validate`."
-    ),
-    out: Path = output_path(
-        DEFAULT_BUILD,
-        "--out",
-        kind=FOLDER,
-        help="Dataset folder to write (a previous build is replaced; nothing else in it is ever deleted).",
-    ),
-    ratios: str = typer.Option(
-        "train=0.8,validation=0.1,test=0.1",
-        "--ratios",
-        help="Split ratios for documents without a `split` field (by a hash of the id).",
-    ),
-    card: Path = output_path(DEFAULT_CARD, "--card", help="Where to copy the generated card besides OUT/README.md."),
-    agreement: Path = input_path(
-        DEFAULT_AGREEMENT,
-        "--agreement",
-        help="Agreement figures (`toolkit agree --format json`) quoted in the card when the file exists.",
-    ),
-    scores: Path = input_path(
-        DEFAULT_SCORES,
-        "--scores",
-        help="Baseline scores (`toolkit eval --format json`) quoted in the card when the file exists.",
-    ),
-    guidelines: Path = input_path(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
-    batch_size: int = count_option(
-        500,
-        "--batch-size",
-        what="a number of documents",
-        help="Documents processed and written per batch (bounds memory).",
-    ),
-    blind: list[str] = typer.Option(
-        [],
-        "--blind",
-        parser=document_split_name,
-        metavar="SPLIT",
-        help="Publish this split's texts without labels (repeatable, e.g. --blind test); its gold goes to "
-        "--private-out.",
-    ),
-    private_out: Path = typer.Option(  # guarded by build_dataset's plan, after its own check that it is not --out's
-        None,
-        "--private-out",
-        metavar="FOLDER",
-        help="Folder for the withheld gold of the --blind splits, never to be published (default: dist/private).",
-    ),
-    allow_problems: bool = AllowProblemsOption,
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    gold: Annotated[
+        Path, input_path("--gold", help="Gold annotation records (JSONL), validated like `toolkit validate`.")
+    ] = DEFAULT_GOLD,
+    out: Annotated[
+        Path,
+        output_path(
+            "--out",
+            kind=FOLDER,
+            help="Dataset folder to write (a previous build is replaced; nothing else in it is ever deleted).",
+        ),
+    ] = DEFAULT_BUILD,
+    ratios: Annotated[
+        str, typer.Option("--ratios", help="Split ratios for documents without a `split` field (by a hash of the id).")
+    ] = "train=0.8,validation=0.1,test=0.1",
+    card: CardCopyOption = DEFAULT_CARD,
+    agreement: AgreementOption = DEFAULT_AGREEMENT,
+    scores: ScoresOption = DEFAULT_SCORES,
+    guidelines: CardGuidelinesOption = DEFAULT_GUIDELINES,
+    batch_size: Annotated[
+        int,
+        count_option(
+            "--batch-size",
+            what="a number of documents",
+            help="Documents processed and written per batch (bounds memory).",
+        ),
+    ] = 500,
+    blind: Annotated[
+        list[str],
+        typer.Option(
+            "--blind",
+            parser=document_split_name,
+            metavar="SPLIT",
+            help="Publish this split's texts without labels (repeatable, e.g. --blind test); its gold goes to "
+            "--private-out.",
+        ),
+    ] = (),
+    private_out: Annotated[
+        Path | None,
+        output_path(
+            "--private-out",
+            kind=FOLDER,
+            planned_by_library=True,  # its default depends on --blind, and it must not overlap --out: checked first
+            help="Folder for the withheld gold of the --blind splits, never to be published (default: dist/private).",
+        ),
+    ] = None,
+    allow_problems: AllowProblemsOption = False,
 ) -> None:
     """Build the dataset folder `datasets.load_dataset(OUT, CONFIG)` loads: documents (default), ner, claims."""
     refuse_pending_problems([gold], allow_problems)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import DocumentsOption, input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path
+from toolkit.cli._options import (
+    AgreementOption,
+    CardCopyOption,
+    CardGuidelinesOption,
+    DocumentsOption,
+    ScoresOption,
+    described,
+)
 from toolkit.paths import (
     DEFAULT_AGREEMENT,
     DEFAULT_BUILD,
     DEFAULT_CARD,
+    DEFAULT_DOCUMENTS,
     DEFAULT_GOLD,
     DEFAULT_GUIDELINES,
     DEFAULT_SCORES,
@@ -18,23 +27,22 @@ from toolkit.paths import (
 
 @app.command()
 def card(
-    folder: Path = input_path(
-        DEFAULT_BUILD,
-        help="A folder written by `toolkit build` (its README.md is rewritten).",
-        rewritten=("README.md",),
-    ),
-    copy_to: Path = output_path(DEFAULT_CARD, "--card", help="Where to copy the card besides FOLDER/README.md."),
-    agreement: Path = input_path(
-        DEFAULT_AGREEMENT,
-        "--agreement",
-        help="Agreement figures (`toolkit agree --format json`), quoted when the file exists.",
-    ),
-    scores: Path = input_path(
-        DEFAULT_SCORES, "--scores", help="Baseline scores (`toolkit eval --format json`), quoted when the file exists."
-    ),
-    guidelines: Path = input_path(DEFAULT_GUIDELINES, "--guidelines", help="Annotation guidelines the card points to."),
-    documents: Path = DocumentsOption,
-    gold: Path = input_path(DEFAULT_GOLD, "--gold", help="Gold file the folder was built from (named in the card)."),
+    folder: Annotated[
+        Path,
+        input_path(help="A folder written by `toolkit build` (its README.md is rewritten).", rewritten=("README.md",)),
+    ] = DEFAULT_BUILD,
+    copy_to: described(CardCopyOption, "Where to copy the card besides FOLDER/README.md.") = DEFAULT_CARD,
+    agreement: described(
+        AgreementOption, "Agreement figures (`toolkit agree --format json`), quoted when the file exists."
+    ) = DEFAULT_AGREEMENT,
+    scores: described(
+        ScoresOption, "Baseline scores (`toolkit eval --format json`), quoted when the file exists."
+    ) = DEFAULT_SCORES,
+    guidelines: CardGuidelinesOption = DEFAULT_GUIDELINES,
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    gold: Annotated[
+        Path, input_path("--gold", help="Gold file the folder was built from (named in the card).")
+    ] = DEFAULT_GOLD,
 ) -> None:
     """Write FOLDER/README.md and the repo's DATASET_CARD.md from the template and the folder's parquet files."""
     from toolkit.dataset.build import is_build

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app
+from toolkit.cli._app import app, input_path
 from toolkit.cli._options import (
-    EngineName,
-    engine_option,
+    EngineOption,
+    GoldDocumentsOption,
+    GoldOption,
+    IgnoreExtraOption,
+    IouOption,
+    OutOption,
+    SeedOption,
+    SplitOption,
+    VerboseOption,
+    choices,
+    described,
     format_option,
-    gold_option,
-    ignore_extra_option,
-    input_path,
-    iou_option,
     json_flag_alias,
-    out_option,
     resamples_option,
-    scoring_documents_option,
-    seed_option,
-    split_option,
-    verbose_option,
 )
+from toolkit.scoring.parameters import DEFAULT_IOU
 
 
 def format_comparison(comparison: dict) -> str:
@@ -54,32 +55,36 @@ def format_comparison(comparison: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-class CompareFormat(str, Enum):
-    table = "table"
-    json = "json"
+def _json(comparison: dict) -> str:
+    from toolkit.files import dumps_json
+
+    return dumps_json(comparison)
+
+
+FORMATTERS = {"table": format_comparison, "json": _json}
+CompareFormat = choices("CompareFormat", FORMATTERS)
 
 
 @app.command()
 def compare(
-    a: Path = input_path(..., help="Predictions of system A (JSONL)."),
-    b: Path = input_path(..., help="Predictions of system B (JSONL)."),
-    gold: Path = gold_option(),
-    documents: Path = scoring_documents_option(),
-    split: str = split_option("Compare only on this split (e.g. test)."),
-    resamples: int = resamples_option(1000, "--resamples", minimum=1, help="Paired bootstrap resamples."),
-    seed: int = seed_option("Seed of the resampling (default: fixed)."),
-    iou: float = iou_option(),
-    ignore_extra: bool = ignore_extra_option(),
-    output_format: CompareFormat = format_option(CompareFormat.table, "table or json."),
-    out: Path = out_option(),
-    as_json: bool = typer.Option(False, "--json", help="Deprecated: use --format json."),
-    engine: EngineName = engine_option(),
-    verbose: bool = verbose_option(),
+    a: Annotated[Path, input_path(help="Predictions of system A (JSONL).")],
+    b: Annotated[Path, input_path(help="Predictions of system B (JSONL).")],
+    gold: GoldOption,
+    documents: GoldDocumentsOption = None,
+    split: described(SplitOption, "Compare only on this split (e.g. test).") = None,
+    resamples: Annotated[int, resamples_option("--resamples", minimum=1, help="Paired bootstrap resamples.")] = 1000,
+    seed: described(SeedOption, "Seed of the resampling (default: fixed).") = None,
+    iou: IouOption = DEFAULT_IOU,
+    ignore_extra: IgnoreExtraOption = False,
+    output_format: Annotated[CompareFormat, format_option("table or json.")] = CompareFormat.table,
+    out: OutOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Deprecated: use --format json.")] = False,
+    engine: EngineOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Paired bootstrap p-value of B − A for each headline figure (entities, claims, end to end, overall)."""
     from toolkit.cli._app import echo_err
     from toolkit.cli._outputs import emit
-    from toolkit.files import dumps_json
     from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
 
     output_format = json_flag_alias(as_json, output_format, CompareFormat.json)
@@ -88,4 +93,4 @@ def compare(
     for note in [*first.notes, *second.notes[len(scorer.gold.notes) :]] if verbose else ():
         echo_err(note)
     comparison = first.paired(second, resamples, DEFAULT_SEED if seed is None else seed)
-    emit(dumps_json(comparison) if output_format == CompareFormat.json else format_comparison(comparison), out)
+    emit(FORMATTERS[output_format.value](comparison), out)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import input_path, output_path
+from toolkit.cli._app import app, echo_err, output_path
+from toolkit.cli._options import GuidelinesOption, described
 from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
 def config(
-    out: Path = output_path(..., "--out", stdout=True, help="Where to write the labeling config XML ('-' for stdout)."),
-    guidelines: Path = input_path(DEFAULT_GUIDELINES, "--guidelines", help="Markdown guidelines shown to annotators."),
-    instructions_out: Path = output_path(
-        None, "--instructions-out", help="Also write the guidelines as the escaped HTML the project shows."
-    ),
+    out: Annotated[
+        Path, output_path("--out", stdout=True, help="Where to write the labeling config XML ('-' for stdout).")
+    ],
+    guidelines: described(GuidelinesOption, "Markdown guidelines shown to annotators.") = DEFAULT_GUIDELINES,
+    instructions_out: Annotated[
+        Path, output_path("--instructions-out", help="Also write the guidelines as the escaped HTML the project shows.")
+    ] = None,
 ) -> None:
     """Write the labeling config: entity and claim labels, per-claim stance and claimer (required), relations."""
     from toolkit.cli._outputs import emit, to_stdout

@@ -4,19 +4,23 @@ records."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import StudioUrlOption, check_documents_option, converted_out_option, input_path
+from toolkit.cli._app import app, echo_err, input_path
+from toolkit.cli._options import CheckDocumentsOption, StudioUrlOption, converted_out_option
 
 
 @app.command("convert-export")
 def convert_export(
-    export: Path = input_path(..., help="Label Studio JSON export (the full JSON format, not JSON_MIN)."),
-    out: Path = converted_out_option(
-        "Folder for annotators/*.jsonl and conversion-problems.txt (nothing else in it is touched)."
-    ),
-    documents: Path = check_documents_option(),
-    url: str = StudioUrlOption,
+    export: Annotated[Path, input_path(help="Label Studio JSON export (the full JSON format, not JSON_MIN).")],
+    out: Annotated[
+        Path,
+        converted_out_option(
+            "Folder for annotators/*.jsonl and conversion-problems.txt (nothing else in it is touched)."
+        ),
+    ] = Path("annotations"),
+    documents: CheckDocumentsOption = None,
+    url: StudioUrlOption = None,
 ) -> None:
     """Convert offline exactly as `toolkit pull` does; the export file is only read (task by task)."""
     from toolkit.labelstudio.annotations.store import iter_export

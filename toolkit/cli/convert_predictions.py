@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import DocumentsOption, described
 from toolkit.paths import DEFAULT_DOCUMENTS
 
 HELP = """Convert INPUT, a model's output, into prediction records (JSONL) for `toolkit eval`.
@@ -40,21 +41,26 @@ InputFormat = _formats()
 
 @app.command("convert-predictions", help=_help())
 def convert_predictions(
-    source: Path = input_path(..., metavar="INPUT", help="The model's output file."),
-    input_format: InputFormat = typer.Option(..., "--format", help="Format of INPUT (see above)."),
-    out: Path = output_path(..., "--out", help="Where to write the prediction records (JSONL)."),
-    documents: Path = input_path(
-        DEFAULT_DOCUMENTS,
-        "--documents",
-        help="The documents the predictions are for: a documents JSONL, or a dataset folder built by `toolkit build`.",
-    ),
-    label_map: Path = input_path(
-        None, "--label-map", help='JSON {"their label": "voci label" or null}, for labels outside the inventory.'
-    ),
-    scheme: str = typer.Option(
-        None, "--scheme", help="Tagging scheme of tags, conll and huggingface (none): iob1, iob2, bioes, bilou."
-    ),
-    spans_key: str = typer.Option(None, "--spans-key", help="spaCy span group holding the claims (default: claims)."),
+    source: Annotated[Path, input_path(metavar="INPUT", help="The model's output file.")],
+    input_format: Annotated[InputFormat, typer.Option("--format", help="Format of INPUT (see above).")],
+    out: Annotated[Path, output_path("--out", help="Where to write the prediction records (JSONL).")],
+    documents: described(
+        DocumentsOption,
+        "The documents the predictions are for: a documents JSONL, or a dataset folder built by `toolkit build`.",
+    ) = DEFAULT_DOCUMENTS,
+    label_map: Annotated[
+        Path,
+        input_path("--label-map", help='JSON {"their label": "voci label" or null}, for labels outside the inventory.'),
+    ] = None,
+    scheme: Annotated[
+        str,
+        typer.Option(
+            "--scheme", help="Tagging scheme of tags, conll and huggingface (none): iob1, iob2, bioes, bilou."
+        ),
+    ] = None,
+    spans_key: Annotated[
+        str, typer.Option("--spans-key", help="spaCy span group holding the claims (default: claims).")
+    ] = None,
 ) -> None:
     from toolkit.convert_predictions import ConvertOptions, LabelMap, convert_file, load_texts
     from toolkit.files import write_jsonl

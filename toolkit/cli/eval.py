@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, input_path
 from toolkit.cli._options import (
-    EngineName,
+    CompatOption,
+    EngineOption,
+    GoldDocumentsOption,
+    GoldOption,
+    IgnoreExtraOption,
+    IouOption,
+    OutOption,
+    PerDocumentOption,
     PerLabelConvention,
+    PerLabelConventionOption,
+    RequireCompleteOption,
+    SeedOption,
+    SplitOption,
     TableFormat,
-    compat_option,
-    engine_option,
+    TokenLabelMapOption,
+    VerboseOption,
     format_option,
-    gold_option,
-    ignore_extra_option,
-    input_path,
-    iou_option,
-    out_option,
-    per_document_option,
-    per_label_convention_option,
-    require_complete_option,
     resamples_option,
-    scoring_documents_option,
-    seed_option,
-    split_option,
-    token_label_map_option,
-    verbose_option,
 )
+from toolkit.scoring.parameters import DEFAULT_IOU
 
 EVAL_HELP = """Score PREDICTIONS (JSONL) against gold; exit 2 on invalid predictions.
 
@@ -71,25 +71,25 @@ Figures (undefined = null in JSON, – in tables):
 
 @app.command("eval", help=EVAL_HELP)
 def eval_command(
-    predictions: Path = input_path(..., help="Prediction records (JSONL), one per document."),
-    gold: Path = gold_option(),
-    documents: Path = scoring_documents_option(),
-    split: str = split_option(),
-    output_format: TableFormat = format_option(TableFormat.table, "table, json or markdown."),
-    out: Path = out_option(),
-    per_document: Path = per_document_option(),
-    bootstrap: int = resamples_option(
-        0, "--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual)."
-    ),
-    seed: int = seed_option(),
-    iou: float = iou_option(),
-    ignore_extra: bool = ignore_extra_option(),
-    require_complete: bool = require_complete_option(),
-    per_label_convention: PerLabelConvention = per_label_convention_option(),
-    compat: bool = compat_option(),
-    token_label_map: list[str] = token_label_map_option(),
-    engine: EngineName = engine_option(),
-    verbose: bool = verbose_option(),
+    predictions: Annotated[Path, input_path(help="Prediction records (JSONL), one per document.")],
+    gold: GoldOption,
+    documents: GoldDocumentsOption = None,
+    split: SplitOption = None,
+    output_format: Annotated[TableFormat, format_option("table, json or markdown.")] = TableFormat.table,
+    out: OutOption = None,
+    per_document: PerDocumentOption = None,
+    bootstrap: Annotated[
+        int, resamples_option("--bootstrap", help="Resamples for 95% confidence intervals (0 = none; 1000 is usual).")
+    ] = 0,
+    seed: SeedOption = None,
+    iou: IouOption = DEFAULT_IOU,
+    ignore_extra: IgnoreExtraOption = False,
+    require_complete: RequireCompleteOption = False,
+    per_label_convention: PerLabelConventionOption = PerLabelConvention.voci,
+    compat: CompatOption = False,
+    token_label_map: TokenLabelMapOption = None,
+    engine: EngineOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     from toolkit.cli._outputs import emit, to_stdout
     from toolkit.scoring.compat import parse_label_map

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_err
+from toolkit.cli._app import app, echo_err, input_path, output_path
 from toolkit.cli._options import (
-    EngineName,
-    engine_option,
-    gold_option,
-    input_path,
-    output_path,
+    EngineOption,
+    GoldDocumentsOption,
+    GoldOption,
+    SeedOption,
+    SplitOption,
+    VerboseOption,
+    described,
     resamples_option,
-    scoring_documents_option,
-    seed_option,
-    split_option,
-    verbose_option,
 )
 from toolkit.pathguard import FILES
 from toolkit.paths import DEFAULT_LEADERBOARD, LEADERBOARD_FILES
@@ -23,29 +22,35 @@ from toolkit.paths import DEFAULT_LEADERBOARD, LEADERBOARD_FILES
 
 @app.command()
 def leaderboard(
-    submissions: Path = input_path(
-        ..., help="Folder of submissions: one sub-folder each, with predictions.jsonl and meta.json."
+    submissions: Annotated[
+        Path, input_path(help="Folder of submissions: one sub-folder each, with predictions.jsonl and meta.json.")
+    ],
+    gold: described(
+        GoldOption,
+        "Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id (as in `toolkit eval`).",
     ),
-    gold: Path = gold_option(
-        "Gold annotation JSONL, a folder built by `toolkit build`, or a Hub dataset id (as in `toolkit eval`)."
-    ),
-    documents: Path = scoring_documents_option(),
-    split: str = split_option(
-        "Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."
-    ),
-    out: Path = output_path(
-        DEFAULT_LEADERBOARD,
-        "--out",
-        kind=FILES,
-        files=LEADERBOARD_FILES,
-        help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into (together).",
-    ),
-    bootstrap: int = resamples_option(
-        1000, "--bootstrap", help="Resamples for 95% intervals and the paired test against the leader (0 = neither)."
-    ),
-    seed: int = seed_option(),
-    engine: EngineName = engine_option(),
-    verbose: bool = verbose_option("Also say how the gold and each submission were read (on stderr)."),
+    documents: GoldDocumentsOption = None,
+    split: described(
+        SplitOption, "Rank on this split only (e.g. test; default: every gold document), as in `toolkit eval`."
+    ) = None,
+    out: Annotated[
+        Path,
+        output_path(
+            "--out",
+            kind=FILES,
+            files=LEADERBOARD_FILES,
+            help="Folder to write LEADERBOARD.md, leaderboard.json and index.html into (together).",
+        ),
+    ] = DEFAULT_LEADERBOARD,
+    bootstrap: Annotated[
+        int,
+        resamples_option(
+            "--bootstrap", help="Resamples for 95% intervals and the paired test against the leader (0 = neither)."
+        ),
+    ] = 1000,
+    seed: SeedOption = None,
+    engine: EngineOption = None,
+    verbose: described(VerboseOption, "Also say how the gold and each submission were read (on stderr).") = False,
 ) -> None:
     """Rank submissions by overall score; an invalid submission is reported and skipped, the others still ranked."""
     from toolkit.leaderboard import build_leaderboard

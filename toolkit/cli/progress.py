@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from pathlib import Path
+from typing import Annotated
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption, format_option, out_option
-
-
-class ProgressFormat(str, Enum):
-    table = "table"
-    json = "json"
+from toolkit.cli._options import (
+    DEFAULT_PROJECT,
+    OutOption,
+    ProgressFormat,
+    ProjectOption,
+    StudioKeyOption,
+    StudioUrlOption,
+    format_option,
+)
 
 
 @app.command()
 def progress(
-    project: str = ProjectOption,
-    output_format: ProgressFormat = format_option(
-        ProgressFormat.table, "table (for a terminal) or json (for machines)."
-    ),
-    out: Path = out_option(),
-    url: str = StudioUrlOption,
-    api_key: str = StudioKeyOption,
+    project: ProjectOption = DEFAULT_PROJECT,
+    output_format: Annotated[
+        ProgressFormat, format_option("table (for a terminal) or json (for machines).")
+    ] = ProgressFormat.table,
+    out: OutOption = None,
+    url: StudioUrlOption = None,
+    api_key: StudioKeyOption = None,
 ) -> None:
     """Per annotator: submitted, skipped, lead time, last activity; per task: annotators so far; agreement so far."""
     import shutil

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err, echo_out
-from toolkit.cli._options import input_path
+from toolkit.cli._app import app, echo_err, echo_out, input_path
 from toolkit.paths import DEFAULT_BUILD
 
 
 @app.command()
 def publish(
-    folder: Path = input_path(DEFAULT_BUILD, help="A folder written by `toolkit build` (regular files only)."),
-    repo: str = typer.Option(..., "--repo", help="Dataset repo on the Hub, ORG/NAME (created if missing)."),
-    private: bool = typer.Option(False, "--private", help="Create the repo as private."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="List the files (size, SHA-256) that would be uploaded; no token or network needed."
-    ),
+    folder: Annotated[
+        Path, input_path(help="A folder written by `toolkit build` (regular files only).")
+    ] = DEFAULT_BUILD,
+    repo: Annotated[str, typer.Option("--repo", help="Dataset repo on the Hub, ORG/NAME (created if missing).")] = ...,
+    private: Annotated[bool, typer.Option("--private", help="Create the repo as private.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="List the files (size, SHA-256) that would be uploaded; no token or network needed."
+        ),
+    ] = False,
 ) -> None:
     """Upload FOLDER as a dataset repo, byte for byte; the token comes from HF_TOKEN (never printed)."""
     from toolkit.dataset.publish import TOKEN_VARIABLE, check_repo_id, upload_plan

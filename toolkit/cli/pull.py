@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from toolkit.cli._app import app, echo_err
 from toolkit.cli._options import (
+    DEFAULT_PROJECT,
+    CheckDocumentsOption,
     ProjectOption,
     StudioKeyOption,
     StudioUrlOption,
-    check_documents_option,
     converted_out_option,
 )
 
 
 @app.command()
 def pull(
-    project: str = ProjectOption,
-    out: Path = converted_out_option(
-        "Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt (nothing else is touched)."
-    ),
-    documents: Path = check_documents_option(),
-    url: str = StudioUrlOption,
-    api_key: str = StudioKeyOption,
+    project: ProjectOption = DEFAULT_PROJECT,
+    out: Annotated[
+        Path,
+        converted_out_option(
+            "Folder for raw/ exports, annotators/*.jsonl and conversion-problems.txt (nothing else is touched)."
+        ),
+    ] = Path("annotations"),
+    documents: CheckDocumentsOption = None,
+    url: StudioUrlOption = None,
+    api_key: StudioKeyOption = None,
 ) -> None:
     """Pull every submitted annotation (cancelled ones counted); unconvertible ones are listed, never dropped."""
     from toolkit.labelstudio.client import connect

@@ -3,43 +3,52 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-import typer
-
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, StudioKeyOption, StudioUrlOption, count_option, input_path
+from toolkit.cli._app import app, echo_err, input_path
+from toolkit.cli._options import (
+    DEFAULT_PROJECT,
+    GuidelinesOption,
+    ModelVersionOption,
+    PrefillPredictionsOption,
+    ProjectOption,
+    StudioKeyOption,
+    StudioUrlOption,
+    count_option,
+)
 from toolkit.paths import DEFAULT_GUIDELINES
 
 
 @app.command()
 def push(
-    documents: Path = input_path(..., help="Documents file (JSONL)."),
-    project: str = ProjectOption,
-    predictions: Path = input_path(
-        None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
-    ),
-    model_version: str = typer.Option(
-        None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
-    ),
-    guidelines: Path = input_path(
-        DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
-    ),
-    batch_size: int = count_option(1000, "--batch-size", what="a number of tasks", help="Tasks per import request."),
-    overlap: int = count_option(
-        None,
-        "--overlap",
-        what="a number of annotators per document",
-        help="Ask Label Studio for N annotations (by N annotators) per document; kept in the project for later pushes.",
-    ),
-    overlap_share: int = count_option(
-        None,
-        "--overlap-share",
-        what="a percentage of the documents",
-        maximum=100,
-        help="With --overlap: N annotators on P percent of the documents, 1 on the rest (default 100).",
-    ),
-    url: str = StudioUrlOption,
-    api_key: str = StudioKeyOption,
+    documents: Annotated[Path, input_path(help="Documents file (JSONL).")],
+    project: ProjectOption = DEFAULT_PROJECT,
+    predictions: PrefillPredictionsOption = None,
+    model_version: ModelVersionOption = None,
+    guidelines: GuidelinesOption = DEFAULT_GUIDELINES,
+    batch_size: Annotated[
+        int, count_option("--batch-size", what="a number of tasks", help="Tasks per import request.")
+    ] = 1000,
+    overlap: Annotated[
+        int,
+        count_option(
+            "--overlap",
+            what="a number of annotators per document",
+            help="Ask Label Studio for N annotations (by N annotators) per document; kept in the project for later "
+            "pushes.",
+        ),
+    ] = None,
+    overlap_share: Annotated[
+        int,
+        count_option(
+            "--overlap-share",
+            what="a percentage of the documents",
+            maximum=100,
+            help="With --overlap: N annotators on P percent of the documents, 1 on the rest (default 100).",
+        ),
+    ] = None,
+    url: StudioUrlOption = None,
+    api_key: StudioKeyOption = None,
 ) -> None:
     """Create the project if missing and import only the documents it does not have yet."""
     from toolkit.cli._progress import progress_bar

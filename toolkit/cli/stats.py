@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app
-from toolkit.cli._options import (
-    DocumentsOption,
-    RecordKind,
-    TextFormat,
-    format_option,
-    input_path,
-    json_flag_alias,
-    kind_option,
-    out_option,
-)
+from toolkit.cli._app import app, input_path
+from toolkit.cli._options import DocumentsOption, KindOption, OutOption, TextFormat, format_option, json_flag_alias
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 NOT_COUNTED = "not counted (spaCy's tokenizer: pip install 'voci-toolkit[spacy]')"
 
@@ -35,12 +28,12 @@ def format_stats(stats: dict) -> str:
 
 @app.command()
 def stats(
-    path: Path = input_path(..., help="Documents, annotation or prediction records (JSONL)."),
-    documents: Path = DocumentsOption,
-    kind: RecordKind = kind_option(),
-    output_format: TextFormat = format_option(TextFormat.text, "text (an aligned listing) or json."),
-    out: Path = out_option(),
-    as_json: bool = typer.Option(False, "--json", help="Deprecated: use --format json."),
+    path: Annotated[Path, input_path(help="Documents, annotation or prediction records (JSONL).")],
+    documents: DocumentsOption = DEFAULT_DOCUMENTS,
+    kind: KindOption = None,
+    output_format: Annotated[TextFormat, format_option("text (an aligned listing) or json.")] = TextFormat.text,
+    out: OutOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Deprecated: use --format json.")] = False,
 ) -> None:
     """Print documents, tokens, entities per label, claims per claimer kind and per stance."""
     from toolkit.cli._outputs import emit

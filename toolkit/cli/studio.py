@@ -3,72 +3,79 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import ProjectOption, input_path, output_path, port_number
-from toolkit.labelstudio.backend import System
-from toolkit.pathguard import WORKDIR
+from toolkit.cli._options import (
+    DEFAULT_PROJECT,
+    CommandOption,
+    DocumentsOption,
+    GuidelinesOption,
+    ModelOption,
+    ModelVersionOption,
+    PrefillPredictionsOption,
+    ProjectOption,
+    StudioDataOption,
+    SystemOption,
+    described,
+    port_number,
+)
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
 @app.command()
 def studio(
-    port: int = typer.Option(
-        None,
-        "--port",
-        parser=port_number,
-        metavar="PORT",
-        help="Port on 127.0.0.1 (default: the one kept in the data folder from its first start, else a free one; "
-        "the port used is kept).",
-    ),
-    data_dir: Path = output_path(
-        Path(".studio"),
-        "--data-dir",
-        kind=WORKDIR,
-        help="Folder for the server's SQLite data, log and credentials (git-ignored).",
-    ),
-    database: str = typer.Option(
-        None,
-        "--database",
-        envvar="DATABASE_URL",
-        metavar="postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME",
-        help="Run on this PostgreSQL database instead of SQLite in the data dir (or env DATABASE_URL: better, "
-        "other users can read a command line). The password is never shown.",
-        show_envvar=False,
-    ),
-    host: str = typer.Option(
-        None,
-        "--host",
-        metavar="ADDRESS",
-        help="Listen on this address of the machine (0.0.0.0: all) instead of 127.0.0.1, for a team; "
-        "put an HTTPS reverse proxy in front (docs/label-studio.md).",
-    ),
-    project: str = ProjectOption,
-    documents: Path = input_path(
-        DEFAULT_DOCUMENTS, "--documents", help="Documents to push (only those the project lacks)."
-    ),
-    predictions: Path = input_path(
-        None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
-    ),
-    model_version: str = typer.Option(
-        None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
-    ),
-    guidelines: Path = input_path(
-        DEFAULT_GUIDELINES, "--guidelines", help="Guidelines shown to annotators when the project is created."
-    ),
-    ml_backend: bool = typer.Option(
-        False,
-        "--ml-backend",
-        help="Pre-annotate live: serve the baseline (or --predictions, served instead of pushed, or --command) "
-        "as an ML backend connected to the project.",
-    ),
-    system: System = typer.Option(None, "--system", help="With --ml-backend: the built-in baseline (the default)."),
-    command: str = typer.Option(
-        None, "--command", help="With --ml-backend: a program reading document JSONL, writing prediction JSONL."
-    ),
-    model: Path = input_path(None, "--model", help="With --ml-backend: a MODEL_DIR written by `toolkit train`."),
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port",
+            parser=port_number,
+            metavar="PORT",
+            help="Port on 127.0.0.1 (default: the one kept in the data folder from its first start, else a free one; "
+            "the port used is kept).",
+        ),
+    ] = None,
+    data_dir: StudioDataOption = Path(".studio"),
+    database: Annotated[
+        str,
+        typer.Option(
+            "--database",
+            envvar="DATABASE_URL",
+            metavar="postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME",
+            help="Run on this PostgreSQL database instead of SQLite in the data dir (or env DATABASE_URL: better, "
+            "other users can read a command line). The password is never shown.",
+            show_envvar=False,
+        ),
+    ] = None,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            metavar="ADDRESS",
+            help="Listen on this address of the machine (0.0.0.0: all) instead of 127.0.0.1, for a team; "
+            "put an HTTPS reverse proxy in front (docs/label-studio.md).",
+        ),
+    ] = None,
+    project: ProjectOption = DEFAULT_PROJECT,
+    documents: described(DocumentsOption, "Documents to push (only those the project lacks).") = DEFAULT_DOCUMENTS,
+    predictions: PrefillPredictionsOption = None,
+    model_version: ModelVersionOption = None,
+    guidelines: GuidelinesOption = DEFAULT_GUIDELINES,
+    ml_backend: Annotated[
+        bool,
+        typer.Option(
+            "--ml-backend",
+            help="Pre-annotate live: serve the baseline (or --predictions, served instead of pushed, or --command) "
+            "as an ML backend connected to the project.",
+        ),
+    ] = False,
+    system: described(SystemOption, "With --ml-backend: the built-in baseline (the default).") = None,
+    command: described(
+        CommandOption, "With --ml-backend: a program reading document JSONL, writing prediction JSONL."
+    ) = None,
+    model: described(ModelOption, "With --ml-backend: a MODEL_DIR written by `toolkit train`.") = None,
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-import typer
-
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import ModelVersionOption, PrefillPredictionsOption
 
 
 @app.command()
 def tasks(
-    documents: Path = input_path(..., help="Documents file (JSONL)."),
-    out: Path = output_path(..., "--out", help="Label Studio import file to write (JSON)."),
-    predictions: Path = input_path(
-        None, "--predictions", help="Prediction or annotation records (JSONL) to pre-fill the editor."
-    ),
-    model_version: str = typer.Option(
-        None, "--model-version", help="Name shown for the pre-annotations (default: preannotation)."
-    ),
+    documents: Annotated[Path, input_path(help="Documents file (JSONL).")],
+    out: Annotated[Path, output_path("--out", help="Label Studio import file to write (JSON).")],
+    predictions: PrefillPredictionsOption = None,
+    model_version: ModelVersionOption = None,
 ) -> None:
     """Write tasks with data.text, data.doc_id, data.text_sha256 and metadata, plus pre-annotations."""
     from toolkit.files import write_json

@@ -3,28 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err
-from toolkit.cli._options import documents_option, gold_option, input_path, output_path
+from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._options import DocumentsOption, GoldOption, described
 from toolkit.model.config import Settings
 from toolkit.pathguard import FOLDER
+from toolkit.paths import DEFAULT_DOCUMENTS
 
 
 @app.command()
 def train(
-    documents: Path = documents_option(help="Documents file (JSONL) with the texts of --gold."),
-    gold: Path = gold_option(help="Gold or per-annotator annotation records (JSONL) to learn from."),
-    dev_documents: Path = input_path(None, "--dev-documents", help="Documents of a dev set (with --dev-gold)."),
-    dev_gold: Path = input_path(None, "--dev-gold", help="Annotation records of a dev set (default: --dev-share)."),
-    dev_share: float = typer.Option(0.1, "--dev-share", help="Share of the documents kept aside as the dev set."),
-    out: Path = output_path(..., "--out", kind=FOLDER, help="MODEL_DIR to write (replaced whole when training ends)."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the dev split and of spaCy's training."),
-    max_minutes: float = typer.Option(None, "--max-minutes", help="Stop training after this long (best so far kept)."),
-    max_steps: int = typer.Option(
-        Settings().max_steps, "--max-steps", min=1, help="Training steps at most (spaCy's max_steps)."
-    ),
+    documents: described(DocumentsOption, "Documents file (JSONL) with the texts of --gold.") = DEFAULT_DOCUMENTS,
+    gold: described(GoldOption, "Gold or per-annotator annotation records (JSONL) to learn from.") = ...,
+    dev_documents: Annotated[
+        Path, input_path("--dev-documents", help="Documents of a dev set (with --dev-gold).")
+    ] = None,
+    dev_gold: Annotated[
+        Path, input_path("--dev-gold", help="Annotation records of a dev set (default: --dev-share).")
+    ] = None,
+    dev_share: Annotated[
+        float, typer.Option("--dev-share", help="Share of the documents kept aside as the dev set.")
+    ] = 0.1,
+    out: Annotated[
+        Path, output_path("--out", kind=FOLDER, help="MODEL_DIR to write (replaced whole when training ends).")
+    ] = ...,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the dev split and of spaCy's training.")] = 0,
+    max_minutes: Annotated[
+        float, typer.Option("--max-minutes", help="Stop training after this long (best so far kept).")
+    ] = None,
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", min=1, help="Training steps at most (spaCy's max_steps).")
+    ] = Settings().max_steps,
 ) -> None:
     """Train entities (ner) and claim spans (span_finder) from spacy.blank(lang): nothing is downloaded."""
     from dataclasses import replace

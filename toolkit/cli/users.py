@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import ToolkitTyper, app, echo_err
-from toolkit.cli._options import StudioKeyOption, StudioUrlOption, output_path
+from toolkit.cli._app import ToolkitTyper, app, echo_err, output_path
+from toolkit.cli._options import StudioKeyOption, StudioUrlOption
 from toolkit.labelstudio.users import DEFAULT_PASSWORDS_FILE
 
 users_app = ToolkitTyper(
@@ -18,14 +19,16 @@ app.add_typer(users_app, name="users")
 
 @users_app.command("add")
 def add(
-    emails: list[str] = typer.Argument(..., metavar="EMAIL...", help="Email addresses of the new annotators."),
-    passwords: Path = output_path(
-        DEFAULT_PASSWORDS_FILE,
-        "--passwords",
-        help="JSON file (mode 0600) the generated passwords are added to; hand each one over privately.",
-    ),
-    url: str = StudioUrlOption,
-    api_key: str = StudioKeyOption,
+    emails: Annotated[list[str], typer.Argument(metavar="EMAIL...", help="Email addresses of the new annotators.")],
+    passwords: Annotated[
+        Path,
+        output_path(
+            "--passwords",
+            help="JSON file (mode 0600) the generated passwords are added to; hand each one over privately.",
+        ),
+    ] = DEFAULT_PASSWORDS_FILE,
+    url: StudioUrlOption = None,
+    api_key: StudioKeyOption = None,
 ) -> None:
     """Create an account with a generated password for each email that has none; existing accounts are left alone."""
     from toolkit.labelstudio.client import connect

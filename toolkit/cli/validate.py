@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from toolkit.cli._app import app, echo_out
-from toolkit.cli._options import RecordKind, count_option, input_path, kind_option
-from toolkit.paths import DEFAULT_DOCUMENTS
+from toolkit.cli._app import app, echo_out, input_path
+from toolkit.cli._options import KindOption, ValidateDocumentsOption, count_option
 
 
 @app.command()
 def validate(
-    paths: list[Path] = input_path(..., help="JSONL files to check (documents, annotation or prediction records)."),
-    documents: Path = input_path(
-        None,
-        "--documents",
-        implicit=DEFAULT_DOCUMENTS,
-        help="Documents file (JSONL) that annotation and prediction records are checked against "
-        "(default: the documents files among PATHS, else annotations/documents.jsonl).",
-    ),
-    kind: RecordKind = kind_option(),
-    max_problems: int = count_option(
-        100, "--max-problems", what="a number of problems", help="Stop listing after this many problems per file."
-    ),
+    paths: Annotated[
+        list[Path], input_path(help="JSONL files to check (documents, annotation or prediction records).")
+    ],
+    documents: ValidateDocumentsOption = None,
+    kind: KindOption = None,
+    max_problems: Annotated[
+        int,
+        count_option(
+            "--max-problems", what="a number of problems", help="Stop listing after this many problems per file."
+        ),
+    ] = 100,
 ) -> None:
     """Validate records against the schemas and against their documents; exit 2 on any problem."""
     from toolkit.validate import validate_paths

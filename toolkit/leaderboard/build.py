@@ -41,6 +41,11 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
     }
 
 
+def leaderboard_output(out: str | Path) -> Output:
+    """The leaderboard's outputs, declared once: the files of `toolkit.paths.LEADERBOARD_FILES` inside ``out``."""
+    return Output("--out", Path(out), FILES, LEADERBOARD_FILES)
+
+
 def write_leaderboard(board: Leaderboard, out: str | Path) -> list[Path]:
     """The three files, written together (`toolkit.staging`): never a new LEADERBOARD.md beside an old index.html."""
     out = Path(out)
@@ -49,7 +54,7 @@ def write_leaderboard(board: Leaderboard, out: str | Path) -> list[Path]:
         "leaderboard.json": lambda: dumps_json(leaderboard_json(board)),
         "index.html": lambda: render_html(board),
     }
-    with staged(PathPlan([], [Output("--out", out, FILES, LEADERBOARD_FILES)])):
+    with staged(PathPlan([], [leaderboard_output(out)])):
         for name in LEADERBOARD_FILES:
             write_text(out / name, render[name]())
     return [out / name for name in LEADERBOARD_FILES]
@@ -70,7 +75,7 @@ def build_leaderboard(
     inputs = [Input("SUBMISSIONS", Path(submissions_dir))]
     inputs += [Input("--gold", Path(gold))] if isinstance(gold, (str, Path)) else []
     inputs += [Input("--documents", Path(documents))] if documents is not None else []
-    with staged(PathPlan(inputs, [Output("--out", Path(out), FILES, LEADERBOARD_FILES)])):
+    with staged(PathPlan(inputs, [leaderboard_output(out)])):
         board = build_ranking(
             submissions_dir,
             gold,

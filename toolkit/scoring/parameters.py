@@ -22,6 +22,7 @@ MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit words; a bigger one would be sp
 MAX_RESAMPLES = 1_000_000  # a million resamples take minutes; more is a typo
 SPLIT_EXPECTED = "letters, digits, '_', '.' or '-', e.g. test"
 IOU_EXPECTED = "a character IoU in (0, 1], such as 0.5"
+DEFAULT_IOU = 0.5  # the scorer's and the --iou option's
 
 
 def _got(value: Any) -> str:

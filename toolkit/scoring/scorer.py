@@ -41,7 +41,7 @@ from toolkit.scoring.spans import EntityColumns
 from toolkit.scoring.statistics import SCHEMES, layout
 
 DEFAULT_SEED = 12345
-DEFAULT_IOU = 0.5
+DEFAULT_IOU = parameters.DEFAULT_IOU
 
 
 def load_gold(
