@@ -161,3 +161,39 @@ def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(mod
     assert "PER" in labels and backend.source.learns is False
     with pytest.raises(InputError, match="--model-version"):
         make_backend(BackendOptions(model=model, model_version="x"))
+
+
+def test_the_generated_config_is_spacys_efficiency_config_with_the_measured_changes():
+    import spacy
+    from thinc.api import Config
+
+    from toolkit.model.config import training_config
+
+    config = Config().from_str(training_config("it", 7, Settings(), claims=True), interpolate=False)
+    tok2vec = config["components"]["tok2vec"]["model"]
+    assert tok2vec["encode"]["@architectures"] == "spacy.MaxoutWindowEncoder.v2"
+    assert (tok2vec["encode"]["width"], tok2vec["encode"]["depth"], tok2vec["embed"]["width"]) == (64, 4, 64)
+    assert tok2vec["embed"]["attrs"] == ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+    assert tok2vec["embed"]["rows"] == [20000, 2000, 5000, 1000] and tok2vec["embed"]["include_static_vectors"] is False
+    assert config["training"]["optimizer"]["use_averages"] is True
+    assert (config["training"]["max_steps"], config["training"]["patience"], config["system"]["seed"]) == (
+        20000,
+        1600,
+        7,
+    )
+    assert config["nlp"]["pipeline"] == ["tok2vec", "ner", "span_finder"]
+    mish = Config().from_str(training_config("it", 0, Settings(encoder="mish"), claims=False), interpolate=False)
+    nlp = spacy.util.load_model_from_config(mish, auto_fill=True, validate=True)  # spaCy accepts the other encoder
+    assert nlp.pipe_names == ["tok2vec", "ner"]
+    assert nlp.config["components"]["tok2vec"]["model"]["encode"]["@architectures"] == "spacy.MishWindowEncoder.v2"
+
+
+def test_max_minutes_stops_training_and_keeps_a_working_model(corpus, tmp_path):
+    out = tmp_path / "model"
+    run = train_model(*corpus, out, settings=SETTINGS, max_minutes=1e-9)  # the deadline has passed at the first step
+    assert run.stopped_early and run.manifest.training["stopped_at_max_minutes"] is True
+    assert run.manifest.training["steps"] == 0 and "stopped at --max-minutes" in run.summary()
+    from toolkit.validate import load_documents
+
+    documents = load_documents(corpus[0])
+    assert len(TrainedModel(out).predict(documents.values())) == len(documents)
