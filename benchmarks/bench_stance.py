@@ -19,9 +19,9 @@ import random
 import time
 from pathlib import Path
 
-from toolkit.baseline.claims import find_claims
-from toolkit.baseline.entities import Entity
 from toolkit.dataset.synthetic import invented_names, synthetic_corpus
+from toolkit.model.examples import CLAIMS_KEY, training_doc
+from toolkit.model.pipeline import stance_and_claimer
 
 CONTEXT = 120  # characters either side of the claim the classifier reads
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,18 +38,15 @@ def claims_of(pairs):
 
 
 def by_rules(text, entities, claim):
-    """The method of `toolkit.model.pipeline`: the rule claim overlapping most gives stance and claimer."""
-    found = find_claims(text, [Entity(e["start"], e["end"], e["label"]) for e in entities])
+    """`toolkit.model.pipeline.stance_and_claimer` itself, on a Doc holding the gold entities and this one claim."""
+    import spacy
 
-    def overlap(rule):
-        return max(0, min(rule.end, claim["end"]) - max(rule.start, claim["start"]))
-
-    best = max(found, key=overlap, default=None)
-    if best is None or overlap(best) == 0:
-        return "SUPPORT", ("author", None)
-    if isinstance(best.claimer, Entity):
-        return best.stance, ("entity", (best.claimer.start, best.claimer.end))
-    return best.stance, (best.claimer.lower(), None)
+    doc = training_doc(spacy.blank("it"), {"id": "x", "text": text}, {"entities": entities, "claims": [claim]})
+    stance_and_claimer(text, doc)
+    (span,) = doc.spans[CLAIMS_KEY]
+    if isinstance(span._.claimer, str):
+        return span._.stance, (span._.claimer.lower(), None)
+    return span._.stance, ("entity", tuple(span._.claimer))
 
 
 def context(text, claim):
