@@ -16,7 +16,11 @@ nervaluate, 20x seqeval, bootstrap adding under 20%).
 The toolkit processes run with a bytecode cache (``PYTHONPYCACHEPREFIX`` in a
 temporary folder, one untimed warm-up), as an installed package does.
 
-    .venv/bin/python benchmarks/bench_eval.py [--documents 20000] [--tokens 200]
+``--baseline-tree PATH`` also times the same built-folder runs with the toolkit of another checkout (its
+``PYTHONPATH``), interleaved with this one's in the same loop, and prints before/after: a change's cost measured
+under the same load.
+
+    .venv/bin/python benchmarks/bench_eval.py [--documents 20000] [--tokens 200] [--baseline-tree /tmp/main]
 """
 
 from __future__ import annotations
@@ -169,6 +173,7 @@ def run_evals(
     best: dict[str, tuple[float, dict]] = {}
     for _ in range(repeat):
         for name, arguments in variants.items():
+            arguments, env = arguments if isinstance(arguments, tuple) else (arguments, environment)
             out = folder / f"result-{len(best)}.json"
             command = [
                 str(ROOT / ".venv/bin/toolkit"),
@@ -180,7 +185,7 @@ def run_evals(
                 "--out",
                 str(out),
             ]
-            seconds, process = timed(partial(subprocess.run, command, capture_output=True, text=True, env=environment))
+            seconds, process = timed(partial(subprocess.run, command, capture_output=True, text=True, env=env))
             if process.returncode:
                 sys.exit(f"toolkit eval failed:\n{process.stderr}")
             if name not in best or seconds < best[name][0]:
@@ -209,6 +214,7 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=20, help="gold entities per document")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=9, help="runs of each toolkit process; the best is reported")
+    parser.add_argument("--baseline-tree", type=Path, help="another checkout whose toolkit is timed interleaved")
     args = parser.parse_args()
 
     documents, gold, predictions, iob = make_corpus(args.documents, args.tokens, args.entities, args.seed)
@@ -231,14 +237,13 @@ def main() -> None:
         environment.pop("PYTHONDONTWRITEBYTECODE", None)
         built_form = ["--gold", str(folder / "voci"), "--split", "test"]
         jsonl_form = ["--gold", str(folder / "gold.jsonl"), "--documents", str(folder / "documents.jsonl")]
-        run_evals(folder, {"warm-up": built_form}, 1, environment)  # writes the bytecode cache
         compat_form = [*built_form, "--compat", "--per-label-convention", "seqeval"]
-        runs = run_evals(
-            folder,
-            {"built": built_form, "bootstrap": [*built_form, "--bootstrap", "1000"], "compat": compat_form},
-            args.repeat,
-            environment,
-        )
+        variants = {"built": built_form, "bootstrap": [*built_form, "--bootstrap", "1000"], "compat": compat_form}
+        if args.baseline_tree:  # the same runs with the other checkout's toolkit, in the same loop
+            baseline = {**environment, "PYTHONPATH": str(args.baseline_tree.resolve())}
+            variants |= {f"{name} (baseline)": (form, baseline) for name, form in list(variants.items())}
+        run_evals(folder, {f"warm-up {name}": form for name, form in variants.items()}, 1, environment)  # bytecode
+        runs = run_evals(folder, variants, args.repeat, environment)
         runs.update(run_evals(folder, {"jsonl": jsonl_form}, max(1, args.repeat // 2), environment))  # slow: fewer runs
         reference_form = [*built_form, "--bootstrap", "1000", "--engine", "reference"]
         runs.update(run_evals(folder, {"reference": reference_form}, 1, environment))  # the plain path, once
@@ -318,6 +323,12 @@ def main() -> None:
         f"{name:56s} {reference_seconds:8.2f} s  (once; the same JSON as the fast engine apart from the engine: "
         f"{same_engines})"
     )
+    for name in ("built", "bootstrap", "compat") if args.baseline_tree else ():
+        before, after = runs[f"{name} (baseline)"][0], runs[name][0]
+        print(
+            f"{name:9s} baseline tree {before:6.2f} s, this tree {after:6.2f} s ({(after / before - 1) * 100:+.1f}%); "
+            f"same JSON: {runs[f'{name} (baseline)'][1] == runs[name][1]}"
+        )
     if not (agree_nervaluate and agree_seqeval and same_forms and same_engines and same_compat):
         sys.exit("the figures disagree")
 

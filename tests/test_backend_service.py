@@ -379,7 +379,7 @@ def test_commands_that_cannot_run_are_errors_not_crashes(tmp_path):
     assert "cannot be started: No such file or directory" in result["error"]
     with pytest.raises(InputError, match="cannot be split"):
         CommandSource("model 'unclosed")
-    with pytest.raises(InputError, match="--timeout"):
+    with pytest.raises(InputError, match="timeout: "):
         CommandSource("model", timeout=0)
     assert os.environ.get(PASSWORD_VARIABLE) is None
 

@@ -1046,6 +1046,10 @@ CASES = [
         fifo("pipe.jsonl"),
         subprocess=True,
     ),
+    Case("backend-learn-without-model", ("backend", "--learn", "--port", "0"), r"--learn: only with --model"),
+    Case("backend-learn-every-zero", ("backend", "--learn-every", "0"), r"--learn-every: 0 is out of range"),
+    Case("backend-learn-minutes-negative", ("backend", "--learn-minutes", "-1"), r"--learn-minutes"),
+    Case("studio-learn-without-ml-backend", ("studio", "--learn"), r"only with --ml-backend"),
     Case("studio-port-out-of-range", ("studio", "--port", "70000"), r"--port: 70000 is out of range"),
     Case(
         "studio-database-not-postgresql",
@@ -1081,6 +1085,13 @@ CASES = [
         ("push", "documents.jsonl", "--overlap-share", "50"),
         r"--overlap-share: 50 given without --overlap",
     ),
+    Case(
+        "push-order-uncertainty-without-model",
+        ("push", "documents.jsonl", "--order", "uncertainty"),
+        r"--order uncertainty: needs --model",
+    ),
+    Case("push-order-unknown", ("push", "documents.jsonl", "--order", "random"), r"--order"),
+    Case("push-model-not-a-model", ("push", "documents.jsonl", "--model", "empty"), r"empty: no voci-model.json"),
     Case("progress-format-unknown", ("progress", "--format", "yaml"), r"--format: 'yaml' is not one of"),
     Case("progress-no-url", ("progress", "--api-key", "k"), r"no Label Studio URL"),
     Case(
@@ -1324,6 +1335,56 @@ HF = ("convert-predictions", "hf.jsonl", "--format", "huggingface", "--documents
 HF += ("--out", "p.jsonl")
 CONLL = ("convert-predictions", "p.conll", "--format", "conll", "--documents", "documents.jsonl", "--out", "p.jsonl")
 SCORES = r"p.spacy:\d*:? ?docs\[0\].spans\['claims'\].attrs\['scores'\]"
+
+
+EXPORT = ("export", "gold.jsonl", "--documents", "documents.jsonl", "--format", "conll", "--out", "x.conll")
+EXPORT_NEWSCLAIMS = ("export", "pred.jsonl", "--documents", "documents.jsonl", "--format", "newsclaims")
+EXPORT_NEWSCLAIMS += ("--out", "x.json")
+CASES += [
+    Case(
+        "export-records-are-documents", ("export", "documents.jsonl", *EXPORT[2:]), r"documents.jsonl: holds documents"
+    ),
+    Case("export-records-empty", ("export", "e.jsonl", *EXPORT[2:]), r"e.jsonl: no records", write("e.jsonl", "")),
+    Case(
+        "export-records-broken-json",
+        ("export", "e.jsonl", *EXPORT[2:]),
+        r"e.jsonl:1: \(line\): invalid JSON",
+        write("e.jsonl", '{"id": "x"\n'),
+    ),
+    Case("export-unknown-format", (*EXPORT[:5], "xml", *EXPORT[6:]), r"--format: 'xml' is not one of"),
+    Case("export-out-is-records", (*EXPORT[:7], "gold.jsonl"), rf"--out gold.jsonl: {SAME} RECORDS gold.jsonl"),
+    Case("export-out-is-a-folder", (*EXPORT[:7], "empty"), r"--out empty: is a folder"),
+    Case(
+        "export-segments-not-a-folder", (*EXPORT, "--segments", "gold.jsonl"), r"--segments: gold.jsonl: not a folder"
+    ),
+    Case("export-segments-without-ner", (*EXPORT, "--segments", "empty"), r"--segments: empty: no ner config"),
+    Case(
+        "export-answers-without-segments",
+        (*EXPORT_NEWSCLAIMS, "--answers"),
+        r"--answers: only with --format newsclaims",
+    ),
+    Case(
+        "export-answers-of-gold-records",
+        ("export", "gold.jsonl", *EXPORT_NEWSCLAIMS[2:], "--answers", "--segments", "dist/voci"),
+        r"--answers: gold.jsonl holds annotation records \(expected prediction records\)",
+    ),
+    Case(
+        "export-label-map-no-label",
+        (*EXPORT, "--label-map", "FOO=LOC"),
+        r"--label-map: 'FOO=LOC' \(expected LABEL=NAME",
+    ),
+    Case(
+        "export-label-map-with-newsclaims",
+        (*EXPORT_NEWSCLAIMS, "--label-map", "GPE=LOC"),
+        r"--label-map: only with --format conll",
+    ),
+    Case(
+        "export-prediction-for-another-document",
+        ("export", "p.jsonl", *EXPORT[2:]),
+        r"p.jsonl:1: id: 'nope' is not a document in documents.jsonl",
+        write("p.jsonl", '{"id": "nope", "entities": []}\n'),
+    ),
+]
 
 
 CONVERT_PREDICTIONS = ("convert-predictions", "pred.jsonl", "--format", "documents", "--documents", "documents.jsonl")

@@ -18,10 +18,10 @@ from toolkit.cli import app
 from toolkit.dataset.card import collect_stats
 from toolkit.errors import InputError
 from toolkit.files import read_jsonl, write_jsonl
-from toolkit.scoring.gold.compiled import read_compiled
+from toolkit.scoring.gold.compiled import load_compiled_gold
 from toolkit.scoring.gold.compiler import compile_gold
 from toolkit.scoring.gold.gold import gold_hash
-from toolkit.scoring.gold.parquet import gold_from_parquet
+from toolkit.scoring.gold.parquet import load_parquet_gold
 from toolkit.withheld import blind_splits
 
 
@@ -44,12 +44,12 @@ def split_in_three(path: Path) -> list[Path]:
 def readings(folder: Path) -> dict:
     """What every reader of a built folder says about its splits."""
     stats = collect_stats(folder)
-    tests = gold_from_parquet(folder, "test")
+    tests = load_parquet_gold(folder, "test")
     return {
         "splits": BuiltFolder.open(folder).splits(),
         "test ids": sorted(tests.ids),
         "test hash": gold_hash(tests),
-        "all ids": sorted(gold_from_parquet(folder, None).ids),
+        "all ids": sorted(load_parquet_gold(folder, None).ids),
         "card documents": {split: stats["splits"][split].documents for split in stats["splits"]},
         "card rows": stats["rows"],
         "bundle documents": _documents_per_split(folder),
@@ -74,10 +74,10 @@ def test_every_reader_agrees_on_a_split_of_several_files(tmp_path):
         f"documents/test-{k:05d}-of-00003.parquet" for k in range(3)
     ]
 
-    fields, reason = read_compiled(folder, "test")
+    fields, reason = load_compiled_gold(folder, "test")
     assert fields is None and "parquet files changed" in reason  # compiled from the one file it replaced
     compile_gold(folder, "test")
-    fields, reason = read_compiled(folder, "test")
+    fields, reason = load_compiled_gold(folder, "test")
     assert reason is None and fields["digest"] == before["test hash"] and sorted(fields["ids"]) == before["test ids"]
 
 
@@ -113,11 +113,11 @@ def test_eval_lists_a_built_folder_once(tmp_path, monkeypatch):
 
 
 def test_a_library_error_names_the_parameter_and_the_command_line_its_flag(tmp_path):
-    from toolkit.scoring.gold.loading import read_gold
+    from toolkit.scoring.gold.loading import load_gold_from
 
     folder, documents, _ = built(tmp_path, n_documents=6)
     with pytest.raises(InputError) as caught:
-        read_gold(folder, None, "nosuch", compiled=True)
+        load_gold_from(folder, None, "nosuch", compiled=True)
     assert caught.value.parameter == "split"
     assert str(caught.value) == f"[E100] split: 'nosuch' is not a split of {folder} (splits there: test, train)"
     predictions = tmp_path / "none.jsonl"
@@ -125,3 +125,52 @@ def test_a_library_error_names_the_parameter_and_the_command_line_its_flag(tmp_p
     result = CliRunner().invoke(app, ["eval", str(predictions), "--gold", str(folder), "--split", "nosuch"])
     assert result.exit_code == 2
     assert f"error: [E100] --split: 'nosuch' is not a split of {folder} (splits there: test, train)" in result.stderr
+
+
+def test_eval_reads_each_file_of_a_built_folder_once(tmp_path, monkeypatch):
+    """Every listing and file opening under the folder during ``toolkit eval --gold FOLDER``, counted at the calls
+    that reach the disk (``os.scandir``, ``open``, pyarrow's readers, ``zipfile.ZipFile``)."""
+    import builtins
+    import os
+    import zipfile
+
+    folder, documents, records = built(tmp_path)
+    tests = {document["id"] for document in documents if document["split"] == "test"}
+    predictions = tmp_path / "predictions.jsonl"
+    write_jsonl(predictions, [r for r in random_predictions(random.Random(2), documents, records) if r["id"] in tests])
+    reads: Counter = Counter()
+    for owner, name in [
+        (os, "scandir"),
+        (builtins, "open"),
+        (pq, "read_schema"),
+        (pq, "ParquetFile"),
+        (zipfile, "ZipFile"),
+    ]:
+        original = getattr(owner, name)
+
+        def counted(path, *args, _original=original, _name=name, **kwargs):
+            if isinstance(path, (str, os.PathLike)) and Path(path).resolve().is_relative_to(folder.resolve()):
+                reads[Path(path).resolve().relative_to(folder.resolve()).as_posix(), _name] += 1
+            return _original(path, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+    parquet = "documents/test-00000-of-00001.parquet"
+    expected = {
+        # the compiled gold: its checksums, its arrays, then (lazily) the texts the predictions are checked against;
+        # the parquet file is hashed to tell whether the compiled gold is still its own
+        "fast": {("documents", "scandir"): 1, ("scoring/test.npz", "ZipFile"): 3, (parquet, "open"): 1},
+        # the parquet files: each split's schema (its blind mark), then the test split's rows
+        "reference": {
+            ("documents", "scandir"): 1,
+            (parquet, "read_schema"): 1,
+            ("documents/train-00000-of-00001.parquet", "read_schema"): 1,
+            (parquet, "ParquetFile"): 1,
+        },
+    }
+    for engine, counts in expected.items():
+        reads.clear()
+        result = CliRunner().invoke(
+            app, ["eval", str(predictions), "--gold", str(folder), "--split", "test", "--engine", engine]
+        )
+        assert result.exit_code == 0, result.output
+        assert reads == counts, engine

@@ -25,6 +25,8 @@ OWN_MEANING = {
     "--seed": "scoring: the bootstrap's seed, default the scorer's; train: the dev split's and spaCy's, default 0",
     "--split": "scoring: the gold split scored; ingest: the split field written into new documents",
     "--url": "Label Studio's address; ingest: a document's original URL",
+    "--label-map": "convert-predictions: a JSON file mapping the model's labels to voci's; export: LABEL=NAME pairs "
+    "renaming voci's labels in the written CoNLL (eval's --token-label-map)",
     "--format": "the result's format (format_option); convert-predictions: the format of its input, required",
 }
 

@@ -184,7 +184,7 @@ def test_tags_file_merges_sentences_and_reads_integer_tags(tmp_path):
     with pytest.raises(ValidationError) as caught:
         convert_file(path, "tags", {"d1": DOCUMENT}, ConvertOptions(scheme="bioes"))
     assert caught.value.lines() == [
-        f"{path}:{line}: ner_tags: integer tags are the ner config's IOB2 tags (expected --scheme iob2, got bioes)"
+        f"{path}:{line}: ner_tags: integer tags are the ner config's IOB2 tags (expected scheme iob2, got bioes)"
         for line in (1, 2)
     ]
 

@@ -59,7 +59,7 @@ def test_bad_urls_are_input_errors_without_the_password(url, expected):
     with pytest.raises(InputError) as raised:
         parse_database_url(url)
     message = str(raised.value)
-    assert expected in message and message.startswith("[E100] --database:")
+    assert expected in message and message.startswith("[E100] database:")
     assert "hunter2" not in message
 
 

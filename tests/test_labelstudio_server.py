@@ -66,7 +66,7 @@ def test_a_taken_kept_port_is_refused_before_anything_starts(tmp_path):
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         keep_port(data, squatter.getsockname()[1])
-        with pytest.raises(ServerError, match=r"is in use: is `toolkit studio` already running on .*--port N"):
+        with pytest.raises(ServerError, match=r"is in use: is `toolkit studio` already running on .* port N"):
             prepare_server(data)
 
 

@@ -104,7 +104,7 @@ def test_without_url_and_key_the_studio_folder_here_is_used_and_said(label_studi
     assert pushed.exit_code == 0, pushed.output
     masked = label_studio.api_key[:4] + "…"
     assert (
-        f"no --url/--api-key nor LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY: using {label_studio.url} and the API key "
+        f"no URL/API key given nor LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY: using {label_studio.url} and the API key "
         f"({masked}) of .studio/credentials.json"
     ) in pushed.output
     assert label_studio.api_key not in pushed.output

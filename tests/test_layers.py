@@ -45,6 +45,7 @@ LAYERS = {  # module or package → layer; a module takes the layer of its longe
         "toolkit.ingest",
         "toolkit.stats",
         "toolkit.model",  # the trained spaCy pipeline (`toolkit train`, `toolkit predict`)
+        "toolkit.export",  # records in the formats of peers' scorers (`toolkit export`)
     ),
     "cli": (
         "toolkit.cli",

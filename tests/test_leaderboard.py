@@ -287,7 +287,7 @@ def test_gold_is_read_once_for_all_submissions(world, monkeypatch):
     from toolkit.scoring.gold import loading as module
 
     reads = []
-    original = module._gold_from_jsonl
-    monkeypatch.setattr(module, "_gold_from_jsonl", lambda *args: reads.append(args) or original(*args))
+    original = module._load_jsonl_gold
+    monkeypatch.setattr(module, "_load_jsonl_gold", lambda *args: reads.append(args) or original(*args))
     board, _ = _board(world)
     assert len(board.entries) == 5 and len(reads) == 1

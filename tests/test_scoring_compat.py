@@ -93,6 +93,9 @@ def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built)
     assert result.compat == {
         "token": None,
         "token_reason": "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)",
+        "newsclaims": None,
+        "newsclaims_reason": "needs the dataset's sentences: score against a folder built by `toolkit build` "
+        "(its ner config)",
     }
     assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
 
@@ -100,7 +103,7 @@ def test_without_the_datasets_tokens_compat_token_is_null_with_the_reason(built)
 def test_label_map_is_checked():
     assert parse_label_map(["GPE=LOC", "DATE=O"]) == {"GPE": "LOC", "DATE": "O"}
     for bad in ("GPE", "XYZ=LOC", "GPE="):
-        with pytest.raises(InputError, match="--token-label-map: "):
+        with pytest.raises(InputError, match="token_label_map: "):
             parse_label_map([bad])
 
 

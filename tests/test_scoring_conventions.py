@@ -35,7 +35,7 @@ def test_require_complete_names_how_many_and_the_first_ids(tmp_path, engine):
         evaluate(predictions, gold, documents, engine=engine, require_complete=True)
     assert str(raised.value) == (
         f"[E100] {predictions}: 7 of 8 gold document(s) have no prediction: d1, d2, d3, d4, d5 … "
-        "(expected one record per gold document, as --require-complete asks)"
+        "(expected one record per gold document, as require_complete asks)"  # Python names the parameter
     )
     empty = write_predictions(tmp_path / "e.jsonl", [])
     with pytest.raises(InputError, match="8 of 8 gold document.s. have no prediction .no prediction at all."):

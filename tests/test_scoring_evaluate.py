@@ -359,7 +359,7 @@ def test_a_loaded_gold_scores_like_its_files(tmp_path, monkeypatch):
     empty = write_predictions(tmp_path / "empty.jsonl", [{"id": "a", "entities": []}])
     loaded = load_gold(gold, documents, split="test")
     reads = []
-    monkeypatch.setattr(loading, "_gold_from_jsonl", lambda *args: reads.append(args))
+    monkeypatch.setattr(loading, "_load_jsonl_gold", lambda *args: reads.append(args))
     assert load_gold(loaded) is loaded and reads == []
     monkeypatch.undo()
     from_files = evaluate(good, gold, documents, split="test", ignore_extra=True).to_dict()

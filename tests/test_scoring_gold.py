@@ -21,7 +21,7 @@ from toolkit.scoring.gold import compiled as compiled_module
 from toolkit.scoring.gold import parquet
 from toolkit.scoring.gold.compiler import compile_gold
 from toolkit.scoring.gold.gold import Gold, gold_hash
-from toolkit.scoring.gold.parquet import gold_from_parquet
+from toolkit.scoring.gold.parquet import load_parquet_gold
 from toolkit.scoring.scorer import Scorer, load_gold
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
@@ -66,7 +66,7 @@ def test_built_folder_reads_the_same_gold_as_the_jsonl(tmp_path, monkeypatch):
     folder = build_random(tmp_path, 8, 60)
     from_jsonl = load_gold(tmp_path / "gold.jsonl", tmp_path / "documents.jsonl", split="test")
     compiled = load_gold(folder, split="test")
-    from_parquet = gold_from_parquet(folder, "test")
+    from_parquet = load_parquet_gold(folder, "test")
     assert compiled.digest is not None and from_parquet.digest is None  # the first came from scoring/test.npz
     assert by_document(from_jsonl) == by_document(compiled) == by_document(from_parquet)
     assert gold_hash(from_jsonl) == gold_hash(from_parquet) == gold_hash(compiled) == compiled.digest
@@ -103,10 +103,10 @@ def test_a_compiled_gold_is_used_only_when_it_checks_out(tmp_path, monkeypatch):
     folder = build_random(tmp_path, 5, 12)
     path = BuiltFolder.open(folder).compiled_path("test")
     original = path.read_bytes()
-    digest = compiled_module.read_compiled(folder, "test")[0]["digest"]
+    digest = compiled_module.load_compiled_gold(folder, "test")[0]["digest"]
 
     def reason() -> str | None:
-        return compiled_module.read_compiled(folder, "test")[1]
+        return compiled_module.load_compiled_gold(folder, "test")[1]
 
     path.write_bytes(original[: len(original) // 2])
     assert reason().startswith("unreadable")
@@ -126,7 +126,7 @@ def test_a_compiled_gold_is_used_only_when_it_checks_out(tmp_path, monkeypatch):
     gold = load_gold(folder, split="test")
     assert gold.digest is None and gold.ids == table.column("id").to_pylist()[1:]
     assert gold.notes[0] == f"gold: scoring/test.npz not used: {reason()}"
-    assert gold_hash(gold) == gold_hash(gold_from_parquet(folder, "test")) != digest
+    assert gold_hash(gold) == gold_hash(load_parquet_gold(folder, "test")) != digest
 
 
 def tamper(path, member: str, change) -> None:

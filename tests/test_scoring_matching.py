@@ -1,4 +1,4 @@
-"""One-to-one matching: components, enumeration equals the Hungarian solver, determinism."""
+"""One-to-one matching: components, enumeration equals the Hungarian solver, which equals SciPy's, determinism."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_components_chain_overlaps_and_split_at_touching_spans():
     assert list(overlap_components(gold, pred)) == [([0, 1], [0]), ([], [1]), ([2], [])]
 
 
-def test_enumeration_finds_the_same_optimum_as_scipy():
+def test_enumeration_finds_the_same_optimum_as_the_hungarian_method():
     rng = random.Random(1)
     for _ in range(300):
         rows, columns = rng.randint(1, 3), rng.randint(1, 3)
@@ -32,6 +32,59 @@ def test_enumeration_finds_the_same_optimum_as_scipy():
         assert small == large
         chosen = _enumerate(weights, rows, columns)
         assert len({r for r, _ in chosen}) == len(chosen) == len({c for _, c in chosen})
+
+
+def scipy_optimum(weights, rows, columns) -> float:
+    """The independent check: SciPy's linear_sum_assignment (in the dev install through scikit-learn)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    matrix = np.zeros((rows, columns))
+    for pair, weight in weights.items():
+        matrix[pair] = weight
+    chosen = linear_sum_assignment(matrix, maximize=True)
+    return float(matrix[chosen].sum())
+
+
+def test_the_hungarian_method_finds_scipys_optimum_on_random_groups():
+    rng = random.Random(2)
+    shapes = set()
+    for _ in range(1500):
+        rows, columns = rng.randint(1, 14), rng.randint(1, 14)
+        density = rng.choice([0.2, 0.5, 0.9, 1.0])
+        weights = {
+            (r, c): rng.choice([1.0, 2.5, 3.0, 7.25, round(rng.uniform(1, 40), 3)])
+            for r in range(rows)
+            for c in range(columns)
+            if rng.random() < density
+        }
+        chosen = _hungarian(weights, rows, columns)
+        assert all(pair in weights for pair in chosen)
+        assert len({r for r, _ in chosen}) == len(chosen) == len({c for _, c in chosen})
+        assert abs(sum(weights[pair] for pair in chosen) - scipy_optimum(weights, rows, columns)) < 1e-9
+        shapes.add((rows > columns) - (rows < columns))
+    assert shapes == {-1, 0, 1}  # wide, square and tall groups were all tried
+
+
+def test_the_hungarian_method_on_assign_weights_of_a_dense_chain():
+    """The weights `assign` builds (credit, preference, pair and IoU levels) on a 30 × 30 group, against SciPy."""
+    rng = random.Random(3)
+    gold = [(i * 2, i * 2 + rng.randint(3, 9), rng.choice("AB")) for i in range(30)]
+    pred = [(i * 2 + 1, i * 2 + rng.randint(3, 9), rng.choice("AB")) for i in range(30)]
+
+    def credit(g, p):
+        return (1.0 if g[2] == p[2] else 0.5) if overlap(g, p) else None
+
+    pairs = assign(gold, pred, credit)
+    assert len({g for g, _, _ in pairs}) == len(pairs) == len({p for _, p, _ in pairs})
+    weights = {}
+    for g, gold_span in enumerate(gold):
+        for p, pred_span in enumerate(pred):
+            value = credit(gold_span, pred_span)
+            if value is not None:
+                weights[g, p] = value * 10_000 + 100 + iou(gold_span, pred_span)
+    ours = sum(weights[g, p] for g, p, _ in pairs)
+    assert abs(ours - scipy_optimum(weights, len(gold), len(pred))) < 1e-6
 
 
 def test_large_components_use_the_assignment_and_stay_order_independent():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -21,21 +22,36 @@ from toolkit.display import for_terminal
 DEBUG_VARIABLE = "TOOLKIT_DEBUG"
 
 
+_MENTION = re.compile("\x00([A-Za-z_][A-Za-z0-9_]*)\x00")
+
+
+def mention(parameter: str) -> str:
+    """A parameter named inside an error message (``f"given without {mention('blind')}"``): shown as the caller
+    names its parameters, Python by the name itself, the CLI by its flag (`toolkit.cli._app.flag_of`).  Only for
+    errors: text a function returns names no parameter."""
+    return f"\x00{parameter}\x00"
+
+
+def as_named(text: str, names: Callable[[str], str] | None = None) -> str:
+    """``text`` with each `mention` shown as ``names`` calls the parameter (default: its own name)."""
+    return _MENTION.sub(lambda match: names(match[1]) if names else match[1], text)
+
+
 class ToolkitError(Exception):
     """Base of every error the toolkit raises on purpose."""
 
     code = "E000"
     exit_code = 1
     keeps_outputs = False  # True: the outputs written so far are complete and are kept (see `toolkit.staging`)
-    shown_as: str | None = None  # how an entry point names ``parameter`` (the CLI: its flag, `toolkit.cli._app`)
+    names: Callable[[str], str] | None = None  # how an entry point names parameters (the CLI: `toolkit.cli._app`)
 
     def __init__(self, *args, parameter: str | None = None):
         super().__init__(*args)
         self.parameter = parameter  # the library parameter whose value is wrong, as data: ``"split"``, ``"gold"``
 
     def __str__(self) -> str:
-        where = self.shown_as or self.parameter
-        return f"[{self.code}] {f'{where}: ' if where else ''}{super().__str__()}"
+        where = as_named(mention(self.parameter), self.names) if self.parameter else None
+        return f"[{self.code}] {f'{where}: ' if where else ''}{as_named(super().__str__(), self.names)}"
 
 
 class InputError(ToolkitError, ValueError):
@@ -100,9 +116,13 @@ class Problem:
     field: str
     message: str
 
-    def __str__(self) -> str:
+    def text(self, names: Callable[[str], str] | None = None) -> str:
+        """The line a user reads; ``names`` shows the parameters it names (`as_named`)."""
         location = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{location}: {self.field}: {self.message}"
+        return as_named(f"{location}: {self.field}: {self.message}", names)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 SHOWN_PROBLEMS = 3  # problems that `str(ValidationError)` quotes
@@ -121,7 +141,7 @@ class ValidationError(InputError):
 
     def lines(self) -> list[str]:
         """The messages a user reads, one per problem."""
-        return [str(problem) for problem in self.problems]
+        return [problem.text(self.names) for problem in self.problems]
 
     def summary(self) -> str:
         """``[E101] 3 problem(s)``: the CLI's last line, under the problem lines it printed."""

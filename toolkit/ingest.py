@@ -19,7 +19,7 @@ from typing import Any
 
 from toolkit.display import redact_url
 from toolkit.documents import OPTIONAL_FIELDS, make_document, normalize_text, slugify
-from toolkit.errors import ConflictError, InputError, Problem, ServerError, ValidationError
+from toolkit.errors import ConflictError, InputError, Problem, ServerError, ValidationError, mention
 from toolkit.files import append_text, dumps_line, iter_csv, iter_jsonl, read_text
 from toolkit.pathguard import Input, Output, PathPlan
 from toolkit.staging import staged
@@ -92,7 +92,7 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[dict[str, Any]]:
     if options.text_field not in header:
         raise InputError(
             f"{path}:1: {options.text_field}: no such column "
-            f"(expected a header with a {options.text_field!r} column; see --text-field)"
+            f"(expected a header with a {options.text_field!r} column; see {mention('text_field')})"
         )
     yield from _records_with_text(path, rows, options)
 
@@ -236,7 +236,7 @@ def ingest(
     for source in sources:
         check_url_scheme(source)
     files = [Input("SOURCES", Path(source)) for source in sources if not is_url(source)]
-    with staged(PathPlan(files, [Output("--out", Path(out))])):
+    with staged(PathPlan(files, [Output(mention("out"), Path(out))])):
         read = [(source, document) for source in progress(sources) for document in read_source(source, options)]
         documents = [document for _, document in read]
         context = CheckContext({}, "")

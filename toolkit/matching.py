@@ -16,8 +16,8 @@ two small lists of spans so that, in strict priority,
 `overlap_components` cuts spans into connected groups of overlapping spans, so
 each group is solved on its own: a group of up to `SMALL` gold × predicted
 pairs by trying every matching, a larger one by
-``scipy.optimize.linear_sum_assignment`` (the same optimum; scipy is not even
-imported for typical data).
+the Hungarian method (`_hungarian`: the optimum ``scipy.optimize.linear_sum_assignment``
+finds, in pure Python, so that the core install needs no SciPy).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 Pair = tuple[int, int]
 Credit = Callable[[tuple, tuple], "float | None"]
-SMALL = 9  # gold × predicted spans up to which a group is solved by enumeration: no scipy import for the common case
+SMALL = 9  # gold × predicted spans up to which a group is solved by enumeration (faster than the Hungarian there)
 
 
 class Span(NamedTuple):
@@ -138,11 +138,47 @@ def _enumerate(weights: dict[Pair, float], rows: int, columns: int) -> list[Pair
 
 
 def _hungarian(weights: dict[Pair, float], rows: int, columns: int) -> list[Pair]:
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
-    matrix = np.zeros((rows, columns))
-    for pair, weight in weights.items():
-        matrix[pair] = weight
-    chosen_rows, chosen_columns = linear_sum_assignment(matrix, maximize=True)
-    return [pair for pair in zip(chosen_rows.tolist(), chosen_columns.tolist(), strict=True) if pair in weights]
+    """Best matching of a larger group: the Hungarian method with potentials (Kuhn-Munkres, shortest augmenting
+    paths, O(rows² · columns)); the same optimum as ``scipy.optimize.linear_sum_assignment`` (tests check it), so the
+    core install needs no SciPy.  A pair not in ``weights`` weighs 0 and is dropped from the result."""
+    transposed = rows > columns
+    if transposed:  # the method assigns every row: rows must be the shorter side
+        rows, columns = columns, rows
+    weight = (lambda r, c: weights.get((c, r), 0.0)) if transposed else (lambda r, c: weights.get((r, c), 0.0))
+    cost = [[-weight(r, c) for c in range(columns)] for r in range(rows)]
+    inf = float("inf")
+    u = [0.0] * (rows + 1)  # potentials of rows and columns, 1-based; column 0 is the virtual start
+    v = [0.0] * (columns + 1)
+    owner = [0] * (columns + 1)  # owner[c]: the row (1-based) assigned to column c, 0 if none
+    for row in range(1, rows + 1):
+        owner[0] = row
+        column = 0
+        least = [inf] * (columns + 1)
+        previous = [0] * (columns + 1)
+        used = [False] * (columns + 1)
+        while owner[column]:
+            used[column] = True
+            current, delta, nearest = owner[column], inf, 0
+            costs, u_current = cost[current - 1], u[current]
+            for c in range(1, columns + 1):
+                if not used[c]:
+                    reduced = costs[c - 1] - u_current - v[c]
+                    if reduced < least[c]:
+                        least[c], previous[c] = reduced, column
+                    if least[c] < delta:
+                        delta, nearest = least[c], c
+            for c in range(columns + 1):
+                if used[c]:
+                    u[owner[c]] += delta
+                    v[c] -= delta
+                else:
+                    least[c] -= delta
+            column = nearest
+        while column:  # flip the augmenting path back to the start
+            before = previous[column]
+            owner[column] = owner[before]
+            column = before
+    pairs = sorted((owner[c] - 1, c - 1) for c in range(1, columns + 1) if owner[c])
+    if transposed:
+        pairs = sorted((c, r) for r, c in pairs)
+    return [pair for pair in pairs if pair in weights]

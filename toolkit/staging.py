@@ -13,9 +13,11 @@ A nested ``staged(plan)`` (a library function that declares its own outputs, cal
 did) joins the active staging, adding what its plan declares.  Writing a path that no plan declared is a bug
 in the toolkit and raises `UndeclaredOutput`.
 
-A library function that writes declares its paths the same way, so that Python callers get the guard too::
+A library function that writes declares its paths the same way, so that Python callers get the guard too (its labels
+name parameters, `toolkit.errors.mention`: the CLI shows them as flags)::
 
-    plan = PathPlan([Input("--gold", gold)], [Output("--out", out), Output("--folder", built, FOLDER)])
+    outputs = [Output(mention("out"), out), Output(mention("built"), built, FOLDER)]
+    plan = PathPlan([Input(mention("gold"), gold)], outputs)
     with staged(plan) as run:
         write_jsonl(out, records)
         folder = run.folder(built)  # fill this staged folder: it replaces ``built`` at the end

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.documents import text_sha256
-from toolkit.errors import ConflictError, InputError, Problem, ValidationError
+from toolkit.errors import ConflictError, InputError, Problem, ValidationError, mention
 from toolkit.files import MAX_DEPTH, JsonProblem, field_path, iter_jsonl, json_type, loads, numpy_number
 from toolkit.paths import DEFAULT_DOCUMENTS
 from toolkit.schemas import KINDS, fast_check, validator
@@ -273,7 +273,9 @@ def iter_checked(
     the same problems.  Records for which ``ignore`` is true are skipped unchecked.
     """
     if kind != "document" and documents is None:
-        raise InputError(f"{path}: {kind} records are checked against their documents (expected --documents FILE)")
+        raise InputError(
+            f"{path}: {kind} records are checked against their documents (expected {mention('documents')} FILE)"
+        )
     yield from check_records(
         iter_jsonl(path, problems), Location(str(path)), kind, documents, documents_source, problems, ignore
     )
@@ -354,7 +356,7 @@ def validate_file(
     """
     path = Path(path)
     if kind is not None and kind not in KINDS:
-        raise InputError(f"--kind: {kind!r} is not a record kind (expected one of: {', '.join(KINDS)})")
+        raise InputError(f"{kind!r} is not a record kind (expected one of: {', '.join(KINDS)})", parameter="kind")
     kind = kind or first_kind(path) or "document"
     return _gathered(
         ValidationResult(path=path, kind=kind),
@@ -445,7 +447,7 @@ def _documents_among(results: list[ValidationResult]) -> Documents:
             if first["text_sha256"] != record["text_sha256"]:
                 raise ConflictError(
                     f"{result.path}: id {record['id']!r} comes with another text in an earlier documents file "
-                    "(expected one text per id, or --documents FILE)"
+                    f"(expected one text per id, or {mention('documents')} FILE)"
                 )
     return documents
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from toolkit.built import BuiltFolder
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 from toolkit.files import check_input, parquet_errors
 
 METADATA_KEY = b"voci"
@@ -50,10 +50,12 @@ def check_scorable(folder: Path | BuiltFolder, split: str | None) -> None:
     if split is not None and split in blind:
         raise InputError(
             f"{folder}: split {split!r} is blind (its labels are withheld by `toolkit build --blind {split}`); "
-            f"score against the withheld gold instead: --gold <the private folder, e.g. dist/private> --split {split}"
+            f"score against the withheld gold instead: {mention('gold')} <the private folder, e.g. dist/private> "
+            f"{mention('split')} {split}"
         )
     if split is None and blind:
         raise InputError(
-            f"{folder}: split(s) {', '.join(blind)} are blind (labels withheld); pass --split with a split that has "
-            f"labels, or score a blind split against the private folder: --gold dist/private --split {blind[0]}"
+            f"{folder}: split(s) {', '.join(blind)} are blind (labels withheld); pass {mention('split')} with a split "
+            f"that has labels, or score a blind split against the private folder: {mention('gold')} dist/private "
+            f"{mention('split')} {blind[0]}"
         )

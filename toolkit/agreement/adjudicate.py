@@ -19,7 +19,7 @@ from typing import Any
 
 from toolkit.agreement.matching import UNIT_RULES, Unit, group_units
 from toolkit.agreement.records import Record, claimer_shown, claimer_value, group_by_document
-from toolkit.errors import ConflictError, InputError, Problem, ValidationError
+from toolkit.errors import ConflictError, InputError, Problem, ValidationError, mention
 from toolkit.files import dumps_line, read_bytes, write_jsonl
 from toolkit.inventory import ENTITY_CLAIMER
 from toolkit.pathguard import Input, Output, PathPlan
@@ -250,14 +250,15 @@ def parse_strategies(values: Sequence[str], annotators: Sequence[str]) -> list[S
     for value in values:
         name, _, argument = value.partition(":")
         if name not in STRATEGIES or STRATEGIES[name][1] != bool(argument):
-            raise InputError(f"--strategy: {value!r} is not a strategy (expected one of: {STRATEGY_FORMS})")
+            raise InputError(f"{value!r} is not a strategy (expected one of: {STRATEGY_FORMS})", parameter="strategy")
         if argument and argument not in annotators:
             raise InputError(
-                f"--strategy: {value!r} names no annotator of the input (expected one of: {', '.join(annotators)})"
+                f"{value!r} names no annotator of the input (expected one of: {', '.join(annotators)})",
+                parameter="strategy",
             )
         strategies.append(Strategy(value, STRATEGIES[name][0], argument or None))
     if not strategies:
-        raise InputError(f"--strategy: none given (expected one or more of: {STRATEGY_FORMS})")
+        raise InputError(f"none given (expected one or more of: {STRATEGY_FORMS})", parameter="strategy")
     return strategies
 
 
@@ -425,7 +426,7 @@ def write_gold(
 
     Returns whether the file changed (an identical existing gold is left untouched).
     """
-    plan = PathPlan([Input("ANNOTATIONS", Path(path)) for path in inputs], [Output("--out", Path(out))])
+    plan = PathPlan([Input("ANNOTATIONS", Path(path)) for path in inputs], [Output(mention("out"), Path(out))])
     with staged(plan):
         check_gold(records, documents, str(out))
         content = "".join(dumps_line(record) for record in records)
@@ -434,7 +435,9 @@ def write_gold(
                 return False
             if not overwrite:
                 raise ConflictError(
-                    f"--out {out}: exists with different content (expected a new file; pass --overwrite to replace it)"
+                    f"{mention('out')} {out}: exists with different content (expected a new file; pass "
+                    f"{mention('overwrite')} "
+                    "to replace it)"
                 )
         write_jsonl(out, records)
     return True

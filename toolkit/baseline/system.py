@@ -10,6 +10,7 @@ from typing import Any
 from toolkit.baseline.claims import find_claims
 from toolkit.baseline.entities import GUESS, find_entities
 from toolkit.baseline.lexicon import load_lexicon
+from toolkit.errors import mention
 from toolkit.files import write_jsonl
 from toolkit.pathguard import Input, Output, PathPlan
 from toolkit.staging import staged
@@ -58,7 +59,7 @@ def run_baseline(documents_path: str | Path, out: str | Path) -> BaselineRun:
     """Predict every document of a (validated) documents file and write the predictions atomically."""
     from toolkit.validate import load_documents
 
-    with staged(PathPlan([Input("DOCUMENTS", Path(documents_path))], [Output("--out", Path(out))])):
+    with staged(PathPlan([Input("DOCUMENTS", Path(documents_path))], [Output(mention("out"), Path(out))])):
         documents = load_documents(documents_path)
         records = [predict_document(document) for document in documents.values()]
         write_jsonl(out, records)

@@ -50,7 +50,7 @@ from toolkit.dataset.blind import read_manifest, withheld_gold_in
 from toolkit.dataset.build import is_build
 from toolkit.dataset.publish import check_repo_id
 from toolkit.dataset.splits import ordered_splits
-from toolkit.errors import ConflictError, InputError
+from toolkit.errors import ConflictError, InputError, mention
 from toolkit.files import dumps_line, open_parquet, parquet_errors
 from toolkit.leaderboard.columns import HEADLINE_COLUMNS
 from toolkit.withheld import blind_splits
@@ -106,10 +106,10 @@ class BundleReport:
 def _check_out(out: Path, folders: list[Path]) -> None:
     """The bundle is a new zip or replaces a previous bundle; never inside the dataset folders."""
     if out.suffix != ".zip":
-        raise InputError(f"--out: {out} (expected a .zip file name, e.g. dist/codabench.zip)")
+        raise InputError(f"{out} (expected a .zip file name, e.g. dist/codabench.zip)", parameter="out")
     for folder in folders:
         if folder.resolve() in out.resolve().parents:
-            raise InputError(f"--out: {out} is inside {folder} (expected a path outside the dataset folders)")
+            raise InputError(f"{out} is inside {folder} (expected a path outside the dataset folders)", parameter="out")
     if not out.exists():
         return
     try:
@@ -159,7 +159,7 @@ def _gold_source(split: str, public: Path, private: Path, blind: list[str], with
     if not (public / data_file("documents", split)).is_file():
         raise InputError(
             f"{public}: has no split {split!r} (splits: {', '.join(_documents_per_split(public))}); "
-            "choose the phase's split with --development-split / --test-split"
+            f"choose the phase's split with {mention('development_split')} / {mention('test_split')}"
         )
     return public
 
@@ -280,23 +280,26 @@ def write_bundle(public: Path, private: Path, out: Path, settings: BundleSetting
     from toolkit.schemas import build_schemas, render_schema
 
     public, private, out = Path(public), Path(private), Path(out)
-    dataset = check_repo_id(settings.dataset, "--dataset")  # it is shown in code blocks of the pages and the kit
+    dataset = check_repo_id(settings.dataset, "dataset")  # it is shown in code blocks of the pages and the kit
     docker_image = check_docker_image(settings.docker_image)
     if not public.is_dir() or not is_build(public):
-        raise InputError(f"--public: {public} is not a dataset folder written by `toolkit build`")
+        raise InputError(f"{public} is not a dataset folder written by `toolkit build`", parameter="public")
     leaks = withheld_gold_in(public)
     if leaks:
-        raise InputError(f"--public: {public} contains withheld gold ({'; '.join(leaks)})")
+        raise InputError(f"{public} contains withheld gold ({'; '.join(leaks)})", parameter="public")
     withheld = read_manifest(private)["splits"]
     _check_out(out, [public, private])
     blind = blind_splits(public)
     if settings.test_split not in blind:
         raise InputError(
-            f"--test-split: {settings.test_split!r} is not a blind split of {public} "
-            f"(blind: {', '.join(blind) or 'none'}); build it with `toolkit build --blind {settings.test_split}`"
+            f"{settings.test_split!r} is not a blind split of {public} "
+            f"(blind: {', '.join(blind) or 'none'}); build it with `toolkit build --blind {settings.test_split}`",
+            parameter="test_split",
         )
     if settings.development_split == settings.test_split:
-        raise InputError(f"--development-split: {settings.development_split!r} is the test split (expected another)")
+        raise InputError(
+            f"{settings.development_split!r} is the test split (expected another)", parameter="development_split"
+        )
     phases = make_phases(
         settings.development_split,
         settings.test_split,

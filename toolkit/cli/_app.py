@@ -12,7 +12,9 @@ traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +22,14 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from toolkit.display import for_terminal
-from toolkit.errors import DEBUG_VARIABLE, MissingExtraError, MissingFileError, ToolkitError, show_traceback
+from toolkit.errors import (
+    DEBUG_VARIABLE,
+    MissingExtraError,
+    MissingFileError,
+    ToolkitError,
+    mention,
+    show_traceback,
+)
 from toolkit.errors import report_error as _report_error
 from toolkit.pathguard import FILE, Input, Output, PathPlan
 
@@ -92,6 +101,11 @@ def flag_of(ctx: typer.Context, parameter: str) -> str:
         if param.name == parameter and param.param_type_name == "option":
             return max(param.opts, key=len)
     return "--" + parameter.replace("_", "-")
+
+
+def flags(ctx: typer.Context) -> Callable[[str], str]:
+    """How the running command names library parameters (`toolkit.errors.as_named`): by its flags."""
+    return partial(flag_of, ctx)
 
 
 _INVOKED = "toolkit.invoked"
@@ -189,7 +203,9 @@ def path_plan(params, values) -> PathPlan:
             continue
         if isinstance(role, OutputRole) and role.planned_by_library:
             continue
-        label = parameter_label(param)
+        # an option by its parameter, as a library plan names it (`mention`), so that the two plans of a command agree;
+        # messages show it as its flag (`flag_of`)
+        label = mention(param.name) if param.param_type_name == "option" else parameter_label(param)
         for item in value if isinstance(value, (list, tuple)) else [value]:
             path = Path(item)
             if isinstance(role, InputRole):
@@ -221,6 +237,7 @@ class ToolkitGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MissingFileError as error:
+            error.names = partial(flag_of, ctx)
             option = option_defaulting_to(ctx, error.path)
             if option is not None:
                 error.args = (
@@ -234,8 +251,7 @@ class ToolkitGroup(TyperGroup):
             show_traceback(error)
             raise typer.Exit(error.exit_code) from None
         except ToolkitError as error:
-            if error.parameter is not None:
-                error.shown_as = flag_of(ctx, error.parameter)
+            error.names = partial(flag_of, ctx)
             raise typer.Exit(report_error(error)) from None
         except UsageError as error:
             raise typer.Exit(report_usage_error(error, ctx.invoked_subcommand)) from None

@@ -261,7 +261,8 @@ CompatOption = Annotated[
     typer.Option(
         "--compat",
         help="Add figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
-        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config.",
+        "(EVALITA 2023) computes them, over the tokens of the gold folder's ner config; and NewsClaims' claim, "
+        "claimer, stance and claim-span figures over its sentences.",
     ),
 ]
 TokenLabelMapOption = Annotated[
@@ -355,6 +356,25 @@ CommandOption = Annotated[
 ModelOption = Annotated[
     Path | None, input_path("--model", help="A MODEL_DIR written by `toolkit train` (the spacy extra).")
 ]
+# A trained model that learns (backend --model, studio --ml-backend --model).
+LearnOption = Annotated[
+    bool,
+    typer.Option(
+        "--learn", help="With --model: retrain it in the background from submitted annotations (docs/model.md)."
+    ),
+]
+LearnEveryOption = Annotated[
+    int,
+    count_option(
+        "--learn-every", what="a number of submissions", help="With --learn: retrain after N new submissions."
+    ),
+]
+LearnMinutesOption = Annotated[
+    float,
+    typer.Option(
+        "--learn-minutes", min=0, metavar="M", help="With --learn: start a retraining at most every M minutes."
+    ),
+]
 StudioDataOption = Annotated[
     Path,
     output_path(
@@ -424,6 +444,17 @@ _REGISTRIES: dict[str, Callable[[], object]] = {  # made on first import: the en
             "undefined figures; seqeval: seqeval's classification_report (strict): a confused pair counts against "
             "the predicted label's precision and the gold label's recall, 0/0 = 0, macro and weighted averages over "
             "the labels in gold or predictions.",
+        ),
+    ],
+    "NewsclaimsNormalisation": _derived("NewsclaimsNormalisation", "toolkit.scoring.newsclaims", "NORMALISATIONS"),
+    "NewsclaimsNormalisationOption": lambda: Annotated[
+        __getattr__("NewsclaimsNormalisation"),
+        typer.Option(
+            "--newsclaims-normalisation",
+            case_sensitive=False,
+            help="How compat.newsclaims normalises claimer strings before their token F1: english is NewsClaims' "
+            "own (SQuAD: lower case, no punctuation, no a/an/the); italian drops il, lo, la, i, gli, le, l', un, uno, "
+            "una, un'.",
         ),
     ],
     "KindOption": lambda: Annotated[

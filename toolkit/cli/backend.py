@@ -12,6 +12,9 @@ from toolkit.cli._options import (
     DEFAULT_PROJECT,
     CommandOption,
     DocumentsOption,
+    LearnEveryOption,
+    LearnMinutesOption,
+    LearnOption,
     ModelOption,
     ModelVersionOption,
     PrefillPredictionsOption,
@@ -21,6 +24,7 @@ from toolkit.cli._options import (
     any_port,
     described,
 )
+from toolkit.labelstudio.backend.trained import DEFAULT_EVERY, DEFAULT_MINUTES
 from toolkit.paths import DEFAULT_DOCUMENTS
 
 
@@ -38,6 +42,9 @@ def backend(
     ) = None,
     command: CommandOption = None,
     model: ModelOption = None,
+    learn: LearnOption = False,
+    learn_every: LearnEveryOption = DEFAULT_EVERY,
+    learn_minutes: LearnMinutesOption = DEFAULT_MINUTES,
     documents: DocumentsOption = DEFAULT_DOCUMENTS,
     model_version: described(
         ModelVersionOption, "Name of the served predictions (default: preannotation, command-<hash>)."
@@ -81,6 +88,9 @@ def backend(
         model_version=model_version,
         timeout=timeout,
         data_dir=data_dir,
+        learn=learn,
+        learn_every=learn_every,
+        learn_minutes=learn_minutes,
     )
     auth = auth_from_environment(auth_user)
     service = make_backend(options)

@@ -13,6 +13,8 @@ from toolkit.cli._options import (
     GoldOption,
     IgnoreExtraOption,
     IouOption,
+    NewsclaimsNormalisation,
+    NewsclaimsNormalisationOption,
     OutOption,
     PerDocumentOption,
     PerLabelConvention,
@@ -63,6 +65,12 @@ Figures (undefined = null in JSON, – in tables):
                       folder's ner config; a token takes the label of the predicted entity it begins in;
                       --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
                       gold JSONL (no ner config)
+  compat.newsclaims   with --compat: NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
+                      segment = a sentence of the ner config, a claim's segment that of its start: claim_detection
+                      P/R/F1 over segments; claimer answer_f1 (SQuAD token F1 of the claimer string, normalised by
+                      --newsclaims-normalisation), no_claimer P/R/F1 (author claims), final_f1, in_sentence_f1 and
+                      out_of_sentence_f1; stance accuracy and per_label; claim_span P/R/F1 (token overlap); a gold
+                      segment the predictions miss earns nothing; null with newsclaims_reason for a gold JSONL
   signature           every setting that changes a number; compare results only when signatures match
                       (apart from boot, seed and engine); the gold is named by its content hash (gold:<hash12>),
                       plus hub:ORG/NAME@<commit12> when read from the Hub
@@ -88,6 +96,7 @@ def eval_command(
     per_label_convention: PerLabelConventionOption = PerLabelConvention.voci,
     compat: CompatOption = False,
     token_label_map: TokenLabelMapOption = None,
+    newsclaims_normalisation: NewsclaimsNormalisationOption = NewsclaimsNormalisation.english,
     engine: EngineOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -107,6 +116,7 @@ def eval_command(
         per_label_convention=per_label_convention.value,
         compat=compat,
         token_label_map=parse_label_map(token_label_map or []),
+        newsclaims_normalisation=newsclaims_normalisation.value,
     )
     scored = scorer.score(predictions)
     for note in scored.notes if verbose else ():

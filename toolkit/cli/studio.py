@@ -13,6 +13,9 @@ from toolkit.cli._options import (
     CommandOption,
     DocumentsOption,
     GuidelinesOption,
+    LearnEveryOption,
+    LearnMinutesOption,
+    LearnOption,
     ModelOption,
     ModelVersionOption,
     PrefillPredictionsOption,
@@ -22,6 +25,7 @@ from toolkit.cli._options import (
     described,
     port_number,
 )
+from toolkit.labelstudio.backend.trained import DEFAULT_EVERY, DEFAULT_MINUTES
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
 
@@ -76,6 +80,9 @@ def studio(
         CommandOption, "With --ml-backend: a program reading document JSONL, writing prediction JSONL."
     ) = None,
     model: described(ModelOption, "With --ml-backend: a MODEL_DIR written by `toolkit train`.") = None,
+    learn: described(LearnOption, "With --ml-backend --model: retrain it from submitted annotations.") = False,
+    learn_every: LearnEveryOption = DEFAULT_EVERY,
+    learn_minutes: LearnMinutesOption = DEFAULT_MINUTES,
 ) -> None:
     """Start Label Studio on 127.0.0.1, create or reuse the project, push the documents; Ctrl-C stops it."""
     from toolkit.cli._progress import progress_bar
@@ -90,8 +97,8 @@ def studio(
     )
     from toolkit.labelstudio.studio import StudioOptions, load_inputs, login_lines, prepare_project
 
-    if not ml_backend and (system or command or model):
-        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model")
+    if not ml_backend and (system or command or model or learn):
+        raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model/--learn")
     options = StudioOptions(
         project=project,
         documents=documents,
@@ -106,7 +113,16 @@ def studio(
     if ml_backend:
         chosen = system.value if system else None
         options_ml = BackendOptions(
-            chosen, predictions, command, documents, model_version, data_dir=data_dir, model=model
+            chosen,
+            predictions,
+            command,
+            documents,
+            model_version,
+            data_dir=data_dir,
+            model=model,
+            learn=learn,
+            learn_every=learn_every,
+            learn_minutes=learn_minutes,
         )
         backend = make_backend(options_ml)
         auth = auth_from_environment(None)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli._app import app, echo_err, input_path, output_path
+from toolkit.cli._app import app, echo_err, flags, input_path, output_path
 from toolkit.cli._options import DocumentsOption, GoldOption, described
 from toolkit.model.config import Settings
 from toolkit.pathguard import FOLDER
@@ -16,6 +16,7 @@ from toolkit.paths import DEFAULT_DOCUMENTS
 
 @app.command()
 def train(
+    ctx: typer.Context,
     documents: described(DocumentsOption, "Documents file (JSONL) with the texts of --gold.") = DEFAULT_DOCUMENTS,
     gold: described(GoldOption, "Gold or per-annotator annotation records (JSONL) to learn from.") = ...,
     dev_documents: Annotated[
@@ -72,4 +73,4 @@ def train(
             settings=settings,
             on_step=shown,
         )
-    echo_err(run.summary())
+    echo_err(run.summary(flags(ctx)))

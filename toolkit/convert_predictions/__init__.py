@@ -22,7 +22,7 @@ from toolkit.convert_predictions.rows import from_documents_row, read_documents_
 from toolkit.convert_predictions.spacy_docs import DEFAULT_SPANS_KEY, from_spacy, read_docbin
 from toolkit.convert_predictions.tagged import read_tagged
 from toolkit.convert_predictions.tags import DEFAULT_SCHEME, SCHEMES, chunks, from_tags, scheme_named
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,6 @@ FORMATS: dict[str, InputFormat] = {
         ),
     )
 }
-OPTION_NAMES = {"scheme": "--scheme", "spans_key": "--spans-key", "label_map": "--label-map"}
 
 
 def convert_file(
@@ -91,12 +90,12 @@ def convert_file(
     """The prediction records of one file in a registered format, in documents-file order, all checked."""
     options = options or ConvertOptions()
     if format_name not in FORMATS:
-        raise InputError(f"--format: {format_name!r} is not a format (expected one of: {', '.join(FORMATS)})")
+        raise InputError(f"{format_name!r} is not a format (expected one of: {', '.join(FORMATS)})", parameter="format")
     fmt = FORMATS[format_name]
     given = {"scheme": options.scheme, "spans_key": options.spans_key, "label_map": options.label_map.mapping or None}
     for name, value in given.items():
         if value is not None and name not in fmt.options:
-            raise InputError(f"{OPTION_NAMES[name]}: does not apply to --format {format_name}")
+            raise InputError(f"does not apply to {mention('format')} {format_name}", parameter=name)
     return fmt.read(Path(path), documents, options)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from toolkit.convert_predictions.labels import LabelMap
 from toolkit.convert_predictions.records import Bad, Collector, Documents, RecordBuilder, document_for, finish
 from toolkit.convert_predictions.tags import Scheme, add_tagged
+from toolkit.errors import mention
 from toolkit.files import iter_jsonl
 from toolkit.inventory import load_inventory
 
@@ -37,7 +38,10 @@ def _tag_names(tags: list, tag_field: str, scheme: Scheme) -> list:
         return tags
     names = load_inventory().bio_tags()
     if scheme.name != "iob2":
-        raise Bad(tag_field, f"integer tags are the ner config's IOB2 tags (expected --scheme iob2, got {scheme.name})")
+        raise Bad(
+            tag_field,
+            f"integer tags are the ner config's IOB2 tags (expected {mention('scheme')} iob2, got {scheme.name})",
+        )
     for index, tag in enumerate(tags):
         if isinstance(tag, int) and not 0 <= tag < len(names):
             raise Bad(f"{tag_field}[{index}]", f"{tag} is not a tag index (expected 0..{len(names) - 1})")

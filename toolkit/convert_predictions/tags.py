@@ -48,7 +48,7 @@ def scheme_named(name: str) -> Scheme:
     scheme = SCHEMES.get(SCHEME_ALIASES.get(name.lower(), name.lower()))
     if scheme is None:
         names = [*SCHEMES, *SCHEME_ALIASES]
-        raise InputError(f"--scheme: {name!r} is not a tagging scheme (expected one of: {', '.join(names)})")
+        raise InputError(f"{name!r} is not a tagging scheme (expected one of: {', '.join(names)})", parameter="scheme")
     return scheme
 
 

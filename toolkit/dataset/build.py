@@ -32,7 +32,7 @@ from toolkit.dataset.features import CONFIG_FEATURES
 from toolkit.dataset.inputs import RecordIndex, index_valid
 from toolkit.dataset.rows import DocumentRows, Encoders, Tally, rows_for
 from toolkit.dataset.splits import DEFAULT_RATIOS, document_split, ordered_splits
-from toolkit.errors import ConflictError, InputError
+from toolkit.errors import ConflictError, InputError, mention
 from toolkit.files import dumps_line, iter_jsonl, read_json, write_json, write_text
 from toolkit.pathguard import FOLDER, Input, Output, PathPlan
 from toolkit.paths import DEFAULT_BUILD, DEFAULT_DOCUMENTS, DEFAULT_GOLD, DEFAULT_PRIVATE
@@ -266,14 +266,18 @@ def _private_folder(out: Path, blind: Collection[str], private_out: Path | None)
     """Where the withheld gold goes: never inside the public folder, nor the public folder inside it."""
     if not blind:
         if private_out is not None:
-            raise InputError(f"--private-out: {private_out} given without --blind (no split's labels are withheld)")
+            raise InputError(
+                f"{private_out} given without {mention('blind')} (no split's labels are withheld)",
+                parameter="private_out",
+            )
         return None
     private_out = Path(private_out or DEFAULT_PRIVATE)
     public, private = out.resolve(), private_out.resolve()
     if public == private or public in private.parents or private in public.parents:
         raise InputError(
-            f"--private-out: {private_out} overlaps --out {out} (the withheld gold would be published with the "
-            f"dataset); expected a folder outside it, e.g. {DEFAULT_PRIVATE}"
+            f"{private_out} overlaps {mention('out')} {out} (the withheld gold would be published with the "
+            f"dataset); expected a folder outside it, e.g. {DEFAULT_PRIVATE}",
+            parameter="private_out",
         )
     return private_out
 
@@ -297,29 +301,31 @@ def build_dataset(
     from toolkit.scoring.gold.compiler import compile_gold
 
     if batch_size < 1:
-        raise InputError(f"--batch-size: {batch_size} (expected a positive number of documents)")
+        raise InputError(f"{batch_size} (expected a positive number of documents)", parameter="batch_size")
     documents_path, gold_path, out = Path(documents_path), Path(gold_path), Path(out)
     card_inputs = card_inputs or CardInputs()
     blind = sorted(set(blind))
     private_out = _private_folder(out, blind, private_out)
     plan = PathPlan(
         [
-            Input("--documents", documents_path),
-            Input("--gold", gold_path),
-            Input("--agreement", Path(card_inputs.agreement)),
-            Input("--scores", Path(card_inputs.scores)),
-            Input("--guidelines", Path(card_inputs.guidelines)),
+            Input(mention("documents"), documents_path),
+            Input(mention("gold"), gold_path),
+            Input(mention("agreement"), Path(card_inputs.agreement)),
+            Input(mention("scores"), Path(card_inputs.scores)),
+            Input(mention("guidelines"), Path(card_inputs.guidelines)),
         ],
         [
-            Output("--out", out, FOLDER),
-            *([Output("--private-out", private_out, FOLDER)] if private_out is not None else []),
-            *([Output("--card", Path(card_copy))] if card_copy is not None else []),
+            Output(mention("out"), out, FOLDER),
+            *([Output(mention("private_out"), private_out, FOLDER)] if private_out is not None else []),
+            *([Output(mention("card"), Path(card_copy))] if card_copy is not None else []),
         ],
     )
     with staged(plan) as staging:
-        check_replaceable(out, "--out", is_build, "a dataset")
+        check_replaceable(out, mention("out"), is_build, "a dataset")
         if private_out is not None:
-            check_replaceable(private_out, "--private-out", is_private_folder, "a private folder of withheld gold")
+            check_replaceable(
+                private_out, mention("private_out"), is_private_folder, "a private folder of withheld gold"
+            )
         documents: RecordIndex = index_valid(documents_path, "document")
         gold = index_valid(gold_path, "annotation", documents=documents, documents_source=str(documents_path))
         documents.close()
@@ -359,8 +365,9 @@ def build_dataset(
         missing = [split for split in blind if split not in report.rows["documents"]]
         if missing:
             raise InputError(
-                f"--blind: split {missing[0]!r} has no annotated document "
-                f"(splits built: {', '.join(ordered_splits(report.rows['documents']))})"
+                f"split {missing[0]!r} has no annotated document "
+                f"(splits built: {', '.join(ordered_splits(report.rows['documents']))})",
+                parameter="blind",
             )
         for split in report.rows["documents"]:
             if split not in blind:

@@ -21,7 +21,7 @@ from typing import Any
 from toolkit.built import BUILD_MARKER, DEFAULT_CONFIG, BuiltFolder
 from toolkit.dataset.features import CONFIG_DESCRIPTIONS, CONFIG_FEATURES
 from toolkit.dataset.splits import ordered_splits
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 from toolkit.files import json_type, open_input, open_parquet, parquet_batches, read_json, write_text
 from toolkit.inventory import load_inventory
 from toolkit.markdown import md_code, md_text
@@ -402,7 +402,7 @@ def write_card(folder: Path, inputs: CardInputs = CardInputs(), copy_to: Path | 
     folder = Path(folder)
     outputs = [Output("FOLDER", folder, FILES, ("README.md",))]
     if copy_to is not None:
-        outputs.append(Output("--card", Path(copy_to)))
+        outputs.append(Output(mention("card"), Path(copy_to)))
     with staged(PathPlan([], outputs)):
         card = render_card(folder, inputs)
         for path in [folder / "README.md", *([copy_to] if copy_to is not None else [])]:

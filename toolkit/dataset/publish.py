@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.built import BUILD_MANIFEST, COMPILED_FOLDER
-from toolkit.errors import ConfigurationError, InputError, ServerError
+from toolkit.errors import ConfigurationError, InputError, ServerError, mention
 from toolkit.files import file_sha256
 from toolkit.pathguard import special_kind
 
@@ -62,11 +62,11 @@ def regular_files(folder: Path) -> list[Path]:
     return sorted(files)
 
 
-def check_repo_id(repo: str, option: str = "--repo") -> str:
+def check_repo_id(repo: str, parameter: str = "repo") -> str:
     """``repo`` if it is a Hub repo id ``ORG/NAME`` (so also safe to show in Markdown or code), else `InputError`."""
     if not REPO_ID.fullmatch(repo) or ".." in repo or repo.endswith((".", "-")):
         raise InputError(
-            f"{option}: {repo!r} is not a Hub repo id (expected ORG/NAME of letters, digits, '-', '_', '.')"
+            f"{repo!r} is not a Hub repo id (expected ORG/NAME of letters, digits, '-', '_', '.')", parameter=parameter
         )
     return repo
 
@@ -118,7 +118,8 @@ def publish(folder: Path, repo: str, token: str | None, private: bool = False, e
         )
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in TRUE_VALUES:
         raise ServerError(
-            "HF_HUB_OFFLINE is set: publishing needs the network (unset it, or use --dry-run to list the files)"
+            f"HF_HUB_OFFLINE is set: publishing needs the network (unset it, or use {mention('dry_run')} to list the "
+            "files)"
         )
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
@@ -142,6 +143,6 @@ def publish(folder: Path, repo: str, token: str | None, private: bool = False, e
     except _connection_errors() as error:
         raise ServerError(
             f"cannot reach the Hugging Face Hub at {api.endpoint} ({type(error).__name__}: {error}); "
-            "check the network, or use --dry-run"
+            f"check the network, or use {mention('dry_run')}"
         ) from None
     return commit.commit_url

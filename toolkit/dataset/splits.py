@@ -30,14 +30,17 @@ def parse_ratios(value: str) -> dict[str, float]:
             ratio = math.nan
         if not SPLIT_NAME.fullmatch(name) or not math.isfinite(ratio) or ratio <= 0:
             raise InputError(
-                f"--ratios: {part!r} is not NAME=RATIO (expected a split name of letters, digits or _ and a "
-                "finite positive ratio, e.g. train=0.8,validation=0.1,test=0.1)"
+                f"{part!r} is not NAME=RATIO (expected a split name of letters, digits or _ and a "
+                "finite positive ratio, e.g. train=0.8,validation=0.1,test=0.1)",
+                parameter="ratios",
             )
         if name in ratios:
-            raise InputError(f"--ratios: split {name!r} is given twice (expected each split once)")
+            raise InputError(f"split {name!r} is given twice (expected each split once)", parameter="ratios")
         ratios[name] = ratio
     if abs(sum(ratios.values()) - 1) > 1e-9:
-        raise InputError(f"--ratios: {value!r} sums to {sum(ratios.values()):g} (expected ratios summing to 1)")
+        raise InputError(
+            f"{value!r} sums to {sum(ratios.values()):g} (expected ratios summing to 1)", parameter="ratios"
+        )
     return ratios
 
 

@@ -20,11 +20,19 @@ from typing import Any
 
 from toolkit.display import redact_url
 from toolkit.documents import slugify
-from toolkit.errors import ConfigurationError, ConflictError, InputError, OutputError, ServerError, describe_os_error
+from toolkit.errors import (
+    ConfigurationError,
+    ConflictError,
+    InputError,
+    OutputError,
+    ServerError,
+    describe_os_error,
+    mention,
+)
 from toolkit.labelstudio.annotations.store import ConversionSummary, iter_export
 from toolkit.labelstudio.annotations.writing import WrittenFiles, convert_export
 from toolkit.labelstudio.config import build_label_config, load_guidelines_html
-from toolkit.labelstudio.tasks import Preannotations, iter_tasks, preannotation
+from toolkit.labelstudio.tasks import Preannotations, iter_tasks
 from toolkit.paths import DEFAULT_GUIDELINES
 from toolkit.staging import default_permissions
 
@@ -116,17 +124,18 @@ def connect(url: str | None, api_key: str | None, say: Callable[[str], None] | N
             api_key = credentials.api_key
             if say:
                 say(
-                    f"no --url/--api-key nor {URL_VARIABLE}/{KEY_VARIABLE}: using {url} and the API key "
+                    f"no URL/API key given nor {URL_VARIABLE}/{KEY_VARIABLE}: using {url} and the API key "
                     f"({credentials.masked_key()}) of {credentials_path(DEFAULT_DATA_DIR)}"
                 )
     if not url:
         raise ConfigurationError(
-            f"no Label Studio URL (expected --url, the {URL_VARIABLE} environment variable, or a {DEFAULT_DATA_DIR}/ "
+            f"no Label Studio URL (expected {mention('url')}, the {URL_VARIABLE} environment variable, or a "
+            f"{DEFAULT_DATA_DIR}/ "
             "folder made by `toolkit studio` in the current directory)"
         )
     if not api_key:
         raise ConfigurationError(
-            f"no Label Studio API key (expected --api-key or the {KEY_VARIABLE} environment variable)"
+            f"no Label Studio API key (expected {mention('api_key')} or the {KEY_VARIABLE} environment variable)"
         )
     url = url.rstrip("/")
     shown = redact_url(url)  # messages name the server, never a password or token in its URL
@@ -162,9 +171,13 @@ class Overlap:
 
     def __post_init__(self) -> None:
         if self.annotators < 1:
-            raise InputError(f"--overlap: {self.annotators} (expected a number of annotators per document, 1 or more)")
+            raise InputError(
+                f"{self.annotators} (expected a number of annotators per document, 1 or more)", parameter="overlap"
+            )
         if not 1 <= self.share <= 100:
-            raise InputError(f"--overlap-share: {self.share} (expected a percentage of the documents, 1..100)")
+            raise InputError(
+                f"{self.share} (expected a percentage of the documents, 1..100)", parameter="overlap_share"
+            )
 
     def settings(self) -> dict[str, int]:
         return {"maximum_annotations": self.annotators, "overlap_cohort_percentage": self.share}
@@ -201,7 +214,8 @@ def sync_label_config(studio: Connection, project: Any) -> bool:
             raise ConflictError(
                 f"project {project.title!r} on {studio.url} has another labeling config and annotations made with "
                 f"it, so Label Studio keeps it ({detail}); pull needs this toolkit's config: push to a new project "
-                "(--project NEW), or convert those annotations with the toolkit version that made the project"
+                f"({mention('project')} NEW), or convert those annotations with the toolkit version that made the "
+                "project"
             ) from None
     return True
 
@@ -260,13 +274,11 @@ def add_missing_predictions(
 ) -> int:
     """Pre-annotations for tasks pushed earlier without this model version; a re-run adds none."""
     added = 0
-    for doc_id, record in preannotations.by_id.items():
+    for doc_id in preannotations.by_id:
         task = on_server.get(doc_id)
         if task is None or preannotations.model_version in task.model_versions:
             continue
-        prediction = preannotation(
-            record, preannotations.kind, documents[doc_id]["text"], preannotations.model_version, preannotations.notes
-        )
+        prediction = preannotations.prediction(documents[doc_id])
         with server_errors(studio.url, f"add a pre-annotation to task {task.task_id}"):
             studio.sdk.predictions.create(task=task.task_id, **prediction)
         added += 1
@@ -327,7 +339,7 @@ def push(
 ) -> PushReport:
     """Create the project if needed and import the documents it does not have yet, in batches."""
     if batch_size < 1:
-        raise InputError(f"--batch-size: {batch_size} (expected a positive number)")
+        raise InputError(f"{batch_size} (expected a positive number)", parameter="batch_size")
     project, created = ensure_project(studio, title, guidelines, overlap)
     report = PushReport(
         project_id=project.id, project_title=title, project_created=created, overlap=Overlap.of(project)
@@ -413,7 +425,9 @@ def write_new_file(folder: Path, stem: str, suffix: str, chunks: Iterable[bytes]
         folder.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=folder)
     except OSError as error:
-        raise OutputError(f"--out {folder}: cannot write the raw export ({describe_os_error(error)})") from None
+        raise OutputError(
+            f"{mention('out')} {folder}: cannot write the raw export ({describe_os_error(error)})"
+        ) from None
     temporary = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -431,7 +445,9 @@ def write_new_file(folder: Path, stem: str, suffix: str, chunks: Iterable[bytes]
                 continue
         raise ConflictError(f"{folder}: too many snapshots named {stem}*{suffix}")
     except OSError as error:
-        raise OutputError(f"--out {folder}: cannot write the raw export ({describe_os_error(error)})") from None
+        raise OutputError(
+            f"{mention('out')} {folder}: cannot write the raw export ({describe_os_error(error)})"
+        ) from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -483,8 +499,8 @@ def pull(
     project = find_project(studio, title)
     if project is None:
         raise InputError(
-            f"--project: no project titled {title!r} on {studio.url} "
-            "(expected an existing project; `toolkit push` creates it)"
+            f"no project titled {title!r} on {studio.url} (expected an existing project; `toolkit push` creates it)",
+            parameter="project",
         )
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     folder = Path(out_dir) / RAW_DIR

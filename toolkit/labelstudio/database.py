@@ -81,20 +81,21 @@ def parse_database_url(url: str) -> PostgresDatabase:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as error:
-        raise InputError(f"--database: {_without_password(url)}: {error} (expected {_expected()})") from None
+        raise InputError(f"{_without_password(url)}: {error} (expected {_expected()})", parameter="database") from None
     shown = _without_password(url)
     if parts.scheme not in SCHEMES:
-        raise InputError(f"--database: {shown}: scheme {parts.scheme or '(none)'!r} (expected {_expected()})")
+        raise InputError(f"{shown}: scheme {parts.scheme or '(none)'!r} (expected {_expected()})", parameter="database")
     name = unquote(parts.path.lstrip("/"))
     missing = [what for what, value in (("user", parts.username), ("database name", name)) if not value]
     if missing or "/" in name:
         problem = f"no {' and no '.join(missing)}" if missing else f"database name {name!r} has a '/'"
-        raise InputError(f"--database: {shown}: {problem} (expected {_expected()})")
+        raise InputError(f"{shown}: {problem} (expected {_expected()})", parameter="database")
     options = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key not in QUERY_VARIABLES:
             raise InputError(
-                f"--database: {shown}: unknown parameter {key!r} (expected only {', '.join(sorted(QUERY_VARIABLES))})"
+                f"{shown}: unknown parameter {key!r} (expected only {', '.join(sorted(QUERY_VARIABLES))})",
+                parameter="database",
             )
         options.append((key, value))
     return PostgresDatabase(

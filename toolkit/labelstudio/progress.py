@@ -105,8 +105,8 @@ def collect_progress(studio: Connection, title: str) -> dict[str, Any]:
     found = find_project(studio, title)
     if found is None:
         raise InputError(
-            f"--project: no project titled {title!r} on {studio.url} "
-            "(expected an existing project; `toolkit push` creates it)"
+            f"no project titled {title!r} on {studio.url} (expected an existing project; `toolkit push` creates it)",
+            parameter="project",
         )
     users = user_emails(studio)
     tasks = list(project_tasks(studio, found.id))

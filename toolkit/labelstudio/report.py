@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from toolkit.errors import ConversionError
+from toolkit.errors import ConversionError, mention
 from toolkit.labelstudio.annotations.store import ConversionSummary
 from toolkit.labelstudio.annotations.writing import WrittenFiles
 from toolkit.labelstudio.config import NAMES, RELATION_HOTKEY
@@ -47,6 +47,6 @@ def conversion_summary(
                 f"{conversion.rejected} annotation(s) not converted, {conversion.problem_count} problem(s) "
                 f"(listed above{f', {more} more' if more else ''} and in {files.problems_file}); fix them in "
                 f"Label Studio and pull again. {source} keeps them. Until {files.problems_file} is empty, "
-                "agree, adjudicate and build refuse to run (unless --allow-problems)"
+                f"agree, adjudicate and build refuse to run (unless {mention('allow_problems')})"
             ),
         )

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.errors import ConfigurationError, InputError, ServerError
+from toolkit.errors import ConfigurationError, InputError, ServerError, mention
 from toolkit.files import atomic_writer
 from toolkit.labelstudio.database import SQLITE_ENVIRONMENT, PostgresDatabase
 
@@ -282,7 +282,8 @@ class StudioServer:
             return self
         if not port_is_free(self.port, self.bind):
             raise ServerError(
-                f"port {self.port} on {self.bind} is in use (expected a free port: choose another with --port)"
+                f"port {self.port} on {self.bind} is in use (expected a free port: choose another with "
+                f"{mention('port')})"
             )
         if self.database:
             self.database.check_connection()
@@ -419,7 +420,7 @@ def prepare_server(
         raise ServerError(
             f"port {kept} on {bind} (kept in {data_dir / PORT_FILE} so that URLs and logins survive restarts) "
             f"is in use: is `toolkit studio` already running on {data_dir}? Stop what listens there, or pass "
-            "--port N to move this studio to another port (then kept)"
+            f"{mention('port')} N to move this studio to another port (then kept)"
         )
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_or_create_credentials(data_dir)
@@ -446,12 +447,13 @@ def check_bind_address(address: str) -> str:
         parsed = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         raise InputError(
-            f"--host: {address} is not an IP address (expected one of this machine's addresses, or 0.0.0.0 for all)"
+            f"{address} is not an IP address (expected one of this machine's addresses, or 0.0.0.0 for all)",
+            parameter="host",
         ) from None
     shown = str(parsed)
     if shown not in WILDCARD_ADDRESSES and not port_is_free(0, shown):  # port 0: any port, if the address is ours
         raise InputError(
-            f"--host: {shown} is not an address of this machine (expected one of its addresses or 0.0.0.0)"
+            f"{shown} is not an address of this machine (expected one of its addresses or 0.0.0.0)", parameter="host"
         )
     return shown
 

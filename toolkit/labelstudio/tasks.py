@@ -161,6 +161,38 @@ class Preannotations:
     by_id: dict[str, Record]
     model_version: str
     notes: ConversionNotes = field(default_factory=ConversionNotes)
+    scores: dict[str, float] = field(default_factory=dict)  # document id → the prediction's score (uncertainty)
+
+    def prediction(self, document: Mapping[str, Any]) -> Record:
+        """The Label Studio prediction of this document (which has a record here)."""
+        record = self.by_id[document["id"]]
+        prediction = preannotation(record, self.kind, document["text"], self.model_version, self.notes)
+        if document["id"] in self.scores:
+            prediction["score"] = self.scores[document["id"]]
+        return prediction
+
+
+def model_preannotations(model_dir: Path, documents: Mapping[str, Mapping[str, Any]]) -> Preannotations:
+    """A trained model's predictions of the documents, each scored with the model's uncertainty about it."""
+    from toolkit.model.pipeline import TrainedModel
+
+    model = TrainedModel(model_dir)
+    predictions = model.predict(documents.values(), scored=True)
+    return Preannotations(
+        "prediction",
+        {p.record["id"]: p.record for p in predictions},
+        model.model_version,
+        scores={p.record["id"]: p.uncertainty for p in predictions},
+    )
+
+
+def most_uncertain_first(
+    documents: Mapping[str, Mapping[str, Any]], preannotations: Preannotations
+) -> dict[str, Mapping[str, Any]]:
+    """The documents in the order annotators should take them: the model's least sure first (ties: file order),
+    so the tasks created get ids in that order (Label Studio's label stream goes by id)."""
+    ranked = sorted(documents, key=lambda doc_id: -preannotations.scores.get(doc_id, 0.0))
+    return {doc_id: documents[doc_id] for doc_id in ranked}
 
 
 def load_preannotations(
@@ -174,7 +206,7 @@ def load_preannotations(
             f"{path}: holds {kind} records (expected prediction or annotation records for pre-annotations)"
         )
     if model_version is not None and ("," in model_version or not model_version.strip()):
-        raise InputError(f"--model-version: {model_version!r} (expected a non-empty name without commas)")
+        raise InputError(f"{model_version!r} (expected a non-empty name without commas)", parameter="model_version")
     records = require_valid(path, kind, documents, documents_source)
     return Preannotations(
         kind=kind,
@@ -186,12 +218,7 @@ def load_preannotations(
 def build_task(document: Mapping[str, Any], preannotations: Preannotations | None = None) -> Record:
     task: Record = {"data": task_data(document)}
     if preannotations and document["id"] in preannotations.by_id:
-        record = preannotations.by_id[document["id"]]
-        task["predictions"] = [
-            preannotation(
-                record, preannotations.kind, document["text"], preannotations.model_version, preannotations.notes
-            )
-        ]
+        task["predictions"] = [preannotations.prediction(document)]
     return task
 
 

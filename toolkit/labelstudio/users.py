@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError, ServerError
+from toolkit.errors import InputError, ServerError, mention
 from toolkit.labelstudio.client import Connection, server_errors
 
 DEFAULT_PASSWORDS_FILE = Path(".studio") / "passwords.json"
@@ -72,7 +72,7 @@ def write_passwords(path: Path, accounts: list[dict[str, Any]]) -> None:
     from toolkit.staging import staged
 
     with (
-        staged(PathPlan(outputs=[Output("--passwords", Path(path))]), own=True),
+        staged(PathPlan(outputs=[Output(mention("passwords"), Path(path))]), own=True),
         atomic_writer(path, permissions=0o600) as handle,  # readable by its owner only: it holds passwords
     ):
         json.dump({"accounts": accounts}, handle, ensure_ascii=False, indent=2)

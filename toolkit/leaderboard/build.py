@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
+from toolkit.errors import mention
 from toolkit.files import dumps_json, write_text
 from toolkit.leaderboard.html import render_html
 from toolkit.leaderboard.markdown import render_markdown
@@ -43,7 +44,7 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
 
 def leaderboard_output(out: str | Path) -> Output:
     """The leaderboard's outputs, declared once: the files of `toolkit.paths.LEADERBOARD_FILES` inside ``out``."""
-    return Output("--out", Path(out), FILES, LEADERBOARD_FILES)
+    return Output(mention("out"), Path(out), FILES, LEADERBOARD_FILES)
 
 
 def write_leaderboard(board: Leaderboard, out: str | Path) -> list[Path]:
@@ -73,8 +74,8 @@ def build_leaderboard(
     verbose: bool = False,
 ) -> tuple[Leaderboard, list[Path]]:
     inputs = [Input("SUBMISSIONS", Path(submissions_dir))]
-    inputs += [Input("--gold", Path(gold))] if isinstance(gold, (str, Path)) else []
-    inputs += [Input("--documents", Path(documents))] if documents is not None else []
+    inputs += [Input(mention("gold"), Path(gold))] if isinstance(gold, (str, Path)) else []
+    inputs += [Input(mention("documents"), Path(documents))] if documents is not None else []
     with staged(PathPlan(inputs, [leaderboard_output(out)])):
         board = build_ranking(
             submissions_dir,

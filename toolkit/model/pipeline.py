@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 from toolkit.model.examples import CLAIMS_KEY
 from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_manifest
 
 DEFAULT_STANCE = "SUPPORT"
 DEFAULT_CLAIMER = "AUTHOR"
 BATCH = 8  # documents per nlp.pipe batch: small batches measured fastest (docs/model.md)
+BEAM = 4  # parses kept by the beam that scores entity candidates
+LEAST_SURE = 10  # decisions averaged into a document's uncertainty
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Prediction:
     """One document's prediction record and how unsure the model is about it (0 sure … 1 unsure)."""
 
     record: dict[str, Any]
-    uncertainty: float
+    uncertainty: float | None  # None unless asked for (`TrainedModel.predict(scored=True)`)
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -53,16 +55,27 @@ def stance_and_claimer(text: str, doc) -> None:
         span._.stance, span._.claimer = best.stance, claimer
 
 
-def _claim_uncertainty(finder, doc) -> float:
-    """1 − the mean margin of the span finder's start/end decisions on the tokens it is least sure of."""
-    scores = finder.model.predict([doc])
-    if not len(scores):
-        return 0.0
+def _unsure(probabilities) -> float:
+    """1 − the mean margin |2p − 1| of the (at most `LEAST_SURE`) decisions the model is least sure of: 0 when it
+    is sure of every one, 1 when each is a coin toss."""
     import numpy
 
-    margins = numpy.abs(numpy.asarray(scores) - 0.5).ravel() * 2  # 0: a coin toss, 1: certain
-    least = numpy.sort(margins)[: max(1, min(len(margins), 10))]
-    return float(1.0 - least.mean())
+    margins = numpy.abs(numpy.asarray(probabilities, dtype="float64") * 2 - 1).ravel()
+    if not len(margins):
+        return 0.0
+    return float(1.0 - numpy.sort(margins)[:LEAST_SURE].mean())
+
+
+def _claim_uncertainty(finder, doc) -> float:
+    """The span finder's start/end probabilities of every token."""
+    return _unsure(finder.model.predict([doc]))
+
+
+def _entity_uncertainty(ner, doc) -> float:
+    """The greedy ``ner`` gives no probabilities: a beam parse with the same weights (`BEAM` parses) does, and
+    ``scored_ents`` sums them into the probability of each candidate entity (start, end, label)."""
+    (scored,) = ner.scored_ents(ner.beam_parse([doc], beam_width=BEAM))
+    return _unsure(list(scored.values()))
 
 
 class TrainedModel:
@@ -90,14 +103,17 @@ class TrainedModel:
         figures = ", ".join(f"{name} {value:.3f}" for name, value in dev.items() if isinstance(value, float))
         return f"trained model {self.dir} (model version {self.model_version}; dev {figures or 'not scored'})"
 
-    def predict(self, documents: Iterable[Mapping[str, Any]]) -> list[Prediction]:
-        """A valid prediction record per document (checked like every prediction), in order."""
+    def predict(self, documents: Iterable[Mapping[str, Any]], scored: bool = False) -> list[Prediction]:
+        """A valid prediction record per document (checked like every prediction), in order; with ``scored``, how
+        unsure the model is of each: the larger of its entity and claim-span uncertainties (a document is worth an
+        annotator's time when either layer is unsure)."""
         from spacy.util import filter_spans
 
         from toolkit.convert_predictions.spacy_docs import from_spacy
 
         documents = list(documents)
         finder = self.nlp.get_pipe("span_finder") if "span_finder" in self.nlp.pipe_names else None
+        ner = self.nlp.get_pipe("ner")
         predictions = []
         docs = self.nlp.pipe((document["text"] for document in documents), batch_size=BATCH)
         for document, doc in zip(documents, docs, strict=True):
@@ -107,7 +123,9 @@ class TrainedModel:
             record = from_spacy(doc, document)
             if finder is None:
                 record.pop("claims", None)
-            uncertainty = _claim_uncertainty(finder, doc) if finder is not None else 0.0
+            uncertainty = None
+            if scored:
+                uncertainty = max(_entity_uncertainty(ner, doc), _claim_uncertainty(finder, doc) if finder else 0.0)
             predictions.append(Prediction(record, uncertainty))
         return predictions
 
@@ -121,7 +139,7 @@ def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int,
     from toolkit.validate import load_documents
 
     inputs = [Input("MODEL_DIR", Path(model_dir)), Input("DOCUMENTS", Path(documents_path))]
-    with staged(PathPlan(inputs, [Output("--out", Path(out))])):
+    with staged(PathPlan(inputs, [Output(mention("out"), Path(out))])):
         model = TrainedModel(Path(model_dir))
         documents = load_documents(documents_path)
         records = [prediction.record for prediction in model.predict(documents.values())]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError
+from toolkit.errors import InputError, as_named, mention
 from toolkit.files import dumps_line, write_json, write_text
 from toolkit.model.config import Settings, training_config
 from toolkit.model.examples import (
@@ -57,14 +57,15 @@ class TrainRun:
     stopped_early: bool = False
     notes: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
+    def summary(self, names: Callable[[str], str] | None = None) -> str:
+        """One line for people; ``names`` shows the parameters it names (the CLI: its flags)."""
         dev = self.manifest.dev
         figures = ", ".join(f"{name} {value:.3f}" for name, value in dev.items() if isinstance(value, float))
         training = self.manifest.training
         return (
             f"trained {self.manifest.model_version} on {training['train_documents']} document(s) "
             f"({training['steps']} steps, {training['seconds']:.0f} s"
-            + (", stopped at --max-minutes" if self.stopped_early else "")
+            + (f", stopped at {as_named(mention('max_minutes'), names)}" if self.stopped_early else "")
             + f"); dev ({training['dev_documents']} document(s)): {figures} → {self.out}"
         )
 
@@ -86,11 +87,11 @@ def choose_split(
     if dev_pairs is not None:
         return Split(pairs, dev_pairs)
     if not 0 < dev_share < 1:
-        raise InputError(f"--dev-share: {dev_share} (expected a share between 0 and 1, such as 0.1)")
+        raise InputError(f"{dev_share} (expected a share between 0 and 1, such as 0.1)", parameter="dev_share")
     split = split_by_document(pairs, dev_share, seed)
     if not split.dev:
         raise InputError(
-            f"{gold_path}: annotations of one document only (expected two or more documents, or --dev-gold)"
+            f"{gold_path}: annotations of one document only (expected two or more documents, or {mention('dev_gold')})"
         )
     return split
 
@@ -199,13 +200,16 @@ def train_model(
     import spacy
 
     if (dev_documents is None) != (dev_gold is None):
-        raise InputError("--dev-documents and --dev-gold: give both or neither (expected a dev set and its texts)")
+        raise InputError(
+            f"{mention('dev_documents')} and {mention('dev_gold')}: give both or neither (expected a dev set and its "
+            "texts)"
+        )
     if max_minutes is not None and not max_minutes > 0:
-        raise InputError(f"--max-minutes: {max_minutes} (expected a positive number of minutes)")
-    inputs = [Input("--documents", Path(documents)), Input("--gold", Path(gold))]
+        raise InputError(f"{max_minutes} (expected a positive number of minutes)", parameter="max_minutes")
+    inputs = [Input(mention("documents"), Path(documents)), Input(mention("gold"), Path(gold))]
     if dev_gold is not None:
-        inputs += [Input("--dev-documents", Path(dev_documents)), Input("--dev-gold", Path(dev_gold))]
-    with staged(PathPlan(inputs, [Output("--out", Path(out), FOLDER)])) as staging:
+        inputs += [Input(mention("dev_documents"), Path(dev_documents)), Input(mention("dev_gold"), Path(dev_gold))]
+    with staged(PathPlan(inputs, [Output(mention("out"), Path(out), FOLDER)])) as staging:
         pairs = load_pairs(Path(documents), Path(gold), "training annotations")
         dev_pairs = load_pairs(Path(dev_documents), Path(dev_gold), "dev annotations") if dev_gold else None
         split = choose_split(pairs, dev_pairs, dev_share, seed, Path(gold))

@@ -33,7 +33,7 @@ TOKEN_CONFIG = "ner"
 OUTSIDE = "O"
 
 
-def parse_label_map(pairs: list[str]) -> dict[str, str]:
+def parse_label_map(pairs: list[str], parameter: str = "token_label_map") -> dict[str, str]:
     """``["GPE=LOC", "MISC=O"]`` as ``{"GPE": "LOC", "MISC": "O"}``; the left side must be an inventory label."""
     names = load_inventory().entity_names
     mapping = {}
@@ -41,8 +41,8 @@ def parse_label_map(pairs: list[str]) -> dict[str, str]:
         ours, equals, theirs = pair.partition("=")
         if not equals or not theirs.strip() or ours not in names:
             raise InputError(
-                f"--token-label-map: {pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; "
-                "NAME=O drops the label)"
+                f"{pair!r} (expected LABEL=NAME with LABEL one of: {', '.join(names)}; NAME=O drops the label)",
+                parameter=parameter,
             )
         mapping[ours] = theirs.strip()
     return mapping

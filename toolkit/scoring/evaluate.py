@@ -27,6 +27,7 @@ def evaluate(
     per_label_convention: str = "voci",
     compat: bool = False,
     token_label_map: dict[str, str] | None = None,
+    newsclaims_normalisation: str = "english",
 ) -> EvalResult:
     """Score one system: a predictions JSONL file or a list of prediction records (see `Scorer.score`).
 
@@ -44,6 +45,7 @@ def evaluate(
         per_label_convention=per_label_convention,
         compat=compat,
         token_label_map=token_label_map,
+        newsclaims_normalisation=newsclaims_normalisation,
     )
     return scorer.score(predictions).result(bootstrap, seed)
 

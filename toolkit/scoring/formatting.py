@@ -113,7 +113,34 @@ def _rows(result: EvalResult) -> list[tuple[str, list[tuple[str, Sequence[str], 
         sections.append(
             (f"compat.token (NERMuD's token figures, {token['tokens']} tokens)", ("label", "support", *PRF), rows)
         )
+    newsclaims = (result.compat or {}).get("newsclaims")
+    if newsclaims:
+        sections.append(_newsclaims_section(newsclaims))
     return sections
+
+
+def _newsclaims_section(figures: dict) -> tuple:
+    """``compat.newsclaims`` as rows of figure, value and what it counts."""
+    detection, claimer, span = figures["claim_detection"], figures["claimer"], figures["claim_span"]
+    rows = [[f"claim_detection.{name}", number(detection[name]), ""] for name in PRF]
+    rows[0][2] = f"{detection['predicted']} predicted / {detection['gold']} gold segments"
+    counts = {"answer_f1": "answers", "no_claimer_f1": "no_claimer", "in_sentence_f1": "in_sentence"}
+    counts["out_of_sentence_f1"] = "out_of_sentence"
+    for name in ("answer_f1", "no_claimer_precision", "no_claimer_recall", "no_claimer_f1", "final_f1"):
+        rows.append(
+            [f"claimer.{name}", number(claimer[name]), f"{claimer[counts[name]]} segments" if name in counts else ""]
+        )
+    for name in ("in_sentence_f1", "out_of_sentence_f1"):
+        rows.append([f"claimer.{name}", number(claimer[name]), f"{claimer[counts[name]]} segments"])
+    rows.append(["stance.accuracy", number(figures["stance"]["accuracy"]), f"{figures['stance']['segments']} segments"])
+    for label, f in figures["stance"]["per_label"].items():
+        rows.append([f"stance.{label}.f1", number(f["f1"]), f"support {f['support']}"])
+    rows += [
+        [f"claim_span.{name}", number(span[name]), f"{span['segments']} segments" if name == "f1" else ""]
+        for name in PRF
+    ]
+    title = f"compat.newsclaims (NewsClaims' figures, {figures['normalisation']} normalisation)"
+    return title, ("figure", "value", "detail"), rows
 
 
 def _stance_detail(per_label: dict) -> str:
@@ -137,6 +164,8 @@ def _notes(result: EvalResult) -> list[str]:
         )
     if result.compat and result.compat.get("token_reason"):
         notes.append(f"compat.token: undefined ({result.compat['token_reason']})")
+    if result.compat and result.compat.get("newsclaims_reason"):
+        notes.append(f"compat.newsclaims: undefined ({result.compat['newsclaims_reason']})")
     if result.ci_warning:
         notes.append(f"warning: {result.ci_warning}")
     if result.extra_documents:

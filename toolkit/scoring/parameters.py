@@ -92,3 +92,12 @@ def predictions_source(value: Any, parameter: str = "predictions") -> Any:
             parameter, f"got {type(value).__name__} (expected a JSONL file path, or a list of prediction records)"
         )
     return value
+
+
+def newsclaims_normalisation(value: Any, parameter: str = "newsclaims_normalisation") -> str:
+    """The name of an answer normalisation of `toolkit.scoring.newsclaims`."""
+    from toolkit.scoring.newsclaims import NORMALISATIONS
+
+    if value not in NORMALISATIONS:
+        raise ParameterError(parameter, f"{_got(value)} (expected one of: {', '.join(NORMALISATIONS)})")
+    return value

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import ValidationError
+from toolkit.errors import ValidationError, mention
 from toolkit.inventory import load_inventory
 from toolkit.scoring import parameters, shortway
 from toolkit.scoring.spans import ClaimColumns, EntityColumns, Predictions
@@ -69,7 +69,7 @@ def validated(source: Source, gold, ignore_extra: bool) -> tuple[dict[str, dict]
         if ignore_extra
         else None
     )
-    where = gold.source() + "; pass --ignore-extra to skip predictions for other documents"
+    where = gold.source() + f"; pass {mention('ignore_extra')} to skip predictions for other documents"
     if is_file(source):
         result = validate_file(Path(source), "prediction", gold.documents, where, ignore=extra)
     else:

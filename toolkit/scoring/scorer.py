@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import InputError, ParameterError
+from toolkit.errors import InputError, ParameterError, mention
 from toolkit.inventory import load_inventory
 from toolkit.scoring import parameters
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
@@ -33,11 +33,11 @@ from toolkit.scoring.figures import (
     scheme_figures,
 )
 from toolkit.scoring.gold.gold import Gold
-from toolkit.scoring.gold.loading import read_gold
+from toolkit.scoring.gold.loading import load_gold_from
 from toolkit.scoring.predictions import Source, is_file, paused_gc, read_predictions
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.signature import MATCHING_RULE, make_signature
-from toolkit.scoring.spans import EntityColumns
+from toolkit.scoring.spans import ClaimColumns, EntityColumns
 from toolkit.scoring.statistics import SCHEMES, layout
 
 DEFAULT_SEED = 12345
@@ -60,7 +60,7 @@ def load_gold(
     parameters.path_or_none(documents, "documents", "the path of a documents JSONL, or None")
     split = parameters.split(split)
     with paused_gc():
-        return read_gold(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
+        return load_gold_from(source, Path(documents) if documents else None, split, engine_named(engine).compiled_gold)
 
 
 class Scorer:
@@ -72,7 +72,8 @@ class Scorer:
     ``engine``: ``"fast"`` or ``"reference"`` (default: ``VOCI_SCORER_ENGINE``, else fast).
     ``per_label_convention``: ``"voci"`` or ``"seqeval"`` (`toolkit.scoring.conventions`).
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
-    ``token_label_map`` renaming entity labels for the token figures first.
+    ``token_label_map`` renaming entity labels for the token figures first, and ``newsclaims_normalisation``
+    (``"english"``, NewsClaims' own, or ``"italian"``) normalising claimer strings for the NewsClaims figures.
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
     predicting nothing.
     """
@@ -90,6 +91,7 @@ class Scorer:
         per_label_convention: str = DEFAULT_CONVENTION,
         compat: bool = False,
         token_label_map: Mapping[str, str] | None = None,
+        newsclaims_normalisation: str = "english",
     ):
         iou = parameters.iou(iou)
         if per_label_convention not in CONVENTIONS:
@@ -100,6 +102,8 @@ class Scorer:
         self.per_label_convention = per_label_convention
         self.compat = compat
         self.token_label_map = dict(token_label_map or {})
+        self.newsclaims_normalisation = parameters.newsclaims_normalisation(newsclaims_normalisation)
+        self._newsclaims: tuple | None = None
         self._tokens: tuple | None = None
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
@@ -142,6 +146,8 @@ class Scorer:
             notes,
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
             predicted.entities if self.compat else None,
+            predicted.claims if self.compat else None,
+            predicted.present,
         )
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -157,11 +163,42 @@ class Scorer:
             "seed": seed,
             "engine": self.engine.name,
             "per_label_convention": self.per_label_convention,
-            **({"token_label_map": self.token_label_map} if self.compat else {}),
+            **(
+                {"token_label_map": self.token_label_map, "newsclaims_normalisation": self.newsclaims_normalisation}
+                if self.compat
+                else {}
+            ),
         }
 
-    def compat_figures(self, predicted: EntityColumns) -> dict[str, Any]:
-        """``compat`` of a result: ``token`` (null with ``token_reason`` when the gold has no ``ner`` config)."""
+    def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
+        """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
+        the gold has no ``ner`` config)."""
+        return {**self._token_figures(predicted), **self._newsclaims_figures(claims, present)}
+
+    def _newsclaims_figures(self, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
+        from toolkit.scoring import newsclaims
+
+        if self._newsclaims is None:
+            folder = self.gold.folder
+            segments = newsclaims.folder_segments(folder, self.gold.split, self.gold.ids) if folder else None
+            self._newsclaims = (segments, newsclaims.folder_gold(folder, self.gold.split) if segments else None)
+        segments, gold = self._newsclaims
+        if segments is None:
+            return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._needs_folder()}
+        gold = {doc_id: gold[doc_id] for doc_id in self.gold.ids}
+        predicted = newsclaims.column_claims(claims, self.gold.ids, present)
+        gold_file, predictions = newsclaims.newsclaims_files(gold, segments, predicted)
+        return {
+            "newsclaims": newsclaims.figures(gold_file, predictions, self.newsclaims_normalisation),
+            "newsclaims_reason": None,
+        }
+
+    def _needs_folder(self) -> str:
+        if self.gold.folder is None:
+            return "score against a folder built by `toolkit build` (its ner config)"
+        return f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+
+    def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
         from toolkit.scoring.compat import dataset_tokens, token_figures
 
         if self._tokens is None:
@@ -169,12 +206,7 @@ class Scorer:
             self._tokens = (dataset_tokens(folder, self.gold.split, self.gold.position) if folder else None,)
         tokens = self._tokens[0]
         if tokens is None:
-            reason = (
-                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config)"
-                if self.gold.folder is None
-                else f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
-            )
-            return {"token": None, "token_reason": reason}
+            return {"token": None, "token_reason": "needs the dataset's tokens: " + self._needs_folder()}
         return {"token": token_figures(tokens, predicted, self.token_label_map, self.gold.name), "token_reason": None}
 
 
@@ -184,7 +216,7 @@ def incomplete(name: str, missing: list[str], n_gold: int) -> str:
     empty = " (no prediction at all)" if len(missing) == n_gold else ""
     return (
         f"{name}: {len(missing)} of {n_gold} gold document(s) have no prediction{empty}: {shown} "
-        "(expected one record per gold document, as --require-complete asks)"
+        f"(expected one record per gold document, as {mention('require_complete')} asks)"
     )
 
 
@@ -202,6 +234,8 @@ class Scored:
     notes: list[str] = field(default_factory=list)  # how the gold and the predictions were read and counted
     predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
     predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
+    predicted_claims: ClaimColumns | None = None  # likewise
+    present: set[int] = field(default_factory=set)  # gold documents with a prediction record (`compat` figures)
 
     def _headline_stats(self) -> np.ndarray:
         return self.stats[:, [layout().index(name) for name in HEADLINE_COUNTS]]
@@ -251,7 +285,11 @@ class Scored:
             overall_reason=reason,
             ci=ci,
             ci_warning=ci_warning,
-            compat=self.scorer.compat_figures(self.predicted_entities) if self.scorer.compat else None,
+            compat=(
+                self.scorer.compat_figures(self.predicted_entities, self.predicted_claims, self.present)
+                if self.scorer.compat
+                else None
+            ),
             layers=self.layers,
             **claim_layers,
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.documents import slugify
-from toolkit.errors import InputError
+from toolkit.errors import InputError, mention
 from toolkit.files import file_sha256, remove_file
 from toolkit.labelstudio.annotations.reading import TaskLink
 from toolkit.labelstudio.annotations.store import Conversion, ConversionSummary, convert_tasks
@@ -61,7 +61,7 @@ def write_converted(conversion: Conversion, out_dir: Path) -> WrittenFiles:
     for path, lines in contents.items():
         unchanged = path.is_file() and file_sha256(path) == _sha256(lines())
         (written.unchanged if unchanged else written.changed).append(path)
-    with staged(PathPlan([], [Output("--out", out_dir, FILES, CONVERTED_FILES)])):
+    with staged(PathPlan([], [Output(mention("out"), out_dir, FILES, CONVERTED_FILES)])):
         for path in written.changed:
             with atomic_writer(path) as handle:
                 handle.writelines(contents[path]())

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.errors import ConfigurationError, InputError, ServerError
+from toolkit.errors import ConfigurationError, InputError, ServerError, mention
 from toolkit.labelstudio.backend.service import Backend
 from toolkit.labelstudio.server import LOOPBACK
 
@@ -184,7 +184,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as error:
         listener.close()
         raise ServerError(
-            f"cannot listen on {host}:{port} ({error.strerror}); expected a free port (--port 0 picks one)"
+            f"cannot listen on {host}:{port} ({error.strerror}); expected a free port ({mention('port')} 0 picks one)"
         ) from None
     listener.listen(128)
     listener.set_inheritable(True)

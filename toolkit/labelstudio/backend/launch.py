@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import ConfigurationError, InputError
+from toolkit.errors import ConfigurationError, InputError, mention
 from toolkit.labelstudio.backend.http import LOOPBACK, BackendServer, BasicAuth, create_app, require_http_libraries
 from toolkit.labelstudio.backend.lexicon import LexiconStore
 from toolkit.labelstudio.backend.service import Backend
@@ -20,8 +20,8 @@ from toolkit.labelstudio.backend.sources import (
     BaselineSource,
     CommandSource,
     FileSource,
-    ModelSource,
 )
+from toolkit.labelstudio.backend.trained import DEFAULT_EVERY, DEFAULT_MINUTES, LearnPolicy, ModelSource
 from toolkit.labelstudio.client import Connection
 from toolkit.labelstudio.server import DEFAULT_DATA_DIR
 from toolkit.paths import DEFAULT_DOCUMENTS
@@ -41,16 +41,17 @@ class BackendOptions:
     timeout: float = DEFAULT_COMMAND_TIMEOUT
     data_dir: Path = DEFAULT_DATA_DIR
     model: Path | None = None  # a MODEL_DIR written by `toolkit train`
+    learn: bool = False  # with model: retrain it from submitted annotations
+    learn_every: int = DEFAULT_EVERY
+    learn_minutes: float = DEFAULT_MINUTES
+
+    def learn_policy(self) -> LearnPolicy | None:
+        return LearnPolicy(self.learn_every, self.learn_minutes) if self.learn else None
 
     @property
     def source_name(self) -> str:
-        chosen = {
-            "--system": self.system,
-            "--predictions": self.predictions,
-            "--command": self.command,
-            "--model": self.model,
-        }
-        given = [name for name, value in chosen.items() if value is not None]
+        chosen = {"system": self.system, "predictions": self.predictions, "command": self.command, "model": self.model}
+        given = [mention(name) for name, value in chosen.items() if value is not None]
         if len(given) > 1:
             raise InputError(f"{' and '.join(given)}: give one (expected a single prediction source)")
         if self.predictions is not None:
@@ -66,7 +67,7 @@ SOURCES: dict[str, Callable[[BackendOptions], object]] = {
     "baseline": lambda options: BaselineSource(LexiconStore(options.data_dir)),
     "predictions": lambda options: FileSource(options.predictions, options.documents, options.model_version),
     "command": lambda options: CommandSource(options.command, options.timeout, options.model_version),
-    "model": lambda options: ModelSource(options.model),
+    "model": lambda options: ModelSource(options.model, options.learn_policy(), options.data_dir),
 }
 
 
@@ -74,10 +75,16 @@ def make_backend(options: BackendOptions) -> Backend:
     """The backend for these options; bad input (an invalid prediction file, a command that cannot be split) stops
     here, before anything is served."""
     require_http_libraries()
+    if options.learn and options.source_name != "model":
+        raise InputError(
+            f"only with {mention('model')} (the baseline always learns; a file or a command cannot)", parameter="learn"
+        )
+    options.learn_policy()  # bad --learn-every / --learn-minutes stop here
     if options.source_name in ("baseline", "model") and options.model_version is not None:
         raise InputError(
-            "--model-version: the baseline (baseline-vN) and a trained model (voci-model.json) name their own "
-            "versions; expected no value"
+            "the baseline (baseline-vN) and a trained model (voci-model.json) name their own "
+            "versions; expected no value",
+            parameter="model_version",
         )
     return Backend(SOURCES[options.source_name](options))
 
@@ -86,14 +93,17 @@ def auth_from_environment(username: str | None) -> BasicAuth | None:
     """Basic auth when a password is in the environment (user ``voci`` unless ``username`` is given)."""
     password = os.environ.get(PASSWORD_VARIABLE) or None
     if username is not None and password is None:
-        raise ConfigurationError(f"--auth-user {username!r}: no password (expected it in {PASSWORD_VARIABLE})")
+        raise ConfigurationError(
+            f"{mention('auth_user')} {username!r}: no password (expected it in {PASSWORD_VARIABLE})"
+        )
     if password is None:
         return None
     try:
         (password + (username or "")).encode("latin-1")  # how Label Studio (requests) encodes Basic credentials
     except UnicodeEncodeError:
         raise ConfigurationError(
-            f"{PASSWORD_VARIABLE} or --auth-user: expected Latin-1 characters (Basic auth as Label Studio sends it)"
+            f"{PASSWORD_VARIABLE} or {mention('auth_user')}: expected Latin-1 characters (Basic auth as Label Studio "
+            "sends it)"
         ) from None
     return BasicAuth(username or DEFAULT_AUTH_USER, password)
 

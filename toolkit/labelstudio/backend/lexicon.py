@@ -269,11 +269,15 @@ def find_project_lexicon(data_dir: Path, project: str | None) -> ProjectLexicon:
         if number.isdigit():
             found.append(load_lexicon_file(path, int(number)))
     if not found:
-        raise InputError(f"--data-dir: no lexicon in {folder} (expected one written by `toolkit backend` learning)")
+        raise InputError(
+            f"no lexicon in {folder} (expected one written by `toolkit backend` learning)", parameter="data_dir"
+        )
     matching = [lexicon for lexicon in found if project is None or lexicon.title == project]
     if len(matching) == 1:
         return matching[0]
     listed = ", ".join(f"{lexicon.project_id} ({lexicon.title!r})" for lexicon in found)
     if not matching:
-        raise InputError(f"--project: no lexicon for project {project!r} in {folder} (found projects {listed})")
+        raise InputError(
+            f"no lexicon for project {project!r} in {folder} (found projects {listed})", parameter="project"
+        )
     raise ConflictError(f"{len(matching)} lexicons in {folder} match (projects {listed}); expected one")

@@ -126,7 +126,7 @@ class Backend:
         results = []
         for index, (task, document) in enumerate(zip(tasks, documents, strict=True)):
             outcome = next(given) if document is not None else Outcome(error=errors[index])
-            results.append(self._result(task, document, outcome, version))
+            results.append(self._result(task, document, outcome, outcome.model_version or version))
         return {"results": results, "model_version": version}
 
     def _result(self, task: Mapping[str, Any], document: Json | None, outcome: Outcome, version: str) -> Json:
@@ -194,11 +194,31 @@ class Backend:
                 annotator=bounded_id(annotator) if bounded_id(annotator) is not None else bounded_text(annotator),
                 mentions=entity_mentions(result if isinstance(result := annotation.get("result"), list) else [], text),
             )
-            version = self.source.learn(project, title, key, contribution)
+            records = submission(annotation, task) if self.source.learns_records else None
+            version = self.source.learn(project, title, key, contribution, records)
             what = f"{len(contribution.mentions)} entity mention(s)"
         if version != before:
             log.info("project %s: annotation %s: %s, now %s", project, key, what, version)
         return version
+
+
+def submission(annotation: Mapping[str, Any], task: Mapping[str, Any]) -> tuple[Json, Json] | None:
+    """(document, annotation record) of a submitted annotation, for a trained model to learn from; None when the
+    task's text is not in the event or the result cannot be converted (logged: the annotation teaches nothing)."""
+    from toolkit.labelstudio.annotations.reading import read_annotation
+
+    result = annotation.get("result")
+    try:
+        document = task_document(task)
+    except InputError:
+        return None
+    read = read_annotation(result if isinstance(result, list) else [], document["text"])
+    if read.reasons:
+        log.info("annotation %s: not learned (%s)", annotation.get("id"), read.reasons[0])
+        return None
+    record = {"id": document["id"], "text_sha256": document["text_sha256"], "entities": read.entities}
+    record["claims"] = read.claims
+    return document, record
 
 
 def _event_project(payload: Mapping[str, Any], annotation: Any) -> tuple[int, str | None]:

@@ -1,4 +1,5 @@
-"""Where the backend's predictions come from: the baseline in process, a prediction file, or an external command.
+"""Where the backend's predictions come from: the baseline in process, a prediction file, or an external command
+(a trained model: `toolkit.labelstudio.backend.trained`).
 
 Each source turns a batch of document records into one `Outcome` per document: a record (prediction or
 annotation record, not yet checked) or an error that names what went wrong. The service checks and converts the
@@ -48,6 +49,13 @@ class Outcome:
     kind: str = "prediction"
     score: float | None = None
     error: str | None = None
+    model_version: str | None = None  # when not the one of the whole batch (a trained model's frozen version)
+
+
+def environment_without_secrets() -> dict[str, str]:
+    """The backend's environment without the secrets it holds (its password, the Label Studio and Hub tokens), for
+    the programs it starts."""
+    return {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
 
 
 def failed(count: int, message: str) -> list[Outcome]:
@@ -59,6 +67,7 @@ class BaselineSource:
 
     name = "baseline"
     learns = True
+    learns_records = False  # the entity mentions of a `Contribution` are all it learns
 
     def __init__(self, lexicons: LexiconStore):
         self.lexicons = lexicons
@@ -80,35 +89,13 @@ class BaselineSource:
             outcomes.append(Outcome(record=prediction.record, score=prediction.sure_share))
         return version, outcomes
 
-    def learn(self, project_id: int, title: str | None, annotation_id: str, contribution: Contribution) -> str:
+    def learn(
+        self, project_id: int, title: str | None, annotation_id: str, contribution: Contribution, submitted=None
+    ) -> str:
         return self.lexicons.learn(project_id, title, annotation_id, contribution)
 
     def forget(self, project_id: int, annotation_ids: list[str]) -> str:
         return self.lexicons.forget(project_id, annotation_ids)
-
-
-class ModelSource:
-    """A model trained by `toolkit train`, loaded once; each prediction's score is the model's uncertainty about the
-    document (sort the task list by it: docs/model.md).  It learns nothing while serving, so a task's pre-annotation
-    never comes from another annotator's work on the same document."""
-
-    name = "model"
-    learns = False
-
-    def __init__(self, model_dir: Path):
-        from toolkit.model.pipeline import TrainedModel
-
-        self.model = TrainedModel(model_dir)
-
-    def model_version(self, project_id: int | None) -> str:
-        return self.model.model_version
-
-    def describe(self) -> str:
-        return self.model.describe()
-
-    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
-        predictions = self.model.predict(documents)
-        return self.model.model_version, [Outcome(record=p.record, score=p.uncertainty) for p in predictions]
 
 
 class FileSource:
@@ -250,11 +237,11 @@ class CommandSource:
         try:
             self.argv = shlex.split(command)
         except ValueError as error:
-            raise InputError(f"--command: {command!r} cannot be split into words ({error})") from None
+            raise InputError(f"{command!r} cannot be split into words ({error})", parameter="command") from None
         if not self.argv:
-            raise InputError("--command: empty (expected a program and its arguments)")
+            raise InputError("empty (expected a program and its arguments)", parameter="command")
         if not timeout > 0:
-            raise InputError(f"--timeout: {timeout} (expected a positive number of seconds)")
+            raise InputError(f"{timeout} (expected a positive number of seconds)", parameter="timeout")
         self.command = command
         self.shown = repr(command if len(command) <= COMMAND_SHOWN else command[: COMMAND_SHOWN - 1] + "…")
         self.timeout = timeout
@@ -266,10 +253,6 @@ class CommandSource:
     def describe(self) -> str:
         return f"command {self.shown} (at most {self.timeout:g} s per request, model version {self.version})"
 
-    def _environment(self) -> dict[str, str]:
-        """The backend's environment without the secrets it holds (its password, the Label Studio and Hub tokens)."""
-        return {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
-
     def _run(self, stdin: bytes) -> tuple[bytes | None, str | None]:
         """The command's stdout, or why there is none."""
         try:
@@ -278,7 +261,7 @@ class CommandSource:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=self._environment(),
+                env=environment_without_secrets(),
                 start_new_session=True,  # its own process group, so a hang is killed whole
             )
         except OSError as error:

@@ -46,9 +46,11 @@ ENGINES = {
 
 def engine_named(name: str | None = None) -> Engine:
     """The engine called ``name``; when ``None``, the one `ENGINE_VARIABLE` names, else the default."""
-    option = "--engine"
+    where = {"parameter": "engine"}
     if name is None:
-        name, option = os.environ.get(ENGINE_VARIABLE) or DEFAULT_ENGINE, ENGINE_VARIABLE
+        name, where = os.environ.get(ENGINE_VARIABLE) or DEFAULT_ENGINE, {}
     if name not in ENGINES:
-        raise InputError(f"{option}: {name!r} is not a scoring engine (expected one of: {', '.join(ENGINES)})")
+        variable = "" if where else f"{ENGINE_VARIABLE}: "
+        expected = f"expected one of: {', '.join(ENGINES)}"
+        raise InputError(f"{variable}{name!r} is not a scoring engine ({expected})", **where)
     return ENGINES[name]

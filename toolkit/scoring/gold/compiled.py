@@ -127,7 +127,7 @@ class _Members:
         return arrays
 
 
-def read_compiled(folder: Path | BuiltFolder, split: str) -> tuple[dict[str, Any] | None, str | None]:
+def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str, Any] | None, str | None]:
     """The fields of a `toolkit.scoring.gold.gold.Gold` from ``scoring/<split>.npz``, or ``None`` and the reason it
     cannot be used.
 

@@ -1,6 +1,6 @@
 """``toolkit build`` compiles each split's gold for the scorer (`toolkit.scoring.gold.compiled` reads it back).
 
-A split is compiled batch by batch (`toolkit.scoring.gold.parquet.gold_parts`):
+A split is compiled batch by batch (`toolkit.scoring.gold.parquet.load_parquet_gold_parts`):
 arrays are appended to files on disk and streamed into the archive at the end,
 a megabyte at a time, so the build's memory does not grow with the corpus; the
 gold hash is taken over lines kept on disk and read back in id order.  The same
@@ -25,7 +25,7 @@ from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
 from toolkit.scoring.gold.compiled import CHECKSUM, STRINGS, header
 from toolkit.scoring.gold.gold import hash_header, hash_lines
-from toolkit.scoring.gold.parquet import gold_parts
+from toolkit.scoring.gold.parquet import load_parquet_gold_parts
 from toolkit.scoring.signature import content_hash
 from toolkit.scoring.spans import ClaimColumns
 from toolkit.withheld import is_blind_file
@@ -89,7 +89,7 @@ def compile_gold(folder: Path, split: str) -> Path:
         }
         lines = _Lines(scratch)
         first, claimer_spans = 0, 0
-        for part in gold_parts(built, split):
+        for part in load_parquet_gold_parts(built, split):
             texts = [part.documents[doc_id]["text"] for doc_id in part.ids]
             strings["ids"].append(part.ids)
             strings["texts"].append(texts)

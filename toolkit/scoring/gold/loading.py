@@ -16,26 +16,26 @@ from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.inventory import load_inventory
 from toolkit.paths import DEFAULT_DOCUMENTS
-from toolkit.scoring.gold.compiled import read_compiled
+from toolkit.scoring.gold.compiled import load_compiled_gold
 from toolkit.scoring.gold.gold import Gold, gold_spans
-from toolkit.scoring.gold.parquet import gold_from_parquet
+from toolkit.scoring.gold.parquet import load_parquet_gold
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 from toolkit.withheld import check_scorable
 
 
-def read_gold(source: str | Path, documents: Path | None, split: str | None, compiled: bool) -> Gold:
+def load_gold_from(source: str | Path, documents: Path | None, split: str | None, compiled: bool) -> Gold:
     """Gold from an existing folder (a build), an existing file (a gold JSONL, texts from ``documents``), or else
     a Hub id ``ORG/NAME[@REVISION]``; ``compiled``: whether a build's compiled gold may be used (``split`` is
     checked by `toolkit.scoring.scorer.load_gold`)."""
     path = Path(source)
     if path.is_dir():
-        return read_built(path, split, compiled)
+        return load_built_gold(path, split, compiled)
     if path.is_file():
-        return _gold_from_jsonl(path, Path(documents or DEFAULT_DOCUMENTS), split)
+        return _load_jsonl_gold(path, Path(documents or DEFAULT_DOCUMENTS), split)
     from toolkit.scoring.gold.hub import snapshot
 
     folder, repo, revision = snapshot(str(source))
-    gold = read_built(folder, split, compiled)
+    gold = load_built_gold(folder, split, compiled)
     gold.name, gold.revision = repo, revision
     gold.notes.insert(0, f"gold: dataset {repo} at commit {revision} (Hugging Face cache {folder})")
     return gold
@@ -49,7 +49,7 @@ def check_split(split: str, available: Sequence[str], where: str) -> None:
         )
 
 
-def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
+def load_built_gold(folder: Path, split: str | None, compiled: bool) -> Gold:
     """A split (every split when ``None``) of a built folder: compiled at build time when valid, else parquet.
 
     The folder is listed once (`BuiltFolder`); every step below reads that listing."""
@@ -58,7 +58,7 @@ def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
         check_split(split, built.splits(), str(folder))
     notes = []
     if compiled and split is not None:
-        fields, reason = read_compiled(built, split)
+        fields, reason = load_compiled_gold(built, split)
         if fields is not None:
             gold = Gold(folder.name, split, **fields)  # its notes: what happens to it later (its texts)
             gold.notes.insert(0, f"gold: {folder}, split {split}, from its compiled gold (scoring/{split}.npz)")
@@ -66,13 +66,13 @@ def read_built(folder: Path, split: str | None, compiled: bool) -> Gold:
             return gold
         notes.append(f"gold: scoring/{split}.npz not used: {reason}")
     check_scorable(built, split)  # a blind split's empty span lists are not gold (`compile_gold` refuses them too)
-    gold = gold_from_parquet(built, split)
+    gold = load_parquet_gold(built, split)
     gold.notes = [*notes, f"gold: {folder}, split {split or 'all'}, from its parquet files"]
     gold.folder = folder
     return gold
 
 
-def _gold_from_jsonl(gold: Path, documents_path: Path, split: str | None) -> Gold:
+def _load_jsonl_gold(gold: Path, documents_path: Path, split: str | None) -> Gold:
     from toolkit.validate import load_documents, require_valid  # not needed to score against a build
 
     documents = load_documents(documents_path)

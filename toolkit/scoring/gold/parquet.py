@@ -4,9 +4,9 @@ Never through the ``datasets`` cache, which can return stale rows; validated
 when it was built, so not again.  Only the scored columns are read (the list
 is `toolkit.built.SCORED_COLUMNS`), in record batches of
 `BATCH_ROWS` documents, through list offsets and buffers: ``to_pylist()`` of
-400,000 entity ids costs 0.2 s and ``to_numpy()`` imports pandas.  `gold_parts`
+400,000 entity ids costs 0.2 s and ``to_numpy()`` imports pandas.  `load_parquet_gold_parts`
 yields one part per batch, so `toolkit.scoring.gold.compiled` can compile a split of
-any size in bounded memory; `gold_from_parquet` joins them.
+any size in bounded memory; `load_parquet_gold` joins them.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from toolkit.scoring.spans import ClaimColumns, EntityColumns
 BATCH_ROWS = 2000  # documents per record batch: bounds the memory of a compile, costs nothing measurable when scoring
 
 
-def gold_from_parquet(folder: Path | BuiltFolder, split: str | None) -> Gold:
+def load_parquet_gold(folder: Path | BuiltFolder, split: str | None) -> Gold:
     """The whole gold of a split (every split when ``None``) from its parquet files."""
     built = BuiltFolder.open(folder)
-    parts = list(gold_parts(built, split))
+    parts = list(load_parquet_gold_parts(built, split))
     firsts = np.cumsum([0] + [len(part.ids) for part in parts]).tolist()
     return Gold(
         built.path.name,
@@ -45,7 +45,7 @@ def gold_from_parquet(folder: Path | BuiltFolder, split: str | None) -> Gold:
     )
 
 
-def gold_parts(folder: Path | BuiltFolder, split: str | None) -> Iterator[Gold]:
+def load_parquet_gold_parts(folder: Path | BuiltFolder, split: str | None) -> Iterator[Gold]:
     """The gold `BATCH_ROWS` documents at a time, each part a `Gold` of its own (document indices from 0)."""
     built = BuiltFolder.open(folder)
     files = built.split_files(split)
