@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
+import socket
+import time
 
 import httpx
 import pytest
@@ -139,4 +142,29 @@ def test_malformed_requests_get_400_and_the_backend_keeps_serving(backends, tmp_
     assert too_big.status_code == 413 and f"more than {MAX_BODY} bytes" in too_big.json()["error"]
     assert _post(backend, "/predict", good, {**JSON, "Authorization": "Bearer x"}).status_code == 401
     assert _post(backend, "/predict", good, lower).status_code == 200, "still serving"
+    assert "Traceback" not in backend.stderr()
+
+
+def test_a_prediction_stops_when_its_client_leaves_and_the_backend_keeps_serving(backends, tmp_path):
+    """'Cost that grows with the input': a /predict nobody waits for any more stops before its next document (the
+    log says after how many), instead of running every task to the end in a worker thread."""
+    backend = backends(tmp_path)
+    total = 300  # about 0.3 s of baseline each: a minute and more if it ran to the end
+    text = (TEXT + " ") * 400
+    tasks = [{"id": n, "data": task_data(make_document(f"long-{n}", text, "it")), "project": 4} for n in range(total)]
+    body = json.dumps({"tasks": tasks, "project": "4.1"}).encode("utf-8")
+    head = f"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", backend.port)) as client:
+        client.sendall(head.encode("ascii") + body)
+        time.sleep(1)  # the work has begun; then the client leaves without reading an answer
+    deadline = time.monotonic() + 120  # a bound for a loaded machine, not a measurement
+    stopped = re.compile(rf"POST /predict: the client left; stopped after (\d+) of {total} document\(s\)")
+    while not (found := stopped.search(backend.stderr())) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert found, backend.stderr()
+    assert int(found[1]) < total, backend.stderr()
+    (answer,) = httpx.post(
+        f"{backend.url}/predict", json={"tasks": [_event(1)["task"]], "project": 4}, timeout=TIMEOUT
+    ).json()["results"]
+    assert answer["model_version"] == "baseline-v0" and answer["result"]
     assert "Traceback" not in backend.stderr()

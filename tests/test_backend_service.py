@@ -482,3 +482,52 @@ def test_a_pre_annotation_never_uses_another_annotators_work_on_the_same_documen
     assert _labels(for_b)[NEW_NAME] == "PER", "A's ORG for this very document did not leak into B's"
     other = baseline.predict(_request(_task(3, _documents()[1])))["results"][0]
     assert _labels(other)[NEW_NAME] == "ORG", "what A taught still serves the other documents"
+
+
+def test_a_cancelled_command_request_kills_the_command(tmp_path):
+    """The client of a --command /predict left: the command is stopped at once, not at its timeout."""
+    import threading
+
+    from toolkit.labelstudio.backend.sources import Cancellation, Cancelled
+
+    pid_file = tmp_path / "command.pid"
+    body = f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(300)\n"
+    backend = Backend(CommandSource(_script(tmp_path, body), timeout=250))
+    cancellation, outcome = Cancellation(), []
+
+    def predict() -> None:
+        try:
+            outcome.append(backend.predict(_request(_task(1, _documents()[0])), cancellation))
+        except Cancelled as stopped:
+            outcome.append(stopped)
+
+    request = threading.Thread(target=predict)
+    request.start()
+    for _ in range(600):  # until the command runs (bounded, not timed)
+        if pid_file.exists() and pid_file.read_text():
+            break
+        request.join(0.1)
+    pid = int(pid_file.read_text())
+    cancellation.cancel()
+    request.join(120)
+    try:
+        assert not request.is_alive(), "the request waits for the command's timeout"
+        (stopped,) = outcome
+        assert isinstance(stopped, Cancelled) and "stopped" in str(stopped)
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+        request.join()
+
+
+def test_a_cancelled_baseline_request_stops_before_its_next_document(tmp_path):
+    from toolkit.labelstudio.backend.sources import Cancellation, Cancelled
+
+    backend = Backend(BaselineSource(LexiconStore(tmp_path / "studio")))
+    cancellation = Cancellation()
+    cancellation.cancel()
+    with pytest.raises(Cancelled, match="stopped after 0 of 2 document"):
+        backend.predict(_request(_task(1, _documents()[0]), _task(2, _documents()[1])), cancellation)
+    assert backend.predict(_request(_task(1, _documents()[0])))["results"][0]["result"]

@@ -13,6 +13,7 @@ traceback, inputs untouched".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from toolkit.cli import app
 from toolkit.dataset.build import build_dataset
 from toolkit.dataset.card import CardInputs
 from toolkit.dataset.synthetic import synthetic_corpus
+from toolkit.documents import make_document
 from toolkit.files import dumps_line
 from toolkit.labelstudio.tasks import record_to_result, task_data
 
@@ -827,6 +830,19 @@ CASES = [
         r"bad-export.json: invalid JSON after task 0: lexical error",
         write("bad-export.json", '[{"id": NaN}]'),
     ),
+    Case(
+        "convert-export-region-end-2**63",
+        CONVERT,
+        r"bad-export.json: task 7 .*\.\.92233720368…: outside the text \(expected 0 <= start < end",
+        export(with_result(lambda result: first_of("labels")(result)["value"].update(end=2**63))),
+        writes=PROBLEMS,
+    ),
+    Case(
+        "convert-export-integer-of-5000-digits",
+        CONVERT,
+        r"bad-export.json: invalid JSON after task 1: unreadable number: an integer of more than 4300 digits",
+        write("bad-export.json", json.dumps([export_task()])[:-1] + ', {"id": 1' + "0" * 5000 + "}]"),
+    ),
     Case("convert-export-missing", ("convert-export", "nope.json"), r"nope.json: file not found"),
     Case(
         "card-corrupt-parquet",
@@ -1533,6 +1549,323 @@ def _tamper_compiled(path: Path) -> None:
 # ---------------------------------------------------------------- running a case
 
 
+# ---------------------------------------------------------------- train, predict, backend --model (issue 27 re-run)
+
+
+@functools.cache
+def untrained_pipeline() -> Path:
+    """An untrained Italian ``ner`` pipeline saved once per run (copied into each case that needs a model)."""
+    import spacy
+
+    nlp = spacy.blank("it")
+    nlp.add_pipe("ner").add_label("PER")
+    nlp.initialize()
+    folder = Path(tempfile.mkdtemp(prefix="voci-untrained-")) / "pipeline"
+    nlp.to_disk(folder)
+    return folder
+
+
+def blank_model(change: Callable[[dict], None] | None = None, then: Setup | None = None) -> Setup:
+    """``model/``: a MODEL_DIR as `toolkit train` lays it out (an untrained pipeline, so no training runs), its
+    voci-model.json changed by ``change``, then ``then`` applied."""
+
+    def setup(root: Path) -> None:
+        import spacy
+
+        from toolkit.model.manifest import MANIFEST, PIPELINE, ModelManifest, inventory_hash
+
+        shutil.copytree(untrained_pipeline(), root / "model" / PIPELINE)
+        manifest = ModelManifest(
+            "spacy-000000000000", inventory_hash(), "0" * 64, 0, spacy.__version__, "it", ["PER"], False
+        ).as_json()
+        if change:
+            change(manifest)
+        (root / "model" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+        if then:
+            then(root)
+
+    return setup
+
+
+def manifest_field(name: str, value) -> Callable[[dict], None]:
+    return lambda manifest: manifest.__setitem__(name, value)
+
+
+TRAIN = ("train", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--max-steps", "2")
+PREDICT = ("predict", "model", "documents.jsonl", "--out", "p.jsonl")
+MANIFEST_FILE = "model/voci-model.json"
+ONE_BIG = json.dumps(make_document("big", "Roma " * 200_001, "it")) + "\n"
+
+CASES += [
+    Case(
+        "train-gold-missing",
+        ("train", "--documents", "documents.jsonl", "--gold", "nope.jsonl", "--out", "m"),
+        r"nope.jsonl: file not found",
+    ),
+    Case(
+        "train-gold-folder",
+        ("train", "--documents", "documents.jsonl", "--gold", "empty", "--out", "m"),
+        r"empty: is a folder",
+    ),
+    Case(
+        "train-gold-not-json",
+        ("train", "--documents", "documents.jsonl", "--gold", "g.jsonl", "--out", "m"),
+        r"g.jsonl:1: .*invalid JSON",
+        write("g.jsonl", "{bad\n"),
+    ),
+    Case(
+        "train-gold-empty",
+        ("train", "--documents", "documents.jsonl", "--gold", "g.jsonl", "--out", "m"),
+        r"g.jsonl: no annotation records \(expected the training annotations",
+        write("g.jsonl", ""),
+    ),
+    Case(
+        "train-gold-unknown-document",
+        ("train", "--documents", "documents.jsonl", "--gold", "g.jsonl", "--out", "m"),
+        r"g.jsonl:1: .*nope-doc",
+        records("g.jsonl", GOLD, setitem("id", "nope-doc")),
+    ),
+    Case(
+        "train-gold-unknown-label",
+        ("train", "--documents", "documents.jsonl", "--gold", "g.jsonl", "--out", "m"),
+        r"g.jsonl:1: entities\[0\]\.label",
+        records("g.jsonl", GOLD, lambda record: record["entities"][0].update(label="FOO")),
+    ),
+    Case(
+        "train-one-document",
+        ("train", "--documents", "documents.jsonl", "--gold", "g.jsonl", "--out", "m"),
+        r"g.jsonl: annotations of one document only \(expected two or more documents, or --dev-gold\)",
+        records("g.jsonl", GOLD[:1]),
+    ),
+    Case("train-dev-share-zero", (*TRAIN, "--out", "m", "--dev-share", "0"), r"--dev-share: 0.0 \(expected a share"),
+    Case("train-dev-share-nan", (*TRAIN, "--out", "m", "--dev-share", "nan"), r"--dev-share: nan \(expected a share"),
+    Case(
+        "train-dev-gold-alone",
+        (*TRAIN, "--out", "m", "--dev-gold", "gold.jsonl"),
+        r"--dev-documents and --dev-gold: give both or neither",
+    ),
+    Case(
+        "train-dev-gold-missing",
+        (*TRAIN, "--out", "m", "--dev-documents", "documents.jsonl", "--dev-gold", "nope.jsonl"),
+        r"nope.jsonl: file not found",
+    ),
+    Case("train-max-minutes-zero", (*TRAIN, "--out", "m", "--max-minutes", "0"), r"--max-minutes: 0.0 \(expected a"),
+    Case("train-max-minutes-nan", (*TRAIN, "--out", "m", "--max-minutes", "nan"), r"--max-minutes: nan \(expected a"),
+    Case("train-max-steps-zero", (*TRAIN, "--out", "m", "--max-steps", "0"), r"--max-steps: 0 is not in the range"),
+    Case("train-seed-negative", (*TRAIN, "--out", "m", "--seed", "-1"), r"--seed: -1 is not in the range"),
+    Case(
+        "train-seed-beyond-32-bits",
+        (*TRAIN, "--out", "m", "--seed", "99999999999999999999"),
+        r"--seed: 99999999999999999999 is out of range \(expected a seed from 0 to 4294967295\)",
+    ),
+    Case(
+        "train-language-spacy-lacks",
+        ("train", "--documents", "d.jsonl", "--gold", "gold.jsonl", "--out", "m"),
+        r"d.jsonl: lang 'zz': not a language spaCy has",
+        write("d.jsonl", jsonl(document | {"lang": "zz"} for document in DOCUMENTS)),
+    ),
+    Case(
+        "train-out-a-folder-of-other-files",
+        (*TRAIN, "--out", "subs"),
+        r"--out subs: a folder holding other files and no voci-model.json \(expected a new or empty folder",
+    ),
+    Case(
+        "train-out-the-built-dataset",
+        (*TRAIN, "--out", "dist"),
+        r"--out dist: a folder holding other files and no voci-model.json",
+    ),
+    Case("train-out-stdout", (*TRAIN, "--out", "-"), r"--out -: a MODEL_DIR is a folder, not stdout"),
+    Case(
+        "predict-out-stdout",
+        ("predict", "model", "documents.jsonl", "--out", "-"),
+        r"--out -: this output is a file, not stdout \(expected a file path\)",
+        blank_model(),
+    ),
+    Case(
+        "baseline-out-stdout",
+        ("baseline", "documents.jsonl", "--out", "-"),
+        r"--out -: this output is a file, not stdout \(expected a file path\)",
+    ),
+    Case("train-out-is-gold", (*TRAIN, "--out", "gold.jsonl"), r"--out gold.jsonl: is a file \(expected a folder"),
+    Case(
+        "train-gold-fifo",
+        ("train", "--documents", "documents.jsonl", "--gold", "pipe.jsonl", "--out", "m"),
+        r"--gold pipe.jsonl: is a FIFO",
+        fifo("pipe.jsonl"),
+        subprocess=True,
+    ),
+    Case("predict-model-missing", ("predict", "nope", "documents.jsonl", "--out", "p.jsonl"), r"nope: not a folder"),
+    Case("predict-model-a-file", ("predict", "gold.jsonl", "documents.jsonl", "--out", "p.jsonl"), r"not a folder"),
+    Case(
+        "predict-manifest-not-json",
+        PREDICT,
+        r"model/voci-model.json:1: invalid JSON",
+        blank_model(then=write(MANIFEST_FILE, "{")),
+    ),
+    Case(
+        "predict-manifest-a-list",
+        PREDICT,
+        r"model/voci-model.json: format: \[\] \(expected 'voci-model/1'\)",
+        blank_model(then=write(MANIFEST_FILE, "[]")),
+    ),
+    Case(
+        "predict-manifest-nested-deep",
+        PREDICT,
+        r"model/voci-model.json: nested deeper than 64 levels",
+        blank_model(then=write(MANIFEST_FILE, "[" * 100_000 + "]" * 100_000)),
+    ),
+    Case(
+        "predict-manifest-another-format",
+        PREDICT,
+        r"format: 'voci-model/9' \(expected 'voci-model/1'\)",
+        blank_model(manifest_field("format", "voci-model/9")),
+    ),
+    Case(
+        "predict-manifest-another-inventory",
+        PREDICT,
+        r"inventory_hash: 000000000000… is not this toolkit's label inventory",
+        blank_model(manifest_field("inventory_hash", "0" * 64)),
+    ),
+    Case(
+        "predict-manifest-inventory-a-number",
+        PREDICT,
+        r"model/voci-model.json: inventory_hash: got a JSON number \(expected a string\)",
+        blank_model(manifest_field("inventory_hash", 5)),
+    ),
+    Case(
+        "predict-manifest-labels-null",
+        PREDICT,
+        r"model/voci-model.json: entity_labels: got a JSON null \(expected a list of label names\)",
+        blank_model(manifest_field("entity_labels", None)),
+    ),
+    Case(
+        "predict-manifest-labels-a-string",
+        PREDICT,
+        r"entity_labels: got a JSON string \(expected a list of label names\)",
+        blank_model(manifest_field("entity_labels", "PER")),
+    ),
+    Case(
+        "predict-manifest-label-not-in-inventory",
+        PREDICT,
+        r"model/voci-model.json: entity labels FOO are not in the label inventory",
+        blank_model(manifest_field("entity_labels", ["FOO"])),
+    ),
+    Case(
+        "predict-manifest-claims-a-string",
+        PREDICT,
+        r"claims: got a JSON string \(expected true or false\)",
+        blank_model(manifest_field("claims", "yes")),
+    ),
+    Case(
+        "predict-manifest-version-a-number",
+        PREDICT,
+        r"model_version: got a JSON number \(expected a string\)",
+        blank_model(manifest_field("model_version", 5)),
+    ),
+    Case(
+        "predict-manifest-version-with-newline-and-markup",
+        PREDICT,
+        r"model_version: 'a\\nb <img>' \(expected up to 100 letters",
+        blank_model(manifest_field("model_version", "a\nb <img>")),
+    ),
+    Case(
+        "predict-manifest-unknown-field",
+        PREDICT,
+        r"model/voci-model.json: unknown field 'extra' \(expected the fields `toolkit train` writes\)",
+        blank_model(manifest_field("extra", 1)),
+    ),
+    Case(
+        "predict-manifest-missing-field",
+        PREDICT,
+        r"model/voci-model.json: lang: missing \(expected the fields `toolkit train` writes\)",
+        blank_model(lambda manifest: manifest.pop("lang")),
+    ),
+    Case(
+        "predict-manifest-a-folder",
+        PREDICT,
+        r"model: no voci-model.json",
+        blank_model(then=chain(lambda root: (root / MANIFEST_FILE).unlink(), folder(MANIFEST_FILE))),
+    ),
+    Case(
+        "predict-no-pipeline",
+        PREDICT,
+        r"model: no model-best/ \(expected the spaCy pipeline",
+        blank_model(then=lambda root: shutil.rmtree(root / "model" / "model-best")),
+    ),
+    Case(
+        "predict-pipeline-config-garbage",
+        PREDICT,
+        r"model/model-best: cannot be loaded by spaCy",
+        blank_model(then=write("model/model-best/config.cfg", "garbage [[[")),
+    ),
+    Case(
+        "predict-pipeline-meta-garbage",
+        PREDICT,
+        r"model/model-best: cannot be loaded by spaCy",
+        blank_model(then=write("model/model-best/meta.json", "{")),
+    ),
+    Case(
+        "predict-model-symlink-loop",
+        ("predict", "loop", "documents.jsonl", "--out", "p.jsonl"),
+        r"loop: symlink loop",
+        symlink("loop", "loop"),
+    ),
+    Case(
+        "predict-out-inside-the-model",
+        ("predict", "model", "documents.jsonl", "--out", "model/p.jsonl"),
+        r"--out model/p.jsonl: is inside MODEL_DIR model",
+        blank_model(),
+    ),
+    Case(
+        "predict-out-the-model",
+        ("predict", "model", "documents.jsonl", "--out", "model"),
+        r"--out model: is a folder",
+        blank_model(),
+    ),
+    Case(
+        "predict-documents-not-json",
+        ("predict", "model", "d.jsonl", "--out", "p.jsonl"),
+        r"d.jsonl:1: ",
+        blank_model(then=write("d.jsonl", "{bad\n")),
+    ),
+    Case(
+        "predict-text-longer-than-the-model-takes",
+        ("predict", "model", "d.jsonl", "--out", "p.jsonl"),
+        r"d.jsonl: document big: text of 1000005 characters \(expected at most 1000000",
+        blank_model(then=write("d.jsonl", ONE_BIG)),
+    ),
+    Case(
+        "backend-model-not-a-model",
+        ("backend", "--model", "empty", "--port", "0"),
+        r"empty: no voci-model.json \(expected a MODEL_DIR",
+    ),
+    Case(
+        "backend-model-another-inventory",
+        ("backend", "--model", "model", "--port", "0"),
+        r"inventory_hash: 000000000000… is not this toolkit's label inventory",
+        blank_model(manifest_field("inventory_hash", "0" * 64)),
+    ),
+    Case(
+        "backend-model-corrupted",
+        ("backend", "--model", "model", "--port", "0"),
+        r"model/model-best: cannot be loaded by spaCy",
+        blank_model(then=write("model/model-best/config.cfg", "garbage [[[")),
+    ),
+    Case(
+        "backend-model-symlink-loop",
+        ("backend", "--model", "loop", "--port", "0"),
+        r"--model loop: symlink loop",
+        symlink("loop", "loop"),
+    ),
+    Case(
+        "backend-model-and-command",
+        ("backend", "--model", "model", "--command", "cat", "--port", "0"),
+        r"--command and --model: give one",
+        blank_model(),
+    ),
+]
+
+
 def snapshot(root: Path) -> dict[str, str]:
     """Every entry under ``root``: its kind and, for a file, its SHA-256 (a FIFO is never opened)."""
     entries = {}
@@ -1947,13 +2280,35 @@ def test_a_conversion_reports_every_bad_label(workspace):
     assert not (workspace / "p.jsonl").exists()
 
 
-def test_a_region_end_of_a_billion_costs_only_its_task(workspace):
-    bad = export_task(task_id=8, document=DOCUMENTS[1], record=GOLD[1])
-    next(item for item in bad["annotations"][0]["result"] if item["type"] == "labels")["value"]["end"] = 10**9
+@pytest.mark.parametrize("end", [10**9, 2**63, 10**30], ids=["billion", "2**63", "10**30"])
+@pytest.mark.parametrize("copied", [False, True], ids=["other-document", "copied-task"])
+def test_a_huge_region_end_costs_only_its_task(workspace, copied, end):
+    """Item 16 and the 2⁶³ overflow: a broken task (another document, or a copy of the good task's document whose
+    annotation is later) leaves no record; the good annotation is still written, whatever the number's size."""
+    document, record = (DOCUMENTS[0], GOLD[0]) if copied else (DOCUMENTS[1], GOLD[1])
+    bad = export_task(task_id=8, document=document, record=record)
+    bad["annotations"][0] |= {"id": 2, "created_at": "2026-02-01T10:00:00Z"}
+    next(item for item in bad["annotations"][0]["result"] if item["type"] == "labels")["value"]["end"] = end
     (workspace / "two.json").write_text(json.dumps([export_task(), bad]), encoding="utf-8")
     result = runner.invoke(app, ["convert-export", "two.json", "--out", "conv", "--documents", "documents.jsonl"])
     assert result.exit_code == 2 and "1 record(s) written for 1 annotator(s)" in result.stderr
+    assert "Traceback" not in result.output
     (record,) = [json.loads(line) for line in (workspace / "conv/annotators/alice-example.org.jsonl").open()]
-    assert (record["id"], record["task_id"]) == (DOCUMENTS[0]["id"], 7)
-    problems = (workspace / "conv/conversion-problems.txt").read_text(encoding="utf-8")
-    assert "task 8" in problems and "1000000000: outside the text" in problems and "task 7" not in problems
+    assert (record["id"], record["task_id"], record["annotation_id"]) == (DOCUMENTS[0]["id"], 7, 1)
+    assert [e["text"] for e in record["entities"]] == [e["text"] for e in GOLD[0]["entities"]]
+    problems = (workspace / "conv/conversion-problems.txt").read_text(encoding="utf-8").splitlines()
+    (problem,) = problems
+    assert problem.startswith(f"task 8 (document {document['id']}), annotation 2 by alice@example.org: ")
+    assert f"..{str(end)[:11]}" in problem and ": outside the text (expected 0 <= start < end <= " in problem
+
+
+def test_backend_model_without_the_spacy_extra_names_it(workspace, monkeypatch):
+    """The backend extra alone does not bring spaCy: `backend --model` says which extra, in one line, not E000."""
+    import importlib.util
+
+    blank_model()(workspace)
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "spacy" else found(name, *a))
+    result = runner.invoke(app, ["backend", "--model", "model", "--port", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "toolkit backend --model needs the 'spacy' extra: pip install 'voci-toolkit[spacy]'"

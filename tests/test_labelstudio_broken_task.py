@@ -1,5 +1,6 @@
-"""A broken task costs only itself (issue 27): through `toolkit pull` against a real Label Studio server, one task
-whose region ends at 10⁹ leaves no record, and the same annotator's good annotation of another task is written."""
+"""A broken task costs only itself (issue 27): through `toolkit pull` against a real Label Studio server, a task
+whose region ends at 10⁹ and a copy of the good task whose later annotation ends at 2⁶³ leave no record; the same
+annotator's good annotation is written (a broken annotation never replaces a converted one)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ def test_pull_writes_every_annotation_but_the_broken_task(label_studio, tmp_path
     broken = record_to_result(second_gold, second["text"])
     next(item for item in broken if item["type"] == "labels")["value"]["end"] = 10**9
     bad = label_studio.client.annotations.create(id=tasks[second["id"]].id, result=broken)
+    copy = label_studio.client.tasks.create(project=project.id, data=dict(tasks[first["id"]].data))
+    overflowing = record_to_result(first_gold, first["text"])
+    next(item for item in overflowing if item["type"] == "labels")["value"]["end"] = 2**63
+    later = label_studio.client.annotations.create(id=copy.id, result=overflowing)
     out = tmp_path / "pulled"
     pulled = CliRunner().invoke(
         app, ["pull", "--project", title, "--out", str(out), "--documents", str(documents)], env=env
@@ -41,4 +46,5 @@ def test_pull_writes_every_annotation_but_the_broken_task(label_studio, tmp_path
     assert [e["text"] for e in record["entities"]] == [e["text"] for e in first_gold["entities"]]
     problems = (out / "conversion-problems.txt").read_text(encoding="utf-8")
     assert f"(document {second['id']}), annotation {bad.id} by admin@voci.local" in problems
-    assert f"(document {first['id']})" not in problems
+    assert f"task {copy.id} (document {first['id']}), annotation {later.id} by admin@voci.local" in problems
+    assert f"task {tasks[first['id']].id} " not in problems and len(problems.splitlines()) == 2

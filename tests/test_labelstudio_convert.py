@@ -291,16 +291,48 @@ def test_same_annotator_twice_keeps_the_latest_without_a_problem():
     assert outcome.problems() == [] and outcome.superseded == 1
 
 
-def test_a_latest_annotation_that_fails_leaves_no_record_not_the_older_one():
+def test_a_broken_later_annotation_never_erases_the_converted_one():
+    """Issue 27 item 16: the broken annotation leaves no record and is listed; the good one is still written."""
     broken = record_to_result(_record())
     broken.remove(_claimer_choice(broken, "c2"))
     older = _annotation(1, record_to_result(_record()), updated_at="2026-01-01T10:00:00Z")
     newer = _annotation(2, broken, updated_at="2026-01-05T10:00:00Z")
     for order in ([older, newer], [newer, older]):
         outcome = _convert(_task(*order))
-        assert outcome.records() == [], "the older version must not stand in for the latest"
+        assert [r["annotation_id"] for r in outcome.records()] == [1]
         (problem,) = outcome.problems()
         assert problem.annotation_id == 2 and "“non è vero” 55..65: no claimer chosen" in problem.reason
+        assert (outcome.rejected(), outcome.superseded) == (1, 0)
+
+
+@pytest.mark.parametrize("order", ["good-first", "broken-first"])
+def test_a_broken_copy_of_a_task_never_erases_the_good_annotation(order):
+    """The issue's scenario: two tasks of the same document (a copied task), the later annotation's region ends at
+    10⁹. The good annotation is written, the broken one is listed with its task, whichever task is read first."""
+    broken = record_to_result(_record())
+    next(item for item in broken if item["type"] == "labels")["value"]["end"] = 10**9
+    good = _task(_annotation(1, record_to_result(_record()), updated_at="2026-01-01T10:00:00Z"), task_id=7)
+    bad = _task(_annotation(2, broken, updated_at="2026-02-01T10:00:00Z"), task_id=8)
+    outcome = _convert(*([good, bad] if order == "good-first" else [bad, good]))
+    assert [(r["task_id"], r["annotation_id"]) for r in outcome.records()] == [(7, 1)]
+    assert outcome.records()[0]["entities"] == _record()["entities"]
+    assert [(p.task_id, p.annotation_id) for p in outcome.problems()] == [(8, 2)]
+    assert "outside the text" in outcome.problems()[0].reason
+
+
+def test_a_later_good_annotation_replaces_every_earlier_broken_one():
+    broken = record_to_result(_record())
+    broken.remove(_claimer_choice(broken, "c2"))
+    tasks = [
+        _task(_annotation(1, broken, updated_at="2026-01-01T10:00:00Z"), task_id=7),
+        _task(_annotation(2, record_to_result(_record()), updated_at="2026-01-02T10:00:00Z"), task_id=8),
+        _task(_annotation(3, broken, updated_at="2026-01-03T10:00:00Z"), task_id=9),
+        _task(_annotation(4, record_to_result(_record()), updated_at="2026-01-04T10:00:00Z"), task_id=10),
+    ]
+    for ordered in (tasks, tasks[::-1], [tasks[2], tasks[0], tasks[3], tasks[1]]):
+        outcome = _convert(*ordered)
+        assert [r["annotation_id"] for r in outcome.records()] == [4]
+        assert outcome.problems() == [] and (outcome.rejected(), outcome.superseded) == (0, 3)
 
 
 def test_the_latest_wins_across_tasks_of_the_same_document():

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from toolkit.errors import InputError, MissingFileError, OutputError, Problem, ValidationError, describe_os_error
-from toolkit.pathguard import Output, PathPlan, special_kind
+from toolkit.pathguard import STDOUT, Output, PathPlan, special_kind
 from toolkit.staging import active, default_permissions, staged
 
 BOM = b"\xef\xbb\xbf"
@@ -395,6 +395,10 @@ def atomic_writer(path: str | Path, mode: str = "w", permissions: int | None = N
     Outside a command's staging, the single file is staged and committed on its own.
     """
     staging = active()
+    if str(path) == STDOUT:  # only text a command emits goes to stdout (`toolkit.cli._outputs.emit`), never a file
+        outputs = staging.plan.outputs if staging else []
+        label = next((output.label for output in outputs if output.is_stdout), STDOUT)
+        raise OutputError(f"{label}: this output is a file, not stdout (expected a file path)")
     if staging is None:
         with staged(PathPlan(outputs=[Output("", Path(path))])), atomic_writer(path, mode, permissions) as handle:
             yield handle

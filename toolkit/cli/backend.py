@@ -24,6 +24,7 @@ from toolkit.cli._options import (
     any_port,
     described,
 )
+from toolkit.extras import require_extra
 from toolkit.labelstudio.backend.trained import DEFAULT_EVERY, DEFAULT_MINUTES
 from toolkit.paths import DEFAULT_DOCUMENTS
 
@@ -79,6 +80,8 @@ def backend(
     if export_lexicon is not None:
         _export(data_dir, project, export_lexicon)
         return
+    if model is not None:
+        require_extra("spacy", "backend --model")  # the backend extra alone does not bring spaCy
     options = BackendOptions(
         system=system.value if system else None,
         predictions=predictions,

@@ -25,6 +25,7 @@ from toolkit.cli._options import (
     described,
     port_number,
 )
+from toolkit.extras import require_extra
 from toolkit.labelstudio.backend.trained import DEFAULT_EVERY, DEFAULT_MINUTES
 from toolkit.paths import DEFAULT_DOCUMENTS, DEFAULT_GUIDELINES
 
@@ -99,6 +100,8 @@ def studio(
 
     if not ml_backend and (system or command or model or learn):
         raise typer.BadParameter("only with --ml-backend", param_hint="--system/--command/--model/--learn")
+    if model is not None:
+        require_extra("spacy", "studio --ml-backend --model")  # the backend extra alone does not bring spaCy
     options = StudioOptions(
         project=project,
         documents=documents,

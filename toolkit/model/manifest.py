@@ -4,18 +4,22 @@ check that refuses a model made for another inventory before spaCy is even impor
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import InputError
-from toolkit.files import read_json
+from toolkit.files import json_type, read_json
 from toolkit.inventory import load_inventory
 from toolkit.resources import INVENTORY, read_resource
 
 MANIFEST = "voci-model.json"
 FORMAT = "voci-model/1"
 PIPELINE = "model-best"  # the spaCy pipeline folder inside MODEL_DIR
+MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}")  # it names predictions in Label Studio and files
+JSON_TYPES = {"str": (str, "a string"), "int": (int, "an integer"), "bool": (bool, "true or false")}
+JSON_TYPES |= {"list[str]": (list, "a list of label names"), "dict[str, Any]": (dict, "an object")}
 
 
 def inventory_hash() -> str:
@@ -55,12 +59,7 @@ def read_manifest(model_dir: Path) -> ModelManifest:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         got = raw.get("format") if isinstance(raw, dict) else raw
         raise InputError(f"{path}: format: {got!r} (expected {FORMAT!r})")
-    try:
-        manifest = ModelManifest(**raw)
-    except TypeError as error:
-        raise InputError(
-            f"{path}: {error.args[0].split('(', 1)[-1]} (expected the fields `toolkit train` writes)"
-        ) from None
+    manifest = ModelManifest(**_checked_fields(raw, path))
     if manifest.inventory_hash != inventory_hash():
         raise InputError(
             f"{path}: inventory_hash: {manifest.inventory_hash[:12]}… is not this toolkit's label inventory "
@@ -70,6 +69,32 @@ def read_manifest(model_dir: Path) -> ModelManifest:
     if not (model_dir / PIPELINE).is_dir():
         raise InputError(f"{model_dir}: no {PIPELINE}/ (expected the spaCy pipeline `toolkit train` saves)")
     return manifest
+
+
+def _checked_fields(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The manifest's fields, each of the JSON type `ModelManifest` declares (a hand-edited file says which is not)."""
+    declared = {item.name: item for item in fields(ModelManifest)}
+    unknown = sorted(set(raw) - set(declared))
+    if unknown:
+        raise InputError(f"{path}: unknown field {unknown[0]!r} (expected the fields `toolkit train` writes)")
+    for name, item in declared.items():
+        if name not in raw:
+            if item.default is MISSING and item.default_factory is MISSING:
+                raise InputError(f"{path}: {name}: missing (expected the fields `toolkit train` writes)")
+            continue
+        kind, expected = JSON_TYPES[str(item.type)]
+        value = raw[name]
+        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if not wrong and name == "entity_labels":
+            wrong = not all(isinstance(label, str) for label in value)
+        if wrong:
+            raise InputError(f"{path}: {name}: got a JSON {json_type(value)} (expected {expected})")
+    if not MODEL_VERSION.fullmatch(raw["model_version"]):
+        raise InputError(
+            f"{path}: model_version: {raw['model_version']!r:.60} (expected up to 100 letters, digits, '.', '_', '+', "
+            "':' or '-', such as spacy-2085fc2cd7be)"
+        )
+    return raw
 
 
 def check_labels(labels: list[str], where: str) -> None:

@@ -103,15 +103,25 @@ class TrainedModel:
         figures = ", ".join(f"{name} {value:.3f}" for name, value in dev.items() if isinstance(value, float))
         return f"trained model {self.dir} (model version {self.model_version}; dev {figures or 'not scored'})"
 
-    def predict(self, documents: Iterable[Mapping[str, Any]], scored: bool = False) -> list[Prediction]:
+    def predict(
+        self, documents: Iterable[Mapping[str, Any]], scored: bool = False, source: str = ""
+    ) -> list[Prediction]:
         """A valid prediction record per document (checked like every prediction), in order; with ``scored``, how
         unsure the model is of each: the larger of its entity and claim-span uncertainties (a document is worth an
-        annotator's time when either layer is unsure)."""
+        annotator's time when either layer is unsure).  ``source`` (the documents file) names a document too long
+        for the model."""
         from spacy.util import filter_spans
 
         from toolkit.convert_predictions.spacy_docs import from_spacy
 
         documents = list(documents)
+        for document in documents:  # spaCy refuses longer texts (E088) once it has started
+            if len(document["text"]) > self.nlp.max_length:
+                where = f"{source}: " if source else ""
+                raise InputError(
+                    f"{where}document {document['id']}: text of {len(document['text'])} characters (expected at most"
+                    f" {self.nlp.max_length}, the model's nlp.max_length)"
+                )
         finder = self.nlp.get_pipe("span_finder") if "span_finder" in self.nlp.pipe_names else None
         ner = self.nlp.get_pipe("ner")
         predictions = []
@@ -142,7 +152,7 @@ def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int,
     with staged(PathPlan(inputs, [Output(mention("out"), Path(out))])):
         model = TrainedModel(Path(model_dir))
         documents = load_documents(documents_path)
-        records = [prediction.record for prediction in model.predict(documents.values())]
+        records = [prediction.record for prediction in model.predict(documents.values(), source=str(documents_path))]
         check_predictions(records, documents)
         write_jsonl(out, records)
     return len(records), model.model_version

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import InputError, as_named, mention
+from toolkit.errors import InputError, OutputError, as_named, mention
 from toolkit.files import dumps_line, write_json, write_text
 from toolkit.model.config import Settings, training_config
 from toolkit.model.examples import (
@@ -31,7 +31,8 @@ from toolkit.model.examples import (
     write_docbin,
 )
 from toolkit.model.manifest import MANIFEST, PIPELINE, ModelManifest, check_labels, inventory_hash
-from toolkit.pathguard import FOLDER, Input, Output, PathPlan
+from toolkit.pathguard import FOLDER, STDOUT, Input, Output, PathPlan
+from toolkit.scoring.parameters import seed as check_seed
 from toolkit.staging import staged
 
 DEFAULT_DEV_SHARE = 0.1
@@ -98,6 +99,30 @@ def choose_split(
 
 def _language(pairs: list[tuple]) -> str:
     return Counter(document.get("lang", "it") for document, _ in pairs).most_common(1)[0][0]
+
+
+def check_language(pairs: list[tuple], documents: Path) -> None:
+    """spaCy must have the documents' language (``spacy.blank`` of any other is an ImportError)."""
+    from spacy.util import get_lang_class
+
+    lang = _language(pairs)
+    try:
+        get_lang_class(lang)
+    except ImportError:
+        raise InputError(
+            f"{documents}: lang {lang!r}: not a language spaCy has (expected an ISO 639-1 code it knows, such as 'it')"
+        ) from None
+
+
+def check_out(out: Path) -> None:
+    """``--out`` is replaced whole: only a new or empty folder, or a MODEL_DIR, never a folder of other files."""
+    if str(out) == STDOUT:
+        raise OutputError(f"{mention('out')} -: a MODEL_DIR is a folder, not stdout (expected a folder path)")
+    if out.is_dir() and not (out / MANIFEST).is_file() and any(out.iterdir()):
+        raise OutputError(
+            f"{mention('out')} {out}: a folder holding other files and no {MANIFEST} (expected a new or empty folder, "
+            "or a MODEL_DIR to replace: it is replaced whole)"
+        )
 
 
 def score_dev(nlp_dir: Path, dev: list[tuple]) -> dict[str, Any]:
@@ -206,6 +231,8 @@ def train_model(
         )
     if max_minutes is not None and not max_minutes > 0:
         raise InputError(f"{max_minutes} (expected a positive number of minutes)", parameter="max_minutes")
+    seed = check_seed(seed)
+    check_out(Path(out))
     inputs = [Input(mention("documents"), Path(documents)), Input(mention("gold"), Path(gold))]
     if dev_gold is not None:
         inputs += [Input(mention("dev_documents"), Path(dev_documents)), Input(mention("dev_gold"), Path(dev_gold))]
@@ -215,6 +242,7 @@ def train_model(
         split = choose_split(pairs, dev_pairs, dev_share, seed, Path(gold))
         labels = entity_labels(split.train)
         check_labels(labels, str(gold))
+        check_language(split.train, Path(documents))
         folder = staging.folder(Path(out))
         started = time.monotonic()
         deadline = started + max_minutes * 60 if max_minutes is not None else None

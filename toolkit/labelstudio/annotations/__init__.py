@@ -5,9 +5,10 @@ way out (`reading`): each region's span must match the task text, labels and cho
 every claim needs one stance and one claimer kind, with relations to entity mentions exactly when the kind is
 ``entity``.
 
-For each annotator and document only the latest submitted annotation counts.  When it cannot be converted, the
-document has no record for that annotator (an older version is never kept in its place) and every reason is
-listed, with the task, the annotator, the region as the editor shows it and a link to the task.
+For each annotator and document only the latest submitted annotation that converts counts.  One that cannot be
+converted leaves no record and every reason is listed, with the task, the annotator, the region as the editor shows
+it and a link to the task; it never replaces a converted annotation (a broken copy of a task cannot erase the good
+one), and a later converted annotation replaces it.
 
 An export is read task by task (``ijson``) and the latest records are kept in a SQLite table on disk (`store`), so
 memory does not grow with the project; the raw export is only read.  `writing` writes the files all together or

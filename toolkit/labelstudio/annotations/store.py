@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,16 +32,22 @@ from toolkit.labelstudio.annotations.reading import (
 )
 from toolkit.labelstudio.config import NAMES
 
+# how ijson's pure-Python parser refuses an integer Python will not read (more digits than its limit)
+LONG_INTEGER = re.compile(rf"Unexpected symbol '-?[0-9]{{{sys.get_int_max_str_digits() + 1},}}'")
 _SCHEMA = """
-CREATE TABLE latest (
+CREATE TABLE latest (  -- the annotator's latest annotation of the document that converts
     annotator TEXT NOT NULL, doc_id TEXT NOT NULL, updated TEXT NOT NULL, annotation_id INTEGER NOT NULL,
-    record TEXT,  -- one JSONL line; NULL when the annotation could not be converted
+    record TEXT NOT NULL,  -- one JSONL line
     unlabelled INTEGER NOT NULL,  -- its claims whose claimer comes from an unlabelled relation
     PRIMARY KEY (annotator, doc_id)
 ) WITHOUT ROWID;
+CREATE TABLE broken (  -- annotations that do not convert and are later than the kept one (or there is none)
+    annotator TEXT NOT NULL, doc_id TEXT NOT NULL, updated TEXT NOT NULL, annotation_id INTEGER NOT NULL
+);
+CREATE INDEX broken_by_key ON broken (annotator, doc_id);
 CREATE TABLE messages (
-    annotator TEXT NOT NULL, doc_id TEXT NOT NULL, problem INTEGER NOT NULL,
-    task_id, annotation_id, reason TEXT NOT NULL, link TEXT, position INTEGER NOT NULL
+    annotator TEXT NOT NULL, doc_id TEXT NOT NULL, updated TEXT NOT NULL, rank_id INTEGER NOT NULL,
+    problem INTEGER NOT NULL, task_id, annotation_id, reason TEXT NOT NULL, link TEXT, position INTEGER NOT NULL
 );
 CREATE INDEX messages_by_key ON messages (annotator, doc_id);
 """
@@ -95,32 +103,39 @@ class Conversion:
         return cls(database)
 
     def offer(self, candidate: Candidate) -> None:
-        """Keep the candidate if it is the annotator's latest on this document, dropping what it replaces."""
+        """Keep the annotator's latest annotation of the document that converts; list every broken one after it.
+
+        A broken annotation never replaces a converted one: it leaves no record and its problems are listed (until
+        a later converted annotation replaces it), so a broken copy of a task cannot erase the good annotation.
+        """
         key = (candidate.annotator, candidate.doc_id)
         held = self.database.execute(
             "SELECT updated, annotation_id FROM latest WHERE annotator = ? AND doc_id = ?", key
         ).fetchone()
-        if held is not None:
+        if held is not None and candidate.rank <= tuple(held):
             self.superseded += 1
-            if candidate.rank <= tuple(held):
-                return
-            self.database.execute("DELETE FROM messages WHERE annotator = ? AND doc_id = ?", key)
-        self.database.execute(
-            "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                *key,
-                *candidate.rank,
-                candidate.record_line,
-                candidate.unlabelled_claimers if candidate.record_line else 0,
-            ),
-        )
+            return
+        if candidate.record_line is None:
+            self.database.execute("INSERT INTO broken VALUES (?, ?, ?, ?)", (*key, *candidate.rank))
+        else:
+            earlier = "annotator = ? AND doc_id = ? AND (updated, {0}) < (?, ?)"
+            replaced = self.database.execute(
+                "DELETE FROM broken WHERE " + earlier.format("annotation_id"), (*key, *candidate.rank)
+            ).rowcount
+            self.superseded += replaced + (held is not None)
+            self.database.execute("DELETE FROM messages WHERE " + earlier.format("rank_id"), (*key, *candidate.rank))
+            self.database.execute(
+                "INSERT OR REPLACE INTO latest VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, *candidate.rank, candidate.record_line, candidate.unlabelled_claimers),
+            )
         for is_problem, messages in ((1, candidate.problems), (0, candidate.notes)):
             for message in messages:
                 self._position += 1
                 self.database.execute(
-                    "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         *key,
+                        *candidate.rank,
                         is_problem,
                         message.task_id,
                         message.annotation_id,
@@ -133,14 +148,12 @@ class Conversion:
     # --- reading back ---
 
     def annotators(self) -> list[str]:
-        rows = self.database.execute("SELECT DISTINCT annotator FROM latest WHERE record IS NOT NULL ORDER BY 1")
+        rows = self.database.execute("SELECT DISTINCT annotator FROM latest ORDER BY 1")
         return [annotator for (annotator,) in rows]
 
     def record_lines(self, annotator: str) -> Iterator[str]:
         """The annotator's records as JSONL lines, by document id."""
-        rows = self.database.execute(
-            "SELECT record FROM latest WHERE annotator = ? AND record IS NOT NULL ORDER BY doc_id", (annotator,)
-        )
+        rows = self.database.execute("SELECT record FROM latest WHERE annotator = ? ORDER BY doc_id", (annotator,))
         for (line,) in rows:
             yield line
 
@@ -149,7 +162,7 @@ class Conversion:
         return [json.loads(line) for annotator in self.annotators() for line in self.record_lines(annotator)]
 
     def record_count(self) -> int:
-        return self.database.execute("SELECT count(*) FROM latest WHERE record IS NOT NULL").fetchone()[0]
+        return self.database.execute("SELECT count(*) FROM latest").fetchone()[0]
 
     def _messages(self, problem: bool, limit: int | None = None) -> Iterator[ConversionProblem]:
         if problem:
@@ -177,9 +190,9 @@ class Conversion:
         return counted[0] + (len(self.malformed) if problem else 0)
 
     def rejected(self) -> int:
-        """Annotations (latest per annotator and document) that were not converted, and malformed ones."""
-        broken = {(problem.task_id, problem.annotation_id) for problem in self.malformed}
-        return self.database.execute("SELECT count(*) FROM latest WHERE record IS NULL").fetchone()[0] + len(broken)
+        """Annotations that were not converted (and not replaced by a later converted one), and malformed ones."""
+        malformed = {(problem.task_id, problem.annotation_id) for problem in self.malformed}
+        return self.database.execute("SELECT count(*) FROM broken").fetchone()[0] + len(malformed)
 
     def summary(self) -> ConversionSummary:
         return ConversionSummary(
@@ -302,7 +315,9 @@ def iter_export(path: Path) -> Iterator[Any]:
     """The tasks of a JSON export file one by one (as downloaded from the UI or saved by ``toolkit pull``).
 
     Opened by the one reader (a FIFO or a folder is refused); a task nested too deeply or holding a lone surrogate
-    is refused with its place, as `toolkit.files.loads` refuses a record.
+    is refused with its place, as `toolkit.files.loads` refuses a record.  The C parser reads integers as 64-bit
+    numbers; when one is larger (a region end of 2⁶³), the rest is read by ijson's pure-Python parser, which reads
+    any integer Python reads, so that task alone fails its checks.
     """
     import ijson
 
@@ -313,19 +328,36 @@ def iter_export(path: Path) -> Iterator[Any]:
         if not first.startswith(b"["):
             kind = {b"{": "an object", b"": "empty"}.get(first[:1], "not a JSON list")
             raise InputError(f"{path}: the export is {kind} (expected the list of tasks of a Label Studio JSON export)")
-        handle.seek(0)
         count = 0
+        parsers = [ijson, ijson.get_backend("python")]
         try:
-            for task in ijson.items(handle, "item", use_float=True):
-                count += 1
-                found = unusable_part(task)
-                if found:
-                    raise InputError(f"{path}: task {count}: {found[0]}: {found[1]}")
-                yield task
+            while parsers:
+                parser = parsers.pop(0)
+                handle.seek(0)
+                try:
+                    for index, task in enumerate(parser.items(handle, "item", use_float=True)):
+                        if index < count:
+                            continue  # yielded before the C parser met a number it cannot hold
+                        count += 1
+                        found = unusable_part(task)
+                        if found:
+                            raise InputError(f"{path}: task {count}: {found[0]}: {found[1]}")
+                        yield task
+                    return
+                except ijson.JSONError as error:
+                    if not parsers or "integer overflow" not in str(error):
+                        raise
         except ijson.JSONError as error:
-            reason = " ".join(str(error).split())
-            raise InputError(f"{path}: invalid JSON after task {count}: {reason} {expected}") from None
+            raise InputError(f"{path}: invalid JSON after task {count}: {_parse_error(error)} {expected}") from None
         except RecursionError:
             raise InputError(f"{path}: task {count + 1}: nested too deeply {expected}") from None
         except UnicodeDecodeError:
             raise InputError(f"{path}: not UTF-8 after task {count} {expected}") from None
+
+
+def _parse_error(error: Exception) -> str:
+    """ijson's reason on one short line (the pure-Python parser quotes the whole unexpected symbol)."""
+    reason = " ".join(str(error).split())
+    if LONG_INTEGER.match(reason):
+        return f"unreadable number: an integer of more than {sys.get_int_max_str_digits()} digits"
+    return reason if len(reason) <= 200 else reason[:199] + "…"

@@ -23,6 +23,7 @@ from typing import Any
 
 from toolkit.errors import ConfigurationError, InputError, ServerError, mention
 from toolkit.labelstudio.backend.service import Backend
+from toolkit.labelstudio.backend.sources import Cancellation, Cancelled
 from toolkit.labelstudio.server import LOOPBACK
 
 log = logging.getLogger("toolkit.backend")
@@ -88,8 +89,8 @@ def create_app(backend: Backend, auth: BasicAuth | None = None, webhook_secret: 
     require_http_libraries()
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     async def body(request: Request) -> dict[str, Any]:
@@ -103,21 +104,50 @@ def create_app(backend: Backend, auth: BasicAuth | None = None, webhook_secret: 
             raise InputError("request body: expected a JSON object")
         return payload
 
-    def answering(method):
-        """Run ``method(payload)`` off the event loop (a prediction can take seconds); bad requests answer 400."""
+    def answering(method, cancellable: bool = False):
+        """Run ``method(payload)`` off the event loop (a prediction can take seconds); bad requests answer 400.
+        A ``cancellable`` method is stopped when its client leaves (see `until_the_client_leaves`)."""
 
-        async def endpoint(request: Request) -> JSONResponse:
+        async def endpoint(request: Request) -> Response:
             try:
-                return JSONResponse(await run_in_threadpool(method, await body(request)))
+                payload = await body(request)
+                if cancellable:
+                    return JSONResponse(await until_the_client_leaves(request, method, payload))
+                return JSONResponse(await run_in_threadpool(method, payload))
             except InputError as error:
                 log.warning("%s %s: %s", request.method, request.url.path, error.args[0])
                 status = 413 if isinstance(error, TooLarge) else 400
                 return JSONResponse({"status": "ERROR", "error": error.args[0]}, status_code=status)
+            except (Cancelled, ClientDisconnect) as stopped:
+                where = stopped.args[0] if stopped.args else "before sending the whole request"
+                log.info("%s %s: the client left; %s", request.method, request.url.path, where)
+                return Response(status_code=499)  # nobody reads it (nginx's "client closed request")
             except Exception as error:  # a bug answers 500 and is logged; the service goes on
                 log.exception("%s %s failed", request.method, request.url.path)
                 return JSONResponse({"status": "ERROR", "error": f"{error.__class__.__name__}: {error}"}, 500)
 
         return endpoint
+
+    async def until_the_client_leaves(request: Request, method, payload: dict[str, Any]) -> Any:
+        """``method(payload, cancellation)`` in a worker thread while the client waits; when it disconnects first,
+        the worker is told to stop before its next document (it raises `Cancelled`)."""
+        import asyncio
+
+        cancellation = Cancellation()
+        work = asyncio.ensure_future(run_in_threadpool(method, payload, cancellation))
+        left = asyncio.ensure_future(disconnected(request))
+        try:
+            await asyncio.wait({work, left}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            left.cancel()
+        if not work.done():
+            cancellation.cancel()
+        return await work
+
+    async def disconnected(request: Request) -> None:
+        """Returns when the client has closed the connection (the body is read: the next message says so)."""
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(backend.health())
@@ -126,7 +156,7 @@ def create_app(backend: Backend, auth: BasicAuth | None = None, webhook_secret: 
         Route("/", health, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/setup", answering(backend.setup), methods=["POST"]),
-        Route("/predict", answering(backend.predict), methods=["POST"]),
+        Route("/predict", answering(backend.predict, cancellable=True), methods=["POST"]),
         Route("/webhook", answering(backend.webhook), methods=["POST"]),
         Route("/train", answering(backend.train), methods=["POST"]),
     ]

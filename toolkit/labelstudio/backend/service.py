@@ -25,7 +25,7 @@ from typing import Any
 from toolkit.documents import OPTIONAL_FIELDS, text_sha256
 from toolkit.errors import InputError
 from toolkit.labelstudio.backend.lexicon import Contribution, bounded_id, bounded_text, entity_mentions
-from toolkit.labelstudio.backend.sources import Outcome
+from toolkit.labelstudio.backend.sources import NEVER, Cancellation, Outcome
 from toolkit.labelstudio.config import NAMES
 from toolkit.labelstudio.tasks import ConversionNotes, preannotation
 
@@ -108,7 +108,8 @@ class Backend:
             )
         return {"model_version": self.source.model_version(project_id(request.get("project")))}
 
-    def predict(self, request: Mapping[str, Any]) -> Json:
+    def predict(self, request: Mapping[str, Any], cancellation: Cancellation = NEVER) -> Json:
+        """One result per task; raises `Cancelled` when ``cancellation`` says the client has left."""
         tasks = request.get("tasks")
         if not isinstance(tasks, list) or not all(isinstance(task, Mapping) for task in tasks):
             raise InputError("tasks: expected a list of task objects")
@@ -121,7 +122,7 @@ class Backend:
             except InputError as error:
                 documents.append(None)
                 errors[index] = error.args[0]
-        version, outcomes = self.source.predict([document for document in documents if document], project)
+        version, outcomes = self.source.predict([document for document in documents if document], project, cancellation)
         given = iter(outcomes)
         results = []
         for index, (task, document) in enumerate(zip(tasks, documents, strict=True)):

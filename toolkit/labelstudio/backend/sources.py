@@ -15,7 +15,8 @@ import os
 import shlex
 import signal
 import subprocess
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ MAX_OUTPUT = 64_000_000  # bytes read from a --command's stdout per request (and
 MAX_STDERR = 64_000
 STDERR_SHOWN = 300  # characters of a failing command's stderr quoted in its error
 COMMAND_SHOWN = 60  # characters of the command line that name it in errors
+CANCEL_CHECK = 0.2  # seconds between two looks at whether the client of a --command request has left
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,37 @@ def environment_without_secrets() -> dict[str, str]:
     """The backend's environment without the secrets it holds (its password, the Label Studio and Hub tokens), for
     the programs it starts."""
     return {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
+
+
+class Cancelled(Exception):
+    """The client of the request left: the prediction stopped before its next document."""
+
+
+class Cancellation:
+    """Set by the HTTP layer when a request's client leaves; a source asks it before each document (or batch), so a
+    prediction nobody waits for stops within one document instead of running to the end."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reached = 0  # documents started, for the log line that says where it stopped
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def each(self, documents: list[dict[str, Any]], size: int = 1) -> Iterator[list[dict[str, Any]]]:
+        """``documents`` in slices of ``size``, raising `Cancelled` before a slice once the client has left."""
+        for start in range(0, len(documents), size):
+            if self.cancelled:
+                raise Cancelled(f"stopped after {start} of {len(documents)} document(s)")
+            self.reached = start + 1
+            yield documents[start : start + size]
+
+
+NEVER = Cancellation()  # the default: nobody cancels (tests, the Python API)
 
 
 def failed(count: int, message: str) -> list[Outcome]:
@@ -78,12 +111,14 @@ class BaselineSource:
     def describe(self) -> str:
         return "the baseline, learning entity mentions from annotations (model version baseline-vN per project)"
 
-    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+    def predict(
+        self, documents: list[dict[str, Any]], project_id: int | None, cancellation: Cancellation = NEVER
+    ) -> tuple[str, list[Outcome]]:
         from toolkit.baseline.system import predict_with_evidence
 
         outcomes = []
         version = self.model_version(project_id)
-        for document in documents:  # never what this document's own annotations taught (independence rule)
+        for (document,) in cancellation.each(documents):  # never what its own annotations taught (independence)
             version, learned = self.lexicons.snapshot(project_id or 0, excluded_document=document["id"])
             prediction = predict_with_evidence(document, learned)
             outcomes.append(Outcome(record=prediction.record, score=prediction.sure_share))
@@ -131,9 +166,11 @@ class FileSource:
             return document["id"]
         return self.by_sha256.get(document["text_sha256"])
 
-    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+    def predict(
+        self, documents: list[dict[str, Any]], project_id: int | None, cancellation: Cancellation = NEVER
+    ) -> tuple[str, list[Outcome]]:
         outcomes = []
-        for document in documents:
+        for (document,) in cancellation.each(documents):
             doc_id = self._document_id(document)
             if doc_id is None:
                 outcomes.append(
@@ -172,9 +209,12 @@ def _exit_reason(code: int) -> str:
     return f"exited with code {code}"
 
 
-def _exchange(process: subprocess.Popen, stdin: bytes, timeout: float) -> tuple[bytes, bytes, str | None]:
+def _exchange(
+    process: subprocess.Popen, stdin: bytes, timeout: float, cancellation: Cancellation = NEVER
+) -> tuple[bytes, bytes, str | None]:
     """Write ``stdin``, read stdout (at most `MAX_OUTPUT` bytes) and stderr (its first `MAX_STDERR`) until the
-    command exits and closes them, for at most ``timeout`` seconds; why it was cut short, if it was."""
+    command exits and closes them, for at most ``timeout`` seconds and while the client waits; why it was cut
+    short, if it was."""
     import selectors
     import time
 
@@ -193,7 +233,9 @@ def _exchange(process: subprocess.Popen, stdin: bytes, timeout: float) -> tuple[
             left = deadline - time.monotonic()
             if left <= 0:
                 return bytes(out), bytes(err), "timeout"
-            for key, _ in selector.select(left):
+            if cancellation.cancelled:
+                return bytes(out), bytes(err), "cancelled"
+            for key, _ in selector.select(min(left, CANCEL_CHECK)):
                 if key.fileobj is process.stdin:
                     try:
                         pending = pending[os.write(process.stdin.fileno(), pending[:65536]) :]
@@ -253,7 +295,7 @@ class CommandSource:
     def describe(self) -> str:
         return f"command {self.shown} (at most {self.timeout:g} s per request, model version {self.version})"
 
-    def _run(self, stdin: bytes) -> tuple[bytes | None, str | None]:
+    def _run(self, stdin: bytes, cancellation: Cancellation = NEVER) -> tuple[bytes | None, str | None]:
         """The command's stdout, or why there is none."""
         try:
             process = subprocess.Popen(  # noqa: S603 (the user's own command, no shell)
@@ -267,7 +309,7 @@ class CommandSource:
         except OSError as error:
             return None, f"command {self.shown} cannot be started: {error.strerror or error}"
         try:
-            stdout, stderr, why = _exchange(process, stdin, self.timeout)
+            stdout, stderr, why = _exchange(process, stdin, self.timeout, cancellation)
         finally:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)  # what it started in its group goes with it
@@ -275,6 +317,8 @@ class CommandSource:
             process.wait()
             for stream in (process.stdin, process.stdout, process.stderr):  # a grandchild may still hold the pipes
                 stream.close()
+        if why == "cancelled":
+            raise Cancelled(f"command {self.shown} stopped")
         if why == "timeout":
             return None, f"command {self.shown} did not answer within {self.timeout:g} s (stopped)"
         if why == "output":
@@ -283,11 +327,14 @@ class CommandSource:
             return None, f"command {self.shown} {_exit_reason(process.returncode)} ({_stderr_tail(stderr)})"
         return stdout, None
 
-    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+    def predict(
+        self, documents: list[dict[str, Any]], project_id: int | None, cancellation: Cancellation = NEVER
+    ) -> tuple[str, list[Outcome]]:
         unique: dict[str, dict[str, Any]] = {}
         for document in documents:  # two tasks of one document: sent once
             unique.setdefault(document["id"], document)
-        stdout, error = self._run("".join(dumps_line(document) for document in unique.values()).encode("utf-8"))
+        lines = "".join(dumps_line(document) for document in unique.values()).encode("utf-8")
+        stdout, error = self._run(lines, cancellation)
         if error is not None:
             return self.version, failed(len(documents), error)
         records, error = self._parse(stdout, set(unique))

@@ -29,7 +29,7 @@ from typing import Any
 
 from toolkit.errors import InputError
 from toolkit.files import dumps_line, write_json
-from toolkit.labelstudio.backend.sources import Outcome, environment_without_secrets
+from toolkit.labelstudio.backend.sources import NEVER, Cancellation, Outcome, environment_without_secrets
 
 log = logging.getLogger("toolkit.backend")
 DEFAULT_EVERY = 20  # submissions between two retrainings
@@ -131,7 +131,11 @@ class ModelSource:
                 self.loaded.popitem(last=False)
         return model
 
-    def predict(self, documents: list[dict[str, Any]], project_id: int | None) -> tuple[str, list[Outcome]]:
+    def predict(
+        self, documents: list[dict[str, Any]], project_id: int | None, cancellation: Cancellation = NEVER
+    ) -> tuple[str, list[Outcome]]:
+        from toolkit.model.pipeline import BATCH
+
         with self.lock:
             state = self._state(project_id)
             chosen = [self._version_for(state, document["id"]) for document in documents]
@@ -139,7 +143,12 @@ class ModelSource:
         outcomes: list[Outcome | None] = [None] * len(documents)
         for version in {version.name: version for version in chosen}.values():
             indices = [index for index, other in enumerate(chosen) if other.name == version.name]
-            predictions = self._model(version).predict([documents[index] for index in indices], scored=True)
+            model = self._model(version)
+            predictions = [  # a batch at a time, so a request whose client left stops (`Cancellation`)
+                prediction
+                for batch in cancellation.each([documents[index] for index in indices], BATCH)
+                for prediction in model.predict(batch, scored=True)
+            ]
             for index, prediction in zip(indices, predictions, strict=True):
                 outcomes[index] = Outcome(
                     record=prediction.record, score=prediction.uncertainty, model_version=version.name
