@@ -9,13 +9,19 @@ copied into the repository): every 25 sentences make one document; the training 
 scored as LOC and its other labels (DATE, NORP…) are left out, as the corpus has only PER/ORG/LOC.  Such corpora
 have no claims, so the claim part of the curve comes from generated documents (`toolkit.dataset.synthetic`).
 
+Each training gets ``--max-minutes`` scaled by its share of the training documents (at least ``--min-minutes``), so
+every point of the curve sees about as many passes over its data; spaCy's patience may stop it sooner.  The machine's
+load average (1 minute) is printed with every point: on a shared machine it bounds the speeds.
+
     python benchmarks/bench_train.py --corpus TRAIN.tsv --held-out DEV.tsv [--sizes 10,50,200,all] [--max-minutes 15]
-        [--synthetic 300]  (without --corpus: the generated curve only; --synthetic 0: the corpus only)
+        [--synthetic 300] [--synthetic-minutes 3]  (without --corpus: the generated curve only; --synthetic 0: the
+        corpus only)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +30,7 @@ from toolkit.baseline import predict_document
 from toolkit.dataset.synthetic import invented_names, synthetic_corpus
 from toolkit.documents import make_document
 from toolkit.files import write_jsonl
+from toolkit.model.config import Settings
 from toolkit.model.pipeline import TrainedModel
 from toolkit.model.training import train_model
 from toolkit.scoring.evaluate import evaluate
@@ -104,27 +111,31 @@ def shown(value: float | None, width: int = 0) -> str:
     return f"{value:>{width}.3f}" if value is not None else f"{'n/a':>{width}}"
 
 
-def curve(name, train, held_out, sizes, max_minutes, scratch: Path, keep) -> None:
+def curve(name, train, held_out, sizes, limits: tuple[float, float], scratch: Path, keep) -> None:
     documents, gold = write_pairs(scratch / f"{name}-held-out", held_out)
     baseline = score([keep(predict_document(d)) for d, _ in held_out], documents, gold)
     print(f"\n{name}: {len(train)} training documents, {len(held_out)} held-out documents")
     print(f"  rule baseline: entity strict F1 {shown(baseline['entity'])}, claim overlap F1 {shown(baseline['claim'])}")
-    print("  train docs | entity strict F1 | claim overlap F1 | training s | steps | predict docs/s")
+    print("  train docs | entity strict F1 | claim overlap F1 | training s | steps | predict docs/s (per CPU s) | load")
     for size in sizes:
         chosen = train if size == "all" else train[: int(size)]
         train_documents, train_gold = write_pairs(scratch / f"{name}-train-{size}", chosen)
+        minutes = max(limits[0], limits[1] * len(chosen) / len(train))
         started = time.monotonic()
-        run = train_model(train_documents, train_gold, scratch / f"{name}-model-{size}", max_minutes=max_minutes)
+        run = train_model(train_documents, train_gold, scratch / f"{name}-model-{size}", max_minutes=minutes)
         trained = time.monotonic() - started
         model = TrainedModel(scratch / f"{name}-model-{size}")
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         predictions = model.predict(d for d, _ in held_out)
         speed = len(held_out) / (time.monotonic() - started)
+        cpu_speed = len(held_out) / (time.process_time() - cpu)
         figures = score([keep(p.record) if keep is as_kept else p.record for p in predictions], documents, gold)
-        late = " (stopped at --max-minutes)" if run.stopped_early else ""
+        late = f" (stopped at {minutes:.1f} min)" if run.stopped_early else ""
         print(
             f"  {len(chosen):>10} | {shown(figures['entity'], 16)} | {shown(figures['claim'], 16)} | "
-            f"{trained:>10.0f} | {run.manifest.training['steps']:>5} | {speed:>14.1f}{late}"
+            f"{trained:>10.0f} | {run.manifest.training['steps']:>5} | {speed:>14.1f} ({cpu_speed:>9.1f}) | "
+            f"{os.getloadavg()[0]:4.1f}" + late,
+            flush=True,
         )
 
 
@@ -133,19 +144,39 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="CoNLL-style training file (token TAB IOB2 tag)")
     parser.add_argument("--held-out", type=Path, help="CoNLL-style held-out file (never a test file)")
     parser.add_argument("--sizes", default="10,50,200,all")
-    parser.add_argument("--max-minutes", type=float, default=15.0)
+    parser.add_argument("--max-minutes", type=float, default=15.0, help="training time of the full-size point")
+    parser.add_argument("--min-minutes", type=float, default=2.0, help="training time of the smallest points")
     parser.add_argument("--synthetic", type=int, default=300, help="generated documents for the claim curve (0: none)")
+    parser.add_argument("--synthetic-minutes", type=float, default=3.0, help="--max-minutes of the generated curve")
     args = parser.parse_args()
     sizes = args.sizes.split(",")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load}; settings {Settings().as_json()}")
     with tempfile.TemporaryDirectory(prefix="bench-train-") as scratch:
         if args.corpus is not None:
             train, held_out = conll_documents(args.corpus, "train"), conll_documents(args.held_out, "held")
-            curve(f"corpus {args.corpus.name}", train, held_out, sizes, args.max_minutes, Path(scratch), as_kept)
+            curve(
+                f"corpus {args.corpus.name}",
+                train,
+                held_out,
+                sizes,
+                (args.min_minutes, args.max_minutes),
+                Path(scratch),
+                as_kept,
+            )
         if not args.synthetic:
             return
         names = invented_names(12, seed=3)
         generated = list(synthetic_corpus(args.synthetic + 100, seed=5, sentences=10, names=names))
-        curve("generated", generated[100:], generated[:100], sizes, args.max_minutes, Path(scratch), lambda r: r)
+        curve(
+            "generated",
+            generated[100:],
+            generated[:100],
+            sizes,
+            (args.min_minutes, args.synthetic_minutes),
+            Path(scratch),
+            lambda r: r,
+        )
 
 
 if __name__ == "__main__":

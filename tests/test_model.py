@@ -163,6 +163,42 @@ def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(mod
         make_backend(BackendOptions(model=model, model_version="x"))
 
 
+def test_the_generated_config_is_spacys_efficiency_config_with_the_measured_changes():
+    import spacy
+    from thinc.api import Config
+
+    from toolkit.model.config import training_config
+
+    config = Config().from_str(training_config("it", 7, Settings(), claims=True), interpolate=False)
+    tok2vec = config["components"]["tok2vec"]["model"]
+    assert tok2vec["encode"]["@architectures"] == "spacy.MaxoutWindowEncoder.v2"
+    assert (tok2vec["encode"]["width"], tok2vec["encode"]["depth"], tok2vec["embed"]["width"]) == (64, 4, 64)
+    assert tok2vec["embed"]["attrs"] == ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+    assert tok2vec["embed"]["rows"] == [20000, 2000, 5000, 1000] and tok2vec["embed"]["include_static_vectors"] is False
+    assert config["training"]["optimizer"]["use_averages"] is True
+    assert (config["training"]["max_steps"], config["training"]["patience"], config["system"]["seed"]) == (
+        20000,
+        1600,
+        7,
+    )
+    assert config["nlp"]["pipeline"] == ["tok2vec", "ner", "span_finder"]
+    mish = Config().from_str(training_config("it", 0, Settings(encoder="mish"), claims=False), interpolate=False)
+    nlp = spacy.util.load_model_from_config(mish, auto_fill=True, validate=True)  # spaCy accepts the other encoder
+    assert nlp.pipe_names == ["tok2vec", "ner"]
+    assert nlp.config["components"]["tok2vec"]["model"]["encode"]["@architectures"] == "spacy.MishWindowEncoder.v2"
+
+
+def test_max_minutes_stops_training_and_keeps_a_working_model(corpus, tmp_path):
+    out = tmp_path / "model"
+    run = train_model(*corpus, out, settings=SETTINGS, max_minutes=1e-9)  # the deadline has passed at the first step
+    assert run.stopped_early and run.manifest.training["stopped_at_max_minutes"] is True
+    assert run.manifest.training["steps"] == 0 and "stopped at max_minutes" in run.summary()
+    from toolkit.validate import load_documents
+
+    documents = load_documents(corpus[0])
+    assert len(TrainedModel(out).predict(documents.values())) == len(documents)
+
+
 @pytest.fixture(scope="module")
 def young_model(corpus, tmp_path_factory) -> Path:
     """A model stopped early (30 steps): retraining it, continued from its weights, does not score worse."""
@@ -293,7 +329,8 @@ def test_a_model_without_claims_has_an_entity_uncertainty_that_follows_its_error
     gold = list(read_jsonl(corpus[1]))
     write_jsonl(tmp_path / "entities.jsonl", [{**record, "claims": []} for record in gold])
     out = tmp_path / "model"
-    train_model(corpus[0], tmp_path / "entities.jsonl", out, seed=1, settings=Settings(width=64, depth=2, max_steps=30))
+    young = Settings(width=64, depth=2, max_steps=30, averages=False, rows=(5000, 2500, 2500, 1000))  # 30 raw steps
+    train_model(corpus[0], tmp_path / "entities.jsonl", out, seed=1, settings=young)
     assert read_manifest(out).claims is False
     documents = list(load_documents(corpus[0]).values())
     predictions = TrainedModel(out).predict(documents, scored=True)

@@ -9,6 +9,7 @@ import typer
 
 from toolkit.cli._app import app, echo_err, flags, input_path, output_path
 from toolkit.cli._options import DocumentsOption, GoldOption, described
+from toolkit.model.config import Settings
 from toolkit.pathguard import FOLDER
 from toolkit.paths import DEFAULT_DOCUMENTS
 
@@ -36,7 +37,7 @@ def train(
     ] = None,
     max_steps: Annotated[
         int, typer.Option("--max-steps", min=1, help="Training steps at most (spaCy's max_steps).")
-    ] = 2000,
+    ] = Settings().max_steps,
 ) -> None:
     """Train entities (ner) and claim spans (span_finder) from spacy.blank(lang): nothing is downloaded."""
     from dataclasses import replace
@@ -44,7 +45,6 @@ def train(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from toolkit.model.config import Settings
     from toolkit.model.training import train_model
 
     settings = replace(Settings(), max_steps=max_steps)

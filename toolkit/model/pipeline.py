@@ -19,7 +19,7 @@ from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_m
 
 DEFAULT_STANCE = "SUPPORT"
 DEFAULT_CLAIMER = "AUTHOR"
-BATCH = 64
+BATCH = 8  # documents per nlp.pipe batch: small batches measured fastest (docs/model.md)
 BEAM = 4  # parses kept by the beam that scores entity candidates
 LEAST_SURE = 10  # decisions averaged into a document's uncertainty
 
@@ -36,7 +36,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def _stance_and_claimer(text: str, doc) -> None:
+def stance_and_claimer(text: str, doc) -> None:
     """Set ``_.stance`` and ``_.claimer`` on each claim span from the baseline's rule claims (see module doc)."""
     from toolkit.baseline.claims import find_claims
     from toolkit.baseline.entities import Entity
@@ -129,7 +129,7 @@ class TrainedModel:
         for document, doc in zip(documents, docs, strict=True):
             if CLAIMS_KEY in doc.spans:
                 doc.spans[CLAIMS_KEY] = filter_spans(doc.spans[CLAIMS_KEY])
-                _stance_and_claimer(document["text"], doc)
+                stance_and_claimer(document["text"], doc)
             record = from_spacy(doc, document)
             if finder is None:
                 record.pop("claims", None)
