@@ -1686,6 +1686,17 @@ CASES += [
         write("d.jsonl", jsonl(document | {"lang": "zz"} for document in DOCUMENTS)),
     ),
     Case(
+        "train-mixed-languages",
+        ("train", "--documents", "d.jsonl", "--gold", "gold.jsonl", "--out", "m"),
+        r"d.jsonl: document '.+': lang 'en' \(expected one language for one model: the model's is 'it'",
+        write("d.jsonl", jsonl([DOCUMENTS[0] | {"lang": "en"}, *DOCUMENTS[1:]])),
+    ),
+    Case(
+        "train-dev-set-is-the-training-set",
+        (*TRAIN, "--out", "m", "--dev-documents", "documents.jsonl", "--dev-gold", "gold.jsonl"),
+        r"--dev-gold: \d+ dev document\(s\) are also training documents \(the first: '.+'\); expected a held-out",
+    ),
+    Case(
         "train-out-a-folder-of-other-files",
         (*TRAIN, "--out", "subs"),
         r"--out subs: a folder holding other files and no voci-model.json \(expected a new or empty folder",

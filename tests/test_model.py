@@ -138,6 +138,15 @@ def test_training_needs_a_dev_set(corpus, tmp_path):
     assert not (tmp_path / "model").exists()
 
 
+def test_a_text_longer_than_spacy_takes_is_refused_before_training():
+    from toolkit.model.training import MAX_TEXT_LENGTH, check_language
+
+    pairs = [({"id": "short", "text": "Roma."}, {}), ({"id": "big", "text": "a" * (MAX_TEXT_LENGTH + 1)}, {})]
+    with pytest.raises(InputError, match=r"d.jsonl: document 'big': a text of 1,000,001 characters \(expected at most"):
+        check_language(pairs, Path("d.jsonl"))
+    check_language(pairs[:1], Path("d.jsonl"))
+
+
 def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(model, corpus):
     from toolkit.labelstudio.backend.launch import BackendOptions, make_backend
     from toolkit.labelstudio.config import build_label_config

@@ -36,6 +36,7 @@ from toolkit.scoring.parameters import seed as check_seed
 from toolkit.staging import staged
 
 DEFAULT_DEV_SHARE = 0.1
+MAX_TEXT_LENGTH = 1_000_000  # spaCy's nlp.max_length: a longer text is refused by its tokenizer
 CONFIG = "config.cfg"
 TRAIN_DOCS, DEV_DOCS = "train.spacy", "dev.spacy"
 
@@ -86,6 +87,14 @@ def choose_split(
     pairs: list[tuple], dev_pairs: list[tuple] | None, dev_share: float, seed: int, gold_path: Path
 ) -> Split:
     if dev_pairs is not None:
+        trained = {document["text_sha256"]: document["id"] for document, _ in pairs}
+        shared = [document["id"] for document, _ in dev_pairs if document["text_sha256"] in trained]
+        if shared:
+            raise InputError(
+                f"{len(shared)} dev document(s) are also training documents (the first: {shared[0]!r}); expected a "
+                "held-out dev set, or none (then a dev share of the training documents is held out)",
+                parameter="dev_gold",
+            )
         return Split(pairs, dev_pairs)
     if not 0 < dev_share < 1:
         raise InputError(f"{dev_share} (expected a share between 0 and 1, such as 0.1)", parameter="dev_share")
@@ -101,11 +110,24 @@ def _language(pairs: list[tuple]) -> str:
     return Counter(document.get("lang", "it") for document, _ in pairs).most_common(1)[0][0]
 
 
-def check_language(pairs: list[tuple], documents: Path) -> None:
-    """spaCy must have the documents' language (``spacy.blank`` of any other is an ImportError)."""
+def check_language(pairs: list[tuple], documents: Path, lang: str | None = None) -> None:
+    """One model, one language, which spaCy must have (``spacy.blank`` of any other is an ImportError); every text
+    within what its tokenizer takes (refused here rather than after the training, at the dev scoring)."""
     from spacy.util import get_lang_class
 
-    lang = _language(pairs)
+    lang = lang or _language(pairs)
+    other = next((document for document, _ in pairs if document.get("lang", "it") != lang), None)
+    if other is not None:
+        raise InputError(
+            f"{documents}: document {other['id']!r}: lang {other.get('lang', 'it')!r} (expected one language for "
+            f"one model: the model's is {lang!r}; train one model per language)"
+        )
+    too_long = next((document for document, _ in pairs if len(document["text"]) > MAX_TEXT_LENGTH), None)
+    if too_long is not None:
+        raise InputError(
+            f"{documents}: document {too_long['id']!r}: a text of {len(too_long['text']):,} characters (expected at "
+            f"most {MAX_TEXT_LENGTH:,}, spaCy's limit for one text)"
+        )
     try:
         get_lang_class(lang)
     except ImportError:
@@ -243,6 +265,7 @@ def train_model(
         labels = entity_labels(split.train)
         check_labels(labels, str(gold))
         check_language(split.train, Path(documents))
+        check_language(split.dev, Path(dev_documents or documents), _language(split.train))
         folder = staging.folder(Path(out))
         started = time.monotonic()
         deadline = started + max_minutes * 60 if max_minutes is not None else None
