@@ -311,16 +311,6 @@ CASES = [
         ("train", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--out", "model", "--dev-share", "2"),
         r"--dev-share: 2.0 \(expected a share between 0 and 1",
     ),
-    Case(
-        "train-max-minutes-not-positive",
-        ("train", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--out", "model", "--max-minutes", "0"),
-        r"--max-minutes: 0.0 \(expected a positive number of minutes\)",
-    ),
-    Case(
-        "train-max-steps-zero",
-        ("train", "--documents", "documents.jsonl", "--gold", "gold.jsonl", "--out", "model", "--max-steps", "0"),
-        r"--max-steps.*0 is not in the range x>=1",
-    ),
     Case("predict-not-a-model", ("predict", "empty", "documents.jsonl", "--out", "p.jsonl"), r"no voci-model.json"),
     Case("predict-out-is-documents", ("predict", "empty", "documents.jsonl", "--out", "documents.jsonl"), SAME),
     Case(
