@@ -139,12 +139,12 @@ def test_training_needs_a_dev_set(corpus, tmp_path):
 
 
 def test_a_text_longer_than_spacy_takes_is_refused_before_training():
-    from toolkit.model.training import MAX_TEXT_LENGTH, check_language
+    from toolkit.model.training import MAX_TEXT_LENGTH, check_texts
 
     pairs = [({"id": "short", "text": "Roma."}, {}), ({"id": "big", "text": "a" * (MAX_TEXT_LENGTH + 1)}, {})]
     with pytest.raises(InputError, match=r"d.jsonl: document 'big': a text of 1,000,001 characters \(expected at most"):
-        check_language(pairs, Path("d.jsonl"))
-    check_language(pairs[:1], Path("d.jsonl"))
+        check_texts(pairs, Path("d.jsonl"))
+    check_texts(pairs[:1], Path("d.jsonl"))
 
 
 def test_the_backend_serves_a_trained_model_with_its_version_and_uncertainty(model, corpus):

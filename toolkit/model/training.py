@@ -110,7 +110,7 @@ def _language(pairs: list[tuple]) -> str:
     return Counter(document.get("lang", "it") for document, _ in pairs).most_common(1)[0][0]
 
 
-def check_language(pairs: list[tuple], documents: Path, lang: str | None = None) -> None:
+def check_texts(pairs: list[tuple], documents: Path, lang: str | None = None) -> None:
     """One model, one language, which spaCy must have (``spacy.blank`` of any other is an ImportError); every text
     within what its tokenizer takes (refused here rather than after the training, at the dev scoring)."""
     from spacy.util import get_lang_class
@@ -264,8 +264,8 @@ def train_model(
         split = choose_split(pairs, dev_pairs, dev_share, seed, Path(gold))
         labels = entity_labels(split.train)
         check_labels(labels, str(gold))
-        check_language(split.train, Path(documents))
-        check_language(split.dev, Path(dev_documents or documents), _language(split.train))
+        check_texts(split.train, Path(documents))
+        check_texts(split.dev, Path(dev_documents or documents), _language(split.train))
         folder = staging.folder(Path(out))
         started = time.monotonic()
         deadline = started + max_minutes * 60 if max_minutes is not None else None
