@@ -174,9 +174,10 @@ class Scorer:
         """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
         from toolkit.scoring.breakdown import breakdown_figures, claim_values
 
-        if self._gold_values is None:
+        if not self._texts:
             self._texts = list(self.gold.texts())  # indexed once per claim: a list, not a lazy mapping
-            self._gold_values = claim_values(self.gold.claims, self._texts)
+        if self._gold_values is None:  # compiled at build time, else found once
+            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, self._texts)
         texts = self._texts
         pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
         return breakdown_figures(
@@ -233,7 +234,7 @@ class Scorer:
 
     def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
         from toolkit.extras import extra_installed
-        from toolkit.scoring.compat import TOKEN_CONFIG, dataset_tokens, document_tokens, token_figures
+        from toolkit.scoring.compat import TOKEN_CONFIG, dataset_tokens, document_tokens, token_figures, token_index
 
         if self._tokens is None:
             folder, tokens = self.gold.folder, self.gold.tokens() if self.gold.tokens else None
@@ -241,6 +242,8 @@ class Scorer:
                 tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
             elif folder is None and extra_installed("spacy"):  # a gold JSONL: tokenized as the build would
                 tokens = document_tokens(self.gold)
+            if isinstance(tokens, tuple):
+                tokens = token_index(tokens, self.gold.text_lengths())
             self._tokens = (tokens,)
         tokens = self._tokens[0]
         if tokens is None:
@@ -256,7 +259,8 @@ class Scorer:
             if self.gold.folder
             else f"the documents of {self.gold.name} tokenized as `toolkit build` writes its {TOKEN_CONFIG} config"
         )
-        return {"token": token_figures(tokens, predicted, self.token_label_map, tokenization), "token_reason": None}
+        figures = token_figures(tokens, self.gold.text_lengths(), predicted, self.token_label_map, tokenization)
+        return {"token": figures, "token_reason": None}
 
 
 def _defined(value) -> float | None:

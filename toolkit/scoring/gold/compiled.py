@@ -33,15 +33,17 @@ from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.compat import TOKEN_CONFIG
+from toolkit.scoring.breakdown import dimensions
+from toolkit.scoring.compat import TOKEN_CONFIG, TokenIndex
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
-FORMAT = 4  # 4: the ner config's tokens (`toolkit.scoring.compat`), read only when its figures are asked
+FORMAT = 5  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
-TOKENS = ("token_doc", "token_start", "token_end", "token_label")  # read only for `compat.token`
+TOKENS = ("token_keys", "token_gold_keys", "token_gold_labels")  # a `TokenIndex`, read only for `compat.token`
+BREAKDOWN = tuple(f"breakdown_{name}" for name in dimensions())  # the gold claims' `claim_values`
 
 
 def sources(built: BuiltFolder, split: str) -> list[Path]:
@@ -162,6 +164,7 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
             "lengths": arrays["text_lengths"],
             "digest": arrays["digest"].item(),
             "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
+            "claim_values": {name: arrays[f"breakdown_{name}"].astype(np.int64) for name in dimensions()},
             "notes": notes,
         }, None
     except _Changed:
@@ -170,14 +173,14 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         return None, f"unreadable ({type(error).__name__}: {error})"
 
 
-def _tokens(members: _Members) -> tuple[np.ndarray, ...] | None:
-    """The compiled tokens (`toolkit.scoring.compat.dataset_tokens`), or None when they do not check out (then the
+def _tokens(members: _Members) -> TokenIndex | None:
+    """The compiled tokens (`toolkit.scoring.compat.TokenIndex`), or None when they do not check out (then the
     ner config is read instead)."""
     try:
         arrays = members.read(TOKENS)
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
-    return tuple(arrays[name].astype(np.int64) for name in TOKENS)
+    return TokenIndex(*(arrays[name] for name in TOKENS))
 
 
 def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], notes: list[str]):

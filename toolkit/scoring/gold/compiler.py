@@ -23,8 +23,9 @@ import numpy as np
 
 from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
-from toolkit.scoring.compat import dataset_tokens
-from toolkit.scoring.gold.compiled import CHECKSUM, STRINGS, TOKENS, header, sources
+from toolkit.scoring.breakdown import claim_values
+from toolkit.scoring.compat import dataset_tokens, token_index
+from toolkit.scoring.gold.compiled import BREAKDOWN, CHECKSUM, STRINGS, TOKENS, header, sources
 from toolkit.scoring.gold.gold import hash_header, hash_lines
 from toolkit.scoring.gold.parquet import load_parquet_gold_parts
 from toolkit.scoring.signature import content_hash
@@ -87,15 +88,17 @@ def compile_gold(folder: Path, split: str) -> Path:
             **{f"entity_{name}": _Spool(scratch, f"entity_{name}", "<i8") for name in ("doc", "start", "end", "label")},
             **{f"claims_{name}": _Spool(scratch, f"claims_{name}", "<i8") for name in ClaimColumns.ARRAYS[:6]},
             "claims_claimer_spans": _Spool(scratch, "claims_claimer_spans", "<i8", columns=2),
+            **{name: _Spool(scratch, name, "<i1") for name in BREAKDOWN},
         }
         lines = _Lines(scratch)
-        first, claimer_spans, ids = 0, 0, []
+        first, claimer_spans, ids, lengths = 0, 0, [], []
         for part in load_parquet_gold_parts(built, split):
             texts = [part.documents[doc_id]["text"] for doc_id in part.ids]
             strings["ids"].append(part.ids)
             strings["texts"].append(texts)
             strings["shas"].append([part.documents[doc_id]["text_sha256"] for doc_id in part.ids])
-            spools["text_lengths"].append([len(text) for text in texts])
+            lengths += [len(text) for text in texts]
+            spools["text_lengths"].append(lengths[first:])
             for name, values in zip(
                 ("doc", "start", "end", "label"), part.entities.shifted(first).fields(), strict=True
             ):
@@ -105,15 +108,19 @@ def compile_gold(folder: Path, split: str) -> Path:
                 spools[f"claims_{name}"].append(getattr(claims, name))
             spools["claims_claimer_offsets"].append(claims.claimer_offsets[:-1] + claimer_spans)
             spools["claims_claimer_spans"].append(claims.claimer_spans)
+            for name, values in zip(BREAKDOWN, claim_values(part.claims, texts).values(), strict=True):
+                spools[name].append(values)  # the breakdown's gold side: no text read for it at eval
             lines.append(part.ids, hash_lines(part))
             ids += part.ids
             first += len(part.ids)
             claimer_spans += len(claims.claimer_spans)
         spools["claims_claimer_offsets"].append([claimer_spans])
         tokens = dataset_tokens(built.path, split, {doc_id: index for index, doc_id in enumerate(ids)})
-        for name, values in zip(TOKENS, tokens or (), strict=False):  # compat.token's tokens: no parquet read at eval
-            spools[name] = _Spool(scratch, name, "<i4")
-            spools[name].append(values)
+        if tokens is not None:  # compat.token's tokens: no parquet read at eval
+            index = token_index(tokens, np.array(lengths, dtype=np.int64))
+            for name, values in zip(TOKENS, (index.keys, index.gold_keys, index.gold_labels), strict=True):
+                spools[name] = _Spool(scratch, name, values.dtype.newbyteorder("<"))
+                spools[name].append(values)
         members = {
             "header": _small(np.array(json.dumps(header(folder, sources(built, split)), sort_keys=True))),
             "digest": _small(np.array(content_hash([hash_header(), *lines.by_id()]))),

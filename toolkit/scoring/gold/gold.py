@@ -40,7 +40,8 @@ class Gold:
     digest: str | None = None  # `gold_hash`, when compiled at build time
     revision: str | None = None  # the Hub commit it was read from
     folder: Path | None = None  # the built folder it was read from (its `ner` config gives `compat.token` its tokens)
-    tokens: Callable[[], tuple | None] | None = None  # those tokens compiled at build time, read when asked
+    tokens: Callable[[], Any] | None = None  # those tokens compiled at build time (a `TokenIndex`), read when asked
+    claim_values: dict[str, np.ndarray] | None = None  # the gold claims' breakdown values, compiled at build time
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
 
     @property
