@@ -53,12 +53,13 @@ def parse_label_map(pairs: list[str], parameter: str = "token_label_map") -> dic
 
 
 def dataset_tokens(folder: Path, split: str | None, position: Mapping[str, int]) -> tuple[np.ndarray, ...] | None:
-    """``(document index, start, end, gold label index or -1)`` of every token of the ``ner`` config of a built
-    folder, for the gold's documents; ``None`` when the folder has no such config."""
+    """``(document index, start, end, gold label index or -1, first of its sentence)`` of every token of the
+    ``ner`` config of a built folder (one row per sentence), for the gold's documents; ``None`` when the folder has
+    no such config."""
     files = BuiltFolder.open(Path(folder)).split_files(split, TOKEN_CONFIG)
     if not files:
         return None
-    columns: list[list[np.ndarray]] = [[], [], [], []]
+    columns: list[list[np.ndarray]] = [[], [], [], [], []]
     for path in files:
         for batch in parquet_batches(path, ["doc_id", "token_starts", "token_ends", "ner_tags"]):
             ids = batch.column("doc_id").to_pylist()
@@ -72,6 +73,7 @@ def dataset_tokens(folder: Path, split: str | None, position: Mapping[str, int])
             columns[1].append(integers(starts)[keep])
             columns[2].append(integers(ends)[keep])
             columns[3].append(np.where(tag > 0, (tag - 1) // 2, -1)[keep])  # O, then B-/I- per label in order
+            columns[4].append(np.diff(row_of, prepend=-1)[keep] != 0)  # a row's first token begins its sentence
     return tuple(np.concatenate(column) for column in columns)
 
 
@@ -81,7 +83,7 @@ def document_tokens(gold) -> tuple[np.ndarray, ...]:
     `toolkit.bio.sentence_tags`; spaCy's tokenizer)."""
     names = load_inventory().entity_names
     label_of = {"O": -1, **{f"{prefix}-{name}": k for k, name in enumerate(names) for prefix in "BI"}}
-    columns: list[list[int]] = [[], [], [], []]
+    columns: list[list[int]] = [[], [], [], [], []]
     for d, (doc_id, entities) in enumerate(zip(gold.ids, gold.entities.per_document(len(gold.ids)), strict=True)):
         document = gold.documents[doc_id]
         mentions = [(start, end, names[label]) for start, end, label in entities]
@@ -92,7 +94,8 @@ def document_tokens(gold) -> tuple[np.ndarray, ...]:
             columns[1] += [start for start, _ in tokens]
             columns[2] += [end for _, end in tokens]
             columns[3] += [label_of[tag] for tag in tags]
-    return tuple(np.array(column, dtype=np.int64) for column in columns)
+            columns[4] += [True] + [False] * (len(tokens) - 1) if tokens else []
+    return (*(np.array(column, dtype=np.int64) for column in columns[:4]), np.array(columns[4], dtype=bool))
 
 
 def _kept(spans: EntityColumns) -> EntityColumns:
@@ -130,6 +133,8 @@ class TokenIndex:
     keys: np.ndarray  # every token's key, ascending
     gold_keys: np.ndarray  # the keys of the tokens inside a gold entity, ascending
     gold_labels: np.ndarray  # their gold label indices
+    end_keys: np.ndarray | None = None  # every token's end as a key, ascending (NewsClaims' claim spans)
+    sentence_keys: np.ndarray | None = None  # the key of each sentence's first token, ascending (its segments)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -147,14 +152,21 @@ def key_type(lengths: np.ndarray) -> type:
 
 
 def token_index(tokens: tuple[np.ndarray, ...], lengths: np.ndarray) -> TokenIndex:
-    """The `TokenIndex` of ``(document index, start, end, gold label or -1)`` tokens of texts of ``lengths``."""
-    doc, start, _, label = tokens
-    keys = bases(lengths)[doc] + start
+    """The `TokenIndex` of `dataset_tokens` of texts of ``lengths``."""
+    doc, start, end, label, first = tokens
+    base = bases(lengths)[doc]
+    keys = base + start
     order = np.argsort(keys, kind="stable")
-    keys, label = keys[order], label[order]
+    keys, label, first = keys[order], label[order], first[order]
     labelled = label >= 0
     dtype = key_type(lengths)
-    return TokenIndex(keys.astype(dtype), keys[labelled].astype(dtype), label[labelled].astype(np.int8))
+    return TokenIndex(
+        keys.astype(dtype),
+        keys[labelled].astype(dtype),
+        label[labelled].astype(np.int8),
+        np.sort(base + end).astype(dtype),  # tokens do not overlap: ends ascend with starts
+        keys[first].astype(dtype),
+    )
 
 
 def token_figures(

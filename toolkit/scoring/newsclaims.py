@@ -33,7 +33,7 @@ import re
 import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,12 @@ DEFAULT_NORMALISATION = "english"
 
 def answer_f1(prediction: str, truth: str, normalise: Callable[[str], str]) -> float:
     """SQuAD's token F1 of two normalised strings."""
-    predicted, true = normalise(prediction).split(), normalise(truth).split()
+    return _token_f1(normalise(prediction).split(), normalise(truth).split())
+
+
+def _token_f1(predicted: list[str], true: list[str]) -> float:
+    if predicted == true:
+        return 1.0 if true else 0.0
     same = sum((Counter(predicted) & Counter(true)).values())
     if same == 0:
         return 0.0
@@ -246,37 +251,105 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _detection(gold: Mapping, predictions: Mapping) -> dict[str, Any]:
-    tp = predicted = true = 0
-    for doc_id, segments in gold.items():
-        if doc_id in predictions:
-            tp += len(set(segments) & set(predictions[doc_id]))
-            predicted += len(predictions[doc_id])
-        true += len(segments)
-    precision, recall = _ratio(tp, predicted), _ratio(tp, true)
+@dataclass(frozen=True)
+class Entries:
+    """NewsClaims entries (one per segment) as columns, in (document index, segment) order.  ``claimers``: the
+    claimer strings (`entries`' ``claimer``); for gold entries, ``normalised`` gives them normalised and split
+    (compiled at build time, else normalised when asked) and ``in_sentence`` is ``claimer_in_sentence``."""
+
+    doc: np.ndarray
+    segment: np.ndarray
+    has_claimer: np.ndarray
+    stance: np.ndarray  # index into `stance_codes`' names
+    span_first: np.ndarray
+    span_last: np.ndarray
+    claimers: Sequence[str] = ()
+    in_sentence: np.ndarray | None = None
+    compiled: Mapping[str, Sequence[str]] | None = None  # normalisation name -> normalised claimer strings
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def normalised(self, normalisation: str) -> list[list[str]]:
+        if self.compiled is not None:
+            return [text.split() for text in self.compiled[normalisation]]
+        normalise = NORMALISATIONS[normalisation]
+        return [normalise(text).split() for text in self.claimers]
+
+
+NEWSCLAIMS_ARRAYS = ("doc", "segment", "has_claimer", "stance", "span_first", "span_last", "in_sentence")
+
+
+def stance_codes() -> list[str]:
+    """The stance names entries are coded by: the inventory's, then NewsClaims' ``NONE`` (a missed segment)."""
+    return list(dict.fromkeys([*load_inventory().stance_names, MISSED["stance"]]))
+
+
+def entries_columns(files: Mapping[str, Mapping[str, Mapping]], ids: Sequence[str]) -> Entries:
+    """The `Entries` of a NewsClaims file (``{doc id: {segment id: entry}}``) for the documents ``ids``."""
+    code = {name: k for k, name in enumerate(stance_codes())}
+    rows = [
+        (d, int(segment_id), entry)
+        for d, doc_id in enumerate(ids)
+        for segment_id, entry in sorted(files.get(doc_id, {}).items(), key=lambda item: int(item[0]))
+    ]
+    gold = bool(rows) and "claimer_in_sentence" in rows[0][2]
+    return Entries(
+        np.array([d for d, _, _ in rows], dtype=np.int64),
+        np.array([segment for _, segment, _ in rows], dtype=np.int64),
+        np.array([entry["has_claimer"] is not False for _, _, entry in rows], dtype=bool),
+        np.array([code[entry["stance"]] for _, _, entry in rows], dtype=np.int64),
+        np.array([entry["claim_span"][0] for _, _, entry in rows], dtype=np.int64),
+        np.array([entry["claim_span"][1] for _, _, entry in rows], dtype=np.int64),
+        [entry["claimer"] for _, _, entry in rows],
+        np.array([bool(entry["claimer_in_sentence"]) for _, _, entry in rows], dtype=bool) if gold else None,
+    )
+
+
+def _detection(gold: Entries, predicted: Entries) -> dict[str, Any]:
+    bound = int(max(gold.segment.max(initial=0), predicted.segment.max(initial=0))) + 1
+    tp = len(np.intersect1d(gold.doc * bound + gold.segment, predicted.doc * bound + predicted.segment))
+    true = len(gold)
+    precision, recall = _ratio(tp, len(predicted)), _ratio(tp, true)
     return {
         "precision": precision,
         "recall": recall,
         "f1": _f1(precision, recall),
         "gold": true,
-        "predicted": predicted,
+        "predicted": len(predicted),
     }
 
 
-def _claimer(pairs: list[tuple[dict, dict]], normalise) -> dict[str, Any]:
+def _answered(gold: Entries, predicted: Entries) -> tuple[np.ndarray, np.ndarray]:
+    """For each gold entry, the row of the predicted entry of its segment, and whether there is one (else it is
+    answered by `MISSED`)."""
+    bound = int(max(gold.segment.max(initial=0), predicted.segment.max(initial=0))) + 1
+    keys = predicted.doc * bound + predicted.segment  # ascending
+    wanted = gold.doc * bound + gold.segment
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    found = (keys[at] == wanted) if len(keys) else np.zeros(len(wanted), dtype=bool)
+    return at, found
+
+
+def _claimer(gold: Entries, predicted: Entries, at, found, normalisation: str) -> dict[str, Any]:
+    has = np.where(found, predicted.has_claimer[at] if len(predicted) else True, True)  # MISSED has a claimer
+    truths = gold.normalised(normalisation)
+    normalise, seen = NORMALISATIONS[normalisation], {}
     answer, in_sentence, out_of_sentence = [], [], []
-    no_tp = no_predicted = no_true = 0
-    for truth, predicted in pairs:
-        if predicted["has_claimer"] is False:
-            no_predicted += 1
-        claimer = AUTHOR if predicted["has_claimer"] is False else predicted["claimer"]
-        if truth["has_claimer"]:
-            f1 = answer_f1(claimer, truth["claimer"], normalise)
-            (in_sentence if truth["claimer_in_sentence"] else out_of_sentence).append(f1)
-            answer.append(f1)
+    for row in np.flatnonzero(gold.has_claimer).tolist():
+        if not has[row]:
+            claimer = AUTHOR
+        elif found[row]:
+            claimer = predicted.claimers[at[row]]
         else:
-            no_tp += predicted["has_claimer"] is False
-            no_true += 1
+            claimer = MISSED["claimer"]
+        if claimer not in seen:
+            seen[claimer] = normalise(claimer).split()
+        f1 = _token_f1(seen[claimer], truths[row])
+        (in_sentence if gold.in_sentence[row] else out_of_sentence).append(f1)
+        answer.append(f1)
+    no_predicted = int((~has).sum())
+    no_tp, no_true = int((~has & ~gold.has_claimer).sum()), int((~gold.has_claimer).sum())
     precision, recall = _ratio(no_tp, no_predicted), _ratio(no_tp, no_true)
     no_f1, answer_mean = _f1(precision, recall), _mean(answer)
     weighted = len(answer) * (answer_mean or 0.0) + no_true * no_f1
@@ -295,55 +368,60 @@ def _claimer(pairs: list[tuple[dict, dict]], normalise) -> dict[str, Any]:
     }
 
 
-def _stance(pairs: list[tuple[dict, dict]]) -> dict[str, Any]:
+def _stance(gold: Entries, predicted: Entries, at, found) -> dict[str, Any]:
     """Accuracy and scikit-learn's classification report (labels of gold or predictions, 0 for 0/0)."""
-    true = [truth["stance"] for truth, _ in pairs]
-    predicted = [prediction["stance"] for _, prediction in pairs]
+    names = stance_codes()
+    true = gold.stance
+    missed = names.index(MISSED["stance"])
+    guess = np.where(found, predicted.stance[at] if len(predicted) else missed, missed)
+    n = len(names)
+    tp = np.bincount(true[true == guess], minlength=n)
+    support, guessed = np.bincount(true, minlength=n), np.bincount(guess, minlength=n)
     per_label = {}
-    for label in sorted(set(true) | set(predicted)):
-        tp = sum(t == p == label for t, p in zip(true, predicted, strict=True))
-        precision, recall = _ratio(tp, predicted.count(label)), _ratio(tp, true.count(label))
-        per_label[label] = {
+    for k in sorted((k for k in range(n) if support[k] or guessed[k]), key=names.__getitem__):
+        precision, recall = _ratio(int(tp[k]), int(guessed[k])), _ratio(int(tp[k]), int(support[k]))
+        per_label[names[k]] = {
             "precision": precision,
             "recall": recall,
             "f1": _f1(precision, recall),
-            "support": true.count(label),
+            "support": int(support[k]),
         }
-    correct = sum(t == p for t, p in zip(true, predicted, strict=True))
-    return {"accuracy": _ratio(correct, len(true)), "per_label": per_label, "segments": len(true)}
+    return {"accuracy": _ratio(int(tp.sum()), len(true)), "per_label": per_label, "segments": len(true)}
 
 
-def _span(pairs: list[tuple[dict, dict]]) -> dict[str, Any]:
-    precisions, recalls = [], []
-    for truth, predicted in pairs:
-        (gold_start, gold_end), (start, end) = truth["claim_span"], predicted["claim_span"]
-        tp = max((gold_end if end >= gold_end else end) - max(start, gold_start) + 1, 0)
-        precisions.append(tp / (end - start + 1))
-        recalls.append(tp / (gold_end - gold_start + 1))
-    precision, recall = _mean(precisions), _mean(recalls)
+def _span(gold: Entries, predicted: Entries, at, found) -> dict[str, Any]:
+    start = np.where(found, predicted.span_first[at] if len(predicted) else -1, -1)
+    end = np.where(found, predicted.span_last[at] if len(predicted) else -1, -1)
+    gold_start, gold_end = gold.span_first, gold.span_last
+    tp = np.maximum(np.minimum(gold_end, end) - np.maximum(start, gold_start) + 1, 0)
+    # each ratio divided as Python divides, then summed in segment order: the script's own floats
+    precision = _mean((tp / (end - start + 1)).tolist())
+    recall = _mean((tp / (gold_end - gold_start + 1)).tolist())
     return {
         "precision": precision,
         "recall": recall,
         "f1": None if precision is None else _f1(precision, recall),
-        "segments": len(precisions),
+        "segments": len(gold),
     }
 
 
 def figures(gold: Mapping, predictions: Mapping, normalisation: str = DEFAULT_NORMALISATION) -> dict[str, Any]:
-    """``compat.newsclaims`` from NewsClaims-format gold and predictions (`answers` fills the missed segments)."""
-    filled = answers(gold, predictions)
-    pairs = [
-        (truth, filled[doc_id][segment_id])
-        for doc_id, segments in gold.items()
-        for segment_id, truth in segments.items()
-    ]
+    """``compat.newsclaims`` from NewsClaims-format gold and predictions files (missed segments answered by
+    `MISSED`, as `answers` does)."""
+    ids = list(gold)
+    return column_figures(entries_columns(gold, ids), entries_columns(predictions, ids), normalisation)
+
+
+def column_figures(gold: Entries, predicted: Entries, normalisation: str = DEFAULT_NORMALISATION) -> dict[str, Any]:
+    """``compat.newsclaims`` from the gold and predicted `Entries` (what `figures` computes from the files)."""
+    at, found = _answered(gold, predicted)
     return {
         "normalisation": normalisation,
         "segments": "sentences of the ner config (a claim's segment is the sentence of its start)",
-        "claim_detection": _detection(gold, predictions),
-        "claimer": _claimer(pairs, NORMALISATIONS[normalisation]),
-        "stance": _stance(pairs),
-        "claim_span": _span(pairs),
+        "claim_detection": _detection(gold, predicted),
+        "claimer": _claimer(gold, predicted, at, found, normalisation),
+        "stance": _stance(gold, predicted, at, found),
+        "claim_span": _span(gold, predicted, at, found),
     }
 
 
@@ -403,17 +481,67 @@ def newsclaims_files(
     return gold_file, predictions
 
 
-def column_claims(claims, ids: Sequence[str], present: set[int]) -> dict[str, list[Claim]]:
-    """The predicted claims of the scorer's columns (`toolkit.scoring.spans.ClaimColumns`), by document id, for the
-    documents that have a prediction record."""
-    stances = load_inventory().stance_names
-    per_document = claims.per_document(len(ids))
-    result = {}
-    for index in sorted(present):
-        result[ids[index]] = [
-            Claim(start, end, stances[stance], claimer)
-            if isinstance(claimer, str)
-            else Claim(start, end, stances[stance], "entity", (tuple(claimer),))
-            for start, end, stance, claimer in per_document[index]
-        ]
-    return result
+def gold_entries(
+    gold: Mapping[str, tuple[str, list[Claim]]], segments: Mapping[str, Segments], ids: Sequence[str]
+) -> Entries:
+    """The gold `Entries` of the documents ``ids`` (`entries` of each), with every normalisation of the claimer
+    strings (what the build compiles, `toolkit.scoring.gold.compiler`)."""
+    gold_file = {doc_id: entries(gold[doc_id][0], segments[doc_id], gold[doc_id][1], True) for doc_id in ids}
+    columns = entries_columns(gold_file, ids)
+    compiled = {
+        name: [" ".join(normalise(text).split()) for text in columns.claimers]
+        for name, normalise in NORMALISATIONS.items()
+    }
+    return replace(columns, compiled=compiled)
+
+
+def folder_entries(folder: Path | BuiltFolder, split: str | None, ids: Sequence[str]) -> Entries:
+    """The gold `Entries` of a built folder's split, from its documents and its ner config's sentences."""
+    built = BuiltFolder.open(folder)
+    segments = folder_segments(built, split, ids) or {}
+    empty = Segments([], [], [0])  # a document without a sentence has no claim
+    return gold_entries(folder_gold(built, split), {doc_id: segments.get(doc_id, empty) for doc_id in ids}, ids)
+
+
+def predicted_entries(claims, index, lengths: np.ndarray, texts: Sequence[str]) -> Entries:
+    """The predicted `Entries` of the scorer's claim columns (`toolkit.scoring.spans.ClaimColumns`), as `entries`
+    finds them, over the dataset's tokens and sentences (a `toolkit.scoring.compat.TokenIndex`): sorted searches,
+    and Python only for the claimer strings of the segments' claims."""
+    from toolkit.scoring.compat import bases
+    from toolkit.scoring.spans import KIND_SPANS
+
+    author = load_inventory().claimer_kind_names.index("author")
+    base = bases(lengths)
+    dtype = index.keys.dtype
+    start = (base[claims.doc] + claims.start).astype(dtype)
+    first_sentence = np.searchsorted(index.sentence_keys, base.astype(dtype))
+    segment = np.searchsorted(index.sentence_keys, start, side="right") - 1 - first_sentence[claims.doc]
+    segment = np.maximum(segment, 0)
+    order = np.lexsort((np.arange(len(claims)), -claims.end, claims.start, claims.doc))  # `entries`' order
+    doc, segment = claims.doc[order], segment[order]
+    leads = np.ones(len(order), dtype=bool)
+    leads[1:] = (doc[1:] != doc[:-1]) | (segment[1:] != segment[:-1])
+    rows, doc, segment = order[leads], doc[leads], segment[leads]  # each segment's first claim
+    kind = claims.kind[rows]
+    offsets, spans = claims.claimer_offsets, claims.claimer_spans
+    claimers = [
+        texts[d][spans[offsets[row]][0] : spans[offsets[row]][1]]
+        if k == KIND_SPANS
+        else AUTHOR
+        if k == author
+        else UNNAMED
+        for row, d, k in zip(rows.tolist(), doc.tolist(), kind.tolist(), strict=True)
+    ]
+    first_token = np.searchsorted(index.keys, base.astype(dtype))[doc]
+    span_first = np.searchsorted(index.end_keys, start[rows], side="right") - first_token
+    span_last = np.searchsorted(index.keys, (base[doc] + claims.end[rows]).astype(dtype)) - 1 - first_token
+    empty = span_first > span_last
+    return Entries(
+        doc,
+        segment,
+        kind != author,
+        claims.stance[rows],
+        np.where(empty, -1, span_first),
+        np.where(empty, -1, span_last),
+        claimers,
+    )

@@ -213,19 +213,32 @@ class Scorer:
         from toolkit.scoring import newsclaims
 
         if self._newsclaims is None:
-            folder = self.gold.folder
-            segments = newsclaims.folder_segments(folder, self.gold.split, self.gold.ids) if folder else None
-            self._newsclaims = (segments, newsclaims.folder_gold(folder, self.gold.split) if segments else None)
-        segments, gold = self._newsclaims
-        if segments is None:
+            self._newsclaims = self._newsclaims_gold()
+        index, gold = self._newsclaims
+        if index is None:
             return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._needs_folder()}
-        gold = {doc_id: gold[doc_id] for doc_id in self.gold.ids}
-        predicted = newsclaims.column_claims(claims, self.gold.ids, present)
-        gold_file, predictions = newsclaims.newsclaims_files(gold, segments, predicted)
+        if not self._texts:
+            self._texts = list(self.gold.texts())
+        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._texts)
         return {
-            "newsclaims": newsclaims.figures(gold_file, predictions, self.newsclaims_normalisation),
+            "newsclaims": newsclaims.column_figures(gold, predicted, self.newsclaims_normalisation),
             "newsclaims_reason": None,
         }
+
+    def _newsclaims_gold(self) -> tuple:
+        """The dataset's tokens and sentences (a `TokenIndex`) and NewsClaims' gold `Entries`: compiled at build
+        time, else from the built folder's parquet files; ``(None, None)`` without a ner config."""
+        from toolkit.scoring import newsclaims
+        from toolkit.scoring.compat import dataset_tokens, token_index
+
+        compiled = self.gold.newsclaims() if self.gold.newsclaims else None
+        if compiled is not None:
+            return compiled
+        folder, split = self.gold.folder, self.gold.split
+        tokens = dataset_tokens(folder, split, self.gold.position) if folder else None
+        if tokens is None:
+            return None, None
+        return token_index(tokens, self.gold.text_lengths()), newsclaims.folder_entries(folder, split, self.gold.ids)
 
     def _needs_folder(self) -> str:
         if self.gold.folder is None:

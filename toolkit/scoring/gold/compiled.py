@@ -35,6 +35,7 @@ from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.breakdown import dimensions
 from toolkit.scoring.compat import TOKEN_CONFIG, TokenIndex
+from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, Entries
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
@@ -43,6 +44,11 @@ CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
 TOKENS = ("token_keys", "token_gold_keys", "token_gold_labels")  # a `TokenIndex`, read only for `compat.token`
+SEGMENTATION = ("token_end_keys", "sentence_keys")  # the rest of it, read only for `compat.newsclaims`
+NEWSCLAIMS = tuple(f"newsclaims_{name}" for name in NEWSCLAIMS_ARRAYS)  # its gold `Entries`, likewise
+NEWSCLAIMS_STRINGS = tuple(f"newsclaims_{name}" for name in NORMALISATIONS)  # their normalised claimer strings
+STRING_MEMBERS = tuple(f"{name}{end}" for name in NEWSCLAIMS_STRINGS for end in ("", "_offsets"))
+LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS)  # read only when their figures are asked
 BREAKDOWN = tuple(f"breakdown_{name}" for name in dimensions())  # the gold claims' `claim_values`
 
 
@@ -149,7 +155,7 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         return None, "absent (a folder built by an older toolkit, or copied without it)"
     try:
         members = _Members(path)
-        arrays = members.read(name for name in members.hashes if name not in (*TEXTS, *TOKENS))
+        arrays = members.read(name for name in members.hashes if name not in LAZY)
         written, expected = json.loads(arrays["header"].item()), header(built.path, sources(built, split))
         changed = [key for key in expected if written.get(key) != expected[key]]
         if changed:
@@ -164,6 +170,7 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
             "lengths": arrays["text_lengths"],
             "digest": arrays["digest"].item(),
             "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
+            "newsclaims": (lambda: _newsclaims(members)) if NEWSCLAIMS[0] in members.hashes else None,
             "claim_values": {name: arrays[f"breakdown_{name}"].astype(np.int64) for name in dimensions()},
             "notes": notes,
         }, None
@@ -181,6 +188,22 @@ def _tokens(members: _Members) -> TokenIndex | None:
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
     return TokenIndex(*(arrays[name] for name in TOKENS))
+
+
+def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
+    """The tokens with their sentences and the gold `toolkit.scoring.newsclaims.Entries`, or None when they do not
+    check out (then the folder's parquet files are read instead)."""
+    try:
+        arrays = members.read((*TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS))
+    except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    columns = {name: arrays[f"newsclaims_{name}"].astype(np.int64) for name in NEWSCLAIMS_ARRAYS}
+    normalised = {
+        name: _decode(arrays[f"newsclaims_{name}"], arrays[f"newsclaims_{name}_offsets"]) for name in NORMALISATIONS
+    }
+    for name in ("has_claimer", "in_sentence"):
+        columns[name] = columns[name].astype(bool)
+    return TokenIndex(*(arrays[name] for name in (*TOKENS, *SEGMENTATION))), Entries(**columns, compiled=normalised)
 
 
 def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], notes: list[str]):

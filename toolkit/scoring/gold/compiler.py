@@ -25,9 +25,20 @@ from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
 from toolkit.scoring.breakdown import claim_values
 from toolkit.scoring.compat import dataset_tokens, token_index
-from toolkit.scoring.gold.compiled import BREAKDOWN, CHECKSUM, STRINGS, TOKENS, header, sources
+from toolkit.scoring.gold.compiled import (
+    BREAKDOWN,
+    CHECKSUM,
+    NEWSCLAIMS,
+    NEWSCLAIMS_STRINGS,
+    SEGMENTATION,
+    STRINGS,
+    TOKENS,
+    header,
+    sources,
+)
 from toolkit.scoring.gold.gold import hash_header, hash_lines
 from toolkit.scoring.gold.parquet import load_parquet_gold_parts
+from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, folder_entries
 from toolkit.scoring.signature import content_hash
 from toolkit.scoring.spans import ClaimColumns
 from toolkit.withheld import is_blind_file
@@ -118,9 +129,15 @@ def compile_gold(folder: Path, split: str) -> Path:
         tokens = dataset_tokens(built.path, split, {doc_id: index for index, doc_id in enumerate(ids)})
         if tokens is not None:  # compat.token's tokens: no parquet read at eval
             index = token_index(tokens, np.array(lengths, dtype=np.int64))
-            for name, values in zip(TOKENS, (index.keys, index.gold_keys, index.gold_labels), strict=True):
+            arrays = (index.keys, index.gold_keys, index.gold_labels, index.end_keys, index.sentence_keys)
+            entries = folder_entries(built, split, ids)  # compat.newsclaims' gold side: no parquet read at eval
+            arrays += tuple(getattr(entries, name).astype(np.int64) for name in NEWSCLAIMS_ARRAYS)
+            for name, values in zip((*TOKENS, *SEGMENTATION, *NEWSCLAIMS), arrays, strict=True):
                 spools[name] = _Spool(scratch, name, values.dtype.newbyteorder("<"))
                 spools[name].append(values)
+            for name, normalisation in zip(NEWSCLAIMS_STRINGS, NORMALISATIONS, strict=True):
+                strings[name] = _StringSpool(scratch, name)
+                strings[name].append(entries.compiled[normalisation])
         members = {
             "header": _small(np.array(json.dumps(header(folder, sources(built, split)), sort_keys=True))),
             "digest": _small(np.array(content_hash([hash_header(), *lines.by_id()]))),

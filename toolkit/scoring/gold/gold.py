@@ -42,6 +42,7 @@ class Gold:
     folder: Path | None = None  # the built folder it was read from (its `ner` config gives `compat.token` its tokens)
     tokens: Callable[[], Any] | None = None  # those tokens compiled at build time (a `TokenIndex`), read when asked
     claim_values: dict[str, np.ndarray] | None = None  # the gold claims' breakdown values, compiled at build time
+    newsclaims: Callable[[], Any] | None = None  # tokens, sentences and NewsClaims gold entries compiled, when asked
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
 
     @property
