@@ -229,7 +229,11 @@ def answer_f1(prediction: str, truth: str, normalise: Callable[[str], str]) -> f
 def _token_f1(predicted: list[str], true: list[str]) -> float:
     if predicted == true:
         return 1.0 if true else 0.0
-    same = sum((Counter(predicted) & Counter(true)).values())
+    unique_predicted, unique_true = set(predicted), set(true)
+    if len(unique_predicted) == len(predicted) and len(unique_true) == len(true):  # no repeated word: sets suffice
+        same = len(unique_predicted & unique_true)
+    else:
+        same = sum((Counter(predicted) & Counter(true)).values())
     if same == 0:
         return 0.0
     precision, recall = same / len(predicted), same / len(true)
@@ -501,6 +505,20 @@ def folder_entries(folder: Path | BuiltFolder, split: str | None, ids: Sequence[
     segments = folder_segments(built, split, ids) or {}
     empty = Segments([], [], [0])  # a document without a sentence has no claim
     return gold_entries(folder_gold(built, split), {doc_id: segments.get(doc_id, empty) for doc_id in ids}, ids)
+
+
+def token_segments(tokens: tuple[np.ndarray, ...], ids: Sequence[str]) -> dict[str, Segments]:
+    """``{doc id: Segments}`` of `toolkit.scoring.compat.dataset_tokens` rows (documents by index in ``ids``)."""
+    doc, start, end, _, first = tokens
+    order = np.lexsort((start, doc))
+    doc, start, end, first = doc[order], start[order], end[order], first[order]
+    bounds = np.searchsorted(doc, np.arange(len(ids) + 1)).tolist()
+    segments = {}
+    for d, doc_id in enumerate(ids):
+        part = slice(bounds[d], bounds[d + 1])
+        heads = np.flatnonzero(first[part]).tolist()
+        segments[doc_id] = Segments(start[part].tolist(), end[part].tolist(), [*heads, bounds[d + 1] - bounds[d]])
+    return segments
 
 
 def predicted_entries(claims, index, lengths: np.ndarray, texts: Sequence[str]) -> Entries:

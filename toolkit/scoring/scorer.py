@@ -109,13 +109,13 @@ class Scorer:
         self.newsclaims_normalisation = parameters.newsclaims_normalisation(newsclaims_normalisation)
         self._newsclaims: tuple | None = None
         self._tokens: tuple | None = None
+        self._token_rows: tuple | None = None
         self.breakdown = breakdown
         self._gold_values: dict | None = None
         self._texts: list[str] = []
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
-        self.newsclaims = bool(compat)  # NewsClaims' figures cost more: only when asked for
         if compat is None:  # on where the tokens are at hand: a built folder (compiled at build time) or Hub dataset
             self.compat = self.gold.folder is not None
         self.iou = iou
@@ -158,7 +158,6 @@ class Scorer:
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
             predicted.entities if self.compat else None,
             predicted.claims if self.compat else None,
-            predicted.present,
             self.breakdown_figures(predicted.claims) if self.breakdown else None,
         )
 
@@ -201,22 +200,42 @@ class Scorer:
             "newsclaims_normalisation": self.newsclaims_normalisation,
         }
 
-    def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
+    def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns) -> dict[str, Any]:
         """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
-        the gold has no ``ner`` config)."""
-        if not self.newsclaims:
-            reason = "computed only when compat is asked for explicitly (NewsClaims' figures cost more)"
-            return {**self._token_figures(predicted), "newsclaims": None, "newsclaims_reason": reason}
-        return {**self._token_figures(predicted), **self._newsclaims_figures(claims, present)}
+        the dataset's tokens are not at hand)."""
+        return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
 
-    def _newsclaims_figures(self, claims: ClaimColumns, present: set[int]) -> dict[str, Any]:
+    def _dataset_tokens(self) -> tuple | None:
+        """`toolkit.scoring.compat.dataset_tokens` of the gold, read (or, for a gold JSONL, tokenized) once."""
+        from toolkit.extras import extra_installed
+        from toolkit.scoring.compat import dataset_tokens, document_tokens
+
+        if self._token_rows is None:
+            folder, tokens = self.gold.folder, None
+            if folder:
+                tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
+            elif extra_installed("spacy"):  # a gold JSONL: tokenized as the build would
+                tokens = document_tokens(self.gold)
+            self._token_rows = (tokens,)
+        return self._token_rows[0]
+
+    def _no_tokens(self) -> str:
+        """Why the dataset's tokens (and sentences) are not at hand."""
+        if self.gold.folder is None:
+            return (
+                "score against a folder built by `toolkit build` (its ner config), or install spaCy (the dataset or "
+                "spacy extra) to tokenize a gold JSONL's documents"
+            )
+        return f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+
+    def _newsclaims_figures(self, claims: ClaimColumns) -> dict[str, Any]:
         from toolkit.scoring import newsclaims
 
         if self._newsclaims is None:
             self._newsclaims = self._newsclaims_gold()
         index, gold = self._newsclaims
         if index is None:
-            return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._needs_folder()}
+            return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._no_tokens()}
         if not self._texts:
             self._texts = list(self.gold.texts())
         predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._texts)
@@ -227,46 +246,35 @@ class Scorer:
 
     def _newsclaims_gold(self) -> tuple:
         """The dataset's tokens and sentences (a `TokenIndex`) and NewsClaims' gold `Entries`: compiled at build
-        time, else from the built folder's parquet files; ``(None, None)`` without a ner config."""
+        time, else from the built folder's parquet files or the gold JSONL's records; ``(None, None)`` without
+        tokens."""
         from toolkit.scoring import newsclaims
-        from toolkit.scoring.compat import dataset_tokens, token_index
+        from toolkit.scoring.compat import token_index
 
         compiled = self.gold.newsclaims() if self.gold.newsclaims else None
         if compiled is not None:
             return compiled
-        folder, split = self.gold.folder, self.gold.split
-        tokens = dataset_tokens(folder, split, self.gold.position) if folder else None
+        tokens = self._dataset_tokens()
         if tokens is None:
             return None, None
-        return token_index(tokens, self.gold.text_lengths()), newsclaims.folder_entries(folder, split, self.gold.ids)
-
-    def _needs_folder(self) -> str:
-        if self.gold.folder is None:
-            return "score against a folder built by `toolkit build` (its ner config)"
-        return f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
+        folder, split, ids = self.gold.folder, self.gold.split, self.gold.ids
+        if folder:
+            gold = newsclaims.folder_entries(folder, split, ids)
+        else:
+            gold = newsclaims.gold_entries(self.gold.mentions(), newsclaims.token_segments(tokens, ids), ids)
+        return token_index(tokens, self.gold.text_lengths()), gold
 
     def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
-        from toolkit.extras import extra_installed
-        from toolkit.scoring.compat import TOKEN_CONFIG, dataset_tokens, document_tokens, token_figures, token_index
+        from toolkit.scoring.compat import TOKEN_CONFIG, token_figures, token_index
 
         if self._tokens is None:
-            folder, tokens = self.gold.folder, self.gold.tokens() if self.gold.tokens else None
-            if tokens is None and folder:
-                tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
-            elif folder is None and extra_installed("spacy"):  # a gold JSONL: tokenized as the build would
-                tokens = document_tokens(self.gold)
-            if isinstance(tokens, tuple):
-                tokens = token_index(tokens, self.gold.text_lengths())
+            tokens = self.gold.tokens() if self.gold.tokens else None  # compiled at build time
+            if tokens is None and self._dataset_tokens() is not None:
+                tokens = token_index(self._dataset_tokens(), self.gold.text_lengths())
             self._tokens = (tokens,)
         tokens = self._tokens[0]
         if tokens is None:
-            reason = (
-                "needs the dataset's tokens: score against a folder built by `toolkit build` (its ner config), or "
-                "install spaCy (the dataset or spacy extra) to tokenize a gold JSONL's documents"
-                if self.gold.folder is None
-                else f"{self.gold.folder} has no ner config (expected a folder built by `toolkit build`)"
-            )
-            return {"token": None, "token_reason": reason}
+            return {"token": None, "token_reason": "needs the dataset's tokens: " + self._no_tokens()}
         tokenization = (
             f"the {TOKEN_CONFIG} config of {self.gold.name}"
             if self.gold.folder
@@ -306,7 +314,6 @@ class Scored:
     predicted_labels: np.ndarray | None = None  # predicted spans per label (seqeval's convention needs them)
     predicted_entities: EntityColumns | None = None  # kept when the scorer computes `compat` figures
     predicted_claims: ClaimColumns | None = None  # likewise
-    present: set[int] = field(default_factory=set)  # gold documents with a prediction record (`compat` figures)
     breakdown: dict[str, Any] | None = None  # `toolkit.scoring.breakdown` figures (the scorer's ``breakdown``)
 
     def _headline_stats(self) -> np.ndarray:
@@ -395,7 +402,7 @@ class Scored:
             ci=ci,
             ci_warning=ci_warning,
             compat=(
-                self.scorer.compat_figures(self.predicted_entities, self.predicted_claims, self.present)
+                self.scorer.compat_figures(self.predicted_entities, self.predicted_claims)
                 if self.scorer.compat
                 else None
             ),

@@ -43,6 +43,7 @@ class Gold:
     tokens: Callable[[], Any] | None = None  # those tokens compiled at build time (a `TokenIndex`), read when asked
     claim_values: dict[str, np.ndarray] | None = None  # the gold claims' breakdown values, compiled at build time
     newsclaims: Callable[[], Any] | None = None  # tokens, sentences and NewsClaims gold entries compiled, when asked
+    mentions: Callable[[], Mapping[str, tuple]] | None = None  # a gold JSONL's `newsclaims.Claim`s, by document id
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
 
     @property

@@ -9,7 +9,7 @@ it is compared with the names found, never used as a pattern or a path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from toolkit.built import BuiltFolder
@@ -93,4 +93,12 @@ def _load_jsonl_gold(gold: Path, documents_path: Path, split: str | None) -> Gol
         EntityColumns.from_documents([entities for entities, _ in spans]),
         ClaimColumns.from_documents([claims for _, claims in spans]),
         notes=[f"gold: {gold} with the texts of {documents_path}, validated"],
+        mentions=lambda: _claims_with_mentions(records, documents),
     )
+
+
+def _claims_with_mentions(records: list[dict], documents: Mapping[str, dict]) -> dict[str, tuple]:
+    """``{doc id: (text, claims)}``, each claim with its own claimer mentions (`toolkit.scoring.newsclaims`)."""
+    from toolkit.scoring.newsclaims import gold_claims
+
+    return {record["id"]: (documents[record["id"]]["text"], gold_claims(record)) for record in records}
