@@ -89,18 +89,23 @@ def test_token_figures_equal_nermuds_scikit_learn(built, label_map):
 
 
 def test_a_gold_jsonl_is_tokenized_as_the_build_tokenizes(built, monkeypatch):
-    """With --compat, a gold JSONL's documents are cut into the ner config's tokens and tags (spaCy's tokenizer):
-    the same figures as the built folder; without spaCy, null with the reason; off by default."""
+    """With --compat, a gold JSONL's documents are cut into the ner config's tokens, tags and sentences (spaCy's
+    tokenizer): the same token and NewsClaims figures as the built folder; without spaCy, null with the reason; off
+    by default."""
     folder, documents, golds = built
     predictions = [p for p in random_predictions(random.Random(2), documents, golds) if p["id"] in _test_ids(documents)]
     jsonl = evaluate(predictions, folder / "gold.jsonl", folder / "documents.jsonl", "test", compat=True).compat
     assert jsonl["token"]["tokenization"].startswith("the documents of gold.jsonl tokenized as `toolkit build`")
     from_build = evaluate(predictions, folder / "voci", split="test").compat
     assert {**jsonl["token"], "tokenization": None} == {**from_build["token"], "tokenization": None}
+    # the means are summed in each gold's document order (NewsClaims' own order is its file's): equal to 12 digits
+    assert rounded(jsonl["newsclaims"]) == rounded(from_build["newsclaims"])
+    assert jsonl["newsclaims"]["claim_detection"]["gold"] > 5
     assert evaluate([], folder / "gold.jsonl", folder / "documents.jsonl").to_dict()["compat"] is None
     monkeypatch.setattr("toolkit.extras.extra_installed", lambda extra: False)
     result = evaluate([], folder / "gold.jsonl", folder / "documents.jsonl", compat=True)
     assert result.compat["token"] is None and "install spaCy" in result.compat["token_reason"]
+    assert result.compat["newsclaims"] is None and "install spaCy" in result.compat["newsclaims_reason"]
 
 
 def test_on_by_default_for_a_build_from_its_compiled_tokens(built):
@@ -112,8 +117,11 @@ def test_on_by_default_for_a_build_from_its_compiled_tokens(built):
     assert fast.compat and fast.gold.tokens is not None
     from_parquet = Scorer(folder / "voci", split="test", engine="reference")
     assert from_parquet.compat and from_parquet.gold.tokens is None
-    token = fast.score(predictions).result().compat["token"]
-    assert token == from_parquet.score(predictions).result().compat["token"] and 0 < token["micro"]["f1"] < 1
+    compat = fast.score(predictions).result().compat
+    token, newsclaims = compat["token"], compat["newsclaims"]
+    assert compat == from_parquet.score(predictions).result().compat and 0 < token["micro"]["f1"] < 1
+    assert fast.gold.newsclaims is not None and from_parquet.gold.newsclaims is None  # compiled, and not
+    assert compat["newsclaims_reason"] is None and 0 < newsclaims["claim_detection"]["f1"] < 1
     assert Scorer(folder / "voci", split="test", compat=False).score(predictions).result().compat is None
 
 
@@ -147,6 +155,13 @@ def test_compat_on_the_command_line(built):
     bad = subprocess.run([*command[:-1], "GPE"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("error: [E100] --token-label-map: 'GPE' (expected LABEL=NAME")
     assert bad.stderr.count("\n") == 1
+
+
+def rounded(value):
+    """Every float of a JSON value rounded to 12 digits."""
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    return round(value, 12) if isinstance(value, float) else value
 
 
 def _test_ids(documents):
