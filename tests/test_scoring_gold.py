@@ -236,6 +236,9 @@ def test_gold_from_the_hub_cache_offline(tmp_path):
         assert result["signature"] == local["signature"].replace("|split:", f"|hub:voci-org/voci@{commit[:12]}|split:")
         for key in ("entities", "claims", "claimer", "stance", "end_to_end", "overall", "missing_documents"):
             assert result[key] == local[key]
+        # compat from the snapshot's ner and documents configs (no compiled gold) equals the folder's compiled one
+        untitled = [{**r["compat"], "token": {**r["compat"]["token"], "tokenization": None}} for r in (result, local)]
+        assert untitled[0] == untitled[1] and result["compat"]["newsclaims"]["claim_detection"]["gold"] > 0
     missing = run("voci-org/voci@fedcba9876543210fedcba9876543210fedcba98")
     assert missing.returncode == 3 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
     assert f"not in the local Hugging Face cache ({home / 'hub'}: set HF_HOME" in missing.stderr

@@ -67,18 +67,15 @@ Figures (undefined = null in JSON, – in tables):
                       as NERMuD (EVALITA 2023) scores them (IOB2 prefixes stripped, scikit-learn, zero_division=0),
                       over the tokens of the gold folder's ner config; a token takes the label of the predicted
                       entity it begins in; --token-label-map GPE=LOC renames first (NAME=O drops a label); null
-                      with token_reason for a gold JSONL (no ner config)
-  compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
-                      them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
-                      folder's ner config; a token takes the label of the predicted entity it begins in;
-                      --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
-                      gold JSONL (no ner config)
-  compat.newsclaims   with --compat: NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
+                      with token_reason for a gold JSONL unless --compat (spaCy then tokenizes its documents as
+                      the build does)
+  compat.newsclaims   (as compat.token) NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
                       segment = a sentence of the ner config, a claim's segment that of its start: claim_detection
                       P/R/F1 over segments; claimer answer_f1 (SQuAD token F1 of the claimer string, normalised by
                       --newsclaims-normalisation), no_claimer P/R/F1 (author claims), final_f1, in_sentence_f1 and
                       out_of_sentence_f1; stance accuracy and per_label; claim_span P/R/F1 (token overlap); a gold
-                      segment the predictions miss earns nothing; null with newsclaims_reason for a gold JSONL
+                      segment the predictions miss earns nothing; null with newsclaims_reason where compat.token
+                      has a token_reason
   breakdown           claimer accuracy and end_to_end by claimer_kind (entity/author/unnamed), claimer_position
                       (entity claimers: a mention in the claim's sentence, or elsewhere) and claim_form (quoted:
                       inside quotation marks; reported); a predicted claim counts under its own value, a matched
@@ -147,8 +144,12 @@ def eval_command(
         from toolkit.files import write_jsonl
 
         write_jsonl(per_document, scored.per_document())
-    if result.ci_warning and not (output_format == TableFormat.table and to_stdout(out)):
-        echo_err(f"warning: {result.ci_warning}")  # the table on screen says it already
+    on_screen = output_format == TableFormat.table and to_stdout(out)  # then the table's notes say it already
+    if result.ci_warning and not on_screen:
+        echo_err(f"warning: {result.ci_warning}")
+    undefined = result.compat and (result.compat["token_reason"] or result.compat["newsclaims_reason"])
+    if compat and undefined and not on_screen:  # asked for, and not at hand (a gold JSONL without spaCy)
+        echo_err(f"warning: compat: {undefined}")
     if not to_stdout(out):
         overall = "–" if result.overall is None else f"{result.overall:.4f}"
         echo_err(f"wrote {out}: overall {overall} ({result.signature})")

@@ -74,8 +74,8 @@ class Scorer:
     ``compat``: add the figures comparable with published benchmarks (`toolkit.scoring.compat`), with
     ``token_label_map`` renaming entity labels for the token figures first, and ``newsclaims_normalisation``
     (``"english"``, NewsClaims' own, or ``"italian"``) normalising claimer strings for the NewsClaims figures;
-    ``None`` (the default): add the token figures when the gold is a built folder or Hub dataset (whose ``ner``
-    config holds the tokens), not for a gold JSONL; the NewsClaims figures only with ``compat=True``.
+    ``None`` (the default): add them when the gold is a built folder or Hub dataset (whose ``ner`` config holds
+    the tokens and sentences), not for a gold JSONL (``True`` tokenizes its documents as the build does: spaCy).
     ``require_complete``: refuse predictions that miss gold documents (`InputError`) instead of scoring them as
     predicting nothing.  ``breakdown``: add the claim figures by claimer kind, claimer position and claim form
     (`toolkit.scoring.breakdown`).
