@@ -32,7 +32,7 @@ import bisect
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -291,12 +291,18 @@ def stance_codes() -> list[str]:
 
 def entries_columns(files: Mapping[str, Mapping[str, Mapping]], ids: Sequence[str]) -> Entries:
     """The `Entries` of a NewsClaims file (``{doc id: {segment id: entry}}``) for the documents ``ids``."""
+    return _columns(
+        [
+            (d, int(segment_id), entry)
+            for d, doc_id in enumerate(ids)
+            for segment_id, entry in sorted(files.get(doc_id, {}).items(), key=lambda item: int(item[0]))
+        ]
+    )
+
+
+def _columns(rows: Sequence[tuple[int, int, Mapping]]) -> Entries:
+    """`Entries` of ``(document index, segment, entry)`` rows in that order."""
     code = {name: k for k, name in enumerate(stance_codes())}
-    rows = [
-        (d, int(segment_id), entry)
-        for d, doc_id in enumerate(ids)
-        for segment_id, entry in sorted(files.get(doc_id, {}).items(), key=lambda item: int(item[0]))
-    ]
     gold = bool(rows) and "claimer_in_sentence" in rows[0][2]
     return Entries(
         np.array([d for d, _, _ in rows], dtype=np.int64),
@@ -439,9 +445,14 @@ GOLD_COLUMNS = [
 
 def folder_gold(folder: Path | BuiltFolder, split: str | None = None) -> dict[str, tuple[str, list[Claim]]]:
     """``{doc id: (text, claims)}`` of the documents config of a built folder (the gold's own claimer mentions)."""
+    return {doc_id: (text, claims) for batch in gold_batches(folder, split) for doc_id, text, claims in batch}
+
+
+def gold_batches(folder: Path | BuiltFolder, split: str | None = None) -> Iterator[list[tuple[str, str, list[Claim]]]]:
+    """`folder_gold`'s ``(doc id, text, claims)`` a parquet batch at a time (what the build compiles, in flat
+    memory)."""
     inventory = load_inventory()
     stances, kinds = inventory.stance_names, inventory.claimer_kind_names
-    gold = {}
     for path in BuiltFolder.open(folder).split_files(split):
         for batch in parquet_batches(path, GOLD_COLUMNS):
             entities, entity_row = list_parts(batch.column("entities"), "entities")
@@ -451,24 +462,28 @@ def folder_gold(folder: Path | BuiltFolder, split: str | None = None) -> dict[st
             )
             entity_bounds = np.searchsorted(entity_row, np.arange(len(batch) + 1)).tolist()
             texts, claims = batch.column("text").to_pylist(), batch.column("claims").to_pylist()
+            rows = []
             for row, doc_id in enumerate(batch.column("id").to_pylist()):
                 named = [claim for claim in claims[row] if claim["claimer_ids"]]
                 part = slice(entity_bounds[row], entity_bounds[row + 1])
                 spans = dict(zip(entity_ids[part], entity_spans[part], strict=True)) if named else {}
-                gold[doc_id] = (
-                    texts[row],
-                    [
-                        Claim(
-                            claim["start"],
-                            claim["end"],
-                            stances[claim["stance"]],
-                            kinds[claim["claimer_kind"]],
-                            tuple(sorted(spans[entity_id] for entity_id in claim["claimer_ids"])),
-                        )
-                        for claim in claims[row]
-                    ],
+                rows.append(
+                    (
+                        doc_id,
+                        texts[row],
+                        [
+                            Claim(
+                                claim["start"],
+                                claim["end"],
+                                stances[claim["stance"]],
+                                kinds[claim["claimer_kind"]],
+                                tuple(sorted(spans[entity_id] for entity_id in claim["claimer_ids"])),
+                            )
+                            for claim in claims[row]
+                        ],
+                    )
                 )
-    return gold
+            yield rows
 
 
 def newsclaims_files(
@@ -485,13 +500,40 @@ def newsclaims_files(
     return gold_file, predictions
 
 
-def gold_entries(
-    gold: Mapping[str, tuple[str, list[Claim]]], segments: Mapping[str, Segments], ids: Sequence[str]
-) -> Entries:
-    """The gold `Entries` of the documents ``ids`` (`entries` of each), with every normalisation of the claimer
-    strings (what the build compiles, `toolkit.scoring.gold.compiler`)."""
-    gold_file = {doc_id: entries(gold[doc_id][0], segments[doc_id], gold[doc_id][1], True) for doc_id in ids}
-    columns = entries_columns(gold_file, ids)
+class DocumentSegments:
+    """Each document's `Segments` cut from a `toolkit.scoring.compat.TokenIndex` with its sentences (by document
+    index): the dataset's segmentation one document at a time, never all of it as Python lists."""
+
+    def __init__(self, index, lengths: np.ndarray):
+        from toolkit.scoring.compat import bases
+
+        self.index, self.base = index, bases(lengths)
+        base = self.base.astype(index.keys.dtype)
+        self.tokens = np.searchsorted(index.keys, base).tolist() + [len(index.keys)]  # each document's first token
+        self.sentences = np.searchsorted(index.sentence_keys, base).tolist() + [len(index.sentence_keys)]
+        self.heads = np.searchsorted(index.keys, index.sentence_keys)  # each sentence's first token
+
+    def __getitem__(self, d: int) -> Segments:
+        first, last = self.tokens[d], self.tokens[d + 1]
+        heads = (self.heads[self.sentences[d] : self.sentences[d + 1]] - first).tolist()
+        base = int(self.base[d])
+        return Segments(
+            (self.index.keys[first:last] - base).tolist(),
+            (self.index.end_keys[first:last] - base).tolist(),
+            [*heads, last - first],
+        )
+
+
+def gold_entries(documents: Iterable[tuple[int, str, list[Claim]]], segments: DocumentSegments) -> Entries:
+    """The gold `Entries` of ``(document index, text, claims)`` (`entries` of each; read one at a time), with every
+    normalisation of the claimer strings (what the build compiles, `toolkit.scoring.gold.compiler`)."""
+    rows = [
+        (d, int(segment_id), entry)
+        for d, text, claims in documents
+        if claims
+        for segment_id, entry in entries(text, segments[d], claims, True).items()
+    ]
+    columns = _columns(sorted(rows, key=lambda row: row[:2]))
     compiled = {
         name: [" ".join(normalise(text).split()) for text in columns.claimers]
         for name, normalise in NORMALISATIONS.items()
@@ -499,26 +541,17 @@ def gold_entries(
     return replace(columns, compiled=compiled)
 
 
-def folder_entries(folder: Path | BuiltFolder, split: str | None, ids: Sequence[str]) -> Entries:
-    """The gold `Entries` of a built folder's split, from its documents and its ner config's sentences."""
-    built = BuiltFolder.open(folder)
-    segments = folder_segments(built, split, ids) or {}
-    empty = Segments([], [], [0])  # a document without a sentence has no claim
-    return gold_entries(folder_gold(built, split), {doc_id: segments.get(doc_id, empty) for doc_id in ids}, ids)
-
-
-def token_segments(tokens: tuple[np.ndarray, ...], ids: Sequence[str]) -> dict[str, Segments]:
-    """``{doc id: Segments}`` of `toolkit.scoring.compat.dataset_tokens` rows (documents by index in ``ids``)."""
-    doc, start, end, _, first = tokens
-    order = np.lexsort((start, doc))
-    doc, start, end, first = doc[order], start[order], end[order], first[order]
-    bounds = np.searchsorted(doc, np.arange(len(ids) + 1)).tolist()
-    segments = {}
-    for d, doc_id in enumerate(ids):
-        part = slice(bounds[d], bounds[d + 1])
-        heads = np.flatnonzero(first[part]).tolist()
-        segments[doc_id] = Segments(start[part].tolist(), end[part].tolist(), [*heads, bounds[d + 1] - bounds[d]])
-    return segments
+def folder_entries(
+    folder: Path | BuiltFolder, split: str | None, position: Mapping[str, int], index, lengths
+) -> Entries:
+    """The gold `Entries` of a built folder's split (documents by ``position``), a parquet batch at a time."""
+    documents = (
+        (position[doc_id], text, claims)
+        for batch in gold_batches(folder, split)
+        for doc_id, text, claims in batch
+        if doc_id in position
+    )
+    return gold_entries(documents, DocumentSegments(index, lengths))
 
 
 def predicted_entries(claims, index, lengths: np.ndarray, texts: Sequence[str]) -> Entries:

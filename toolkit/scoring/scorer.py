@@ -257,12 +257,18 @@ class Scorer:
         tokens = self._dataset_tokens()
         if tokens is None:
             return None, None
-        folder, split, ids = self.gold.folder, self.gold.split, self.gold.ids
-        if folder:
-            gold = newsclaims.folder_entries(folder, split, ids)
+        index, lengths, position = (
+            token_index(tokens, self.gold.text_lengths()),
+            self.gold.text_lengths(),
+            self.gold.position,
+        )
+        if self.gold.folder:
+            gold = newsclaims.folder_entries(self.gold.folder, self.gold.split, position, index, lengths)
         else:
-            gold = newsclaims.gold_entries(self.gold.mentions(), newsclaims.token_segments(tokens, ids), ids)
-        return token_index(tokens, self.gold.text_lengths()), gold
+            mentions = self.gold.mentions()
+            documents = ((d, *mentions[doc_id]) for d, doc_id in enumerate(self.gold.ids))
+            gold = newsclaims.gold_entries(documents, newsclaims.DocumentSegments(index, lengths))
+        return index, gold
 
     def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
         from toolkit.scoring.compat import TOKEN_CONFIG, token_figures, token_index

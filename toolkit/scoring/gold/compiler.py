@@ -126,11 +126,12 @@ def compile_gold(folder: Path, split: str) -> Path:
             first += len(part.ids)
             claimer_spans += len(claims.claimer_spans)
         spools["claims_claimer_offsets"].append([claimer_spans])
-        tokens = dataset_tokens(built.path, split, {doc_id: index for index, doc_id in enumerate(ids)})
-        if tokens is not None:  # compat.token's tokens: no parquet read at eval
-            index = token_index(tokens, np.array(lengths, dtype=np.int64))
+        position, lengths = {doc_id: k for k, doc_id in enumerate(ids)}, np.array(lengths, dtype=np.int64)
+        tokens = dataset_tokens(built.path, split, position)
+        if tokens is not None:  # compat's tokens, sentences and NewsClaims gold entries: no parquet read at eval
+            index = token_index(tokens, lengths)
             arrays = (index.keys, index.gold_keys, index.gold_labels, index.end_keys, index.sentence_keys)
-            entries = folder_entries(built, split, ids)  # compat.newsclaims' gold side: no parquet read at eval
+            entries = folder_entries(built, split, position, index, lengths)
             arrays += tuple(getattr(entries, name).astype(np.int64) for name in NEWSCLAIMS_ARRAYS)
             for name, values in zip((*TOKENS, *SEGMENTATION, *NEWSCLAIMS), arrays, strict=True):
                 spools[name] = _Spool(scratch, name, values.dtype.newbyteorder("<"))
