@@ -109,7 +109,7 @@ class Scorer:
         self.newsclaims_normalisation = parameters.newsclaims_normalisation(newsclaims_normalisation)
         self._newsclaims: tuple | None = None
         self._tokens: tuple | None = None
-        self._token_rows: tuple | None = None
+        self._index: tuple | None = None
         self.breakdown = breakdown
         self._gold_values: dict | None = None
         self._texts: list[str] = []
@@ -205,19 +205,20 @@ class Scorer:
         the dataset's tokens are not at hand)."""
         return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
 
-    def _dataset_tokens(self) -> tuple | None:
-        """`toolkit.scoring.compat.dataset_tokens` of the gold, read (or, for a gold JSONL, tokenized) once."""
+    def _token_index(self):
+        """The gold's `toolkit.scoring.compat.TokenIndex` with its sentences, read from the built folder's ner config
+        (or, for a gold JSONL, tokenized as the build does) once; ``None`` when neither can be done."""
         from toolkit.extras import extra_installed
-        from toolkit.scoring.compat import dataset_tokens, document_tokens
+        from toolkit.scoring.compat import dataset_tokens, document_tokens, token_index
 
-        if self._token_rows is None:
+        if self._index is None:
             folder, tokens = self.gold.folder, None
             if folder:
                 tokens = dataset_tokens(folder, self.gold.split, self.gold.position)
             elif extra_installed("spacy"):  # a gold JSONL: tokenized as the build would
                 tokens = document_tokens(self.gold)
-            self._token_rows = (tokens,)
-        return self._token_rows[0]
+            self._index = (None if tokens is None else token_index(tokens, self.gold.text_lengths()),)
+        return self._index[0]
 
     def _no_tokens(self) -> str:
         """Why the dataset's tokens (and sentences) are not at hand."""
@@ -249,21 +250,15 @@ class Scorer:
         time, else from the built folder's parquet files or the gold JSONL's records; ``(None, None)`` without
         tokens."""
         from toolkit.scoring import newsclaims
-        from toolkit.scoring.compat import token_index
 
         compiled = self.gold.newsclaims() if self.gold.newsclaims else None
         if compiled is not None:
             return compiled
-        tokens = self._dataset_tokens()
-        if tokens is None:
+        index, lengths = self._token_index(), self.gold.text_lengths()
+        if index is None or not (self.gold.folder or self.gold.mentions):  # no claimer mentions: a hand-made Gold
             return None, None
-        index, lengths, position = (
-            token_index(tokens, self.gold.text_lengths()),
-            self.gold.text_lengths(),
-            self.gold.position,
-        )
         if self.gold.folder:
-            gold = newsclaims.folder_entries(self.gold.folder, self.gold.split, position, index, lengths)
+            gold = newsclaims.folder_entries(self.gold.folder, self.gold.split, self.gold.position, index, lengths)
         else:
             mentions = self.gold.mentions()
             documents = ((d, *mentions[doc_id]) for d, doc_id in enumerate(self.gold.ids))
@@ -271,13 +266,11 @@ class Scorer:
         return index, gold
 
     def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
-        from toolkit.scoring.compat import TOKEN_CONFIG, token_figures, token_index
+        from toolkit.scoring.compat import TOKEN_CONFIG, token_figures
 
         if self._tokens is None:
             tokens = self.gold.tokens() if self.gold.tokens else None  # compiled at build time
-            if tokens is None and self._dataset_tokens() is not None:
-                tokens = token_index(self._dataset_tokens(), self.gold.text_lengths())
-            self._tokens = (tokens,)
+            self._tokens = (tokens if tokens is not None else self._token_index(),)
         tokens = self._tokens[0]
         if tokens is None:
             return {"token": None, "token_reason": "needs the dataset's tokens: " + self._no_tokens()}
