@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from toolkit.cli._app import app, echo_err, input_path
+from toolkit.cli._app import UsageError, app, echo_err, input_path
 from toolkit.cli._options import (
     ByOption,
     CompatOption,
@@ -68,11 +68,6 @@ Figures (undefined = null in JSON, – in tables):
                       over the tokens of the gold folder's ner config; a token takes the label of the predicted
                       entity it begins in; --token-label-map GPE=LOC renames first (NAME=O drops a label); null
                       with token_reason for a gold JSONL (no ner config)
-  compat.token        with --compat: token-level P/R/F1 per label, micro and macro as NERMuD (EVALITA 2023) scores
-                      them (IOB2 prefixes stripped, scikit-learn, zero_division=0), over the tokens of the gold
-                      folder's ner config; a token takes the label of the predicted entity it begins in;
-                      --token-label-map GPE=LOC renames first (NAME=O drops a label); null with token_reason for a
-                      gold JSONL (no ner config)
   compat.newsclaims   with --compat: NewsClaims' figures (blender-nlp/NewsClaims eval_claim_detection.py) with a
                       segment = a sentence of the ner config, a claim's segment that of its start: claim_detection
                       P/R/F1 over segments; claimer answer_f1 (SQuAD token F1 of the claimer string, normalised by
@@ -118,35 +113,35 @@ def eval_command(
     verbose: VerboseOption = False,
 ) -> None:
     from toolkit.cli._outputs import emit, to_stdout
-    from toolkit.scoring.compat import parse_label_map
     from toolkit.scoring.formatting import FORMATTERS
-    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
+    from toolkit.scoring.options import ScoringOptions
+    from toolkit.scoring.scorer import DEFAULT_SEED
 
-    scorer = Scorer(
-        gold,
-        documents,
-        split,
+    if compat and no_compat:
+        raise UsageError("--compat and --no-compat: give one or neither")
+    options = ScoringOptions(
         iou=iou,
         ignore_extra=ignore_extra,
         engine=engine and engine.value,
         require_complete=require_complete,
         per_label_convention=per_label_convention.value,
         compat=False if no_compat else compat or None,  # None: on where the dataset's tokens are at hand
-        token_label_map=parse_label_map(token_label_map or []),
+        token_label_map=token_label_map or [],
         newsclaims_normalisation=newsclaims_normalisation.value,
         breakdown=not no_breakdown,
+        bootstrap=bootstrap,
+        seed=DEFAULT_SEED if seed is None else seed,
+        by=by or (),
+        per_document=per_document is not None,
     )
-    for field in by or ():
-        scorer.field_values(field)  # a field no document has: refused before the predictions are read
-    scored = scorer.score(predictions)
+    scored, result = options.score(options.scorer(gold, documents, split), predictions)
     for note in scored.notes if verbose else ():
         echo_err(note)
-    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed, by or ())
     emit(FORMATTERS[output_format.value](result), out)
     if per_document is not None:
         from toolkit.files import write_jsonl
 
-        write_jsonl(per_document, scored.per_document())
+        write_jsonl(per_document, result.per_document)
     if result.ci_warning and not (output_format == TableFormat.table and to_stdout(out)):
         echo_err(f"warning: {result.ci_warning}")  # the table on screen says it already
     if not to_stdout(out):
