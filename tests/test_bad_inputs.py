@@ -1026,6 +1026,11 @@ CASES = [
     ),
     Case("eval-token-label-map-no-equals", (*EVAL, "--token-label-map", "GPE"), r"--token-label-map: 'GPE' \(expected"),
     Case(
+        "eval-compat-and-no-compat",
+        (*EVAL, "--compat", "--no-compat"),
+        r"--compat and --no-compat: give one or neither",
+    ),
+    Case(
         "eval-per-label-convention-unknown",
         (*EVAL, "--per-label-convention", "nervaluate"),
         r"--per-label-convention: 'nervaluate' is not one of",
