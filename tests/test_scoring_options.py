@@ -4,9 +4,12 @@ and `evaluate` with an option gives the JSON ``toolkit eval --format json`` writ
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import inspect
 import json
 import random
+import shutil
+from pathlib import Path
 
 import pytest
 from scoring_corpus import build_random, random_predictions
@@ -161,3 +164,18 @@ def test_options_and_keywords(corpus):
         base.iou = 0.5  # type: ignore[misc]
     with pytest.raises(InputError, match=r"by: no document of the gold .* has the field 'sorce'"):
         evaluate(folder / "no-such-predictions.jsonl", built, by=["sorce"])  # refused before predictions are read
+
+
+def test_the_python_examples_of_the_scoring_doc_run(tmp_path, monkeypatch):
+    from toolkit.baseline import predict_document
+    from toolkit.validate import load_documents
+
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copytree(repo / "annotations", tmp_path / "annotations")
+    documents = load_documents(tmp_path / "annotations" / "documents.jsonl").values()
+    write_jsonl(tmp_path / "predictions.jsonl", [predict_document(document) for document in documents])
+    monkeypatch.chdir(tmp_path)
+    failures, attempted = doctest.testfile(
+        str(repo / "docs" / "scoring.md"), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert attempted >= 15 and failures == 0
