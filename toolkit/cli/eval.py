@@ -142,8 +142,23 @@ def eval_command(
         from toolkit.files import write_jsonl
 
         write_jsonl(per_document, result.per_document)
-    if result.ci_warning and not (output_format == TableFormat.table and to_stdout(out)):
-        echo_err(f"warning: {result.ci_warning}")  # the table on screen says it already
+    if not (output_format != TableFormat.json and to_stdout(out)):  # a table or Markdown on screen says these
+        for warning in _warnings(result):
+            echo_err(f"warning: {warning}")
     if not to_stdout(out):
         overall = "–" if result.overall is None else f"{result.overall:.4f}"
         echo_err(f"wrote {out}: overall {overall} ({result.signature})")
+
+
+def _warnings(result) -> list[str]:
+    """What a JSON result or a written file would otherwise say silently: gold documents the predictions miss
+    (scored as predicting nothing), and intervals over too few documents."""
+    warnings = []
+    if result.missing_documents:
+        missing = result.missing_documents
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        warnings.append(
+            f"{len(missing)} of {result.n_documents} gold document(s) have no prediction, scored as predicting "
+            f"nothing: {shown} (--require-complete refuses them)"
+        )
+    return [*warnings, *([result.ci_warning] if result.ci_warning else [])]

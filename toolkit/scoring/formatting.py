@@ -195,6 +195,8 @@ def _notes(result: EvalResult) -> list[str]:
         notes.append(f"compat.token: undefined ({result.compat['token_reason']})")
     if result.compat and result.compat.get("newsclaims_reason"):
         notes.append(f"compat.newsclaims: undefined ({result.compat['newsclaims_reason']})")
+    reasons = dict.fromkeys(ci["reason"] for ci in (result.ci or {}).values() if ci.get("reason"))
+    notes += [f"95% CI: undefined ({reason})" for reason in reasons]  # `[–, –]` in the table: say why
     if result.ci_warning:
         notes.append(f"warning: {result.ci_warning}")
     if result.extra_documents:
