@@ -281,11 +281,14 @@ def export(
     kind, records, documents = read_records(records_path, documents_path)
     if answers and kind != "prediction":
         raise InputError(f"{records_path} holds {kind} records (expected prediction records)", parameter="answers")
+    if format == "spacy":
+        require_extra("spacy")  # a DocBin: nothing instead
     if segments is not None:
         segmented = _folder_segments(Path(segments), records, documents)
         how = f"the ner config of {segments}"
     else:
-        require_extra("spacy")  # the build's tokenizer
+        instead = f"give {mention('segments')} FOLDER, a folder built by `toolkit build` (its ner config's sentences)"
+        require_extra("spacy", instead=instead)  # the build's tokenizer
         segmented = {record["id"]: spacy_segments(documents[record["id"]], record) for record in records}
         how = "tokenised and split as toolkit build does"
     options = {"label_map": dict(label_map or {}), "answers": answers, "segments": segments}
