@@ -262,8 +262,9 @@ CompatOption = Annotated[
         "--compat",
         help="Figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
         "(EVALITA 2023) computes them, over the dataset's tokens, and NewsClaims' claim, claimer, stance and "
-        "claim-span figures over its sentences. On by default for a built folder or Hub gold "
-        "(their tokens are at hand); for a gold JSONL only with --compat (spaCy tokenizes its documents).",
+        "claim-span figures over its sentences. Without it: the token figures alone for a built folder or Hub gold "
+        "(their tokens are at hand), none for a gold JSONL (with it, spaCy tokenizes its documents; NewsClaims' "
+        "figures need a built folder).",
     ),
 ]
 NoCompatOption = Annotated[bool, typer.Option("--no-compat", help="Leave the compat figures out (null).")]
@@ -288,6 +289,7 @@ TokenLabelMapOption = Annotated[
     list[str] | None,
     typer.Option(
         "--token-label-map",
+        metavar="LABEL=NAME",
         help="LABEL=NAME (repeatable): rename a label for the compat.token figures, e.g. GPE=LOC; NAME=O drops it.",
     ),
 ]
