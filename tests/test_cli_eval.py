@@ -51,6 +51,22 @@ def test_eval_table_json_and_markdown(tmp_path):
         and data["claimer"]["accuracy"] == 0.0
         and data["end_to_end"]["f1"] == 0.0
     )
+    note = (  # GPE alone predicted of the gold's PER, GPE, ORG: the voci convention's macro precision says so
+        "macro precision: the mean over the 1 of 3 labels with predictions; PER, ORG: never predicted, precision "
+        "undefined, not averaged (the seqeval convention counts them as 0)"
+    )
+    assert note in table.stdout.splitlines()
+    seqeval = run(
+        "eval",
+        str(predictions),
+        "--gold",
+        str(gold),
+        "--documents",
+        str(documents),
+        "--per-label-convention",
+        "seqeval",
+    )
+    assert seqeval.exit_code == 0 and "macro precision:" not in seqeval.stdout
     markdown = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "markdown")
     assert "| entities.strict.f1 | 0.3333 |" in markdown.stdout and "### stance confusion" in markdown.stdout
 
