@@ -56,16 +56,8 @@ def test_eval_table_json_and_markdown(tmp_path):
         "undefined, not averaged (the seqeval convention counts them as 0)"
     )
     assert note in table.stdout.splitlines()
-    seqeval = run(
-        "eval",
-        str(predictions),
-        "--gold",
-        str(gold),
-        "--documents",
-        str(documents),
-        "--per-label-convention",
-        "seqeval",
-    )
+    convention = ("--per-label-convention", "seqeval")
+    seqeval = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), *convention)
     assert seqeval.exit_code == 0 and "macro precision:" not in seqeval.stdout
     markdown = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "markdown")
     assert "| entities.strict.f1 | 0.3333 |" in markdown.stdout and "### stance confusion" in markdown.stdout
