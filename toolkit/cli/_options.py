@@ -262,9 +262,8 @@ CompatOption = Annotated[
         "--compat",
         help="Figures comparable with published benchmarks (compat in JSON): token-level P/R/F1 as NERMuD "
         "(EVALITA 2023) computes them, over the dataset's tokens, and NewsClaims' claim, claimer, stance and "
-        "claim-span figures over its sentences. Without it: the token figures alone for a built folder or Hub gold "
-        "(their tokens are at hand), none for a gold JSONL (with it, spaCy tokenizes its documents; NewsClaims' "
-        "figures need a built folder).",
+        "claim-span figures over its sentences. On by default for a built folder or Hub gold "
+        "(their tokens are at hand); for a gold JSONL only with --compat (spaCy tokenizes its documents).",
     ),
 ]
 NoCompatOption = Annotated[bool, typer.Option("--no-compat", help="Leave the compat figures out (null).")]
