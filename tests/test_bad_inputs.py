@@ -1026,6 +1026,11 @@ CASES = [
     ),
     Case("eval-token-label-map-no-equals", (*EVAL, "--token-label-map", "GPE"), r"--token-label-map: 'GPE' \(expected"),
     Case(
+        "eval-compat-and-no-compat",
+        (*EVAL, "--compat", "--no-compat"),
+        r"--compat and --no-compat: give one or neither",
+    ),
+    Case(
         "eval-per-label-convention-unknown",
         (*EVAL, "--per-label-convention", "nervaluate"),
         r"--per-label-convention: 'nervaluate' is not one of",
@@ -2348,3 +2353,26 @@ def test_backend_model_without_the_spacy_extra_names_it(workspace, monkeypatch):
     result = runner.invoke(app, ["backend", "--model", "model", "--port", "0"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "toolkit backend --model needs the 'spacy' extra: pip install 'voci-toolkit[spacy]'"
+
+
+def test_export_without_the_spacy_extra_says_what_works_instead(workspace, monkeypatch):
+    """The core install exports CoNLL and NewsClaims files from a built folder's sentences (--segments); without it
+    the one line says both ways out; a DocBin needs spaCy whatever is given."""
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "spacy" else found(name, *a))
+    install = "toolkit export needs the 'spacy' extra: pip install 'voci-toolkit[spacy]'"
+    without = f"{install}; or give --segments FOLDER, a folder built by `toolkit build` (its ner config's sentences)"
+    docs = ("--documents", "documents.jsonl")
+    for fmt, segments, line in (
+        ("conll", [], without),
+        ("newsclaims", [], without),
+        ("spacy", ["--segments", "dist/voci"], install),
+    ):
+        result = runner.invoke(app, ["export", "gold.jsonl", *docs, "--format", fmt, "--out", "x.out", *segments])
+        assert (result.exit_code, result.stderr) == (2, f"{line}\n") and not Path("x.out").exists()
+    done = runner.invoke(
+        app, ["export", "gold.jsonl", *docs, "--format", "conll", "--segments", "dist/voci", "--out", "g.conll"]
+    )
+    assert done.exit_code == 0 and Path("g.conll").read_text(encoding="utf-8").startswith("# newdoc id = ")

@@ -51,6 +51,14 @@ def test_eval_table_json_and_markdown(tmp_path):
         and data["claimer"]["accuracy"] == 0.0
         and data["end_to_end"]["f1"] == 0.0
     )
+    note = (  # GPE alone predicted of the gold's PER, GPE, ORG: the voci convention's macro precision says so
+        "macro precision: the mean over the 1 of 3 labels with predictions; PER, ORG: never predicted, precision "
+        "undefined, not averaged (the seqeval convention counts them as 0)"
+    )
+    assert note in table.stdout.splitlines()
+    convention = ("--per-label-convention", "seqeval")
+    seqeval = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), *convention)
+    assert seqeval.exit_code == 0 and "macro precision:" not in seqeval.stdout
     markdown = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--format", "markdown")
     assert "| entities.strict.f1 | 0.3333 |" in markdown.stdout and "### stance confusion" in markdown.stdout
 
@@ -83,6 +91,32 @@ def test_eval_writes_out_file_with_bootstrap(tmp_path):
     assert data["ci_warning"].startswith("bootstrap over 1 document(s)")
     assert data["signature"].endswith("|boot:100|seed:5")
     assert f"wrote {out}" in result.stderr
+    assert "warning: bootstrap over 1 document(s)" in result.stderr
+    table = run("eval", str(predictions), "--gold", str(gold), "--documents", str(documents), "--bootstrap", "100")
+    assert f"95% CI: undefined ({reason})" in table.stdout.splitlines()  # the table says why it shows [–, –]
+
+
+def test_missing_documents_are_said_on_stderr_when_the_result_is_json_or_a_file(tmp_path):
+    """Without --require-complete an empty predictions file scores 0 with a warning line, whatever the format."""
+    documents, gold = standard_corpus(tmp_path)
+    empty = write_predictions(tmp_path / "empty.jsonl", [])
+    full = write_predictions(tmp_path / "p.jsonl", [prediction()])
+    warning = (
+        "warning: 1 of 1 gold document(s) have no prediction, scored as predicting nothing: d1 "
+        "(--require-complete refuses them)"
+    )
+    for extra in (
+        ["--format", "json"],
+        ["--out", str(tmp_path / "r.txt")],
+        ["--format", "json", "--out", str(tmp_path / "r.json")],
+    ):
+        result = run("eval", str(empty), "--gold", str(gold), "--documents", str(documents), *extra)
+        assert result.exit_code == 0 and warning in result.stderr.splitlines(), result.output
+        complete = run("eval", str(full), "--gold", str(gold), "--documents", str(documents), *extra)
+        assert complete.exit_code == 0 and "warning" not in complete.stderr
+    table = run("eval", str(empty), "--gold", str(gold), "--documents", str(documents))
+    assert "missing from the predictions (scored as predicting nothing): 1: d1" in table.stdout
+    assert "warning" not in table.stderr  # the table on screen says it
 
 
 def test_eval_bad_input_is_one_line_exit_2(tmp_path):

@@ -131,6 +131,22 @@ def test_the_figures_do_not_depend_on_the_extras(core, project):
         assert mine.returncode == theirs.returncode == 0, mine.stderr + theirs.stderr
         assert json.loads(mine.stdout) == json.loads(theirs.stdout)
         assert json.loads(mine.stdout)["overall"] > 0
+    # CoNLL and NewsClaims files from the built folder's sentences, as the full install writes them; without the
+    # folder, the one line says both ways out (spaCy's tokenizer, or --segments)
+    for fmt in ("conll", "newsclaims"):
+        command = ["export", predictions, "--documents", DOCUMENTS, "--format", fmt, "--segments", "built"]
+        mine, theirs = (
+            _run([*toolkit, *command, "--out", f"{fmt}.{n}"], project)
+            for n, toolkit in enumerate(([core / "toolkit"], _full()))
+        )
+        assert mine.returncode == theirs.returncode == 0, mine.stderr + theirs.stderr
+        assert (project / f"{fmt}.0").read_bytes() == (project / f"{fmt}.1").read_bytes()
+        refused = _run([core / "toolkit", *command[:-2], "--out", f"{fmt}.2"], project)
+        assert refused.returncode == 2 and not (project / f"{fmt}.2").exists()
+        assert refused.stderr.decode() == (
+            "toolkit export needs the 'spacy' extra: pip install 'voci-toolkit[spacy]'; or give --segments FOLDER, "
+            "a folder built by `toolkit build` (its ner config's sentences)\n"
+        )
     api = "import json, toolkit; print(json.dumps(toolkit.evaluate('p.jsonl', 'built', split='test').to_dict()))"
     python_api = _run([core / "python", "-c", api], project)
     command = ["eval", predictions, "--gold", "built", "--split", "test", "--format", "json"]

@@ -68,9 +68,9 @@ def test_conll_of_the_gold_is_the_ner_config(corpus):
         for row in pq.read_table(path).to_pylist():
             rows.setdefault(row["doc_id"], []).append(row)
     expected = []
-    for gold in read_jsonl(corpus / "gold.jsonl"):
-        expected.append(f"# newdoc id = {gold['id']}")
-        for row in sorted(rows[gold["id"]], key=lambda row: row["sentence_index"]):
+    for document in read_jsonl(corpus / "documents.jsonl"):  # the documents' order, not the gold records'
+        expected.append(f"# newdoc id = {document['id']}")
+        for row in sorted(rows[document["id"]], key=lambda row: row["sentence_index"]):
             expected += [f"{token}\t{tags[tag]}" for token, tag in zip(row["tokens"], row["ner_tags"], strict=True)]
             expected.append("")
     assert on_folder.read_text().splitlines() == expected
@@ -118,6 +118,33 @@ def test_nermud_scoring_of_exported_conll_equals_compat_token(corpus, label_map)
     for average in ("micro", "macro"):
         theirs = precision_recall_fscore_support(y_true, y_pred, labels=labels, average=average, zero_division=0)
         assert [token[average][name] for name in ("precision", "recall", "f1")] == pytest.approx(theirs[:3], abs=1e-12)
+
+
+def test_gold_and_predictions_in_any_order_line_up_for_nermuds_line_by_line_reading(corpus):
+    """NERMuD's script pairs the two files' tags line by line: with a record per document (an empty one where a
+    system predicted nothing), both exports list the same tokens in the documents' order, whatever the records'
+    order; the figures of that plain reading are compat.token's."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    gold_ids = [gold["id"] for gold in read_jsonl(corpus / "gold.jsonl")]
+    predictions = read_jsonl(corpus / "pred.jsonl")
+    predicted = {record["id"] for record in predictions}
+    predictions += [{"id": doc_id, "entities": [], "claims": []} for doc_id in gold_ids if doc_id not in predicted]
+    random.Random(8).shuffle(predictions)
+    write_jsonl(corpus / "pred-all.jsonl", predictions)
+    maps = [arg for label, name in NERMUD.items() for arg in ("--label-map", f"{label}={name}")]
+    segments = ("--segments", str(corpus / "voci"))
+    files = [
+        export(corpus, name, "conll", f"{name}.conll", *segments, *maps) for name in ("gold.jsonl", "pred-all.jsonl")
+    ]
+    tokens = [[line.split("\t")[0] for line in path.read_text().splitlines()] for path in files]
+    assert tokens[0] == tokens[1] and gold_ids != [doc["id"] for doc in read_jsonl(corpus / "documents.jsonl")]
+    y_true, y_pred = (conll_labels(path) for path in files)
+    token = evaluate(corpus / "pred.jsonl", corpus / "voci", token_label_map=NERMUD).compat["token"]
+    theirs = precision_recall_fscore_support(
+        y_true, y_pred, labels=["PER", "LOC", "ORG"], average="micro", zero_division=0
+    )
+    assert [token["micro"][name] for name in ("precision", "recall", "f1")] == pytest.approx(theirs[:3], abs=1e-12)
 
 
 # ---------------------------------------------------------------- NewsClaims, from its published definition

@@ -111,6 +111,10 @@ def test_breakdown_off(corpus):
         ('Disse "sì".', 7, True),  # straight quotes: an odd number before the claim
         ('Disse "sì" e poi no.', 13, False),
         ("«Sì.\nPoi no.", 5, False),  # a quotation does not cross a line break
+        ("secondo Kcna: ”Grazie”.", 15, True),  # a closing mark after a colon opens a quotation (the seed's)
+        ("secondo Kcna: ”Grazie”.", 14, True),  # the claim may begin with that mark
+        ("Finì.” La crisi resta.", 7, False),  # a closing mark after a word closes
+        ("Finì ” la crisi.", 7, False),  # a closing mark followed by a space opens nothing
     ],
 )
 def test_quoted(text, position, quoted):

@@ -233,6 +233,11 @@ def test_signature_names_every_setting(corpus):
     booted = evaluate(predictions, gold, documents, iou=0.7, bootstrap=20, seed=3)
     assert "|iou:0.7|" in booted.signature and booted.signature.endswith("|boot:20|seed:3")
     assert set(booted.ci) == {"entities.strict.f1", "claims.overlap.f1", "end_to_end.f1", "overall"}
+    # the settings of the compat figures: a label map and another normalisation change numbers, so they are named
+    mapped = evaluate(predictions, gold, documents, token_label_map={"GPE": "LOC", "FAC": "O"})
+    assert mapped.signature == plain.signature + "|tokenmap:FAC=O,GPE=LOC"
+    italian = evaluate(predictions, gold, documents, newsclaims_normalisation="italian")
+    assert italian.signature == plain.signature + "|norm:italian"
     # a change in the gold changes its hash
     record = json.loads(gold.read_text())
     record["entities"] = record["entities"][:-1]

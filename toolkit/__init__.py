@@ -23,6 +23,7 @@ _PUBLIC = {  # name → the module that defines it
     "Gold": "toolkit.scoring.gold.gold",
     "EvalResult": "toolkit.scoring.result",
     "evaluate": "toolkit.scoring.evaluate",
+    "ScoringOptions": "toolkit.scoring.options",
     "compare": "toolkit.scoring.evaluate",
     "ToolkitError": "toolkit.errors",
     "InputError": "toolkit.errors",

@@ -197,14 +197,16 @@ class MissingExtraError(ToolkitError, ImportError):
     code = "E120"
     exit_code = 2
 
-    def __init__(self, extra: str, command: str | None = None):
+    def __init__(self, extra: str, command: str | None = None, instead: str | None = None):
         self.extra = extra
         self.command = command
+        self.instead = instead  # what works without the extra (``give --segments FOLDER``), said after the install
         super().__init__(extra)
 
     def __str__(self) -> str:
         needing = f"toolkit {self.command}" if self.command else "this"
-        return f"{needing} needs the '{self.extra}' extra: pip install 'voci-toolkit[{self.extra}]'"
+        install = f"{needing} needs the '{self.extra}' extra: pip install 'voci-toolkit[{self.extra}]'"
+        return install + (f"; or {as_named(self.instead, self.names)}" if self.instead else "")
 
 
 def show_traceback(error: BaseException) -> None:

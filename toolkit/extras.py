@@ -27,7 +27,8 @@ def extra_installed(extra: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in EXTRA_MODULES[extra])
 
 
-def require_extra(extra: str, command: str | None = None) -> None:
-    """Raise `MissingExtraError` (exit 2, one line) unless ``extra`` is installed."""
+def require_extra(extra: str, command: str | None = None, instead: str | None = None) -> None:
+    """Raise `MissingExtraError` (exit 2, one line; ``instead``: what works without it) unless ``extra`` is
+    installed."""
     if not extra_installed(extra):
-        raise MissingExtraError(extra, command)
+        raise MissingExtraError(extra, command, instead)

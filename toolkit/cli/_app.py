@@ -246,7 +246,7 @@ class ToolkitGroup(TyperGroup):
                 )
             raise typer.Exit(report_error(error)) from None
         except MissingExtraError as error:  # the one line says it all: which extra, and how to install it
-            error.command = error.command or ctx.invoked_subcommand
+            error.command, error.names = error.command or ctx.invoked_subcommand, partial(flag_of, ctx)
             echo_err(str(error))
             show_traceback(error)
             raise typer.Exit(error.exit_code) from None

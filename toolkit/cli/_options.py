@@ -288,7 +288,8 @@ TokenLabelMapOption = Annotated[
     list[str] | None,
     typer.Option(
         "--token-label-map",
-        help="LABEL=NAME (repeatable): rename a label for the --compat token figures, e.g. GPE=LOC; NAME=O drops it.",
+        metavar="LABEL=NAME",
+        help="LABEL=NAME (repeatable): rename a label for the compat.token figures, e.g. GPE=LOC; NAME=O drops it.",
     ),
 ]
 VerboseOption = Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from toolkit.cli._app import app, echo_err, input_path
+from toolkit.cli._app import UsageError, app, echo_err, input_path
 from toolkit.cli._options import (
     ByOption,
     CompatOption,
@@ -115,41 +115,55 @@ def eval_command(
     verbose: VerboseOption = False,
 ) -> None:
     from toolkit.cli._outputs import emit, to_stdout
-    from toolkit.scoring.compat import parse_label_map
     from toolkit.scoring.formatting import FORMATTERS
-    from toolkit.scoring.scorer import DEFAULT_SEED, Scorer
+    from toolkit.scoring.options import ScoringOptions
+    from toolkit.scoring.scorer import DEFAULT_SEED
 
-    scorer = Scorer(
-        gold,
-        documents,
-        split,
+    if compat and no_compat:
+        raise UsageError("--compat and --no-compat: give one or neither")
+    options = ScoringOptions(
         iou=iou,
         ignore_extra=ignore_extra,
         engine=engine and engine.value,
         require_complete=require_complete,
         per_label_convention=per_label_convention.value,
         compat=False if no_compat else compat or None,  # None: on where the dataset's tokens are at hand
-        token_label_map=parse_label_map(token_label_map or []),
+        token_label_map=token_label_map or [],
         newsclaims_normalisation=newsclaims_normalisation.value,
         breakdown=not no_breakdown,
+        bootstrap=bootstrap,
+        seed=DEFAULT_SEED if seed is None else seed,
+        by=by or (),
+        per_document=per_document is not None,
     )
-    for field in by or ():
-        scorer.field_values(field)  # a field no document has: refused before the predictions are read
-    scored = scorer.score(predictions)
+    scored, result = options.score(options.scorer(gold, documents, split), predictions)
     for note in scored.notes if verbose else ():
         echo_err(note)
-    result = scored.result(bootstrap, DEFAULT_SEED if seed is None else seed, by or ())
     emit(FORMATTERS[output_format.value](result), out)
     if per_document is not None:
         from toolkit.files import write_jsonl
 
-        write_jsonl(per_document, scored.per_document())
-    on_screen = output_format == TableFormat.table and to_stdout(out)  # then the table's notes say it already
-    if result.ci_warning and not on_screen:
-        echo_err(f"warning: {result.ci_warning}")
-    undefined = result.compat and (result.compat["token_reason"] or result.compat["newsclaims_reason"])
-    if compat and undefined and not on_screen:  # asked for, and not at hand (a gold JSONL without spaCy)
-        echo_err(f"warning: compat: {undefined}")
+        write_jsonl(per_document, result.per_document)
+    if not (output_format != TableFormat.json and to_stdout(out)):  # a table or Markdown on screen says these
+        for warning in _warnings(result):
+            echo_err(f"warning: {warning}")
+        undefined = result.compat and (result.compat["token_reason"] or result.compat["newsclaims_reason"])
+        if compat and undefined:  # asked for, and not at hand (a gold JSONL without spaCy)
+            echo_err(f"warning: compat: {undefined}")
     if not to_stdout(out):
         overall = "–" if result.overall is None else f"{result.overall:.4f}"
         echo_err(f"wrote {out}: overall {overall} ({result.signature})")
+
+
+def _warnings(result) -> list[str]:
+    """What a JSON result or a written file would otherwise say silently: gold documents the predictions miss
+    (scored as predicting nothing), and intervals over too few documents."""
+    warnings = []
+    if result.missing_documents:
+        missing = result.missing_documents
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        warnings.append(
+            f"{len(missing)} of {result.n_documents} gold document(s) have no prediction, scored as predicting "
+            f"nothing: {shown} (--require-complete refuses them)"
+        )
+    return [*warnings, *([result.ci_warning] if result.ci_warning else [])]

@@ -17,7 +17,8 @@ so that its own scorer can be rerun on voci data.
 \b
 Formats (--format):
   conll       token TAB IOB2 tag per line, a blank line between sentences, '# newdoc id = ID' before each
-              document (NERMuD's get-results.py reads it; map labels with --label-map GPE=LOC)
+              document, documents in the --documents file's order (NERMuD's get-results.py reads it, pairing two
+              files line by line: give every document a record; map labels with --label-map GPE=LOC)
   newsclaims  NewsClaims' JSON {doc: {segment: {has_claimer, claimer, stance, claim_span, ...}}}, a segment being a
               sentence (eval_claim_detection.py reads it; see docs/scoring.md)
   spacy       a DocBin: doc.ents, doc.spans["claims"] (needs the spacy extra)
@@ -62,7 +63,9 @@ def export_command(
     label_map: Annotated[
         list[str] | None,
         typer.Option(
-            "--label-map", help="conll: LABEL=NAME (repeatable) renames a label, e.g. GPE=LOC; NAME=O drops it."
+            "--label-map",
+            metavar="LABEL=NAME",
+            help="conll: LABEL=NAME (repeatable) renames a label, e.g. GPE=LOC; NAME=O drops it.",
         ),
     ] = None,
 ) -> None:

@@ -238,7 +238,8 @@ FORMATS: dict[str, Callable[..., int]] = {"conll": _conll, "newsclaims": _newscl
 
 
 def read_records(path: Path, documents_path: Path) -> tuple[str, list[dict], dict[str, dict]]:
-    """``(kind, records, documents)``: annotation or prediction records, validated against their documents."""
+    """``(kind, records, documents)``: annotation or prediction records, validated against their documents, in
+    the documents file's order whatever the records' (NERMuD's scorer compares two CoNLL files line by line)."""
     from toolkit.validate import first_kind, load_documents, require_valid
 
     documents = load_documents(documents_path)
@@ -248,7 +249,10 @@ def read_records(path: Path, documents_path: Path) -> tuple[str, list[dict], dic
         raise InputError(f"{path}: no records (expected annotation or prediction records, one JSON object per line)")
     if kind == "document":
         raise InputError(f"{path}: holds documents (expected annotation or prediction records to export)")
-    return kind, require_valid(path, kind, documents, str(documents_path)), documents
+    records = require_valid(path, kind, documents, str(documents_path))
+    order = {doc_id: index for index, doc_id in enumerate(documents)}
+    records.sort(key=lambda record: order[record["id"]])  # documents order: gold and predictions line up, line by line
+    return kind, records, documents
 
 
 def export(
@@ -281,11 +285,14 @@ def export(
     kind, records, documents = read_records(records_path, documents_path)
     if answers and kind != "prediction":
         raise InputError(f"{records_path} holds {kind} records (expected prediction records)", parameter="answers")
+    if format == "spacy":
+        require_extra("spacy")  # a DocBin: nothing instead
     if segments is not None:
         segmented = _folder_segments(Path(segments), records, documents)
         how = f"the ner config of {segments}"
     else:
-        require_extra("spacy")  # the build's tokenizer
+        instead = f"give {mention('segments')} FOLDER, a folder built by `toolkit build` (its ner config's sentences)"
+        require_extra("spacy", instead=instead)  # the build's tokenizer
         segmented = {record["id"]: spacy_segments(documents[record["id"]], record) for record in records}
         how = "tokenised and split as toolkit build does"
     options = {"label_map": dict(label_map or {}), "answers": answers, "segments": segments}

@@ -44,11 +44,18 @@ def dimensions() -> dict[str, tuple[str, ...]]:
 
 
 def _quoted(text: str, start: int) -> bool:
-    """Whether position ``start`` is inside quotation marks opened in its paragraph (or opens one)."""
-    while start < len(text) and (text[start].isspace() or text[start] in QUOTES):
-        if text[start] in QUOTES:
+    """Whether position ``start`` is inside quotation marks opened in its paragraph (or opens one).
+
+    Italian news also opens quotations with a closing mark (``secondo Kcna: ”Grazie…”``): a ``”`` or ``»`` written
+    right before the claim, after a space or a colon, opens it."""
+    while start < len(text) and (
+        text[start].isspace() or text[start] in QUOTES or _opens_with_closing_mark(text, start)
+    ):
+        if not text[start].isspace():
             return True
         start += 1
+    if start and _opens_with_closing_mark(text, start - 1):
+        return True
     paragraph = text.rfind("\n", 0, start) + 1
     if (
         text.rfind("«", paragraph, start) < 0
@@ -59,6 +66,16 @@ def _quoted(text: str, start: int) -> bool:
     before = text[paragraph:start]
     depth = sum(before.count(c) for c in OPENING) - sum(before.count(c) for c in CLOSING)
     return depth > 0 or before.count(STRAIGHT) % 2 == 1
+
+
+def _opens_with_closing_mark(text: str, at: int) -> bool:
+    """Whether the closing mark at ``at`` opens a quotation: it follows a space or a colon, and a word follows it."""
+    return (
+        text[at] in CLOSING
+        and (at == 0 or text[at - 1].isspace() or text[at - 1] == ":")
+        and at + 1 < len(text)
+        and not text[at + 1].isspace()
+    )
 
 
 def _ends_between(text: str, first: int, last: int) -> bool:

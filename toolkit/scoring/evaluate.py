@@ -7,6 +7,7 @@ from typing import Any
 
 from toolkit.scoring import parameters
 from toolkit.scoring.gold.gold import Gold
+from toolkit.scoring.options import ScoringOptions
 from toolkit.scoring.predictions import Source
 from toolkit.scoring.result import EvalResult
 from toolkit.scoring.scorer import DEFAULT_IOU, DEFAULT_SEED, Scorer
@@ -18,36 +19,19 @@ def evaluate(
     documents: str | Path | None = None,
     split: str | None = None,
     *,
-    iou: float = DEFAULT_IOU,
-    bootstrap: int = 0,
-    seed: int = DEFAULT_SEED,
-    ignore_extra: bool = False,
-    engine: str | None = None,
-    require_complete: bool = False,
-    per_label_convention: str = "voci",
-    compat: bool | None = None,
-    token_label_map: dict[str, str] | None = None,
-    newsclaims_normalisation: str = "english",
+    options: ScoringOptions | None = None,
+    **keywords: Any,
 ) -> EvalResult:
     """Score one system: a predictions JSONL file or a list of prediction records (see `Scorer.score`).
 
-    The result's ``to_dict()`` is what ``toolkit eval --format json`` writes for the same inputs.
+    The options are `ScoringOptions`' fields, given as ``options`` or as keywords (which replace ``options``'
+    values): ``iou``, ``ignore_extra``, ``engine``, ``require_complete``, ``per_label_convention``, ``compat``,
+    ``token_label_map``, ``newsclaims_normalisation``, ``breakdown``, ``bootstrap``, ``seed``, ``by`` and
+    ``per_document``.  The result's ``to_dict()`` is what ``toolkit eval --format json`` writes for the same
+    inputs and options.
     """
-    parameters.resamples(bootstrap), parameters.seed(seed)  # before the gold is read
-    scorer = Scorer(
-        gold,
-        documents,
-        split,
-        iou=iou,
-        ignore_extra=ignore_extra,
-        engine=engine,
-        require_complete=require_complete,
-        per_label_convention=per_label_convention,
-        compat=compat,
-        token_label_map=token_label_map,
-        newsclaims_normalisation=newsclaims_normalisation,
-    )
-    return scorer.score(predictions).result(bootstrap, seed)
+    options = ScoringOptions.of(options, **keywords)  # every value checked before the gold is read
+    return options.score(options.scorer(gold, documents, split), predictions)[1]
 
 
 def compare(

@@ -195,6 +195,17 @@ def _notes(result: EvalResult) -> list[str]:
         notes.append(f"compat.token: undefined ({result.compat['token_reason']})")
     if result.compat and result.compat.get("newsclaims_reason"):
         notes.append(f"compat.newsclaims: undefined ({result.compat['newsclaims_reason']})")
+    if result.settings.get("per_label_convention", "voci") == "voci":
+        per_label = result.entities["per_label"]
+        undefined = [name for name, f in per_label.items() if f["strict"]["precision"] is None]
+        if undefined and len(undefined) < len(per_label):
+            notes.append(
+                f"macro precision: the mean over the {len(per_label) - len(undefined)} of {len(per_label)} labels "
+                f"with predictions; {', '.join(undefined)}: never predicted, precision undefined, not averaged "
+                "(the seqeval convention counts them as 0)"
+            )
+    reasons = dict.fromkeys(ci["reason"] for ci in (result.ci or {}).values() if ci.get("reason"))
+    notes += [f"95% CI: undefined ({reason})" for reason in reasons]  # `[–, –]` in the table: say why
     if result.ci_warning:
         notes.append(f"warning: {result.ci_warning}")
     if result.extra_documents:

@@ -29,6 +29,7 @@ class EvalResult:
     layers: list[str] = field(default_factory=list)
     breakdown: dict[str, Any] | None = None  # claim figures by claimer kind, position, form (`scoring.breakdown`)
     by: dict[str, Any] | None = None  # headline figures per value of a document field (``--by``)
+    per_document: list[dict[str, Any]] | None = None  # with the per_document option: ``--per-document``'s rows
 
     def figure(self, dotted: str) -> float | None:
         """A figure by its dotted name, e.g. ``entities.strict.f1``."""
@@ -38,7 +39,8 @@ class EvalResult:
         return value
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``toolkit eval --format json`` (a contract: keys never change meaning)."""
+        """The JSON of ``toolkit eval --format json`` (a contract: keys never change meaning); the per-document rows
+        are not in it (``--per-document FILE`` writes them apart)."""
         return copy.deepcopy(
             {
                 "signature": self.signature,

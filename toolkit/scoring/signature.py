@@ -48,6 +48,12 @@ def make_signature(settings: Mapping[str, Any], n_documents: int) -> str:
         fields.append(f"seed:{settings['seed']}")
     if settings.get("per_label_convention", "voci") != "voci":  # per-label figures under another convention
         fields.append(f"labels:{settings['per_label_convention']}")
+    if settings.get("token_label_map"):  # compat.token over renamed or dropped labels
+        fields.append(
+            "tokenmap:" + ",".join(f"{ours}={theirs}" for ours, theirs in sorted(settings["token_label_map"].items()))
+        )
+    if settings.get("newsclaims_normalisation", "english") != "english":  # compat.newsclaims' claimer strings
+        fields.append(f"norm:{settings['newsclaims_normalisation']}")
     if settings["engine"] != DEFAULT_ENGINE:
         fields.append(f"engine:{settings['engine']}")
     return "|".join(fields)
