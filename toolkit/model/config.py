@@ -24,6 +24,9 @@ class Settings:
     window: int = 1
     encoder: str = "maxout"  # a key of ENCODERS
     rows: tuple[int, int, int, int] = (20000, 2000, 5000, 1000)  # hash-embedding rows: NORM, PREFIX, SUFFIX, SHAPE
+    ner_hidden: int = 64  # the ner parser's hidden layer: width, maxout pieces, and whether it has one (use_upper)
+    ner_pieces: int = 2
+    ner_upper: bool = True
     dropout: float = 0.1
     learn_rate: float = 0.001
     averages: bool = True  # predict with the parameters' moving averages (the optimizer's use_averages)
@@ -33,6 +36,7 @@ class Settings:
     eval_frequency: int = 200
     patience: int = 1600
     claim_max_length: int = 60  # tokens
+    piece_tokens: int = 0  # training examples: whole documents (0) or pieces of about this many tokens
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -87,9 +91,9 @@ factory = "ner"
 @architectures = "spacy.TransitionBasedParser.v2"
 state_type = "ner"
 extra_state_tokens = false
-hidden_width = 64
-maxout_pieces = 2
-use_upper = true
+hidden_width = {ner_hidden}
+maxout_pieces = {ner_pieces}
+use_upper = {ner_upper}
 
 [components.ner.model.tok2vec]
 @architectures = "spacy.Tok2VecListener.v1"
@@ -170,6 +174,9 @@ def training_config(lang: str, seed: int, settings: Settings, claims: bool) -> s
         encoder=ENCODERS[settings.encoder],
         rows=", ".join(str(count) for count in settings.rows),
         averages=str(settings.averages).lower(),
+        ner_hidden=settings.ner_hidden,
+        ner_pieces=settings.ner_pieces,
+        ner_upper=str(settings.ner_upper).lower(),
         dropout=settings.dropout,
         patience=settings.patience,
         max_steps=settings.max_steps,

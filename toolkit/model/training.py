@@ -187,7 +187,7 @@ def run_training(
     claims = has_claims(split.train)
     lang = _language(split.train)
     nlp = spacy.blank(lang)
-    write_docbin(nlp, split.train, folder / TRAIN_DOCS)
+    write_docbin(nlp, split.train, folder / TRAIN_DOCS, settings.piece_tokens)
     write_docbin(nlp, split.dev, folder / DEV_DOCS)
     base = Config().from_str(training_config(lang, seed, settings, claims), interpolate=False)
     filled = spacy.util.load_model_from_config(base, auto_fill=True, validate=True).config  # spaCy's defaults
