@@ -398,3 +398,23 @@ def test_claims_pair_each_proposed_end_with_the_latest_start_before_it():
     starts, ends = [0, 3, 9, 16], [5, 12]  # span_finder proposes every start-end pair: 0-5, 0-12, 3-5, 3-12, 9-12
     doc.spans[CLAIMS_KEY] = [doc[s : e + 1] for s in starts for e in ends if s <= e]
     assert [(span.start, span.end) for span in paired_claims(doc)] == [(3, 6), (9, 13)]  # 16 has no end: dropped
+
+
+def test_train_measures_both_claim_sources_on_dev_and_predict_uses_the_better(model, corpus):
+    from toolkit.baseline.claims import find_claims
+    from toolkit.baseline.entities import Entity
+    from toolkit.validate import load_documents
+
+    manifest = read_manifest(model)
+    dev = manifest.dev
+    measured = {source: dev[f"claim_overlap_f1_{source}"] for source in ("span_finder", "rules")}
+    assert manifest.claims_from == max(measured, key=lambda source: (measured[source], source == "span_finder"))
+    assert dev["claim_overlap_f1"] == measured[manifest.claims_from]
+    document = next(iter(load_documents(corpus[0]).values()))
+    trained = TrainedModel(model)
+    (by_rules,) = trained.predict([document], claims_from="rules")
+    entities = [Entity(e["start"], e["end"], e["label"]) for e in by_rules.record["entities"]]
+    rules = [(claim.start, claim.end) for claim in find_claims(document["text"], entities)]
+    assert [(c["start"], c["end"]) for c in by_rules.record["claims"]] == rules and rules
+    (default,) = trained.predict([document])
+    assert default.record == trained.predict([document], claims_from=manifest.claims_from)[0].record
