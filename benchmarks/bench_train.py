@@ -35,7 +35,7 @@ from toolkit.documents import make_document
 from toolkit.files import write_jsonl
 from toolkit.model.config import Settings
 from toolkit.model.examples import training_doc
-from toolkit.model.pipeline import TrainedModel, stance_and_claimer
+from toolkit.model.pipeline import CLAIM_SOURCES, PROCESS_DOCUMENTS, TrainedModel, processes_for, stance_and_claimer
 from toolkit.model.training import train_model
 from toolkit.scoring.evaluate import evaluate
 
@@ -154,6 +154,30 @@ def curve(name, train, held_out, sizes, limits: tuple[float, float], scratch: Pa
             f"{os.getloadavg()[0]:4.1f}" + late,
             flush=True,
         )
+    if run.manifest.claims:
+        print(
+            f"  claims from: {run.manifest.claims_from} (dev claim overlap F1: "
+            + ", ".join(f"{source} {shown(run.manifest.dev[f'claim_overlap_f1_{source}'])}" for source in CLAIM_SOURCES)
+            + ")"
+        )
+    print_parallel_speed(model, [d for d, _ in held_out])
+
+
+def print_parallel_speed(model: TrainedModel, documents: list[dict]) -> None:
+    """`toolkit predict`'s speed on a large input: the held-out documents repeated to 4 × `PROCESS_DOCUMENTS`, in
+    as many processes as it uses for them; CPU time of every process (the forked ones once they end)."""
+    many = (documents * (4 * PROCESS_DOCUMENTS // len(documents) + 1))[: 4 * PROCESS_DOCUMENTS]
+    processes = processes_for(len(many))
+    started, before = time.monotonic(), os.times()
+    model.predict(many, processes=processes)
+    wall, after = time.monotonic() - started, os.times()
+    cpu = sum(after[:4]) - sum(before[:4])  # user and system, this process and its children
+    print(
+        f"  predict {len(many)} documents in {processes} process(es), as `toolkit predict` does: "
+        f"{len(many) / wall:.1f} documents/s wall-clock ({len(many) / cpu:.1f} per CPU second), "
+        f"load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
 
 
 def main() -> None:

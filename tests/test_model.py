@@ -192,6 +192,7 @@ def test_the_generated_config_is_spacys_efficiency_config_with_the_measured_chan
         7,
     )
     assert config["nlp"]["pipeline"] == ["tok2vec", "ner", "span_finder"]
+    assert config["components"]["ner"]["model"]["use_upper"] is True and Settings().piece_tokens == 30
     mish = Config().from_str(training_config("it", 0, Settings(encoder="mish"), claims=False), interpolate=False)
     nlp = spacy.util.load_model_from_config(mish, auto_fill=True, validate=True)  # spaCy accepts the other encoder
     assert nlp.pipe_names == ["tok2vec", "ner"]
@@ -339,7 +340,7 @@ def test_a_model_without_claims_has_an_entity_uncertainty_that_follows_its_error
     gold = list(read_jsonl(corpus[1]))
     write_jsonl(tmp_path / "entities.jsonl", [{**record, "claims": []} for record in gold])
     out = tmp_path / "model"
-    young = Settings(width=64, depth=2, max_steps=30, averages=False, rows=(5000, 2500, 2500, 1000))  # 30 raw steps
+    young = Settings(width=64, depth=2, max_steps=30, averages=False, rows=(5000, 2500, 2500, 1000), piece_tokens=0)
     train_model(corpus[0], tmp_path / "entities.jsonl", out, seed=1, settings=young)
     assert read_manifest(out).claims is False
     documents = list(load_documents(corpus[0]).values())

@@ -23,6 +23,7 @@ class Settings:
     depth: int = 4
     window: int = 1
     encoder: str = "maxout"  # a key of ENCODERS
+    embed: str = "multihash"  # a key of EMBEDDINGS
     rows: tuple[int, int, int, int] = (20000, 2000, 5000, 1000)  # hash-embedding rows: NORM, PREFIX, SUFFIX, SHAPE
     ner_hidden: int = 64  # the ner parser's hidden layer: width, maxout pieces, and whether it has one (use_upper)
     ner_pieces: int = 2
@@ -36,7 +37,7 @@ class Settings:
     eval_frequency: int = 200
     patience: int = 1600
     claim_max_length: int = 60  # tokens
-    piece_tokens: int = 0  # training examples: whole documents (0) or pieces of about this many tokens
+    piece_tokens: int = 30  # training examples of about this many tokens, cut at line breaks (0: whole documents)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -46,6 +47,23 @@ class Settings:
 ENCODERS = {
     "mish": '@architectures = "spacy.MishWindowEncoder.v2"',
     "maxout": '@architectures = "spacy.MaxoutWindowEncoder.v2"\nmaxout_pieces = 3',
+}
+
+
+# spaCy's token embeddings: hashed NORM/PREFIX/SUFFIX/SHAPE rows, or NORM rows plus the first and last characters
+EMBEDDINGS = {
+    "multihash": """@architectures = "spacy.MultiHashEmbed.v2"
+width = {width}
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [{rows}]
+include_static_vectors = false""",
+    "character": """@architectures = "spacy.CharacterEmbed.v2"
+width = {width}
+rows = {norm_rows}
+nM = 64
+nC = 8
+feature = "NORM"
+include_static_vectors = false""",
 }
 
 
@@ -72,11 +90,7 @@ factory = "tok2vec"
 @architectures = "spacy.Tok2Vec.v2"
 
 [components.tok2vec.model.embed]
-@architectures = "spacy.MultiHashEmbed.v2"
-width = {width}
-attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
-rows = [{rows}]
-include_static_vectors = false
+{embed}
 
 [components.tok2vec.model.encode]
 {encoder}
@@ -172,7 +186,9 @@ def training_config(lang: str, seed: int, settings: Settings, claims: bool) -> s
         depth=settings.depth,
         window=settings.window,
         encoder=ENCODERS[settings.encoder],
-        rows=", ".join(str(count) for count in settings.rows),
+        embed=EMBEDDINGS[settings.embed].format(
+            width=settings.width, rows=", ".join(str(count) for count in settings.rows), norm_rows=settings.rows[0]
+        ),
         averages=str(settings.averages).lower(),
         ner_hidden=settings.ner_hidden,
         ner_pieces=settings.ner_pieces,
