@@ -1784,6 +1784,18 @@ CASES += [
         blank_model(manifest_field("claims", "yes")),
     ),
     Case(
+        "predict-manifest-claims-from-unknown",
+        PREDICT,
+        r"claims_from: 'spancat' \(expected 'span_finder' or 'rules'\)",
+        blank_model(manifest_field("claims_from", "spancat")),
+    ),
+    Case(
+        "predict-manifest-claims-from-a-number",
+        PREDICT,
+        r"claims_from: got a JSON number \(expected a string\)",
+        blank_model(manifest_field("claims_from", 3)),
+    ),
+    Case(
         "predict-manifest-version-a-number",
         PREDICT,
         r"model_version: got a JSON number \(expected a string\)",

@@ -6,6 +6,7 @@ its predictions validate and beat an empty model, the CLI round trip, the manife
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,7 @@ def test_the_generated_config_is_spacys_efficiency_config_with_the_measured_chan
         7,
     )
     assert config["nlp"]["pipeline"] == ["tok2vec", "ner", "span_finder"]
+    assert config["components"]["ner"]["model"]["use_upper"] is True and Settings().piece_tokens == 30
     mish = Config().from_str(training_config("it", 0, Settings(encoder="mish"), claims=False), interpolate=False)
     nlp = spacy.util.load_model_from_config(mish, auto_fill=True, validate=True)  # spaCy accepts the other encoder
     assert nlp.pipe_names == ["tok2vec", "ner"]
@@ -338,7 +340,7 @@ def test_a_model_without_claims_has_an_entity_uncertainty_that_follows_its_error
     gold = list(read_jsonl(corpus[1]))
     write_jsonl(tmp_path / "entities.jsonl", [{**record, "claims": []} for record in gold])
     out = tmp_path / "model"
-    young = Settings(width=64, depth=2, max_steps=30, averages=False, rows=(5000, 2500, 2500, 1000))  # 30 raw steps
+    young = Settings(width=64, depth=2, max_steps=30, averages=False, rows=(5000, 2500, 2500, 1000), piece_tokens=0)
     train_model(corpus[0], tmp_path / "entities.jsonl", out, seed=1, settings=young)
     assert read_manifest(out).claims is False
     documents = list(load_documents(corpus[0]).values())
@@ -353,3 +355,67 @@ def test_a_model_without_claims_has_an_entity_uncertainty_that_follows_its_error
     assert all(0.0 <= value <= 1.0 for value in uncertainty) and max(uncertainty) > 0.05
     rho = statistics.correlation(_ranks(uncertainty), _ranks(errors))
     assert rho > 0.2
+
+
+def test_several_processes_predict_the_same_records_in_the_same_order(model, corpus):
+    from toolkit.model.pipeline import PROCESS_DOCUMENTS, processes_for
+    from toolkit.validate import load_documents
+
+    documents = list(load_documents(corpus[0]).values())
+    trained = TrainedModel(model)
+    alone = [p.record for p in trained.predict(documents)]
+    forked = [p.record for p in trained.predict(documents, processes=2)]
+    assert forked == alone and [r["id"] for r in forked] == [d["id"] for d in documents]
+    assert processes_for(PROCESS_DOCUMENTS - 1) == 1 and processes_for(10**6) == (os.cpu_count() or 1)
+
+
+def test_training_pieces_are_cut_at_line_breaks_outside_every_span():
+    import spacy
+
+    from toolkit.dataset.synthetic import invented_names, synthetic_corpus
+    from toolkit.model.examples import CLAIMS_KEY, training_doc, training_docs
+
+    nlp = spacy.blank("it")
+    for document, gold in synthetic_corpus(10, seed=2, sentences=12, names=invented_names(4)):
+        whole = training_doc(nlp, document, gold)
+        pieces = training_docs(nlp, document, gold, piece_tokens=20)
+        assert "".join(piece.text for piece in pieces) == document["text"]
+        assert all(piece.text[0] != "\n" for piece in pieces[1:]) and all(p.text.endswith("\n\n") for p in pieces[:-1])
+        for key in ("ents", CLAIMS_KEY):
+            spans = [s.text for s in (whole.ents if key == "ents" else whole.spans[key])]
+            cut = [s.text for p in pieces for s in (p.ents if key == "ents" else p.spans[key])]
+            assert cut == spans and spans, key
+    assert len(training_docs(nlp, document, gold, piece_tokens=0)) == 1
+    assert len(pieces) > 1
+
+
+def test_claims_pair_each_proposed_end_with_the_latest_start_before_it():
+    import spacy
+
+    from toolkit.model.examples import CLAIMS_KEY
+    from toolkit.model.pipeline import paired_claims
+
+    doc = spacy.blank("it")("a b c d e f g h i j k l m n o p q r")
+    starts, ends = [0, 3, 9, 16], [5, 12]  # span_finder proposes every start-end pair: 0-5, 0-12, 3-5, 3-12, 9-12
+    doc.spans[CLAIMS_KEY] = [doc[s : e + 1] for s in starts for e in ends if s <= e]
+    assert [(span.start, span.end) for span in paired_claims(doc)] == [(3, 6), (9, 13)]  # 16 has no end: dropped
+
+
+def test_train_measures_both_claim_sources_on_dev_and_predict_uses_the_better(model, corpus):
+    from toolkit.baseline.claims import find_claims
+    from toolkit.baseline.entities import Entity
+    from toolkit.validate import load_documents
+
+    manifest = read_manifest(model)
+    dev = manifest.dev
+    measured = {source: dev[f"claim_overlap_f1_{source}"] for source in ("span_finder", "rules")}
+    assert manifest.claims_from == max(measured, key=lambda source: (measured[source], source == "span_finder"))
+    assert dev["claim_overlap_f1"] == measured[manifest.claims_from]
+    document = next(iter(load_documents(corpus[0]).values()))
+    trained = TrainedModel(model)
+    (by_rules,) = trained.predict([document], claims_from="rules")
+    entities = [Entity(e["start"], e["end"], e["label"]) for e in by_rules.record["entities"]]
+    rules = [(claim.start, claim.end) for claim in find_claims(document["text"], entities)]
+    assert [(c["start"], c["end"]) for c in by_rules.record["claims"]] == rules and rules
+    (default,) = trained.predict([document])
+    assert default.record == trained.predict([document], claims_from=manifest.claims_from)[0].record

@@ -23,7 +23,11 @@ class Settings:
     depth: int = 4
     window: int = 1
     encoder: str = "maxout"  # a key of ENCODERS
+    embed: str = "multihash"  # a key of EMBEDDINGS
     rows: tuple[int, int, int, int] = (20000, 2000, 5000, 1000)  # hash-embedding rows: NORM, PREFIX, SUFFIX, SHAPE
+    ner_hidden: int = 64  # the ner parser's hidden layer: width, maxout pieces, and whether it has one (use_upper)
+    ner_pieces: int = 2
+    ner_upper: bool = True
     dropout: float = 0.1
     learn_rate: float = 0.001
     averages: bool = True  # predict with the parameters' moving averages (the optimizer's use_averages)
@@ -33,6 +37,7 @@ class Settings:
     eval_frequency: int = 200
     patience: int = 1600
     claim_max_length: int = 60  # tokens
+    piece_tokens: int = 30  # training examples of about this many tokens, cut at line breaks (0: whole documents)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -42,6 +47,23 @@ class Settings:
 ENCODERS = {
     "mish": '@architectures = "spacy.MishWindowEncoder.v2"',
     "maxout": '@architectures = "spacy.MaxoutWindowEncoder.v2"\nmaxout_pieces = 3',
+}
+
+
+# spaCy's token embeddings: hashed NORM/PREFIX/SUFFIX/SHAPE rows, or NORM rows plus the first and last characters
+EMBEDDINGS = {
+    "multihash": """@architectures = "spacy.MultiHashEmbed.v2"
+width = {width}
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [{rows}]
+include_static_vectors = false""",
+    "character": """@architectures = "spacy.CharacterEmbed.v2"
+width = {width}
+rows = {norm_rows}
+nM = 64
+nC = 8
+feature = "NORM"
+include_static_vectors = false""",
 }
 
 
@@ -68,11 +90,7 @@ factory = "tok2vec"
 @architectures = "spacy.Tok2Vec.v2"
 
 [components.tok2vec.model.embed]
-@architectures = "spacy.MultiHashEmbed.v2"
-width = {width}
-attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
-rows = [{rows}]
-include_static_vectors = false
+{embed}
 
 [components.tok2vec.model.encode]
 {encoder}
@@ -87,9 +105,9 @@ factory = "ner"
 @architectures = "spacy.TransitionBasedParser.v2"
 state_type = "ner"
 extra_state_tokens = false
-hidden_width = 64
-maxout_pieces = 2
-use_upper = true
+hidden_width = {ner_hidden}
+maxout_pieces = {ner_pieces}
+use_upper = {ner_upper}
 
 [components.ner.model.tok2vec]
 @architectures = "spacy.Tok2VecListener.v1"
@@ -168,8 +186,13 @@ def training_config(lang: str, seed: int, settings: Settings, claims: bool) -> s
         depth=settings.depth,
         window=settings.window,
         encoder=ENCODERS[settings.encoder],
-        rows=", ".join(str(count) for count in settings.rows),
+        embed=EMBEDDINGS[settings.embed].format(
+            width=settings.width, rows=", ".join(str(count) for count in settings.rows), norm_rows=settings.rows[0]
+        ),
         averages=str(settings.averages).lower(),
+        ner_hidden=settings.ner_hidden,
+        ner_pieces=settings.ner_pieces,
+        ner_upper=str(settings.ner_upper).lower(),
         dropout=settings.dropout,
         patience=settings.patience,
         max_steps=settings.max_steps,

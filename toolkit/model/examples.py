@@ -73,15 +73,56 @@ def training_doc(nlp, document: Mapping[str, Any], record: Mapping[str, Any]):
     return doc
 
 
-def write_docbin(nlp, pairs: Iterable[tuple], path) -> int:
-    """The reference Docs of ``pairs`` as a DocBin file; returns how many."""
+def _cuts(doc, piece_tokens: int) -> list[int]:
+    """Token indices where ``doc`` is cut into pieces of about ``piece_tokens``: only after a line break, never
+    inside an entity or a claim (a single line longer than that stays whole)."""
+    inside = {i for span in [*doc.ents, *doc.spans[CLAIMS_KEY]] for i in range(span.start + 1, span.end)}
+    breaks = [t.i + 1 for t in doc[:-1] if t.is_space and "\n" in t.text and t.i + 1 not in inside]
+    cuts, start, previous = [], 0, 0
+    for cut in breaks:
+        if cut - start > piece_tokens and previous > start:
+            cuts.append(previous)
+            start = previous
+        previous = cut
+    if len(doc) - start > piece_tokens and previous > start:
+        cuts.append(previous)
+    return cuts
+
+
+def _within(items: Iterable[Mapping[str, Any]], start: int, end: int) -> list[dict]:
+    """The items inside [start, end), their offsets shifted to it."""
+    return [
+        {**item, "start": item["start"] - start, "end": item["end"] - start}
+        for item in items
+        if start <= item["start"] and item["end"] <= end
+    ]
+
+
+def training_docs(nlp, document: Mapping[str, Any], record: Mapping[str, Any], piece_tokens: int = 0) -> list:
+    """The reference Docs of one record: the whole document, or (``piece_tokens`` > 0) pieces of about that many
+    tokens cut at line breaks, each an example of its own (more, smaller updates per pass over the data)."""
+    doc = training_doc(nlp, document, record)
+    if not piece_tokens or len(doc) <= piece_tokens:
+        return [doc]
+    bounds = [0, *(doc[cut].idx for cut in _cuts(doc, piece_tokens)), len(doc.text)]
+    pieces = []
+    for number, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        part = {"id": f"{document['id']}#{number}", "text": document["text"][start:end]}
+        shifted = {key: _within(record.get(key, []), start, end) for key in ("entities", "claims")}
+        pieces.append(training_doc(nlp, part, shifted))
+    return pieces
+
+
+def write_docbin(nlp, pairs: Iterable[tuple], path, piece_tokens: int = 0) -> int:
+    """The reference Docs of ``pairs`` (see `training_docs`) as a DocBin file; returns how many."""
     from spacy.tokens import DocBin
 
     docs = DocBin(store_user_data=True)
     count = 0
     for document, record in pairs:
-        docs.add(training_doc(nlp, document, record))
-        count += 1
+        for doc in training_docs(nlp, document, record, piece_tokens):
+            docs.add(doc)
+            count += 1
     docs.to_disk(path)
     return count
 

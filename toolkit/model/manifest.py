@@ -18,6 +18,7 @@ MANIFEST = "voci-model.json"
 FORMAT = "voci-model/1"
 PIPELINE = "model-best"  # the spaCy pipeline folder inside MODEL_DIR
 MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}")  # it names predictions in Label Studio and files
+CLAIMS_FROM = ("span_finder", "rules")  # where a model's claim spans can come from (`toolkit.model.pipeline`)
 JSON_TYPES = {"str": (str, "a string"), "int": (int, "an integer"), "bool": (bool, "true or false")}
 JSON_TYPES |= {"list[str]": (list, "a list of label names"), "dict[str, Any]": (dict, "an object")}
 
@@ -41,6 +42,7 @@ class ModelManifest:
     claims: bool
     training: dict[str, Any] = field(default_factory=dict)  # documents, examples, steps, seconds, settings
     dev: dict[str, Any] = field(default_factory=dict)  # the voci scorer's figures on the dev documents
+    claims_from: str = "span_finder"  # where predicted claim spans come from: span_finder or rules (measured on dev)
     format: str = FORMAT
 
     def as_json(self) -> dict[str, Any]:
@@ -89,6 +91,10 @@ def _checked_fields(raw: dict[str, Any], path: Path) -> dict[str, Any]:
             wrong = not all(isinstance(label, str) for label in value)
         if wrong:
             raise InputError(f"{path}: {name}: got a JSON {json_type(value)} (expected {expected})")
+    if raw.get("claims_from", CLAIMS_FROM[0]) not in CLAIMS_FROM:
+        raise InputError(
+            f"{path}: claims_from: {raw['claims_from']!r:.60} (expected {' or '.join(map(repr, CLAIMS_FROM))})"
+        )
     if not MODEL_VERSION.fullmatch(raw["model_version"]):
         raise InputError(
             f"{path}: model_version: {raw['model_version']!r:.60} (expected up to 100 letters, digits, '.', '_', '+', "

@@ -1,6 +1,7 @@
 """A trained model at work: load MODEL_DIR (checked against the inventory), turn documents into prediction records.
 
-Entities are the ``ner`` component's; claim spans the ``span_finder``'s (overlapping ones keep the longest).  Stance
+Entities are the ``ner`` component's; claim spans the ``span_finder``'s (see `paired_claims`) or the baseline's
+rules on those entities, whichever `toolkit train` measured better on the dev set (``claims_from``).  Stance
 and claimer come from the baseline's rules run on the model's own entities (`toolkit.baseline.claims`): a predicted
 claim takes the stance and claimer of the rule claim it overlaps most; with none (no reporting construction), it
 is the author's own statement, ``SUPPORT``: the most frequent case of the gold's claims without a reporting verb.
@@ -8,6 +9,7 @@ is the author's own statement, ``SUPPORT``: the most frequent case of the gold's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_m
 DEFAULT_STANCE = "SUPPORT"
 DEFAULT_CLAIMER = "AUTHOR"
 BATCH = 8  # documents per nlp.pipe batch: small batches measured fastest (docs/model.md)
+PROCESS_DOCUMENTS = 100  # documents that make one more process worth its start-up (docs/model.md)
 BEAM = 4  # parses kept by the beam that scores entity candidates
 LEAST_SURE = 10  # decisions averaged into a document's uncertainty
 
@@ -36,15 +39,20 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def stance_and_claimer(text: str, doc) -> None:
-    """Set ``_.stance`` and ``_.claimer`` on each claim span from the baseline's rule claims (see module doc)."""
+def _rules(text: str, doc) -> list:
+    """The baseline's rule claims (`toolkit.baseline.claims`) on the model's own entities."""
     from toolkit.baseline.claims import find_claims
     from toolkit.baseline.entities import Entity
+
+    return find_claims(text, [Entity(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents])
+
+
+def stance_and_claimer(text: str, doc) -> None:
+    """Set ``_.stance`` and ``_.claimer`` on each claim span from the baseline's rule claims (see module doc)."""
     from toolkit.convert_predictions.spacy_docs import _register_extensions
 
     _register_extensions()
-    entities = [Entity(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
-    rules = find_claims(text, entities) if len(doc.spans[CLAIMS_KEY]) else []
+    rules = _rules(text, doc) if len(doc.spans[CLAIMS_KEY]) else []
     for span in doc.spans[CLAIMS_KEY]:
         extent = (span.start_char, span.end_char)
         best = max(rules, key=lambda rule: _overlap(extent, (rule.start, rule.end)), default=None)
@@ -53,6 +61,31 @@ def stance_and_claimer(text: str, doc) -> None:
             continue
         claimer = best.claimer if isinstance(best.claimer, str) else [best.claimer.start, best.claimer.end]
         span._.stance, span._.claimer = best.stance, claimer
+
+
+def paired_claims(doc) -> list:
+    """The claims of the ``span_finder``'s proposals.  It proposes every (start, end) pair within its maximum length
+    (it is spaCy's suggester for ``spancat``), so the longest of them would join several claims into one; a claim
+    is one clause: each predicted end closes the latest start before it, and a start without an end is dropped."""
+    proposed = doc.spans[CLAIMS_KEY]
+    starts, ends = {span.start for span in proposed}, {span.end - 1 for span in proposed}
+    claims, opened = [], None
+    for index in sorted(starts | ends):
+        if index in starts:
+            opened = index
+        if index in ends and opened is not None:
+            claims.append(doc[opened : index + 1])
+            opened = None
+    return claims
+
+
+def rule_claims(text: str, doc) -> list:
+    """The baseline's rule claims on the model's own entities, as spans of ``doc``."""
+    spans = (doc.char_span(rule.start, rule.end, alignment_mode="expand") for rule in _rules(text, doc))
+    return [span for span in spans if span is not None and len(span)]
+
+
+CLAIM_SOURCES = {"span_finder": lambda text, doc: paired_claims(doc), "rules": rule_claims}  # manifest.CLAIMS_FROM
 
 
 def _unsure(probabilities) -> float:
@@ -104,14 +137,19 @@ class TrainedModel:
         return f"trained model {self.dir} (model version {self.model_version}; dev {figures or 'not scored'})"
 
     def predict(
-        self, documents: Iterable[Mapping[str, Any]], scored: bool = False, source: str = ""
+        self,
+        documents: Iterable[Mapping[str, Any]],
+        scored: bool = False,
+        source: str = "",
+        processes: int = 1,
+        claims_from: str | None = None,
     ) -> list[Prediction]:
         """A valid prediction record per document (checked like every prediction), in order; with ``scored``, how
         unsure the model is of each: the larger of its entity and claim-span uncertainties (a document is worth an
         annotator's time when either layer is unsure).  ``source`` (the documents file) names a document too long
-        for the model."""
-        from spacy.util import filter_spans
-
+        for the model.  ``processes`` > 1 runs the pipeline in that many forked processes (spaCy's ``n_process``:
+        same order, same records), never from a threaded server.  Claim spans come from the manifest's
+        ``claims_from`` (a key of `CLAIM_SOURCES`, chosen on the dev set by `toolkit train`) unless given."""
         from toolkit.convert_predictions.spacy_docs import from_spacy
 
         documents = list(documents)
@@ -123,12 +161,14 @@ class TrainedModel:
                     f" {self.nlp.max_length}, the model's nlp.max_length)"
                 )
         finder = self.nlp.get_pipe("span_finder") if "span_finder" in self.nlp.pipe_names else None
+        claims = CLAIM_SOURCES[claims_from or self.manifest.claims_from]
         ner = self.nlp.get_pipe("ner")
         predictions = []
-        docs = self.nlp.pipe((document["text"] for document in documents), batch_size=BATCH)
+        texts = (document["text"] for document in documents)
+        docs = self.nlp.pipe(texts, batch_size=BATCH, n_process=processes)
         for document, doc in zip(documents, docs, strict=True):
             if CLAIMS_KEY in doc.spans:
-                doc.spans[CLAIMS_KEY] = filter_spans(doc.spans[CLAIMS_KEY])
+                doc.spans[CLAIMS_KEY] = claims(document["text"], doc)
                 stance_and_claimer(document["text"], doc)
             record = from_spacy(doc, document)
             if finder is None:
@@ -138,6 +178,12 @@ class TrainedModel:
                 uncertainty = max(_entity_uncertainty(ner, doc), _claim_uncertainty(finder, doc) if finder else 0.0)
             predictions.append(Prediction(record, uncertainty))
         return predictions
+
+
+def processes_for(count: int) -> int:
+    """How many processes `predict_file` uses for ``count`` documents: one per `PROCESS_DOCUMENTS`, at most the
+    machine's cores."""
+    return max(1, min(os.cpu_count() or 1, count // PROCESS_DOCUMENTS))
 
 
 def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int, str]:
@@ -152,7 +198,9 @@ def predict_file(model_dir: Path, documents_path: Path, out: Path) -> tuple[int,
     with staged(PathPlan(inputs, [Output(mention("out"), Path(out))])):
         model = TrainedModel(Path(model_dir))
         documents = load_documents(documents_path)
-        records = [prediction.record for prediction in model.predict(documents.values(), source=str(documents_path))]
+        processes = processes_for(len(documents))
+        predicted = model.predict(documents.values(), source=str(documents_path), processes=processes)
+        records = [prediction.record for prediction in predicted]
         check_predictions(records, documents)
         write_jsonl(out, records)
     return len(records), model.model_version
