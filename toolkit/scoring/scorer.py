@@ -169,15 +169,19 @@ class Scorer:
             self._field_values[field] = document_values(self.gold, field)
         return self._field_values[field]
 
+    def _gold_texts(self) -> list[str]:
+        """The gold documents' texts, read once (indexed once per claim: a list, not a lazy mapping)."""
+        if not self._texts:
+            self._texts = list(self.gold.texts())
+        return self._texts
+
     def breakdown_figures(self, predicted: ClaimColumns) -> dict[str, Any]:
         """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
         from toolkit.scoring.breakdown import breakdown_figures, claim_values
 
-        if not self._texts:
-            self._texts = list(self.gold.texts())  # indexed once per claim: a list, not a lazy mapping
+        texts = self._gold_texts()
         if self._gold_values is None:  # compiled at build time, else found once
-            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, self._texts)
-        texts = self._texts
+            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, texts)
         pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
         return breakdown_figures(
             self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
@@ -237,9 +241,7 @@ class Scorer:
         index, gold = self._newsclaims
         if index is None:
             return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._no_tokens()}
-        if not self._texts:
-            self._texts = list(self.gold.texts())
-        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._texts)
+        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._gold_texts())
         return {
             "newsclaims": newsclaims.column_figures(gold, predicted, self.newsclaims_normalisation),
             "newsclaims_reason": None,
