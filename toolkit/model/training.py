@@ -164,9 +164,9 @@ def score_dev(nlp_dir: Path, dev: list[tuple]) -> tuple[dict[str, Any], str]:
         documents_path, gold_path = Path(scratch) / "documents.jsonl", Path(scratch) / "gold.jsonl"
         documents_path.write_text("".join(dumps_line(d) for d, _ in first.values()), encoding="utf-8")
         gold_path.write_text("".join(dumps_line(r) for _, r in first.values()), encoding="utf-8")
+        predicted = model.predict_each_source((d for d, _ in first.values()), sources)  # one pass, both sources
         for source in sources:
-            predictions = [p.record for p in model.predict((d for d, _ in first.values()), claims_from=source)]
-            results[source] = evaluate(predictions, gold_path, documents_path, ignore_extra=True).to_dict()
+            results[source] = evaluate(predicted[source], gold_path, documents_path, ignore_extra=True).to_dict()
     claims_f1 = {source: result["claims"]["overlap"]["f1"] for source, result in results.items()}
     chosen = max(sources, key=lambda source: (claims_f1[source] or 0.0, source == sources[0]))
     figures = {"documents": len(first), "entity_strict_f1": results[chosen]["entities"]["strict"]["f1"]}
