@@ -17,6 +17,7 @@ from toolkit.resources import INVENTORY, read_resource
 MANIFEST = "voci-model.json"
 FORMAT = "voci-model/1"
 PIPELINE = "model-best"  # the spaCy pipeline folder inside MODEL_DIR
+TRAIN_DOCS = "train.spacy"  # its training Docs (kept: `--learn` adds to them, the uncertainty reads their names)
 MODEL_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}")  # it names predictions in Label Studio and files
 CLAIMS_FROM = ("span_finder", "rules")  # where a model's claim spans can come from (`toolkit.model.pipeline`)
 JSON_TYPES = {"str": (str, "a string"), "int": (int, "an integer"), "bool": (bool, "true or false")}

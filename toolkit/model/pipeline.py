@@ -17,7 +17,7 @@ from typing import Any
 
 from toolkit.errors import InputError, mention
 from toolkit.model.examples import CLAIMS_KEY
-from toolkit.model.manifest import PIPELINE, ModelManifest, check_labels, read_manifest
+from toolkit.model.manifest import PIPELINE, TRAIN_DOCS, ModelManifest, check_labels, read_manifest
 
 DEFAULT_STANCE = "SUPPORT"
 DEFAULT_CLAIMER = "AUTHOR"
@@ -93,8 +93,6 @@ def seen_names(model_dir: Path) -> frozenset[str]:
     from spacy.attrs import ENT_IOB, ORTH
     from spacy.strings import StringStore
     from spacy.tokens import DocBin
-
-    from toolkit.model.training import TRAIN_DOCS
 
     path = Path(model_dir) / TRAIN_DOCS
     if not path.is_file():

@@ -30,7 +30,7 @@ from toolkit.model.examples import (
     split_by_document,
     write_docbin,
 )
-from toolkit.model.manifest import MANIFEST, PIPELINE, ModelManifest, check_labels, inventory_hash
+from toolkit.model.manifest import MANIFEST, PIPELINE, TRAIN_DOCS, ModelManifest, check_labels, inventory_hash
 from toolkit.pathguard import FOLDER, STDOUT, Input, Output, PathPlan
 from toolkit.scoring.parameters import seed as check_seed
 from toolkit.staging import staged
@@ -38,7 +38,7 @@ from toolkit.staging import staged
 DEFAULT_DEV_SHARE = 0.1
 MAX_TEXT_LENGTH = 1_000_000  # spaCy's nlp.max_length: a longer text is refused by its tokenizer
 CONFIG = "config.cfg"
-TRAIN_DOCS, DEV_DOCS = "train.spacy", "dev.spacy"
+DEV_DOCS = "dev.spacy"
 
 
 @dataclass(frozen=True)
