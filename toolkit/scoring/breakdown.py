@@ -10,7 +10,7 @@ Every claim, gold or predicted, gets one value per dimension from its own text a
 - ``claim_form``: ``quoted`` when the claim begins inside quotation marks, else ``reported``.
 
 A value's ``gold`` and ``predicted`` count the claims with that value; a matched pair (the engine's overlap
-matching, `Engine.claim_pairs`) counts under its gold claim's value.  Sentences here are found by a rule on the
+matching, the pairs of `Engine.count`) counts under its gold claim's value.  Sentences here are found by a rule on the
 characters (`SENTENCE_END`), not by the dataset's tokenizer, so that every gold source (JSONL, built folder, Hub)
 gives the same values without spaCy.
 """

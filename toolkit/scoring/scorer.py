@@ -22,6 +22,7 @@ from toolkit.errors import InputError, ParameterError, mention
 from toolkit.inventory import load_inventory
 from toolkit.scoring import parameters
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
+from toolkit.scoring.engines.fast_claims import joined_pairs
 from toolkit.scoring.engines.registry import engine_named
 from toolkit.scoring.figures import (
     HEADLINE_COUNTS,
@@ -140,7 +141,8 @@ class Scorer:
         """
         with paused_gc():
             predicted = read_predictions(predictions, self.gold, self.ignore_extra, self.engine.short_way)
-            stats, label_stats = self.engine.count(self.gold, predicted, self.iou)
+            pairs: list | None = [] if self.breakdown else None  # the breakdown's matched claims, from this count
+            stats, label_stats = self.engine.count(self.gold, predicted, self.iou, pairs)
         notes = [*self.gold.notes, f"engine: {self.engine.name}; predictions {predicted.how}"]
         name = name or (str(predictions) if is_file(predictions) else "records")
         missing = [doc_id for index, doc_id in enumerate(self.gold.ids) if index not in predicted.present]
@@ -158,7 +160,7 @@ class Scorer:
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
             predicted.entities if self.compat else None,
             predicted.claims if self.compat else None,
-            self.breakdown_figures(predicted.claims) if self.breakdown else None,
+            self.breakdown_figures(predicted.claims, joined_pairs(pairs)) if self.breakdown else None,
         )
 
     def field_values(self, field: str) -> list[str]:
@@ -175,14 +177,14 @@ class Scorer:
             self._texts = list(self.gold.texts())
         return self._texts
 
-    def breakdown_figures(self, predicted: ClaimColumns) -> dict[str, Any]:
-        """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
+    def breakdown_figures(self, predicted: ClaimColumns, pairs: tuple[np.ndarray, ...]) -> dict[str, Any]:
+        """``breakdown`` of a result (`toolkit.scoring.breakdown`) from the count's matched claims ``pairs``; the
+        gold claims' values are found once."""
         from toolkit.scoring.breakdown import breakdown_figures, claim_values
 
         texts = self._gold_texts()
         if self._gold_values is None:  # compiled at build time, else found once
             self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, texts)
-        pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
         return breakdown_figures(
             self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
         )
