@@ -113,6 +113,7 @@ class Scorer:
         self._index: tuple | None = None
         self.breakdown = breakdown
         self._gold_values: dict | None = None
+        self._marks: tuple | None = None
         self._texts: list[str] = []
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
@@ -174,20 +175,24 @@ class Scorer:
     def _gold_texts(self) -> list[str]:
         """The gold documents' texts, read once (indexed once per claim: a list, not a lazy mapping)."""
         if not self._texts:
-            self._texts = list(self.gold.texts())
+            self._texts = self.gold.all_texts()
         return self._texts
 
     def breakdown_figures(self, predicted: ClaimColumns, pairs: tuple[np.ndarray, ...]) -> dict[str, Any]:
         """``breakdown`` of a result (`toolkit.scoring.breakdown`) from the count's matched claims ``pairs``; the
-        gold claims' values are found once."""
-        from toolkit.scoring.breakdown import breakdown_figures, claim_values
+        gold claims' values are found once, and the texts read only for what is not compiled."""
+        from toolkit.scoring.breakdown import breakdown_figures, claim_values, predicted_claim_values
 
-        texts = self._gold_texts()
         if self._gold_values is None:  # compiled at build time, else found once
-            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, texts)
-        return breakdown_figures(
-            self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
-        )
+            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, self._gold_texts())
+        if self._marks is None:
+            self._marks = (self.gold.marks() if self.gold.marks else None,)
+        marks = self._marks[0]
+        if marks is None:
+            values = claim_values(predicted, self._gold_texts())
+        else:
+            values = predicted_claim_values(predicted, marks, self.gold.text_lengths(), self._gold_texts)
+        return breakdown_figures(self._gold_values, values, pairs, self.gold.claims.stance, predicted.stance)
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
         """Every setting that changes a number (the signature is made of these)."""

@@ -152,8 +152,10 @@ class ClaimColumns:
     def between(self, first: int, last: int) -> ClaimColumns:
         """The claims of documents ``first`` to ``last - 1``."""
         rows = self.rows_between(first, last)
-        if len(rows) == len(self):
-            return self
+        return self if len(rows) == len(self) else self.take(rows)
+
+    def take(self, rows: np.ndarray) -> ClaimColumns:
+        """The claims of these rows, in this order."""
         counts = self.claimer_offsets[rows + 1] - self.claimer_offsets[rows]
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])

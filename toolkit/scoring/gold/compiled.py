@@ -33,13 +33,15 @@ from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.breakdown import dimensions
+from toolkit.scoring.breakdown import MARKS as BREAKDOWN_MARKS
+from toolkit.scoring.breakdown import Marks, dimensions
 from toolkit.scoring.compat import TOKEN_CONFIG, TokenIndex
 from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, Entries
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
-FORMAT = 5  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown
+FORMAT = 6  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown;
+# 6: the texts' `toolkit.scoring.breakdown.Marks`
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
@@ -48,7 +50,8 @@ SEGMENTATION = ("token_end_keys", "sentence_keys")  # the rest of it, read only 
 NEWSCLAIMS = tuple(f"newsclaims_{name}" for name in NEWSCLAIMS_ARRAYS)  # its gold `Entries`, likewise
 NEWSCLAIMS_STRINGS = tuple(f"newsclaims_{name}" for name in NORMALISATIONS)  # their normalised claimer strings
 STRING_MEMBERS = tuple(f"{name}{end}" for name in NEWSCLAIMS_STRINGS for end in ("", "_offsets"))
-LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS)  # read only when their figures are asked
+MARKS = tuple(f"marks_{name}" for name in BREAKDOWN_MARKS)  # the texts' `Marks`, read only for the breakdown
+LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS, *MARKS)  # read only when their figures are asked
 BREAKDOWN = tuple(f"breakdown_{name}" for name in dimensions())  # the gold claims' `claim_values`
 
 
@@ -88,16 +91,33 @@ def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[a:b].decode("utf-8") for a, b in pairs]
 
 
+def _decode_texts(blob: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> list[str]:
+    """`_decode` of texts whose lengths in code points are known: one decode of the whole blob, then slices."""
+    text = blob.tobytes().decode("utf-8")
+    if len(text) != int(lengths.sum()):
+        return _decode(blob, offsets)
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 class CompiledDocuments(Mapping):
     """``{id: {"id", "text", "text_sha256"}}`` decoded on first use: scoring a valid file needs only the text
     lengths."""
 
     def __init__(self, ids: list[str], load: Callable[[], tuple[list[str], list[str]]]):
         self._ids, self._known, self._load, self._documents = ids, frozenset(ids), load, None
+        self._loaded: tuple[list[str], list[str]] | None = None
+
+    def texts(self) -> list[str]:
+        """The texts by document index (the breakdown and NewsClaims read them all: no dicts for that)."""
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded[0]
 
     def _all(self) -> dict[str, dict]:
         if self._documents is None:
-            texts, shas = self._load()
+            texts, shas = self._loaded or self._load()
+            self._loaded = texts, shas
             self._documents = {
                 doc_id: {"id": doc_id, "text": text, "text_sha256": sha}
                 for doc_id, text, sha in zip(self._ids, texts, shas, strict=True)
@@ -162,16 +182,20 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
             return None, f"written for other {' and '.join(changed)} ({_WHY[changed[0]]})"
         ids = _decode(arrays["ids"], arrays["ids_offsets"])
         notes: list[str] = []
+        lengths = arrays["text_lengths"]
+        documents = CompiledDocuments(ids, lambda: _texts(members, built, split, ids, lengths, notes))
         return {
-            "documents": CompiledDocuments(ids, lambda: _texts(members, built, split, ids, notes)),
+            "documents": documents,
+            "text_list": documents.texts,
             "ids": ids,
             "entities": EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label"))),
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
-            "lengths": arrays["text_lengths"],
+            "lengths": lengths,
             "digest": arrays["digest"].item(),
             "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
             "newsclaims": (lambda: _newsclaims(members)) if NEWSCLAIMS[0] in members.hashes else None,
             "claim_values": {name: arrays[f"breakdown_{name}"].astype(np.int64) for name in dimensions()},
+            "marks": (lambda: _marks(members)) if MARKS[0] in members.hashes else None,
             "notes": notes,
         }, None
     except _Changed:
@@ -190,6 +214,15 @@ def _tokens(members: _Members) -> TokenIndex | None:
     return TokenIndex(*(arrays[name] for name in TOKENS))
 
 
+def _marks(members: _Members) -> Marks | None:
+    """The compiled `toolkit.scoring.breakdown.Marks`, or None when they do not check out (then the texts are read)."""
+    try:
+        arrays = members.read(MARKS)
+    except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    return Marks(*(arrays[name].astype(np.int64) for name in MARKS))
+
+
 def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
     """The tokens with their sentences and the gold `toolkit.scoring.newsclaims.Entries`, or None when they do not
     check out (then the folder's parquet files are read instead)."""
@@ -206,11 +239,12 @@ def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
     return TokenIndex(*(arrays[name] for name in (*TOKENS, *SEGMENTATION))), Entries(**columns, compiled=normalised)
 
 
-def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], notes: list[str]):
+def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], lengths: np.ndarray, notes: list[str]):
     """The texts and their hashes by document index: from the compiled file, else from the parquet files."""
     try:
         arrays = members.read(TEXTS)
-        return _decode(arrays["texts"], arrays["texts_offsets"]), _decode(arrays["shas"], arrays["shas_offsets"])
+        texts = _decode_texts(arrays["texts"], arrays["texts_offsets"], lengths)
+        return texts, _decode(arrays["shas"], arrays["shas_offsets"])
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         notes.append(
             f"gold: the texts of scoring/{split}.npz do not match its content hash: read from the parquet files"
