@@ -248,7 +248,7 @@ class Scorer:
         index, gold = self._newsclaims
         if index is None:
             return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._no_tokens()}
-        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._gold_texts())
+        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._gold_texts)
         return {
             "newsclaims": newsclaims.column_figures(gold, predicted, self.newsclaims_normalisation),
             "newsclaims_reason": None,

@@ -146,20 +146,23 @@ class _Members:
 
     def __init__(self, path: Path):
         self.path = path
+        self.arrays: dict[str, np.ndarray] = {}  # every member read so far, checked
         with zipfile.ZipFile(path) as archive:
             self.hashes = json.loads(_array(archive.read(CHECKSUM)).item())
             if {f"{name}.npy" for name in self.hashes} != set(archive.namelist()) - {CHECKSUM}:
                 raise _Changed("the list of members")
 
     def read(self, names: Iterable[str]) -> dict[str, np.ndarray]:
-        arrays = {}
+        """The members of these names, each read and checked once (the tokens serve two figures)."""
+        names = list(names)
+        wanted = [name for name in names if name not in self.arrays]
         with zipfile.ZipFile(self.path) as archive:  # reading a member also checks its CRC-32
-            for name in names:
+            for name in wanted:
                 data = archive.read(f"{name}.npy")
                 if hashlib.sha256(data).hexdigest() != self.hashes.get(name):
                     raise _Changed(name)
-                arrays[name] = _array(data)
-        return arrays
+                self.arrays[name] = _array(data)
+        return {name: self.arrays[name] for name in names}
 
 
 def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str, Any] | None, str | None]:
