@@ -561,27 +561,28 @@ def folder_entries(
 
 
 class _Claimers(Sequence):
-    """The claimer strings of predicted entries (`entries`' ``claimer``), each cut from its text when asked: only
-    those of the segments that have a gold entry with a claimer are (and only then are the ``texts()`` read)."""
+    """The claimer strings of predicted entries (`entries`' ``claimer``), each cut when asked from ``text()``, every
+    text end to end: only those of the segments that have a gold entry with a claimer are, and only then is the
+    text read."""
 
-    def __init__(self, doc: list[int], kind: list[int], span: list, author: int, texts):
-        self.doc, self.kind, self.span, self.author, self.texts = doc, kind, span, author, texts
+    def __init__(self, kind: list[int], span: list, author: int, text: Callable[[], str]):
+        self.kind, self.span, self.author, self.text = kind, span, author, text
 
     def __getitem__(self, row):
         kind = self.kind[row]
         if kind == KIND_SPANS:
             start, end = self.span[row]
-            return self.texts()[self.doc[row]][start:end]
+            return self.text()[start:end]
         return AUTHOR if kind == self.author else UNNAMED
 
     def __len__(self) -> int:
-        return len(self.doc)
+        return len(self.kind)
 
 
-def predicted_entries(claims, index, lengths: np.ndarray, texts: Callable[[], Sequence[str]]) -> Entries:
+def predicted_entries(claims, index, lengths: np.ndarray, text: Callable[[], str]) -> Entries:
     """The predicted `Entries` of the scorer's claim columns (`toolkit.scoring.spans.ClaimColumns`), as `entries`
     finds them, over the dataset's tokens and sentences (a `toolkit.scoring.compat.TokenIndex`): sorted searches;
-    the claimer strings are cut from the ``texts()`` only when read."""
+    the claimer strings are cut from ``text()`` (every text end to end) only when read."""
     from toolkit.scoring.compat import bases
 
     author = load_inventory().claimer_kind_names.index("author")
@@ -598,8 +599,8 @@ def predicted_entries(claims, index, lengths: np.ndarray, texts: Callable[[], Se
     rows, doc, segment = order[leads], doc[leads], segment[leads]  # each segment's first claim
     kind = claims.kind[rows]
     spans = np.vstack([claims.claimer_spans, [[0, 0]]])  # a claimer without spans points past them: (0, 0)
-    span = spans[claims.claimer_offsets[rows]]  # a predicted claimer's one span
-    claimers = _Claimers(doc.tolist(), kind.tolist(), span.tolist(), author, texts)
+    span = spans[claims.claimer_offsets[rows]] + base[doc][:, None]  # a predicted claimer's one span, as keys
+    claimers = _Claimers(kind.tolist(), span.tolist(), author, text)
     first_token = np.searchsorted(index.keys, base.astype(dtype))[doc]
     span_first = np.searchsorted(index.end_keys, start[rows], side="right") - first_token
     span_last = np.searchsorted(index.keys, (base[doc] + claims.end[rows]).astype(dtype)) - 1 - first_token

@@ -11,6 +11,7 @@ leaderboard).  ``toolkit eval``, ``toolkit compare``, the leaderboard and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +114,8 @@ class Scorer:
         self._index: tuple | None = None
         self.breakdown = breakdown
         self._gold_values: dict | None = None
-        self._marks: tuple | None = None
         self._texts: list[str] = []
+        self._text: str | None = None
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
@@ -178,6 +179,12 @@ class Scorer:
             self._texts = self.gold.all_texts()
         return self._texts
 
+    def _all_text(self) -> str:
+        """Every gold text end to end (`Gold.all_text`), read once."""
+        if self._text is None:
+            self._text = self.gold.all_text()
+        return self._text
+
     def breakdown_figures(self, predicted: ClaimColumns, pairs: tuple[np.ndarray, ...]) -> dict[str, Any]:
         """``breakdown`` of a result (`toolkit.scoring.breakdown`) from the count's matched claims ``pairs``; the
         gold claims' values are found once, and the texts read only for what is not compiled."""
@@ -185,13 +192,10 @@ class Scorer:
 
         if self._gold_values is None:  # compiled at build time, else found once
             self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, self._gold_texts())
-        if self._marks is None:
-            self._marks = (self.gold.marks() if self.gold.marks else None,)
-        marks = self._marks[0]
-        if marks is None:
+        if self.gold.marks is None:
             values = claim_values(predicted, self._gold_texts())
         else:
-            values = predicted_claim_values(predicted, marks, self.gold.text_lengths(), self._gold_texts)
+            values = predicted_claim_values(predicted, self.gold.marks, self.gold.text_lengths(), self._gold_texts)
         return breakdown_figures(self._gold_values, values, pairs, self.gold.claims.stance, predicted.stance)
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
@@ -213,8 +217,19 @@ class Scorer:
 
     def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns) -> dict[str, Any]:
         """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
-        the dataset's tokens are not at hand)."""
-        return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
+        the dataset's tokens are not at hand).  On a large corpus the token figures are found in a forked child while
+        this process finds NewsClaims' (`toolkit.scoring.forked`; they come back as JSON, floats exact)."""
+        from toolkit.scoring.engines import thresholds
+
+        if not thresholds.in_two_halves(len(self.gold.entities) + len(predicted), thresholds.PARALLEL_SPANS):
+            return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
+        from toolkit.scoring.forked import beside_a_child
+
+        newsclaims, payload = beside_a_child(
+            lambda: self._newsclaims_figures(claims), lambda: json.dumps(self._token_figures(predicted)).encode()
+        )
+        token = json.loads(payload) if payload is not None else self._token_figures(predicted)  # a child that died
+        return {**token, **newsclaims}
 
     def _token_index(self):
         """The gold's `toolkit.scoring.compat.TokenIndex` with its sentences, read from the built folder's ner config
@@ -248,7 +263,7 @@ class Scorer:
         index, gold = self._newsclaims
         if index is None:
             return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._no_tokens()}
-        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._gold_texts)
+        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._all_text)
         return {
             "newsclaims": newsclaims.column_figures(gold, predicted, self.newsclaims_normalisation),
             "newsclaims_reason": None,

@@ -50,8 +50,8 @@ SEGMENTATION = ("token_end_keys", "sentence_keys")  # the rest of it, read only 
 NEWSCLAIMS = tuple(f"newsclaims_{name}" for name in NEWSCLAIMS_ARRAYS)  # its gold `Entries`, likewise
 NEWSCLAIMS_STRINGS = tuple(f"newsclaims_{name}" for name in NORMALISATIONS)  # their normalised claimer strings
 STRING_MEMBERS = tuple(f"{name}{end}" for name in NEWSCLAIMS_STRINGS for end in ("", "_offsets"))
-MARKS = tuple(f"marks_{name}" for name in BREAKDOWN_MARKS)  # the texts' `Marks`, read only for the breakdown
-LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS, *MARKS)  # read only when their figures are asked
+MARKS = tuple(f"marks_{name}" for name in BREAKDOWN_MARKS)  # the texts' `Marks` (small), read with the rest
+LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS)  # read only when their figures are asked
 BREAKDOWN = tuple(f"breakdown_{name}" for name in dimensions())  # the gold claims' `claim_values`
 
 
@@ -91,33 +91,43 @@ def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[a:b].decode("utf-8") for a, b in pairs]
 
 
-def _decode_texts(blob: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> list[str]:
-    """`_decode` of texts whose lengths in code points are known: one decode of the whole blob, then slices."""
-    text = blob.tobytes().decode("utf-8")
-    if len(text) != int(lengths.sum()):
-        return _decode(blob, offsets)
-    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-    return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+def _joined(blob: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> str | list[str]:
+    """The texts end to end as one string, decoded in one piece (a text's characters then start at the summed
+    lengths of the texts before it); a list of texts should the lengths not add up."""
+    text = str(blob.data, "utf-8")
+    return text if len(text) == int(lengths.sum()) else _decode(blob, offsets)
 
 
 class CompiledDocuments(Mapping):
     """``{id: {"id", "text", "text_sha256"}}`` decoded on first use: scoring a valid file needs only the text
-    lengths."""
+    lengths.  ``load()`` gives the texts (one string end to end, or a list) and their hashes."""
 
-    def __init__(self, ids: list[str], load: Callable[[], tuple[list[str], list[str]]]):
-        self._ids, self._known, self._load, self._documents = ids, frozenset(ids), load, None
-        self._loaded: tuple[list[str], list[str]] | None = None
+    def __init__(self, ids: list[str], lengths: np.ndarray, load: Callable[[], tuple[str | list[str], list[str]]]):
+        self._ids, self._known, self._lengths, self._load, self._documents = ids, frozenset(ids), lengths, load, None
+        self._loaded: tuple[str | list[str], list[str]] | None = None
+        self._texts: list[str] | None = None
 
-    def texts(self) -> list[str]:
-        """The texts by document index (the breakdown and NewsClaims read them all: no dicts for that)."""
+    def joined(self) -> str:
+        """Every text end to end, one string (NewsClaims' claimer strings are cut from it)."""
         if self._loaded is None:
             self._loaded = self._load()
-        return self._loaded[0]
+        texts = self._loaded[0]
+        return texts if isinstance(texts, str) else "".join(texts)
+
+    def texts(self) -> list[str]:
+        """The texts by document index (no dicts for that)."""
+        if self._texts is None:
+            joined = self.joined()
+            if isinstance(self._loaded[0], list):
+                self._texts = self._loaded[0]
+            else:
+                bounds = np.concatenate([[0], np.cumsum(self._lengths)]).tolist()
+                self._texts = [joined[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return self._texts
 
     def _all(self) -> dict[str, dict]:
         if self._documents is None:
-            texts, shas = self._loaded or self._load()
-            self._loaded = texts, shas
+            texts, shas = self.texts(), self._loaded[1]
             self._documents = {
                 doc_id: {"id": doc_id, "text": text, "text_sha256": sha}
                 for doc_id, text, sha in zip(self._ids, texts, shas, strict=True)
@@ -186,10 +196,11 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         ids = _decode(arrays["ids"], arrays["ids_offsets"])
         notes: list[str] = []
         lengths = arrays["text_lengths"]
-        documents = CompiledDocuments(ids, lambda: _texts(members, built, split, ids, lengths, notes))
+        documents = CompiledDocuments(ids, lengths, lambda: _texts(members, built, split, ids, lengths, notes))
         return {
             "documents": documents,
             "text_list": documents.texts,
+            "joined_text": documents.joined,
             "ids": ids,
             "entities": EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label"))),
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
@@ -198,7 +209,7 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
             "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
             "newsclaims": (lambda: _newsclaims(members)) if NEWSCLAIMS[0] in members.hashes else None,
             "claim_values": {name: arrays[f"breakdown_{name}"].astype(np.int64) for name in dimensions()},
-            "marks": (lambda: _marks(members)) if MARKS[0] in members.hashes else None,
+            "marks": Marks(*(arrays[name].astype(np.int64) for name in MARKS)) if MARKS[0] in arrays else None,
             "notes": notes,
         }, None
     except _Changed:
@@ -215,15 +226,6 @@ def _tokens(members: _Members) -> TokenIndex | None:
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
     return TokenIndex(*(arrays[name] for name in TOKENS))
-
-
-def _marks(members: _Members) -> Marks | None:
-    """The compiled `toolkit.scoring.breakdown.Marks`, or None when they do not check out (then the texts are read)."""
-    try:
-        arrays = members.read(MARKS)
-    except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return None
-    return Marks(*(arrays[name].astype(np.int64) for name in MARKS))
 
 
 def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
@@ -246,7 +248,7 @@ def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], le
     """The texts and their hashes by document index: from the compiled file, else from the parquet files."""
     try:
         arrays = members.read(TEXTS)
-        texts = _decode_texts(arrays["texts"], arrays["texts_offsets"], lengths)
+        texts = _joined(arrays["texts"], arrays["texts_offsets"], lengths)
         return texts, _decode(arrays["shas"], arrays["shas_offsets"])
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         notes.append(
