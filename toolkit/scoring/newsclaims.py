@@ -207,15 +207,20 @@ ENGLISH_PUNCTUATION = str.maketrans("", "", string.punctuation)
 ITALIAN_PUNCTUATION = str.maketrans("", "", string.punctuation + "’‘“”«»…–—")
 
 
+ENGLISH_ARTICLES = re.compile(r"\b(a|an|the)\b")
+ITALIAN_ELIDED = re.compile(r"\b(l|un)['’]")
+ITALIAN_ARTICLES = re.compile(r"\b(il|lo|la|i|gli|le|un|uno|una)\b")
+
+
 def _english(text: str) -> str:
     """NewsClaims' (SQuAD's) normalisation: lower case, no punctuation, no a/an/the, single spaces."""
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text.lower().translate(ENGLISH_PUNCTUATION)).split())
+    return " ".join(ENGLISH_ARTICLES.sub(" ", text.lower().translate(ENGLISH_PUNCTUATION)).split())
 
 
 def _italian(text: str) -> str:
     """The Italian variant: elided articles (l', un') first, then punctuation, then il/lo/la/i/gli/le/un/uno/una."""
-    text = re.sub(r"\b(l|un)['’]", " ", text.lower()).translate(ITALIAN_PUNCTUATION)
-    return " ".join(re.sub(r"\b(il|lo|la|i|gli|le|un|uno|una)\b", " ", text).split())
+    text = ITALIAN_ELIDED.sub(" ", text.lower()).translate(ITALIAN_PUNCTUATION)
+    return " ".join(ITALIAN_ARTICLES.sub(" ", text).split())
 
 
 NORMALISATIONS: dict[str, Callable[[str], str]] = {"english": _english, "italian": _italian}
@@ -350,21 +355,19 @@ def _claimer(gold: Entries, predicted: Entries, at, found, normalisation: str) -
     has = np.where(found, predicted.has_claimer[at] if len(predicted) else True, True)  # MISSED has a claimer
     truths = gold.normalised(normalisation)
     normalise, seen = NORMALISATIONS[normalisation], {}
-    answer, in_sentence, out_of_sentence = [], [], []
-    answered, rows, inside = has.tolist(), at.tolist(), gold.in_sentence.tolist()
-    for row, there in zip(np.flatnonzero(gold.has_claimer).tolist(), found[gold.has_claimer].tolist(), strict=True):
-        if not answered[row]:
-            claimer = AUTHOR
-        elif there:
-            claimer = predicted.claimers[rows[row]]
-        else:
-            claimer = MISSED["claimer"]
-        if claimer not in seen:
-            seen[claimer] = _normalised(claimer, normalise)
-        guess, truth = seen[claimer], truths[row]
-        f1 = (1.0 if truth else 0.0) if guess == truth else _token_f1(guess.split(), truth.split())
-        (in_sentence if inside[row] else out_of_sentence).append(f1)
-        answer.append(f1)
+    rows = np.flatnonzero(gold.has_claimer)
+    claimers = [
+        (predicted.claimers[row] if there else MISSED["claimer"]) if answered else AUTHOR
+        for answered, there, row in zip(has[rows].tolist(), found[rows].tolist(), at[rows].tolist(), strict=True)
+    ]
+    guesses = [seen[text] if text in seen else seen.setdefault(text, _normalised(text, normalise)) for text in claimers]
+    answer = [
+        (1.0 if truth else 0.0) if guess == truth else _token_f1(guess.split(), truth.split())
+        for guess, truth in zip(guesses, (truths[row] for row in rows.tolist()), strict=True)
+    ]
+    inside = gold.in_sentence[rows].tolist()
+    in_sentence = [f1 for f1, there in zip(answer, inside, strict=True) if there]
+    out_of_sentence = [f1 for f1, there in zip(answer, inside, strict=True) if not there]
     no_predicted = int((~has).sum())
     no_tp, no_true = int((~has & ~gold.has_claimer).sum()), int((~gold.has_claimer).sum())
     precision, recall = _ratio(no_tp, no_predicted), _ratio(no_tp, no_true)

@@ -236,12 +236,30 @@ def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
     columns = {name: arrays[f"newsclaims_{name}"].astype(np.int64) for name in NEWSCLAIMS_ARRAYS}
-    normalised = {
-        name: _decode(arrays[f"newsclaims_{name}"], arrays[f"newsclaims_{name}_offsets"]) for name in NORMALISATIONS
-    }
+    normalised = _Decoded(
+        {name: (arrays[f"newsclaims_{name}"], arrays[f"newsclaims_{name}_offsets"]) for name in NORMALISATIONS}
+    )
     for name in ("has_claimer", "in_sentence"):
         columns[name] = columns[name].astype(bool)
     return TokenIndex(*(arrays[name] for name in (*TOKENS, *SEGMENTATION))), Entries(**columns, compiled=normalised)
+
+
+class _Decoded(Mapping):
+    """``{name: strings}`` of compiled strings, each decoded when first asked (a run uses one normalisation)."""
+
+    def __init__(self, encoded: Mapping[str, tuple[np.ndarray, np.ndarray]]):
+        self._encoded, self._decoded = dict(encoded), {}
+
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._decoded:
+            self._decoded[name] = _decode(*self._encoded[name])
+        return self._decoded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._encoded)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
 
 
 def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], lengths: np.ndarray, notes: list[str]):
