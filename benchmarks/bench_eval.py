@@ -11,7 +11,8 @@ validated and compiled for the scorer at build time) and against the gold JSONL
 strict figures agree, that both gold forms give the same result, and that the
 reference engine (``--engine reference``, run once) writes the same JSON apart
 from the engine; prints each time and the ratios against the targets (5x
-nervaluate, 20x seqeval, bootstrap adding under 20%), and what the figures that are on by default cost:
+nervaluate, 20x seqeval, bootstrap adding under 20%: the built-folder rows carry them, each marked met or MISSED;
+the JSONL row, the gold-editing path, carries none), and what the figures that are on by default cost:
 ``compat`` (``compat.token`` and ``compat.newsclaims``; ``--no-compat``), the breakdown (``--no-breakdown``), and
 both off.
 
@@ -299,19 +300,23 @@ def main() -> None:
     print(f"nervaluate Evaluator.evaluate() alone:           {nervaluate_seconds:8.2f} s")
     print(f"seqeval f1_score(mode='strict') alone:           {seqeval_seconds:8.2f} s")
     jsonl_repeat = max(1, args.repeat // 2)
-    rows = [
-        (f"toolkit eval --gold BUILT --split test (best of {args.repeat})", built_seconds),
-        (f"toolkit eval --gold JSONL --documents JSONL (best of {jsonl_repeat})", jsonl_seconds),
-    ]
-    for name, seconds in rows:
-        print(
-            f"{name:56s} {seconds:8.2f} s  nervaluate/toolkit {nervaluate_seconds / seconds:5.1f}x (target >= 5x), "
-            f"seqeval/toolkit {seqeval_seconds / seconds:5.1f}x (target >= 20x)"
-        )
+    name = f"toolkit eval --gold BUILT --split test (best of {args.repeat})"
+    nervaluate_ratio, seqeval_ratio = nervaluate_seconds / built_seconds, seqeval_seconds / built_seconds
+    print(
+        f"{name:56s} {built_seconds:8.2f} s  nervaluate/toolkit {nervaluate_ratio:5.1f}x (target >= 5x: "
+        f"{_met(nervaluate_ratio >= 5)}), seqeval/toolkit {seqeval_ratio:5.1f}x (target >= 20x: "
+        f"{_met(seqeval_ratio >= 20)})"
+    )
+    name = f"toolkit eval --gold JSONL --documents JSONL (best of {jsonl_repeat})"
+    print(
+        f"{name:56s} {jsonl_seconds:8.2f} s  nervaluate/toolkit {nervaluate_seconds / jsonl_seconds:5.1f}x, "
+        f"seqeval/toolkit {seqeval_seconds / jsonl_seconds:5.1f}x (no target: the gold-editing path, which "
+        "validates the gold on every run)"
+    )
     added = 100 * (bootstrap_seconds / built_seconds - 1)
     print(
         f"{'toolkit eval --gold BUILT --split test --bootstrap 1000':56s} {bootstrap_seconds:8.2f} s  "
-        f"(+{added:.1f}% over the same run without, target < +20%)"
+        f"(+{added:.1f}% over the same run without, target < +20%: {_met(added < 20)})"
     )
     compat_seconds, compat_result = runs["compat"]
     same_compat = all(
@@ -366,6 +371,10 @@ def main() -> None:
         )
     if not (agree_nervaluate and agree_seqeval and same_forms and same_engines and same_compat and same_off):
         sys.exit("the figures disagree")
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 if __name__ == "__main__":

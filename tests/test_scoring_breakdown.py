@@ -3,11 +3,15 @@ the same under both engines and from a built folder."""
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 from scoring_data import at, claim, entity, write_corpus, write_predictions
 
-from toolkit.scoring.breakdown import SENTENCE_END, _quoted
+from toolkit.scoring.breakdown import SENTENCE_END, _quoted, claim_values, predicted_claim_values, text_marks
 from toolkit.scoring.scorer import Scorer
+from toolkit.scoring.spans import KIND_SPANS, ClaimColumns
 
 TEXT = (
     "«La Russia vincerà», ha detto Putin. Il Governo nega che i prezzi salgano.\n"
@@ -124,3 +128,55 @@ def test_quoted(text, position, quoted):
 def test_sentence_ends():
     text = "«È falso.» ha detto. Poi Rossi è partito! «Sì», disse.\nFine"
     assert [text[m.start() : m.end()] for m in SENTENCE_END.finditer(text)] == [".", "!", ".", "\n"]
+
+
+def test_compiled_marks_give_the_values_of_the_rules_on_the_texts():
+    """`predicted_claim_values` (compiled `Marks`, texts read only for claims near a mark) equals `claim_values` on
+    random texts full of quotation marks, sentence ends, line breaks and white space; without marks it reads no
+    text."""
+    rng = random.Random(3)
+    pieces = [
+        "a",
+        "b",
+        "C",
+        "à",
+        " ",
+        "  ",
+        "\n",
+        ".",
+        "!",
+        "?",
+        "…",
+        "«",
+        "»",
+        "“",
+        "”",
+        '"',
+        "'",
+        ")",
+        ":",
+        "\t",
+        "É",
+    ]
+    for trial in range(300):
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(rng.randint(1, 6))]
+        rows = []
+        for d, text in enumerate(texts):
+            for _ in range(rng.randint(0, 6)):
+                start = rng.randrange(len(text))
+                kind = rng.choice([KIND_SPANS, KIND_SPANS, 1, 2])
+                spans = []
+                for _ in range(rng.randint(trial % 2, 3) if kind == KIND_SPANS else 0):
+                    first = rng.randrange(len(text))
+                    spans.append((first, rng.randint(first + 1, len(text))))
+                rows.append((d, start, rng.randint(start + 1, len(text)), 0, kind, spans))
+        claims = ClaimColumns.from_rows(*([row[k] for row in rows] for k in range(5)), [row[5] for row in rows])
+        lengths = np.array([len(text) for text in texts], dtype=np.int64)
+        expected = claim_values(claims, texts)
+        found = predicted_claim_values(claims, text_marks(texts, lengths), lengths, lambda texts=texts: texts)
+        assert {k: v.tolist() for k, v in found.items()} == {k: v.tolist() for k, v in expected.items()}, trial
+    plain = ["parole senza segni " * 3] * 2
+    claims = ClaimColumns.from_rows([0, 1], [0, 7], [5, 20], [0, 0], [KIND_SPANS, 1], [[(30, 35)], []])
+    lengths = np.array([len(text) for text in plain], dtype=np.int64)
+    found = predicted_claim_values(claims, text_marks(plain, lengths), lengths, lambda: pytest.fail("texts read"))
+    assert found["claim_form"].tolist() == [1, 1] and found["claimer_position"].tolist() == [0, -1]

@@ -10,7 +10,7 @@ Every claim, gold or predicted, gets one value per dimension from its own text a
 - ``claim_form``: ``quoted`` when the claim begins inside quotation marks, else ``reported``.
 
 A value's ``gold`` and ``predicted`` count the claims with that value; a matched pair (the engine's overlap
-matching, `Engine.claim_pairs`) counts under its gold claim's value.  Sentences here are found by a rule on the
+matching, the pairs of `Engine.count`) counts under its gold claim's value.  Sentences here are found by a rule on the
 characters (`SENTENCE_END`), not by the dataset's tokenizer, so that every gold source (JSONL, built folder, Hub)
 gives the same values without spaCy.
 """
@@ -18,13 +18,14 @@ gives the same values without spaCy.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from toolkit.inventory import load_inventory
 from toolkit.scoring.figures import precision_recall_f1
-from toolkit.scoring.spans import KIND_SPANS, ClaimColumns
+from toolkit.scoring.spans import KIND_SPANS, ClaimColumns, within_runs
 
 # A sentence ends at a line break, or at final punctuation (with any closing quotes or brackets written right after
 # it) followed by white space and a character that is not a lowercase letter: `toolkit.sentences`' rules
@@ -109,6 +110,99 @@ def claim_values(claims: ClaimColumns, texts: Sequence[str]) -> dict[str, np.nda
         inside = _in_sentence(texts[docs[row]], starts[row], ends[row], spans[offsets[row] : offsets[row + 1]])
         position[row] = POSITIONS.index("in_sentence" if inside else "elsewhere")
     return {"claimer_kind": kind, "claimer_position": position, "claim_form": form}
+
+
+MARK = re.compile(f"[{re.escape(QUOTES + CLOSING)}]")
+END_CANDIDATE = re.compile(f"[{re.escape(ENDS)}]")
+MARKS = ("quotes", "spaced", "breaks", "ends")
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where the texts can change a claim's breakdown values, as keys (a position plus the summed lengths of the
+    texts before its document, `toolkit.scoring.compat.bases`), all ascending; compiled at build time so that most
+    predicted claims get their values without the texts (`predicted_claim_values`)."""
+
+    quotes: np.ndarray  # every quotation mark, opening or closing (`_quoted` looks at no other character)
+    spaced: np.ndarray  # for each, where the white space right before it begins (its own key when there is none)
+    breaks: np.ndarray  # every line break (where a paragraph begins)
+    ends: np.ndarray  # every character where a sentence can end (`ENDS`: `_ends_between` looks no further)
+
+
+def text_marks(texts: Sequence[str], lengths: np.ndarray) -> Marks:
+    """The `Marks` of texts (of these lengths in code points)."""
+    from toolkit.scoring.compat import bases
+
+    quotes, spaced, breaks, ends = [], [], [], []
+    for base, text in zip(bases(lengths).tolist(), texts, strict=True):
+        for found in MARK.finditer(text):
+            at = before = found.start()
+            while before and text[before - 1].isspace():
+                before -= 1
+            quotes.append(base + at)
+            spaced.append(base + before)
+        for found in END_CANDIDATE.finditer(text):
+            ends.append(base + found.start())
+            if found.group() == "\n":
+                breaks.append(base + found.start())
+    return Marks(*(np.array(keys, dtype=np.int64) for keys in (quotes, spaced, breaks, ends)))
+
+
+def predicted_claim_values(
+    claims: ClaimColumns, marks: Marks, lengths: np.ndarray, texts: Callable[[], Sequence[str]]
+) -> dict[str, np.ndarray]:
+    """`claim_values` of these claims from the compiled `Marks`: a claim with no quotation mark in its paragraph
+    before its start, nor right after the white space at its start, is reported speech; an entity claimer is in the
+    claim's sentence when one of its spans overlaps the claim or has no `ENDS` character between it and the claim.
+    Only the other claims go through `claim_values`' own rules, and only then are the ``texts()`` read."""
+    from toolkit.scoring.compat import bases
+
+    base = bases(lengths)
+    doc_base, doc_end = base[claims.doc], base[claims.doc] + lengths[claims.doc]
+    key = doc_base + claims.start
+    line = _at(marks.breaks, np.searchsorted(marks.breaks, key) - 1, -1) + 1  # after the last line break before it
+    low = np.maximum(np.minimum(np.maximum(line, doc_base), key - 1), doc_base)
+    following = np.searchsorted(marks.quotes, key)  # the first quotation mark at or after the start
+    next_mark = _at(marks.quotes, following, -1)
+    reached = (next_mark >= 0) & (next_mark < doc_end) & (_at(marks.spaced, following, -1) <= key)
+    plain_form = (np.searchsorted(marks.quotes, low) == following) & ~reached  # no mark: reported speech
+
+    entity = load_inventory().claimer_kind_names.index("entity")
+    kind = np.where(claims.kind == KIND_SPANS, entity, claims.kind).astype(np.int64)
+    form = np.full(len(claims), FORMS.index("reported"), dtype=np.int64)
+    position = np.full(len(claims), -1, dtype=np.int64)
+    named = np.flatnonzero(claims.kind == KIND_SPANS)
+    counts = claims.claimer_offsets[named + 1] - claims.claimer_offsets[named]
+    spans = claims.claimer_spans[np.repeat(claims.claimer_offsets[named], counts) + within_runs(counts)]
+    owner = np.repeat(np.arange(len(named)), counts)
+    span_low, span_high = doc_base[named][owner] + spans[:, 0], doc_base[named][owner] + spans[:, 1]
+    claim_low, claim_high = key[named][owner], (doc_base + claims.end)[named][owner]
+
+    def no_end(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        return np.searchsorted(marks.ends, last) == np.searchsorted(marks.ends, first)
+
+    inside = (span_low < claim_high) & (claim_low < span_high)
+    before = (span_high <= claim_low) & no_end(span_high, claim_low)
+    after_claim = (span_low >= claim_high) & no_end(claim_high, span_low)
+    certain = np.bincount(owner, weights=inside | before | after_claim, minlength=len(named)) > 0
+    position[named[certain]] = POSITIONS.index("in_sentence")
+    open_position = named[~certain & (counts > 0)]
+    position[named[~certain & (counts == 0)]] = POSITIONS.index("elsewhere")
+    open_form = np.flatnonzero(~plain_form)
+    if len(open_form) or len(open_position):  # only these go through the rules on the texts
+        values = claim_values(claims.take(np.union1d(open_form, open_position)), texts())
+        rows = np.union1d(open_form, open_position)
+        form[rows] = values["claim_form"]
+        position[open_position] = values["claimer_position"][np.searchsorted(rows, open_position)]
+    return {"claimer_kind": kind, "claimer_position": position, "claim_form": form}
+
+
+def _at(keys: np.ndarray, rows: np.ndarray, missing: int) -> np.ndarray:
+    """``keys[rows]``, and ``missing`` where a row is outside the array."""
+    if not len(keys):
+        return np.full(len(rows), missing, dtype=np.int64)
+    inside = (rows >= 0) & (rows < len(keys))
+    return np.where(inside, keys[np.clip(rows, 0, len(keys) - 1)], missing)
 
 
 def breakdown_figures(

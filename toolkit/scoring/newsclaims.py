@@ -43,6 +43,7 @@ from toolkit.built import BuiltFolder
 from toolkit.files import parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.gold.parquet import integers, list_parts
+from toolkit.scoring.spans import KIND_SPANS
 
 AUTHOR, UNNAMED = "<AUTHOR>", "<UNNAMED>"
 MISSED = {"has_claimer": True, "claimer": "", "stance": "NONE", "claim_span": [-1, -1]}
@@ -206,15 +207,20 @@ ENGLISH_PUNCTUATION = str.maketrans("", "", string.punctuation)
 ITALIAN_PUNCTUATION = str.maketrans("", "", string.punctuation + "’‘“”«»…–—")
 
 
+ENGLISH_ARTICLES = re.compile(r"\b(a|an|the)\b")
+ITALIAN_ELIDED = re.compile(r"\b(l|un)['’]")
+ITALIAN_ARTICLES = re.compile(r"\b(il|lo|la|i|gli|le|un|uno|una)\b")
+
+
 def _english(text: str) -> str:
     """NewsClaims' (SQuAD's) normalisation: lower case, no punctuation, no a/an/the, single spaces."""
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text.lower().translate(ENGLISH_PUNCTUATION)).split())
+    return " ".join(ENGLISH_ARTICLES.sub(" ", text.lower().translate(ENGLISH_PUNCTUATION)).split())
 
 
 def _italian(text: str) -> str:
     """The Italian variant: elided articles (l', un') first, then punctuation, then il/lo/la/i/gli/le/un/uno/una."""
-    text = re.sub(r"\b(l|un)['’]", " ", text.lower()).translate(ITALIAN_PUNCTUATION)
-    return " ".join(re.sub(r"\b(il|lo|la|i|gli|le|un|uno|una)\b", " ", text).split())
+    text = ITALIAN_ELIDED.sub(" ", text.lower()).translate(ITALIAN_PUNCTUATION)
+    return " ".join(ITALIAN_ARTICLES.sub(" ", text).split())
 
 
 NORMALISATIONS: dict[str, Callable[[str], str]] = {"english": _english, "italian": _italian}
@@ -274,11 +280,15 @@ class Entries:
     def __len__(self) -> int:
         return len(self.doc)
 
-    def normalised(self, normalisation: str) -> list[list[str]]:
+    def normalised(self, normalisation: str) -> Sequence[str]:
+        """The claimer strings normalised, their words joined by one space."""
         if self.compiled is not None:
-            return [text.split() for text in self.compiled[normalisation]]
-        normalise = NORMALISATIONS[normalisation]
-        return [normalise(text).split() for text in self.claimers]
+            return self.compiled[normalisation]
+        return [_normalised(text, NORMALISATIONS[normalisation]) for text in self.claimers]
+
+
+def _normalised(text: str, normalise: Callable[[str], str]) -> str:
+    return " ".join(normalise(text).split())
 
 
 NEWSCLAIMS_ARRAYS = ("doc", "segment", "has_claimer", "stance", "span_first", "span_last", "in_sentence")
@@ -345,19 +355,19 @@ def _claimer(gold: Entries, predicted: Entries, at, found, normalisation: str) -
     has = np.where(found, predicted.has_claimer[at] if len(predicted) else True, True)  # MISSED has a claimer
     truths = gold.normalised(normalisation)
     normalise, seen = NORMALISATIONS[normalisation], {}
-    answer, in_sentence, out_of_sentence = [], [], []
-    for row in np.flatnonzero(gold.has_claimer).tolist():
-        if not has[row]:
-            claimer = AUTHOR
-        elif found[row]:
-            claimer = predicted.claimers[at[row]]
-        else:
-            claimer = MISSED["claimer"]
-        if claimer not in seen:
-            seen[claimer] = normalise(claimer).split()
-        f1 = _token_f1(seen[claimer], truths[row])
-        (in_sentence if gold.in_sentence[row] else out_of_sentence).append(f1)
-        answer.append(f1)
+    rows = np.flatnonzero(gold.has_claimer)
+    claimers = [
+        (predicted.claimers[row] if there else MISSED["claimer"]) if answered else AUTHOR
+        for answered, there, row in zip(has[rows].tolist(), found[rows].tolist(), at[rows].tolist(), strict=True)
+    ]
+    guesses = [seen[text] if text in seen else seen.setdefault(text, _normalised(text, normalise)) for text in claimers]
+    answer = [
+        (1.0 if truth else 0.0) if guess == truth else _token_f1(guess.split(), truth.split())
+        for guess, truth in zip(guesses, (truths[row] for row in rows.tolist()), strict=True)
+    ]
+    inside = gold.in_sentence[rows].tolist()
+    in_sentence = [f1 for f1, there in zip(answer, inside, strict=True) if there]
+    out_of_sentence = [f1 for f1, there in zip(answer, inside, strict=True) if not there]
     no_predicted = int((~has).sum())
     no_tp, no_true = int((~has & ~gold.has_claimer).sum()), int((~gold.has_claimer).sum())
     precision, recall = _ratio(no_tp, no_predicted), _ratio(no_tp, no_true)
@@ -535,8 +545,7 @@ def gold_entries(documents: Iterable[tuple[int, str, list[Claim]]], segments: Do
     ]
     columns = _columns(sorted(rows, key=lambda row: row[:2]))
     compiled = {
-        name: [" ".join(normalise(text).split()) for text in columns.claimers]
-        for name, normalise in NORMALISATIONS.items()
+        name: [_normalised(text, normalise) for text in columns.claimers] for name, normalise in NORMALISATIONS.items()
     }
     return replace(columns, compiled=compiled)
 
@@ -554,12 +563,30 @@ def folder_entries(
     return gold_entries(documents, DocumentSegments(index, lengths))
 
 
-def predicted_entries(claims, index, lengths: np.ndarray, texts: Sequence[str]) -> Entries:
+class _Claimers(Sequence):
+    """The claimer strings of predicted entries (`entries`' ``claimer``), each cut when asked from ``text()``, every
+    text end to end: only those of the segments that have a gold entry with a claimer are, and only then is the
+    text read."""
+
+    def __init__(self, kind: list[int], span: list, author: int, text: Callable[[], str]):
+        self.kind, self.span, self.author, self.text = kind, span, author, text
+
+    def __getitem__(self, row):
+        kind = self.kind[row]
+        if kind == KIND_SPANS:
+            start, end = self.span[row]
+            return self.text()[start:end]
+        return AUTHOR if kind == self.author else UNNAMED
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+
+def predicted_entries(claims, index, lengths: np.ndarray, text: Callable[[], str]) -> Entries:
     """The predicted `Entries` of the scorer's claim columns (`toolkit.scoring.spans.ClaimColumns`), as `entries`
-    finds them, over the dataset's tokens and sentences (a `toolkit.scoring.compat.TokenIndex`): sorted searches,
-    and Python only for the claimer strings of the segments' claims."""
+    finds them, over the dataset's tokens and sentences (a `toolkit.scoring.compat.TokenIndex`): sorted searches;
+    the claimer strings are cut from ``text()`` (every text end to end) only when read."""
     from toolkit.scoring.compat import bases
-    from toolkit.scoring.spans import KIND_SPANS
 
     author = load_inventory().claimer_kind_names.index("author")
     base = bases(lengths)
@@ -574,15 +601,9 @@ def predicted_entries(claims, index, lengths: np.ndarray, texts: Sequence[str]) 
     leads[1:] = (doc[1:] != doc[:-1]) | (segment[1:] != segment[:-1])
     rows, doc, segment = order[leads], doc[leads], segment[leads]  # each segment's first claim
     kind = claims.kind[rows]
-    offsets, spans = claims.claimer_offsets, claims.claimer_spans
-    claimers = [
-        texts[d][spans[offsets[row]][0] : spans[offsets[row]][1]]
-        if k == KIND_SPANS
-        else AUTHOR
-        if k == author
-        else UNNAMED
-        for row, d, k in zip(rows.tolist(), doc.tolist(), kind.tolist(), strict=True)
-    ]
+    spans = np.vstack([claims.claimer_spans, [[0, 0]]])  # a claimer without spans points past them: (0, 0)
+    span = spans[claims.claimer_offsets[rows]] + base[doc][:, None]  # a predicted claimer's one span, as keys
+    claimers = _Claimers(kind.tolist(), span.tolist(), author, text)
     first_token = np.searchsorted(index.keys, base.astype(dtype))[doc]
     span_first = np.searchsorted(index.end_keys, start[rows], side="right") - first_token
     span_last = np.searchsorted(index.keys, (base[doc] + claims.end[rows]).astype(dtype)) - 1 - first_token

@@ -11,6 +11,7 @@ leaderboard).  ``toolkit eval``, ``toolkit compare``, the leaderboard and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from toolkit.errors import InputError, ParameterError, mention
 from toolkit.inventory import load_inventory
 from toolkit.scoring import parameters
 from toolkit.scoring.conventions import CONVENTIONS, DEFAULT_CONVENTION, seqeval_entities
+from toolkit.scoring.engines.fast_claims import joined_pairs
 from toolkit.scoring.engines.registry import engine_named
 from toolkit.scoring.figures import (
     HEADLINE_COUNTS,
@@ -113,6 +115,7 @@ class Scorer:
         self.breakdown = breakdown
         self._gold_values: dict | None = None
         self._texts: list[str] = []
+        self._text: str | None = None
         self._field_values: dict[str, list[str]] = {}
         self.engine = engine_named(engine)
         self.gold = load_gold(gold, documents, split, self.engine.name)
@@ -140,7 +143,8 @@ class Scorer:
         """
         with paused_gc():
             predicted = read_predictions(predictions, self.gold, self.ignore_extra, self.engine.short_way)
-            stats, label_stats = self.engine.count(self.gold, predicted, self.iou)
+            pairs: list | None = [] if self.breakdown else None  # the breakdown's matched claims, from this count
+            stats, label_stats = self.engine.count(self.gold, predicted, self.iou, pairs)
         notes = [*self.gold.notes, f"engine: {self.engine.name}; predictions {predicted.how}"]
         name = name or (str(predictions) if is_file(predictions) else "records")
         missing = [doc_id for index, doc_id in enumerate(self.gold.ids) if index not in predicted.present]
@@ -158,7 +162,7 @@ class Scorer:
             np.bincount(predicted.entities.label, minlength=len(load_inventory().entity_names)),
             predicted.entities if self.compat else None,
             predicted.claims if self.compat else None,
-            self.breakdown_figures(predicted.claims) if self.breakdown else None,
+            self.breakdown_figures(predicted.claims, joined_pairs(pairs)) if self.breakdown else None,
         )
 
     def field_values(self, field: str) -> list[str]:
@@ -172,20 +176,27 @@ class Scorer:
     def _gold_texts(self) -> list[str]:
         """The gold documents' texts, read once (indexed once per claim: a list, not a lazy mapping)."""
         if not self._texts:
-            self._texts = list(self.gold.texts())
+            self._texts = self.gold.all_texts()
         return self._texts
 
-    def breakdown_figures(self, predicted: ClaimColumns) -> dict[str, Any]:
-        """``breakdown`` of a result (`toolkit.scoring.breakdown`); the gold claims' values are found once."""
-        from toolkit.scoring.breakdown import breakdown_figures, claim_values
+    def _all_text(self) -> str:
+        """Every gold text end to end (`Gold.all_text`), read once."""
+        if self._text is None:
+            self._text = self.gold.all_text()
+        return self._text
 
-        texts = self._gold_texts()
+    def breakdown_figures(self, predicted: ClaimColumns, pairs: tuple[np.ndarray, ...]) -> dict[str, Any]:
+        """``breakdown`` of a result (`toolkit.scoring.breakdown`) from the count's matched claims ``pairs``; the
+        gold claims' values are found once, and the texts read only for what is not compiled."""
+        from toolkit.scoring.breakdown import breakdown_figures, claim_values, predicted_claim_values
+
         if self._gold_values is None:  # compiled at build time, else found once
-            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, texts)
-        pairs = self.engine.claim_pairs(self.gold.claims, predicted, self.iou)
-        return breakdown_figures(
-            self._gold_values, claim_values(predicted, texts), pairs, self.gold.claims.stance, predicted.stance
-        )
+            self._gold_values = self.gold.claim_values or claim_values(self.gold.claims, self._gold_texts())
+        if self.gold.marks is None:
+            values = claim_values(predicted, self._gold_texts())
+        else:
+            values = predicted_claim_values(predicted, self.gold.marks, self.gold.text_lengths(), self._gold_texts)
+        return breakdown_figures(self._gold_values, values, pairs, self.gold.claims.stance, predicted.stance)
 
     def settings(self, resamples: int, seed: int) -> dict[str, Any]:
         """Every setting that changes a number (the signature is made of these)."""
@@ -206,8 +217,19 @@ class Scorer:
 
     def compat_figures(self, predicted: EntityColumns, claims: ClaimColumns) -> dict[str, Any]:
         """``compat`` of a result: ``token`` and ``newsclaims`` (null with ``token_reason``/``newsclaims_reason`` when
-        the dataset's tokens are not at hand)."""
-        return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
+        the dataset's tokens are not at hand).  On a large corpus the token figures are found in a forked child while
+        this process finds NewsClaims' (`toolkit.scoring.forked`; they come back as JSON, floats exact)."""
+        from toolkit.scoring.engines import thresholds
+
+        if not thresholds.in_two_halves(len(self.gold.entities) + len(predicted), thresholds.PARALLEL_SPANS):
+            return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
+        from toolkit.scoring.forked import beside_a_child
+
+        newsclaims, payload = beside_a_child(
+            lambda: self._newsclaims_figures(claims), lambda: json.dumps(self._token_figures(predicted)).encode()
+        )
+        token = json.loads(payload) if payload is not None else self._token_figures(predicted)  # a child that died
+        return {**token, **newsclaims}
 
     def _token_index(self):
         """The gold's `toolkit.scoring.compat.TokenIndex` with its sentences, read from the built folder's ner config
@@ -241,7 +263,7 @@ class Scorer:
         index, gold = self._newsclaims
         if index is None:
             return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._no_tokens()}
-        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._gold_texts())
+        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._all_text)
         return {
             "newsclaims": newsclaims.column_figures(gold, predicted, self.newsclaims_normalisation),
             "newsclaims_reason": None,

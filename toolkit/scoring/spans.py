@@ -145,12 +145,17 @@ class ClaimColumns:
     def shifted(self, first: int) -> ClaimColumns:
         return dataclasses.replace(self, doc=self.doc + first)
 
+    def rows_between(self, first: int, last: int) -> np.ndarray:
+        """The rows of the claims of documents ``first`` to ``last - 1`` (the rows of `between` in these columns)."""
+        return np.flatnonzero((self.doc >= first) & (self.doc < last))
+
     def between(self, first: int, last: int) -> ClaimColumns:
         """The claims of documents ``first`` to ``last - 1``."""
-        keep = (self.doc >= first) & (self.doc < last)
-        if keep.all():
-            return self
-        rows = np.flatnonzero(keep)
+        rows = self.rows_between(first, last)
+        return self if len(rows) == len(self) else self.take(rows)
+
+    def take(self, rows: np.ndarray) -> ClaimColumns:
+        """The claims of these rows, in this order."""
         counts = self.claimer_offsets[rows + 1] - self.claimer_offsets[rows]
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])

@@ -19,7 +19,7 @@ import numpy as np
 
 from toolkit.inventory import load_inventory
 from toolkit.scoring.engines import reference, thresholds
-from toolkit.scoring.engines.fast_claims import score_claim_columns
+from toolkit.scoring.engines.fast_claims import joined_pairs, score_claim_columns
 from toolkit.scoring.forked import arrays_from_bytes, arrays_to_bytes, beside_a_child
 from toolkit.scoring.spans import EntityColumns, composite_key, overlap_runs
 from toolkit.scoring.statistics import (
@@ -35,46 +35,61 @@ from toolkit.scoring.statistics import (
 )
 
 
-def count(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Documents × `toolkit.scoring.statistics` columns and labels × entity columns, as `reference.count` gives them."""
+def count(gold, predictions, iou_threshold: float, pairs: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Documents × `toolkit.scoring.statistics` columns and labels × entity columns, as `reference.count` gives them.
+
+    ``pairs``: a list that receives the overlap-matched claims of this count, ``(gold rows, predicted rows,
+    claimer right)`` into the claim columns, as `reference.claim_pairs` gives them (the breakdown's pairs)."""
     n = len(gold.ids)
     if thresholds.in_two_halves(len(gold.entities) + len(predictions.entities), thresholds.PARALLEL_SPANS):
-        return _count_in_halves(gold, predictions, iou_threshold)
-    return _count(gold, predictions, iou_threshold, 0, n)
+        return _count_in_halves(gold, predictions, iou_threshold, pairs)
+    return _count(gold, predictions, iou_threshold, 0, n, pairs)
 
 
-def _count(gold, predictions, iou_threshold: float, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+def _count(
+    gold, predictions, iou_threshold: float, first: int, last: int, pairs: list | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """`count` of documents ``first`` to ``last - 1`` (zeros in the other rows)."""
     inventory = load_inventory()
     n = len(gold.ids)
     entity_stats, label_stats = score_entity_columns(
         gold.entities.between(first, last), predictions.entities.between(first, last), n, len(inventory.entity_names)
     )
+    found: list | None = None if pairs is None else []
     claim_stats = score_claim_columns(
         gold.claims.between(first, last),
         predictions.claims.between(first, last),
         n,
         iou_threshold,
         len(inventory.stance_names),
+        found,
     )
+    if pairs is not None:  # rows of the documents' claims back to rows of all claims
+        g_rows, p_rows, right = joined_pairs(found)
+        gold_rows, pred_rows = (columns.rows_between(first, last) for columns in (gold.claims, predictions.claims))
+        pairs.append((gold_rows[g_rows], pred_rows[p_rows], right))
     return np.hstack([entity_stats, claim_stats]), label_stats
 
 
-def _count_in_halves(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def _count_in_halves(gold, predictions, iou_threshold: float, pairs: list | None) -> tuple[np.ndarray, np.ndarray]:
     """`_count` of the second half of the documents in a forked child, of the first half here, summed."""
     n = len(gold.ids)
     middle = n // 2
 
     def second_half() -> list[np.ndarray]:
-        stats, label_stats = _count(gold, predictions, iou_threshold, middle, n)
-        return [stats[middle:], label_stats]  # its rows only: half the bytes through the pipe
+        found: list | None = None if pairs is None else []
+        stats, label_stats = _count(gold, predictions, iou_threshold, middle, n, found)
+        return [stats[middle:], label_stats, *(found[0] if found else ())]  # its rows only: half the bytes
 
     (stats, label_stats), payload = beside_a_child(
-        lambda: _count(gold, predictions, iou_threshold, 0, middle), lambda: arrays_to_bytes(second_half())
+        lambda: _count(gold, predictions, iou_threshold, 0, middle, pairs), lambda: arrays_to_bytes(second_half())
     )
-    rows, labels = (
-        arrays_from_bytes(payload, 2) if payload is not None else second_half()
+    parts = 2 if pairs is None else 5
+    rows, labels, *found = (
+        arrays_from_bytes(payload, parts) if payload is not None else second_half()
     )  # a child that died: count here
+    if pairs is not None:
+        pairs.append(tuple(found))
     stats[middle:] += rows
     return stats, label_stats + labels
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.inventory import load_inventory
 from toolkit.scoring.engines import reference, thresholds
 from toolkit.scoring.spans import KIND_SPANS, ClaimColumns, overlap_groups, within_runs
 from toolkit.scoring.statistics import (
@@ -26,11 +25,8 @@ from toolkit.scoring.statistics import (
 )
 
 
-def claim_pairs(gold: ClaimColumns, pred: ClaimColumns, threshold: float) -> tuple[np.ndarray, ...]:
-    """`reference.claim_pairs` for a whole corpus at once: the matched pairs `score_claim_columns` counts."""
-    n = int(max(gold.doc.max(initial=-1), pred.doc.max(initial=-1))) + 1
-    found: list[tuple[np.ndarray, ...]] = []
-    score_claim_columns(gold, pred, n, threshold, len(load_inventory().stance_names), found)
+def joined_pairs(found: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """The ``(gold rows, predicted rows, claimer right)`` parts `score_claim_columns` appends, as three arrays."""
     if not found:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)
     return tuple(np.concatenate([part[k] for part in found]) for k in range(3))

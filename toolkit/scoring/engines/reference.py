@@ -211,8 +211,11 @@ def _rows_by_document(doc: np.ndarray, n: int) -> list[list[int]]:
     return rows
 
 
-def count(gold, predictions, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Documents × `toolkit.scoring.statistics` columns, and labels × entity columns: document by document."""
+def count(gold, predictions, iou_threshold: float, pairs: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Documents × `toolkit.scoring.statistics` columns, and labels × entity columns: document by document;
+    ``pairs``: a list that receives the overlap-matched claims (`claim_pairs`)."""
+    if pairs is not None:
+        pairs.append(claim_pairs(gold.claims, predictions.claims, iou_threshold))
     n = len(gold.ids)
     n_labels = len(load_inventory().entity_names)
     n_stances = len(layout().stances)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from toolkit.errors import InputError
-from toolkit.scoring.engines import fast, fast_claims, reference
+from toolkit.scoring.engines import fast, reference
 from toolkit.scoring.gold.gold import gold_hash
 from toolkit.scoring.signature import DEFAULT_ENGINE
 
@@ -34,16 +34,14 @@ class Engine:
     name: str
     compiled_gold: bool  # a build's compiled gold may be read
     short_way: bool  # predictions are read the short way first
-    count: Callable  # (gold, predictions, iou) -> (documents × statistics, labels × entity counts)
+    count: Callable  # (gold, predictions, iou[, pairs]) -> (documents × statistics, labels × entity counts); a
+    # ``pairs`` list receives the matched claims' (gold rows, predicted rows, claimer right)
     gold_hash: Callable  # gold -> its content hash
-    claim_pairs: Callable  # (gold claims, predicted claims, iou) -> matched (gold rows, predicted rows, claimer right)
 
 
 ENGINES = {
-    "fast": Engine(
-        "fast", True, True, fast.count, lambda gold: gold.digest or gold_hash(gold), fast_claims.claim_pairs
-    ),
-    "reference": Engine("reference", False, False, reference.count, reference.gold_hash, reference.claim_pairs),
+    "fast": Engine("fast", True, True, fast.count, lambda gold: gold.digest or gold_hash(gold)),
+    "reference": Engine("reference", False, False, reference.count, reference.gold_hash),
 }
 
 

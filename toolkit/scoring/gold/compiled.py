@@ -33,13 +33,15 @@ from toolkit.built import BuiltFolder
 from toolkit.errors import InputError
 from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
-from toolkit.scoring.breakdown import dimensions
+from toolkit.scoring.breakdown import MARKS as BREAKDOWN_MARKS
+from toolkit.scoring.breakdown import Marks, dimensions
 from toolkit.scoring.compat import TOKEN_CONFIG, TokenIndex
 from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, Entries
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
-FORMAT = 5  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown
+FORMAT = 6  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown;
+# 6: the texts' `toolkit.scoring.breakdown.Marks`
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
@@ -48,6 +50,7 @@ SEGMENTATION = ("token_end_keys", "sentence_keys")  # the rest of it, read only 
 NEWSCLAIMS = tuple(f"newsclaims_{name}" for name in NEWSCLAIMS_ARRAYS)  # its gold `Entries`, likewise
 NEWSCLAIMS_STRINGS = tuple(f"newsclaims_{name}" for name in NORMALISATIONS)  # their normalised claimer strings
 STRING_MEMBERS = tuple(f"{name}{end}" for name in NEWSCLAIMS_STRINGS for end in ("", "_offsets"))
+MARKS = tuple(f"marks_{name}" for name in BREAKDOWN_MARKS)  # the texts' `Marks` (small), read with the rest
 LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS)  # read only when their figures are asked
 BREAKDOWN = tuple(f"breakdown_{name}" for name in dimensions())  # the gold claims' `claim_values`
 
@@ -88,16 +91,43 @@ def _decode(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[a:b].decode("utf-8") for a, b in pairs]
 
 
+def _joined(blob: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> str | list[str]:
+    """The texts end to end as one string, decoded in one piece (a text's characters then start at the summed
+    lengths of the texts before it); a list of texts should the lengths not add up."""
+    text = str(blob.data, "utf-8")
+    return text if len(text) == int(lengths.sum()) else _decode(blob, offsets)
+
+
 class CompiledDocuments(Mapping):
     """``{id: {"id", "text", "text_sha256"}}`` decoded on first use: scoring a valid file needs only the text
-    lengths."""
+    lengths.  ``load()`` gives the texts (one string end to end, or a list) and their hashes."""
 
-    def __init__(self, ids: list[str], load: Callable[[], tuple[list[str], list[str]]]):
-        self._ids, self._known, self._load, self._documents = ids, frozenset(ids), load, None
+    def __init__(self, ids: list[str], lengths: np.ndarray, load: Callable[[], tuple[str | list[str], list[str]]]):
+        self._ids, self._known, self._lengths, self._load, self._documents = ids, frozenset(ids), lengths, load, None
+        self._loaded: tuple[str | list[str], list[str]] | None = None
+        self._texts: list[str] | None = None
+
+    def joined(self) -> str:
+        """Every text end to end, one string (NewsClaims' claimer strings are cut from it)."""
+        if self._loaded is None:
+            self._loaded = self._load()
+        texts = self._loaded[0]
+        return texts if isinstance(texts, str) else "".join(texts)
+
+    def texts(self) -> list[str]:
+        """The texts by document index (no dicts for that)."""
+        if self._texts is None:
+            joined = self.joined()
+            if isinstance(self._loaded[0], list):
+                self._texts = self._loaded[0]
+            else:
+                bounds = np.concatenate([[0], np.cumsum(self._lengths)]).tolist()
+                self._texts = [joined[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return self._texts
 
     def _all(self) -> dict[str, dict]:
         if self._documents is None:
-            texts, shas = self._load()
+            texts, shas = self.texts(), self._loaded[1]
             self._documents = {
                 doc_id: {"id": doc_id, "text": text, "text_sha256": sha}
                 for doc_id, text, sha in zip(self._ids, texts, shas, strict=True)
@@ -126,20 +156,23 @@ class _Members:
 
     def __init__(self, path: Path):
         self.path = path
+        self.arrays: dict[str, np.ndarray] = {}  # every member read so far, checked
         with zipfile.ZipFile(path) as archive:
             self.hashes = json.loads(_array(archive.read(CHECKSUM)).item())
             if {f"{name}.npy" for name in self.hashes} != set(archive.namelist()) - {CHECKSUM}:
                 raise _Changed("the list of members")
 
     def read(self, names: Iterable[str]) -> dict[str, np.ndarray]:
-        arrays = {}
+        """The members of these names, each read and checked once (the tokens serve two figures)."""
+        names = list(names)
+        wanted = [name for name in names if name not in self.arrays]
         with zipfile.ZipFile(self.path) as archive:  # reading a member also checks its CRC-32
-            for name in names:
+            for name in wanted:
                 data = archive.read(f"{name}.npy")
                 if hashlib.sha256(data).hexdigest() != self.hashes.get(name):
                     raise _Changed(name)
-                arrays[name] = _array(data)
-        return arrays
+                self.arrays[name] = _array(data)
+        return {name: self.arrays[name] for name in names}
 
 
 def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -162,16 +195,21 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
             return None, f"written for other {' and '.join(changed)} ({_WHY[changed[0]]})"
         ids = _decode(arrays["ids"], arrays["ids_offsets"])
         notes: list[str] = []
+        lengths = arrays["text_lengths"]
+        documents = CompiledDocuments(ids, lengths, lambda: _texts(members, built, split, ids, lengths, notes))
         return {
-            "documents": CompiledDocuments(ids, lambda: _texts(members, built, split, ids, notes)),
+            "documents": documents,
+            "text_list": documents.texts,
+            "joined_text": documents.joined,
             "ids": ids,
             "entities": EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label"))),
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
-            "lengths": arrays["text_lengths"],
+            "lengths": lengths,
             "digest": arrays["digest"].item(),
             "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
             "newsclaims": (lambda: _newsclaims(members)) if NEWSCLAIMS[0] in members.hashes else None,
             "claim_values": {name: arrays[f"breakdown_{name}"].astype(np.int64) for name in dimensions()},
+            "marks": Marks(*(arrays[name].astype(np.int64) for name in MARKS)) if MARKS[0] in arrays else None,
             "notes": notes,
         }, None
     except _Changed:
@@ -198,19 +236,38 @@ def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
     columns = {name: arrays[f"newsclaims_{name}"].astype(np.int64) for name in NEWSCLAIMS_ARRAYS}
-    normalised = {
-        name: _decode(arrays[f"newsclaims_{name}"], arrays[f"newsclaims_{name}_offsets"]) for name in NORMALISATIONS
-    }
+    normalised = _Decoded(
+        {name: (arrays[f"newsclaims_{name}"], arrays[f"newsclaims_{name}_offsets"]) for name in NORMALISATIONS}
+    )
     for name in ("has_claimer", "in_sentence"):
         columns[name] = columns[name].astype(bool)
     return TokenIndex(*(arrays[name] for name in (*TOKENS, *SEGMENTATION))), Entries(**columns, compiled=normalised)
 
 
-def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], notes: list[str]):
+class _Decoded(Mapping):
+    """``{name: strings}`` of compiled strings, each decoded when first asked (a run uses one normalisation)."""
+
+    def __init__(self, encoded: Mapping[str, tuple[np.ndarray, np.ndarray]]):
+        self._encoded, self._decoded = dict(encoded), {}
+
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._decoded:
+            self._decoded[name] = _decode(*self._encoded[name])
+        return self._decoded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._encoded)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
+
+
+def _texts(members: _Members, built: BuiltFolder, split: str, ids: list[str], lengths: np.ndarray, notes: list[str]):
     """The texts and their hashes by document index: from the compiled file, else from the parquet files."""
     try:
         arrays = members.read(TEXTS)
-        return _decode(arrays["texts"], arrays["texts_offsets"]), _decode(arrays["shas"], arrays["shas_offsets"])
+        texts = _joined(arrays["texts"], arrays["texts_offsets"], lengths)
+        return texts, _decode(arrays["shas"], arrays["shas_offsets"])
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         notes.append(
             f"gold: the texts of scoring/{split}.npz do not match its content hash: read from the parquet files"

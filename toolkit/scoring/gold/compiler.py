@@ -23,11 +23,12 @@ import numpy as np
 
 from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
-from toolkit.scoring.breakdown import claim_values
+from toolkit.scoring.breakdown import claim_values, text_marks
 from toolkit.scoring.compat import dataset_tokens, token_index
 from toolkit.scoring.gold.compiled import (
     BREAKDOWN,
     CHECKSUM,
+    MARKS,
     NEWSCLAIMS,
     NEWSCLAIMS_STRINGS,
     SEGMENTATION,
@@ -100,9 +101,10 @@ def compile_gold(folder: Path, split: str) -> Path:
             **{f"claims_{name}": _Spool(scratch, f"claims_{name}", "<i8") for name in ClaimColumns.ARRAYS[:6]},
             "claims_claimer_spans": _Spool(scratch, "claims_claimer_spans", "<i8", columns=2),
             **{name: _Spool(scratch, name, "<i1") for name in BREAKDOWN},
+            **{name: _Spool(scratch, name, "<i8") for name in MARKS},
         }
         lines = _Lines(scratch)
-        first, claimer_spans, ids, lengths = 0, 0, [], []
+        first, claimer_spans, ids, lengths, characters = 0, 0, [], [], 0
         for part in load_parquet_gold_parts(built, split):
             texts = [part.documents[doc_id]["text"] for doc_id in part.ids]
             strings["ids"].append(part.ids)
@@ -121,6 +123,11 @@ def compile_gold(folder: Path, split: str) -> Path:
             spools["claims_claimer_spans"].append(claims.claimer_spans)
             for name, values in zip(BREAKDOWN, claim_values(part.claims, texts).values(), strict=True):
                 spools[name].append(values)  # the breakdown's gold side: no text read for it at eval
+            part_lengths = np.array(lengths[first:], dtype=np.int64)
+            marks = text_marks(texts, part_lengths)  # and what the predictions' side needs of the texts
+            for name in MARKS:
+                spools[name].append(getattr(marks, name.removeprefix("marks_")) + characters)
+            characters += int(part_lengths.sum())
             lines.append(part.ids, hash_lines(part))
             ids += part.ids
             first += len(part.ids)

@@ -44,6 +44,9 @@ class Gold:
     claim_values: dict[str, np.ndarray] | None = None  # the gold claims' breakdown values, compiled at build time
     newsclaims: Callable[[], Any] | None = None  # tokens, sentences and NewsClaims gold entries compiled, when asked
     mentions: Callable[[], Mapping[str, tuple]] | None = None  # a gold JSONL's `newsclaims.Claim`s, by document id
+    marks: Any = None  # the texts' breakdown `Marks`, compiled at build time
+    joined_text: Callable[[], str] | None = None  # every text end to end, one string, when compiled
+    text_list: Callable[[], list[str]] | None = None  # the texts by document index, when compiled (read when asked)
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
 
     @property
@@ -58,6 +61,14 @@ class Gold:
     def texts(self) -> Sequence[str]:
         """The texts by document index, read only when indexed (a compiled gold decodes them on first use)."""
         return _Texts(self)
+
+    def all_texts(self) -> list[str]:
+        """Every text by document index, read now (a compiled gold's without building its documents' dicts)."""
+        return list(self.texts()) if self.text_list is None else self.text_list()
+
+    def all_text(self) -> str:
+        """Every text end to end, one string (a text's characters start at the summed lengths of those before it)."""
+        return "".join(self.texts()) if self.joined_text is None else self.joined_text()
 
     def source(self) -> str:
         """The gold as messages name it."""
