@@ -110,6 +110,10 @@ def compile_gold(folder: Path, split: str) -> Path:
             strings["ids"].append(part.ids)
             strings["texts"].append(texts)
             strings["shas"].append([part.documents[doc_id]["text_sha256"] for doc_id in part.ids])
+            doc, start, end, _ = part.entities.fields()
+            strings["mention_texts"].append(
+                [texts[d][a:b] for d, a, b in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
+            )
             lengths += [len(text) for text in texts]
             spools["text_lengths"].append(lengths[first:])
             for name, values in zip(
