@@ -626,6 +626,17 @@ class _Claimers(Sequence):
         return len(self.kind)
 
 
+def _entry_order(claims) -> np.ndarray:
+    """The claims in `entries`' order: by document, start, longest first, then as given (one stable sort of
+    composite keys where they fit, else `np.lexsort`)."""
+    from toolkit.scoring.engines import thresholds
+
+    bound = int(claims.end.max(initial=0)) + 1
+    if (int(claims.doc.max(initial=0)) + 1) * bound * bound < thresholds.KEY_LIMIT:
+        return np.argsort((claims.doc * bound + claims.start) * bound + (bound - 1 - claims.end), kind="stable")
+    return np.lexsort((np.arange(len(claims)), -claims.end, claims.start, claims.doc))
+
+
 def predicted_entries(
     claims,
     index,
@@ -641,12 +652,12 @@ def predicted_entries(
 
     author = load_inventory().claimer_kind_names.index("author")
     base = bases(lengths)
-    dtype = index.keys.dtype
+    dtype = index.sentence_keys.dtype
     start = (base[claims.doc] + claims.start).astype(dtype)
     first_sentence = np.searchsorted(index.sentence_keys, base.astype(dtype))
     segment = np.searchsorted(index.sentence_keys, start, side="right") - 1 - first_sentence[claims.doc]
     segment = np.maximum(segment, 0)
-    order = np.lexsort((np.arange(len(claims)), -claims.end, claims.start, claims.doc))  # `entries`' order
+    order = _entry_order(claims)
     doc, segment = claims.doc[order], segment[order]
     leads = np.ones(len(order), dtype=bool)
     leads[1:] = (doc[1:] != doc[:-1]) | (segment[1:] != segment[:-1])
@@ -655,9 +666,9 @@ def predicted_entries(
     spans = np.vstack([claims.claimer_spans, [[0, 0]]])  # a claimer without spans points past them: (0, 0)
     span = spans[claims.claimer_offsets[rows]] + base[doc][:, None]  # a predicted claimer's one span, as keys
     claimers = _Claimers(kind.tolist(), span, author, text, mentions)
-    first_token = np.searchsorted(index.keys, base.astype(dtype))[doc]
-    span_first = np.searchsorted(index.end_keys, start[rows], side="right") - first_token
-    span_last = np.searchsorted(index.keys, (base[doc] + claims.end[rows]).astype(dtype)) - 1 - first_token
+    first_token = index.starting_below(base[doc])
+    span_first = index.ending_by(start[rows]) - first_token
+    span_last = index.starting_below(base[doc] + claims.end[rows]) - 1 - first_token
     empty = span_first > span_last
     return Entries(
         doc,

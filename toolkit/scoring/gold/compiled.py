@@ -36,19 +36,21 @@ from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.breakdown import MARKS as BREAKDOWN_MARKS
 from toolkit.scoring.breakdown import Marks, dimensions
-from toolkit.scoring.compat import TOKEN_CONFIG, TokenIndex
+from toolkit.scoring.compat import TOKEN_CONFIG, Ranks, TokenIndex
 from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, Entries, MentionTexts
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
 FORMAT = 7  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown;
-# 6: the texts' `toolkit.scoring.breakdown.Marks`; 7: the entities' texts (`toolkit.scoring.newsclaims.MentionTexts`)
+# 6: the texts' `toolkit.scoring.breakdown.Marks`; 7: the entities' texts (`toolkit.scoring.newsclaims.MentionTexts`),
+# the tokens' keys as `toolkit.scoring.compat.Ranks`
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
 STRINGS = ("ids", "texts", "shas", "mention_texts")  # each as UTF-8 bytes end to end plus each one's byte offset
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
 MENTIONS = ("mention_texts", "mention_texts_offsets")  # every entity's text, read only for NewsClaims' claimers
-TOKENS = ("token_keys", "token_gold_keys", "token_gold_labels")  # a `TokenIndex`, read only for `compat.token`
-SEGMENTATION = ("token_end_keys", "sentence_keys")  # the rest of it, read only for `compat.newsclaims`
+TOKENS = ("token_gold_keys", "token_gold_labels", "token_start_counts", "token_start_bits", "token_count")  # a
+# `TokenIndex` with its keys as `toolkit.scoring.compat.Ranks`, read only for `compat`
+SEGMENTATION = ("token_end_counts", "token_end_bits", "sentence_keys")  # the rest of it, only for `compat.newsclaims`
 NEWSCLAIMS = tuple(f"newsclaims_{name}" for name in NEWSCLAIMS_ARRAYS)  # its gold `Entries`, likewise
 NEWSCLAIMS_STRINGS = tuple(f"newsclaims_{name}" for name in NORMALISATIONS)  # their normalised claimer strings
 STRING_MEMBERS = tuple(f"{name}{end}" for name in NEWSCLAIMS_STRINGS for end in ("", "_offsets"))
@@ -285,7 +287,22 @@ def _tokens(members: _Members) -> TokenIndex | None:
         arrays = members.read(TOKENS)
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
-    return TokenIndex(*(arrays[name] for name in TOKENS))
+    return _token_index(arrays)
+
+
+def _token_index(arrays: Mapping[str, np.ndarray]) -> TokenIndex:
+    """The compiled `TokenIndex`: its keys as `Ranks` (the keys themselves are not compiled), and with its sentences
+    when they were read."""
+    segmented = "sentence_keys" in arrays
+    return TokenIndex(
+        None,
+        arrays["token_gold_keys"],
+        arrays["token_gold_labels"],
+        sentence_keys=arrays["sentence_keys"] if segmented else None,
+        starts=Ranks(arrays["token_start_counts"], arrays["token_start_bits"]),
+        ends=Ranks(arrays["token_end_counts"], arrays["token_end_bits"]) if segmented else None,
+        count=int(arrays["token_count"][0]),
+    )
 
 
 def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
@@ -301,7 +318,7 @@ def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
     )
     for name in ("has_claimer", "in_sentence"):
         columns[name] = columns[name].astype(bool)
-    return TokenIndex(*(arrays[name] for name in (*TOKENS, *SEGMENTATION))), Entries(**columns, compiled=normalised)
+    return _token_index(arrays), Entries(**columns, compiled=normalised)
 
 
 class _Decoded(Mapping):
