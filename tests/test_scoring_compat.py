@@ -166,3 +166,44 @@ def rounded(value):
 
 def _test_ids(documents):
     return {d["id"] for d in documents if d["split"] == "test"}
+
+
+def test_ranks_count_the_keys_below_as_a_sorted_search_does():
+    """`Ranks.below` (the compiled tokens' keys as bitmaps) equals ``np.searchsorted`` at every key, block edges
+    and the limit included; keys that are not strictly ascending have no ranks."""
+    import numpy as np
+
+    from toolkit.scoring.compat import Ranks, _popcount, popcount_by_bytes
+
+    rng = np.random.default_rng(5)
+    for limit, n in [(0, 0), (63, 5), (64, 64), (1000, 300), (5000, 40), (128, 129)]:
+        keys = np.sort(rng.choice(limit + 1, size=min(n, limit + 1), replace=False))
+        ranks = Ranks.of(keys, limit)
+        x = np.arange(limit + 1)
+        assert ranks.below(x).tolist() == np.searchsorted(keys, x).tolist()
+    assert Ranks.of(np.array([3, 3, 9]), 10) is None and Ranks.of(np.array([4, 2]), 10) is None
+    assert Ranks.of(np.array([11]), 10) is None
+    words = rng.integers(0, 2**63, size=200, dtype=np.uint64) | np.uint64(2**63)
+    assert popcount_by_bytes(words).tolist() == _popcount(words).tolist() == [bin(int(w)).count("1") for w in words]
+
+
+def test_mention_texts_give_the_text_of_a_gold_mention_span():
+    """A predicted claimer span that is a gold entity's takes the compiled text of that entity; any other span
+    has none (it is cut from the document texts)."""
+    import numpy as np
+
+    from toolkit.scoring.newsclaims import MentionTexts
+    from toolkit.scoring.spans import EntityColumns
+
+    texts = ["Mario Rossi dice", "è Draghi, poi l’Istat"]
+    entities = [(1, 14, 21), (0, 0, 11), (1, 2, 8), (0, 6, 11)]  # not in key order
+    columns = EntityColumns(*(np.array(column, dtype=np.int64) for column in [*zip(*entities, strict=True), [0] * 4]))
+    encoded = [texts[d][a:b].encode("utf-8") for d, a, b in entities]
+    offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])])
+    lengths = np.array([len(text) for text in texts])
+    mentions = MentionTexts(columns, lengths, np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+    base = [0, len(texts[0])]
+    spans = np.array([[base[d] + a, base[d] + b] for d, a, b in [*entities, (0, 0, 5), (1, 2, 7)]])
+    rows = mentions.rows(spans)
+    assert rows == [0, 1, 2, 3, -1, -1]
+    assert [mentions[row] for row in rows[:4]] == ["l’Istat", "Mario Rossi", "Draghi", "Rossi"]

@@ -563,18 +563,62 @@ def folder_entries(
     return gold_entries(documents, DocumentSegments(index, lengths))
 
 
-class _Claimers(Sequence):
-    """The claimer strings of predicted entries (`entries`' ``claimer``), each cut when asked from ``text()``, every
-    text end to end: only those of the segments that have a gold entry with a claimer are, and only then is the
-    text read."""
+class MentionTexts:
+    """The text of every gold entity mention (rows of the gold's `toolkit.scoring.spans.EntityColumns`), compiled at
+    build time as UTF-8 bytes end to end with each one's byte offset: a predicted claimer whose span is a gold
+    mention's takes its string from here, and the texts are read only for a claimer span that is no gold mention's."""
 
-    def __init__(self, kind: list[int], span: list, author: int, text: Callable[[], str]):
-        self.kind, self.span, self.author, self.text = kind, span, author, text
+    def __init__(self, entities, lengths: np.ndarray, blob: np.ndarray, offsets: np.ndarray):
+        from toolkit.scoring.compat import bases
+        from toolkit.scoring.engines import thresholds
+
+        self.blob, self.offsets = blob, offsets
+        base = bases(lengths)
+        self.bound = int(lengths.sum()) + 1  # a span (start, end) as keys is the key start * bound + end
+        start, end = base[entities.doc] + entities.start, base[entities.doc] + entities.end
+        self.usable = self.bound * self.bound < thresholds.KEY_LIMIT
+        keys = start * self.bound + end if self.usable else np.zeros(0, dtype=np.int64)
+        self.order = np.argsort(keys, kind="stable")
+        self.keys = keys[self.order]
+
+    def rows(self, spans: np.ndarray) -> list[int]:
+        """The gold mention row whose span is each ``(start, end)`` of ``spans`` (as keys), -1 where none is."""
+        if not self.usable or not len(self.keys):
+            return [-1] * len(spans)
+        wanted = spans[:, 0] * self.bound + spans[:, 1]
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[at] == wanted, self.order[at], -1).tolist()
+
+    def __getitem__(self, row: int) -> str:
+        return str(self.blob[int(self.offsets[row]) : int(self.offsets[row + 1])].data, "utf-8")
+
+
+class _Claimers(Sequence):
+    """The claimer strings of predicted entries (`entries`' ``claimer``), each found when asked: only those of the
+    segments that have a gold entry with a claimer are.  A span is a gold mention's text (`MentionTexts`, when
+    compiled) or cut from ``text()``, every text end to end, which is read only then."""
+
+    def __init__(
+        self,
+        kind: list[int],
+        span: np.ndarray,
+        author: int,
+        text: Callable[[], str],
+        mentions: Callable[[], MentionTexts | None] | None = None,
+    ):
+        self.kind, self.span, self.author, self.text, self.mentions = kind, span, author, text, mentions
+        self._rows: list[int] | None = None
+        self._mentions: MentionTexts | None = None
 
     def __getitem__(self, row):
         kind = self.kind[row]
         if kind == KIND_SPANS:
-            start, end = self.span[row]
+            if self._rows is None:  # every span looked up at once, on the first one asked
+                self._mentions = self.mentions() if self.mentions else None
+                self._rows = self._mentions.rows(self.span) if self._mentions else [-1] * len(self.kind)
+            if self._rows[row] >= 0:
+                return self._mentions[self._rows[row]]
+            start, end = self.span[row].tolist()
             return self.text()[start:end]
         return AUTHOR if kind == self.author else UNNAMED
 
@@ -582,20 +626,38 @@ class _Claimers(Sequence):
         return len(self.kind)
 
 
-def predicted_entries(claims, index, lengths: np.ndarray, text: Callable[[], str]) -> Entries:
+def _entry_order(claims) -> np.ndarray:
+    """The claims in `entries`' order: by document, start, longest first, then as given (one stable sort of
+    composite keys where they fit, else `np.lexsort`)."""
+    from toolkit.scoring.engines import thresholds
+
+    bound = int(claims.end.max(initial=0)) + 1
+    if (int(claims.doc.max(initial=0)) + 1) * bound * bound < thresholds.KEY_LIMIT:
+        return np.argsort((claims.doc * bound + claims.start) * bound + (bound - 1 - claims.end), kind="stable")
+    return np.lexsort((np.arange(len(claims)), -claims.end, claims.start, claims.doc))
+
+
+def predicted_entries(
+    claims,
+    index,
+    lengths: np.ndarray,
+    text: Callable[[], str],
+    mentions: Callable[[], MentionTexts | None] | None = None,
+) -> Entries:
     """The predicted `Entries` of the scorer's claim columns (`toolkit.scoring.spans.ClaimColumns`), as `entries`
     finds them, over the dataset's tokens and sentences (a `toolkit.scoring.compat.TokenIndex`): sorted searches;
-    the claimer strings are cut from ``text()`` (every text end to end) only when read."""
+    a claimer string is found only when read: a gold mention's text (``mentions()``), else cut from ``text()``
+    (every text end to end)."""
     from toolkit.scoring.compat import bases
 
     author = load_inventory().claimer_kind_names.index("author")
     base = bases(lengths)
-    dtype = index.keys.dtype
+    dtype = index.sentence_keys.dtype
     start = (base[claims.doc] + claims.start).astype(dtype)
     first_sentence = np.searchsorted(index.sentence_keys, base.astype(dtype))
     segment = np.searchsorted(index.sentence_keys, start, side="right") - 1 - first_sentence[claims.doc]
     segment = np.maximum(segment, 0)
-    order = np.lexsort((np.arange(len(claims)), -claims.end, claims.start, claims.doc))  # `entries`' order
+    order = _entry_order(claims)
     doc, segment = claims.doc[order], segment[order]
     leads = np.ones(len(order), dtype=bool)
     leads[1:] = (doc[1:] != doc[:-1]) | (segment[1:] != segment[:-1])
@@ -603,10 +665,10 @@ def predicted_entries(claims, index, lengths: np.ndarray, text: Callable[[], str
     kind = claims.kind[rows]
     spans = np.vstack([claims.claimer_spans, [[0, 0]]])  # a claimer without spans points past them: (0, 0)
     span = spans[claims.claimer_offsets[rows]] + base[doc][:, None]  # a predicted claimer's one span, as keys
-    claimers = _Claimers(kind.tolist(), span.tolist(), author, text)
-    first_token = np.searchsorted(index.keys, base.astype(dtype))[doc]
-    span_first = np.searchsorted(index.end_keys, start[rows], side="right") - first_token
-    span_last = np.searchsorted(index.keys, (base[doc] + claims.end[rows]).astype(dtype)) - 1 - first_token
+    claimers = _Claimers(kind.tolist(), span, author, text, mentions)
+    first_token = index.starting_below(base[doc])
+    span_first = index.ending_by(start[rows]) - first_token
+    span_last = index.starting_below(base[doc] + claims.end[rows]) - 1 - first_token
     empty = span_first > span_last
     return Entries(
         doc,

@@ -225,6 +225,7 @@ class Scorer:
             return {**self._token_figures(predicted), **self._newsclaims_figures(claims)}
         from toolkit.scoring.forked import beside_a_child
 
+        self._figure_tokens()  # read here, before the fork: the child has them, and NewsClaims' figures need them too
         newsclaims, payload = beside_a_child(
             lambda: self._newsclaims_figures(claims), lambda: json.dumps(self._token_figures(predicted)).encode()
         )
@@ -263,7 +264,9 @@ class Scorer:
         index, gold = self._newsclaims
         if index is None:
             return {"newsclaims": None, "newsclaims_reason": "needs the dataset's sentences: " + self._no_tokens()}
-        predicted = newsclaims.predicted_entries(claims, index, self.gold.text_lengths(), self._all_text)
+        predicted = newsclaims.predicted_entries(
+            claims, index, self.gold.text_lengths(), self._all_text, self.gold.mention_texts
+        )
         return {
             "newsclaims": newsclaims.column_figures(gold, predicted, self.newsclaims_normalisation),
             "newsclaims_reason": None,
@@ -289,13 +292,18 @@ class Scorer:
             gold = newsclaims.gold_entries(documents, newsclaims.DocumentSegments(index, lengths))
         return index, gold
 
+    def _figure_tokens(self):
+        """The `toolkit.scoring.compat.TokenIndex` `compat.token` counts over (compiled at build time, else
+        `_token_index`), read once; ``None`` without tokens."""
+        if self._tokens is None:
+            tokens = self.gold.tokens() if self.gold.tokens else None
+            self._tokens = (tokens if tokens is not None else self._token_index(),)
+        return self._tokens[0]
+
     def _token_figures(self, predicted: EntityColumns) -> dict[str, Any]:
         from toolkit.scoring.compat import TOKEN_CONFIG, token_figures
 
-        if self._tokens is None:
-            tokens = self.gold.tokens() if self.gold.tokens else None  # compiled at build time
-            self._tokens = (tokens if tokens is not None else self._token_index(),)
-        tokens = self._tokens[0]
+        tokens = self._figure_tokens()
         if tokens is None:
             return {"token": None, "token_reason": "needs the dataset's tokens: " + self._no_tokens()}
         tokenization = (

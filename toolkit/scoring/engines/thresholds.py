@@ -22,6 +22,8 @@ from toolkit.scoring.forked import can_fork
 PARALLEL_BYTES = 8 << 20  # a predictions file this large is read in two halves, the second in a forked child
 PARALLEL_SPANS = 200_000  # gold + predicted entities from which the documents are counted in two halves (and
 # `compat.token` is found in a child while this process finds `compat.newsclaims`)
+PARALLEL_HASH_BYTES = 8 << 20  # a built folder's parquet files this large are hashed in a forked child (whether its
+# compiled gold is still theirs) while this process reads the compiled gold
 PARALLEL_DRAWS = 5_000_000  # bootstrap resamples × documents from which half the resamples are drawn in a child
 KEY_LIMIT = 2**62  # composite sort keys (document, start, end, label, side) must stay below this to fit int64;
 # beyond it (offsets in the billions) the documents are counted one by one by the reference engine

@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import math
+import struct
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -35,23 +36,33 @@ from toolkit.files import file_sha256, parquet_batches
 from toolkit.inventory import load_inventory
 from toolkit.scoring.breakdown import MARKS as BREAKDOWN_MARKS
 from toolkit.scoring.breakdown import Marks, dimensions
-from toolkit.scoring.compat import TOKEN_CONFIG, TokenIndex
-from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, Entries
+from toolkit.scoring.compat import TOKEN_CONFIG, Ranks, TokenIndex
+from toolkit.scoring.newsclaims import NEWSCLAIMS_ARRAYS, NORMALISATIONS, Entries, MentionTexts
 from toolkit.scoring.signature import SCORER_VERSION
 from toolkit.scoring.spans import ClaimColumns, EntityColumns
 
-FORMAT = 6  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown;
-# 6: the texts' `toolkit.scoring.breakdown.Marks`
+FORMAT = 7  # 4: the ner config's tokens (`toolkit.scoring.compat`); 5: as a `TokenIndex`, and the breakdown;
+# 6: the texts' `toolkit.scoring.breakdown.Marks`; 7: the entities' texts (`toolkit.scoring.newsclaims.MentionTexts`),
+# the tokens' keys as `toolkit.scoring.compat.Ranks`
 CHECKSUM = "checksum.npy"  # the SHA-256 of every other member, by name (JSON)
-STRINGS = ("ids", "texts", "shas")  # each stored as UTF-8 bytes end to end plus the byte offset of each string
+STRINGS = ("ids", "texts", "shas", "mention_texts")  # each as UTF-8 bytes end to end plus each one's byte offset
 TEXTS = ("texts", "texts_offsets", "shas", "shas_offsets")  # read (and checked) only when a text is needed
-TOKENS = ("token_keys", "token_gold_keys", "token_gold_labels")  # a `TokenIndex`, read only for `compat.token`
-SEGMENTATION = ("token_end_keys", "sentence_keys")  # the rest of it, read only for `compat.newsclaims`
+MENTIONS = ("mention_texts", "mention_texts_offsets")  # every entity's text, read only for NewsClaims' claimers
+TOKENS = ("token_gold_keys", "token_gold_labels", "token_start_counts", "token_start_bits", "token_count")  # a
+# `TokenIndex` with its keys as `toolkit.scoring.compat.Ranks`, read only for `compat`
+SEGMENTATION = ("token_end_counts", "token_end_bits", "sentence_keys")  # the rest of it, only for `compat.newsclaims`
 NEWSCLAIMS = tuple(f"newsclaims_{name}" for name in NEWSCLAIMS_ARRAYS)  # its gold `Entries`, likewise
 NEWSCLAIMS_STRINGS = tuple(f"newsclaims_{name}" for name in NORMALISATIONS)  # their normalised claimer strings
 STRING_MEMBERS = tuple(f"{name}{end}" for name in NEWSCLAIMS_STRINGS for end in ("", "_offsets"))
 MARKS = tuple(f"marks_{name}" for name in BREAKDOWN_MARKS)  # the texts' `Marks` (small), read with the rest
-LAZY = (*TEXTS, *TOKENS, *SEGMENTATION, *NEWSCLAIMS, *STRING_MEMBERS)  # read only when their figures are asked
+LAZY = (
+    *TEXTS,
+    *MENTIONS,
+    *TOKENS,
+    *SEGMENTATION,
+    *NEWSCLAIMS,
+    *STRING_MEMBERS,
+)  # read only when their figures are asked
 BREAKDOWN = tuple(f"breakdown_{name}" for name in dimensions())  # the gold claims' `claim_values`
 
 
@@ -166,13 +177,33 @@ class _Members:
         """The members of these names, each read and checked once (the tokens serve two figures)."""
         names = list(names)
         wanted = [name for name in names if name not in self.arrays]
-        with zipfile.ZipFile(self.path) as archive:  # reading a member also checks its CRC-32
+        with zipfile.ZipFile(self.path) as archive:
             for name in wanted:
-                data = archive.read(f"{name}.npy")
+                data = _stored(archive, f"{name}.npy")
                 if hashlib.sha256(data).hexdigest() != self.hashes.get(name):
                     raise _Changed(name)
                 self.arrays[name] = _array(data)
         return {name: self.arrays[name] for name in names}
+
+
+def _stored(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes read straight from the archive when it is stored uncompressed, as the compiler writes them
+    (its SHA-256, checked by the caller, is stronger than the CRC-32 that `zipfile` would also compute: a third of
+    the reading time); otherwise through `zipfile`."""
+    info = archive.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:  # compressed or encrypted
+        return archive.read(name)
+    handle = archive.fp
+    handle.seek(info.header_offset)
+    local = handle.read(zipfile.sizeFileHeader)
+    if len(local) != zipfile.sizeFileHeader or local[:4] != zipfile.stringFileHeader:
+        raise zipfile.BadZipFile(f"{name}: bad local file header")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    handle.seek(info.header_offset + zipfile.sizeFileHeader + name_length + extra_length)
+    data = handle.read(info.file_size)
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"{name}: truncated")
+    return data
 
 
 def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -188,8 +219,8 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         return None, "absent (a folder built by an older toolkit, or copied without it)"
     try:
         members = _Members(path)
-        arrays = members.read(name for name in members.hashes if name not in LAZY)
-        written, expected = json.loads(arrays["header"].item()), header(built.path, sources(built, split))
+        arrays, expected = _read_and_hash(members, built, split)
+        written = json.loads(arrays["header"].item())
         changed = [key for key in expected if written.get(key) != expected[key]]
         if changed:
             return None, f"written for other {' and '.join(changed)} ({_WHY[changed[0]]})"
@@ -197,18 +228,22 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         notes: list[str] = []
         lengths = arrays["text_lengths"]
         documents = CompiledDocuments(ids, lengths, lambda: _texts(members, built, split, ids, lengths, notes))
+        entities = EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label")))
         return {
             "documents": documents,
             "text_list": documents.texts,
             "joined_text": documents.joined,
             "ids": ids,
-            "entities": EntityColumns(*(arrays[f"entity_{name}"] for name in ("doc", "start", "end", "label"))),
+            "entities": entities,
             "claims": ClaimColumns(*(arrays[f"claims_{name}"] for name in ClaimColumns.ARRAYS)),
             "lengths": lengths,
             "digest": arrays["digest"].item(),
             "tokens": (lambda: _tokens(members)) if TOKENS[0] in members.hashes else None,
             "newsclaims": (lambda: _newsclaims(members)) if NEWSCLAIMS[0] in members.hashes else None,
             "claim_values": {name: arrays[f"breakdown_{name}"].astype(np.int64) for name in dimensions()},
+            "mention_texts": (lambda: _mention_texts(members, entities, lengths))
+            if MENTIONS[0] in members.hashes
+            else None,
             "marks": Marks(*(arrays[name].astype(np.int64) for name in MARKS)) if MARKS[0] in arrays else None,
             "notes": notes,
         }, None
@@ -218,6 +253,33 @@ def load_compiled_gold(folder: Path | BuiltFolder, split: str) -> tuple[dict[str
         return None, f"unreadable ({type(error).__name__}: {error})"
 
 
+def _read_and_hash(members: _Members, built: BuiltFolder, split: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The members read at load, and the `header` the folder's sources give now; on a large folder the sources are
+    hashed in a forked child while this process reads the members (`toolkit.scoring.forked`)."""
+    from toolkit.scoring.engines import thresholds
+
+    files = sources(built, split)
+    names = [name for name in members.hashes if name not in LAZY]
+    if not thresholds.in_two_halves(sum(path.stat().st_size for path in files), thresholds.PARALLEL_HASH_BYTES):
+        return members.read(names), header(built.path, files)
+    from toolkit.scoring.forked import beside_a_child
+
+    arrays, payload = beside_a_child(
+        lambda: members.read(names), lambda: json.dumps(header(built.path, files)).encode()
+    )
+    return arrays, json.loads(payload) if payload is not None else header(built.path, files)  # a child that died
+
+
+def _mention_texts(members: _Members, entities: EntityColumns, lengths: np.ndarray) -> MentionTexts | None:
+    """The compiled texts of the entities, or None when they do not check out (then claimers are cut from the
+    texts)."""
+    try:
+        arrays = members.read(MENTIONS)
+    except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    return MentionTexts(entities, lengths, *(arrays[name] for name in MENTIONS))
+
+
 def _tokens(members: _Members) -> TokenIndex | None:
     """The compiled tokens (`toolkit.scoring.compat.TokenIndex`), or None when they do not check out (then the
     ner config is read instead)."""
@@ -225,7 +287,22 @@ def _tokens(members: _Members) -> TokenIndex | None:
         arrays = members.read(TOKENS)
     except (_Changed, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
-    return TokenIndex(*(arrays[name] for name in TOKENS))
+    return _token_index(arrays)
+
+
+def _token_index(arrays: Mapping[str, np.ndarray]) -> TokenIndex:
+    """The compiled `TokenIndex`: its keys as `Ranks` (the keys themselves are not compiled), and with its sentences
+    when they were read."""
+    segmented = "sentence_keys" in arrays
+    return TokenIndex(
+        None,
+        arrays["token_gold_keys"],
+        arrays["token_gold_labels"],
+        sentence_keys=arrays["sentence_keys"] if segmented else None,
+        starts=Ranks(arrays["token_start_counts"], arrays["token_start_bits"]),
+        ends=Ranks(arrays["token_end_counts"], arrays["token_end_bits"]) if segmented else None,
+        count=int(arrays["token_count"][0]),
+    )
 
 
 def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
@@ -241,7 +318,7 @@ def _newsclaims(members: _Members) -> tuple[TokenIndex, Entries] | None:
     )
     for name in ("has_claimer", "in_sentence"):
         columns[name] = columns[name].astype(bool)
-    return TokenIndex(*(arrays[name] for name in (*TOKENS, *SEGMENTATION))), Entries(**columns, compiled=normalised)
+    return _token_index(arrays), Entries(**columns, compiled=normalised)
 
 
 class _Decoded(Mapping):

@@ -24,7 +24,7 @@ import numpy as np
 from toolkit.built import COMPILED_FOLDER, BuiltFolder
 from toolkit.errors import InputError
 from toolkit.scoring.breakdown import claim_values, text_marks
-from toolkit.scoring.compat import dataset_tokens, token_index
+from toolkit.scoring.compat import Ranks, dataset_tokens, token_index
 from toolkit.scoring.gold.compiled import (
     BREAKDOWN,
     CHECKSUM,
@@ -110,6 +110,10 @@ def compile_gold(folder: Path, split: str) -> Path:
             strings["ids"].append(part.ids)
             strings["texts"].append(texts)
             strings["shas"].append([part.documents[doc_id]["text_sha256"] for doc_id in part.ids])
+            doc, start, end, _ = part.entities.fields()
+            strings["mention_texts"].append(
+                [texts[d][a:b] for d, a, b in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
+            )
             lengths += [len(text) for text in texts]
             spools["text_lengths"].append(lengths[first:])
             for name, values in zip(
@@ -135,9 +139,13 @@ def compile_gold(folder: Path, split: str) -> Path:
         spools["claims_claimer_offsets"].append([claimer_spans])
         position, lengths = {doc_id: k for k, doc_id in enumerate(ids)}, np.array(lengths, dtype=np.int64)
         tokens = dataset_tokens(built.path, split, position)
-        if tokens is not None:  # compat's tokens, sentences and NewsClaims gold entries: no parquet read at eval
-            index = token_index(tokens, lengths)
-            arrays = (index.keys, index.gold_keys, index.gold_labels, index.end_keys, index.sentence_keys)
+        index = None if tokens is None else token_index(tokens, lengths)
+        limit = int(lengths.sum()) + 1
+        starts, ends = (None, None) if index is None else (Ranks.of(index.keys, limit), Ranks.of(index.end_keys, limit))
+        if starts is not None and ends is not None:  # compat's tokens, sentences and NewsClaims gold entries, as
+            # `Ranks` (tokens that overlap have none: then compat reads the ner config at eval)
+            arrays = (index.gold_keys, index.gold_labels, starts.counts, starts.bits, np.array([len(index)]))
+            arrays += (ends.counts, ends.bits, index.sentence_keys)
             entries = folder_entries(built, split, position, index, lengths)
             arrays += tuple(getattr(entries, name).astype(np.int64) for name in NEWSCLAIMS_ARRAYS)
             for name, values in zip((*TOKENS, *SEGMENTATION, *NEWSCLAIMS), arrays, strict=True):

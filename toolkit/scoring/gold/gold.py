@@ -45,6 +45,7 @@ class Gold:
     newsclaims: Callable[[], Any] | None = None  # tokens, sentences and NewsClaims gold entries compiled, when asked
     mentions: Callable[[], Mapping[str, tuple]] | None = None  # a gold JSONL's `newsclaims.Claim`s, by document id
     marks: Any = None  # the texts' breakdown `Marks`, compiled at build time
+    mention_texts: Callable[[], Any] | None = None  # the entities' texts (`newsclaims.MentionTexts`), when compiled
     joined_text: Callable[[], str] | None = None  # every text end to end, one string, when compiled
     text_list: Callable[[], list[str]] | None = None  # the texts by document index, when compiled (read when asked)
     notes: list[str] = field(default_factory=list)  # how it was read (`toolkit eval --verbose` prints them)
